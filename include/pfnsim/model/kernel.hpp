@@ -1,0 +1,154 @@
+// The kernel objects of the model: mm_struct and VMAs, the PUD/PMD/PTE page table, the vfio-pci
+// device, the VFIO type1 IOMMU table and tasks. Field names follow the kernel's.
+#pragma once
+
+#include <cstdint>
+#include <deque>
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "pfnsim/model/errno.hpp"
+#include "pfnsim/sim/sync.hpp"
+#include "pfnsim/sim/types.hpp"
+
+namespace pfnsim::model {
+
+// arch/x86/include/asm/page_types.h, pgtable_64_types.h
+inline constexpr std::uint64_t PAGE_SHIFT = 12;
+inline constexpr std::uint64_t PAGE_SIZE = 1ULL << PAGE_SHIFT;
+inline constexpr std::uint64_t PMD_SHIFT = 21;
+inline constexpr std::uint64_t PMD_SIZE = 1ULL << PMD_SHIFT;
+inline constexpr std::uint64_t PUD_SHIFT = 30;
+inline constexpr std::uint64_t PUD_SIZE = 1ULL << PUD_SHIFT;
+inline constexpr unsigned PMD_ORDER = PMD_SHIFT - PAGE_SHIFT;
+inline constexpr unsigned PUD_ORDER = PUD_SHIFT - PAGE_SHIFT;
+inline constexpr std::uint64_t PAGE_MASK = ~(PAGE_SIZE - 1);
+inline constexpr std::uint64_t PMD_MASK = ~(PMD_SIZE - 1);
+inline constexpr std::uint64_t PUD_MASK = ~(PUD_SIZE - 1);
+
+// include/linux/mm.h vm_flags
+inline constexpr std::uint64_t VM_READ = 0x1;
+inline constexpr std::uint64_t VM_WRITE = 0x2;
+inline constexpr std::uint64_t VM_SHARED = 0x8;
+inline constexpr std::uint64_t VM_IO = 0x4000;
+inline constexpr std::uint64_t VM_PFNMAP = 0x400;
+
+// include/linux/mm_types.h fault flags
+inline constexpr unsigned FAULT_FLAG_WRITE = 0x1;
+inline constexpr unsigned FAULT_FLAG_ALLOW_RETRY = 0x4;
+inline constexpr unsigned FAULT_FLAG_KILLABLE = 0x10;
+inline constexpr unsigned FAULT_FLAG_TRIED = 0x20;
+inline constexpr unsigned FAULT_FLAG_USER = 0x40;
+inline constexpr unsigned FAULT_FLAG_REMOTE = 0x80;
+
+enum class Level : std::uint8_t { PUD, PMD, PTE };
+const char* level_name(Level l);
+
+// One page-table entry: none, a pointer to the next-level table, or a leaf mapping a pfn.
+struct pt_entry {
+    enum class Kind : std::uint8_t { none, table, leaf };
+    Kind kind = Kind::none;
+    std::uint64_t pfn = 0;
+    bool writable = false;
+    bool special = false;
+    bool operator==(const pt_entry&) const = default;
+};
+inline bool entry_present(const pt_entry& e) { return e.kind != pt_entry::Kind::none; }
+inline bool entry_leaf(const pt_entry& e) { return e.kind == pt_entry::Kind::leaf; }
+
+// A slot of the page table: the entry and the simulation object that stands for it.
+struct pt_slot {
+    pt_entry e;
+    sim::ObjectId obj = sim::kNoObject;
+};
+
+struct vfio_pci_core_device;
+struct address_space;
+struct mm_struct;
+
+// include/linux/mm_types.h vm_area_struct (the fields this path reads).
+struct vm_area_struct {
+    std::uint64_t vm_start = 0;
+    std::uint64_t vm_end = 0;
+    std::uint64_t vm_flags = 0;
+    std::uint64_t vm_pgoff = 0;  // page offset into the BAR (region index 0)
+    mm_struct* vm_mm = nullptr;
+    vfio_pci_core_device* vm_private_data = nullptr;  // vm_ops are vfio_pci_mmap_ops when set
+    address_space* mapping = nullptr;                 // vm_file->f_mapping
+    bool detached = false;  // unlinked by munmap: any later use is a use-after-free
+    int id = 0;
+};
+
+// include/linux/fs.h address_space: the device inode's mapping that unmap_mapping_range walks.
+struct address_space {
+    sim::RwSemaphore i_mmap_rwsem;
+    std::vector<vm_area_struct*> i_mmap;
+};
+
+// The page table of one mm, materialised lazily: slots exist once some actor touched them.
+struct page_table {
+    std::map<std::uint64_t, pt_slot> pud;  // keyed by PUD-aligned address
+    std::map<std::uint64_t, pt_slot> pmd;  // keyed by PMD-aligned address
+    std::map<std::uint64_t, pt_slot> pte;  // keyed by page address
+    std::map<std::uint64_t, sim::SpinLock> pmd_ptl;  // split PMD lock, per PMD table
+    std::map<std::uint64_t, sim::SpinLock> pte_ptl;  // PTE lock, per PTE table
+};
+
+// include/linux/mm_types.h mm_struct
+struct mm_struct {
+    sim::RwSemaphore mmap_lock;
+    sim::SpinLock page_table_lock;  // pud_lock() is mm->page_table_lock
+    sim::ObjectId mm_mt = sim::kNoObject;  // the VMA tree
+    std::deque<vm_area_struct> vma_storage;  // stable addresses; detached VMAs stay here
+    std::vector<vm_area_struct*> mm_mt_list;   // live VMAs sorted by vm_start
+    page_table pgtable;
+};
+
+// drivers/vfio/pci/vfio_pci_priv.h vfio_pci_core_device (the fields this path reads).
+struct vfio_pci_core_device {
+    std::string name;
+    std::uint64_t bar_base_pfn = 0;
+    std::uint64_t bar_size = 0;
+    sim::RwSemaphore memory_lock;
+    bool mem_enabled = true;  // PCI_COMMAND_MEMORY
+    sim::ObjectId mem_obj = sim::kNoObject;
+    address_space inode_mapping;
+    bool zap_done_while_disabled = false;  // for I-STALE
+};
+
+// One IOMMU mapping installed by vfio_iommu_map().
+struct iommu_mapping {
+    std::uint64_t pfn = 0;
+    std::uint64_t npages = 0;
+};
+
+// drivers/vfio/vfio_iommu_type1.c vfio_iommu (its domain's page table, flattened).
+struct vfio_iommu {
+    sim::Mutex lock;
+    std::map<std::uint64_t, iommu_mapping> table;  // iova -> mapping
+    sim::ObjectId obj = sim::kNoObject;
+};
+
+// include/linux/sched.h task_struct (the fields this path reads), one per actor.
+struct task_struct {
+    std::string comm;
+    bool sigkill_pending = false;
+    sim::ObjectId pending_obj = sim::kNoObject;
+    int result = 0;
+    bool finished = false;
+    // Oracle facts gathered while the actor runs.
+    bool in_pin = false;
+    bool saw_mem_disabled = false;   // memory was off at some point during the pin
+    bool saw_vma_gone = false;       // its VMA was unmapped during the pin
+    bool signalled = false;          // SIGKILL arrived before the pin returned
+    std::uint64_t retries = 0;       // vaddr_get_pfns retries
+    std::uint64_t fault_retry_budget = 0;  // injected VM_FAULT_RETRY left
+    // I-VMA: the vma last looked up and the mmap_lock generation it was looked up under.
+    const vm_area_struct* looked_up_vma = nullptr;
+    std::uint64_t mmap_lock_gen = 0;
+    std::uint64_t looked_up_gen = 0;
+};
+
+}  // namespace pfnsim::model

@@ -1,0 +1,38 @@
+// Retry policies for the second follow_pfnmap_start() failure in follow_fault_pfn(): the code
+// variants discussed on LKML in March 2026, selectable by name.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace pfnsim::model {
+
+struct Policy {
+    enum class Kind {
+        Original,        // v6.12+: the second follow's error is returned as is (-EINVAL)
+        Eagain,          // Max Boone's v1: any second-follow failure becomes -EAGAIN (unbounded)
+        Bounded,         // -EAGAIN retried at most K times, then -EBUSY to userspace
+        Enoent,          // follow_pfnmap_start returns -ENOENT for "no present entry"; retry
+                         // only on -ENOENT
+        EnoentKillable,  // Enoent plus fatal_signal_pending() -> -EINTR and cond_resched()
+    };
+    Kind kind = Kind::Original;
+    int max_retries = 0;  // Bounded only
+
+    std::string name() const;
+    // follow_pfnmap_start distinguishes "no present entry" (-ENOENT) from bad arguments.
+    bool follow_returns_enoent() const {
+        return kind == Kind::Enoent || kind == Kind::EnoentKillable;
+    }
+    bool operator==(const Policy&) const = default;
+};
+
+// Parses "original", "eagain", "bounded:K", "enoent", "enoent-killable".
+std::optional<Policy> parse_policy(std::string_view s);
+inline constexpr const char* kValidPolicies =
+    "original, eagain, bounded:K (K >= 0), enoent, enoent-killable";
+// The policies of the matrix, in row order.
+const Policy* all_policies(std::size_t& n);
+
+}  // namespace pfnsim::model

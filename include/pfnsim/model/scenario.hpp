@@ -1,0 +1,86 @@
+// Scenario files (scenarios/*.toml): initial state, actors, policy, bounds and expectations.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include "pfnsim/model/kernel.hpp"
+#include "pfnsim/model/policy.hpp"
+
+namespace pfnsim::model {
+
+// A bad scenario: what() is one line, "file:line:column: message".
+class ScenarioError : public std::runtime_error {
+public:
+    using std::runtime_error::runtime_error;
+};
+
+struct DeviceSpec {
+    std::string name;
+    std::uint64_t bar_base = 0;  // physical address of the BAR
+    std::uint64_t bar_size = 0;
+    bool mem_enabled = true;
+};
+
+struct VmaSpec {
+    std::uint64_t start = 0;
+    std::uint64_t size = 0;
+    std::uint64_t flags = 0;
+    std::uint64_t pgoff = 0;
+    std::string device;  // the vfio-pci device whose BAR this maps
+};
+
+struct EntrySpec {
+    Level level = Level::PTE;
+    std::uint64_t addr = 0;
+};
+
+enum class ActorKind : std::uint8_t { Pin, Split, Zap, Enable, Fault, Munmap, Signal };
+const char* actor_kind_name(ActorKind k);
+inline constexpr const char* kValidActorKinds = "pin, split, zap, enable, fault, munmap, signal";
+
+struct ActorSpec {
+    std::string name;
+    ActorKind kind = ActorKind::Pin;
+    std::uint64_t vaddr = 0;  // pin, fault, munmap
+    std::uint64_t size = 0;   // pin, munmap
+    bool write = true;        // pin: VFIO_DMA_MAP_FLAG_WRITE; fault: a store
+    std::uint64_t repeat = 1; // split: walks to run
+    bool forever = false;     // split: run until the others finish
+    std::string target;       // signal: the actor that receives SIGKILL
+    std::uint64_t fault_retry = 0;  // injected VM_FAULT_RETRY returns the fault may take
+    std::vector<int> allowed;       // allowed results; empty = the oracle alone decides
+};
+
+enum class PagewalkVariant : std::uint8_t { Current, Pre3b89863c3fa4 };
+enum class FollowVariant : std::uint8_t { Current, PreFfef67b93aa3 };
+
+struct Scenario {
+    std::string path;
+    std::string name;
+    std::string description;
+    Policy policy;
+    std::uint64_t step_bound = 2000;
+    std::uint64_t iterations = 2000;
+    std::uint64_t seed = 1;
+    PagewalkVariant pagewalk = PagewalkVariant::Current;
+    FollowVariant follow = FollowVariant::Current;
+    std::vector<DeviceSpec> devices;
+    std::vector<VmaSpec> vmas;
+    std::vector<EntrySpec> entries;
+    std::vector<ActorSpec> actors;
+    std::string expect_verdict;                         // for `policy`
+    std::map<std::string, std::string> expect_policies;  // policy name -> verdict
+};
+
+inline constexpr const char* kValidVerdicts =
+    "clean, wrong-return, step-bound, livelock, deadlock, invariant";
+
+Scenario load_scenario(const std::string& path);
+Scenario parse_scenario(const std::string& text, const std::string& path);
+
+}  // namespace pfnsim::model

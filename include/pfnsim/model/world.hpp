@@ -1,0 +1,120 @@
+// The kernel model as a sim::Program, and the kernel functions it is made of, grouped by the
+// kernel file each models.
+#pragma once
+
+#include <deque>
+#include <string>
+#include <vector>
+
+#include "pfnsim/model/kernel.hpp"
+#include "pfnsim/model/policy.hpp"
+#include "pfnsim/model/scenario.hpp"
+#include "pfnsim/sim/program.hpp"
+
+namespace pfnsim::model {
+
+class World final : public sim::Program {
+public:
+    explicit World(Scenario sc);
+    void set_policy(const Policy& p) { policy = p; }
+
+    const std::vector<sim::ActorDecl>& actors() const override { return decls_; }
+    sim::ObjectTable& objects() override { return objects_; }
+    void reset() override;
+    void run_actor(sim::ActorId id) override;
+    std::string result(sim::ActorId id) const override;
+    void check_results(std::vector<sim::Violation>& out) const override;
+
+    task_struct& current();
+    const std::string& current_name() const;
+    sim::ObjectId object(const std::string& name) { return objects_.intern(name); }
+
+    Scenario sc;
+    Policy policy;
+    mm_struct mm;
+    std::deque<vfio_pci_core_device> devices;
+    vfio_iommu iommu;
+    std::vector<task_struct> tasks;
+
+private:
+    void run_pin(const ActorSpec& a);
+    void run_split(const ActorSpec& a);
+    void run_fault(const ActorSpec& a);
+    bool range_mappable(std::size_t actor) const;
+    std::vector<sim::ActorDecl> decls_;
+    sim::ObjectTable objects_;
+};
+
+// --- arch/x86/include/asm/pgtable.h and mm/pgtable-generic.c -------------------------------
+pt_slot& pt_offset(World& w, Level l, std::uint64_t addr);
+pt_entry pt_get(World& w, Level l, pt_slot& s, sim::Name func);
+void pt_set(World& w, Level l, std::uint64_t addr, pt_slot& s, const pt_entry& e, sim::Name func);
+pt_entry pt_get_and_clear(World& w, Level l, pt_slot& s, sim::Name func);
+sim::SpinLock& pt_lockptr(World& w, Level l, std::uint64_t addr);
+std::uint64_t level_size(Level l);
+
+// --- include/linux/mmap_lock.h, mm/mmap.c, mm/vma.c ----------------------------------------
+void mmap_read_lock(World& w);
+void mmap_read_unlock(World& w);
+void mmap_write_lock(World& w);
+void mmap_write_unlock(World& w);
+vm_area_struct* vma_lookup(World& w, std::uint64_t addr, sim::Name func);
+void vma_assert_usable(World& w, const vm_area_struct* vma, sim::Name func);
+int do_munmap(World& w, std::uint64_t start, std::uint64_t len);
+
+// --- mm/memory.c -------------------------------------------------------------------------------
+struct follow_pfnmap_args {
+    vm_area_struct* vma = nullptr;
+    std::uint64_t address = 0;
+    sim::SpinLock* lock = nullptr;
+    std::uint64_t pfn = 0;
+    std::uint64_t addr_mask = 0;
+    bool writable = false;
+    bool special = false;
+};
+int follow_pfnmap_start(World& w, follow_pfnmap_args& args);
+void follow_pfnmap_end(World& w, follow_pfnmap_args& args);
+
+struct vm_fault {
+    vm_area_struct* vma = nullptr;
+    std::uint64_t address = 0;
+    unsigned flags = 0;
+};
+vm_fault_t handle_mm_fault(World& w, vm_area_struct* vma, std::uint64_t address, unsigned flags);
+vm_fault_t vmf_insert_pfn(World& w, vm_fault& vmf, std::uint64_t pfn);
+void unmap_mapping_range(World& w, address_space* mapping);
+void zap_page_range_single(World& w, vm_area_struct* vma, std::uint64_t start, std::uint64_t end);
+
+// --- mm/huge_memory.c --------------------------------------------------------------------------
+vm_fault_t vmf_insert_pfn_pud(World& w, vm_fault& vmf, std::uint64_t pfn, bool write);
+vm_fault_t vmf_insert_pfn_pmd(World& w, vm_fault& vmf, std::uint64_t pfn, bool write);
+void split_huge_pud(World& w, vm_area_struct* vma, std::uint64_t address);
+void split_huge_pmd(World& w, vm_area_struct* vma, std::uint64_t address);
+
+// --- mm/gup.c ----------------------------------------------------------------------------------
+int fixup_user_fault(World& w, std::uint64_t address, unsigned fault_flags, bool* unlocked);
+long pin_user_pages_remote(World& w, std::uint64_t start);
+
+// --- mm/pagewalk.c, fs/proc/task_mmu.c ---------------------------------------------------------
+void walk_page_vma(World& w, vm_area_struct* vma);
+int show_numa_maps(World& w);
+
+// --- kernel/signal.c, include/linux/sched/signal.h, kernel/sched/core.c -------------------------
+void send_sig_kill(World& w, task_struct& t);
+bool fatal_signal_pending(World& w);
+void cond_resched(World& w);
+
+// --- drivers/vfio/pci/vfio_pci_core.c, vfio_pci_config.c ----------------------------------------
+vm_fault_t vfio_pci_mmap_huge_fault(World& w, vm_fault& vmf, unsigned order);
+void vfio_pci_zap_and_down_write_memory_lock(World& w, vfio_pci_core_device& vdev);
+int vfio_pci_memory_disable(World& w, vfio_pci_core_device& vdev);
+int vfio_pci_memory_enable(World& w, vfio_pci_core_device& vdev);
+
+// --- drivers/vfio/vfio_iommu_type1.c -----------------------------------------------------------
+int vfio_dma_do_map(World& w, std::uint64_t vaddr, std::uint64_t iova, std::uint64_t size,
+                    bool write);
+long vaddr_get_pfns(World& w, std::uint64_t vaddr, long npages, bool write, std::uint64_t* pfn);
+int follow_fault_pfn(World& w, vm_area_struct* vma, std::uint64_t vaddr, std::uint64_t* pfn,
+                     std::uint64_t* addr_mask, bool write_fault);
+
+}  // namespace pfnsim::model

@@ -1,0 +1,75 @@
+// One execution of a Program under a Strategy: actors are Boost.Fiber fibers and the strategy
+// picks the actor that runs after every scheduling point.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "pfnsim/sim/program.hpp"
+#include "pfnsim/sim/schedule.hpp"
+#include "pfnsim/sim/strategy.hpp"
+#include "pfnsim/sim/types.hpp"
+
+namespace pfnsim::sim {
+
+struct ExecutionConfig {
+    std::uint64_t step_bound = 10000;
+    bool record_trace = true;
+};
+
+enum class Status : std::uint8_t {
+    Completed,   // every actor not marked forever finished
+    Deadlock,    // some actor unfinished and none enabled
+    StepBound,   // the step bound was reached
+    Invariant,   // the model reported an invariant violation
+};
+
+struct Outcome {
+    std::uint64_t seed = 0;
+    Status status = Status::Completed;
+    Schedule schedule;
+    std::vector<Step> trace;          // empty unless record_trace
+    std::uint64_t steps = 0;
+    std::uint64_t trace_hash = 0;     // covers steps, choices and results
+    std::vector<std::string> results; // per actor, as Program::result
+    std::vector<Violation> violations;
+    std::string strategy_error;       // a replay that did not fit the program
+};
+
+// Runs one execution on the calling thread.
+Outcome run_execution(Program& program, Strategy& strategy, std::uint64_t seed,
+                      const ExecutionConfig& config);
+
+// Thrown through an actor's stack to end it when the execution is being torn down. Model code
+// must not catch it (it never catches `...`).
+struct AbortExecution {};
+
+// --- The interface model code uses while running on an actor's fiber. -----------------------
+
+// A scheduling point followed by one visible step on `object`: the strategy may run other
+// actors first; when this returns, the caller performs the operation described.
+void point(Op op, ObjectId object, Name func, Name effect = Name{});
+void point(Op op, ObjectId object, Name func, Name effect, std::uint64_t arg);
+// Replace the effect of the calling actor's last step (when it is known only after the read).
+void annotate(Name effect);
+void annotate(Name effect, std::uint64_t arg);
+// A data choice through the strategy, in [0, n): part of the schedule.
+std::uint32_t choose(std::uint32_t n, std::string_view what);
+// The model found a violated invariant: the execution ends with it.
+[[noreturn]] void fail_invariant(std::string actor, std::string detail);
+// The actor running now.
+ActorId current_actor();
+// Blocks the calling actor until some other actor calls wake() on it. `object` is what it waits
+// for (reported on deadlock).
+void block_on(ObjectId object, const char* how);
+void wake(ActorId actor);
+bool in_execution();
+
+// Deadlock reports name who holds what: sync primitives report ownership changes.
+void note_acquired(ObjectId object, const char* mode, ActorId holder);
+void note_released(ObjectId object, ActorId holder);
+
+}  // namespace pfnsim::sim

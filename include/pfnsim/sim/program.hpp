@@ -1,0 +1,40 @@
+// What the simulation core explores: a set of actors over some shared state. The kernel model
+// implements it; the core never sees kernel types.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "pfnsim/sim/objects.hpp"
+#include "pfnsim/sim/types.hpp"
+
+namespace pfnsim::sim {
+
+struct ActorDecl {
+    std::string name;
+    bool forever = false;  // runs until every other actor has finished (a `cat numa_maps` loop)
+};
+
+struct Violation {
+    std::string kind;    // wrong-return, livelock, step-bound, deadlock, invariant, nondeterminism
+    std::string actor;   // the actor it concerns, or "" for a global one
+    std::string detail;  // one line, errnos named symbolically
+};
+
+class Program {
+public:
+    virtual ~Program() = default;
+    virtual const std::vector<ActorDecl>& actors() const = 0;
+    virtual ObjectTable& objects() = 0;
+    // Restore the initial state; called before every execution.
+    virtual void reset() = 0;
+    // The body of actor `id`; runs on its own fiber and reaches the core through sim::point().
+    virtual void run_actor(ActorId id) = 0;
+    // The result an actor returned, as text ("0", "-EINVAL", "SIGBUS"); "" when it did not
+    // finish.
+    virtual std::string result(ActorId id) const = 0;
+    // Checks made once the execution ended normally (e.g. each result against its oracle).
+    virtual void check_results(std::vector<Violation>& out) const = 0;
+};
+
+}  // namespace pfnsim::sim

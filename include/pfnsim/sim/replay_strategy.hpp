@@ -1,0 +1,31 @@
+// Feeds back a recorded schedule choice by choice; a cyclic schedule repeats its cycle forever.
+#pragma once
+
+#include <string>
+
+#include "pfnsim/sim/schedule.hpp"
+#include "pfnsim/sim/strategy.hpp"
+
+namespace pfnsim::sim {
+
+class ReplayStrategy final : public Strategy {
+public:
+    explicit ReplayStrategy(Schedule s) : schedule_(std::move(s)) {}
+    void new_execution(std::uint64_t /*seed*/) override {
+        pos_ = 0;
+        error_.clear();
+    }
+    ActorId choose_actor(std::span<const ActorId> enabled, ActorId current) override;
+    std::uint32_t choose_value(std::uint32_t n, std::string_view what) override;
+    std::string name() const override { return "replay"; }
+    // Set when the schedule ran out before the execution ended.
+    const std::string& error() const { return error_; }
+
+private:
+    bool next(std::uint32_t& v);
+    Schedule schedule_;
+    std::size_t pos_ = 0;
+    std::string error_;
+};
+
+}  // namespace pfnsim::sim

@@ -1,0 +1,71 @@
+// Blocking primitives with kernel semantics. Every acquire and release is a scheduling point;
+// ownership is handed to waiters in FIFO order, as Linux's queued locks do.
+#pragma once
+
+#include <cstdint>
+#include <deque>
+#include <vector>
+
+#include "pfnsim/sim/types.hpp"
+
+namespace pfnsim::sim {
+
+// A spinning waiter burns its CPU but cannot proceed: modelled as not enabled until handed the
+// lock, which keeps the enabled set meaningful for deadlock and livelock detection.
+class SpinLock {
+public:
+    void init(ObjectId id);
+    void lock(Name func);
+    void unlock(Name func);
+    bool held_by(ActorId a) const { return owner_ == a; }
+    ActorId owner() const { return owner_; }
+    ObjectId id() const { return id_; }
+
+private:
+    ObjectId id_ = kNoObject;
+    ActorId owner_ = kNoActor;
+    std::deque<ActorId> waiters_;
+};
+
+class Mutex {
+public:
+    void init(ObjectId id);
+    void lock(Name func);
+    void unlock(Name func);
+    bool held_by(ActorId a) const { return owner_ == a; }
+    ObjectId id() const { return id_; }
+
+private:
+    ObjectId id_ = kNoObject;
+    ActorId owner_ = kNoActor;
+    std::deque<ActorId> waiters_;
+};
+
+// rw_semaphore: a waiting writer blocks new readers (no reader starvation of writers), and a
+// release hands the lock to the writer at the head of the queue or to the readers at its head.
+class RwSemaphore {
+public:
+    void init(ObjectId id);
+    void down_read(Name func);
+    void up_read(Name func);
+    void down_write(Name func);
+    void up_write(Name func);
+    bool read_held_by(ActorId a) const;
+    bool write_held_by(ActorId a) const { return writer_ == a; }
+    ObjectId id() const { return id_; }
+    int readers() const { return static_cast<int>(readers_.size()); }
+    bool write_locked() const { return writer_ != kNoActor; }
+
+private:
+    struct Waiter {
+        ActorId actor;
+        bool write;
+    };
+    void grant_waiters();
+    ObjectId id_ = kNoObject;
+    ActorId writer_ = kNoActor;
+    std::vector<ActorId> readers_;
+    std::deque<Waiter> waiters_;
+};
+
+}  // namespace pfnsim::sim

@@ -1,0 +1,287 @@
+// mm/memory.c: follow_pfnmap_start/end, handle_mm_fault, vmf_insert_pfn and the zap of a range.
+#include <fmt/format.h>
+
+#include "pfnsim/model/world.hpp"
+#include "pfnsim/sim/execution.hpp"
+
+namespace pfnsim::model {
+
+namespace {
+
+// mm/memory.c pfnmap_args_setup
+void pfnmap_args_setup(follow_pfnmap_args& args, sim::SpinLock* lock, const pt_entry& e,
+                       std::uint64_t addr_mask) {
+    args.lock = lock;
+    args.writable = e.writable;
+    args.special = e.special;
+    args.addr_mask = addr_mask;
+    args.pfn = e.pfn + ((args.address & ~addr_mask) >> PAGE_SHIFT);
+}
+
+// The error for "no present entry": -EINVAL today, -ENOENT under David Hildenbrand's proposal.
+int no_entry_error(const World& w) { return w.policy.follow_returns_enoent() ? -ENOENT : -EINVAL; }
+
+// follow_pfnmap_start() at a PUD or PMD leaf: take the lock and re-read the entry under it
+// (ffef67b93aa3); the older form re-checked its stale lockless copy instead.
+// Returns 1 to retry the walk, 0 on success, or an error.
+int follow_huge_leaf(World& w, follow_pfnmap_args& args, Level l, pt_slot& slot,
+                     const pt_entry& lockless) {
+    sim::SpinLock& lock = pt_lockptr(w, l, args.address);
+    lock.lock(l == Level::PUD ? sim::Name("pud_lock") : sim::Name("pmd_lock"));
+    pt_entry e = lockless;
+    if (w.sc.follow == FollowVariant::Current) {
+        e = pt_get(w, l, slot, l == Level::PUD ? sim::Name("pudp_get") : sim::Name("pmdp_get"));
+        if (!entry_present(e)) {
+            lock.unlock("spin_unlock");
+            return no_entry_error(w);
+        }
+        if (!entry_leaf(e)) {
+            lock.unlock("spin_unlock");
+            return 1;
+        }
+    }
+    pfnmap_args_setup(args, &lock, e, l == Level::PUD ? PUD_MASK : PMD_MASK);
+    return 0;
+}
+
+}  // namespace
+
+// mm/memory.c follow_pfnmap_start: walk to the entry of args.address in a VM_IO|VM_PFNMAP
+// vma; on success return 0 with the entry's lock held.
+int follow_pfnmap_start(World& w, follow_pfnmap_args& args) {
+    vm_area_struct* vma = args.vma;
+    const std::uint64_t address = args.address;
+    vma_assert_usable(w, vma, "follow_pfnmap_start");  // pfnmap_lockdep_assert
+    if (address < vma->vm_start || address >= vma->vm_end) {
+        return -EINVAL;
+    }
+    if ((vma->vm_flags & (VM_IO | VM_PFNMAP)) == 0) {
+        return -EINVAL;
+    }
+    for (;;) {  // retry:
+        pt_slot& pudp = pt_offset(w, Level::PUD, address);
+        const pt_entry pud = pt_get(w, Level::PUD, pudp, "follow_pfnmap_start");
+        if (!entry_present(pud)) {
+            return no_entry_error(w);
+        }
+        if (entry_leaf(pud)) {
+            const int r = follow_huge_leaf(w, args, Level::PUD, pudp, pud);
+            if (r == 1) {
+                continue;
+            }
+            return r;
+        }
+        pt_slot& pmdp = pt_offset(w, Level::PMD, address);
+        const pt_entry pmd = pt_get(w, Level::PMD, pmdp, "follow_pfnmap_start");  // lockless
+        if (!entry_present(pmd)) {
+            return no_entry_error(w);
+        }
+        if (entry_leaf(pmd)) {
+            const int r = follow_huge_leaf(w, args, Level::PMD, pmdp, pmd);
+            if (r == 1) {
+                continue;
+            }
+            return r;
+        }
+        // pte_offset_map_lock
+        sim::SpinLock& ptl = pt_lockptr(w, Level::PTE, address);
+        ptl.lock("pte_offset_map_lock");
+        pt_slot& ptep = pt_offset(w, Level::PTE, address);
+        const pt_entry pte = pt_get(w, Level::PTE, ptep, "ptep_get");
+        if (!entry_present(pte)) {
+            ptl.unlock("pte_unmap_unlock");
+            return no_entry_error(w);
+        }
+        pfnmap_args_setup(args, &ptl, pte, PAGE_MASK);
+        return 0;
+    }
+}
+
+// mm/memory.c follow_pfnmap_end: drop the entry's lock; the pfn is unprotected from here on.
+void follow_pfnmap_end(World& /*w*/, follow_pfnmap_args& args) {
+    if (args.lock != nullptr) {
+        args.lock->unlock("follow_pfnmap_end");
+        args.lock = nullptr;
+    }
+}
+
+// mm/memory.c insert_pfn (reached through vmf_insert_pfn): install one special PTE.
+vm_fault_t vmf_insert_pfn(World& w, vm_fault& vmf, std::uint64_t pfn) {
+    vm_area_struct* vma = vmf.vma;
+    const std::uint64_t addr = vmf.address & PAGE_MASK;
+    if (addr < vma->vm_start || addr >= vma->vm_end) {
+        return VM_FAULT_SIGBUS;
+    }
+    // get_locked_pte -> __pte_alloc: populate the PMD with a PTE table under pmd_lock.
+    pt_slot& pmdp = pt_offset(w, Level::PMD, addr);
+    if (pt_get(w, Level::PMD, pmdp, "__pte_alloc").kind == pt_entry::Kind::none) {
+        sim::SpinLock& pl = pt_lockptr(w, Level::PMD, addr);
+        pl.lock("pmd_lock");
+        if (pt_get(w, Level::PMD, pmdp, "pmd_populate").kind == pt_entry::Kind::none) {
+            pt_set(w, Level::PMD, addr, pmdp, pt_entry{pt_entry::Kind::table}, "pmd_populate");
+        }
+        pl.unlock("spin_unlock");
+    }
+    if (pmdp.e.kind == pt_entry::Kind::leaf) {
+        return VM_FAULT_NOPAGE;  // raced with a huge insert: someone else mapped it
+    }
+    sim::SpinLock& ptl = pt_lockptr(w, Level::PTE, addr);
+    ptl.lock("get_locked_pte");
+    pt_slot& ptep = pt_offset(w, Level::PTE, addr);
+    if (pt_get(w, Level::PTE, ptep, "insert_pfn").kind == pt_entry::Kind::none) {
+        const bool writable = (vma->vm_flags & (VM_WRITE | VM_SHARED)) == (VM_WRITE | VM_SHARED);
+        pt_set(w, Level::PTE, addr, ptep, pt_entry{pt_entry::Kind::leaf, pfn, writable, true},
+               "insert_pfn");
+    }
+    ptl.unlock("pte_unmap_unlock");
+    return VM_FAULT_NOPAGE;
+}
+
+// mm/memory.c handle_mm_fault -> __handle_mm_fault: try a PUD-order huge fault, then PMD, then
+// a PTE fault through vm_ops->fault (vfio_pci_mmap_page_fault -> huge_fault order 0).
+vm_fault_t handle_mm_fault(World& w, vm_area_struct* vma, std::uint64_t address, unsigned flags) {
+    vma_assert_usable(w, vma, "handle_mm_fault");
+    task_struct& t = w.current();
+    // Injected: the handler had to wait (e.g. for a lock) and dropped mmap_lock.
+    if ((flags & FAULT_FLAG_ALLOW_RETRY) != 0 && t.fault_retry_budget > 0 &&
+        sim::choose(2, "handle_mm_fault returns VM_FAULT_RETRY") == 1) {
+        --t.fault_retry_budget;
+        mmap_read_unlock(w);
+        return VM_FAULT_RETRY;
+    }
+    if (vma->vm_private_data == nullptr) {
+        return VM_FAULT_SIGBUS;  // no vm_ops->fault: nothing can populate a pure PFNMAP
+    }
+    vm_fault vmf{vma, address, flags};
+    for (;;) {  // retry_pud:
+        pt_slot& pudp = pt_offset(w, Level::PUD, address);
+        const pt_entry pud = pt_get(w, Level::PUD, pudp, "__handle_mm_fault");
+        if (pud.kind == pt_entry::Kind::none) {
+            // create_huge_pud (thp_vma_allowable_order trusts ->huge_fault in the fault path)
+            const vm_fault_t ret = vfio_pci_mmap_huge_fault(w, vmf, PUD_ORDER);
+            if ((ret & VM_FAULT_FALLBACK) == 0) {
+                return ret;
+            }
+        } else if (pud.kind == pt_entry::Kind::leaf) {
+            return 0;  // huge_pud_set_accessed: already mapped
+        }
+        // pmd_alloc -> __pmd_alloc: populate the PUD with a PMD table under pud_lock.
+        if (pudp.e.kind == pt_entry::Kind::none) {
+            sim::SpinLock& l = pt_lockptr(w, Level::PUD, address);
+            l.lock("pud_lock");
+            if (pt_get(w, Level::PUD, pudp, "__pmd_alloc").kind == pt_entry::Kind::none) {
+                pt_set(w, Level::PUD, address, pudp, pt_entry{pt_entry::Kind::table},
+                       "pud_populate");
+            }
+            l.unlock("spin_unlock");
+        }
+        // pud_trans_unstable: a huge PUD raced with pmd_alloc
+        if (pt_get(w, Level::PUD, pudp, "pud_trans_unstable").kind != pt_entry::Kind::table) {
+            continue;
+        }
+        pt_slot& pmdp = pt_offset(w, Level::PMD, address);
+        const pt_entry pmd = pt_get(w, Level::PMD, pmdp, "__handle_mm_fault");
+        if (pmd.kind == pt_entry::Kind::none) {
+            const vm_fault_t ret = vfio_pci_mmap_huge_fault(w, vmf, PMD_ORDER);  // create_huge_pmd
+            if ((ret & VM_FAULT_FALLBACK) == 0) {
+                return ret;
+            }
+        } else if (pmd.kind == pt_entry::Kind::leaf) {
+            return 0;  // huge_pmd_set_accessed
+        }
+        // handle_pte_fault -> do_fault -> __do_fault -> vm_ops->fault
+        pt_slot& ptep = pt_offset(w, Level::PTE, address);
+        if (pmdp.e.kind == pt_entry::Kind::table &&
+            entry_present(pt_get(w, Level::PTE, ptep, "handle_pte_fault"))) {
+            return 0;
+        }
+        return vfio_pci_mmap_huge_fault(w, vmf, 0);
+    }
+}
+
+namespace {
+
+// mm/memory.c zap_pte_range: clear every present PTE of one table under its lock.
+void zap_pte_range(World& w, std::uint64_t start, std::uint64_t end) {
+    sim::SpinLock& ptl = pt_lockptr(w, Level::PTE, start);
+    ptl.lock("zap_pte_range");
+    auto& m = w.mm.pgtable.pte;
+    for (auto it = m.lower_bound(start); it != m.end() && it->first < end; ++it) {
+        if (entry_present(pt_get(w, Level::PTE, it->second, "zap_pte_range"))) {
+            pt_get_and_clear(w, Level::PTE, it->second, "ptep_get_and_clear_full");
+        }
+    }
+    ptl.unlock("pte_unmap_unlock");
+}
+
+// mm/memory.c zap_pmd_range, with zap_huge_pmd (mm/huge_memory.c) for leaves.
+void zap_pmd_range(World& w, vm_area_struct* vma, std::uint64_t start, std::uint64_t end) {
+    auto& m = w.mm.pgtable.pmd;
+    for (auto it = m.lower_bound(start & PMD_MASK); it != m.end() && it->first < end; ++it) {
+        const std::uint64_t addr = std::max(it->first, start);
+        const std::uint64_t next = std::min(it->first + PMD_SIZE, end);
+        const pt_entry pmd = pt_get(w, Level::PMD, it->second, "zap_pmd_range");
+        if (entry_leaf(pmd)) {
+            if (next - addr != PMD_SIZE) {
+                split_huge_pmd(w, vma, addr);
+            } else {
+                sim::SpinLock& l = pt_lockptr(w, Level::PMD, addr);
+                l.lock("zap_huge_pmd");  // __pmd_trans_huge_lock
+                if (entry_leaf(pt_get(w, Level::PMD, it->second, "zap_huge_pmd"))) {
+                    pt_get_and_clear(w, Level::PMD, it->second, "pmdp_huge_get_and_clear_full");
+                }
+                l.unlock("spin_unlock");
+                continue;
+            }
+        }
+        if (it->second.e.kind == pt_entry::Kind::table) {
+            zap_pte_range(w, addr, next);
+        }
+    }
+}
+
+// mm/memory.c zap_pud_range, with zap_huge_pud (mm/huge_memory.c) for leaves.
+void zap_pud_range(World& w, vm_area_struct* vma, std::uint64_t start, std::uint64_t end) {
+    for (std::uint64_t base = start & PUD_MASK; base < end; base += PUD_SIZE) {
+        const std::uint64_t addr = std::max(base, start);
+        const std::uint64_t next = std::min(base + PUD_SIZE, end);
+        pt_slot& pudp = pt_offset(w, Level::PUD, addr);
+        const pt_entry pud = pt_get(w, Level::PUD, pudp, "zap_pud_range");
+        if (entry_leaf(pud)) {
+            if (next - addr != PUD_SIZE) {
+                split_huge_pud(w, vma, addr);
+            } else {
+                sim::SpinLock& l = pt_lockptr(w, Level::PUD, addr);
+                l.lock("zap_huge_pud");  // __pud_trans_huge_lock
+                if (entry_leaf(pt_get(w, Level::PUD, pudp, "zap_huge_pud"))) {
+                    pt_get_and_clear(w, Level::PUD, pudp, "pudp_huge_get_and_clear_full");
+                }
+                l.unlock("spin_unlock");
+                continue;
+            }
+        }
+        if (pudp.e.kind == pt_entry::Kind::table) {
+            zap_pmd_range(w, vma, addr, next);
+        }
+    }
+}
+
+}  // namespace
+
+// mm/memory.c zap_page_range_single -> unmap_single_vma -> unmap_page_range
+void zap_page_range_single(World& w, vm_area_struct* vma, std::uint64_t start, std::uint64_t end) {
+    zap_pud_range(w, vma, std::max(start, vma->vm_start), std::min(end, vma->vm_end));
+}
+
+// mm/memory.c unmap_mapping_range: zap every VMA of the mapping under i_mmap_rwsem (read);
+// it does not take mmap_lock, so it runs concurrently with faults, pins and page walks.
+void unmap_mapping_range(World& w, address_space* mapping) {
+    mapping->i_mmap_rwsem.down_read("i_mmap_lock_read");
+    const std::vector<vm_area_struct*> vmas = mapping->i_mmap;
+    for (vm_area_struct* vma : vmas) {
+        zap_page_range_single(w, vma, vma->vm_start, vma->vm_end);  // unmap_mapping_range_vma
+    }
+    mapping->i_mmap_rwsem.up_read("i_mmap_unlock_read");
+}
+
+}  // namespace pfnsim::model

@@ -1,0 +1,114 @@
+// mm_struct, the VMA tree, mmap_lock and munmap.
+#include <algorithm>
+#include <fmt/format.h>
+
+#include "pfnsim/model/world.hpp"
+#include "pfnsim/sim/execution.hpp"
+
+namespace pfnsim::model {
+
+// include/linux/mmap_lock.h mmap_read_lock
+void mmap_read_lock(World& w) { w.mm.mmap_lock.down_read("mmap_read_lock"); }
+
+// include/linux/mmap_lock.h mmap_read_unlock; a new generation for I-VMA.
+void mmap_read_unlock(World& w) {
+    w.mm.mmap_lock.up_read("mmap_read_unlock");
+    ++w.current().mmap_lock_gen;
+}
+
+// include/linux/mmap_lock.h mmap_write_lock
+void mmap_write_lock(World& w) { w.mm.mmap_lock.down_write("mmap_write_lock"); }
+
+// include/linux/mmap_lock.h mmap_write_unlock
+void mmap_write_unlock(World& w) {
+    w.mm.mmap_lock.up_write("mmap_write_unlock");
+    ++w.current().mmap_lock_gen;
+}
+
+// include/linux/mm.h vma_lookup: the VMA containing addr, or NULL.
+vm_area_struct* vma_lookup(World& w, std::uint64_t addr, sim::Name func) {
+    sim::point(sim::Op::Read, w.mm.mm_mt, func, "vma_lookup({:#x}) -> none", addr);
+    for (vm_area_struct* v : w.mm.mm_mt_list) {
+        if (addr >= v->vm_start && addr < v->vm_end) {
+            sim::annotate("vma_lookup -> vma [{:#x}, ...)", v->vm_start);
+            task_struct& t = w.current();
+            t.looked_up_vma = v;
+            t.looked_up_gen = t.mmap_lock_gen;
+            return v;
+        }
+    }
+    return nullptr;
+}
+
+// I-VMA (mmap_assert_locked + the "vma may be stale after unlocked" rule of fixup_user_fault()):
+// a vma pointer must not be used once mmap_lock was dropped after it was looked up.
+void vma_assert_usable(World& w, const vm_area_struct* vma, sim::Name func) {
+    const task_struct& t = w.current();
+    if (vma->detached) {
+        sim::fail_invariant(w.current_name(),
+                            fmt::format("I-VMA: {}() uses vma [{:#x}, {:#x}) after munmap freed it",
+                                        func.text, vma->vm_start, vma->vm_end));
+    }
+    if (t.looked_up_vma == vma && t.looked_up_gen != t.mmap_lock_gen) {
+        sim::fail_invariant(
+            w.current_name(),
+            fmt::format("I-VMA: {}() uses vma [{:#x}, {:#x}) after mmap_lock was dropped",
+                        func.text, vma->vm_start, vma->vm_end));
+    }
+}
+
+// mm/mmap.c __vm_munmap -> do_vmi_munmap: detach every VMA inside [start, start+len), unlink it
+// from its file's mapping, zap its entries and free its page tables.
+int do_munmap(World& w, std::uint64_t start, std::uint64_t len) {
+    const std::uint64_t end = start + len;
+    mmap_write_lock(w);
+    std::vector<vm_area_struct*> victims;
+    sim::point(sim::Op::Write, w.mm.mm_mt, "vma_iter_clear_gfp", "detach VMAs in [{:#x}, ...)",
+               start);
+    for (vm_area_struct* v : w.mm.mm_mt_list) {
+        if (v->vm_start >= start && v->vm_end <= end) {
+            victims.push_back(v);
+        }
+    }
+    auto& list = w.mm.mm_mt_list;
+    list.erase(std::remove_if(list.begin(), list.end(),
+                              [&](vm_area_struct* v) {
+                                  return std::find(victims.begin(), victims.end(), v) !=
+                                         victims.end();
+                              }),
+               list.end());
+    for (vm_area_struct* v : victims) {
+        // Pins in progress over this range may now legitimately fail with -EFAULT.
+        for (auto& t : w.tasks) {
+            if (t.in_pin) {
+                t.saw_vma_gone = true;
+            }
+        }
+        if (v->mapping != nullptr) {
+            v->mapping->i_mmap_rwsem.down_write("i_mmap_lock_write");
+            auto& m = v->mapping->i_mmap;
+            m.erase(std::remove(m.begin(), m.end(), v), m.end());
+            v->mapping->i_mmap_rwsem.up_write("i_mmap_unlock_write");
+        }
+        zap_page_range_single(w, v, v->vm_start, v->vm_end);
+        // mm/memory.c free_pgtables: the page tables of the range go too.
+        // mmap_lock held for write and the VMA unlinked: no walker can reach these tables.
+        for (std::uint64_t a = v->vm_start; a < v->vm_end; a += PUD_SIZE) {
+            pt_slot& s = pt_offset(w, Level::PUD, a);
+            if (s.e.kind == pt_entry::Kind::table) {
+                pt_set(w, Level::PUD, a, s, pt_entry{}, "free_pmd_range");
+            }
+        }
+        for (auto* m : {&w.mm.pgtable.pmd, &w.mm.pgtable.pte}) {
+            for (auto it = m->lower_bound(v->vm_start); it != m->end() && it->first < v->vm_end;
+                 ++it) {
+                it->second.e = pt_entry{};
+            }
+        }
+        v->detached = true;
+    }
+    mmap_write_unlock(w);
+    return 0;
+}
+
+}  // namespace pfnsim::model

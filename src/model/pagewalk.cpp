@@ -1,0 +1,108 @@
+// mm/pagewalk.c as used by /proc/PID/numa_maps (fs/proc/task_mmu.c show_numa_map).
+#include <fmt/format.h>
+
+#include "pfnsim/model/world.hpp"
+#include "pfnsim/sim/execution.hpp"
+
+namespace pfnsim::model {
+
+namespace {
+
+enum class Action : std::uint8_t { Subtree, Again, Continue };
+
+// fs/proc/task_mmu.c gather_pte_stats (numa_maps' pmd_entry): reads a PMD leaf under its lock,
+// or the PTEs of a table under the PTE lock; vm_normal_page() skips special entries.
+void gather_pte_stats(World& w, pt_slot& pmdp, std::uint64_t addr, std::uint64_t end) {
+    sim::SpinLock& pl = pt_lockptr(w, Level::PMD, addr);
+    pl.lock("pmd_trans_huge_lock");
+    const pt_entry pmd = pt_get(w, Level::PMD, pmdp, "gather_pte_stats");
+    pl.unlock("spin_unlock");
+    if (pmd.kind != pt_entry::Kind::table) {
+        return;
+    }
+    sim::SpinLock& ptl = pt_lockptr(w, Level::PTE, addr);
+    ptl.lock("pte_offset_map_lock");
+    auto& m = w.mm.pgtable.pte;
+    for (auto it = m.lower_bound(addr); it != m.end() && it->first < end; ++it) {
+        pt_get(w, Level::PTE, it->second, "gather_pte_stats");
+    }
+    ptl.unlock("pte_unmap_unlock");
+}
+
+// mm/pagewalk.c walk_pmd_range. The current form (3b89863c3fa4) snapshots the PUD first and
+// asks its caller to start again if it is no longer a table.
+Action walk_pmd_range(World& w, pt_slot& pudp, std::uint64_t addr, std::uint64_t end) {
+    const pt_entry pud = pt_get(w, Level::PUD, pudp, "walk_pmd_range");
+    if (w.sc.pagewalk == PagewalkVariant::Current) {
+        if (!entry_present(pud) || entry_leaf(pud)) {
+            return Action::Again;
+        }
+    } else if (entry_leaf(pud)) {
+        sim::fail_invariant(
+            w.current_name(),
+            fmt::format("walk_pmd_range() descends into the PUD leaf at {:#x}: pmd_offset() on "
+                        "BAR MMIO pfn {:#x} (kernel oops, fixed by 3b89863c3fa4)",
+                        addr, pud.pfn));
+    }
+    auto& m = w.mm.pgtable.pmd;
+    for (auto it = m.lower_bound(addr & PMD_MASK); it != m.end() && it->first < end; ++it) {
+        if (pt_get(w, Level::PMD, it->second, "walk_pmd_range").kind == pt_entry::Kind::none) {
+            continue;  // pte_hole
+        }
+        gather_pte_stats(w, it->second, std::max(it->first, addr),
+                         std::min(it->first + PMD_SIZE, end));
+    }
+    return Action::Subtree;
+}
+
+// mm/pagewalk.c walk_pud_range: numa_maps has a pmd_entry, so a PUD leaf is split first (for a
+// pfnmap that clears it), then the walk descends.
+void walk_pud_range(World& w, vm_area_struct* vma, std::uint64_t start, std::uint64_t end) {
+    for (std::uint64_t base = start & PUD_MASK; base < end; base += PUD_SIZE) {
+        const std::uint64_t addr = std::max(base, start);
+        const std::uint64_t next = std::min(base + PUD_SIZE, end);
+        pt_slot& pudp = pt_offset(w, Level::PUD, addr);
+        for (;;) {  // again:
+            if (pt_get(w, Level::PUD, pudp, "walk_pud_range").kind == pt_entry::Kind::none) {
+                break;  // pte_hole; continue with the next PUD
+            }
+            split_huge_pud(w, vma, addr);
+            if (pt_get(w, Level::PUD, pudp, "walk_pud_range").kind == pt_entry::Kind::none) {
+                continue;  // goto again
+            }
+            if (walk_pmd_range(w, pudp, addr, next) == Action::Again) {
+                continue;  // goto again
+            }
+            break;
+        }
+    }
+}
+
+}  // namespace
+
+// mm/pagewalk.c walk_page_vma: unlike walk_page_range() it has no walk_page_test(), so it does
+// not skip VM_PFNMAP vmas.
+void walk_page_vma(World& w, vm_area_struct* vma) {
+    vma_assert_usable(w, vma, "walk_page_vma");
+    walk_pud_range(w, vma, vma->vm_start, vma->vm_end);
+}
+
+// fs/proc/task_mmu.c show_numa_map over every VMA, as one `cat /proc/PID/numa_maps` does
+// (m_start takes mmap_lock for read, m_stop drops it).
+int show_numa_maps(World& w) {
+    mmap_read_lock(w);
+    for (std::size_t i = 0;; ++i) {
+        sim::point(sim::Op::Read, w.mm.mm_mt, "m_next", "next vma");
+        if (i >= w.mm.mm_mt_list.size()) {
+            break;
+        }
+        vm_area_struct* vma = w.mm.mm_mt_list[i];
+        w.current().looked_up_vma = vma;
+        w.current().looked_up_gen = w.current().mmap_lock_gen;
+        walk_page_vma(w, vma);
+    }
+    mmap_read_unlock(w);
+    return 0;
+}
+
+}  // namespace pfnsim::model

@@ -1,0 +1,136 @@
+// The page table: PUD (1 GiB), PMD (2 MiB) and PTE (4 KiB) entries and their locks.
+#include <fmt/format.h>
+
+#include "pfnsim/model/world.hpp"
+#include "pfnsim/sim/execution.hpp"
+
+namespace pfnsim::model {
+
+namespace {
+
+std::map<std::uint64_t, pt_slot>& level_map(World& w, Level l) {
+    switch (l) {
+        case Level::PUD: return w.mm.pgtable.pud;
+        case Level::PMD: return w.mm.pgtable.pmd;
+        case Level::PTE: break;
+    }
+    return w.mm.pgtable.pte;
+}
+
+// Effects are static texts (hashed at compile time), one set per level.
+struct LevelEffects {
+    sim::Name read_none, read_table, read_leaf, set_table, set_leaf, clear;
+};
+constexpr LevelEffects kEffects[3] = {
+    {"pud_none", "pud -> pmd table", "pud leaf pfn={:#x}", "pud_populate(pmd table)",
+     "set_pud_at(leaf pfn={:#x})", "pud_clear()"},
+    {"pmd_none", "pmd -> pte table", "pmd leaf pfn={:#x}", "pmd_populate(pte table)",
+     "set_pmd_at(leaf pfn={:#x})", "pmd_clear()"},
+    {"pte_none", "pte -> ?", "pte pfn={:#x}", "?", "set_pte_at(pfn={:#x})", "pte_clear()"},
+};
+
+const LevelEffects& effects(Level l) { return kEffects[static_cast<int>(l)]; }
+
+// I-STALE: while memory is disabled after a completed zap, nothing may map the BAR.
+void check_stale(World& w, const pt_entry& e, std::uint64_t addr, Level l) {
+    if (!entry_leaf(e)) {
+        return;
+    }
+    for (const auto& d : w.devices) {
+        const std::uint64_t npages = d.bar_size >> PAGE_SHIFT;
+        if (e.pfn >= d.bar_base_pfn && e.pfn < d.bar_base_pfn + npages && !d.mem_enabled &&
+            d.zap_done_while_disabled) {
+            sim::fail_invariant(
+                w.current_name(),
+                fmt::format("I-STALE: {} entry at {:#x} maps BAR pfn {:#x} of {} while memory is "
+                            "disabled after the zap completed",
+                            level_name(l), addr, e.pfn, d.name));
+        }
+    }
+}
+
+}  // namespace
+
+const char* level_name(Level l) {
+    switch (l) {
+        case Level::PUD: return "pud";
+        case Level::PMD: return "pmd";
+        case Level::PTE: break;
+    }
+    return "pte";
+}
+
+std::uint64_t level_size(Level l) {
+    switch (l) {
+        case Level::PUD: return PUD_SIZE;
+        case Level::PMD: return PMD_SIZE;
+        case Level::PTE: break;
+    }
+    return PAGE_SIZE;
+}
+
+// include/linux/pgtable.h pud_offset/pmd_offset/pte_offset_map: the slot for `addr`.
+pt_slot& pt_offset(World& w, Level l, std::uint64_t addr) {
+    const std::uint64_t key = addr & ~(level_size(l) - 1);
+    auto& m = level_map(w, l);
+    auto it = m.find(key);
+    if (it == m.end()) {
+        it = m.emplace(key, pt_slot{}).first;
+        it->second.obj = w.object(fmt::format("{}[{:#x}]", level_name(l), key));
+    }
+    return it->second;
+}
+
+// include/linux/pgtable.h pudp_get/pmdp_get/ptep_get: one read of the entry.
+pt_entry pt_get(World& /*w*/, Level l, pt_slot& s, sim::Name func) {
+    sim::point(sim::Op::Read, s.obj, func);
+    const pt_entry e = s.e;
+    const auto& fx = effects(l);
+    switch (e.kind) {
+        case pt_entry::Kind::none: sim::annotate(fx.read_none); break;
+        case pt_entry::Kind::table: sim::annotate(fx.read_table); break;
+        case pt_entry::Kind::leaf: sim::annotate(fx.read_leaf, e.pfn); break;
+    }
+    return e;
+}
+
+// arch/x86/include/asm/pgtable.h set_pud_at/set_pmd_at/set_pte_at and the *_populate helpers.
+void pt_set(World& w, Level l, std::uint64_t addr, pt_slot& s, const pt_entry& e,
+            sim::Name func) {
+    const auto& fx = effects(l);
+    if (entry_leaf(e)) {
+        sim::point(sim::Op::Write, s.obj, func, fx.set_leaf, e.pfn);
+    } else if (e.kind == pt_entry::Kind::table) {
+        sim::point(sim::Op::Write, s.obj, func, fx.set_table);
+    } else {
+        sim::point(sim::Op::Write, s.obj, func, fx.clear);
+    }
+    check_stale(w, e, addr, l);
+    s.e = e;
+}
+
+// include/linux/pgtable.h pudp_huge_get_and_clear / pmdp_huge_get_and_clear / ptep_get_and_clear
+pt_entry pt_get_and_clear(World& /*w*/, Level l, pt_slot& s, sim::Name func) {
+    sim::point(sim::Op::Write, s.obj, func, effects(l).clear);
+    const pt_entry old = s.e;
+    s.e = pt_entry{};
+    return old;
+}
+
+// include/linux/mm.h pud_lockptr (mm->page_table_lock), pmd_lockptr (split PMD ptlock of the
+// PMD table page), pte_lockptr (split PTE ptlock of the PTE table page).
+sim::SpinLock& pt_lockptr(World& w, Level l, std::uint64_t addr) {
+    if (l == Level::PUD) {
+        return w.mm.page_table_lock;
+    }
+    auto& m = l == Level::PMD ? w.mm.pgtable.pmd_ptl : w.mm.pgtable.pte_ptl;
+    const std::uint64_t key = addr & (l == Level::PMD ? PUD_MASK : PMD_MASK);
+    auto it = m.find(key);
+    if (it == m.end()) {
+        it = m.emplace(key, sim::SpinLock{}).first;
+        it->second.init(w.object(fmt::format("{}_ptl[{:#x}]", level_name(l), key)));
+    }
+    return it->second;
+}
+
+}  // namespace pfnsim::model

@@ -1,0 +1,491 @@
+// Loading and validating scenario files with toml++.
+#include "pfnsim/model/scenario.hpp"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <fstream>
+#include <set>
+#include <sstream>
+#include <toml++/toml.h>
+
+namespace pfnsim::model {
+
+const char* actor_kind_name(ActorKind k) {
+    switch (k) {
+        case ActorKind::Pin: return "pin";
+        case ActorKind::Split: return "split";
+        case ActorKind::Zap: return "zap";
+        case ActorKind::Enable: return "enable";
+        case ActorKind::Fault: return "fault";
+        case ActorKind::Munmap: return "munmap";
+        case ActorKind::Signal: return "signal";
+    }
+    return "?";
+}
+
+namespace {
+
+class Loader {
+public:
+    explicit Loader(std::string path) : path_(std::move(path)) {}
+
+    [[noreturn]] void fail(const toml::source_region& where, const std::string& msg) const {
+        throw ScenarioError(
+            fmt::format("{}:{}:{}: {}", path_, where.begin.line, where.begin.column, msg));
+    }
+    [[noreturn]] void fail(const toml::node& n, const std::string& msg) const {
+        fail(n.source(), msg);
+    }
+
+    // Rejects keys not in `allowed`, naming the valid ones.
+    void check_keys(const toml::table& t, std::initializer_list<std::string_view> allowed,
+                    const char* what) const {
+        for (const auto& [k, v] : t) {
+            if (std::find(allowed.begin(), allowed.end(), k.str()) == allowed.end()) {
+                std::string valid;
+                for (auto a : allowed) {
+                    valid += valid.empty() ? "" : ", ";
+                    valid += a;
+                }
+                fail(v, fmt::format("unknown key '{}' in {} (valid: {})", k.str(), what, valid));
+            }
+        }
+    }
+
+    std::string str(const toml::table& t, std::string_view key, const std::string& dflt,
+                    bool required = false) const {
+        const toml::node* n = t.get(key);
+        if (n == nullptr) {
+            if (required) {
+                fail(t, fmt::format("missing key '{}'", key));
+            }
+            return dflt;
+        }
+        if (!n->is_string()) {
+            fail(*n, fmt::format("'{}' must be a string", key));
+        }
+        return std::string(n->as_string()->get());
+    }
+
+    bool boolean(const toml::table& t, std::string_view key, bool dflt) const {
+        const toml::node* n = t.get(key);
+        if (n == nullptr) {
+            return dflt;
+        }
+        if (!n->is_boolean()) {
+            fail(*n, fmt::format("'{}' must be true or false", key));
+        }
+        return n->as_boolean()->get();
+    }
+
+    // An integer, or a size string with a K, M or G suffix ("2G", "4K").
+    std::uint64_t number(const toml::table& t, std::string_view key, std::uint64_t dflt,
+                         bool required = false) const {
+        const toml::node* n = t.get(key);
+        if (n == nullptr) {
+            if (required) {
+                fail(t, fmt::format("missing key '{}'", key));
+            }
+            return dflt;
+        }
+        if (n->is_integer()) {
+            const std::int64_t v = n->as_integer()->get();
+            if (v < 0) {
+                fail(*n, fmt::format("'{}' must not be negative", key));
+            }
+            return static_cast<std::uint64_t>(v);
+        }
+        if (n->is_string()) {
+            const std::string s(n->as_string()->get());
+            std::uint64_t v = 0;
+            std::size_t i = 0;
+            while (i < s.size() && s[i] >= '0' && s[i] <= '9') {
+                v = v * 10 + static_cast<std::uint64_t>(s[i] - '0');
+                ++i;
+            }
+            const std::string suffix = s.substr(i);
+            std::uint64_t mul = 0;
+            if (suffix == "K") {
+                mul = 1ULL << 10U;
+            } else if (suffix == "M") {
+                mul = 1ULL << 20U;
+            } else if (suffix == "G") {
+                mul = 1ULL << 30U;
+            } else if (suffix.empty()) {
+                mul = 1;
+            }
+            if (i == 0 || mul == 0 || i > 12) {
+                fail(*n, fmt::format("'{}' = \"{}\" is not a size (an integer, or digits with "
+                                     "K, M or G: \"2G\")",
+                                     key, s));
+            }
+            return v * mul;
+        }
+        fail(*n, fmt::format("'{}' must be an integer or a size string like \"1G\"", key));
+    }
+
+    const toml::table& table_of(const toml::node& n, const char* what) const {
+        if (!n.is_table()) {
+            fail(n, fmt::format("{} must be a table", what));
+        }
+        return *n.as_table();
+    }
+
+    const toml::array* array(const toml::table& t, std::string_view key) const {
+        const toml::node* n = t.get(key);
+        if (n == nullptr) {
+            return nullptr;
+        }
+        if (!n->is_array()) {
+            fail(*n, fmt::format("'{}' must be an array", key));
+        }
+        return n->as_array();
+    }
+
+    std::string path_;
+};
+
+std::uint64_t parse_flags(const Loader& L, const toml::table& t) {
+    const toml::array* a = L.array(t, "flags");
+    if (a == nullptr) {
+        L.fail(t, "missing key 'flags'");
+    }
+    std::uint64_t f = 0;
+    for (const auto& n : *a) {
+        const auto s = n.value<std::string>();
+        if (s == "VM_READ") {
+            f |= VM_READ;
+        } else if (s == "VM_WRITE") {
+            f |= VM_WRITE;
+        } else if (s == "VM_SHARED") {
+            f |= VM_SHARED;
+        } else if (s == "VM_IO") {
+            f |= VM_IO;
+        } else if (s == "VM_PFNMAP") {
+            f |= VM_PFNMAP;
+        } else {
+            L.fail(n, fmt::format("unknown vma flag {} (valid: VM_READ, VM_WRITE, VM_SHARED, "
+                                  "VM_IO, VM_PFNMAP)",
+                                  s ? "'" + *s + "'" : std::string("(not a string)")));
+        }
+    }
+    return f;
+}
+
+std::string check_verdict(const Loader& L, const toml::node& n) {
+    const auto v = n.value<std::string>();
+    static const std::set<std::string> kVerdicts = {"clean",    "wrong-return", "step-bound",
+                                                    "livelock", "deadlock",     "invariant"};
+    if (!v || kVerdicts.count(*v) == 0) {
+        L.fail(n, fmt::format("unknown verdict {} (valid: {})",
+                              v ? "'" + *v + "'" : std::string("(not a string)"), kValidVerdicts));
+    }
+    return *v;
+}
+
+Scenario build(const toml::table& root, const std::string& path) {
+    Loader L(path);
+    Scenario sc;
+    sc.path = path;
+    L.check_keys(root,
+                 {"name", "description", "policy", "step_bound", "iterations", "seed", "kernel",
+                  "device", "vma", "entry", "actor", "expect"},
+                 "the scenario");
+    sc.name = L.str(root, "name", "", true);
+    sc.description = L.str(root, "description", "");
+    const std::string pol = L.str(root, "policy", "original");
+    if (auto p = parse_policy(pol)) {
+        sc.policy = *p;
+    } else {
+        L.fail(*root.get("policy"),
+               fmt::format("unknown policy '{}' (valid: {})", pol, kValidPolicies));
+    }
+    sc.step_bound = L.number(root, "step_bound", 2000);
+    sc.iterations = L.number(root, "iterations", 2000);
+    sc.seed = L.number(root, "seed", 1);
+    if (sc.step_bound == 0) {
+        L.fail(*root.get("step_bound"), "'step_bound' must be at least 1");
+    }
+
+    if (const toml::node* k = root.get("kernel")) {
+        const toml::table& t = L.table_of(*k, "[kernel]");
+        L.check_keys(t, {"pagewalk", "follow_pfnmap"}, "[kernel]");
+        const std::string pw = L.str(t, "pagewalk", "current");
+        if (pw == "current") {
+            sc.pagewalk = PagewalkVariant::Current;
+        } else if (pw == "pre-3b89863c3fa4") {
+            sc.pagewalk = PagewalkVariant::Pre3b89863c3fa4;
+        } else {
+            L.fail(*t.get("pagewalk"), fmt::format("unknown pagewalk variant '{}' (valid: "
+                                                   "current, pre-3b89863c3fa4)",
+                                                   pw));
+        }
+        const std::string fo = L.str(t, "follow_pfnmap", "current");
+        if (fo == "current") {
+            sc.follow = FollowVariant::Current;
+        } else if (fo == "pre-ffef67b93aa3") {
+            sc.follow = FollowVariant::PreFfef67b93aa3;
+        } else {
+            L.fail(*t.get("follow_pfnmap"), fmt::format("unknown follow_pfnmap variant '{}' "
+                                                        "(valid: current, pre-ffef67b93aa3)",
+                                                        fo));
+        }
+    }
+
+    auto each = [&](std::string_view key, auto&& fn) {
+        if (const toml::node* n = root.get(key)) {
+            if (!n->is_array_of_tables()) {
+                L.fail(*n, fmt::format("'{}' must be an array of tables ([[{}]])", key, key));
+            }
+            for (const auto& e : *n->as_array()) {
+                fn(*e.as_table());
+            }
+        }
+    };
+
+    each("device", [&](const toml::table& t) {
+        L.check_keys(t, {"name", "bar_base", "bar_size", "mem_enabled"}, "[[device]]");
+        DeviceSpec d;
+        d.name = L.str(t, "name", "", true);
+        d.bar_base = L.number(t, "bar_base", 0, true);
+        d.bar_size = L.number(t, "bar_size", 0, true);
+        d.mem_enabled = L.boolean(t, "mem_enabled", true);
+        if (d.bar_base % PAGE_SIZE != 0 || d.bar_size == 0 || d.bar_size % PAGE_SIZE != 0) {
+            L.fail(t, "a BAR's base and size must be non-zero multiples of 4K");
+        }
+        for (const auto& o : sc.devices) {
+            if (o.name == d.name) {
+                L.fail(t, fmt::format("device '{}' defined twice", d.name));
+            }
+        }
+        sc.devices.push_back(d);
+    });
+    if (sc.devices.size() > 1) {
+        L.fail(root, "only one [[device]] is modelled");
+    }
+
+    each("vma", [&](const toml::table& t) {
+        L.check_keys(t, {"start", "size", "flags", "pgoff", "device"}, "[[vma]]");
+        VmaSpec v;
+        v.start = L.number(t, "start", 0, true);
+        v.size = L.number(t, "size", 0, true);
+        v.flags = parse_flags(L, t);
+        v.pgoff = L.number(t, "pgoff", 0);
+        v.device = L.str(t, "device", "");
+        if (v.start % PAGE_SIZE != 0 || v.size == 0 || v.size % PAGE_SIZE != 0) {
+            L.fail(t, "a vma's start and size must be non-zero multiples of 4K");
+        }
+        if ((v.flags & (VM_IO | VM_PFNMAP)) == 0) {
+            L.fail(t, "only device mappings are modelled: a vma needs VM_IO or VM_PFNMAP");
+        }
+        if (!v.device.empty()) {
+            const DeviceSpec* d = nullptr;
+            for (const auto& o : sc.devices) {
+                if (o.name == v.device) {
+                    d = &o;
+                }
+            }
+            if (d == nullptr) {
+                L.fail(*t.get("device"), fmt::format("unknown device '{}'", v.device));
+            }
+            if ((v.pgoff << PAGE_SHIFT) + v.size > d->bar_size) {
+                L.fail(t, fmt::format("impossible state: the vma maps past the end of {}'s BAR",
+                                      d->name));
+            }
+        }
+        for (const auto& o : sc.vmas) {
+            if (v.start < o.start + o.size && o.start < v.start + v.size) {
+                L.fail(t, "impossible state: vmas overlap");
+            }
+        }
+        sc.vmas.push_back(v);
+    });
+
+    each("entry", [&](const toml::table& t) {
+        L.check_keys(t, {"level", "addr"}, "[[entry]]");
+        EntrySpec e;
+        const std::string lv = L.str(t, "level", "", true);
+        if (lv == "pud") {
+            e.level = Level::PUD;
+        } else if (lv == "pmd") {
+            e.level = Level::PMD;
+        } else if (lv == "pte") {
+            e.level = Level::PTE;
+        } else {
+            L.fail(*t.get("level"),
+                   fmt::format("unknown level '{}' (valid: pud, pmd, pte)", lv));
+        }
+        e.addr = L.number(t, "addr", 0, true);
+        const std::uint64_t span = e.level == Level::PUD   ? PUD_SIZE
+                                   : e.level == Level::PMD ? PMD_SIZE
+                                                           : PAGE_SIZE;
+        if (e.addr % span != 0) {
+            L.fail(t, fmt::format("impossible state: a {} entry must be at a {}-aligned address",
+                                  lv, span == PUD_SIZE ? "1G" : span == PMD_SIZE ? "2M" : "4K"));
+        }
+        const VmaSpec* vma = nullptr;
+        for (const auto& v : sc.vmas) {
+            if (e.addr >= v.start && e.addr + span <= v.start + v.size) {
+                vma = &v;
+            }
+        }
+        if (vma == nullptr || vma->device.empty()) {
+            L.fail(t, fmt::format("impossible state: the {} entry at {:#x} is outside every "
+                                  "device vma",
+                                  lv, e.addr));
+        }
+        const DeviceSpec* d = nullptr;
+        for (const auto& o : sc.devices) {
+            if (o.name == vma->device) {
+                d = &o;
+            }
+        }
+        const std::uint64_t phys = d->bar_base + (vma->pgoff << PAGE_SHIFT) + (e.addr - vma->start);
+        if (phys % span != 0) {
+            L.fail(t, fmt::format("impossible state: the {} entry at {:#x} would map physical "
+                                  "{:#x}, which is not {}-aligned",
+                                  lv, e.addr, phys, span == PUD_SIZE ? "1G" : "2M"));
+        }
+        for (const auto& o : sc.entries) {
+            const std::uint64_t ospan = o.level == Level::PUD   ? PUD_SIZE
+                                        : o.level == Level::PMD ? PMD_SIZE
+                                                                : PAGE_SIZE;
+            if (e.addr < o.addr + ospan && o.addr < e.addr + span) {
+                L.fail(t, "impossible state: entries overlap");
+            }
+        }
+        sc.entries.push_back(e);
+    });
+
+    each("actor", [&](const toml::table& t) {
+        L.check_keys(t,
+                     {"name", "kind", "vaddr", "size", "write", "repeat", "forever", "target",
+                      "fault_retry", "allowed"},
+                     "[[actor]]");
+        ActorSpec a;
+        a.name = L.str(t, "name", "", true);
+        const std::string kind = L.str(t, "kind", "", true);
+        bool found = false;
+        for (auto k : {ActorKind::Pin, ActorKind::Split, ActorKind::Zap, ActorKind::Enable,
+                       ActorKind::Fault, ActorKind::Munmap, ActorKind::Signal}) {
+            if (kind == actor_kind_name(k)) {
+                a.kind = k;
+                found = true;
+            }
+        }
+        if (!found) {
+            L.fail(*t.get("kind"),
+                   fmt::format("unknown actor kind '{}' (valid: {})", kind, kValidActorKinds));
+        }
+        a.vaddr = L.number(t, "vaddr", 0);
+        a.size = L.number(t, "size", 0);
+        a.write = L.boolean(t, "write", true);
+        a.repeat = L.number(t, "repeat", 1);
+        a.forever = L.boolean(t, "forever", false);
+        a.target = L.str(t, "target", "");
+        a.fault_retry = L.number(t, "fault_retry", 0);
+        if (a.forever && a.kind != ActorKind::Split) {
+            L.fail(*t.get("forever"), "only a split actor (a page-walk loop) can run forever");
+        }
+        const bool ranged = a.kind == ActorKind::Pin || a.kind == ActorKind::Munmap;
+        if ((ranged || a.kind == ActorKind::Fault) && t.get("vaddr") == nullptr) {
+            L.fail(t, fmt::format("a {} actor needs 'vaddr'", kind));
+        }
+        if (ranged && (a.size == 0 || a.size % PAGE_SIZE != 0 || a.vaddr % PAGE_SIZE != 0)) {
+            L.fail(t, fmt::format("a {} actor needs a 4K-aligned 'vaddr' and a non-zero 4K-multiple "
+                                  "'size'",
+                                  kind));
+        }
+        if ((a.kind == ActorKind::Zap || a.kind == ActorKind::Enable) && sc.devices.empty()) {
+            L.fail(t, fmt::format("a {} actor needs a [[device]]", kind));
+        }
+        if (a.kind == ActorKind::Split && a.repeat == 0 && !a.forever) {
+            L.fail(t, "'repeat' must be at least 1");
+        }
+        if (const toml::array* al = L.array(t, "allowed")) {
+            for (const auto& n : *al) {
+                const auto s = n.value<std::string>();
+                const auto r = s ? parse_result(*s) : std::nullopt;
+                if (!r) {
+                    L.fail(n, fmt::format("unknown result {} (valid: {})",
+                                          s ? "'" + *s + "'" : std::string("(not a string)"),
+                                          valid_result_names()));
+                }
+                a.allowed.push_back(*r);
+            }
+        }
+        for (const auto& o : sc.actors) {
+            if (o.name == a.name) {
+                L.fail(t, fmt::format("actor '{}' defined twice", a.name));
+            }
+        }
+        sc.actors.push_back(a);
+    });
+    if (sc.actors.empty()) {
+        L.fail(root, "a scenario needs at least one [[actor]]");
+    }
+    if (sc.actors.size() > 16) {
+        L.fail(root, "at most 16 actors are supported");
+    }
+    bool finite = false;
+    for (const auto& a : sc.actors) {
+        finite = finite || !a.forever;
+        if (a.kind == ActorKind::Signal) {
+            bool ok = false;
+            for (const auto& o : sc.actors) {
+                ok = ok || (o.name == a.target && o.name != a.name);
+            }
+            if (!ok) {
+                L.fail(root, fmt::format("signal actor '{}' targets unknown actor '{}'", a.name,
+                                         a.target));
+            }
+        }
+    }
+    if (!finite) {
+        L.fail(root, "every actor runs forever: an execution would never end");
+    }
+
+    if (const toml::node* x = root.get("expect")) {
+        const toml::table& t = L.table_of(*x, "[expect]");
+        L.check_keys(t, {"verdict", "policies"}, "[expect]");
+        if (const toml::node* v = t.get("verdict")) {
+            sc.expect_verdict = check_verdict(L, *v);
+        }
+        if (const toml::node* p = t.get("policies")) {
+            const toml::table& pt = L.table_of(*p, "[expect.policies]");
+            for (const auto& [k, v] : pt) {
+                if (!parse_policy(k.str())) {
+                    L.fail(v, fmt::format("unknown policy '{}' (valid: {})", k.str(),
+                                          kValidPolicies));
+                }
+                sc.expect_policies[std::string(k.str())] = check_verdict(L, v);
+            }
+        }
+    }
+    return sc;
+}
+
+}  // namespace
+
+Scenario parse_scenario(const std::string& text, const std::string& path) {
+    try {
+        const toml::table root = toml::parse(text, path);
+        return build(root, path);
+    } catch (const toml::parse_error& e) {
+        const auto& b = e.source().begin;
+        throw ScenarioError(fmt::format("{}:{}:{}: {}", path, b.line, b.column, e.description()));
+    }
+}
+
+Scenario load_scenario(const std::string& path) {
+    std::ifstream in(path, std::ios::binary);
+    if (!in) {
+        throw ScenarioError(fmt::format("{}: cannot read the file", path));
+    }
+    std::stringstream ss;
+    ss << in.rdbuf();
+    return parse_scenario(ss.str(), path);
+}
+
+}  // namespace pfnsim::model

@@ -1,0 +1,29 @@
+// kernel/signal.c, include/linux/sched/signal.h, kernel/sched/core.c
+#include "pfnsim/model/world.hpp"
+#include "pfnsim/sim/execution.hpp"
+
+namespace pfnsim::model {
+
+// kernel/signal.c send_sig(SIGKILL, t, 0): marks the fatal signal pending on the target.
+void send_sig_kill(World& /*w*/, task_struct& t) {
+    sim::point(sim::Op::Write, t.pending_obj, "send_sig", "SIGKILL pending");
+    t.sigkill_pending = true;
+    if (t.in_pin) {
+        t.signalled = true;
+    }
+}
+
+// include/linux/sched/signal.h fatal_signal_pending(current)
+bool fatal_signal_pending(World& w) {
+    task_struct& t = w.current();
+    sim::point(sim::Op::Read, t.pending_obj, "fatal_signal_pending", "no signal");
+    if (t.sigkill_pending) {
+        sim::annotate("SIGKILL pending");
+    }
+    return t.sigkill_pending;
+}
+
+// kernel/sched/core.c cond_resched: a voluntary scheduling point.
+void cond_resched(World& /*w*/) { sim::point(sim::Op::Yield, sim::kNoObject, "cond_resched"); }
+
+}  // namespace pfnsim::model

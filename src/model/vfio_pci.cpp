@@ -1,0 +1,108 @@
+// drivers/vfio/pci/vfio_pci_core.c and vfio_pci_config.c: the BAR mmap fault handler, the zap on
+// memory disable, and memory enable.
+#include <fmt/format.h>
+
+#include "pfnsim/model/world.hpp"
+#include "pfnsim/sim/execution.hpp"
+
+namespace pfnsim::model {
+
+namespace {
+
+// drivers/vfio/pci/vfio_pci_core.c __vfio_pci_memory_enabled: reads PCI_COMMAND_MEMORY.
+bool vfio_pci_memory_enabled(World& /*w*/, vfio_pci_core_device& vdev) {
+    sim::point(sim::Op::Read, vdev.mem_obj, "__vfio_pci_memory_enabled", "memory disabled");
+    if (vdev.mem_enabled) {
+        sim::annotate("memory enabled");
+    }
+    return vdev.mem_enabled;
+}
+
+// The write of PCI_COMMAND (vfio_default_config_write) that enables or disables memory.
+void write_command_memory(World& w, vfio_pci_core_device& vdev, bool enable) {
+    sim::point(sim::Op::Write, vdev.mem_obj, "vfio_default_config_write",
+               enable ? sim::Name("PCI_COMMAND_MEMORY set") : sim::Name("PCI_COMMAND_MEMORY clear"));
+    vdev.mem_enabled = enable;
+    if (!enable) {
+        for (auto& t : w.tasks) {
+            if (t.in_pin) {
+                t.saw_mem_disabled = true;
+            }
+        }
+    }
+}
+
+}  // namespace
+
+// drivers/vfio/pci/vfio_pci_core.c vfio_pci_mmap_huge_fault: under memory_lock (read), insert a
+// leaf of the requested order, SIGBUS while memory is disabled, FALLBACK when the order does not
+// fit the vma or the pfn's alignment.
+vm_fault_t vfio_pci_mmap_huge_fault(World& w, vm_fault& vmf, unsigned order) {
+    vm_area_struct* vma = vmf.vma;
+    vfio_pci_core_device& vdev = *vma->vm_private_data;
+    const std::uint64_t span = PAGE_SIZE << order;
+    const std::uint64_t addr = vmf.address & ~(span - 1);
+    const std::uint64_t pgoff = (addr - vma->vm_start) >> PAGE_SHIFT;
+    // vma_to_pfn(vma): the BAR's base pfn plus the mmap offset into the BAR.
+    const std::uint64_t pfn = vdev.bar_base_pfn + vma->vm_pgoff + pgoff;
+    if (order != 0 && (addr < vma->vm_start || addr + span > vma->vm_end ||
+                       (pfn & ((1ULL << order) - 1)) != 0)) {
+        return VM_FAULT_FALLBACK;
+    }
+    vm_fault_t ret = VM_FAULT_SIGBUS;
+    vdev.memory_lock.down_read("vfio_pci_mmap_huge_fault");
+    if (vfio_pci_memory_enabled(w, vdev)) {
+        if (order == 0) {
+            ret = vmf_insert_pfn(w, vmf, pfn + ((vmf.address - addr) >> PAGE_SHIFT));
+        } else if (order == PMD_ORDER) {
+            ret = vmf_insert_pfn_pmd(w, vmf, pfn, (vmf.flags & FAULT_FLAG_WRITE) != 0);
+        } else if (order == PUD_ORDER) {
+            ret = vmf_insert_pfn_pud(w, vmf, pfn, (vmf.flags & FAULT_FLAG_WRITE) != 0);
+        } else {
+            ret = VM_FAULT_FALLBACK;
+        }
+    }
+    vdev.memory_lock.up_read("vfio_pci_mmap_huge_fault");
+    return ret;
+}
+
+// drivers/vfio/pci/vfio_pci_core.c vfio_pci_zap_and_down_write_memory_lock: take memory_lock
+// for write, then vfio_pci_zap_bars -> unmap_mapping_range over the device inode's mappings.
+void vfio_pci_zap_and_down_write_memory_lock(World& w, vfio_pci_core_device& vdev) {
+    vdev.memory_lock.down_write("vfio_pci_zap_and_down_write_memory_lock");
+    unmap_mapping_range(w, &vdev.inode_mapping);
+}
+
+// drivers/vfio/pci/vfio_pci_config.c vfio_basic_config_write clearing PCI_COMMAND_MEMORY.
+int vfio_pci_memory_disable(World& w, vfio_pci_core_device& vdev) {
+    vfio_pci_zap_and_down_write_memory_lock(w, vdev);
+    write_command_memory(w, vdev, false);
+    // I-STALE from here on: the zap completed and memory is off.
+    vdev.zap_done_while_disabled = true;
+    for (const auto* m : {&w.mm.pgtable.pud, &w.mm.pgtable.pmd, &w.mm.pgtable.pte}) {
+        for (const auto& [addr, slot] : *m) {
+            const std::uint64_t npages = vdev.bar_size >> PAGE_SHIFT;
+            if (entry_leaf(slot.e) && slot.e.pfn >= vdev.bar_base_pfn &&
+                slot.e.pfn < vdev.bar_base_pfn + npages) {
+                sim::fail_invariant(
+                    w.current_name(),
+                    fmt::format("I-STALE: entry at {:#x} still maps BAR pfn {:#x} after the zap "
+                                "with memory disabled",
+                                addr, slot.e.pfn));
+            }
+        }
+    }
+    vdev.memory_lock.up_write("up_write");
+    return 0;
+}
+
+// drivers/vfio/pci/vfio_pci_config.c vfio_basic_config_write setting PCI_COMMAND_MEMORY.
+int vfio_pci_memory_enable(World& w, vfio_pci_core_device& vdev) {
+    vdev.memory_lock.down_write("down_write");
+    write_command_memory(w, vdev, true);
+    vdev.zap_done_while_disabled = false;
+    vdev.memory_lock.up_write("up_write");
+    return 0;
+}
+
+}  // namespace pfnsim::model

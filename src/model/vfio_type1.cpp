@@ -1,0 +1,171 @@
+// drivers/vfio/vfio_iommu_type1.c: VFIO_IOMMU_MAP_DMA of a PFNMAP range, with the retry policy
+// of follow_fault_pfn() selectable.
+#include <fmt/format.h>
+
+#include "pfnsim/model/world.hpp"
+#include "pfnsim/sim/execution.hpp"
+
+namespace pfnsim::model {
+
+namespace {
+
+// drivers/vfio/vfio_iommu_type1.c vfio_iommu_map: install iova -> pfn in the IOMMU.
+int vfio_iommu_map(World& w, std::uint64_t iova, std::uint64_t pfn, std::uint64_t npages) {
+    sim::point(sim::Op::Write, w.iommu.obj, "vfio_iommu_map", "iommu_map(pfn={:#x})", pfn);
+    w.iommu.table[iova] = iommu_mapping{pfn, npages};
+    return 0;
+}
+
+// drivers/vfio/vfio_iommu_type1.c vfio_remove_dma -> vfio_unmap_unpin: undo a failed map.
+void vfio_remove_dma(World& w, std::uint64_t iova, std::uint64_t size) {
+    sim::point(sim::Op::Write, w.iommu.obj, "vfio_unmap_unpin", "iommu_unmap from {:#x}", iova);
+    auto& t = w.iommu.table;
+    for (auto it = t.lower_bound(iova); it != t.end() && it->first < iova + size;) {
+        it = t.erase(it);
+    }
+}
+
+// drivers/vfio/vfio_iommu_type1.c is_invalid_reserved_pfn: BAR pfns have no struct page.
+bool is_invalid_reserved_pfn(const World& w, std::uint64_t pfn) {
+    for (const auto& d : w.devices) {
+        if (pfn >= d.bar_base_pfn && pfn < d.bar_base_pfn + (d.bar_size >> PAGE_SHIFT)) {
+            return true;
+        }
+    }
+    return false;
+}
+
+// drivers/vfio/vfio_iommu_type1.c vfio_pin_pages_remote: for a PFNMAP range, one call of
+// vaddr_get_pfns returns a run of contiguous reserved pfns.
+long vfio_pin_pages_remote(World& w, std::uint64_t vaddr, long npage, bool write,
+                           std::uint64_t* pfn_base) {
+    return vaddr_get_pfns(w, vaddr, npage, write, pfn_base);
+}
+
+}  // namespace
+
+// drivers/vfio/vfio_iommu_type1.c follow_fault_pfn: follow; on failure fault the address in
+// with fixup_user_fault() and follow again. The second follow's failure is where the retry
+// policies differ.
+int follow_fault_pfn(World& w, vm_area_struct* vma, std::uint64_t vaddr, std::uint64_t* pfn,
+                     std::uint64_t* addr_mask, bool write_fault) {
+    follow_pfnmap_args args{vma, vaddr};
+    int ret = follow_pfnmap_start(w, args);
+    if (ret != 0) {
+        bool unlocked = false;
+        ret = fixup_user_fault(w, vaddr, FAULT_FLAG_REMOTE | (write_fault ? FAULT_FLAG_WRITE : 0),
+                               &unlocked);
+        if (unlocked) {
+            return -EAGAIN;  // mmap_lock was dropped: the vma may be gone, look it up again
+        }
+        if (ret != 0) {
+            return ret;
+        }
+        ret = follow_pfnmap_start(w, args);
+        if (ret != 0) {
+            switch (w.policy.kind) {
+                case Policy::Kind::Original:
+                    return ret;
+                case Policy::Kind::Eagain:
+                case Policy::Kind::Bounded:
+                    return -EAGAIN;  // Max Boone's v1: assume a concurrent zap or split
+                case Policy::Kind::Enoent:
+                case Policy::Kind::EnoentKillable:
+                    return ret == -ENOENT ? -EAGAIN : ret;  // only "no present entry" retries
+            }
+        }
+    }
+    if (write_fault && !args.writable) {
+        ret = -EFAULT;
+    } else {
+        *pfn = args.pfn;
+        *addr_mask = args.addr_mask;
+    }
+    follow_pfnmap_end(w, args);
+    return ret;
+}
+
+// drivers/vfio/vfio_iommu_type1.c vaddr_get_pfns: GUP first (fails for PFNMAP), then the
+// follow_fault_pfn loop that restarts from vma_lookup() on -EAGAIN.
+long vaddr_get_pfns(World& w, std::uint64_t vaddr, long npages, bool write, std::uint64_t* pfn) {
+    task_struct& t = w.current();
+    mmap_read_lock(w);
+    long ret = pin_user_pages_remote(w, vaddr);
+    for (;;) {  // retry:
+        vm_area_struct* vma = vma_lookup(w, vaddr, "vaddr_get_pfns");
+        if (vma == nullptr || (vma->vm_flags & VM_PFNMAP) == 0) {
+            break;
+        }
+        std::uint64_t addr_mask = 0;
+        ret = follow_fault_pfn(w, vma, vaddr, pfn, &addr_mask, write);
+        if (ret == -EAGAIN) {
+            ++t.retries;
+            if (w.policy.kind == Policy::Kind::Bounded &&
+                t.retries > static_cast<std::uint64_t>(w.policy.max_retries)) {
+                ret = -EBUSY;
+                break;
+            }
+            if (w.policy.kind == Policy::Kind::EnoentKillable) {
+                if (fatal_signal_pending(w)) {
+                    ret = -EINTR;
+                    break;
+                }
+                cond_resched(w);
+            }
+            continue;
+        }
+        if (ret == 0) {
+            if (is_invalid_reserved_pfn(w, *pfn)) {
+                // I-PFN: the pfn pinned is the BAR base plus the address's offset into it.
+                const vfio_pci_core_device* d = vma->vm_private_data;
+                const std::uint64_t want =
+                    d->bar_base_pfn + vma->vm_pgoff + ((vaddr - vma->vm_start) >> PAGE_SHIFT);
+                if (*pfn != want) {
+                    sim::fail_invariant(
+                        w.current_name(),
+                        fmt::format("I-PFN: pinned pfn {:#x} for {:#x}, but the BAR maps pfn {:#x} "
+                                    "there",
+                                    *pfn, vaddr, want));
+                }
+                const std::uint64_t epfn = (*pfn | (~addr_mask >> PAGE_SHIFT)) + 1;
+                ret = std::min<long>(npages, static_cast<long>(epfn - *pfn));
+            } else {
+                ret = -EFAULT;
+            }
+        }
+        break;
+    }
+    mmap_read_unlock(w);
+    return ret;
+}
+
+// drivers/vfio/vfio_iommu_type1.c vfio_dma_do_map -> vfio_pin_map_dma: pin and map the range
+// run by run; on failure unmap what was mapped.
+int vfio_dma_do_map(World& w, std::uint64_t vaddr, std::uint64_t iova, std::uint64_t size,
+                    bool write) {
+    w.iommu.lock.lock("vfio_dma_do_map");
+    int ret = 0;
+    std::uint64_t done = 0;
+    while (done < size) {
+        std::uint64_t pfn = 0;
+        const long npage = vfio_pin_pages_remote(w, vaddr + done,
+                                                 static_cast<long>((size - done) >> PAGE_SHIFT),
+                                                 write, &pfn);
+        if (npage <= 0) {
+            ret = static_cast<int>(npage);
+            break;
+        }
+        ret = vfio_iommu_map(w, iova + done, pfn, static_cast<std::uint64_t>(npage));
+        if (ret != 0) {
+            break;
+        }
+        done += static_cast<std::uint64_t>(npage) << PAGE_SHIFT;
+    }
+    if (ret != 0 && done > 0) {
+        vfio_remove_dma(w, iova, done);
+    }
+    w.iommu.lock.unlock("vfio_dma_do_map");
+    return ret;
+}
+
+}  // namespace pfnsim::model

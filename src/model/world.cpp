@@ -1,0 +1,240 @@
+// The model as a sim::Program: initial state from the scenario, actors, result oracles.
+#include "pfnsim/model/world.hpp"
+
+#include <algorithm>
+#include <fmt/format.h>
+
+#include "pfnsim/sim/execution.hpp"
+
+namespace pfnsim::model {
+
+World::World(Scenario s) : sc(std::move(s)), policy(sc.policy) {
+    for (const auto& a : sc.actors) {
+        decls_.push_back({a.name, a.forever});
+    }
+    // Intern the fixed objects first so their ids do not depend on what actors touch.
+    objects_.intern("mm.mmap_lock");
+    objects_.intern("mm.page_table_lock");
+    objects_.intern("mm.vmas");
+    objects_.intern("iommu.lock");
+    objects_.intern("iommu.table");
+    reset();
+}
+
+void World::reset() {
+    mm.mmap_lock.init(object("mm.mmap_lock"));
+    mm.page_table_lock.init(object("mm.page_table_lock"));
+    mm.mm_mt = object("mm.vmas");
+    mm.vma_storage.clear();
+    mm.mm_mt_list.clear();
+    mm.pgtable = page_table{};
+    iommu.lock.init(object("iommu.lock"));
+    iommu.obj = object("iommu.table");
+    iommu.table.clear();
+
+    devices.clear();
+    for (const auto& d : sc.devices) {
+        auto& v = devices.emplace_back();
+        v.name = d.name;
+        v.bar_base_pfn = d.bar_base >> PAGE_SHIFT;
+        v.bar_size = d.bar_size;
+        v.memory_lock.init(object(d.name + ".memory_lock"));
+        v.mem_enabled = d.mem_enabled;
+        v.mem_obj = object(d.name + ".PCI_COMMAND");
+        v.inode_mapping.i_mmap_rwsem.init(object(d.name + ".i_mmap_rwsem"));
+    }
+    int id = 0;
+    for (const auto& vs : sc.vmas) {
+        auto& v = mm.vma_storage.emplace_back();
+        v.vm_start = vs.start;
+        v.vm_end = vs.start + vs.size;
+        v.vm_flags = vs.flags;
+        v.vm_pgoff = vs.pgoff;
+        v.vm_mm = &mm;
+        v.id = id++;
+        for (auto& d : devices) {
+            if (d.name == vs.device) {
+                v.vm_private_data = &d;
+                v.mapping = &d.inode_mapping;
+                d.inode_mapping.i_mmap.push_back(&v);
+            }
+        }
+        mm.mm_mt_list.push_back(&v);
+    }
+    std::sort(mm.mm_mt_list.begin(), mm.mm_mt_list.end(),
+              [](const vm_area_struct* a, const vm_area_struct* b) {
+                  return a->vm_start < b->vm_start;
+              });
+    // Initial entries: leaves mapping the BAR as the fault handler would have inserted them.
+    for (const auto& e : sc.entries) {
+        const vm_area_struct* vma = nullptr;
+        for (const auto* v : mm.mm_mt_list) {
+            if (e.addr >= v->vm_start && e.addr < v->vm_end) {
+                vma = v;
+            }
+        }
+        const vfio_pci_core_device* d = vma->vm_private_data;
+        const std::uint64_t pfn =
+            d->bar_base_pfn + vma->vm_pgoff + ((e.addr - vma->vm_start) >> PAGE_SHIFT);
+        const bool writable = (vma->vm_flags & (VM_WRITE | VM_SHARED)) == (VM_WRITE | VM_SHARED);
+        pt_offset(*this, e.level, e.addr).e = pt_entry{pt_entry::Kind::leaf, pfn, writable, true};
+        if (e.level != Level::PUD) {
+            pt_offset(*this, Level::PUD, e.addr).e = pt_entry{pt_entry::Kind::table};
+        }
+        if (e.level == Level::PTE) {
+            pt_offset(*this, Level::PMD, e.addr).e = pt_entry{pt_entry::Kind::table};
+        }
+    }
+
+    tasks.assign(sc.actors.size(), task_struct{});
+    for (std::size_t i = 0; i < sc.actors.size(); ++i) {
+        tasks[i].comm = sc.actors[i].name;
+        tasks[i].pending_obj = object(sc.actors[i].name + ".signal");
+        tasks[i].fault_retry_budget = sc.actors[i].fault_retry;
+    }
+}
+
+task_struct& World::current() { return tasks[sim::current_actor()]; }
+
+const std::string& World::current_name() const { return decls_[sim::current_actor()].name; }
+
+void World::run_pin(const ActorSpec& a) {
+    task_struct& t = current();
+    t.in_pin = true;
+    for (const auto& d : devices) {
+        t.saw_mem_disabled = t.saw_mem_disabled || !d.mem_enabled;
+    }
+    const int r = vfio_dma_do_map(*this, a.vaddr, a.vaddr, a.size, a.write);
+    t.in_pin = false;
+    sim::point(sim::Op::Finish, sim::kNoObject, "VFIO_IOMMU_MAP_DMA", returns_effect(r));
+    t.result = r;
+}
+
+void World::run_split(const ActorSpec& a) {
+    for (std::uint64_t i = 0; a.forever || i < a.repeat; ++i) {
+        show_numa_maps(*this);
+    }
+    sim::point(sim::Op::Finish, sim::kNoObject, "numa_maps", returns_effect(0));
+    current().result = 0;
+}
+
+// arch/x86/mm/fault.c do_user_addr_fault: a CPU access by the task.
+void World::run_fault(const ActorSpec& a) {
+    task_struct& t = current();
+    t.in_pin = true;  // track memory disable for the SIGBUS oracle
+    for (const auto& d : devices) {
+        t.saw_mem_disabled = t.saw_mem_disabled || !d.mem_enabled;
+    }
+    unsigned flags = FAULT_FLAG_ALLOW_RETRY | FAULT_FLAG_KILLABLE | FAULT_FLAG_USER |
+                     (a.write ? FAULT_FLAG_WRITE : 0);
+    int r = 0;
+    for (;;) {  // retry:
+        mmap_read_lock(*this);  // lock_mm_and_find_vma
+        vm_area_struct* vma = vma_lookup(*this, a.vaddr, "lock_mm_and_find_vma");
+        if (vma == nullptr) {
+            mmap_read_unlock(*this);
+            r = kSigbus;  // bad_area: SIGSEGV in the kernel; reported as a fatal signal
+            break;
+        }
+        const vm_fault_t f = handle_mm_fault(*this, vma, a.vaddr, flags);
+        if ((f & VM_FAULT_RETRY) != 0) {
+            flags |= FAULT_FLAG_TRIED;
+            continue;
+        }
+        mmap_read_unlock(*this);
+        r = (f & VM_FAULT_ERROR) != 0 ? kSigbus : 0;
+        break;
+    }
+    t.in_pin = false;
+    sim::point(sim::Op::Finish, sim::kNoObject, "do_user_addr_fault", returns_effect(r));
+    t.result = r;
+}
+
+void World::run_actor(sim::ActorId id) {
+    const ActorSpec& a = sc.actors[id];
+    int r = 0;
+    switch (a.kind) {
+        case ActorKind::Pin: run_pin(a); break;
+        case ActorKind::Split: run_split(a); break;
+        case ActorKind::Fault: run_fault(a); break;
+        case ActorKind::Zap:
+            r = vfio_pci_memory_disable(*this, devices.front());
+            break;
+        case ActorKind::Enable:
+            r = vfio_pci_memory_enable(*this, devices.front());
+            break;
+        case ActorKind::Munmap:
+            r = do_munmap(*this, a.vaddr, a.size);
+            break;
+        case ActorKind::Signal:
+            for (std::size_t i = 0; i < sc.actors.size(); ++i) {
+                if (sc.actors[i].name == a.target) {
+                    send_sig_kill(*this, tasks[i]);
+                }
+            }
+            break;
+    }
+    task_struct& t = tasks[id];
+    if (a.kind != ActorKind::Pin && a.kind != ActorKind::Split && a.kind != ActorKind::Fault) {
+        t.result = r;
+    }
+    t.finished = true;
+}
+
+// Whether the actor's range is covered, in the initial state, by device PFNMAP VMAs that
+// permit the access: if not, -EFAULT (or SIGBUS) is the right answer.
+bool World::range_mappable(std::size_t actor) const {
+    const ActorSpec& a = sc.actors[actor];
+    const std::uint64_t end = a.vaddr + std::max<std::uint64_t>(a.size, PAGE_SIZE);
+    std::uint64_t at = a.vaddr;
+    while (at < end) {
+        const VmaSpec* hit = nullptr;
+        for (const auto& v : sc.vmas) {
+            if (at >= v.start && at < v.start + v.size) {
+                hit = &v;
+            }
+        }
+        if (hit == nullptr || (hit->flags & VM_PFNMAP) == 0 || hit->device.empty() ||
+            (a.write && (hit->flags & VM_WRITE) == 0)) {
+            return false;
+        }
+        at = hit->start + hit->size;
+    }
+    return true;
+}
+
+std::string World::result(sim::ActorId id) const {
+    return tasks[id].finished ? result_name(tasks[id].result) : std::string();
+}
+
+void World::check_results(std::vector<sim::Violation>& out) const {
+    for (std::size_t i = 0; i < sc.actors.size(); ++i) {
+        const ActorSpec& a = sc.actors[i];
+        const task_struct& t = tasks[i];
+        if (!t.finished) {
+            continue;
+        }
+        const int r = t.result;
+        bool ok = a.allowed.empty() ||
+                  std::find(a.allowed.begin(), a.allowed.end(), r) != a.allowed.end();
+        // The oracle: an error must be justified by what happened during the call.
+        if (a.kind == ActorKind::Pin) {
+            switch (r) {
+                case 0: break;
+                case -EFAULT: ok = ok && (t.saw_mem_disabled || t.saw_vma_gone ||
+                                          !range_mappable(i)); break;
+                case -EINTR: ok = ok && t.sigkill_pending; break;
+                case -EBUSY: ok = ok && policy.kind == Policy::Kind::Bounded; break;
+                default: ok = false; break;
+            }
+        } else if (a.kind == ActorKind::Fault && r == kSigbus) {
+            ok = ok && (t.saw_mem_disabled || !range_mappable(i));
+        }
+        if (!ok) {
+            out.push_back({"wrong-return", a.name, fmt::format("{} returned {}", a.name,
+                                                               result_name(r))});
+        }
+    }
+}
+
+}  // namespace pfnsim::model

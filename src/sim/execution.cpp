@@ -1,0 +1,376 @@
+#include "pfnsim/sim/execution.hpp"
+
+#include <boost/fiber/fiber.hpp>
+#include <boost/fiber/operations.hpp>
+#include <boost/fiber/pooled_fixedsize_stack.hpp>
+#include <exception>
+#include <fmt/format.h>
+
+#include "pfnsim/sim/prng.hpp"
+#include "sim/algorithm.hpp"
+
+namespace pfnsim::sim {
+
+namespace {
+
+struct ActorState {
+    bool finished = false;
+    bool blocked = false;
+    ObjectId waiting_on = kNoObject;
+    const char* wait_how = "";
+};
+
+struct LockHold {
+    ObjectId object;
+    ActorId holder;
+    const char* mode;
+};
+
+// The state of the execution running on this thread.
+struct ExecState {
+    Program* program = nullptr;
+    Strategy* strategy = nullptr;
+    const ExecutionConfig* config = nullptr;
+    Outcome* out = nullptr;
+    const std::vector<ActorDecl>* decls = nullptr;
+    std::vector<ActorState> actors;
+    std::vector<ActorId> enabled;
+    std::vector<LockHold> held;
+    ActorId current = kNoActor;
+    bool aborting = false;
+    std::uint64_t hash = 0xa0761d6478bd642fULL;
+    detail::ControlledAlgorithm* algo = nullptr;
+};
+
+thread_local ExecState* tl_exec = nullptr;
+
+ExecState& exec() { return *tl_exec; }
+
+void collect_enabled(ExecState& x) {
+    x.enabled.clear();
+    for (ActorId i = 0; i < x.actors.size(); ++i) {
+        if (!x.actors[i].finished && !x.actors[i].blocked) {
+            x.enabled.push_back(i);
+        }
+    }
+}
+
+void record_choice(ExecState& x, std::uint32_t v) {
+    x.out->schedule.choices.push_back(v);
+    x.hash = hash_mix(x.hash, 0x1000000ULL + v);
+}
+
+// Asks the strategy which enabled actor runs next; a single option is not a choice.
+ActorId choose_next(ExecState& x, ActorId current) {
+    collect_enabled(x);
+    if (x.enabled.empty()) {
+        return kNoActor;
+    }
+    if (x.enabled.size() == 1) {
+        return x.enabled[0];
+    }
+    ActorId next = x.strategy->choose_actor(x.enabled, current);
+    bool ok = false;
+    for (ActorId e : x.enabled) {
+        ok = ok || e == next;
+    }
+    if (!ok) {
+        if (x.out->strategy_error.empty()) {
+            x.out->strategy_error = fmt::format(
+                "schedule diverged at choice {}: actor {} is not enabled",
+                x.out->schedule.choices.size(), next);
+        }
+        next = x.enabled[0];
+    }
+    record_choice(x, next);
+    return next;
+}
+
+void begin_abort(ExecState& x, Status status) {
+    if (!x.aborting) {
+        x.aborting = true;
+        x.out->status = status;
+    }
+}
+
+ActorId lowest_unfinished(const ExecState& x) {
+    for (ActorId i = 0; i < x.actors.size(); ++i) {
+        if (!x.actors[i].finished) {
+            return i;
+        }
+    }
+    return kNoActor;
+}
+
+// Hands the CPU to `next`; returns when the strategy picks the caller again.
+void switch_to(ExecState& x, ActorId me, ActorId next) {
+    x.algo->designate(next);
+    boost::this_fiber::yield();
+    x.current = me;
+}
+
+// Called on the fiber of an actor when it must stop: unwinds its stack to actor_main.
+[[noreturn]] void throw_abort() { throw AbortExecution{}; }
+
+std::string lock_holders(const ExecState& x, ObjectId obj) {
+    std::string s;
+    for (const auto& h : x.held) {
+        if (h.object == obj) {
+            if (!s.empty()) {
+                s += ", ";
+            }
+            s += fmt::format("{} ({})", (*x.decls)[h.holder].name, h.mode);
+        }
+    }
+    return s.empty() ? std::string("nobody") : s;
+}
+
+void report_deadlock(ExecState& x) {
+    std::string detail = "deadlock:";
+    bool first = true;
+    for (ActorId i = 0; i < x.actors.size(); ++i) {
+        const auto& a = x.actors[i];
+        if (a.finished || !a.blocked) {
+            continue;
+        }
+        detail += fmt::format("{} {} waits for {} ({}) held by {}", first ? "" : ";",
+                              (*x.decls)[i].name, x.program->objects().name(a.waiting_on),
+                              a.wait_how, lock_holders(x, a.waiting_on));
+        first = false;
+    }
+    x.out->violations.push_back({"deadlock", "", detail});
+    begin_abort(x, Status::Deadlock);
+}
+
+void record_step(ExecState& x, Op op, ObjectId object, Name func, Name effect, std::uint64_t arg,
+                 bool arg_used) {
+    x.hash = hash_mix(x.hash, (static_cast<std::uint64_t>(x.current) << 40U) ^
+                                  (static_cast<std::uint64_t>(op) << 32U) ^ object);
+    x.hash = hash_mix(x.hash, func.hash ^ (effect.hash * 31U) ^ arg);
+    if (x.config->record_trace) {
+        x.out->trace.push_back(Step{x.current, op, object, func, effect, arg, arg_used});
+    }
+    if (++x.out->steps >= x.config->step_bound) {
+        std::string stuck;
+        for (ActorId i = 0; i < x.actors.size(); ++i) {
+            if (!x.actors[i].finished && !(*x.decls)[i].forever) {
+                stuck += stuck.empty() ? (*x.decls)[i].name : ", " + (*x.decls)[i].name;
+            }
+        }
+        x.out->violations.push_back(
+            {"step-bound", stuck,
+             fmt::format("step bound reached ({} steps; possible livelock)", x.config->step_bound)});
+        begin_abort(x, Status::StepBound);
+        throw_abort();
+    }
+}
+
+void point_impl(Op op, ObjectId object, Name func, Name effect, std::uint64_t arg, bool arg_used) {
+    ExecState& x = exec();
+    if (x.aborting) {
+        if (std::uncaught_exceptions() > 0) {
+            return;  // a destructor during unwinding: let the unwinding finish
+        }
+        throw_abort();
+    }
+    const ActorId me = x.current;
+    const ActorId next = choose_next(x, me);
+    if (next != me) {
+        switch_to(x, me, next);
+        if (x.aborting) {
+            throw_abort();
+        }
+    }
+    record_step(x, op, object, func, effect, arg, arg_used);
+}
+
+void actor_main(ExecState* xp, ActorId id) {
+    ExecState& x = *xp;
+    x.current = id;
+    if (!x.aborting) {
+        try {
+            x.program->run_actor(id);
+        } catch (const AbortExecution&) {
+            // unwound by the core: the execution is being torn down
+        }
+    }
+    x.actors[id].finished = true;
+    if (!x.aborting) {
+        bool all_done = true;
+        for (ActorId i = 0; i < x.actors.size(); ++i) {
+            all_done = all_done && (x.actors[i].finished || (*x.decls)[i].forever);
+        }
+        if (all_done) {
+            begin_abort(x, Status::Completed);  // stop the actors that run forever
+        }
+    }
+    ActorId next = kNoActor;
+    if (!x.aborting) {
+        next = choose_next(x, kNoActor);
+        if (next == kNoActor) {
+            report_deadlock(x);
+        }
+    }
+    if (x.aborting) {
+        next = lowest_unfinished(x);
+    }
+    x.algo->designate(next);
+}
+
+}  // namespace
+
+const char* op_name(Op op) {
+    switch (op) {
+        case Op::Read: return "read";
+        case Op::Write: return "write";
+        case Op::Acquire: return "acquire";
+        case Op::Release: return "release";
+        case Op::Yield: return "yield";
+        case Op::Choice: return "choice";
+        case Op::Start: return "start";
+        case Op::Finish: return "finish";
+    }
+    return "?";
+}
+
+Outcome run_execution(Program& program, Strategy& strategy, std::uint64_t seed,
+                      const ExecutionConfig& config) {
+    Outcome out;
+    out.seed = seed;
+    program.reset();
+    strategy.new_execution(seed);
+
+    ExecState x;
+    x.program = &program;
+    x.strategy = &strategy;
+    x.config = &config;
+    x.out = &out;
+    x.decls = &program.actors();
+    x.actors.resize(x.decls->size());
+    x.algo = &detail::install_algorithm();
+    x.algo->reset(x.actors.size());
+    if (config.record_trace) {
+        out.trace.reserve(256);
+    }
+
+    // Pooled stacks: the default allocator costs ~12 us per execution (heap trim and regrow).
+    thread_local boost::fibers::pooled_fixedsize_stack stacks(256 * 1024, 64);
+
+    ExecState* const saved = tl_exec;
+    tl_exec = &x;
+    std::vector<boost::fibers::fiber> fibers;
+    fibers.reserve(x.actors.size());
+    for (ActorId i = 0; i < x.actors.size(); ++i) {
+        x.algo->expect_new_actor(i);
+        fibers.emplace_back(std::allocator_arg, stacks, [&x, i] { actor_main(&x, i); });
+    }
+    const ActorId first = choose_next(x, kNoActor);
+    x.algo->designate(first);
+    for (auto& f : fibers) {
+        f.join();
+    }
+    tl_exec = saved;
+
+    out.results.reserve(x.actors.size());
+    for (ActorId i = 0; i < x.actors.size(); ++i) {
+        out.results.push_back(program.result(i));
+        x.hash = hash_mix(x.hash, fnv1a(out.results.back()));
+    }
+    if (out.status == Status::Completed) {
+        program.check_results(out.violations);
+    }
+    out.trace_hash = x.hash;
+    return out;
+}
+
+void point(Op op, ObjectId object, Name func, Name effect) {
+    point_impl(op, object, func, effect, 0, false);
+}
+
+void point(Op op, ObjectId object, Name func, Name effect, std::uint64_t arg) {
+    point_impl(op, object, func, effect, arg, true);
+}
+
+void annotate(Name effect) {
+    ExecState& x = exec();
+    x.hash = hash_mix(x.hash, effect.hash);
+    if (x.config->record_trace && !x.out->trace.empty()) {
+        x.out->trace.back().effect = effect;
+        x.out->trace.back().arg_used = false;
+    }
+}
+
+void annotate(Name effect, std::uint64_t arg) {
+    ExecState& x = exec();
+    x.hash = hash_mix(x.hash, effect.hash ^ arg);
+    if (x.config->record_trace && !x.out->trace.empty()) {
+        x.out->trace.back().effect = effect;
+        x.out->trace.back().arg = arg;
+        x.out->trace.back().arg_used = true;
+    }
+}
+
+std::uint32_t choose(std::uint32_t n, std::string_view what) {
+    ExecState& x = exec();
+    if (n <= 1) {
+        return 0;
+    }
+    std::uint32_t v = x.strategy->choose_value(n, what);
+    if (v >= n) {
+        if (x.out->strategy_error.empty()) {
+            x.out->strategy_error =
+                fmt::format("schedule diverged at choice {}: value {} out of range for '{}' (0..{})",
+                            x.out->schedule.choices.size(), v, what, n - 1);
+        }
+        v = 0;
+    }
+    record_choice(x, v);
+    return v;
+}
+
+void fail_invariant(std::string actor, std::string detail) {
+    ExecState& x = exec();
+    x.out->violations.push_back({"invariant", std::move(actor), std::move(detail)});
+    begin_abort(x, Status::Invariant);
+    throw_abort();
+}
+
+ActorId current_actor() { return exec().current; }
+bool in_execution() { return tl_exec != nullptr; }
+
+void block_on(ObjectId object, const char* how) {
+    ExecState& x = exec();
+    const ActorId me = x.current;
+    x.actors[me].blocked = true;
+    x.actors[me].waiting_on = object;
+    x.actors[me].wait_how = how;
+    const ActorId next = choose_next(x, me);
+    if (next == kNoActor) {
+        report_deadlock(x);
+        x.actors[me].blocked = false;
+        throw_abort();
+    }
+    switch_to(x, me, next);
+    if (x.aborting) {
+        x.actors[me].blocked = false;
+        throw_abort();
+    }
+}
+
+void wake(ActorId actor) { exec().actors[actor].blocked = false; }
+
+void note_acquired(ObjectId object, const char* mode, ActorId holder) {
+    exec().held.push_back({object, holder, mode});
+}
+
+void note_released(ObjectId object, ActorId holder) {
+    ExecState& x = exec();
+    for (std::size_t i = 0; i < x.held.size(); ++i) {
+        if (x.held[i].object == object && x.held[i].holder == holder) {
+            x.held.erase(x.held.begin() + static_cast<std::ptrdiff_t>(i));
+            return;
+        }
+    }
+}
+
+}  // namespace pfnsim::sim

@@ -1,0 +1,44 @@
+#include "pfnsim/sim/replay_strategy.hpp"
+
+#include <fmt/format.h>
+
+namespace pfnsim::sim {
+
+bool ReplayStrategy::next(std::uint32_t& v) {
+    const auto& c = schedule_.choices;
+    if (pos_ < c.size()) {
+        v = c[pos_++];
+        return true;
+    }
+    if (schedule_.cycle_start && *schedule_.cycle_start < c.size()) {
+        pos_ = *schedule_.cycle_start;
+        v = c[pos_++];
+        return true;
+    }
+    if (error_.empty()) {
+        error_ = fmt::format("schedule ended after {} choices before the execution finished",
+                             c.size());
+    }
+    return false;
+}
+
+ActorId ReplayStrategy::choose_actor(std::span<const ActorId> enabled, ActorId current) {
+    std::uint32_t v = 0;
+    if (next(v)) {
+        return v;
+    }
+    // Out of choices: keep running the current actor if it can, else the lowest enabled one.
+    for (ActorId e : enabled) {
+        if (e == current) {
+            return e;
+        }
+    }
+    return enabled[0];
+}
+
+std::uint32_t ReplayStrategy::choose_value(std::uint32_t /*n*/, std::string_view /*what*/) {
+    std::uint32_t v = 0;
+    return next(v) ? v : 0;
+}
+
+}  // namespace pfnsim::sim

@@ -1,0 +1,153 @@
+#include "pfnsim/sim/sync.hpp"
+
+#include <algorithm>
+
+#include "pfnsim/sim/execution.hpp"
+
+namespace pfnsim::sim {
+
+void SpinLock::init(ObjectId id) {
+    id_ = id;
+    owner_ = kNoActor;
+    waiters_.clear();
+}
+
+// include/linux/spinlock.h spin_lock: queued (FIFO) ownership, as qspinlock.
+void SpinLock::lock(Name func) {
+    point(Op::Acquire, id_, func, "spin_lock");
+    const ActorId me = current_actor();
+    if (owner_ == kNoActor) {
+        owner_ = me;
+        note_acquired(id_, "spin", me);
+        return;
+    }
+    waiters_.push_back(me);
+    annotate("spin_lock: contended, spins");
+    block_on(id_, "spin");
+}
+
+void SpinLock::unlock(Name func) {
+    point(Op::Release, id_, func, "spin_unlock");
+    note_released(id_, owner_);
+    owner_ = kNoActor;
+    if (!waiters_.empty()) {
+        owner_ = waiters_.front();
+        waiters_.pop_front();
+        note_acquired(id_, "spin", owner_);
+        wake(owner_);
+    }
+}
+
+void Mutex::init(ObjectId id) {
+    id_ = id;
+    owner_ = kNoActor;
+    waiters_.clear();
+}
+
+// kernel/locking/mutex.c mutex_lock: sleeping lock with FIFO handoff.
+void Mutex::lock(Name func) {
+    point(Op::Acquire, id_, func, "mutex_lock");
+    const ActorId me = current_actor();
+    if (owner_ == kNoActor) {
+        owner_ = me;
+        note_acquired(id_, "mutex", me);
+        return;
+    }
+    waiters_.push_back(me);
+    annotate("mutex_lock: contended, sleeps");
+    block_on(id_, "mutex");
+}
+
+void Mutex::unlock(Name func) {
+    point(Op::Release, id_, func, "mutex_unlock");
+    note_released(id_, owner_);
+    owner_ = kNoActor;
+    if (!waiters_.empty()) {
+        owner_ = waiters_.front();
+        waiters_.pop_front();
+        note_acquired(id_, "mutex", owner_);
+        wake(owner_);
+    }
+}
+
+void RwSemaphore::init(ObjectId id) {
+    id_ = id;
+    writer_ = kNoActor;
+    readers_.clear();
+    waiters_.clear();
+}
+
+bool RwSemaphore::read_held_by(ActorId a) const {
+    return std::find(readers_.begin(), readers_.end(), a) != readers_.end();
+}
+
+// kernel/locking/rwsem.c down_read: a reader queues behind a holding or waiting writer.
+void RwSemaphore::down_read(Name func) {
+    point(Op::Acquire, id_, func, "down_read");
+    const ActorId me = current_actor();
+    if (writer_ == kNoActor && waiters_.empty()) {
+        readers_.push_back(me);
+        note_acquired(id_, "read", me);
+        return;
+    }
+    waiters_.push_back({me, false});
+    annotate("down_read: writer holds or waits, sleeps");
+    block_on(id_, "read");
+}
+
+void RwSemaphore::up_read(Name func) {
+    point(Op::Release, id_, func, "up_read");
+    const ActorId me = current_actor();
+    auto it = std::find(readers_.begin(), readers_.end(), me);
+    if (it != readers_.end()) {
+        readers_.erase(it);
+    }
+    note_released(id_, me);
+    grant_waiters();
+}
+
+// kernel/locking/rwsem.c down_write
+void RwSemaphore::down_write(Name func) {
+    point(Op::Acquire, id_, func, "down_write");
+    const ActorId me = current_actor();
+    if (writer_ == kNoActor && readers_.empty() && waiters_.empty()) {
+        writer_ = me;
+        note_acquired(id_, "write", me);
+        return;
+    }
+    waiters_.push_back({me, true});
+    annotate("down_write: held, sleeps");
+    block_on(id_, "write");
+}
+
+void RwSemaphore::up_write(Name func) {
+    point(Op::Release, id_, func, "up_write");
+    note_released(id_, writer_);
+    writer_ = kNoActor;
+    grant_waiters();
+}
+
+// kernel/locking/rwsem.c rwsem_mark_wake: the writer at the head, or the readers at the head.
+void RwSemaphore::grant_waiters() {
+    if (writer_ != kNoActor || waiters_.empty()) {
+        return;
+    }
+    if (waiters_.front().write) {
+        if (readers_.empty()) {
+            writer_ = waiters_.front().actor;
+            waiters_.pop_front();
+            note_acquired(id_, "write", writer_);
+            wake(writer_);
+        }
+        return;
+    }
+    while (!waiters_.empty() && !waiters_.front().write) {
+        const ActorId a = waiters_.front().actor;
+        waiters_.pop_front();
+        readers_.push_back(a);
+        note_acquired(id_, "read", a);
+        wake(a);
+    }
+}
+
+}  // namespace pfnsim::sim
