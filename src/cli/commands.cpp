@@ -1,1 +1,555 @@
+#include "cli/commands.hpp"
 
+#include <unistd.h>
+
+#include <CLI/CLI.hpp>
+#include <algorithm>
+#include <filesystem>
+#include <fmt/format.h>
+#include <iostream>
+#include <set>
+
+#include "cli/report.hpp"
+#include "pfnsim/model/world.hpp"
+#include "pfnsim/sim/explore.hpp"
+#include "pfnsim/sim/random_strategy.hpp"
+#include "pfnsim/sim/replay_strategy.hpp"
+#include "pfnsim/sim/trace.hpp"
+
+#ifndef PFNSIM_SOURCE_DIR
+#define PFNSIM_SOURCE_DIR "."
+#endif
+
+namespace pfnsim::cli {
+
+namespace {
+
+// A usage or input error: one line on stderr, exit code 2.
+struct InputError {
+    std::string message;
+};
+
+struct Options {
+    std::string scenario;
+    std::vector<std::string> paths;
+    std::string policy;
+    std::string strategy = "random";
+    std::uint64_t seed = 0;
+    bool seed_given = false;
+    std::string schedule;
+    std::uint64_t iterations = 0;
+    std::uint64_t step_bound = 0;
+    bool json = false;
+    bool markdown = false;
+    bool quiet = false;
+};
+
+model::Policy policy_or_default(const Options& o, const model::Scenario& sc) {
+    if (o.policy.empty()) {
+        return sc.policy;
+    }
+    if (auto p = model::parse_policy(o.policy)) {
+        return *p;
+    }
+    throw InputError{fmt::format("unknown policy '{}' (valid: {})", o.policy,
+                                 model::kValidPolicies)};
+}
+
+model::Scenario load(const std::string& path) {
+    try {
+        return model::load_scenario(path);
+    } catch (const model::ScenarioError& e) {
+        throw InputError{e.what()};
+    }
+}
+
+// The verdict the scenario expects under `p`, or "" when it says nothing.
+std::string expected_for(const model::Scenario& sc, const model::Policy& p) {
+    auto it = sc.expect_policies.find(p.name());
+    if (it != sc.expect_policies.end()) {
+        return it->second;
+    }
+    if (p == sc.policy) {
+        return sc.expect_verdict;
+    }
+    return {};
+}
+
+// Whether the violations go beyond what is expected: any kind other than the expected verdict.
+bool unexpected(const std::vector<sim::Witness>& v, const std::string& expected) {
+    for (const auto& w : v) {
+        if (w.violation.kind != expected &&
+            !(expected == "livelock" && w.violation.kind == "step-bound")) {
+            return true;
+        }
+    }
+    return false;
+}
+
+bool progress_wanted(const Options& o) { return !o.quiet && isatty(STDERR_FILENO) != 0; }
+
+sim::Progress progress_printer(const Options& o, const std::string& label) {
+    if (!progress_wanted(o)) {
+        return {};
+    }
+    return [label](std::uint64_t done, std::uint64_t total) {
+        std::cerr << fmt::format("\r{}: {}/{} executions", label, done, total)
+                  << (done == total ? "\r\033[K" : "") << std::flush;
+    };
+}
+
+CellReport explore_cell(const model::Scenario& sc, const model::Policy& p, const Options& o,
+                        const std::string& label) {
+    model::World world(sc);
+    world.set_policy(p);
+    sim::RandomStrategy strategy;
+    sim::ExploreConfig cfg;
+    cfg.iterations = o.iterations != 0 ? o.iterations : sc.iterations;
+    cfg.seed = o.seed_given ? o.seed : sc.seed;
+    cfg.exec.step_bound = o.step_bound != 0 ? o.step_bound : sc.step_bound;
+    CellReport c;
+    c.scenario_path = sc.path;
+    c.scenario_name = sc.name;
+    c.policy = p.name();
+    c.iterations = cfg.iterations;
+    c.seed = cfg.seed;
+    for (const auto& a : world.actors()) {
+        c.actor_names.push_back(a.name);
+    }
+    c.explore = sim::explore(world, strategy, cfg, progress_printer(o, label));
+    c.verdict = verdict_of(c.explore.violations);
+    c.expected = expected_for(sc, p);
+    return c;
+}
+
+// --- run and replay: one execution, with its trace ---------------------------------------
+
+int print_execution(model::World& world, const model::Scenario& sc, const sim::Outcome& out,
+                    const Options& o, const std::string& how, sim::Strategy& strategy,
+                    const sim::ExecutionConfig& cfg) {
+    std::vector<sim::Witness> ws;
+    for (const auto& v : out.violations) {
+        ws.push_back({v, out.seed, sim::encode_schedule(out.schedule), 1, out.steps});
+    }
+    if (!out.violations.empty() && how == "seed") {
+        const std::string diff = sim::self_check(world, strategy, out, cfg);
+        if (!diff.empty()) {
+            ws.push_back({{"nondeterminism", "", diff}, out.seed, ws.front().schedule, 1, out.steps});
+        }
+    }
+    const std::string expected = expected_for(sc, world.policy);
+    const std::string verdict = verdict_of(ws);
+    const std::string schedule = sim::encode_schedule(out.schedule);
+    const std::string replay =
+        how == "seed"
+            ? fmt::format("pfnsim replay {} --policy {} --seed {}", sc.path, world.policy.name(),
+                          out.seed)
+            : fmt::format("pfnsim replay {} --policy {} --schedule {}", sc.path,
+                          world.policy.name(), schedule);
+    if (o.json) {
+        nlohmann::json j;
+        j["scenario"] = sc.name;
+        j["file"] = sc.path;
+        j["policy"] = world.policy.name();
+        j["executions"] = 1;
+        j["steps"] = out.steps;
+        j["seed"] = out.seed;
+        j["schedule"] = schedule;
+        j["status"] = sim::status_name(out.status);
+        j["trace_hash"] = fmt::format("{:016x}", out.trace_hash);
+        j["verdict"] = verdict;
+        nlohmann::json results = nlohmann::json::object();
+        for (std::size_t a = 0; a < out.results.size(); ++a) {
+            results[world.actors()[a].name] = out.results[a];
+        }
+        j["results"] = results;
+        nlohmann::json trace = nlohmann::json::array();
+        for (const auto& st : out.trace) {
+            trace.push_back({{"actor", world.actors()[st.actor].name},
+                             {"func", st.func.text},
+                             {"op", sim::op_name(st.op)},
+                             {"object", world.objects().name(st.object)},
+                             {"effect", sim::render_effect(st)}});
+        }
+        j["trace"] = trace;
+        nlohmann::json vs = nlohmann::json::array();
+        for (const auto& w : ws) {
+            vs.push_back({{"kind", w.violation.kind},
+                          {"actor", w.violation.actor},
+                          {"detail", w.violation.detail},
+                          {"seed", w.seed},
+                          {"schedule", w.schedule},
+                          {"replay", replay}});
+        }
+        j["violations"] = vs;
+        std::cout << j.dump(2) << "\n";
+    } else {
+        std::cout << fmt::format("scenario    {} ({})\npolicy      {}\n", sc.name, sc.path,
+                                 world.policy.name());
+        std::cout << (how == "seed" ? fmt::format("seed        {}\n", out.seed)
+                                    : fmt::format("schedule    {}\n", o.schedule));
+        std::cout << "\n" << sim::render_trace(out, world) << "\n";
+        std::string r;
+        for (std::size_t a = 0; a < out.results.size(); ++a) {
+            r += fmt::format("{}{}: {}", r.empty() ? "" : ", ", world.actors()[a].name,
+                             out.results[a].empty() ? "(stopped)" : out.results[a]);
+        }
+        std::cout << fmt::format("results     {}\n", r);
+        std::cout << fmt::format("outcome     {}, {} steps, trace hash {:016x}\n",
+                                 sim::status_name(out.status), out.steps, out.trace_hash);
+        std::cout << fmt::format("schedule    {}\n", schedule);
+        std::cout << fmt::format("verdict     {}{}\n", verdict,
+                                 expected.empty()      ? ""
+                                 : expected == verdict ? " (as expected)"
+                                                       : " (expected " + expected + ")");
+        for (const auto& w : ws) {
+            std::cout << fmt::format("  {}: {}\n", w.violation.kind, w.violation.detail);
+        }
+        if (!ws.empty()) {
+            std::cout << fmt::format("replay      {}\n", replay);
+        }
+    }
+    return unexpected(ws, expected.empty() ? "clean" : expected) ? 1 : 0;
+}
+
+int cmd_run(const Options& o, bool replay) {
+    const model::Scenario sc = load(o.scenario);
+    model::World world(sc);
+    world.set_policy(policy_or_default(o, sc));
+    sim::ExecutionConfig cfg;
+    cfg.step_bound = o.step_bound != 0 ? o.step_bound : sc.step_bound;
+    sim::RandomStrategy random;
+    if (replay && !o.schedule.empty()) {
+        sim::Schedule s;
+        try {
+            s = sim::decode_schedule(o.schedule);
+        } catch (const sim::ScheduleError& e) {
+            throw InputError{e.what()};
+        }
+        sim::ReplayStrategy strategy(s);
+        const sim::Outcome out = sim::run_execution(world, strategy, 0, cfg);
+        if (!out.strategy_error.empty() || !strategy.error().empty()) {
+            throw InputError{fmt::format(
+                "the schedule does not fit {} under policy {}: {}", sc.path, world.policy.name(),
+                out.strategy_error.empty() ? strategy.error() : out.strategy_error)};
+        }
+        return print_execution(world, sc, out, o, "schedule", strategy, cfg);
+    }
+    const std::uint64_t seed = o.seed_given ? o.seed : sc.seed;
+    const sim::Outcome out = sim::run_execution(world, random, seed, cfg);
+    return print_execution(world, sc, out, o, "seed", random, cfg);
+}
+
+int cmd_explore(const Options& o) {
+    if (o.strategy != "random") {
+        throw InputError{fmt::format("unknown strategy '{}' (valid: random)", o.strategy)};
+    }
+    const model::Scenario sc = load(o.scenario);
+    const CellReport c = explore_cell(sc, policy_or_default(o, sc), o, sc.name);
+    if (o.json) {
+        std::cout << to_json(c).dump(2) << "\n";
+    } else {
+        std::cout << to_text(c);
+    }
+    return unexpected(c.explore.violations, c.expected.empty() ? "clean" : c.expected) ? 1 : 0;
+}
+
+// --- matrix ------------------------------------------------------------------------------
+
+std::vector<std::string> default_matrix_scenarios() {
+    const std::vector<std::string> names = {"seed-split-refault.toml", "pin-zap-race.toml"};
+    std::string dir = "scenarios";
+    if (!std::filesystem::exists(dir + "/" + names[0])) {
+        dir = std::string(PFNSIM_SOURCE_DIR) + "/scenarios";
+    }
+    std::vector<std::string> out;
+    for (const auto& n : names) {
+        out.push_back(dir + "/" + n);
+    }
+    return out;
+}
+
+std::string cell_text(const CellReport& c) {
+    if (c.verdict == "clean") {
+        return "ok: " + results_seen(c, 0);
+    }
+    for (const auto& w : c.explore.violations) {
+        if (w.violation.kind == c.verdict) {
+            if (c.verdict == "wrong-return") {
+                const auto& d = w.violation.detail;
+                return "wrong-return " + d.substr(d.rfind(' ') + 1);
+            }
+            return c.verdict;
+        }
+    }
+    return c.verdict;
+}
+
+int cmd_matrix(const Options& o) {
+    std::vector<std::string> files = o.paths.empty() ? default_matrix_scenarios() : o.paths;
+    std::vector<model::Scenario> scs;
+    for (const auto& f : files) {
+        scs.push_back(load(f));
+    }
+    std::size_t np = 0;
+    const model::Policy* pols = model::all_policies(np);
+    std::vector<std::vector<CellReport>> cells(np);
+    bool bad = false;
+    for (std::size_t p = 0; p < np; ++p) {
+        for (const auto& sc : scs) {
+            cells[p].push_back(
+                explore_cell(sc, pols[p], o, fmt::format("{} x {}", pols[p].name(), sc.name)));
+            const auto& c = cells[p].back();
+            bad = bad || unexpected(c.explore.violations, c.expected.empty() ? "clean" : c.expected);
+        }
+    }
+    if (o.json) {
+        nlohmann::json j = nlohmann::json::array();
+        for (const auto& row : cells) {
+            for (const auto& c : row) {
+                j.push_back(to_json(c));
+            }
+        }
+        std::cout << j.dump(2) << "\n";
+        return bad ? 1 : 0;
+    }
+    // Cells with a violation get a numbered witness below the table.
+    std::vector<std::string> notes;
+    std::vector<std::vector<std::string>> text(np);
+    for (std::size_t p = 0; p < np; ++p) {
+        for (const auto& c : cells[p]) {
+            std::string t = cell_text(c);
+            for (const auto& w : c.explore.violations) {
+                if (w.violation.kind == c.verdict) {
+                    notes.push_back(replay_command(c, w));
+                    t += fmt::format(" [{}]", notes.size());
+                    break;
+                }
+            }
+            text[p].push_back(t);
+        }
+    }
+    const std::size_t pw = 16;
+    std::size_t cw = 12;
+    for (const auto& sc : scs) {
+        cw = std::max(cw, sc.name.size());
+    }
+    for (const auto& row : text) {
+        for (const auto& t : row) {
+            cw = std::max(cw, t.size());
+        }
+    }
+    cw = std::min<std::size_t>(cw, scs.size() > 1 ? (118 - pw) / scs.size() - 3 : 100);
+    const bool md = o.markdown;
+    std::string out;
+    if (!md) {
+        std::uint64_t iters = cells[0][0].iterations;
+        out += fmt::format("pfnsim matrix: retry policy x scenario, {} random executions per cell\n\n",
+                           iters);
+    }
+    out += md ? "| policy |" : fmt::format("{:<{}}", "policy", pw);
+    for (const auto& sc : scs) {
+        out += md ? fmt::format(" {} |", sc.name) : fmt::format(" | {:<{}}", sc.name, cw);
+    }
+    out += "\n";
+    out += md ? "|---|" : std::string(pw, '-');
+    for (std::size_t i = 0; i < scs.size(); ++i) {
+        out += md ? "---|" : "-+-" + std::string(cw, '-');
+    }
+    out += "\n";
+    for (std::size_t p = 0; p < np; ++p) {
+        out += md ? fmt::format("| {} |", pols[p].name()) : fmt::format("{:<{}}", pols[p].name(), pw);
+        for (const auto& t : text[p]) {
+            out += md ? fmt::format(" {} |", t) : fmt::format(" | {:<{}}", t, cw);
+        }
+        out += "\n";
+    }
+    if (!notes.empty()) {
+        out += "\n";
+        for (std::size_t i = 0; i < notes.size(); ++i) {
+            out += md ? fmt::format("{}. `{}`\n", i + 1, notes[i])
+                      : fmt::format("[{}] {}\n", i + 1, notes[i]);
+        }
+    }
+    std::cout << out;
+    return bad ? 1 : 0;
+}
+
+// --- check -------------------------------------------------------------------------------
+
+std::vector<std::string> scenario_files(const std::vector<std::string>& paths) {
+    std::vector<std::string> files;
+    for (const auto& p : paths) {
+        std::error_code ec;
+        if (std::filesystem::is_directory(p, ec)) {
+            for (const auto& e : std::filesystem::recursive_directory_iterator(p, ec)) {
+                if (e.is_regular_file() && e.path().extension() == ".toml") {
+                    files.push_back(e.path().string());
+                }
+            }
+        } else if (std::filesystem::exists(p, ec)) {
+            files.push_back(p);
+        } else {
+            throw InputError{fmt::format("{}: no such file or directory", p)};
+        }
+    }
+    std::sort(files.begin(), files.end());
+    return files;
+}
+
+int cmd_check(const Options& o) {
+    const auto files = scenario_files(o.paths.empty() ? std::vector<std::string>{"scenarios"}
+                                                      : o.paths);
+    std::size_t passed = 0;
+    std::size_t failed = 0;
+    std::size_t errors = 0;
+    nlohmann::json j = nlohmann::json::array();
+    for (const auto& f : files) {
+        model::Scenario sc;
+        try {
+            sc = model::load_scenario(f);
+        } catch (const model::ScenarioError& e) {
+            ++errors;
+            if (!o.json) {
+                std::cout << fmt::format("ERROR {}\n", e.what());
+            }
+            j.push_back({{"file", f}, {"error", e.what()}});
+            continue;
+        }
+        std::vector<model::Policy> pols = {sc.policy};
+        for (const auto& [name, v] : sc.expect_policies) {
+            const auto p = *model::parse_policy(name);
+            if (std::find(pols.begin(), pols.end(), p) == pols.end()) {
+                pols.push_back(p);
+            }
+        }
+        bool ok = true;
+        std::string line;
+        for (const auto& p : pols) {
+            Options oo = o;
+            oo.iterations = 0;
+            oo.seed_given = false;
+            const CellReport c = explore_cell(sc, p, oo, fmt::format("{} {}", sc.name, p.name()));
+            const std::string want = c.expected.empty() ? "clean" : c.expected;
+            const bool match = c.verdict == want || (want == "livelock" && c.verdict == "step-bound");
+            ok = ok && match;
+            line += match ? fmt::format(" {}={}", p.name(), c.verdict)
+                          : fmt::format(" {}={} (expected {})", p.name(), c.verdict, want);
+            nlohmann::json cj = to_json(c);
+            cj["expected"] = want;
+            cj["ok"] = match;
+            j.push_back(cj);
+        }
+        (ok ? passed : failed) += 1;
+        if (!o.json) {
+            std::cout << fmt::format("{} {}:{}\n", ok ? "ok   " : "FAIL ", f, line);
+        }
+    }
+    if (o.json) {
+        std::cout << j.dump(2) << "\n";
+    } else {
+        std::cout << fmt::format("check: {} passed, {} failed{}\n", passed, failed,
+                                 errors != 0 ? fmt::format(", {} unreadable", errors) : "");
+    }
+    if (errors != 0) {
+        return 2;
+    }
+    return failed != 0 ? 1 : 0;
+}
+
+}  // namespace
+
+int run_cli(int argc, char** argv) {
+    CLI::App app{"pfnsim: a deterministic concurrency simulator of the Linux mm page-table / "
+                 "VFIO pin path"};
+    app.require_subcommand(1);
+    Options o;
+
+    auto add_common = [&o](CLI::App* c, bool policy) {
+        if (policy) {
+            c->add_option("--policy", o.policy,
+                          std::string("retry policy: ") + model::kValidPolicies);
+        }
+        c->add_option("--step-bound", o.step_bound, "steps per execution before giving up");
+        c->add_flag("--json", o.json, "print one JSON document");
+    };
+    auto* run = app.add_subcommand("run", "one execution with its trace");
+    run->add_option("scenario", o.scenario, "scenario file")->required();
+    add_common(run, true);
+    run->add_option("--seed", o.seed, "execution seed (default: the scenario's)");
+
+    auto* explore = app.add_subcommand("explore", "many executions, violations with witnesses");
+    explore->add_option("scenario", o.scenario, "scenario file")->required();
+    add_common(explore, true);
+    explore->add_option("--strategy", o.strategy, "exploration strategy: random");
+    explore->add_option("--iterations", o.iterations, "executions (default: the scenario's)");
+    explore->add_option("--seed", o.seed, "first seed (default: the scenario's)");
+    explore->add_flag("--quiet", o.quiet, "no progress on stderr");
+
+    auto* replay = app.add_subcommand("replay", "replay one execution from a seed or schedule");
+    replay->add_option("scenario", o.scenario, "scenario file")->required();
+    add_common(replay, true);
+    auto* rs = replay->add_option("--seed", o.seed, "execution seed from a report");
+    auto* rsc = replay->add_option("--schedule", o.schedule, "schedule string from a report");
+    rs->excludes(rsc);
+    rsc->excludes(rs);
+
+    auto* matrix = app.add_subcommand("matrix", "every retry policy against the scenarios");
+    matrix->add_option("scenarios", o.paths, "scenario files (default: the flagship set)");
+    matrix->add_option("--iterations", o.iterations, "executions per cell");
+    matrix->add_option("--seed", o.seed, "first seed of every cell");
+    matrix->add_option("--step-bound", o.step_bound, "steps per execution before giving up");
+    matrix->add_flag("--json", o.json, "print a JSON array");
+    matrix->add_flag("--markdown", o.markdown, "print a markdown table");
+    matrix->add_flag("--quiet", o.quiet, "no progress on stderr");
+
+    auto* check = app.add_subcommand("check", "run scenario files against their expectations");
+    check->add_option("paths", o.paths, "files or directories (default: scenarios)");
+    check->add_flag("--json", o.json, "print a JSON array");
+    check->add_flag("--quiet", o.quiet, "no progress on stderr");
+
+    try {
+        app.parse(argc, argv);
+    } catch (const CLI::CallForHelp& e) {
+        return app.exit(e);
+    } catch (const CLI::CallForAllHelp& e) {
+        return app.exit(e);
+    } catch (const CLI::ParseError& e) {
+        std::cerr << "pfnsim: " << e.what() << " (see pfnsim --help)\n";
+        return 2;
+    }
+    for (auto* c : {run, explore, replay, matrix}) {
+        if (c->parsed()) {
+            o.seed_given = c->count("--seed") > 0;
+        }
+    }
+    try {
+        if (run->parsed()) {
+            return cmd_run(o, false);
+        }
+        if (explore->parsed()) {
+            return cmd_explore(o);
+        }
+        if (replay->parsed()) {
+            if (!o.seed_given && o.schedule.empty()) {
+                throw InputError{"replay needs --seed N or --schedule STR"};
+            }
+            return cmd_run(o, true);
+        }
+        if (matrix->parsed()) {
+            return cmd_matrix(o);
+        }
+        if (check->parsed()) {
+            return cmd_check(o);
+        }
+    } catch (const InputError& e) {
+        std::cerr << "pfnsim: " << e.message << "\n";
+        return 2;
+    } catch (const std::exception& e) {
+        std::cerr << "pfnsim: internal error: " << e.what() << "\n";
+        return 2;
+    }
+    return 2;
+}
+
+}  // namespace pfnsim::cli

@@ -1,1 +1,120 @@
+#include "cli/report.hpp"
 
+#include <fmt/format.h>
+
+namespace pfnsim::cli {
+
+namespace {
+int severity(const std::string& kind) {
+    if (kind == "nondeterminism") {
+        return 6;
+    }
+    if (kind == "invariant") {
+        return 5;
+    }
+    if (kind == "deadlock") {
+        return 4;
+    }
+    if (kind == "wrong-return") {
+        return 3;
+    }
+    if (kind == "livelock") {
+        return 2;
+    }
+    return 1;  // step-bound
+}
+}  // namespace
+
+std::string verdict_of(const std::vector<sim::Witness>& v) {
+    std::string best = "clean";
+    int s = 0;
+    for (const auto& w : v) {
+        if (severity(w.violation.kind) > s) {
+            s = severity(w.violation.kind);
+            best = w.violation.kind;
+        }
+    }
+    return best;
+}
+
+std::string replay_command(const CellReport& c, const sim::Witness& w) {
+    return fmt::format("pfnsim replay {} --policy {} --seed {}", c.scenario_path, c.policy, w.seed);
+}
+
+std::string results_seen(const CellReport& c, std::size_t actor) {
+    std::string s;
+    if (actor >= c.explore.results.size()) {
+        return s;
+    }
+    for (const auto& [r, n] : c.explore.results[actor]) {
+        s += s.empty() ? "" : ", ";
+        s += r;
+    }
+    return s;
+}
+
+nlohmann::json to_json(const CellReport& c) {
+    nlohmann::json j;
+    j["scenario"] = c.scenario_name;
+    j["file"] = c.scenario_path;
+    j["policy"] = c.policy;
+    j["strategy"] = c.strategy;
+    j["seed"] = c.seed;
+    j["executions"] = c.explore.executions;
+    j["steps"] = c.explore.steps;
+    j["verdict"] = c.verdict;
+    if (!c.expected.empty()) {
+        j["expected"] = c.expected;
+    }
+    nlohmann::json results = nlohmann::json::object();
+    for (std::size_t a = 0; a < c.actor_names.size() && a < c.explore.results.size(); ++a) {
+        nlohmann::json r = nlohmann::json::object();
+        for (const auto& [k, n] : c.explore.results[a]) {
+            r[k] = n;
+        }
+        results[c.actor_names[a]] = r;
+    }
+    j["results"] = results;
+    nlohmann::json vs = nlohmann::json::array();
+    for (const auto& w : c.explore.violations) {
+        vs.push_back({{"kind", w.violation.kind},
+                      {"actor", w.violation.actor},
+                      {"detail", w.violation.detail},
+                      {"seed", w.seed},
+                      {"schedule", w.schedule},
+                      {"count", w.count},
+                      {"steps", w.length},
+                      {"replay", replay_command(c, w)}});
+    }
+    j["violations"] = vs;
+    return j;
+}
+
+std::string to_text(const CellReport& c) {
+    std::string s;
+    s += fmt::format("scenario    {} ({})\n", c.scenario_name, c.scenario_path);
+    s += fmt::format("policy      {}\n", c.policy);
+    s += fmt::format("explored    {} executions ({} strategy from seed {}), {} steps\n",
+                     c.explore.executions, c.strategy, c.seed, c.explore.steps);
+    for (std::size_t a = 0; a < c.actor_names.size() && a < c.explore.results.size(); ++a) {
+        std::string r;
+        for (const auto& [k, n] : c.explore.results[a]) {
+            r += fmt::format("{}{} x{}", r.empty() ? "" : ", ", k, n);
+        }
+        s += fmt::format("{:<11} {}\n", a == 0 ? "results" : "", c.actor_names[a] + ": " + r);
+    }
+    s += fmt::format("verdict     {}{}\n", c.verdict,
+                     c.expected.empty() ? std::string()
+                     : c.expected == c.verdict
+                         ? " (as expected)"
+                         : fmt::format(" (expected {})", c.expected));
+    for (const auto& w : c.explore.violations) {
+        s += fmt::format("\n  {}: {} ({} of {} executions)\n", w.violation.kind, w.violation.detail,
+                         w.count, c.explore.executions);
+        s += fmt::format("    replay:   {}\n", replay_command(c, w));
+        s += fmt::format("    schedule: {}\n", w.schedule);
+    }
+    return s;
+}
+
+}  // namespace pfnsim::cli

@@ -9,9 +9,10 @@ namespace pfnsim::model {
 namespace {
 
 // mm/memory.c pfnmap_args_setup
-void pfnmap_args_setup(follow_pfnmap_args& args, sim::SpinLock* lock, const pt_entry& e,
-                       std::uint64_t addr_mask) {
+void pfnmap_args_setup(follow_pfnmap_args& args, sim::SpinLock* lock, pt_slot* slot,
+                       const pt_entry& e, std::uint64_t addr_mask) {
     args.lock = lock;
+    args.entry = slot;
     args.writable = e.writable;
     args.special = e.special;
     args.addr_mask = addr_mask;
@@ -40,7 +41,7 @@ int follow_huge_leaf(World& w, follow_pfnmap_args& args, Level l, pt_slot& slot,
             return 1;
         }
     }
-    pfnmap_args_setup(args, &lock, e, l == Level::PUD ? PUD_MASK : PMD_MASK);
+    pfnmap_args_setup(args, &lock, &slot, e, l == Level::PUD ? PUD_MASK : PMD_MASK);
     return 0;
 }
 
@@ -92,7 +93,7 @@ int follow_pfnmap_start(World& w, follow_pfnmap_args& args) {
             ptl.unlock("pte_unmap_unlock");
             return no_entry_error(w);
         }
-        pfnmap_args_setup(args, &ptl, pte, PAGE_MASK);
+        pfnmap_args_setup(args, &ptl, &ptep, pte, PAGE_MASK);
         return 0;
     }
 }

@@ -75,6 +75,18 @@ int follow_fault_pfn(World& w, vm_area_struct* vma, std::uint64_t vaddr, std::ui
             }
         }
     }
+    // I-PFN: under the entry's lock, the entry still maps the pfn that follow returned.
+    const pt_entry now = args.entry->e;
+    const std::uint64_t mask_pfns = ~args.addr_mask >> PAGE_SHIFT;
+    if (!entry_leaf(now) || now.pfn != (args.pfn & ~mask_pfns)) {
+        sim::fail_invariant(
+            w.current_name(),
+            fmt::format("I-PFN: follow_pfnmap_start() returned pfn {:#x} for {:#x} under the lock, "
+                        "but the entry {} (a stale read; fixed by ffef67b93aa3)",
+                        args.pfn, vaddr,
+                        entry_leaf(now) ? fmt::format("maps pfn {:#x}", now.pfn)
+                                        : std::string("is no longer present")));
+    }
     if (write_fault && !args.writable) {
         ret = -EFAULT;
     } else {

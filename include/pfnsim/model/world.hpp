@@ -67,6 +67,7 @@ struct follow_pfnmap_args {
     vm_area_struct* vma = nullptr;
     std::uint64_t address = 0;
     sim::SpinLock* lock = nullptr;
+    pt_slot* entry = nullptr;  // the entry found (the kernel keeps only ptep), for I-PFN
     std::uint64_t pfn = 0;
     std::uint64_t addr_mask = 0;
     bool writable = false;

@@ -1,0 +1,35 @@
+// Rendering of exploration results: text for people, JSON for machines, markdown for mail.
+#pragma once
+
+#include <nlohmann/json.hpp>
+#include <string>
+#include <vector>
+
+#include "pfnsim/model/scenario.hpp"
+#include "pfnsim/sim/explore.hpp"
+
+namespace pfnsim::cli {
+
+// One scenario under one policy, explored.
+struct CellReport {
+    std::string scenario_path;
+    std::string scenario_name;
+    std::string policy;
+    std::string strategy = "random";
+    std::uint64_t iterations = 0;
+    std::uint64_t seed = 0;
+    std::vector<std::string> actor_names;
+    sim::ExploreReport explore;
+    std::string verdict;           // clean or the most severe violation kind
+    std::string expected;          // "" when the scenario has no expectation for this policy
+};
+
+// The most severe kind among the violations, or "clean".
+std::string verdict_of(const std::vector<sim::Witness>& v);
+std::string replay_command(const CellReport& c, const sim::Witness& w);
+nlohmann::json to_json(const CellReport& c);
+std::string to_text(const CellReport& c);
+// "0, -EBUSY" (the results one actor ended with).
+std::string results_seen(const CellReport& c, std::size_t actor);
+
+}  // namespace pfnsim::cli
