@@ -150,7 +150,12 @@ void record_step(ExecState& x, Op op, ObjectId object, Name func, Name effect, s
     if (x.config->record_trace) {
         x.out->trace.push_back(Step{x.current, op, object, func, effect, arg, arg_used});
     }
-    if (++x.out->steps >= x.config->step_bound) {
+    ++x.out->steps;
+}
+
+// The bound is checked before a new step, so the last step keeps its annotation.
+void check_step_bound(ExecState& x) {
+    if (x.out->steps >= x.config->step_bound) {
         std::string stuck;
         for (ActorId i = 0; i < x.actors.size(); ++i) {
             if (!x.actors[i].finished && !(*x.decls)[i].forever) {
@@ -173,6 +178,7 @@ void point_impl(Op op, ObjectId object, Name func, Name effect, std::uint64_t ar
         }
         throw_abort();
     }
+    check_step_bound(x);
     const ActorId me = x.current;
     const ActorId next = choose_next(x, me);
     if (next != me) {
