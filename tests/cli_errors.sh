@@ -1,0 +1,32 @@
+#!/bin/sh
+# Bad input gets one line on stderr naming the bad value and exit code 2, never a crash.
+pfnsim="$1"
+fail=0
+expect2() {
+    out=$("$pfnsim" "$@" 2>&1 >/dev/null)
+    code=$?
+    lines=$(printf '%s\n' "$out" | wc -l)
+    if [ "$code" -ne 2 ] || [ "$lines" -ne 1 ]; then
+        echo "FAIL: pfnsim $* -> exit $code, $lines line(s): $out"
+        fail=1
+    else
+        echo "ok: pfnsim $* -> $out"
+    fi
+}
+expect2 run scenarios/seed-split-refault.toml --policy nope
+expect2 run scenarios/seed-split-refault.toml --policy bounded:x
+expect2 explore scenarios/seed-split-refault.toml --strategy dfs
+expect2 replay scenarios/seed-split-refault.toml --schedule '1.a3q'
+expect2 replay scenarios/seed-split-refault.toml --schedule '1.b3aba3b8a6ba4b3aba2ba2ba5-0000'
+expect2 replay scenarios/seed-split-refault.toml --schedule '7.ab'
+expect2 replay scenarios/seed-split-refault.toml --schedule '1.ab'
+expect2 replay scenarios/seed-split-refault.toml
+expect2 run no/such/file.toml
+expect2 run tests/data/bad-unknown-key.toml
+expect2 run tests/data/bad-syntax.toml
+expect2 run tests/data/bad-entry-outside-vma.toml
+expect2 run scenarios/seed-split-refault.toml --seed notanumber
+expect2 frobnicate
+# A good run exits 0 or 1, prints a trace, and --json is one JSON document.
+"$pfnsim" run scenarios/pin-mem-disabled.toml --json | python3 -c 'import json,sys; d=json.load(sys.stdin); assert d["results"]["pin"] == "-EFAULT", d' || fail=1
+exit $fail

@@ -1,0 +1,86 @@
+// Test helpers: programs made of lambdas, and scenarios from inline TOML.
+#pragma once
+
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "pfnsim/model/world.hpp"
+#include "pfnsim/sim/execution.hpp"
+#include "pfnsim/sim/program.hpp"
+
+namespace pfnsim::test {
+
+inline std::string source_path(const std::string& rel) {
+    return std::string(PFNSIM_SOURCE_DIR) + "/" + rel;
+}
+
+// Runs lambdas as actors over some state owned by the test.
+class LambdaProgram : public sim::Program {
+public:
+    std::vector<sim::ActorDecl> decls;
+    std::vector<std::function<void()>> bodies;
+    std::function<void()> on_reset;
+    std::vector<std::string> results;
+    sim::ObjectTable table;
+
+    void add(const std::string& name, std::function<void()> body, bool forever = false) {
+        decls.push_back({name, forever});
+        bodies.push_back(std::move(body));
+    }
+    const std::vector<sim::ActorDecl>& actors() const override { return decls; }
+    sim::ObjectTable& objects() override { return table; }
+    void reset() override {
+        results.assign(decls.size(), "");
+        if (on_reset) {
+            on_reset();
+        }
+    }
+    void run_actor(sim::ActorId id) override {
+        bodies[id]();
+        results[id] = "done";
+    }
+    std::string result(sim::ActorId id) const override { return results[id]; }
+    void check_results(std::vector<sim::Violation>& /*out*/) const override {}
+};
+
+// Runs model functions as actors of a World built from `toml` (whose [[actor]]s give the task
+// structs; their kinds are ignored).
+class ModelHarness : public sim::Program {
+public:
+    explicit ModelHarness(const std::string& toml)
+        : world(model::parse_scenario(toml, "inline.toml")) {}
+    model::World world;
+    std::vector<std::function<void(model::World&)>> bodies;
+
+    const std::vector<sim::ActorDecl>& actors() const override { return world.actors(); }
+    sim::ObjectTable& objects() override { return world.objects(); }
+    void reset() override { world.reset(); }
+    void run_actor(sim::ActorId id) override { bodies.at(id)(world); }
+    std::string result(sim::ActorId /*id*/) const override { return "done"; }
+    void check_results(std::vector<sim::Violation>& /*out*/) const override {}
+};
+
+// A 2 GiB BAR mapped at 1 GiB, optionally with initial entries and `actors` task slots.
+inline std::string bar_scenario(const std::string& entries, int actors = 1,
+                                bool mem_enabled = true) {
+    std::string s = R"(name = "t"
+[[device]]
+name = "gpu"
+bar_base = 0x4000000000
+bar_size = "2G"
+mem_enabled = )" + std::string(mem_enabled ? "true" : "false") +
+                    R"(
+[[vma]]
+start = 0x40000000
+size = "2G"
+flags = ["VM_IO", "VM_PFNMAP", "VM_READ", "VM_WRITE", "VM_SHARED"]
+device = "gpu"
+)" + entries;
+    for (int i = 0; i < actors; ++i) {
+        s += "[[actor]]\nname = \"a" + std::to_string(i) + "\"\nkind = \"zap\"\n";
+    }
+    return s;
+}
+
+}  // namespace pfnsim::test

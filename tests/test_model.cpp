@@ -1,0 +1,329 @@
+// Unit tests of the kernel model: follow, fault at each order, split, zap, and the invariants.
+#include <catch2/catch.hpp>
+
+#include "pfnsim/model/world.hpp"
+#include "pfnsim/sim/explore.hpp"
+#include "pfnsim/sim/random_strategy.hpp"
+#include "support.hpp"
+
+using namespace pfnsim;
+using namespace pfnsim::model;
+using pfnsim::test::bar_scenario;
+using pfnsim::test::ModelHarness;
+
+namespace {
+
+constexpr std::uint64_t kBase = 0x40000000;     // vma start
+constexpr std::uint64_t kBarPfn = 0x4000000;    // 0x4000000000 >> 12
+
+sim::Outcome run1(ModelHarness& h, std::function<void(World&)> body) {
+    h.bodies = {std::move(body)};
+    sim::RandomStrategy r;
+    return sim::run_execution(h, r, 1, {});
+}
+
+struct FollowResult {
+    int ret = 1;
+    std::uint64_t pfn = 0;
+    std::uint64_t mask = 0;
+    bool locked = false;
+    bool unlocked_after = false;
+};
+
+FollowResult follow(ModelHarness& h, std::uint64_t addr) {
+    FollowResult fr;
+    run1(h, [&](World& w) {
+        follow_pfnmap_args args{w.mm.mm_mt_list.front(), addr};
+        mmap_read_lock(w);
+        vma_lookup(w, addr, "test");
+        fr.ret = follow_pfnmap_start(w, args);
+        if (fr.ret == 0) {
+            fr.pfn = args.pfn;
+            fr.mask = args.addr_mask;
+            fr.locked = args.lock->held_by(sim::current_actor());
+            sim::SpinLock* l = args.lock;
+            follow_pfnmap_end(w, args);
+            fr.unlocked_after = !l->held_by(sim::current_actor());
+        }
+        mmap_read_unlock(w);
+    });
+    return fr;
+}
+
+}  // namespace
+
+TEST_CASE("follow_pfnmap_start on a none entry fails; -ENOENT only under the proposal",
+          "[model][follow]") {
+    ModelHarness h(bar_scenario(""));
+    CHECK(follow(h, kBase).ret == -EINVAL);
+    h.world.set_policy(*parse_policy("enoent"));
+    CHECK(follow(h, kBase).ret == -ENOENT);
+}
+
+TEST_CASE("follow_pfnmap_start on leaves at each level returns the pfn with the lock held",
+          "[model][follow]") {
+    ModelHarness h(bar_scenario(R"(
+[[entry]]
+level = "pud"
+addr = 0x40000000
+[[entry]]
+level = "pmd"
+addr = 0x80200000
+[[entry]]
+level = "pte"
+addr = 0x80403000
+)"));
+    const auto pud = follow(h, kBase + 0x123000);
+    CHECK(pud.ret == 0);
+    CHECK(pud.pfn == kBarPfn + 0x123);
+    CHECK(pud.mask == PUD_MASK);
+    CHECK(pud.locked);
+    CHECK(pud.unlocked_after);
+
+    const auto pmd = follow(h, 0x80200000 + 0x5000);
+    CHECK(pmd.ret == 0);
+    CHECK(pmd.pfn == kBarPfn + ((0x80200000 - kBase) >> 12) + 5);
+    CHECK(pmd.mask == PMD_MASK);
+    CHECK(pmd.locked);
+
+    const auto pte = follow(h, 0x80403000);
+    CHECK(pte.ret == 0);
+    CHECK(pte.pfn == kBarPfn + ((0x80403000 - kBase) >> 12));
+    CHECK(pte.mask == PAGE_MASK);
+
+    // A PUD that is a table with no PMD below, and a PMD table with no PTE.
+    CHECK(follow(h, 0x80000000).ret == -EINVAL);
+    CHECK(follow(h, 0x80404000).ret == -EINVAL);
+    // Outside the vma: bad argument.
+    CHECK(follow(h, kBase + 0x80000000).ret == -EINVAL);
+}
+
+TEST_CASE("a fault inserts a leaf of the largest order that fits", "[model][fault]") {
+    SECTION("1 GiB-aligned vma and BAR: PUD leaf") {
+        ModelHarness h(bar_scenario(""));
+        vm_fault_t f = 0;
+        run1(h, [&](World& w) {
+            mmap_read_lock(w);
+            f = handle_mm_fault(w, vma_lookup(w, kBase + 0x5000, "t"), kBase + 0x5000, 0);
+            mmap_read_unlock(w);
+        });
+        CHECK(f == VM_FAULT_NOPAGE);
+        const auto& pud = h.world.mm.pgtable.pud.at(kBase).e;
+        CHECK(pud.kind == pt_entry::Kind::leaf);
+        CHECK(pud.pfn == kBarPfn);
+        CHECK(pud.writable);
+        CHECK(pud.special);
+    }
+    SECTION("2 MiB-aligned vma: PUD falls back, PMD leaf") {
+        ModelHarness h(R"(name = "t"
+[[device]]
+name = "gpu"
+bar_base = 0x4000000000
+bar_size = "1G"
+[[vma]]
+start = 0x7fe00000
+size = "4M"
+flags = ["VM_IO", "VM_PFNMAP", "VM_READ", "VM_SHARED"]
+device = "gpu"
+[[actor]]
+name = "a"
+kind = "zap"
+)");
+        run1(h, [&](World& w) {
+            mmap_read_lock(w);
+            handle_mm_fault(w, vma_lookup(w, 0x80000000, "t"), 0x80000000, 0);
+            mmap_read_unlock(w);
+        });
+        CHECK(h.world.mm.pgtable.pud.at(0x80000000).e.kind == pt_entry::Kind::table);
+        const auto& pmd = h.world.mm.pgtable.pmd.at(0x80000000).e;
+        CHECK(pmd.kind == pt_entry::Kind::leaf);
+        CHECK(pmd.pfn == kBarPfn + 512);
+        CHECK_FALSE(pmd.writable);  // no VM_WRITE
+    }
+    SECTION("BAR offset not 2 MiB-aligned: PTE") {
+        ModelHarness h(R"(name = "t"
+[[device]]
+name = "gpu"
+bar_base = 0x4000000000
+bar_size = "1G"
+[[vma]]
+start = 0x90000000
+size = "16K"
+pgoff = 1
+flags = ["VM_IO", "VM_PFNMAP", "VM_READ", "VM_WRITE", "VM_SHARED"]
+device = "gpu"
+[[actor]]
+name = "a"
+kind = "zap"
+)");
+        run1(h, [&](World& w) {
+            mmap_read_lock(w);
+            handle_mm_fault(w, vma_lookup(w, 0x90002000, "t"), 0x90002000, 0);
+            mmap_read_unlock(w);
+        });
+        CHECK(h.world.mm.pgtable.pmd.at(0x90000000).e.kind == pt_entry::Kind::table);
+        const auto& pte = h.world.mm.pgtable.pte.at(0x90002000).e;
+        CHECK(pte.kind == pt_entry::Kind::leaf);
+        CHECK(pte.pfn == kBarPfn + 1 + 2);
+    }
+}
+
+TEST_CASE("fault with memory disabled is SIGBUS and inserts nothing", "[model][fault]") {
+    ModelHarness h(bar_scenario("", 1, false));
+    vm_fault_t f = 0;
+    run1(h, [&](World& w) {
+        mmap_read_lock(w);
+        f = handle_mm_fault(w, vma_lookup(w, kBase, "t"), kBase, 0);
+        mmap_read_unlock(w);
+    });
+    CHECK(f == VM_FAULT_SIGBUS);
+    CHECK(h.world.mm.pgtable.pud.at(kBase).e.kind == pt_entry::Kind::none);
+}
+
+TEST_CASE("split_huge_pud clears a pfnmap PUD leaf and leaves a table alone", "[model][split]") {
+    ModelHarness h(bar_scenario(R"(
+[[entry]]
+level = "pud"
+addr = 0x40000000
+[[entry]]
+level = "pmd"
+addr = 0x80000000
+)"));
+    run1(h, [&](World& w) {
+        split_huge_pud(w, w.mm.mm_mt_list.front(), kBase);
+        split_huge_pud(w, w.mm.mm_mt_list.front(), 0x80000000);
+    });
+    CHECK(h.world.mm.pgtable.pud.at(kBase).e.kind == pt_entry::Kind::none);
+    CHECK(h.world.mm.pgtable.pud.at(0x80000000).e.kind == pt_entry::Kind::table);
+    CHECK(h.world.mm.pgtable.pmd.at(0x80000000).e.kind == pt_entry::Kind::leaf);
+}
+
+TEST_CASE("the memory-disable zap clears every level and disables memory", "[model][zap]") {
+    ModelHarness h(bar_scenario(R"(
+[[entry]]
+level = "pud"
+addr = 0x40000000
+[[entry]]
+level = "pmd"
+addr = 0x80200000
+[[entry]]
+level = "pte"
+addr = 0x80403000
+)"));
+    const auto out = run1(h, [&](World& w) { vfio_pci_memory_disable(w, w.devices.front()); });
+    CHECK(out.status == sim::Status::Completed);
+    CHECK(out.violations.empty());
+    CHECK_FALSE(h.world.devices.front().mem_enabled);
+    for (const auto* m : {&h.world.mm.pgtable.pud, &h.world.mm.pgtable.pmd,
+                          &h.world.mm.pgtable.pte}) {
+        for (const auto& [addr, slot] : *m) {
+            CHECK(slot.e.kind != pt_entry::Kind::leaf);
+        }
+    }
+}
+
+TEST_CASE("the pre-ffef67b93aa3 follow pins a pfn the zap already removed (B24)",
+          "[model][invariant]") {
+    const std::string toml = R"(name = "b24"
+iterations = 3000
+[kernel]
+follow_pfnmap = "VARIANT"
+[[device]]
+name = "gpu"
+bar_base = 0x4000000000
+bar_size = "2G"
+[[vma]]
+start = 0x40000000
+size = "2G"
+flags = ["VM_IO", "VM_PFNMAP", "VM_READ", "VM_WRITE", "VM_SHARED"]
+device = "gpu"
+[[entry]]
+level = "pud"
+addr = 0x40000000
+[[actor]]
+name = "pin"
+kind = "pin"
+vaddr = 0x40000000
+size = "1G"
+[[actor]]
+name = "zap"
+kind = "zap"
+)";
+    auto run = [&](const std::string& variant) {
+        std::string t = toml;
+        t.replace(t.find("VARIANT"), 7, variant);
+        World w(parse_scenario(t, "b24.toml"));
+        sim::RandomStrategy r;
+        sim::ExploreConfig cfg;
+        cfg.iterations = 3000;
+        return sim::explore(w, r, cfg);
+    };
+    const auto old = run("pre-ffef67b93aa3");
+    bool found = false;
+    for (const auto& v : old.violations) {
+        found = found || (v.violation.kind == "invariant" &&
+                          v.violation.detail.find("I-PFN") != std::string::npos);
+    }
+    CHECK(found);
+    CHECK(run("current").violations.empty());
+}
+
+TEST_CASE("the pre-3b89863c3fa4 page walk descends into a refaulted PUD leaf (B26)",
+          "[model][invariant]") {
+    const std::string toml = R"(name = "b26"
+[kernel]
+pagewalk = "VARIANT"
+[[device]]
+name = "gpu"
+bar_base = 0x4000000000
+bar_size = "2G"
+[[vma]]
+start = 0x40000000
+size = "2G"
+flags = ["VM_IO", "VM_PFNMAP", "VM_READ", "VM_WRITE", "VM_SHARED"]
+device = "gpu"
+[[entry]]
+level = "pud"
+addr = 0x40000000
+[[actor]]
+name = "numa_maps"
+kind = "split"
+repeat = 2
+[[actor]]
+name = "cpu"
+kind = "fault"
+vaddr = 0x40000000
+)";
+    auto run = [&](const std::string& variant) {
+        std::string t = toml;
+        t.replace(t.find("VARIANT"), 7, variant);
+        World w(parse_scenario(t, "b26.toml"));
+        sim::RandomStrategy r;
+        sim::ExploreConfig cfg;
+        cfg.iterations = 3000;
+        return sim::explore(w, r, cfg);
+    };
+    const auto old = run("pre-3b89863c3fa4");
+    REQUIRE_FALSE(old.violations.empty());
+    CHECK(old.violations[0].violation.kind == "invariant");
+    CHECK_THAT(old.violations[0].violation.detail, Catch::Contains("walk_pmd_range"));
+    CHECK(run("current").violations.empty());
+}
+
+TEST_CASE("munmap while the fault dropped mmap_lock: no stale vma use, but -EAGAIN leaks (B04)",
+          "[model][invariant]") {
+    World w(load_scenario(pfnsim::test::source_path("scenarios/pin-munmap-retry.toml")));
+    sim::RandomStrategy r;
+    sim::ExploreConfig cfg;
+    cfg.iterations = 2000;
+    const auto rep = sim::explore(w, r, cfg);
+    // I-VMA holds: the unlocked path looks the vma up again instead of reusing it.
+    for (const auto& v : rep.violations) {
+        CHECK(v.violation.kind == "wrong-return");
+    }
+    // ...but when the lookup finds nothing, the -EAGAIN still in `ret` reaches userspace.
+    REQUIRE(rep.violations.size() == 1);
+    CHECK(rep.violations[0].violation.detail == "pin returned -EAGAIN");
+    CHECK(rep.results[0].count("-EFAULT") == 1);
+    CHECK(rep.results[0].count("0") == 1);
+}

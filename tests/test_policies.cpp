@@ -1,0 +1,190 @@
+// The seed race and its neighbours under every retry policy (issue: the seed race end to end).
+#include <catch2/catch.hpp>
+#include <fstream>
+#include <toml++/toml.h>
+
+#include "pfnsim/model/world.hpp"
+#include "pfnsim/sim/explore.hpp"
+#include "pfnsim/sim/random_strategy.hpp"
+#include "pfnsim/sim/replay_strategy.hpp"
+#include "pfnsim/sim/trace.hpp"
+#include "support.hpp"
+
+using namespace pfnsim;
+using pfnsim::test::source_path;
+
+namespace {
+
+model::World world_for(const std::string& scenario, const std::string& policy) {
+    model::World w(model::load_scenario(source_path("scenarios/" + scenario)));
+    w.set_policy(*model::parse_policy(policy));
+    return w;
+}
+
+sim::ExploreReport explore(model::World& w, std::uint64_t iterations, std::uint64_t seed = 1) {
+    sim::RandomStrategy r;
+    sim::ExploreConfig cfg;
+    cfg.iterations = iterations;
+    cfg.seed = seed;
+    cfg.exec.step_bound = w.sc.step_bound;
+    return sim::explore(w, r, cfg);
+}
+
+const sim::Witness* find(const sim::ExploreReport& rep, const std::string& kind,
+                         const std::string& detail) {
+    for (const auto& v : rep.violations) {
+        if (v.violation.kind == kind && v.violation.detail == detail) {
+            return &v;
+        }
+    }
+    return nullptr;
+}
+
+std::string render(model::World& w, const sim::Outcome& o) { return sim::render_trace(o, w); }
+
+}  // namespace
+
+TEST_CASE("original: the seed race returns -EINVAL, and its seed replays identically",
+          "[policy][seed-race]") {
+    auto w = world_for("seed-split-refault.toml", "original");
+    sim::RandomStrategy r;
+    sim::ExploreConfig cfg;
+    cfg.iterations = 10000;
+    cfg.seed = 1;
+    cfg.stop_on_first = true;
+    const auto rep = sim::explore(w, r, cfg);
+    const auto* v = find(rep, "wrong-return", "pin returned -EINVAL");
+    REQUIRE(v != nullptr);
+    CHECK(rep.executions <= 10000);
+
+    sim::ExecutionConfig ec;
+    ec.step_bound = w.sc.step_bound;
+    const auto a = sim::run_execution(w, r, v->seed, ec);
+    const auto b = sim::run_execution(w, r, v->seed, ec);
+    REQUIRE(a.results[0] == "-EINVAL");
+    CHECK(a.trace_hash == b.trace_hash);
+    CHECK(render(w, a) == render(w, b));
+    // The schedule reproduces it too.
+    sim::ReplayStrategy replay(sim::decode_schedule(v->schedule));
+    const auto c = sim::run_execution(w, replay, 0, ec);
+    CHECK(c.trace_hash == a.trace_hash);
+    CHECK(render(w, c) == render(w, a));
+}
+
+TEST_CASE("eagain never returns -EINVAL on the seed race", "[policy][seed-race]") {
+    auto w = world_for("seed-split-refault.toml", "eagain");
+    const auto rep = explore(w, 3000);
+    CHECK(rep.violations.empty());
+    CHECK(rep.results[0].count("-EINVAL") == 0);
+    CHECK(rep.results[0].at("0") == 3000);
+}
+
+TEST_CASE("bounded:3 always ends with 0 or -EBUSY, and does reach -EBUSY", "[policy]") {
+    for (const char* sc : {"seed-split-refault.toml", "lockstep-split.toml"}) {
+        auto w = world_for(sc, "bounded:3");
+        const auto rep = explore(w, 3000);
+        CHECK(rep.violations.empty());
+        for (const auto& [res, n] : rep.results[0]) {
+            CHECK((res == "0" || res == "-EBUSY"));
+        }
+    }
+    // Against a split that never stops, some executions exhaust the retries.
+    auto w = world_for("lockstep-split.toml", "bounded:0");
+    const auto rep = explore(w, 3000);
+    CHECK(rep.results[0].count("-EBUSY") == 1);
+}
+
+TEST_CASE("enoent-killable with a SIGKILL always ends with 0 or -EINTR", "[policy][signal]") {
+    auto w = world_for("seed-split-signal.toml", "enoent-killable");
+    const auto rep = explore(w, 3000);
+    CHECK(rep.violations.empty());
+    CHECK(rep.results[0].count("0") == 1);
+    CHECK(rep.results[0].count("-EINTR") == 1);
+    CHECK(rep.results[0].size() == 2);
+}
+
+TEST_CASE("with memory disabled before the pin every policy returns -EFAULT", "[policy]") {
+    for (const char* p : {"original", "eagain", "bounded:3", "enoent", "enoent-killable"}) {
+        auto w = world_for("pin-mem-disabled.toml", p);
+        const auto rep = explore(w, 200);
+        CHECK(rep.violations.empty());
+        REQUIRE(rep.results[0].size() == 1);
+        CHECK(rep.results[0].begin()->first == "-EFAULT");
+    }
+}
+
+TEST_CASE("racing a zap, original can return -EINVAL where -EFAULT is right; others cannot",
+          "[policy][zap]") {
+    auto orig = world_for("pin-zap-race.toml", "original");
+    CHECK(find(explore(orig, 3000), "wrong-return", "pin returned -EINVAL") != nullptr);
+    for (const char* p : {"eagain", "bounded:3", "enoent", "enoent-killable"}) {
+        auto w = world_for("pin-zap-race.toml", p);
+        const auto rep = explore(w, 3000);
+        CHECK(rep.violations.empty());
+        CHECK(rep.results[0].count("-EINVAL") == 0);
+        CHECK(rep.results[0].count("-EFAULT") == 1);
+        CHECK(rep.results[0].count("0") == 1);
+    }
+}
+
+TEST_CASE("every recorded schedule replays to its recorded verdict", "[policy][recorded]") {
+    const auto root = toml::parse_file(source_path("tests/data/recorded.toml"));
+    const auto* arr = root["recorded"].as_array();
+    REQUIRE(arr != nullptr);
+    REQUIRE(arr->size() >= 3);
+    for (const auto& node : *arr) {
+        const auto& t = *node.as_table();
+        const std::string scenario = t["scenario"].value_or(std::string());
+        const std::string policy = t["policy"].value_or(std::string());
+        const std::string schedule = t["schedule"].value_or(std::string());
+        const std::string verdict = t["verdict"].value_or(std::string());
+        const std::string detail = t["detail"].value_or(std::string());
+        INFO(scenario << " under " << policy);
+        model::World w(model::load_scenario(source_path(scenario)));
+        w.set_policy(*model::parse_policy(policy));
+        sim::ReplayStrategy replay(sim::decode_schedule(schedule));
+        sim::ExecutionConfig ec;
+        ec.step_bound = w.sc.step_bound;
+        const auto out = sim::run_execution(w, replay, 0, ec);
+        CHECK(out.strategy_error.empty());
+        const std::string got = out.violations.empty() ? "clean" : out.violations[0].kind;
+        CHECK(got == verdict);
+        if (!detail.empty()) {
+            REQUIRE_FALSE(out.violations.empty());
+            CHECK(out.violations[0].detail == detail);
+        }
+    }
+}
+
+TEST_CASE("the recorded lockstep schedule reaches the step bound under eagain, not bounded:3",
+          "[policy][lockstep]") {
+    const auto sched = sim::decode_schedule("1.b13a4(a13b12a3)");
+    {
+        auto w = world_for("lockstep-split.toml", "eagain");
+        sim::ReplayStrategy replay(sched);
+        sim::ExecutionConfig ec;
+        ec.step_bound = w.sc.step_bound;
+        const auto out = sim::run_execution(w, replay, 0, ec);
+        CHECK(out.status == sim::Status::StepBound);
+        CHECK(out.steps == w.sc.step_bound);
+        REQUIRE(out.violations.size() == 1);
+        CHECK(out.violations[0].actor == "pin");
+        // Every round refaults the PUD and loses it to the split again.
+        std::size_t inserts = 0;
+        for (const auto& s : out.trace) {
+            inserts += std::string(s.func.text) == "insert_pfn_pud" && s.op == sim::Op::Write;
+        }
+        CHECK(inserts > 60);
+    }
+    {
+        // The same adversary against the bounded policy: the pin gives up with -EBUSY.
+        auto w = world_for("lockstep-split.toml", "bounded:3");
+        sim::ReplayStrategy replay(sched);
+        sim::ExecutionConfig ec;
+        ec.step_bound = w.sc.step_bound;
+        const auto out = sim::run_execution(w, replay, 0, ec);
+        CHECK(out.status == sim::Status::Completed);
+        CHECK(out.results[0] == "-EBUSY");
+        CHECK(out.violations.empty());
+    }
+}

@@ -1,0 +1,198 @@
+// The simulation core on small programs of its own: choices, blocking, deadlock, determinism.
+#include <catch2/catch.hpp>
+#include <set>
+
+#include "pfnsim/sim/explore.hpp"
+#include "pfnsim/sim/random_strategy.hpp"
+#include "pfnsim/sim/replay_strategy.hpp"
+#include "pfnsim/sim/sync.hpp"
+#include "support.hpp"
+
+using namespace pfnsim;
+using pfnsim::test::LambdaProgram;
+
+namespace {
+
+// Two actors incrementing a shared counter non-atomically (read, then write).
+struct Counter : LambdaProgram {
+    int value = 0;
+    sim::ObjectId obj = 0;
+    Counter() {
+        obj = table.intern("counter");
+        on_reset = [this] { value = 0; };
+        for (int a = 0; a < 2; ++a) {
+            add("inc" + std::to_string(a), [this] {
+                sim::point(sim::Op::Read, obj, "inc", "read");
+                const int v = value;
+                sim::point(sim::Op::Write, obj, "inc", "write");
+                value = v + 1;
+            });
+        }
+    }
+};
+
+}  // namespace
+
+TEST_CASE("random exploration finds both outcomes of a lost update", "[sim]") {
+    Counter p;
+    sim::RandomStrategy r;
+    std::set<int> seen;
+    for (std::uint64_t seed = 1; seed <= 200; ++seed) {
+        sim::run_execution(p, r, seed, {});
+        seen.insert(p.value);
+    }
+    CHECK(seen == std::set<int>{1, 2});
+}
+
+TEST_CASE("the same seed gives the same trace; a schedule replays it", "[sim][determinism]") {
+    Counter p;
+    sim::RandomStrategy r;
+    for (std::uint64_t seed = 1; seed <= 50; ++seed) {
+        const auto a = sim::run_execution(p, r, seed, {});
+        const auto b = sim::run_execution(p, r, seed, {});
+        REQUIRE(a.trace_hash == b.trace_hash);
+        REQUIRE(a.schedule == b.schedule);
+        sim::ReplayStrategy replay(sim::decode_schedule(sim::encode_schedule(a.schedule)));
+        const auto c = sim::run_execution(p, replay, 0, {});
+        REQUIRE(c.trace_hash == a.trace_hash);
+        REQUIRE(c.trace.size() == a.trace.size());
+        for (std::size_t i = 0; i < a.trace.size(); ++i) {
+            REQUIRE(c.trace[i].actor == a.trace[i].actor);
+        }
+    }
+}
+
+TEST_CASE("a replayed schedule that does not fit is reported", "[sim]") {
+    Counter p;
+    sim::Schedule s;
+    s.choices = {7};  // there is no actor 7
+    sim::ReplayStrategy replay(s);
+    const auto out = sim::run_execution(p, replay, 0, {});
+    CHECK_THAT(out.strategy_error, Catch::Contains("actor 7 is not enabled"));
+    sim::ReplayStrategy short_replay(sim::Schedule{{0}, std::nullopt});
+    sim::run_execution(p, short_replay, 0, {});
+    CHECK_THAT(short_replay.error(), Catch::Contains("schedule ended"));
+}
+
+TEST_CASE("opposite lock order deadlocks, and the report names holders and waiters",
+          "[sim][deadlock]") {
+    LambdaProgram p;
+    sim::Mutex a;
+    sim::Mutex b;
+    const auto ida = p.table.intern("A");
+    const auto idb = p.table.intern("B");
+    p.on_reset = [&] {
+        a.init(ida);
+        b.init(idb);
+    };
+    p.add("left", [&] {
+        a.lock("left");
+        b.lock("left");
+        b.unlock("left");
+        a.unlock("left");
+    });
+    p.add("right", [&] {
+        b.lock("right");
+        a.lock("right");
+        a.unlock("right");
+        b.unlock("right");
+    });
+    sim::RandomStrategy r;
+    sim::ExploreConfig cfg;
+    cfg.iterations = 300;
+    const auto rep = sim::explore(p, r, cfg);
+    REQUIRE(!rep.violations.empty());
+    const auto& v = rep.violations.front().violation;
+    CHECK(v.kind == "deadlock");
+    CHECK_THAT(v.detail, Catch::Contains("left waits for B (mutex) held by right (mutex)"));
+    CHECK_THAT(v.detail, Catch::Contains("right waits for A (mutex) held by left (mutex)"));
+    // Some executions complete: the deadlock is a schedule, not a certainty.
+    CHECK(rep.violations.front().count < rep.executions);
+}
+
+TEST_CASE("a waiting writer blocks new readers of an rw_semaphore", "[sim][rwsem]") {
+    LambdaProgram p;
+    sim::RwSemaphore sem;
+    std::vector<std::string> order;
+    const auto id = p.table.intern("sem");
+    p.on_reset = [&] {
+        sem.init(id);
+        order.clear();
+    };
+    // r1 reads; w queues for write; r2 must then queue behind w.
+    p.add("r1", [&] {
+        sem.down_read("r1");
+        sim::point(sim::Op::Yield, sim::kNoObject, "r1");
+        order.push_back("r1-release");
+        sem.up_read("r1");
+    });
+    p.add("w", [&] {
+        sem.down_write("w");
+        order.push_back("w");
+        sem.up_write("w");
+    });
+    p.add("r2", [&] {
+        sem.down_read("r2");
+        order.push_back("r2");
+        sem.up_read("r2");
+    });
+    // r1 takes the lock; w queues for write; r2 arrives while w waits (choices: the initial
+    // pick and each actor's first scheduling point, then one per step).
+    sim::ReplayStrategy strat(sim::decode_schedule("1.a2b2c2"));
+    const auto out = sim::run_execution(p, strat, 0, {});
+    REQUIRE(out.status == sim::Status::Completed);
+    REQUIRE(out.strategy_error.empty());
+    REQUIRE(strat.error().empty());
+    REQUIRE(order.size() == 3);
+    CHECK(order[0] == "r1-release");
+    CHECK(order[1] == "w");
+    CHECK(order[2] == "r2");
+}
+
+TEST_CASE("the step bound ends an execution that does not finish", "[sim]") {
+    LambdaProgram p;
+    p.add("spin", [] {
+        for (;;) {
+            sim::point(sim::Op::Yield, sim::kNoObject, "spin");
+        }
+    });
+    sim::RandomStrategy r;
+    sim::ExecutionConfig cfg;
+    cfg.step_bound = 100;
+    const auto out = sim::run_execution(p, r, 1, cfg);
+    CHECK(out.status == sim::Status::StepBound);
+    CHECK(out.steps == 100);
+    REQUIRE(out.violations.size() == 1);
+    CHECK(out.violations[0].kind == "step-bound");
+    CHECK(out.violations[0].actor == "spin");
+}
+
+TEST_CASE("actors marked forever are stopped when the others finish", "[sim]") {
+    LambdaProgram p;
+    int spins = 0;
+    p.on_reset = [&] { spins = 0; };
+    p.add("loop", [&] {
+        for (;;) {
+            sim::point(sim::Op::Yield, sim::kNoObject, "loop");
+            ++spins;
+        }
+    }, true);
+    p.add("once", [] { sim::point(sim::Op::Yield, sim::kNoObject, "once"); });
+    sim::RandomStrategy r;
+    for (std::uint64_t seed = 1; seed <= 20; ++seed) {
+        const auto out = sim::run_execution(p, r, seed, {});
+        CHECK(out.status == sim::Status::Completed);
+        CHECK(out.results[1] == "done");
+        CHECK(out.results[0].empty());
+    }
+}
+
+TEST_CASE("many executions reuse fiber stacks without growing", "[sim]") {
+    Counter p;
+    sim::RandomStrategy r;
+    sim::ExploreConfig cfg;
+    cfg.iterations = 5000;
+    const auto rep = sim::explore(p, r, cfg);
+    CHECK(rep.executions == 5000);
+    CHECK(rep.results[0].at("done") == 5000);
+}
