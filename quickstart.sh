@@ -1,0 +1,43 @@
+#!/usr/bin/env bash
+# pfnsim quick start on Debian 12: installs what is missing, builds, then
+#   ./quickstart.sh        runs the flagship job (the seed race under every retry policy)
+#   ./quickstart.sh test   runs the whole test suite (release, then ASan+UBSan) through ctest
+set -euo pipefail
+cd "$(dirname "$0")"
+
+packages=(cmake g++ make python3 libboost-fiber-dev libboost-context-dev libfmt-dev libcli11-dev
+          catch2 libtomlplusplus-dev nlohmann-json3-dev)
+missing=()
+for p in "${packages[@]}"; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if ((${#missing[@]})); then
+    sudo=()
+    [ "$(id -u)" -eq 0 ] || sudo=(sudo)
+    echo "installing: ${missing[*]}" >&2
+    "${sudo[@]}" apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive "${sudo[@]}" apt-get install -y -qq "${missing[@]}" >/dev/null
+fi
+
+jobs=$(nproc)
+build() {
+    cmake --preset "$1" >/dev/null
+    cmake --build --preset "$1" -j"$jobs"
+}
+
+case "${1:-demo}" in
+    demo)
+        build release >/dev/null
+        ./build/release/pfnsim matrix
+        ;;
+    test)
+        build release
+        ctest --preset release -j"$jobs"
+        build asan
+        ctest --preset asan -j"$jobs"
+        ;;
+    *)
+        echo "usage: $0 [demo|test]" >&2
+        exit 2
+        ;;
+esac
