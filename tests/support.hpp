@@ -17,7 +17,7 @@ inline std::string source_path(const std::string& rel) {
 
 // Runs lambdas as actors over some state owned by the test.
 class LambdaProgram : public sim::Program {
-public:
+  public:
     std::vector<sim::ActorDecl> decls;
     std::vector<std::function<void()>> bodies;
     std::function<void()> on_reset;
@@ -47,7 +47,7 @@ public:
 // Runs model functions as actors of a World built from `toml` (whose [[actor]]s give the task
 // structs; their kinds are ignored).
 class ModelHarness : public sim::Program {
-public:
+  public:
     explicit ModelHarness(const std::string& toml)
         : world(model::parse_scenario(toml, "inline.toml")) {}
     model::World world;

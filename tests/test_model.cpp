@@ -13,8 +13,8 @@ using pfnsim::test::ModelHarness;
 
 namespace {
 
-constexpr std::uint64_t kBase = 0x40000000;     // vma start
-constexpr std::uint64_t kBarPfn = 0x4000000;    // 0x4000000000 >> 12
+constexpr std::uint64_t kBase = 0x40000000;   // vma start
+constexpr std::uint64_t kBarPfn = 0x4000000;  // 0x4000000000 >> 12
 
 sim::Outcome run1(ModelHarness& h, std::function<void(World&)> body) {
     h.bodies = {std::move(body)};
@@ -214,8 +214,8 @@ addr = 0x80403000
     CHECK(out.status == sim::Status::Completed);
     CHECK(out.violations.empty());
     CHECK_FALSE(h.world.devices.front().mem_enabled);
-    for (const auto* m : {&h.world.mm.pgtable.pud, &h.world.mm.pgtable.pmd,
-                          &h.world.mm.pgtable.pte}) {
+    for (const auto* m :
+         {&h.world.mm.pgtable.pud, &h.world.mm.pgtable.pmd, &h.world.mm.pgtable.pte}) {
         for (const auto& [addr, slot] : *m) {
             CHECK(slot.e.kind != pt_entry::Kind::leaf);
         }

@@ -1,7 +1,8 @@
 // The seed race and its neighbours under every retry policy (issue: the seed race end to end).
+#include <toml++/toml.h>
+
 #include <catch2/catch.hpp>
 #include <fstream>
-#include <toml++/toml.h>
 
 #include "pfnsim/model/world.hpp"
 #include "pfnsim/sim/explore.hpp"
@@ -40,7 +41,9 @@ const sim::Witness* find(const sim::ExploreReport& rep, const std::string& kind,
     return nullptr;
 }
 
-std::string render(model::World& w, const sim::Outcome& o) { return sim::render_trace(o, w); }
+std::string render(model::World& w, const sim::Outcome& o) {
+    return sim::render_trace(o, w);
+}
 
 }  // namespace
 

@@ -51,20 +51,23 @@ TEST_CASE("scenario errors are one line naming file:line:column and the valid ch
     CHECK_THAT(error_of("name = \"a\"\n[[actor]]\nname = \"p\"\nkind = \"teleport\"\n"),
                Catch::StartsWith("x.toml:4:8: unknown actor kind 'teleport' (valid: pin, split"));
     CHECK_THAT(error_of("name = \"a\"\n[[actor]\n"), Catch::StartsWith("x.toml:2:"));
-    CHECK_THAT(error_of("name = \"a\"" + kDevice + "[[entry]]\nlevel = \"pud\"\naddr = 0x80000000\n" +
-                        kActor),
+    CHECK_THAT(error_of("name = \"a\"" + kDevice +
+                        "[[entry]]\nlevel = \"pud\"\naddr = 0x80000000\n" + kActor),
                Catch::Contains("outside every device vma"));
-    CHECK_THAT(error_of("name = \"a\"" + kDevice + "[[entry]]\nlevel = \"pmd\"\naddr = 0x40001000\n" +
-                        kActor),
+    CHECK_THAT(error_of("name = \"a\"" + kDevice +
+                        "[[entry]]\nlevel = \"pmd\"\naddr = 0x40001000\n" + kActor),
                Catch::Contains("2M-aligned"));
-    CHECK_THAT(error_of("name = \"a\"" + kDevice + "[[actor]]\nname = \"p\"\nkind = \"pin\"\n"
-                                                   "vaddr = 0x40000000\nsize = \"4K\"\n"
-                                                   "allowed = [\"-EWHATEVER\"]\n"),
+    CHECK_THAT(error_of("name = \"a\"" + kDevice +
+                        "[[actor]]\nname = \"p\"\nkind = \"pin\"\n"
+                        "vaddr = 0x40000000\nsize = \"4K\"\n"
+                        "allowed = [\"-EWHATEVER\"]\n"),
                Catch::Contains("unknown result '-EWHATEVER' (valid: 0, -ENOENT"));
-    CHECK_THAT(error_of("name = \"a\"\n[[actor]]\nname = \"s\"\nkind = \"split\"\nforever = true\n"),
-               Catch::Contains("every actor runs forever"));
-    CHECK_THAT(error_of("name = \"a\"\n[[actor]]\nname = \"k\"\nkind = \"signal\"\ntarget = \"x\"\n"),
-               Catch::Contains("targets unknown actor 'x'"));
+    CHECK_THAT(
+        error_of("name = \"a\"\n[[actor]]\nname = \"s\"\nkind = \"split\"\nforever = true\n"),
+        Catch::Contains("every actor runs forever"));
+    CHECK_THAT(
+        error_of("name = \"a\"\n[[actor]]\nname = \"k\"\nkind = \"signal\"\ntarget = \"x\"\n"),
+        Catch::Contains("targets unknown actor 'x'"));
     CHECK_THAT(error_of("name = \"a\"\n" + kActor + "[expect]\nverdict = \"fine\"\n"),
                Catch::Contains("unknown verdict 'fine'"));
     CHECK_THAT(error_of("name = \"a\"\nstep_bound = \"lots\"\n" + kActor),
@@ -73,9 +76,8 @@ TEST_CASE("scenario errors are one line naming file:line:column and the valid ch
 }
 
 TEST_CASE("sizes and policies parse", "[scenario]") {
-    const auto sc = parse_scenario("name = \"a\"\npolicy = \"bounded:7\"\nstep_bound = \"4K\"\n" +
-                                       kActor,
-                                   "x.toml");
+    const auto sc = parse_scenario(
+        "name = \"a\"\npolicy = \"bounded:7\"\nstep_bound = \"4K\"\n" + kActor, "x.toml");
     CHECK(sc.step_bound == 4096);
     CHECK(sc.policy.kind == Policy::Kind::Bounded);
     CHECK(sc.policy.max_retries == 7);

@@ -171,12 +171,15 @@ TEST_CASE("actors marked forever are stopped when the others finish", "[sim]") {
     LambdaProgram p;
     int spins = 0;
     p.on_reset = [&] { spins = 0; };
-    p.add("loop", [&] {
-        for (;;) {
-            sim::point(sim::Op::Yield, sim::kNoObject, "loop");
-            ++spins;
-        }
-    }, true);
+    p.add(
+        "loop",
+        [&] {
+            for (;;) {
+                sim::point(sim::Op::Yield, sim::kNoObject, "loop");
+                ++spins;
+            }
+        },
+        true);
     p.add("once", [] { sim::point(sim::Op::Yield, sim::kNoObject, "once"); });
     sim::RandomStrategy r;
     for (std::uint64_t seed = 1; seed <= 20; ++seed) {

@@ -1,11 +1,11 @@
 #include "cli/commands.hpp"
 
+#include <fmt/format.h>
 #include <unistd.h>
 
 #include <CLI/CLI.hpp>
 #include <algorithm>
 #include <filesystem>
-#include <fmt/format.h>
 #include <iostream>
 #include <set>
 
@@ -51,8 +51,8 @@ model::Policy policy_or_default(const Options& o, const model::Scenario& sc) {
     if (auto p = model::parse_policy(o.policy)) {
         return *p;
     }
-    throw InputError{fmt::format("unknown policy '{}' (valid: {})", o.policy,
-                                 model::kValidPolicies)};
+    throw InputError{
+        fmt::format("unknown policy '{}' (valid: {})", o.policy, model::kValidPolicies)};
 }
 
 model::Scenario load(const std::string& path) {
@@ -86,7 +86,9 @@ bool unexpected(const std::vector<sim::Witness>& v, const std::string& expected)
     return false;
 }
 
-bool progress_wanted(const Options& o) { return !o.quiet && isatty(STDERR_FILENO) != 0; }
+bool progress_wanted(const Options& o) {
+    return !o.quiet && isatty(STDERR_FILENO) != 0;
+}
 
 sim::Progress progress_printer(const Options& o, const std::string& label) {
     if (!progress_wanted(o)) {
@@ -134,18 +136,18 @@ int print_execution(model::World& world, const model::Scenario& sc, const sim::O
     if (!out.violations.empty() && how == "seed") {
         const std::string diff = sim::self_check(world, strategy, out, cfg);
         if (!diff.empty()) {
-            ws.push_back({{"nondeterminism", "", diff}, out.seed, ws.front().schedule, 1, out.steps});
+            ws.push_back(
+                {{"nondeterminism", "", diff}, out.seed, ws.front().schedule, 1, out.steps});
         }
     }
     const std::string expected = expected_for(sc, world.policy);
     const std::string verdict = verdict_of(ws);
     const std::string schedule = sim::encode_schedule(out.schedule);
-    const std::string replay =
-        how == "seed"
-            ? fmt::format("pfnsim replay {} --policy {} --seed {}", sc.path, world.policy.name(),
-                          out.seed)
-            : fmt::format("pfnsim replay {} --policy {} --schedule {}", sc.path,
-                          world.policy.name(), schedule);
+    const std::string replay = how == "seed"
+                                   ? fmt::format("pfnsim replay {} --policy {} --seed {}", sc.path,
+                                                 world.policy.name(), out.seed)
+                                   : fmt::format("pfnsim replay {} --policy {} --schedule {}",
+                                                 sc.path, world.policy.name(), schedule);
     if (o.json) {
         nlohmann::json j;
         j["scenario"] = sc.name;
@@ -300,7 +302,8 @@ int cmd_matrix(const Options& o) {
             cells[p].push_back(
                 explore_cell(sc, pols[p], o, fmt::format("{} x {}", pols[p].name(), sc.name)));
             const auto& c = cells[p].back();
-            bad = bad || unexpected(c.explore.violations, c.expected.empty() ? "clean" : c.expected);
+            bad =
+                bad || unexpected(c.explore.violations, c.expected.empty() ? "clean" : c.expected);
         }
     }
     if (o.json) {
@@ -344,8 +347,8 @@ int cmd_matrix(const Options& o) {
     std::string out;
     if (!md) {
         std::uint64_t iters = cells[0][0].iterations;
-        out += fmt::format("pfnsim matrix: retry policy x scenario, {} random executions per cell\n\n",
-                           iters);
+        out += fmt::format(
+            "pfnsim matrix: retry policy x scenario, {} random executions per cell\n\n", iters);
     }
     out += md ? "| policy |" : fmt::format("{:<{}}", "policy", pw);
     for (const auto& sc : scs) {
@@ -358,7 +361,8 @@ int cmd_matrix(const Options& o) {
     }
     out += "\n";
     for (std::size_t p = 0; p < np; ++p) {
-        out += md ? fmt::format("| {} |", pols[p].name()) : fmt::format("{:<{}}", pols[p].name(), pw);
+        out +=
+            md ? fmt::format("| {} |", pols[p].name()) : fmt::format("{:<{}}", pols[p].name(), pw);
         for (const auto& t : text[p]) {
             out += md ? fmt::format(" {} |", t) : fmt::format(" | {:<{}}", t, cw);
         }
@@ -398,8 +402,8 @@ std::vector<std::string> scenario_files(const std::vector<std::string>& paths) {
 }
 
 int cmd_check(const Options& o) {
-    const auto files = scenario_files(o.paths.empty() ? std::vector<std::string>{"scenarios"}
-                                                      : o.paths);
+    const auto files =
+        scenario_files(o.paths.empty() ? std::vector<std::string>{"scenarios"} : o.paths);
     std::size_t passed = 0;
     std::size_t failed = 0;
     std::size_t errors = 0;
@@ -431,7 +435,8 @@ int cmd_check(const Options& o) {
             oo.seed_given = false;
             const CellReport c = explore_cell(sc, p, oo, fmt::format("{} {}", sc.name, p.name()));
             const std::string want = c.expected.empty() ? "clean" : c.expected;
-            const bool match = c.verdict == want || (want == "livelock" && c.verdict == "step-bound");
+            const bool match =
+                c.verdict == want || (want == "livelock" && c.verdict == "step-bound");
             ok = ok && match;
             line += match ? fmt::format(" {}={}", p.name(), c.verdict)
                           : fmt::format(" {}={} (expected {})", p.name(), c.verdict, want);
@@ -460,8 +465,9 @@ int cmd_check(const Options& o) {
 }  // namespace
 
 int run_cli(int argc, char** argv) {
-    CLI::App app{"pfnsim: a deterministic concurrency simulator of the Linux mm page-table / "
-                 "VFIO pin path"};
+    CLI::App app{
+        "pfnsim: a deterministic concurrency simulator of the Linux mm page-table / "
+        "VFIO pin path"};
     app.require_subcommand(1);
     Options o;
 

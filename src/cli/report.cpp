@@ -104,10 +104,9 @@ std::string to_text(const CellReport& c) {
         s += fmt::format("{:<11} {}\n", a == 0 ? "results" : "", c.actor_names[a] + ": " + r);
     }
     s += fmt::format("verdict     {}{}\n", c.verdict,
-                     c.expected.empty() ? std::string()
-                     : c.expected == c.verdict
-                         ? " (as expected)"
-                         : fmt::format(" (expected {})", c.expected));
+                     c.expected.empty()        ? std::string()
+                     : c.expected == c.verdict ? " (as expected)"
+                                               : fmt::format(" (expected {})", c.expected));
     for (const auto& w : c.explore.violations) {
         s += fmt::format("\n  {}: {} ({} of {} executions)\n", w.violation.kind, w.violation.detail,
                          w.count, c.explore.executions);

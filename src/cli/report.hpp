@@ -20,8 +20,8 @@ struct CellReport {
     std::uint64_t seed = 0;
     std::vector<std::string> actor_names;
     sim::ExploreReport explore;
-    std::string verdict;           // clean or the most severe violation kind
-    std::string expected;          // "" when the scenario has no expectation for this policy
+    std::string verdict;   // clean or the most severe violation kind
+    std::string expected;  // "" when the scenario has no expectation for this policy
 };
 
 // The most severe kind among the violations, or "clean".

@@ -17,8 +17,8 @@ vm_fault_t insert_pfn_huge(World& w, vm_fault& vmf, Level l, std::uint64_t pfn) 
     pt_slot& slot = pt_offset(w, l, addr);
     sim::SpinLock& ptl = pt_lockptr(w, l, addr);
     ptl.lock(l == Level::PUD ? sim::Name("pud_lock") : sim::Name("pmd_lock"));
-    const pt_entry cur = pt_get(w, l, slot, l == Level::PUD ? sim::Name("insert_pfn_pud")
-                                                           : sim::Name("insert_pfn_pmd"));
+    const pt_entry cur = pt_get(
+        w, l, slot, l == Level::PUD ? sim::Name("insert_pfn_pud") : sim::Name("insert_pfn_pmd"));
     if (cur.kind == pt_entry::Kind::none) {
         // pfn_t_pud(pfn, vma->vm_page_prot): a shared writable mapping maps writable.
         const bool writable = (vma->vm_flags & (VM_WRITE | VM_SHARED)) == (VM_WRITE | VM_SHARED);
@@ -36,9 +36,9 @@ void split_huge(World& w, Level l, std::uint64_t address) {
     pt_slot& slot = pt_offset(w, l, haddr);
     sim::SpinLock& ptl = pt_lockptr(w, l, haddr);
     ptl.lock(l == Level::PUD ? sim::Name("__split_huge_pud") : sim::Name("__split_huge_pmd"));
-    if (entry_leaf(pt_get(w, l, slot,
-                          l == Level::PUD ? sim::Name("__split_huge_pud")
-                                          : sim::Name("__split_huge_pmd")))) {
+    if (entry_leaf(pt_get(
+            w, l, slot,
+            l == Level::PUD ? sim::Name("__split_huge_pud") : sim::Name("__split_huge_pmd")))) {
         pt_get_and_clear(w, l, slot,
                          l == Level::PUD ? sim::Name("pudp_huge_clear_flush")
                                          : sim::Name("pmdp_huge_clear_flush"));

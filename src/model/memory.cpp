@@ -20,7 +20,9 @@ void pfnmap_args_setup(follow_pfnmap_args& args, sim::SpinLock* lock, pt_slot* s
 }
 
 // The error for "no present entry": -EINVAL today, -ENOENT under David Hildenbrand's proposal.
-int no_entry_error(const World& w) { return w.policy.follow_returns_enoent() ? -ENOENT : -EINVAL; }
+int no_entry_error(const World& w) {
+    return w.policy.follow_returns_enoent() ? -ENOENT : -EINVAL;
+}
 
 // follow_pfnmap_start() at a PUD or PMD leaf: take the lock and re-read the entry under it
 // (ffef67b93aa3); the older form re-checked its stale lockless copy instead.

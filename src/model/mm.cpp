@@ -1,6 +1,7 @@
 // mm_struct, the VMA tree, mmap_lock and munmap.
-#include <algorithm>
 #include <fmt/format.h>
+
+#include <algorithm>
 
 #include "pfnsim/model/world.hpp"
 #include "pfnsim/sim/execution.hpp"
@@ -8,7 +9,9 @@
 namespace pfnsim::model {
 
 // include/linux/mmap_lock.h mmap_read_lock
-void mmap_read_lock(World& w) { w.mm.mmap_lock.down_read("mmap_read_lock"); }
+void mmap_read_lock(World& w) {
+    w.mm.mmap_lock.down_read("mmap_read_lock");
+}
 
 // include/linux/mmap_lock.h mmap_read_unlock; a new generation for I-VMA.
 void mmap_read_unlock(World& w) {
@@ -17,7 +20,9 @@ void mmap_read_unlock(World& w) {
 }
 
 // include/linux/mmap_lock.h mmap_write_lock
-void mmap_write_lock(World& w) { w.mm.mmap_lock.down_write("mmap_write_lock"); }
+void mmap_write_lock(World& w) {
+    w.mm.mmap_lock.down_write("mmap_write_lock");
+}
 
 // include/linux/mmap_lock.h mmap_write_unlock
 void mmap_write_unlock(World& w) {

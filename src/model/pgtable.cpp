@@ -10,9 +10,12 @@ namespace {
 
 std::map<std::uint64_t, pt_slot>& level_map(World& w, Level l) {
     switch (l) {
-        case Level::PUD: return w.mm.pgtable.pud;
-        case Level::PMD: return w.mm.pgtable.pmd;
-        case Level::PTE: break;
+        case Level::PUD:
+            return w.mm.pgtable.pud;
+        case Level::PMD:
+            return w.mm.pgtable.pmd;
+        case Level::PTE:
+            break;
     }
     return w.mm.pgtable.pte;
 }
@@ -29,7 +32,9 @@ constexpr LevelEffects kEffects[3] = {
     {"pte_none", "pte -> ?", "pte pfn={:#x}", "?", "set_pte_at(pfn={:#x})", "pte_clear()"},
 };
 
-const LevelEffects& effects(Level l) { return kEffects[static_cast<int>(l)]; }
+const LevelEffects& effects(Level l) {
+    return kEffects[static_cast<int>(l)];
+}
 
 // I-STALE: while memory is disabled after a completed zap, nothing may map the BAR.
 void check_stale(World& w, const pt_entry& e, std::uint64_t addr, Level l) {
@@ -53,18 +58,24 @@ void check_stale(World& w, const pt_entry& e, std::uint64_t addr, Level l) {
 
 const char* level_name(Level l) {
     switch (l) {
-        case Level::PUD: return "pud";
-        case Level::PMD: return "pmd";
-        case Level::PTE: break;
+        case Level::PUD:
+            return "pud";
+        case Level::PMD:
+            return "pmd";
+        case Level::PTE:
+            break;
     }
     return "pte";
 }
 
 std::uint64_t level_size(Level l) {
     switch (l) {
-        case Level::PUD: return PUD_SIZE;
-        case Level::PMD: return PMD_SIZE;
-        case Level::PTE: break;
+        case Level::PUD:
+            return PUD_SIZE;
+        case Level::PMD:
+            return PMD_SIZE;
+        case Level::PTE:
+            break;
     }
     return PAGE_SIZE;
 }
@@ -87,16 +98,21 @@ pt_entry pt_get(World& /*w*/, Level l, pt_slot& s, sim::Name func) {
     const pt_entry e = s.e;
     const auto& fx = effects(l);
     switch (e.kind) {
-        case pt_entry::Kind::none: sim::annotate(fx.read_none); break;
-        case pt_entry::Kind::table: sim::annotate(fx.read_table); break;
-        case pt_entry::Kind::leaf: sim::annotate(fx.read_leaf, e.pfn); break;
+        case pt_entry::Kind::none:
+            sim::annotate(fx.read_none);
+            break;
+        case pt_entry::Kind::table:
+            sim::annotate(fx.read_table);
+            break;
+        case pt_entry::Kind::leaf:
+            sim::annotate(fx.read_leaf, e.pfn);
+            break;
     }
     return e;
 }
 
 // arch/x86/include/asm/pgtable.h set_pud_at/set_pmd_at/set_pte_at and the *_populate helpers.
-void pt_set(World& w, Level l, std::uint64_t addr, pt_slot& s, const pt_entry& e,
-            sim::Name func) {
+void pt_set(World& w, Level l, std::uint64_t addr, pt_slot& s, const pt_entry& e, sim::Name func) {
     const auto& fx = effects(l);
     if (entry_leaf(e)) {
         sim::point(sim::Op::Write, s.obj, func, fx.set_leaf, e.pfn);

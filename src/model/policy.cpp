@@ -8,11 +8,16 @@ namespace pfnsim::model {
 
 std::string Policy::name() const {
     switch (kind) {
-        case Kind::Original: return "original";
-        case Kind::Eagain: return "eagain";
-        case Kind::Bounded: return "bounded:" + std::to_string(max_retries);
-        case Kind::Enoent: return "enoent";
-        case Kind::EnoentKillable: return "enoent-killable";
+        case Kind::Original:
+            return "original";
+        case Kind::Eagain:
+            return "eagain";
+        case Kind::Bounded:
+            return "bounded:" + std::to_string(max_retries);
+        case Kind::Enoent:
+            return "enoent";
+        case Kind::EnoentKillable:
+            return "enoent-killable";
     }
     return "?";
 }

@@ -2,24 +2,31 @@
 #include "pfnsim/model/scenario.hpp"
 
 #include <fmt/format.h>
+#include <toml++/toml.h>
 
 #include <algorithm>
 #include <fstream>
 #include <set>
 #include <sstream>
-#include <toml++/toml.h>
 
 namespace pfnsim::model {
 
 const char* actor_kind_name(ActorKind k) {
     switch (k) {
-        case ActorKind::Pin: return "pin";
-        case ActorKind::Split: return "split";
-        case ActorKind::Zap: return "zap";
-        case ActorKind::Enable: return "enable";
-        case ActorKind::Fault: return "fault";
-        case ActorKind::Munmap: return "munmap";
-        case ActorKind::Signal: return "signal";
+        case ActorKind::Pin:
+            return "pin";
+        case ActorKind::Split:
+            return "split";
+        case ActorKind::Zap:
+            return "zap";
+        case ActorKind::Enable:
+            return "enable";
+        case ActorKind::Fault:
+            return "fault";
+        case ActorKind::Munmap:
+            return "munmap";
+        case ActorKind::Signal:
+            return "signal";
     }
     return "?";
 }
@@ -27,7 +34,7 @@ const char* actor_kind_name(ActorKind k) {
 namespace {
 
 class Loader {
-public:
+  public:
     explicit Loader(std::string path) : path_(std::move(path)) {}
 
     [[noreturn]] void fail(const toml::source_region& where, const std::string& msg) const {
@@ -313,16 +320,18 @@ Scenario build(const toml::table& root, const std::string& path) {
         } else if (lv == "pte") {
             e.level = Level::PTE;
         } else {
-            L.fail(*t.get("level"),
-                   fmt::format("unknown level '{}' (valid: pud, pmd, pte)", lv));
+            L.fail(*t.get("level"), fmt::format("unknown level '{}' (valid: pud, pmd, pte)", lv));
         }
         e.addr = L.number(t, "addr", 0, true);
         const std::uint64_t span = e.level == Level::PUD   ? PUD_SIZE
                                    : e.level == Level::PMD ? PMD_SIZE
                                                            : PAGE_SIZE;
         if (e.addr % span != 0) {
-            L.fail(t, fmt::format("impossible state: a {} entry must be at a {}-aligned address",
-                                  lv, span == PUD_SIZE ? "1G" : span == PMD_SIZE ? "2M" : "4K"));
+            L.fail(t,
+                   fmt::format("impossible state: a {} entry must be at a {}-aligned address", lv,
+                               span == PUD_SIZE   ? "1G"
+                               : span == PMD_SIZE ? "2M"
+                                                  : "4K"));
         }
         const VmaSpec* vma = nullptr;
         for (const auto& v : sc.vmas) {
@@ -393,9 +402,10 @@ Scenario build(const toml::table& root, const std::string& path) {
             L.fail(t, fmt::format("a {} actor needs 'vaddr'", kind));
         }
         if (ranged && (a.size == 0 || a.size % PAGE_SIZE != 0 || a.vaddr % PAGE_SIZE != 0)) {
-            L.fail(t, fmt::format("a {} actor needs a 4K-aligned 'vaddr' and a non-zero 4K-multiple "
-                                  "'size'",
-                                  kind));
+            L.fail(t,
+                   fmt::format("a {} actor needs a 4K-aligned 'vaddr' and a non-zero 4K-multiple "
+                               "'size'",
+                               kind));
         }
         if ((a.kind == ActorKind::Zap || a.kind == ActorKind::Enable) && sc.devices.empty()) {
             L.fail(t, fmt::format("a {} actor needs a [[device]]", kind));
@@ -456,8 +466,8 @@ Scenario build(const toml::table& root, const std::string& path) {
             const toml::table& pt = L.table_of(*p, "[expect.policies]");
             for (const auto& [k, v] : pt) {
                 if (!parse_policy(k.str())) {
-                    L.fail(v, fmt::format("unknown policy '{}' (valid: {})", k.str(),
-                                          kValidPolicies));
+                    L.fail(v,
+                           fmt::format("unknown policy '{}' (valid: {})", k.str(), kValidPolicies));
                 }
                 sc.expect_policies[std::string(k.str())] = check_verdict(L, v);
             }

@@ -24,6 +24,8 @@ bool fatal_signal_pending(World& w) {
 }
 
 // kernel/sched/core.c cond_resched: a voluntary scheduling point.
-void cond_resched(World& /*w*/) { sim::point(sim::Op::Yield, sim::kNoObject, "cond_resched"); }
+void cond_resched(World& /*w*/) {
+    sim::point(sim::Op::Yield, sim::kNoObject, "cond_resched");
+}
 
 }  // namespace pfnsim::model

@@ -20,8 +20,9 @@ bool vfio_pci_memory_enabled(World& /*w*/, vfio_pci_core_device& vdev) {
 
 // The write of PCI_COMMAND (vfio_default_config_write) that enables or disables memory.
 void write_command_memory(World& w, vfio_pci_core_device& vdev, bool enable) {
-    sim::point(sim::Op::Write, vdev.mem_obj, "vfio_default_config_write",
-               enable ? sim::Name("PCI_COMMAND_MEMORY set") : sim::Name("PCI_COMMAND_MEMORY clear"));
+    sim::point(
+        sim::Op::Write, vdev.mem_obj, "vfio_default_config_write",
+        enable ? sim::Name("PCI_COMMAND_MEMORY set") : sim::Name("PCI_COMMAND_MEMORY clear"));
     vdev.mem_enabled = enable;
     if (!enable) {
         for (auto& t : w.tasks) {
@@ -45,8 +46,8 @@ vm_fault_t vfio_pci_mmap_huge_fault(World& w, vm_fault& vmf, unsigned order) {
     const std::uint64_t pgoff = (addr - vma->vm_start) >> PAGE_SHIFT;
     // vma_to_pfn(vma): the BAR's base pfn plus the mmap offset into the BAR.
     const std::uint64_t pfn = vdev.bar_base_pfn + vma->vm_pgoff + pgoff;
-    if (order != 0 && (addr < vma->vm_start || addr + span > vma->vm_end ||
-                       (pfn & ((1ULL << order) - 1)) != 0)) {
+    if (order != 0 &&
+        (addr < vma->vm_start || addr + span > vma->vm_end || (pfn & ((1ULL << order) - 1)) != 0)) {
         return VM_FAULT_FALLBACK;
     }
     vm_fault_t ret = VM_FAULT_SIGBUS;

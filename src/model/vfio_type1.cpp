@@ -160,9 +160,8 @@ int vfio_dma_do_map(World& w, std::uint64_t vaddr, std::uint64_t iova, std::uint
     std::uint64_t done = 0;
     while (done < size) {
         std::uint64_t pfn = 0;
-        const long npage = vfio_pin_pages_remote(w, vaddr + done,
-                                                 static_cast<long>((size - done) >> PAGE_SHIFT),
-                                                 write, &pfn);
+        const long npage = vfio_pin_pages_remote(
+            w, vaddr + done, static_cast<long>((size - done) >> PAGE_SHIFT), write, &pfn);
         if (npage <= 0) {
             ret = static_cast<int>(npage);
             break;

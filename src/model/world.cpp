@@ -1,8 +1,9 @@
 // The model as a sim::Program: initial state from the scenario, actors, result oracles.
 #include "pfnsim/model/world.hpp"
 
-#include <algorithm>
 #include <fmt/format.h>
+
+#include <algorithm>
 
 #include "pfnsim/sim/execution.hpp"
 
@@ -61,10 +62,9 @@ void World::reset() {
         }
         mm.mm_mt_list.push_back(&v);
     }
-    std::sort(mm.mm_mt_list.begin(), mm.mm_mt_list.end(),
-              [](const vm_area_struct* a, const vm_area_struct* b) {
-                  return a->vm_start < b->vm_start;
-              });
+    std::sort(
+        mm.mm_mt_list.begin(), mm.mm_mt_list.end(),
+        [](const vm_area_struct* a, const vm_area_struct* b) { return a->vm_start < b->vm_start; });
     // Initial entries: leaves mapping the BAR as the fault handler would have inserted them.
     for (const auto& e : sc.entries) {
         const vm_area_struct* vma = nullptr;
@@ -94,9 +94,13 @@ void World::reset() {
     }
 }
 
-task_struct& World::current() { return tasks[sim::current_actor()]; }
+task_struct& World::current() {
+    return tasks[sim::current_actor()];
+}
 
-const std::string& World::current_name() const { return decls_[sim::current_actor()].name; }
+const std::string& World::current_name() const {
+    return decls_[sim::current_actor()].name;
+}
 
 void World::run_pin(const ActorSpec& a) {
     task_struct& t = current();
@@ -130,7 +134,7 @@ void World::run_fault(const ActorSpec& a) {
     unsigned flags = FAULT_FLAG_ALLOW_RETRY | FAULT_FLAG_KILLABLE | FAULT_FLAG_USER |
                      (a.write ? FAULT_FLAG_WRITE : 0);
     int r = 0;
-    for (;;) {  // retry:
+    for (;;) {                  // retry:
         mmap_read_lock(*this);  // lock_mm_and_find_vma
         vm_area_struct* vma = vma_lookup(*this, a.vaddr, "lock_mm_and_find_vma");
         if (vma == nullptr) {
@@ -156,9 +160,15 @@ void World::run_actor(sim::ActorId id) {
     const ActorSpec& a = sc.actors[id];
     int r = 0;
     switch (a.kind) {
-        case ActorKind::Pin: run_pin(a); break;
-        case ActorKind::Split: run_split(a); break;
-        case ActorKind::Fault: run_fault(a); break;
+        case ActorKind::Pin:
+            run_pin(a);
+            break;
+        case ActorKind::Split:
+            run_split(a);
+            break;
+        case ActorKind::Fault:
+            run_fault(a);
+            break;
         case ActorKind::Zap:
             r = vfio_pci_memory_disable(*this, devices.front());
             break;
@@ -196,8 +206,8 @@ bool World::range_mappable(std::size_t actor) const {
                 hit = v;
             }
         }
-        if (hit == nullptr || (hit->vm_flags & VM_PFNMAP) == 0 ||
-            hit->vm_private_data == nullptr || (a.write && (hit->vm_flags & VM_WRITE) == 0)) {
+        if (hit == nullptr || (hit->vm_flags & VM_PFNMAP) == 0 || hit->vm_private_data == nullptr ||
+            (a.write && (hit->vm_flags & VM_WRITE) == 0)) {
             return false;
         }
         at = hit->vm_end;
@@ -222,18 +232,27 @@ void World::check_results(std::vector<sim::Violation>& out) const {
         // The oracle: an error must be justified by what happened during the call.
         if (a.kind == ActorKind::Pin) {
             switch (r) {
-                case 0: break;
-                case -EFAULT: ok = ok && (t.saw_mem_disabled || t.saw_vma_gone); break;
-                case -EINTR: ok = ok && t.sigkill_pending; break;
-                case -EBUSY: ok = ok && policy.kind == Policy::Kind::Bounded; break;
-                default: ok = false; break;
+                case 0:
+                    break;
+                case -EFAULT:
+                    ok = ok && (t.saw_mem_disabled || t.saw_vma_gone);
+                    break;
+                case -EINTR:
+                    ok = ok && t.sigkill_pending;
+                    break;
+                case -EBUSY:
+                    ok = ok && policy.kind == Policy::Kind::Bounded;
+                    break;
+                default:
+                    ok = false;
+                    break;
             }
         } else if (a.kind == ActorKind::Fault && r == kSigbus) {
             ok = ok && (t.saw_mem_disabled || t.saw_vma_gone);
         }
         if (!ok) {
-            out.push_back({"wrong-return", a.name, fmt::format("{} returned {}", a.name,
-                                                               result_name(r))});
+            out.push_back(
+                {"wrong-return", a.name, fmt::format("{} returned {}", a.name, result_name(r))});
         }
     }
 }

@@ -10,14 +10,18 @@ namespace {
 thread_local ControlledAlgorithm* tl_algorithm = nullptr;
 }
 
-ControlledAlgorithm::ControlledAlgorithm() { tl_algorithm = this; }
+ControlledAlgorithm::ControlledAlgorithm() {
+    tl_algorithm = this;
+}
 ControlledAlgorithm::~ControlledAlgorithm() {
     if (tl_algorithm == this) {
         tl_algorithm = nullptr;
     }
 }
 
-ControlledAlgorithm& ControlledAlgorithm::instance() { return *tl_algorithm; }
+ControlledAlgorithm& ControlledAlgorithm::instance() {
+    return *tl_algorithm;
+}
 
 ControlledAlgorithm& install_algorithm() {
     if (tl_algorithm == nullptr) {

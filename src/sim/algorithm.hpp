@@ -14,7 +14,7 @@ namespace pfnsim::sim::detail {
 // never a candidate: the decision whether the current actor continues is taken at the
 // scheduling point, and this algorithm only ever hands over to the designated actor.
 class ControlledAlgorithm final : public boost::fibers::algo::algorithm {
-public:
+  public:
     ControlledAlgorithm();
     ~ControlledAlgorithm() override;
 
@@ -31,7 +31,7 @@ public:
     void suspend_until(std::chrono::steady_clock::time_point const&) noexcept override;
     void notify() noexcept override {}
 
-private:
+  private:
     std::vector<boost::fibers::context*> ctx_;
     std::vector<bool> ready_;
     boost::fibers::context* main_ = nullptr;

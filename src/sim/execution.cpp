@@ -1,10 +1,11 @@
 #include "pfnsim/sim/execution.hpp"
 
+#include <fmt/format.h>
+
 #include <boost/fiber/fiber.hpp>
 #include <boost/fiber/operations.hpp>
 #include <boost/fiber/pooled_fixedsize_stack.hpp>
 #include <exception>
-#include <fmt/format.h>
 
 #include "pfnsim/sim/prng.hpp"
 #include "sim/algorithm.hpp"
@@ -44,7 +45,9 @@ struct ExecState {
 
 thread_local ExecState* tl_exec = nullptr;
 
-ExecState& exec() { return *tl_exec; }
+ExecState& exec() {
+    return *tl_exec;
+}
 
 void collect_enabled(ExecState& x) {
     x.enabled.clear();
@@ -76,9 +79,9 @@ ActorId choose_next(ExecState& x, ActorId current) {
     }
     if (!ok) {
         if (x.out->strategy_error.empty()) {
-            x.out->strategy_error = fmt::format(
-                "schedule diverged at choice {}: actor {} is not enabled",
-                x.out->schedule.choices.size(), next);
+            x.out->strategy_error =
+                fmt::format("schedule diverged at choice {}: actor {} is not enabled",
+                            x.out->schedule.choices.size(), next);
         }
         next = x.enabled[0];
     }
@@ -110,7 +113,9 @@ void switch_to(ExecState& x, ActorId me, ActorId next) {
 }
 
 // Called on the fiber of an actor when it must stop: unwinds its stack to actor_main.
-[[noreturn]] void throw_abort() { throw AbortExecution{}; }
+[[noreturn]] void throw_abort() {
+    throw AbortExecution{};
+}
 
 std::string lock_holders(const ExecState& x, ObjectId obj) {
     std::string s;
@@ -162,9 +167,9 @@ void check_step_bound(ExecState& x) {
                 stuck += stuck.empty() ? (*x.decls)[i].name : ", " + (*x.decls)[i].name;
             }
         }
-        x.out->violations.push_back(
-            {"step-bound", stuck,
-             fmt::format("step bound reached ({} steps; possible livelock)", x.config->step_bound)});
+        x.out->violations.push_back({"step-bound", stuck,
+                                     fmt::format("step bound reached ({} steps; possible livelock)",
+                                                 x.config->step_bound)});
         begin_abort(x, Status::StepBound);
         throw_abort();
     }
@@ -227,14 +232,22 @@ void actor_main(ExecState* xp, ActorId id) {
 
 const char* op_name(Op op) {
     switch (op) {
-        case Op::Read: return "read";
-        case Op::Write: return "write";
-        case Op::Acquire: return "acquire";
-        case Op::Release: return "release";
-        case Op::Yield: return "yield";
-        case Op::Choice: return "choice";
-        case Op::Start: return "start";
-        case Op::Finish: return "finish";
+        case Op::Read:
+            return "read";
+        case Op::Write:
+            return "write";
+        case Op::Acquire:
+            return "acquire";
+        case Op::Release:
+            return "release";
+        case Op::Yield:
+            return "yield";
+        case Op::Choice:
+            return "choice";
+        case Op::Start:
+            return "start";
+        case Op::Finish:
+            return "finish";
     }
     return "?";
 }
@@ -326,9 +339,9 @@ std::uint32_t choose(std::uint32_t n, std::string_view what) {
     std::uint32_t v = x.strategy->choose_value(n, what);
     if (v >= n) {
         if (x.out->strategy_error.empty()) {
-            x.out->strategy_error =
-                fmt::format("schedule diverged at choice {}: value {} out of range for '{}' (0..{})",
-                            x.out->schedule.choices.size(), v, what, n - 1);
+            x.out->strategy_error = fmt::format(
+                "schedule diverged at choice {}: value {} out of range for '{}' (0..{})",
+                x.out->schedule.choices.size(), v, what, n - 1);
         }
         v = 0;
     }
@@ -343,8 +356,12 @@ void fail_invariant(std::string actor, std::string detail) {
     throw_abort();
 }
 
-ActorId current_actor() { return exec().current; }
-bool in_execution() { return tl_exec != nullptr; }
+ActorId current_actor() {
+    return exec().current;
+}
+bool in_execution() {
+    return tl_exec != nullptr;
+}
 
 void block_on(ObjectId object, const char* how) {
     ExecState& x = exec();
@@ -365,7 +382,9 @@ void block_on(ObjectId object, const char* how) {
     }
 }
 
-void wake(ActorId actor) { exec().actors[actor].blocked = false; }
+void wake(ActorId actor) {
+    exec().actors[actor].blocked = false;
+}
 
 void note_acquired(ObjectId object, const char* mode, ActorId holder) {
     exec().held.push_back({object, holder, mode});

@@ -38,8 +38,7 @@ ExploreReport explore(Program& program, Strategy& strategy, const ExploreConfig&
         ++rep.executions;
         rep.steps += out.steps;
         for (std::size_t a = 0; a < out.results.size(); ++a) {
-            ++rep.results[a][out.results[a].empty() ? std::string("(unfinished)")
-                                                    : out.results[a]];
+            ++rep.results[a][out.results[a].empty() ? std::string("(unfinished)") : out.results[a]];
         }
         for (const Violation& v : out.violations) {
             Witness* found = nullptr;

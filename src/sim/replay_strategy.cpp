@@ -16,8 +16,8 @@ bool ReplayStrategy::next(std::uint32_t& v) {
         return true;
     }
     if (error_.empty()) {
-        error_ = fmt::format("schedule ended after {} choices before the execution finished",
-                             c.size());
+        error_ =
+            fmt::format("schedule ended after {} choices before the execution finished", c.size());
     }
     return false;
 }

@@ -74,9 +74,10 @@ struct Decoder {
                 }
                 ++pos;
             } else {
-                fail(fmt::format("unexpected character '{}' (expected a-z, '[N]', '(' or a "
-                                 "repeat count)",
-                                 c));
+                fail(
+                    fmt::format("unexpected character '{}' (expected a-z, '[N]', '(' or a "
+                                "repeat count)",
+                                c));
             }
             std::uint64_t n = 1;
             if (digit()) {
@@ -114,9 +115,9 @@ Schedule decode_schedule(std::string_view text) {
         throw ScheduleError("bad schedule string: missing format version (expected '1.')");
     }
     if (text.substr(0, dot) != std::to_string(kScheduleFormatVersion)) {
-        throw ScheduleError(fmt::format(
-            "bad schedule string: format version '{}' is not supported (expected {})",
-            text.substr(0, dot), kScheduleFormatVersion));
+        throw ScheduleError(
+            fmt::format("bad schedule string: format version '{}' is not supported (expected {})",
+                        text.substr(0, dot), kScheduleFormatVersion));
     }
     const auto dash = text.rfind('-');
     std::string_view body = text;
@@ -125,9 +126,10 @@ Schedule decode_schedule(std::string_view text) {
         const std::string_view sum = text.substr(dash + 1);
         if (sum != checksum(body)) {
             d.pos = dash + 1;
-            d.fail(fmt::format("checksum '{}' does not match (the string is corrupt or was "
-                               "edited; drop the '-{}' suffix to replay it anyway)",
-                               sum, sum));
+            d.fail(
+                fmt::format("checksum '{}' does not match (the string is corrupt or was "
+                            "edited; drop the '-{}' suffix to replay it anyway)",
+                            sum, sum));
         }
     }
     d.t = body;

@@ -35,10 +35,14 @@ std::string render_trace(const Outcome& out, Program& program) {
 
 const char* status_name(Status s) {
     switch (s) {
-        case Status::Completed: return "completed";
-        case Status::Deadlock: return "deadlock";
-        case Status::StepBound: return "step bound reached";
-        case Status::Invariant: return "invariant violated";
+        case Status::Completed:
+            return "completed";
+        case Status::Deadlock:
+            return "deadlock";
+        case Status::StepBound:
+            return "step bound reached";
+        case Status::Invariant:
+            return "invariant violated";
     }
     return "?";
 }

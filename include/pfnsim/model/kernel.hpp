@@ -55,8 +55,12 @@ struct pt_entry {
     bool special = false;
     bool operator==(const pt_entry&) const = default;
 };
-inline bool entry_present(const pt_entry& e) { return e.kind != pt_entry::Kind::none; }
-inline bool entry_leaf(const pt_entry& e) { return e.kind == pt_entry::Kind::leaf; }
+inline bool entry_present(const pt_entry& e) {
+    return e.kind != pt_entry::Kind::none;
+}
+inline bool entry_leaf(const pt_entry& e) {
+    return e.kind == pt_entry::Kind::leaf;
+}
 
 // A slot of the page table: the entry and the simulation object that stands for it.
 struct pt_slot {
@@ -89,9 +93,9 @@ struct address_space {
 
 // The page table of one mm, materialised lazily: slots exist once some actor touched them.
 struct page_table {
-    std::map<std::uint64_t, pt_slot> pud;  // keyed by PUD-aligned address
-    std::map<std::uint64_t, pt_slot> pmd;  // keyed by PMD-aligned address
-    std::map<std::uint64_t, pt_slot> pte;  // keyed by page address
+    std::map<std::uint64_t, pt_slot> pud;            // keyed by PUD-aligned address
+    std::map<std::uint64_t, pt_slot> pmd;            // keyed by PMD-aligned address
+    std::map<std::uint64_t, pt_slot> pte;            // keyed by page address
     std::map<std::uint64_t, sim::SpinLock> pmd_ptl;  // split PMD lock, per PMD table
     std::map<std::uint64_t, sim::SpinLock> pte_ptl;  // PTE lock, per PTE table
 };
@@ -99,10 +103,10 @@ struct page_table {
 // include/linux/mm_types.h mm_struct
 struct mm_struct {
     sim::RwSemaphore mmap_lock;
-    sim::SpinLock page_table_lock;  // pud_lock() is mm->page_table_lock
-    sim::ObjectId mm_mt = sim::kNoObject;  // the VMA tree
-    std::deque<vm_area_struct> vma_storage;  // stable addresses; detached VMAs stay here
-    std::vector<vm_area_struct*> mm_mt_list;   // live VMAs sorted by vm_start
+    sim::SpinLock page_table_lock;            // pud_lock() is mm->page_table_lock
+    sim::ObjectId mm_mt = sim::kNoObject;     // the VMA tree
+    std::deque<vm_area_struct> vma_storage;   // stable addresses; detached VMAs stay here
+    std::vector<vm_area_struct*> mm_mt_list;  // live VMAs sorted by vm_start
     page_table pgtable;
 };
 
@@ -140,10 +144,10 @@ struct task_struct {
     bool finished = false;
     // Oracle facts gathered while the actor runs.
     bool in_pin = false;
-    bool saw_mem_disabled = false;   // memory was off at some point during the pin
-    bool saw_vma_gone = false;       // its VMA was unmapped during the pin
-    bool signalled = false;          // SIGKILL arrived before the pin returned
-    std::uint64_t retries = 0;       // vaddr_get_pfns retries
+    bool saw_mem_disabled = false;         // memory was off at some point during the pin
+    bool saw_vma_gone = false;             // its VMA was unmapped during the pin
+    bool signalled = false;                // SIGKILL arrived before the pin returned
+    std::uint64_t retries = 0;             // vaddr_get_pfns retries
     std::uint64_t fault_retry_budget = 0;  // injected VM_FAULT_RETRY left
     // I-VMA: the vma last looked up and the mmap_lock generation it was looked up under.
     const vm_area_struct* looked_up_vma = nullptr;

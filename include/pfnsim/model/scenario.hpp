@@ -15,7 +15,7 @@ namespace pfnsim::model {
 
 // A bad scenario: what() is one line, "file:line:column: message".
 class ScenarioError : public std::runtime_error {
-public:
+  public:
     using std::runtime_error::runtime_error;
 };
 
@@ -46,12 +46,12 @@ inline constexpr const char* kValidActorKinds = "pin, split, zap, enable, fault,
 struct ActorSpec {
     std::string name;
     ActorKind kind = ActorKind::Pin;
-    std::uint64_t vaddr = 0;  // pin, fault, munmap
-    std::uint64_t size = 0;   // pin, munmap
-    bool write = true;        // pin: VFIO_DMA_MAP_FLAG_WRITE; fault: a store
-    std::uint64_t repeat = 1; // split: walks to run
-    bool forever = false;     // split: run until the others finish
-    std::string target;       // signal: the actor that receives SIGKILL
+    std::uint64_t vaddr = 0;        // pin, fault, munmap
+    std::uint64_t size = 0;         // pin, munmap
+    bool write = true;              // pin: VFIO_DMA_MAP_FLAG_WRITE; fault: a store
+    std::uint64_t repeat = 1;       // split: walks to run
+    bool forever = false;           // split: run until the others finish
+    std::string target;             // signal: the actor that receives SIGKILL
     std::uint64_t fault_retry = 0;  // injected VM_FAULT_RETRY returns the fault may take
     std::vector<int> allowed;       // allowed results; empty = the oracle alone decides
 };
@@ -73,7 +73,7 @@ struct Scenario {
     std::vector<VmaSpec> vmas;
     std::vector<EntrySpec> entries;
     std::vector<ActorSpec> actors;
-    std::string expect_verdict;                         // for `policy`
+    std::string expect_verdict;                          // for `policy`
     std::map<std::string, std::string> expect_policies;  // policy name -> verdict
 };
 

@@ -14,7 +14,7 @@
 namespace pfnsim::model {
 
 class World final : public sim::Program {
-public:
+  public:
     explicit World(Scenario sc);
     void set_policy(const Policy& p) { policy = p; }
 
@@ -36,7 +36,7 @@ public:
     vfio_iommu iommu;
     std::vector<task_struct> tasks;
 
-private:
+  private:
     void run_pin(const ActorSpec& a);
     void run_split(const ActorSpec& a);
     void run_fault(const ActorSpec& a);

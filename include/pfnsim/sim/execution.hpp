@@ -21,22 +21,22 @@ struct ExecutionConfig {
 };
 
 enum class Status : std::uint8_t {
-    Completed,   // every actor not marked forever finished
-    Deadlock,    // some actor unfinished and none enabled
-    StepBound,   // the step bound was reached
-    Invariant,   // the model reported an invariant violation
+    Completed,  // every actor not marked forever finished
+    Deadlock,   // some actor unfinished and none enabled
+    StepBound,  // the step bound was reached
+    Invariant,  // the model reported an invariant violation
 };
 
 struct Outcome {
     std::uint64_t seed = 0;
     Status status = Status::Completed;
     Schedule schedule;
-    std::vector<Step> trace;          // empty unless record_trace
+    std::vector<Step> trace;  // empty unless record_trace
     std::uint64_t steps = 0;
-    std::uint64_t trace_hash = 0;     // covers steps, choices and results
-    std::vector<std::string> results; // per actor, as Program::result
+    std::uint64_t trace_hash = 0;      // covers steps, choices and results
+    std::vector<std::string> results;  // per actor, as Program::result
     std::vector<Violation> violations;
-    std::string strategy_error;       // a replay that did not fit the program
+    std::string strategy_error;  // a replay that did not fit the program
 };
 
 // Runs one execution on the calling thread.

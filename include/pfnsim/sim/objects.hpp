@@ -12,12 +12,12 @@ namespace pfnsim::sim {
 // Interns object names; ids are stable for a name, independent of creation order across
 // programs that create the same names in the same order.
 class ObjectTable {
-public:
+  public:
     ObjectId intern(const std::string& name);
     const std::string& name(ObjectId id) const;
     std::size_t size() const { return names_.size(); }
 
-private:
+  private:
     std::map<std::string, ObjectId> ids_;
     std::vector<std::string> names_;
 };

@@ -21,7 +21,7 @@ constexpr std::uint64_t derive_seed(std::uint64_t base, std::uint64_t index) {
 
 // xoshiro256** (Blackman, Vigna 2018).
 class Xoshiro256 {
-public:
+  public:
     explicit Xoshiro256(std::uint64_t seed = 0) { reseed(seed); }
     void reseed(std::uint64_t seed) {
         for (auto& w : s_) {
@@ -44,7 +44,7 @@ public:
         return static_cast<std::uint32_t>(((next() >> 32U) * static_cast<std::uint64_t>(n)) >> 32U);
     }
 
-private:
+  private:
     static constexpr std::uint64_t rotl(std::uint64_t x, int k) {
         return (x << static_cast<unsigned>(k)) | (x >> static_cast<unsigned>(64 - k));
     }

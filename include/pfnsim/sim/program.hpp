@@ -22,7 +22,7 @@ struct Violation {
 };
 
 class Program {
-public:
+  public:
     virtual ~Program() = default;
     virtual const std::vector<ActorDecl>& actors() const = 0;
     virtual ObjectTable& objects() = 0;

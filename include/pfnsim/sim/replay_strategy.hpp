@@ -9,7 +9,7 @@
 namespace pfnsim::sim {
 
 class ReplayStrategy final : public Strategy {
-public:
+  public:
     explicit ReplayStrategy(Schedule s) : schedule_(std::move(s)) {}
     void new_execution(std::uint64_t /*seed*/) override {
         pos_ = 0;
@@ -21,7 +21,7 @@ public:
     // Set when the schedule ran out before the execution ended.
     const std::string& error() const { return error_; }
 
-private:
+  private:
     bool next(std::uint32_t& v);
     Schedule schedule_;
     std::size_t pos_ = 0;

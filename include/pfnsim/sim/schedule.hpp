@@ -21,7 +21,7 @@ struct Schedule {
 
 // Thrown by decode_schedule; what() is a one-line message naming the column.
 class ScheduleError : public std::runtime_error {
-public:
+  public:
     using std::runtime_error::runtime_error;
 };
 

@@ -14,7 +14,7 @@ namespace pfnsim::sim {
 // Like Shuttle's Scheduler trait: a strategy sees each scheduling point and returns a choice.
 // Choice points with a single option are never shown to the strategy.
 class Strategy {
-public:
+  public:
     virtual ~Strategy() = default;
     // Called before each execution; `seed` identifies the execution (random strategies reseed).
     virtual void new_execution(std::uint64_t seed) = 0;

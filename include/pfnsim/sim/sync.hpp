@@ -13,7 +13,7 @@ namespace pfnsim::sim {
 // A spinning waiter burns its CPU but cannot proceed: modelled as not enabled until handed the
 // lock, which keeps the enabled set meaningful for deadlock and livelock detection.
 class SpinLock {
-public:
+  public:
     void init(ObjectId id);
     void lock(Name func);
     void unlock(Name func);
@@ -21,21 +21,21 @@ public:
     ActorId owner() const { return owner_; }
     ObjectId id() const { return id_; }
 
-private:
+  private:
     ObjectId id_ = kNoObject;
     ActorId owner_ = kNoActor;
     std::deque<ActorId> waiters_;
 };
 
 class Mutex {
-public:
+  public:
     void init(ObjectId id);
     void lock(Name func);
     void unlock(Name func);
     bool held_by(ActorId a) const { return owner_ == a; }
     ObjectId id() const { return id_; }
 
-private:
+  private:
     ObjectId id_ = kNoObject;
     ActorId owner_ = kNoActor;
     std::deque<ActorId> waiters_;
@@ -44,7 +44,7 @@ private:
 // rw_semaphore: a waiting writer blocks new readers (no reader starvation of writers), and a
 // release hands the lock to the writer at the head of the queue or to the readers at its head.
 class RwSemaphore {
-public:
+  public:
     void init(ObjectId id);
     void down_read(Name func);
     void up_read(Name func);
@@ -56,7 +56,7 @@ public:
     int readers() const { return static_cast<int>(readers_.size()); }
     bool write_locked() const { return writer_ != kNoActor; }
 
-private:
+  private:
     struct Waiter {
         ActorId actor;
         bool write;

@@ -27,20 +27,21 @@ constexpr std::uint64_t fnv1a(std::string_view s) {
 struct Name {
     const char* text = "";
     std::uint64_t hash = fnv1a("");
-    consteval Name(const char* s) : text(s), hash(fnv1a(s)) {}  // NOLINT(google-explicit-constructor)
+    consteval Name(const char* s)
+        : text(s), hash(fnv1a(s)) {}  // NOLINT(google-explicit-constructor)
     constexpr Name() = default;
 };
 
 // What a step does to its object; the dependency relation of later reductions is built on it.
 enum class Op : std::uint8_t {
-    Read,      // reads shared state (page-table entry, flag, VMA tree, IOMMU table)
-    Write,     // writes shared state
-    Acquire,   // takes a lock (or starts waiting for it)
-    Release,   // releases a lock
-    Yield,     // cond_resched() or another voluntary scheduling point with no object
-    Choice,    // a data choice (injected fault, handler outcome)
-    Start,     // the actor starts
-    Finish,    // the actor returns its result
+    Read,     // reads shared state (page-table entry, flag, VMA tree, IOMMU table)
+    Write,    // writes shared state
+    Acquire,  // takes a lock (or starts waiting for it)
+    Release,  // releases a lock
+    Yield,    // cond_resched() or another voluntary scheduling point with no object
+    Choice,   // a data choice (injected fault, handler outcome)
+    Start,    // the actor starts
+    Finish,   // the actor returns its result
 };
 
 const char* op_name(Op op);
@@ -50,8 +51,8 @@ struct Step {
     ActorId actor = kNoActor;
     Op op = Op::Yield;
     ObjectId object = kNoObject;
-    Name func;            // kernel function the step belongs to
-    Name effect;          // fmt-style text; "{}" is replaced by arg
+    Name func;    // kernel function the step belongs to
+    Name effect;  // fmt-style text; "{}" is replaced by arg
     std::uint64_t arg = 0;
     bool arg_used = false;
 };
