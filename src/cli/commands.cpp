@@ -265,8 +265,9 @@ std::vector<std::string> default_matrix_scenarios() {
         dir = std::string(PFNSIM_SOURCE_DIR) + "/scenarios";
     }
     std::vector<std::string> out;
+    out.reserve(names.size());
     for (const auto& n : names) {
-        out.push_back(dir + "/" + n);
+        out.push_back(fmt::format("{}/{}", dir, n));
     }
     return out;
 }
@@ -290,6 +291,7 @@ std::string cell_text(const CellReport& c) {
 int cmd_matrix(const Options& o) {
     std::vector<std::string> files = o.paths.empty() ? default_matrix_scenarios() : o.paths;
     std::vector<model::Scenario> scs;
+    scs.reserve(files.size());
     for (const auto& f : files) {
         scs.push_back(load(f));
     }

@@ -72,7 +72,8 @@ class Loader {
         if (!n->is_string()) {
             fail(*n, fmt::format("'{}' must be a string", key));
         }
-        return std::string(n->as_string()->get());
+        std::string s(n->as_string()->get());
+        return s;
     }
 
     bool boolean(const toml::table& t, std::string_view key, bool dflt) const {

@@ -275,7 +275,7 @@ Outcome run_execution(Program& program, Strategy& strategy, std::uint64_t seed,
     // Pooled stacks: the default allocator costs ~12 us per execution (heap trim and regrow).
     // The asan preset builds with --param=asan-stack=0: Boost.Context does not announce stack
     // switches to ASan, so frames unwound on a fiber would stay poisoned (false reports).
-    thread_local boost::fibers::pooled_fixedsize_stack stacks(256 * 1024, 64);
+    thread_local boost::fibers::pooled_fixedsize_stack stacks(256UL * 1024, 64);
 
     ExecState* const saved = tl_exec;
     tl_exec = &x;
