@@ -58,9 +58,10 @@ void collect_enabled(ExecState& x) {
     }
 }
 
-void record_choice(ExecState& x, std::uint32_t v) {
-    x.out->schedule.choices.push_back(v);
-    x.hash = hash_mix(x.hash, 0x1000000ULL + v);
+void record_choice(ExecState& x, const ChoiceRecord& c) {
+    x.out->schedule.choices.push_back(c.value);
+    x.out->choices.push_back(c);
+    x.hash = hash_mix(x.hash, 0x1000000ULL + c.value);
 }
 
 // Asks the strategy which enabled actor runs next; a single option is not a choice.
@@ -85,7 +86,16 @@ ActorId choose_next(ExecState& x, ActorId current) {
         }
         next = x.enabled[0];
     }
-    record_choice(x, next);
+    ChoiceRecord c;
+    c.value = next;
+    c.current = current;
+    bool current_enabled = false;
+    for (ActorId e : x.enabled) {
+        current_enabled = current_enabled || e == current;
+    }
+    c.fallback = current_enabled ? current : x.enabled[0];
+    c.preemption = current_enabled && next != current;
+    record_choice(x, c);
     return next;
 }
 
@@ -345,7 +355,11 @@ std::uint32_t choose(std::uint32_t n, std::string_view what) {
         }
         v = 0;
     }
-    record_choice(x, v);
+    ChoiceRecord c;
+    c.value = v;
+    c.current = x.current;
+    c.data = true;
+    record_choice(x, c);
     return v;
 }
 

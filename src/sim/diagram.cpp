@@ -1,0 +1,196 @@
+#include "pfnsim/sim/diagram.hpp"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <set>
+
+#include "pfnsim/sim/trace.hpp"
+
+namespace pfnsim::sim {
+
+namespace {
+
+ActorId victim_of(const Outcome& o, const Program& program, const Violation& v) {
+    const auto& decls = program.actors();
+    for (ActorId i = 0; i < decls.size(); ++i) {
+        if (decls[i].name == v.actor) {
+            return i;
+        }
+    }
+    return o.trace.empty() ? 0 : o.trace.back().actor;
+}
+
+long last_step_of(const Outcome& o, ActorId a) {
+    for (long i = static_cast<long>(o.trace.size()) - 1; i >= 0; --i) {
+        if (o.trace[static_cast<std::size_t>(i)].actor == a) {
+            return i;
+        }
+    }
+    return static_cast<long>(o.trace.size()) - 1;
+}
+
+long last_write_before(const Outcome& o, ObjectId obj, std::size_t before) {
+    for (std::size_t i = before; i-- > 0;) {
+        if (o.trace[i].object == obj && o.trace[i].op == Op::Write) {
+            return static_cast<long>(i);
+        }
+    }
+    return -1;
+}
+
+std::string fit(const std::string& s, std::size_t w) {
+    if (s.size() <= w) {
+        return s;
+    }
+    return w <= 3 ? s.substr(0, w) : s.substr(0, w - 3) + "...";
+}
+
+}  // namespace
+
+std::vector<bool> key_steps(const Outcome& o, const Program& program, const Violation& v) {
+    std::vector<bool> key(o.trace.size(), false);
+    if (o.trace.empty()) {
+        return key;
+    }
+    const ActorId victim = victim_of(o, program, v);
+    const long t = last_step_of(o, victim);
+    key[static_cast<std::size_t>(t)] = true;
+    std::vector<std::pair<ActorId, std::size_t>> work{{victim, static_cast<std::size_t>(t)}};
+    std::set<std::pair<ActorId, long>> seen;  // (reader, write) already shown
+    std::set<std::pair<ActorId, std::size_t>> done;
+    while (!work.empty()) {
+        const auto [a, bound] = work.back();
+        work.pop_back();
+        if (!done.insert({a, bound}).second) {
+            continue;
+        }
+        for (std::size_t s = 0; s < bound; ++s) {
+            const Step& st = o.trace[s];
+            if (st.actor != a || st.op != Op::Read) {
+                continue;
+            }
+            const long w = last_write_before(o, st.object, s);
+            if (w < 0 || o.trace[static_cast<std::size_t>(w)].actor == a ||
+                !seen.insert({a, w}).second) {
+                continue;
+            }
+            key[s] = true;
+            key[static_cast<std::size_t>(w)] = true;
+            work.emplace_back(o.trace[static_cast<std::size_t>(w)].actor,
+                              static_cast<std::size_t>(w));
+        }
+    }
+    return key;
+}
+
+std::pair<long, long> racing_pair(const Outcome& o, const std::vector<bool>& key,
+                                  const Program& program, const Violation& v) {
+    const ActorId victim = victim_of(o, program, v);
+    for (std::size_t s = key.size(); s-- > 0;) {
+        const Step& st = o.trace[s];
+        if (!key[s] || st.actor != victim || st.op != Op::Read) {
+            continue;
+        }
+        const long w = last_write_before(o, st.object, s);
+        if (w >= 0 && o.trace[static_cast<std::size_t>(w)].actor != victim) {
+            return {w, static_cast<long>(s)};
+        }
+    }
+    return {-1, -1};
+}
+
+std::string render_diagram(const Outcome& o, Program& program, const Violation& v,
+                           const std::string& replay, std::size_t width) {
+    const auto key = key_steps(o, program, v);
+    const auto [rw, rr] = racing_pair(o, key, program, v);
+    const auto& decls = program.actors();
+    // Columns: the actors with a step in the diagram, in id order.
+    std::vector<ActorId> cols;
+    for (ActorId a = 0; a < decls.size(); ++a) {
+        for (std::size_t i = 0; i < key.size(); ++i) {
+            if (key[i] && o.trace[i].actor == a) {
+                cols.push_back(a);
+                break;
+            }
+        }
+    }
+    if (cols.empty()) {
+        cols.push_back(0);
+    }
+    const std::size_t gap = 3;
+    const std::size_t cw = (width - 2 - gap * (cols.size() - 1)) / cols.size();
+    auto row = [&](const std::vector<std::string>& cells) {
+        std::string line = "  ";
+        for (std::size_t c = 0; c < cols.size(); ++c) {
+            std::string cell = fit(cells[c], cw);
+            if (c + 1 < cols.size()) {
+                cell.resize(cw + gap, ' ');
+            }
+            line += cell;
+        }
+        while (!line.empty() && line.back() == ' ') {
+            line.pop_back();
+        }
+        return line + "\n";
+    };
+    auto col_of = [&](ActorId a) {
+        return static_cast<std::size_t>(std::find(cols.begin(), cols.end(), a) - cols.begin());
+    };
+
+    std::string out;
+    std::vector<std::string> head(cols.size());
+    std::vector<std::string> rule(cols.size());
+    for (std::size_t c = 0; c < cols.size(); ++c) {
+        head[c] = fmt::format("CPU{} ({})", c, decls[cols[c]].name);
+        rule[c] = std::string(std::min<std::size_t>(cw, 40), '-');
+    }
+    out += row(head) + row(rule);
+    std::vector<std::size_t> folded(cols.size(), 0);
+    auto flush = [&] {
+        if (std::any_of(folded.begin(), folded.end(), [](std::size_t n) { return n != 0; })) {
+            std::vector<std::string> cells(cols.size());
+            for (std::size_t c = 0; c < cols.size(); ++c) {
+                if (folded[c] != 0) {
+                    cells[c] = fmt::format("  ... {} step{}", folded[c], folded[c] == 1 ? "" : "s");
+                }
+                folded[c] = 0;
+            }
+            out += row(cells);
+        }
+    };
+    const long last = static_cast<long>(key.size()) - 1;
+    long end = last;
+    while (end >= 0 && !key[static_cast<std::size_t>(end)]) {
+        --end;  // nothing after the violating step matters
+    }
+    for (long i = 0; i <= end; ++i) {
+        const Step& st = o.trace[static_cast<std::size_t>(i)];
+        const std::size_t c = col_of(st.actor);
+        if (!key[static_cast<std::size_t>(i)]) {
+            if (c < cols.size()) {
+                ++folded[c];
+            }
+            continue;
+        }
+        flush();
+        std::vector<std::string> cells(cols.size());
+        const bool racing = i == rw || i == rr;
+        cells[c] = fmt::format("{}{}: {}", racing ? "*" : " ", st.func.text, render_effect(st));
+        out += row(cells);
+    }
+    out += "\n";
+    if (rw >= 0) {
+        out += fmt::format("  * the race: step {} of {} and step {} of {} touch {}\n", rw + 1,
+                           decls[o.trace[static_cast<std::size_t>(rw)].actor].name, rr + 1,
+                           decls[o.trace[static_cast<std::size_t>(rr)].actor].name,
+                           program.objects().name(o.trace[static_cast<std::size_t>(rr)].object));
+    }
+    out += fmt::format("  => {}: {}\n", v.kind, v.detail);
+    if (!replay.empty()) {
+        out += fmt::format("  replay: {}\n", replay);
+    }
+    return out;
+}
+
+}  // namespace pfnsim::sim
