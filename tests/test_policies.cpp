@@ -161,7 +161,7 @@ TEST_CASE("every recorded schedule replays to its recorded verdict", "[policy][r
 
 TEST_CASE("the recorded lockstep schedule reaches the step bound under eagain, not bounded:3",
           "[policy][lockstep]") {
-    const auto sched = sim::decode_schedule("1.b13a4(a13b12a3)");
+    const auto sched = sim::decode_schedule("1.b12a3(a13b12a3)");
     {
         auto w = world_for("lockstep-split.toml", "eagain");
         sim::ReplayStrategy replay(sched);

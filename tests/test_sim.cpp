@@ -138,7 +138,7 @@ TEST_CASE("a waiting writer blocks new readers of an rw_semaphore", "[sim][rwsem
     });
     // r1 takes the lock; w queues for write; r2 arrives while w waits (choices: the initial
     // pick and each actor's first scheduling point, then one per step).
-    sim::ReplayStrategy strat(sim::decode_schedule("1.a2b2c2"));
+    sim::ReplayStrategy strat(sim::decode_schedule("1.abc"));
     const auto out = sim::run_execution(p, strat, 0, {});
     REQUIRE(out.status == sim::Status::Completed);
     REQUIRE(out.strategy_error.empty());

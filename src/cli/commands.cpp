@@ -6,12 +6,16 @@
 #include <CLI/CLI.hpp>
 #include <algorithm>
 #include <filesystem>
+#include <fstream>
 #include <iostream>
 #include <set>
 
+#include "cli/export.hpp"
 #include "cli/report.hpp"
 #include "pfnsim/model/world.hpp"
+#include "pfnsim/sim/diagram.hpp"
 #include "pfnsim/sim/explore.hpp"
+#include "pfnsim/sim/minimize.hpp"
 #include "pfnsim/sim/random_strategy.hpp"
 #include "pfnsim/sim/replay_strategy.hpp"
 #include "pfnsim/sim/trace.hpp"
@@ -42,7 +46,29 @@ struct Options {
     bool json = false;
     bool markdown = false;
     bool quiet = false;
+    bool no_minimize = false;
+    std::string trace;      // "full" or "diagram"; default per command
+    std::string trace_out;  // Chrome trace-event JSON
+    std::string dot_out;    // Graphviz
 };
+
+void write_file(const std::string& path, const std::string& text) {
+    std::ofstream f(path, std::ios::binary);
+    if (!f || !(f << text)) {
+        throw InputError{fmt::format("{}: cannot write the file", path)};
+    }
+}
+
+// Writes --trace-out and --dot for one execution.
+void write_exports(const Options& o, const sim::Outcome& out, sim::Program& program,
+                   const std::string& title) {
+    if (!o.trace_out.empty()) {
+        write_file(o.trace_out, chrome_trace(out, program, title).dump(1) + "\n");
+    }
+    if (!o.dot_out.empty()) {
+        write_file(o.dot_out, happens_before_dot(out, program, title));
+    }
+}
 
 model::Policy policy_or_default(const Options& o, const model::Scenario& sc) {
     if (o.policy.empty()) {
@@ -101,7 +127,7 @@ sim::Progress progress_printer(const Options& o, const std::string& label) {
 }
 
 CellReport explore_cell(const model::Scenario& sc, const model::Policy& p, const Options& o,
-                        const std::string& label) {
+                        const std::string& label, bool minimize = false) {
     model::World world(sc);
     world.set_policy(p);
     sim::RandomStrategy strategy;
@@ -121,6 +147,29 @@ CellReport explore_cell(const model::Scenario& sc, const model::Policy& p, const
     c.explore = sim::explore(world, strategy, cfg, progress_printer(o, label));
     c.verdict = verdict_of(c.explore.violations);
     c.expected = expected_for(sc, p);
+    if (minimize) {
+        // Every violation is minimised before it is reported; the result is replay-checked.
+        for (const auto& w : c.explore.violations) {
+            sim::ExecutionConfig ec = cfg.exec;
+            const sim::Outcome original = sim::run_execution(world, strategy, w.seed, ec);
+            auto m = w.violation.kind == "nondeterminism"
+                         ? std::nullopt
+                         : sim::minimize(world, original, w.violation, ec);
+            if (m) {
+                const std::string cmd = fmt::format("pfnsim replay {} --policy {} --schedule {}",
+                                                    sc.path, c.policy, m->schedule);
+                c.diagrams.push_back(sim::render_diagram(m->outcome, world, w.violation, cmd));
+                if (c.minimized.empty() || !c.minimized.front()) {
+                    write_exports(
+                        o, m->outcome, world,
+                        fmt::format("{} ({}): {}", sc.name, c.policy, w.violation.detail));
+                }
+            } else {
+                c.diagrams.emplace_back();
+            }
+            c.minimized.push_back(std::move(m));
+        }
+    }
     return c;
 }
 
@@ -142,6 +191,7 @@ int print_execution(model::World& world, const model::Scenario& sc, const sim::O
     }
     const std::string expected = expected_for(sc, world.policy);
     const std::string verdict = verdict_of(ws);
+    write_exports(o, out, world, fmt::format("{} ({})", sc.name, world.policy.name()));
     const std::string schedule = sim::encode_schedule(out.schedule);
     const std::string replay = how == "seed"
                                    ? fmt::format("pfnsim replay {} --policy {} --seed {}", sc.path,
@@ -159,6 +209,7 @@ int print_execution(model::World& world, const model::Scenario& sc, const sim::O
         j["schedule"] = schedule;
         j["status"] = sim::status_name(out.status);
         j["trace_hash"] = fmt::format("{:016x}", out.trace_hash);
+        j["preemptions"] = sim::count_preemptions(out);
         j["verdict"] = verdict;
         nlohmann::json results = nlohmann::json::object();
         for (std::size_t a = 0; a < out.results.size(); ++a) {
@@ -190,15 +241,20 @@ int print_execution(model::World& world, const model::Scenario& sc, const sim::O
                                  world.policy.name());
         std::cout << (how == "seed" ? fmt::format("seed        {}\n", out.seed)
                                     : fmt::format("schedule    {}\n", o.schedule));
-        std::cout << "\n" << sim::render_trace(out, world) << "\n";
+        const bool diagram = !ws.empty() && o.trace == "diagram";
+        std::cout << "\n"
+                  << (diagram ? sim::render_diagram(out, world, ws.front().violation, "")
+                              : sim::render_trace(out, world))
+                  << "\n";
         std::string r;
         for (std::size_t a = 0; a < out.results.size(); ++a) {
             r += fmt::format("{}{}: {}", r.empty() ? "" : ", ", world.actors()[a].name,
                              out.results[a].empty() ? "(stopped)" : out.results[a]);
         }
         std::cout << fmt::format("results     {}\n", r);
-        std::cout << fmt::format("outcome     {}, {} steps, trace hash {:016x}\n",
-                                 sim::status_name(out.status), out.steps, out.trace_hash);
+        std::cout << fmt::format("outcome     {}, {} steps, {} preemption(s), trace hash {:016x}\n",
+                                 sim::status_name(out.status), out.steps,
+                                 sim::count_preemptions(out), out.trace_hash);
         std::cout << fmt::format("schedule    {}\n", schedule);
         std::cout << fmt::format("verdict     {}{}\n", verdict,
                                  expected.empty()      ? ""
@@ -247,7 +303,7 @@ int cmd_explore(const Options& o) {
         throw InputError{fmt::format("unknown strategy '{}' (valid: random)", o.strategy)};
     }
     const model::Scenario sc = load(o.scenario);
-    const CellReport c = explore_cell(sc, policy_or_default(o, sc), o, sc.name);
+    const CellReport c = explore_cell(sc, policy_or_default(o, sc), o, sc.name, !o.no_minimize);
     if (o.json) {
         std::cout << to_json(c).dump(2) << "\n";
     } else {
@@ -480,11 +536,19 @@ int run_cli(int argc, char** argv) {
         }
         c->add_option("--step-bound", o.step_bound, "steps per execution before giving up");
         c->add_flag("--json", o.json, "print one JSON document");
+        c->add_option("--trace-out", o.trace_out,
+                      "write the execution as Chrome trace-event JSON (Perfetto)");
+        c->add_option("--dot", o.dot_out, "write the execution as a Graphviz happens-before graph");
+    };
+    auto add_trace_mode = [&o](CLI::App* c) {
+        c->add_option("--trace", o.trace, "full (every step) or diagram (the race only)")
+            ->check(CLI::IsMember({"full", "diagram"}));
     };
     auto* run = app.add_subcommand("run", "one execution with its trace");
     run->add_option("scenario", o.scenario, "scenario file")->required();
     add_common(run, true);
     run->add_option("--seed", o.seed, "execution seed (default: the scenario's)");
+    add_trace_mode(run);
 
     auto* explore = app.add_subcommand("explore", "many executions, violations with witnesses");
     explore->add_option("scenario", o.scenario, "scenario file")->required();
@@ -493,12 +557,14 @@ int run_cli(int argc, char** argv) {
     explore->add_option("--iterations", o.iterations, "executions (default: the scenario's)");
     explore->add_option("--seed", o.seed, "first seed (default: the scenario's)");
     explore->add_flag("--quiet", o.quiet, "no progress on stderr");
+    explore->add_flag("--no-minimize", o.no_minimize, "report violations as found");
 
     auto* replay = app.add_subcommand("replay", "replay one execution from a seed or schedule");
     replay->add_option("scenario", o.scenario, "scenario file")->required();
     add_common(replay, true);
     auto* rs = replay->add_option("--seed", o.seed, "execution seed from a report");
     auto* rsc = replay->add_option("--schedule", o.schedule, "schedule string from a report");
+    add_trace_mode(replay);
     rs->excludes(rsc);
     rsc->excludes(rs);
 
@@ -532,6 +598,9 @@ int run_cli(int argc, char** argv) {
         }
     }
     try {
+        if (o.trace.empty()) {
+            o.trace = replay->parsed() ? "diagram" : "full";
+        }
         if (run->parsed()) {
             return cmd_run(o, false);
         }

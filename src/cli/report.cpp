@@ -76,15 +76,28 @@ nlohmann::json to_json(const CellReport& c) {
     }
     j["results"] = results;
     nlohmann::json vs = nlohmann::json::array();
-    for (const auto& w : c.explore.violations) {
-        vs.push_back({{"kind", w.violation.kind},
-                      {"actor", w.violation.actor},
-                      {"detail", w.violation.detail},
-                      {"seed", w.seed},
-                      {"schedule", w.schedule},
-                      {"count", w.count},
-                      {"steps", w.length},
-                      {"replay", replay_command(c, w)}});
+    for (std::size_t i = 0; i < c.explore.violations.size(); ++i) {
+        const auto& w = c.explore.violations[i];
+        nlohmann::json v = {{"kind", w.violation.kind},
+                            {"actor", w.violation.actor},
+                            {"detail", w.violation.detail},
+                            {"seed", w.seed},
+                            {"schedule", w.schedule},
+                            {"count", w.count},
+                            {"steps", w.length},
+                            {"replay", replay_command(c, w)}};
+        if (i < c.minimized.size() && c.minimized[i]) {
+            const auto& m = *c.minimized[i];
+            v["minimized"] = {{"schedule", m.schedule},
+                              {"steps", m.steps},
+                              {"preemptions", m.preemptions},
+                              {"original_steps", m.original_steps},
+                              {"original_preemptions", m.original_preemptions},
+                              {"replay", fmt::format("pfnsim replay {} --policy {} --schedule {}",
+                                                     c.scenario_path, c.policy, m.schedule)},
+                              {"diagram", c.diagrams[i]}};
+        }
+        vs.push_back(v);
     }
     j["violations"] = vs;
     return j;
@@ -107,11 +120,24 @@ std::string to_text(const CellReport& c) {
                      c.expected.empty()        ? std::string()
                      : c.expected == c.verdict ? " (as expected)"
                                                : fmt::format(" (expected {})", c.expected));
-    for (const auto& w : c.explore.violations) {
-        s += fmt::format("\n  {}: {} ({} of {} executions)\n", w.violation.kind, w.violation.detail,
+    for (std::size_t i = 0; i < c.explore.violations.size(); ++i) {
+        const auto& w = c.explore.violations[i];
+        s += fmt::format("\n{}: {} ({} of {} executions)\n", w.violation.kind, w.violation.detail,
                          w.count, c.explore.executions);
-        s += fmt::format("    replay:   {}\n", replay_command(c, w));
-        s += fmt::format("    schedule: {}\n", w.schedule);
+        if (i < c.minimized.size() && c.minimized[i]) {
+            const auto& m = *c.minimized[i];
+            auto pre = [](unsigned n) {
+                return fmt::format("{} preemption{}", n, n == 1 ? "" : "s");
+            };
+            s += fmt::format(
+                "  minimised from {} steps and {} to {} steps and {} (found with "
+                "seed {})\n\n",
+                m.original_steps, pre(m.original_preemptions), m.steps, pre(m.preemptions), w.seed);
+            s += c.diagrams[i];
+        } else {
+            s += fmt::format("  replay:   {}\n", replay_command(c, w));
+            s += fmt::format("  schedule: {}\n", w.schedule);
+        }
     }
     return s;
 }

@@ -7,6 +7,7 @@
 
 #include "pfnsim/model/scenario.hpp"
 #include "pfnsim/sim/explore.hpp"
+#include "pfnsim/sim/minimize.hpp"
 
 namespace pfnsim::cli {
 
@@ -22,6 +23,9 @@ struct CellReport {
     sim::ExploreReport explore;
     std::string verdict;   // clean or the most severe violation kind
     std::string expected;  // "" when the scenario has no expectation for this policy
+    // Per violation (when minimised): the checked minimal witness and its race diagram.
+    std::vector<std::optional<sim::Minimized>> minimized;
+    std::vector<std::string> diagrams;
 };
 
 // The most severe kind among the violations, or "clean".

@@ -26,9 +26,9 @@ struct LevelEffects {
 };
 constexpr LevelEffects kEffects[3] = {
     {"pud_none", "pud -> pmd table", "pud leaf pfn={:#x}", "pud_populate(pmd table)",
-     "set_pud_at(leaf pfn={:#x})", "pud_clear()"},
+     "set_pud_at(pfn={:#x})", "pud_clear()"},
     {"pmd_none", "pmd -> pte table", "pmd leaf pfn={:#x}", "pmd_populate(pte table)",
-     "set_pmd_at(leaf pfn={:#x})", "pmd_clear()"},
+     "set_pmd_at(pfn={:#x})", "pmd_clear()"},
     {"pte_none", "pte -> ?", "pte pfn={:#x}", "?", "set_pte_at(pfn={:#x})", "pte_clear()"},
 };
 

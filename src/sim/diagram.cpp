@@ -118,10 +118,12 @@ std::string render_diagram(const Outcome& o, Program& program, const Violation& 
     if (cols.empty()) {
         cols.push_back(0);
     }
+    // A gutter with the step number: gaps in the numbering are the folded steps.
     const std::size_t gap = 3;
-    const std::size_t cw = (width - 2 - gap * (cols.size() - 1)) / cols.size();
-    auto row = [&](const std::vector<std::string>& cells) {
-        std::string line = "  ";
+    const std::size_t gutter = 7;
+    const std::size_t cw = (width - gutter - gap * (cols.size() - 1)) / cols.size();
+    auto row = [&](const std::string& num, const std::vector<std::string>& cells) {
+        std::string line = fmt::format("{:>5}  ", num);
         for (std::size_t c = 0; c < cols.size(); ++c) {
             std::string cell = fit(cells[c], cw);
             if (c + 1 < cols.size()) {
@@ -145,41 +147,28 @@ std::string render_diagram(const Outcome& o, Program& program, const Violation& 
         head[c] = fmt::format("CPU{} ({})", c, decls[cols[c]].name);
         rule[c] = std::string(std::min<std::size_t>(cw, 40), '-');
     }
-    out += row(head) + row(rule);
-    std::vector<std::size_t> folded(cols.size(), 0);
-    auto flush = [&] {
-        if (std::any_of(folded.begin(), folded.end(), [](std::size_t n) { return n != 0; })) {
-            std::vector<std::string> cells(cols.size());
-            for (std::size_t c = 0; c < cols.size(); ++c) {
-                if (folded[c] != 0) {
-                    cells[c] = fmt::format("  ... {} step{}", folded[c], folded[c] == 1 ? "" : "s");
-                }
-                folded[c] = 0;
-            }
-            out += row(cells);
-        }
-    };
-    const long last = static_cast<long>(key.size()) - 1;
-    long end = last;
+    out += row("step", head) + row("", rule);
+    long end = static_cast<long>(key.size()) - 1;
     while (end >= 0 && !key[static_cast<std::size_t>(end)]) {
         --end;  // nothing after the violating step matters
     }
+    std::size_t folded = 0;
     for (long i = 0; i <= end; ++i) {
         const Step& st = o.trace[static_cast<std::size_t>(i)];
-        const std::size_t c = col_of(st.actor);
         if (!key[static_cast<std::size_t>(i)]) {
-            if (c < cols.size()) {
-                ++folded[c];
-            }
+            ++folded;
             continue;
         }
-        flush();
         std::vector<std::string> cells(cols.size());
         const bool racing = i == rw || i == rr;
-        cells[c] = fmt::format("{}{}: {}", racing ? "*" : " ", st.func.text, render_effect(st));
-        out += row(cells);
+        cells[col_of(st.actor)] =
+            fmt::format("{}{}: {}", racing ? "*" : "", st.func.text, render_effect(st));
+        out += row(std::to_string(i + 1), cells);
     }
-    out += "\n";
+    out += fmt::format(
+        "\n  {} of {} steps folded (locks, reads of values nobody raced on); "
+        "--trace full shows them\n",
+        folded + (o.trace.size() - static_cast<std::size_t>(end + 1)), o.trace.size());
     if (rw >= 0) {
         out += fmt::format("  * the race: step {} of {} and step {} of {} touch {}\n", rw + 1,
                            decls[o.trace[static_cast<std::size_t>(rw)].actor].name, rr + 1,

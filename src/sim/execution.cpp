@@ -15,6 +15,10 @@ namespace pfnsim::sim {
 namespace {
 
 struct ActorState {
+    // The choice that resumed this actor (its start, or a wake-up from block_on) already chose
+    // its next step: its next scheduling point records the step without choosing again, so
+    // that no execution is reachable by two choice sequences.
+    bool fresh = true;
     bool finished = false;
     bool blocked = false;
     ObjectId waiting_on = kNoObject;
@@ -195,6 +199,11 @@ void point_impl(Op op, ObjectId object, Name func, Name effect, std::uint64_t ar
     }
     check_step_bound(x);
     const ActorId me = x.current;
+    if (x.actors[me].fresh) {
+        x.actors[me].fresh = false;
+        record_step(x, op, object, func, effect, arg, arg_used);
+        return;
+    }
     const ActorId next = choose_next(x, me);
     if (next != me) {
         switch_to(x, me, next);
@@ -394,6 +403,7 @@ void block_on(ObjectId object, const char* how) {
         x.actors[me].blocked = false;
         throw_abort();
     }
+    x.actors[me].fresh = true;
 }
 
 void wake(ActorId actor) {

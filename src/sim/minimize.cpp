@@ -14,12 +14,13 @@ namespace {
 // Takes the recorded value at the listed choice indices and the non-preemptive choice
 // elsewhere (the current actor if it can continue, else the lowest enabled; data value 0).
 class DeviationStrategy final : public Strategy {
-public:
+  public:
     explicit DeviationStrategy(std::map<std::size_t, std::uint32_t> dev) : dev_(std::move(dev)) {}
     void new_execution(std::uint64_t /*seed*/) override { index_ = 0; }
     ActorId choose_actor(std::span<const ActorId> enabled, ActorId current) override {
         auto it = dev_.find(index_++);
-        if (it != dev_.end() && std::find(enabled.begin(), enabled.end(), it->second) != enabled.end()) {
+        if (it != dev_.end() &&
+            std::find(enabled.begin(), enabled.end(), it->second) != enabled.end()) {
             return it->second;
         }
         return std::find(enabled.begin(), enabled.end(), current) != enabled.end() ? current
@@ -31,7 +32,7 @@ public:
     }
     std::string name() const override { return "deviation"; }
 
-private:
+  private:
     std::map<std::size_t, std::uint32_t> dev_;
     std::size_t index_ = 0;
 };

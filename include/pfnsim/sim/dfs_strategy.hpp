@@ -11,7 +11,7 @@
 namespace pfnsim::sim {
 
 class DfsStrategy final : public Strategy {
-public:
+  public:
     // max_preemptions: switches away from an actor that could have continued; nullopt = any.
     explicit DfsStrategy(std::optional<unsigned> max_preemptions) : bound_(max_preemptions) {}
     void new_execution(std::uint64_t /*seed*/) override {
@@ -24,7 +24,7 @@ public:
     // Prepares the next execution; false once every schedule within the bound was run.
     bool advance();
 
-private:
+  private:
     struct Node {
         std::vector<std::uint32_t> options;  // actor ids, or 0..n-1 for a data choice
         std::uint64_t tried = 0;             // bit per option index

@@ -29,11 +29,11 @@ enum class Status : std::uint8_t {
 
 // What was decided at one choice point (only points with two or more options are recorded).
 struct ChoiceRecord {
-    std::uint32_t value = 0;        // the actor id or data value chosen
-    std::uint32_t fallback = 0;     // what a non-preemptive scheduler would have taken
-    ActorId current = kNoActor;     // the actor at the point (kNoActor at a start or finish)
-    bool data = false;              // a data choice (sim::choose)
-    bool preemption = false;        // switched away from a current actor that could continue
+    std::uint32_t value = 0;     // the actor id or data value chosen
+    std::uint32_t fallback = 0;  // what a non-preemptive scheduler would have taken
+    ActorId current = kNoActor;  // the actor at the point (kNoActor at a start or finish)
+    bool data = false;           // a data choice (sim::choose)
+    bool preemption = false;     // switched away from a current actor that could continue
 };
 
 struct Outcome {
@@ -41,7 +41,7 @@ struct Outcome {
     Status status = Status::Completed;
     Schedule schedule;
     std::vector<ChoiceRecord> choices;  // one per schedule entry
-    std::vector<Step> trace;  // empty unless record_trace
+    std::vector<Step> trace;            // empty unless record_trace
     std::uint64_t steps = 0;
     std::uint64_t trace_hash = 0;      // covers steps, choices and results
     std::vector<std::string> results;  // per actor, as Program::result

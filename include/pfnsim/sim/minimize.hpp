@@ -12,18 +12,18 @@
 namespace pfnsim::sim {
 
 struct MinimizeConfig {
-    unsigned max_preemptions = 3;           // preemption bounds tried: 0, 1, ... this
-    std::uint64_t budget = 20000;           // executions spent on the bounded searches
+    unsigned max_preemptions = 3;  // preemption bounds tried: 0, 1, ... this
+    std::uint64_t budget = 20000;  // executions spent on the bounded searches
 };
 
 struct Minimized {
-    Outcome outcome;                        // the minimised execution, trace recorded
-    std::string schedule;                   // replays it exactly (replay --schedule)
+    Outcome outcome;       // the minimised execution, trace recorded
+    std::string schedule;  // replays it exactly (replay --schedule)
     std::uint64_t original_steps = 0;
     unsigned original_preemptions = 0;
     std::uint64_t steps = 0;
     unsigned preemptions = 0;
-    std::uint64_t executions = 0;           // spent minimising
+    std::uint64_t executions = 0;  // spent minimising
 };
 
 unsigned count_preemptions(const Outcome& o);
