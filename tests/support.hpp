@@ -21,6 +21,7 @@ class LambdaProgram : public sim::Program {
     std::vector<sim::ActorDecl> decls;
     std::vector<std::function<void()>> bodies;
     std::function<void()> on_reset;
+    std::function<std::uint64_t()> state;  // the shared state's hash (cycle detection)
     std::vector<std::string> results;
     sim::ObjectTable table;
 
@@ -42,6 +43,7 @@ class LambdaProgram : public sim::Program {
     }
     std::string result(sim::ActorId id) const override { return results[id]; }
     void check_results(std::vector<sim::Violation>& /*out*/) const override {}
+    std::uint64_t state_hash() const override { return state ? state() : 0; }
 };
 
 // Runs model functions as actors of a World built from `toml` (whose [[actor]]s give the task
@@ -59,6 +61,7 @@ class ModelHarness : public sim::Program {
     void run_actor(sim::ActorId id) override { bodies.at(id)(world); }
     std::string result(sim::ActorId /*id*/) const override { return "done"; }
     void check_results(std::vector<sim::Violation>& /*out*/) const override {}
+    std::uint64_t state_hash() const override { return world.state_hash(); }
 };
 
 // A 2 GiB BAR mapped at 1 GiB, optionally with initial entries and `actors` task slots.

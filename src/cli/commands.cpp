@@ -180,13 +180,13 @@ int print_execution(model::World& world, const model::Scenario& sc, const sim::O
                     const sim::ExecutionConfig& cfg) {
     std::vector<sim::Witness> ws;
     for (const auto& v : out.violations) {
-        ws.push_back({v, out.seed, sim::encode_schedule(out.schedule), 1, out.steps});
+        ws.push_back({v, out.seed, sim::encode_schedule(out.schedule), 1, out.steps, out.lasso});
     }
     if (!out.violations.empty() && how == "seed") {
         const std::string diff = sim::self_check(world, strategy, out, cfg);
         if (!diff.empty()) {
             ws.push_back(
-                {{"nondeterminism", "", diff}, out.seed, ws.front().schedule, 1, out.steps});
+                {{"nondeterminism", "", diff}, out.seed, ws.front().schedule, 1, out.steps, {}});
         }
     }
     const std::string expected = expected_for(sc, world.policy);

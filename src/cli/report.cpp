@@ -86,6 +86,21 @@ nlohmann::json to_json(const CellReport& c) {
                             {"count", w.count},
                             {"steps", w.length},
                             {"replay", replay_command(c, w)}};
+        if (w.lasso) {
+            nlohmann::json stuck = nlohmann::json::array();
+            for (auto a : w.lasso->stuck) {
+                stuck.push_back(c.actor_names.at(a));
+            }
+            v["proof"] = "cycle";
+            v["cycle_length"] = w.lasso->cycle_steps;
+            v["prefix_length"] = w.lasso->prefix_steps;
+            v["stuck"] = stuck;
+            v["killable"] = w.lasso->killable;
+            v["yielding"] = w.lasso->yielding;
+            v["locks_held"] = w.lasso->locks_held;
+        } else if (w.violation.kind == "step-bound") {
+            v["proof"] = "none";
+        }
         if (i < c.minimized.size() && c.minimized[i]) {
             const auto& m = *c.minimized[i];
             v["minimized"] = {{"schedule", m.schedule},
@@ -129,10 +144,16 @@ std::string to_text(const CellReport& c) {
             auto pre = [](unsigned n) {
                 return fmt::format("{} preemption{}", n, n == 1 ? "" : "s");
             };
-            s += fmt::format(
-                "  minimised from {} steps and {} to {} steps and {} (found with "
-                "seed {})\n\n",
-                m.original_steps, pre(m.original_preemptions), m.steps, pre(m.preemptions), w.seed);
+            if (w.lasso) {
+                s += fmt::format("  proven by a lasso: {} steps, then a fair cycle of {} steps "
+                                 "for ever (found with seed {})\n\n",
+                                 w.lasso->prefix_steps, w.lasso->cycle_steps, w.seed);
+            } else {
+                s += fmt::format("  minimised from {} steps and {} to {} steps and {} (found "
+                                 "with seed {})\n\n",
+                                 m.original_steps, pre(m.original_preemptions), m.steps,
+                                 pre(m.preemptions), w.seed);
+            }
             s += c.diagrams[i];
         } else {
             s += fmt::format("  replay:   {}\n", replay_command(c, w));

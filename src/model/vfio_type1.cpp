@@ -103,7 +103,11 @@ long vaddr_get_pfns(World& w, std::uint64_t vaddr, long npages, bool write, std:
     task_struct& t = w.current();
     mmap_read_lock(w);
     long ret = pin_user_pages_remote(w, vaddr);
+    // For cycle detection, `ret` is the only value carried from one iteration to the next
+    // (the bounded policy's count is in the task and hashed with it).
+    sim::Loop retry_loop("vaddr_get_pfns: retry");
     for (;;) {  // retry:
+        retry_loop.head(static_cast<std::uint64_t>(ret));
         vm_area_struct* vma = vma_lookup(w, vaddr, "vaddr_get_pfns");
         if (vma == nullptr || (vma->vm_flags & VM_PFNMAP) == 0) {
             break;

@@ -6,6 +6,7 @@
 #include <algorithm>
 
 #include "pfnsim/sim/execution.hpp"
+#include "pfnsim/sim/prng.hpp"
 
 namespace pfnsim::model {
 
@@ -116,7 +117,9 @@ void World::run_pin(const ActorSpec& a) {
 }
 
 void World::run_split(const ActorSpec& a) {
+    sim::Loop walks("numa_maps: cat loop");
     for (std::uint64_t i = 0; a.forever || i < a.repeat; ++i) {
+        walks.head(a.forever ? 0 : i);  // a finite walker's count is loop-carried
         show_numa_maps(*this);
     }
     sim::point(sim::Op::Finish, sim::kNoObject, "numa_maps", returns_effect(0));
@@ -255,6 +258,71 @@ void World::check_results(std::vector<sim::Violation>& out) const {
                 {"wrong-return", a.name, fmt::format("{} returned {}", a.name, result_name(r))});
         }
     }
+}
+
+// The abstract state, canonically: present entries in address order, lock states, VMAs,
+// devices, the IOMMU table and the per-task fields the code branches on. Counters that only
+// feed the oracles or statistics are left out unless the code under test reads them (the
+// bounded policy's retry count).
+std::uint64_t World::state_hash() const {
+    using sim::hash_mix;
+    std::uint64_t h = 0x243f6a8885a308d3ULL;
+    int level = 0;
+    for (const auto* m : {&mm.pgtable.pud, &mm.pgtable.pmd, &mm.pgtable.pte}) {
+        ++level;
+        for (const auto& [addr, slot] : *m) {
+            if (slot.e.kind == pt_entry::Kind::none) {
+                continue;  // an untouched slot and a cleared one are the same state
+            }
+            h = hash_mix(h, addr ^ static_cast<std::uint64_t>(level));
+            h = hash_mix(h, (slot.e.pfn << 4U) | (static_cast<std::uint64_t>(slot.e.kind) << 2U) |
+                                (slot.e.writable ? 2U : 0U) | (slot.e.special ? 1U : 0U));
+        }
+    }
+    for (const auto* m : {&mm.pgtable.pmd_ptl, &mm.pgtable.pte_ptl}) {
+        for (const auto& [addr, lock] : *m) {
+            h = hash_mix(h, lock.state_hash());
+        }
+    }
+    h = hash_mix(h, mm.mmap_lock.state_hash());
+    h = hash_mix(h, mm.page_table_lock.state_hash());
+    for (const vm_area_struct* v : mm.mm_mt_list) {
+        h = hash_mix(h, static_cast<std::uint64_t>(v->id));
+    }
+    for (const auto& d : devices) {
+        h = hash_mix(h, (d.mem_enabled ? 1U : 0U) | (d.zap_done_while_disabled ? 2U : 0U));
+        h = hash_mix(h, d.memory_lock.state_hash());
+        h = hash_mix(h, d.inode_mapping.i_mmap_rwsem.state_hash());
+        h = hash_mix(h, d.inode_mapping.i_mmap.size());
+    }
+    h = hash_mix(h, iommu.lock.state_hash());
+    for (const auto& [iova, m] : iommu.table) {
+        h = hash_mix(h, iova);
+        h = hash_mix(h, m.pfn ^ (m.npages << 40U));
+    }
+    for (const auto& t : tasks) {
+        h = hash_mix(h, (t.sigkill_pending ? 1U : 0U) | (t.finished ? 2U : 0U) |
+                            (t.in_pin ? 4U : 0U) | (t.saw_mem_disabled ? 8U : 0U) |
+                            (t.saw_vma_gone ? 16U : 0U));
+        h = hash_mix(h, static_cast<std::uint64_t>(static_cast<std::int64_t>(t.result)));
+        h = hash_mix(h, t.fault_retry_budget);
+        if (policy.kind == Policy::Kind::Bounded) {
+            h = hash_mix(h, t.retries);
+        }
+        // I-VMA bookkeeping, canonically: which vma, and whether the lock was dropped since.
+        h = hash_mix(h, t.looked_up_vma == nullptr ? 0U
+                                                   : (static_cast<std::uint64_t>(
+                                                          t.looked_up_vma->id + 1)
+                                                      << 1U) |
+                                                         (t.looked_up_gen == t.mmap_lock_gen
+                                                              ? 1U
+                                                              : 0U));
+    }
+    return h;
+}
+
+bool World::is_kill_check(sim::ActorId actor, const sim::Step& step) const {
+    return step.op == sim::Op::Read && step.object == tasks[actor].pending_obj;
 }
 
 }  // namespace pfnsim::model

@@ -53,6 +53,21 @@ std::vector<bool> key_steps(const Outcome& o, const Program& program, const Viol
     if (o.trace.empty()) {
         return key;
     }
+    if (v.kind == "livelock" && o.lasso) {
+        // One round of the cycle: its writes, and the reads of values another actor wrote.
+        const std::size_t from = o.lasso->prefix_steps;
+        const std::size_t to = std::min(o.trace.size(), from + o.lasso->cycle_steps);
+        for (std::size_t s = from; s < to; ++s) {
+            const Step& st = o.trace[s];
+            if (st.op == Op::Write) {
+                key[s] = true;
+            } else if (st.op == Op::Read) {
+                const long w = last_write_before(o, st.object, s);
+                key[s] = w >= 0 && o.trace[static_cast<std::size_t>(w)].actor != st.actor;
+            }
+        }
+        return key;
+    }
     const ActorId victim = victim_of(o, program, v);
     const long t = last_step_of(o, victim);
     key[static_cast<std::size_t>(t)] = true;
@@ -164,6 +179,24 @@ std::string render_diagram(const Outcome& o, Program& program, const Violation& 
         cells[col_of(st.actor)] =
             fmt::format("{}{}: {}", racing ? "*" : "", st.func.text, render_effect(st));
         out += row(std::to_string(i + 1), cells);
+    }
+    if (v.kind == "livelock" && o.lasso) {
+        out += fmt::format("\n  steps {}..{} are one round of a cycle that repeats for ever; "
+                           "stuck: {}\n",
+                           o.lasso->prefix_steps + 1, o.lasso->prefix_steps + o.lasso->cycle_steps,
+                           v.actor);
+        if (!o.lasso->locks_held.empty()) {
+            std::string held;
+            for (const auto& l : o.lasso->locks_held) {
+                held += held.empty() ? l : ", " + l;
+            }
+            out += fmt::format("  held across the loop: {}\n", held);
+        }
+        out += fmt::format("  => livelock: {}\n", v.detail);
+        if (!replay.empty()) {
+            out += fmt::format("  replay: {}\n", replay);
+        }
+        return out;
     }
     out += fmt::format(
         "\n  {} of {} steps folded (locks, reads of values nobody raced on); "

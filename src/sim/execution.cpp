@@ -6,6 +6,7 @@
 #include <boost/fiber/operations.hpp>
 #include <boost/fiber/pooled_fixedsize_stack.hpp>
 #include <exception>
+#include <unordered_map>
 
 #include "pfnsim/sim/prng.hpp"
 #include "sim/algorithm.hpp"
@@ -23,6 +24,21 @@ struct ActorState {
     bool blocked = false;
     ObjectId waiting_on = kNoObject;
     const char* wait_how = "";
+    // Location for cycle detection: one frame per loop the actor is in (the first is the
+    // actor's body), each with its id, the values declared at its head and a hash of the
+    // steps taken since.
+    struct Frame {
+        std::uint64_t id;
+        std::uint64_t locals;
+        std::uint64_t steps;
+    };
+    std::vector<Frame> frames;
+};
+
+// The global state at a loop head, for cycle detection.
+struct Sample {
+    std::uint64_t step;     // steps taken before it
+    std::size_t choices;    // schedule entries made before it
 };
 
 struct LockHold {
@@ -45,6 +61,11 @@ struct ExecState {
     bool aborting = false;
     std::uint64_t hash = 0xa0761d6478bd642fULL;
     detail::ControlledAlgorithm* algo = nullptr;
+    // Cycle detection: samples by state hash (looked up only, never iterated), the enabled
+    // actors before each step, and the steps after which an actor slept on a lock.
+    std::unordered_map<std::uint64_t, Sample> samples;
+    std::vector<std::uint32_t> enabled_masks;
+    std::vector<bool> slept;
 };
 
 thread_local ExecState* tl_exec = nullptr;
@@ -166,8 +187,21 @@ void record_step(ExecState& x, Op op, ObjectId object, Name func, Name effect, s
     x.hash = hash_mix(x.hash, (static_cast<std::uint64_t>(x.current) << 40U) ^
                                   (static_cast<std::uint64_t>(op) << 32U) ^ object);
     x.hash = hash_mix(x.hash, func.hash ^ (effect.hash * 31U) ^ arg);
-    if (x.config->record_trace) {
+    if (x.config->record_trace || x.config->detect_cycles) {
         x.out->trace.push_back(Step{x.current, op, object, func, effect, arg, arg_used});
+    }
+    if (x.config->detect_cycles) {
+        auto& f = x.actors[x.current].frames.back();
+        f.steps = hash_mix(f.steps, func.hash ^ (effect.hash * 31U) ^ arg ^
+                                        (static_cast<std::uint64_t>(op) << 56U) ^ object);
+        std::uint32_t mask = 0;
+        for (ActorId i = 0; i < x.actors.size(); ++i) {
+            if (!x.actors[i].finished && !x.actors[i].blocked) {
+                mask |= 1U << i;
+            }
+        }
+        x.enabled_masks.push_back(mask);
+        x.slept.push_back(false);
     }
     ++x.out->steps;
 }
@@ -182,8 +216,10 @@ void check_step_bound(ExecState& x) {
             }
         }
         x.out->violations.push_back({"step-bound", stuck,
-                                     fmt::format("step bound reached ({} steps; possible livelock)",
-                                                 x.config->step_bound)});
+                                     fmt::format("step bound reached ({} steps; {})",
+                                                 x.config->step_bound,
+                                                 x.config->detect_cycles ? "no cycle found"
+                                                                         : "possible livelock")});
         begin_abort(x, Status::StepBound);
         throw_abort();
     }
@@ -285,6 +321,9 @@ Outcome run_execution(Program& program, Strategy& strategy, std::uint64_t seed,
     x.out = &out;
     x.decls = &program.actors();
     x.actors.resize(x.decls->size());
+    for (ActorId a = 0; a < x.actors.size(); ++a) {
+        x.actors[a].frames.push_back({hash_mix(0x9e3779b97f4a7c15ULL, a), 0, 0});
+    }
     x.algo = &detail::install_algorithm();
     x.algo->reset(x.actors.size());
     if (config.record_trace) {
@@ -334,7 +373,11 @@ void point(Op op, ObjectId object, Name func, Name effect, std::uint64_t arg) {
 void annotate(Name effect) {
     ExecState& x = exec();
     x.hash = hash_mix(x.hash, effect.hash);
-    if (x.config->record_trace && !x.out->trace.empty()) {
+    if (x.config->detect_cycles) {
+        auto& f = x.actors[x.current].frames.back();
+        f.steps = hash_mix(f.steps, effect.hash);
+    }
+    if ((x.config->record_trace || x.config->detect_cycles) && !x.out->trace.empty()) {
         x.out->trace.back().effect = effect;
         x.out->trace.back().arg_used = false;
     }
@@ -343,7 +386,11 @@ void annotate(Name effect) {
 void annotate(Name effect, std::uint64_t arg) {
     ExecState& x = exec();
     x.hash = hash_mix(x.hash, effect.hash ^ arg);
-    if (x.config->record_trace && !x.out->trace.empty()) {
+    if (x.config->detect_cycles) {
+        auto& f = x.actors[x.current].frames.back();
+        f.steps = hash_mix(f.steps, effect.hash ^ arg);
+    }
+    if ((x.config->record_trace || x.config->detect_cycles) && !x.out->trace.empty()) {
         x.out->trace.back().effect = effect;
         x.out->trace.back().arg = arg;
         x.out->trace.back().arg_used = true;
@@ -392,6 +439,9 @@ void block_on(ObjectId object, const char* how) {
     x.actors[me].blocked = true;
     x.actors[me].waiting_on = object;
     x.actors[me].wait_how = how;
+    if (x.config->detect_cycles && !x.slept.empty() && std::string_view(how) != "spin") {
+        x.slept.back() = true;  // a sleeping lock: the loop yields the CPU here
+    }
     const ActorId next = choose_next(x, me);
     if (next == kNoActor) {
         report_deadlock(x);
@@ -422,6 +472,139 @@ void note_released(ObjectId object, ActorId holder) {
             return;
         }
     }
+}
+
+namespace {
+
+std::uint64_t location_hash(const ExecState& x, ActorId a) {
+    const ActorState& st = x.actors[a];
+    std::uint64_t h = hash_mix(0x51ed270b2b8f1e29ULL, (st.finished ? 1U : 0U) |
+                                                          (st.blocked ? 2U : 0U) |
+                                                          (st.fresh ? 4U : 0U));
+    if (st.finished) {
+        return h;  // its result is part of the program's state
+    }
+    for (const auto& f : st.frames) {
+        h = hash_mix(h, f.id);
+        h = hash_mix(h, f.locals);
+        h = hash_mix(h, f.steps);
+    }
+    return h;
+}
+
+std::uint64_t global_state(const ExecState& x) {
+    std::uint64_t h = hash_mix(x.program->state_hash(), x.current);
+    for (ActorId a = 0; a < x.actors.size(); ++a) {
+        h = hash_mix(h, location_hash(x, a));
+    }
+    return h;
+}
+
+// The steps since `from` repeat from the same state. Returns the lasso when the cycle is fair
+// (every actor enabled throughout it takes a step) and some actor not marked forever takes
+// steps in it without finishing.
+std::optional<Lasso> fair_cycle(const ExecState& x, const Sample& from) {
+    const std::uint64_t to = x.out->steps;
+    if (to <= from.step) {
+        return std::nullopt;
+    }
+    std::uint32_t always_enabled = ~0U;
+    std::uint32_t stepped = 0;
+    for (std::uint64_t i = from.step; i < to; ++i) {
+        always_enabled &= x.enabled_masks[i];
+        stepped |= 1U << x.out->trace[i].actor;
+    }
+    if ((always_enabled & ~stepped) != 0) {
+        return std::nullopt;  // unfair: someone could run and never does
+    }
+    Lasso l;
+    l.prefix_steps = from.step;
+    l.cycle_steps = to - from.step;
+    l.prefix_choices = from.choices;
+    l.cycle_choices = x.out->choices.size() - from.choices;
+    for (ActorId a = 0; a < x.actors.size(); ++a) {
+        if ((stepped & (1U << a)) != 0 && !(*x.decls)[a].forever && !x.actors[a].finished) {
+            l.stuck.push_back(a);
+        }
+    }
+    if (l.stuck.empty()) {
+        return std::nullopt;
+    }
+    for (std::uint64_t i = from.step; i < to; ++i) {
+        const Step& st = x.out->trace[i];
+        if (std::find(l.stuck.begin(), l.stuck.end(), st.actor) == l.stuck.end()) {
+            continue;
+        }
+        l.killable = l.killable || x.program->is_kill_check(st.actor, st);
+        l.yielding = l.yielding || st.op == Op::Yield || x.slept[i];
+    }
+    for (const auto& h : x.held) {
+        if (std::find(l.stuck.begin(), l.stuck.end(), h.holder) != l.stuck.end()) {
+            l.locks_held.push_back(
+                fmt::format("{} ({})", x.program->objects().name(h.object), h.mode));
+        }
+    }
+    return l;
+}
+
+}  // namespace
+
+Loop::Loop(Name id) {
+    if (tl_exec == nullptr || !tl_exec->config->detect_cycles) {
+        return;
+    }
+    ExecState& x = exec();
+    x.actors[x.current].frames.push_back({id.hash, 0, 0});
+    active_ = true;
+}
+
+Loop::~Loop() {
+    if (!active_ || tl_exec == nullptr) {
+        return;
+    }
+    ExecState& x = exec();
+    auto& frames = x.actors[x.current].frames;
+    if (frames.size() > 1) {
+        const std::uint64_t id = frames.back().id;
+        frames.pop_back();
+        frames.back().steps = hash_mix(frames.back().steps, id);  // "after the loop"
+    }
+}
+
+void Loop::head(std::uint64_t locals) {
+    if (!active_) {
+        return;
+    }
+    ExecState& x = exec();
+    if (x.aborting) {
+        return;
+    }
+    auto& f = x.actors[x.current].frames.back();
+    f.locals = locals;
+    f.steps = 0;
+    const std::uint64_t h = global_state(x);
+    const Sample now{x.out->steps, x.out->choices.size()};
+    auto [it, inserted] = x.samples.try_emplace(h, now);
+    if (inserted) {
+        return;
+    }
+    std::optional<Lasso> l = fair_cycle(x, it->second);
+    it->second = now;
+    if (!l) {
+        return;
+    }
+    std::string stuck;
+    for (ActorId a : l->stuck) {
+        stuck += stuck.empty() ? (*x.decls)[a].name : ", " + (*x.decls)[a].name;
+    }
+    x.out->violations.push_back(
+        {"livelock", stuck,
+         fmt::format("{} loops for ever ({}, {})", stuck,
+                     l->killable ? "killable" : "unkillable",
+                     l->yielding ? "yielding" : "spinning")});
+    x.out->lasso = std::move(l);
+    begin_abort(x, Status::Livelock);
+    throw_abort();
 }
 
 }  // namespace pfnsim::sim

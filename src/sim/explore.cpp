@@ -52,13 +52,13 @@ ExploreReport explore(Program& program, Strategy& strategy, const ExploreConfig&
                 ++found->count;
                 continue;
             }
-            Witness w{v, seed, encode_schedule(out.schedule), 1, out.steps};
+            Witness w{v, seed, encode_schedule(out.schedule), 1, out.steps, out.lasso};
             rep.violations.push_back(w);
             // A reported violation is replayed once more: the determinism self-check.
             const std::string diff = self_check(program, strategy, out, exec);
             if (!diff.empty()) {
                 rep.violations.push_back(
-                    {{"nondeterminism", v.actor, diff}, seed, w.schedule, 1, out.steps});
+                    {{"nondeterminism", v.actor, diff}, seed, w.schedule, 1, out.steps, {}});
             }
         }
         if (progress && (i % 256 == 0 || i + 1 == config.iterations)) {

@@ -72,6 +72,32 @@ std::optional<Minimized> minimize(Program& program, const Outcome& original,
     m.original_steps = original.steps;
     m.original_preemptions = count_preemptions(original);
 
+    // A livelock's witness is its lasso: the prefix, then the cycle for ever. It is its own
+    // proof, so it is reported as found, written as a cyclic schedule and checked by replay.
+    if (target.kind == "livelock" && original.lasso) {
+        const Lasso& l = *original.lasso;
+        Schedule s;
+        s.choices.assign(original.schedule.choices.begin(),
+                         original.schedule.choices.begin() +
+                             static_cast<std::ptrdiff_t>(l.prefix_choices + l.cycle_choices));
+        s.cycle_start = l.prefix_choices;
+        if (l.cycle_choices == 0) {
+            s.cycle_start.reset();  // a cycle without choices: the prefix alone leads into it
+        }
+        const std::string text = encode_schedule(s);
+        ReplayStrategy replay(decode_schedule(text));
+        Outcome again = run_execution(program, replay, 0, config);
+        if (!shows(again, target) || !replay.error().empty()) {
+            return std::nullopt;
+        }
+        m.outcome = std::move(again);
+        m.schedule = text;
+        m.steps = m.outcome.steps;
+        m.preemptions = count_preemptions(m.outcome);
+        m.executions = 1;
+        return m;
+    }
+
     // 1. Fewest preemptions: bounded depth-first searches with bound 0, 1, 2, ...
     Outcome best = original;
     std::uint64_t spent = 0;

@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "pfnsim/sim/execution.hpp"
+#include "pfnsim/sim/prng.hpp"
 
 namespace pfnsim::sim {
 
@@ -148,6 +149,34 @@ void RwSemaphore::grant_waiters() {
         note_acquired(id_, "read", a);
         wake(a);
     }
+}
+
+namespace {
+template <typename Q>
+std::uint64_t hash_queue(std::uint64_t h, const Q& q) {
+    for (const auto& w : q) {
+        h = hash_mix(h, static_cast<std::uint64_t>(w) + 1);
+    }
+    return h;
+}
+}  // namespace
+
+std::uint64_t SpinLock::state_hash() const {
+    return hash_queue(hash_mix(id_, owner_), waiters_);
+}
+
+std::uint64_t Mutex::state_hash() const {
+    return hash_queue(hash_mix(id_, owner_), waiters_);
+}
+
+std::uint64_t RwSemaphore::state_hash() const {
+    std::vector<ActorId> readers = readers_;  // acquisition order does not matter
+    std::sort(readers.begin(), readers.end());
+    std::uint64_t h = hash_queue(hash_mix(id_, writer_), readers);
+    for (const auto& w : waiters_) {
+        h = hash_mix(h, (static_cast<std::uint64_t>(w.actor) << 1U) | (w.write ? 1U : 0U));
+    }
+    return h;
 }
 
 }  // namespace pfnsim::sim

@@ -43,6 +43,8 @@ const char* status_name(Status s) {
             return "step bound reached";
         case Status::Invariant:
             return "invariant violated";
+        case Status::Livelock:
+            return "livelock (a fair cycle)";
     }
     return "?";
 }

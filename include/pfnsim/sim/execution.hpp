@@ -18,6 +18,7 @@ namespace pfnsim::sim {
 struct ExecutionConfig {
     std::uint64_t step_bound = 10000;
     bool record_trace = true;
+    bool detect_cycles = true;  // sample the state at loop heads and report fair cycles
 };
 
 enum class Status : std::uint8_t {
@@ -25,6 +26,20 @@ enum class Status : std::uint8_t {
     Deadlock,   // some actor unfinished and none enabled
     StepBound,  // the step bound was reached
     Invariant,  // the model reported an invariant violation
+    Livelock,   // a fair cycle was found: the execution can repeat it for ever
+};
+
+// A proven livelock: the execution reached the same state twice, and the steps between can
+// repeat for ever (prefix, then the cycle for ever).
+struct Lasso {
+    std::uint64_t prefix_steps = 0;   // steps before the cycle
+    std::uint64_t cycle_steps = 0;    // steps in one round of the cycle
+    std::size_t prefix_choices = 0;   // schedule entries before the cycle
+    std::size_t cycle_choices = 0;    // schedule entries in one round
+    std::vector<ActorId> stuck;       // actors not marked forever that loop in it
+    bool killable = false;            // the loop checks for a pending fatal signal
+    bool yielding = false;            // the loop calls cond_resched() or sleeps
+    std::vector<std::string> locks_held;  // held by the stuck actors across the loop
 };
 
 // What was decided at one choice point (only points with two or more options are recorded).
@@ -47,6 +62,7 @@ struct Outcome {
     std::vector<std::string> results;  // per actor, as Program::result
     std::vector<Violation> violations;
     std::string strategy_error;  // a replay that did not fit the program
+    std::optional<Lasso> lasso;  // set with status Livelock
 };
 
 // Runs one execution on the calling thread.
@@ -72,6 +88,25 @@ std::uint32_t choose(std::uint32_t n, std::string_view what);
 [[noreturn]] void fail_invariant(std::string actor, std::string detail);
 // The actor running now.
 ActorId current_actor();
+
+// Marks a retry loop for cycle detection. An actor's location is the stack of loops it is in,
+// the loop-carried values each declared at its head, and the steps it took since; at every
+// head the global state (Program::state_hash plus every actor's location) is sampled, and a
+// state seen before on this execution closes a cycle. Every value carried from one iteration
+// to the next must be declared in `locals`, or the cycle is not a proof.
+class Loop {
+public:
+    explicit Loop(Name id);
+    ~Loop();
+    Loop(const Loop&) = delete;
+    Loop& operator=(const Loop&) = delete;
+    Loop(Loop&&) = delete;
+    Loop& operator=(Loop&&) = delete;
+    void head(std::uint64_t locals = 0);
+
+private:
+    bool active_ = false;
+};
 // Blocks the calling actor until some other actor calls wake() on it. `object` is what it waits
 // for (reported on deadlock).
 void block_on(ObjectId object, const char* how);

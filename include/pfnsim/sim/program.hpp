@@ -2,6 +2,7 @@
 // implements it; the core never sees kernel types.
 #pragma once
 
+#include <cstdint>
 #include <string>
 #include <vector>
 
@@ -35,6 +36,11 @@ class Program {
     virtual std::string result(ActorId id) const = 0;
     // Checks made once the execution ended normally (e.g. each result against its oracle).
     virtual void check_results(std::vector<Violation>& out) const = 0;
+    // A canonical hash of the shared state (never of addresses or container order), for cycle
+    // detection: two executions in the same abstract state must give the same value.
+    virtual std::uint64_t state_hash() const = 0;
+    // Whether `step` of `actor` checks for a pending fatal signal (a loop that does is killable).
+    virtual bool is_kill_check(ActorId /*actor*/, const Step& /*step*/) const { return false; }
 };
 
 }  // namespace pfnsim::sim

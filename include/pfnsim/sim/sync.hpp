@@ -20,6 +20,7 @@ class SpinLock {
     bool held_by(ActorId a) const { return owner_ == a; }
     ActorId owner() const { return owner_; }
     ObjectId id() const { return id_; }
+    std::uint64_t state_hash() const;  // owner and waiters in queue order
 
   private:
     ObjectId id_ = kNoObject;
@@ -34,6 +35,7 @@ class Mutex {
     void unlock(Name func);
     bool held_by(ActorId a) const { return owner_ == a; }
     ObjectId id() const { return id_; }
+    std::uint64_t state_hash() const;
 
   private:
     ObjectId id_ = kNoObject;
@@ -55,6 +57,7 @@ class RwSemaphore {
     ObjectId id() const { return id_; }
     int readers() const { return static_cast<int>(readers_.size()); }
     bool write_locked() const { return writer_ != kNoActor; }
+    std::uint64_t state_hash() const;  // writer, readers as a set, waiters in queue order
 
   private:
     struct Waiter {
