@@ -37,6 +37,18 @@ std::string verdict_of(const std::vector<sim::Witness>& v) {
     return best;
 }
 
+std::string full_verdict(const CellReport& c) {
+    if (c.verdict == "livelock") {
+        for (const auto& w : c.explore.violations) {
+            if (w.lasso) {
+                return fmt::format("livelock ({}, {})", w.lasso->killable ? "killable" : "unkillable",
+                                   w.lasso->yielding ? "yielding" : "spinning");
+            }
+        }
+    }
+    return c.verdict;
+}
+
 std::string replay_command(const CellReport& c, const sim::Witness& w) {
     return fmt::format("pfnsim replay {} --policy {} --seed {}", c.scenario_path, c.policy, w.seed);
 }
@@ -63,6 +75,7 @@ nlohmann::json to_json(const CellReport& c) {
     j["executions"] = c.explore.executions;
     j["steps"] = c.explore.steps;
     j["verdict"] = c.verdict;
+    j["verdict_class"] = full_verdict(c);
     if (!c.expected.empty()) {
         j["expected"] = c.expected;
     }

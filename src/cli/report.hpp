@@ -30,6 +30,8 @@ struct CellReport {
 
 // The most severe kind among the violations, or "clean".
 std::string verdict_of(const std::vector<sim::Witness>& v);
+// The verdict with its class for a livelock: "livelock (killable, spinning)".
+std::string full_verdict(const CellReport& c);
 std::string replay_command(const CellReport& c, const sim::Witness& w);
 nlohmann::json to_json(const CellReport& c);
 std::string to_text(const CellReport& c);

@@ -18,6 +18,8 @@ std::string Policy::name() const {
             return "enoent";
         case Kind::EnoentKillable:
             return "enoent-killable";
+        case Kind::GupStyle:
+            return "gup-style";
     }
     return "?";
 }
@@ -35,6 +37,9 @@ std::optional<Policy> parse_policy(std::string_view s) {
     if (s == "enoent-killable") {
         return Policy{Policy::Kind::EnoentKillable, 0};
     }
+    if (s == "gup-style") {
+        return Policy{Policy::Kind::GupStyle, 0};
+    }
     constexpr std::string_view kBounded = "bounded:";
     if (s.substr(0, kBounded.size()) == kBounded) {
         const std::string_view num = s.substr(kBounded.size());
@@ -49,12 +54,13 @@ std::optional<Policy> parse_policy(std::string_view s) {
 }
 
 const Policy* all_policies(std::size_t& n) {
-    static const std::array<Policy, 5> kAll{{
+    static const std::array<Policy, 6> kAll{{
         {Policy::Kind::Original, 0},
         {Policy::Kind::Eagain, 0},
         {Policy::Kind::Bounded, 3},
         {Policy::Kind::Enoent, 0},
         {Policy::Kind::EnoentKillable, 0},
+        {Policy::Kind::GupStyle, 0},
     }};
     n = kAll.size();
     return kAll.data();

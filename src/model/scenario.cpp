@@ -27,6 +27,8 @@ const char* actor_kind_name(ActorKind k) {
             return "munmap";
         case ActorKind::Signal:
             return "signal";
+        case ActorKind::Kvm:
+            return "kvm";
     }
     return "?";
 }
@@ -183,8 +185,17 @@ std::uint64_t parse_flags(const Loader& L, const toml::table& t) {
 
 std::string check_verdict(const Loader& L, const toml::node& n) {
     const auto v = n.value<std::string>();
-    static const std::set<std::string> kVerdicts = {"clean",    "wrong-return", "step-bound",
-                                                    "livelock", "deadlock",     "invariant"};
+    static const std::set<std::string> kVerdicts = {
+        "clean",
+        "wrong-return",
+        "step-bound",
+        "livelock",
+        "livelock (killable, spinning)",
+        "livelock (killable, yielding)",
+        "livelock (unkillable, spinning)",
+        "livelock (unkillable, yielding)",
+        "deadlock",
+        "invariant"};
     if (!v || kVerdicts.count(*v) == 0) {
         L.fail(n, fmt::format("unknown verdict {} (valid: {})",
                               v ? "'" + *v + "'" : std::string("(not a string)"), kValidVerdicts));
@@ -197,11 +208,12 @@ Scenario build(const toml::table& root, const std::string& path) {
     Scenario sc;
     sc.path = path;
     L.check_keys(root,
-                 {"name", "description", "policy", "step_bound", "iterations", "seed", "kernel",
+                 {"name", "label", "description", "policy", "step_bound", "iterations", "seed", "kernel",
                   "device", "vma", "entry", "actor", "expect"},
                  "the scenario");
     sc.name = L.str(root, "name", "", true);
     sc.description = L.str(root, "description", "");
+    sc.label = L.str(root, "label", sc.name);
     const std::string pol = L.str(root, "policy", "original");
     if (auto p = parse_policy(pol)) {
         sc.policy = *p;
@@ -378,7 +390,7 @@ Scenario build(const toml::table& root, const std::string& path) {
         const std::string kind = L.str(t, "kind", "", true);
         bool found = false;
         for (auto k : {ActorKind::Pin, ActorKind::Split, ActorKind::Zap, ActorKind::Enable,
-                       ActorKind::Fault, ActorKind::Munmap, ActorKind::Signal}) {
+                       ActorKind::Fault, ActorKind::Munmap, ActorKind::Signal, ActorKind::Kvm}) {
             if (kind == actor_kind_name(k)) {
                 a.kind = k;
                 found = true;
@@ -399,7 +411,8 @@ Scenario build(const toml::table& root, const std::string& path) {
             L.fail(*t.get("forever"), "only a split actor (a page-walk loop) can run forever");
         }
         const bool ranged = a.kind == ActorKind::Pin || a.kind == ActorKind::Munmap;
-        if ((ranged || a.kind == ActorKind::Fault) && t.get("vaddr") == nullptr) {
+        if ((ranged || a.kind == ActorKind::Fault || a.kind == ActorKind::Kvm) &&
+            t.get("vaddr") == nullptr) {
             L.fail(t, fmt::format("a {} actor needs 'vaddr'", kind));
         }
         if (ranged && (a.size == 0 || a.size % PAGE_SIZE != 0 || a.vaddr % PAGE_SIZE != 0)) {

@@ -56,23 +56,14 @@ int follow_fault_pfn(World& w, vm_area_struct* vma, std::uint64_t vaddr, std::ui
         ret = fixup_user_fault(w, vaddr, FAULT_FLAG_REMOTE | (write_fault ? FAULT_FLAG_WRITE : 0),
                                &unlocked);
         if (unlocked) {
-            return -EAGAIN;  // mmap_lock was dropped: the vma may be gone, look it up again
+            return policy_unlocked_error(w);  // mmap_lock was dropped: the vma may be gone
         }
         if (ret != 0) {
             return ret;
         }
         ret = follow_pfnmap_start(w, args);
         if (ret != 0) {
-            switch (w.policy.kind) {
-                case Policy::Kind::Original:
-                    return ret;
-                case Policy::Kind::Eagain:
-                case Policy::Kind::Bounded:
-                    return -EAGAIN;  // Max Boone's v1: assume a concurrent zap or split
-                case Policy::Kind::Enoent:
-                case Policy::Kind::EnoentKillable:
-                    return ret == -ENOENT ? -EAGAIN : ret;  // only "no present entry" retries
-            }
+            return policy_second_follow_error(w, ret);  // where the policies differ
         }
     }
     // I-PFN: under the entry's lock, the entry still maps the pfn that follow returned.
@@ -100,7 +91,6 @@ int follow_fault_pfn(World& w, vm_area_struct* vma, std::uint64_t vaddr, std::ui
 // drivers/vfio/vfio_iommu_type1.c vaddr_get_pfns: GUP first (fails for PFNMAP), then the
 // follow_fault_pfn loop that restarts from vma_lookup() on -EAGAIN.
 long vaddr_get_pfns(World& w, std::uint64_t vaddr, long npages, bool write, std::uint64_t* pfn) {
-    task_struct& t = w.current();
     mmap_read_lock(w);
     long ret = pin_user_pages_remote(w, vaddr);
     // For cycle detection, `ret` is the only value carried from one iteration to the next
@@ -114,21 +104,11 @@ long vaddr_get_pfns(World& w, std::uint64_t vaddr, long npages, bool write, std:
         }
         std::uint64_t addr_mask = 0;
         ret = follow_fault_pfn(w, vma, vaddr, pfn, &addr_mask, write);
-        if (ret == -EAGAIN) {
-            ++t.retries;
-            if (w.policy.kind == Policy::Kind::Bounded &&
-                t.retries > static_cast<std::uint64_t>(w.policy.max_retries)) {
-                ret = -EBUSY;
-                break;
+        if (ret == -EAGAIN || (ret == -EBUSY && w.policy.kind == Policy::Kind::GupStyle)) {
+            if (policy_retry(w, ret)) {
+                continue;  // goto retry
             }
-            if (w.policy.kind == Policy::Kind::EnoentKillable) {
-                if (fatal_signal_pending(w)) {
-                    ret = -EINTR;
-                    break;
-                }
-                cond_resched(w);
-            }
-            continue;
+            break;
         }
         if (ret == 0) {
             if (is_invalid_reserved_pfn(w, *pfn)) {

@@ -116,6 +116,21 @@ void World::run_pin(const ActorSpec& a) {
     t.result = r;
 }
 
+// A vCPU fault on a memslot backed by the BAR mapping (KVM's hva_to_pfn).
+void World::run_kvm(const ActorSpec& a) {
+    task_struct& t = current();
+    t.in_pin = true;
+    for (const auto& d : devices) {
+        t.saw_mem_disabled = t.saw_mem_disabled || !d.mem_enabled;
+    }
+    t.saw_vma_gone = !range_mappable(static_cast<std::size_t>(sim::current_actor()));
+    std::uint64_t pfn = 0;
+    const int r = hva_to_pfn(*this, a.vaddr, a.write, &pfn);
+    t.in_pin = false;
+    sim::point(sim::Op::Finish, sim::kNoObject, "hva_to_pfn", returns_effect(r));
+    t.result = r;
+}
+
 void World::run_split(const ActorSpec& a) {
     sim::Loop walks("numa_maps: cat loop");
     for (std::uint64_t i = 0; a.forever || i < a.repeat; ++i) {
@@ -172,6 +187,9 @@ void World::run_actor(sim::ActorId id) {
         case ActorKind::Fault:
             run_fault(a);
             break;
+        case ActorKind::Kvm:
+            run_kvm(a);
+            break;
         case ActorKind::Zap:
             r = vfio_pci_memory_disable(*this, devices.front());
             break;
@@ -190,7 +208,8 @@ void World::run_actor(sim::ActorId id) {
             break;
     }
     task_struct& t = tasks[id];
-    if (a.kind != ActorKind::Pin && a.kind != ActorKind::Split && a.kind != ActorKind::Fault) {
+    if (a.kind != ActorKind::Pin && a.kind != ActorKind::Split && a.kind != ActorKind::Fault &&
+        a.kind != ActorKind::Kvm) {
         t.result = r;
     }
     t.finished = true;
@@ -233,7 +252,7 @@ void World::check_results(std::vector<sim::Violation>& out) const {
         bool ok = a.allowed.empty() ||
                   std::find(a.allowed.begin(), a.allowed.end(), r) != a.allowed.end();
         // The oracle: an error must be justified by what happened during the call.
-        if (a.kind == ActorKind::Pin) {
+        if (a.kind == ActorKind::Pin || a.kind == ActorKind::Kvm) {
             switch (r) {
                 case 0:
                     break;
@@ -244,7 +263,11 @@ void World::check_results(std::vector<sim::Violation>& out) const {
                     ok = ok && t.sigkill_pending;
                     break;
                 case -EBUSY:
-                    ok = ok && policy.kind == Policy::Kind::Bounded;
+                    ok = ok && (policy.kind == Policy::Kind::Bounded ||
+                                policy.kind == Policy::Kind::GupStyle);
+                    break;
+                case -EAGAIN:  // gup-style hands the retry to userspace (or the guest)
+                    ok = ok && policy.kind == Policy::Kind::GupStyle;
                     break;
                 default:
                     ok = false;

@@ -16,6 +16,10 @@ struct Policy {
         Enoent,          // follow_pfnmap_start returns -ENOENT for "no present entry"; retry
                          // only on -ENOENT
         EnoentKillable,  // Enoent plus fatal_signal_pending() -> -EINTR and cond_resched()
+        GupStyle,        // as __get_user_pages hands back to its caller: a fault that dropped
+                         // mmap_lock -> -EBUSY, a completed fault whose entry vanished ->
+                         // -EAGAIN; after fatal_signal_pending() and cond_resched(), the ioctl
+                         // returns it to userspace to retry instead of looping in the kernel
     };
     Kind kind = Kind::Original;
     int max_retries = 0;  // Bounded only
@@ -31,7 +35,7 @@ struct Policy {
 // Parses "original", "eagain", "bounded:K", "enoent", "enoent-killable".
 std::optional<Policy> parse_policy(std::string_view s);
 inline constexpr const char* kValidPolicies =
-    "original, eagain, bounded:K (K >= 0), enoent, enoent-killable";
+    "original, eagain, bounded:K (K >= 0), enoent, enoent-killable, gup-style";
 // The policies of the matrix, in row order.
 const Policy* all_policies(std::size_t& n);
 

@@ -39,9 +39,10 @@ struct EntrySpec {
     std::uint64_t addr = 0;
 };
 
-enum class ActorKind : std::uint8_t { Pin, Split, Zap, Enable, Fault, Munmap, Signal };
+enum class ActorKind : std::uint8_t { Pin, Split, Zap, Enable, Fault, Munmap, Signal, Kvm };
 const char* actor_kind_name(ActorKind k);
-inline constexpr const char* kValidActorKinds = "pin, split, zap, enable, fault, munmap, signal";
+inline constexpr const char* kValidActorKinds =
+    "pin, split, zap, enable, fault, munmap, signal, kvm";
 
 struct ActorSpec {
     std::string name;
@@ -62,6 +63,7 @@ enum class FollowVariant : std::uint8_t { Current, PreFfef67b93aa3 };
 struct Scenario {
     std::string path;
     std::string name;
+    std::string label;  // short column title for the matrix (default: name)
     std::string description;
     Policy policy;
     std::uint64_t step_bound = 2000;
@@ -78,7 +80,8 @@ struct Scenario {
 };
 
 inline constexpr const char* kValidVerdicts =
-    "clean, wrong-return, step-bound, livelock, deadlock, invariant";
+    "clean, wrong-return, step-bound, livelock, livelock ({killable|unkillable}, "
+    "{spinning|yielding}), deadlock, invariant";
 
 Scenario load_scenario(const std::string& path);
 Scenario parse_scenario(const std::string& text, const std::string& path);

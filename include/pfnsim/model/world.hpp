@@ -42,6 +42,7 @@ class World final : public sim::Program {
     void run_pin(const ActorSpec& a);
     void run_split(const ActorSpec& a);
     void run_fault(const ActorSpec& a);
+    void run_kvm(const ActorSpec& a);
     bool range_mappable(std::size_t actor) const;
     std::vector<sim::ActorDecl> decls_;
     sim::ObjectTable objects_;
@@ -112,6 +113,16 @@ vm_fault_t vfio_pci_mmap_huge_fault(World& w, vm_fault& vmf, unsigned order);
 void vfio_pci_zap_and_down_write_memory_lock(World& w, vfio_pci_core_device& vdev);
 int vfio_pci_memory_disable(World& w, vfio_pci_core_device& vdev);
 int vfio_pci_memory_enable(World& w, vfio_pci_core_device& vdev);
+
+// --- the retry policies (src/model/retry.cpp) -------------------------------------------------
+int policy_unlocked_error(const World& w);
+int policy_second_follow_error(const World& w, int ret);
+bool policy_retry(World& w, long& ret);
+
+// --- virt/kvm/kvm_main.c -----------------------------------------------------------------------
+int hva_to_pfn_remapped(World& w, vm_area_struct* vma, std::uint64_t hva, bool write_fault,
+                        std::uint64_t* pfn);
+int hva_to_pfn(World& w, std::uint64_t hva, bool write_fault, std::uint64_t* pfn);
 
 // --- drivers/vfio/vfio_iommu_type1.c -----------------------------------------------------------
 int vfio_dma_do_map(World& w, std::uint64_t vaddr, std::uint64_t iova, std::uint64_t size,
