@@ -8,6 +8,8 @@
 #include <filesystem>
 #include <fstream>
 #include <iostream>
+#include <map>
+#include <numeric>
 #include <set>
 
 #include "cli/export.hpp"
@@ -16,6 +18,7 @@
 #include "pfnsim/sim/diagram.hpp"
 #include "pfnsim/sim/explore.hpp"
 #include "pfnsim/sim/minimize.hpp"
+#include "pfnsim/sim/prng.hpp"
 #include "pfnsim/sim/random_strategy.hpp"
 #include "pfnsim/sim/replay_strategy.hpp"
 #include "pfnsim/sim/trace.hpp"
@@ -320,8 +323,12 @@ int cmd_explore(const Options& o) {
 
 // --- matrix ------------------------------------------------------------------------------
 
+// The flagship set: the seed race and the six questions asked of it on LKML.
 std::vector<std::string> default_matrix_scenarios() {
-    const std::vector<std::string> names = {"seed-split-refault.toml", "pin-zap-race.toml"};
+    const std::vector<std::string> names = {
+        "seed-split-refault.toml", "lockstep-split.toml",   "pin-zap-race.toml",
+        "pin-outside-vma.toml",    "pin-munmap-retry.toml", "seed-split-signal.toml",
+        "kvm-split-refault.toml"};
     std::string dir = "scenarios";
     if (!std::filesystem::exists(dir + "/" + names[0])) {
         dir = std::string(PFNSIM_SOURCE_DIR) + "/scenarios";
@@ -334,18 +341,54 @@ std::vector<std::string> default_matrix_scenarios() {
     return out;
 }
 
-std::string cell_text(const CellReport& c) {
+// "0 -EBUSY": the results the first actor ended with.
+std::string results_line(const CellReport& c, bool compact) {
+    std::string s;
+    for (const auto& [r, n] : c.explore.results.at(0)) {
+        std::string t = r == "(unfinished)" ? "-" : r;
+        if (compact && t.rfind("-E", 0) == 0) {
+            t = t.substr(2);  // "-EBUSY" -> "BUSY" to fit a narrow column
+        }
+        s += s.empty() ? t : " " + t;
+    }
+    return s;
+}
+
+// A cell as two short lines (verdict, detail) for the 120-column table.
+std::pair<std::string, std::string> cell_lines(const CellReport& c, const std::string& ref) {
     if (c.verdict == "clean") {
-        return "ok: " + results_seen(c, 0);
+        return {"ok", results_line(c, true)};
     }
     for (const auto& w : c.explore.violations) {
-        if (w.violation.kind == c.verdict) {
-            if (c.verdict == "wrong-return") {
-                const auto& d = w.violation.detail;
-                return "wrong-return " + d.substr(d.rfind(' ') + 1);
-            }
-            return c.verdict;
+        if (w.violation.kind != c.verdict) {
+            continue;
         }
+        if (w.lasso) {
+            return {"livelock " + ref, fmt::format("{} {}", w.lasso->killable ? "kill" : "UNKILL",
+                                                   w.lasso->yielding ? "yield" : "spin")};
+        }
+        if (c.verdict == "wrong-return") {
+            const auto& d = w.violation.detail;
+            return {"wrong " + ref, d.substr(d.rfind(' ') + 1)};
+        }
+        return {c.verdict + " " + ref, ""};
+    }
+    return {c.verdict, ""};
+}
+
+std::string cell_markdown(const CellReport& c, const std::string& ref) {
+    if (c.verdict == "clean") {
+        return "ok: " + results_line(c, false);
+    }
+    for (const auto& w : c.explore.violations) {
+        if (w.violation.kind != c.verdict) {
+            continue;
+        }
+        if (c.verdict == "wrong-return") {
+            const auto& d = w.violation.detail;
+            return fmt::format("**wrong return** {} {}", d.substr(d.rfind(' ') + 1), ref);
+        }
+        return fmt::format("**{}** {}", full_verdict(c), ref);
     }
     return c.verdict;
 }
@@ -366,8 +409,7 @@ int cmd_matrix(const Options& o) {
             cells[p].push_back(
                 explore_cell(sc, pols[p], o, fmt::format("{} x {}", pols[p].name(), sc.name)));
             const auto& c = cells[p].back();
-            bad =
-                bad || unexpected(c.explore.violations, c.expected.empty() ? "clean" : c.expected);
+            bad = bad || unexpected(c.explore.violations, c.expected.empty() ? "clean" : c.expected);
         }
     }
     if (o.json) {
@@ -382,65 +424,223 @@ int cmd_matrix(const Options& o) {
     }
     // Cells with a violation get a numbered witness below the table.
     std::vector<std::string> notes;
-    std::vector<std::vector<std::string>> text(np);
+    std::vector<std::vector<std::string>> refs(np);
     for (std::size_t p = 0; p < np; ++p) {
         for (const auto& c : cells[p]) {
-            std::string t = cell_text(c);
+            std::string ref;
             for (const auto& w : c.explore.violations) {
                 if (w.violation.kind == c.verdict) {
-                    notes.push_back(replay_command(c, w));
-                    t += fmt::format(" [{}]", notes.size());
+                    std::string cmd = replay_command(c, w);
+                    if (w.lasso) {
+                        // The lasso itself: the prefix, then the cycle for ever.
+                        cmd = fmt::format("{}   # lasso: {} steps, then a cycle of {}", cmd,
+                                          w.lasso->prefix_steps, w.lasso->cycle_steps);
+                    }
+                    notes.push_back(cmd);
+                    ref = fmt::format("[{}]", notes.size());
                     break;
                 }
             }
-            text[p].push_back(t);
+            refs[p].push_back(ref);
         }
     }
-    const std::size_t pw = 16;
-    std::size_t cw = 12;
-    for (const auto& sc : scs) {
-        cw = std::max(cw, sc.name.size());
-    }
-    for (const auto& row : text) {
-        for (const auto& t : row) {
-            cw = std::max(cw, t.size());
-        }
-    }
-    cw = std::min<std::size_t>(cw, scs.size() > 1 ? (118 - pw) / scs.size() - 3 : 100);
-    const bool md = o.markdown;
+    const std::uint64_t iters = cells[0][0].iterations;
     std::string out;
-    if (!md) {
-        std::uint64_t iters = cells[0][0].iterations;
-        out += fmt::format(
-            "pfnsim matrix: retry policy x scenario, {} random executions per cell\n\n", iters);
-    }
-    out += md ? "| policy |" : fmt::format("{:<{}}", "policy", pw);
-    for (const auto& sc : scs) {
-        out += md ? fmt::format(" {} |", sc.name) : fmt::format(" | {:<{}}", sc.name, cw);
-    }
-    out += "\n";
-    out += md ? "|---|" : std::string(pw, '-');
-    for (std::size_t i = 0; i < scs.size(); ++i) {
-        out += md ? "---|" : "-+-" + std::string(cw, '-');
-    }
-    out += "\n";
-    for (std::size_t p = 0; p < np; ++p) {
-        out +=
-            md ? fmt::format("| {} |", pols[p].name()) : fmt::format("{:<{}}", pols[p].name(), pw);
-        for (const auto& t : text[p]) {
-            out += md ? fmt::format(" {} |", t) : fmt::format(" | {:<{}}", t, cw);
+    if (o.markdown) {
+        out += fmt::format("Retry policy x scenario, {} random executions per cell (pfnsim "
+                           "matrix --markdown).\n\n| policy |",
+                           iters);
+        for (const auto& sc : scs) {
+            out += fmt::format(" {} |", sc.label);
+        }
+        out += "\n|---|";
+        for (std::size_t i = 0; i < scs.size(); ++i) {
+            out += "---|";
         }
         out += "\n";
-    }
-    if (!notes.empty()) {
+        for (std::size_t p = 0; p < np; ++p) {
+            out += fmt::format("| {} |", pols[p].name());
+            for (std::size_t i = 0; i < scs.size(); ++i) {
+                out += fmt::format(" {} |", cell_markdown(cells[p][i], refs[p][i]));
+            }
+            out += "\n";
+        }
         out += "\n";
         for (std::size_t i = 0; i < notes.size(); ++i) {
-            out += md ? fmt::format("{}. `{}`\n", i + 1, notes[i])
-                      : fmt::format("[{}] {}\n", i + 1, notes[i]);
+            out += fmt::format("{}. `{}`\n", i + 1, notes[i]);
         }
+        out += "\nColumns:\n";
+        for (const auto& sc : scs) {
+            out += fmt::format("- {}: `{}` — {}\n", sc.label, sc.path, sc.description);
+        }
+        std::cout << out;
+        return bad ? 1 : 0;
+    }
+    // Text: at most 120 columns; each row is two lines (verdict, then results or class).
+    const std::size_t pw = 15;
+    const std::size_t cw = std::max<std::size_t>(
+        8, std::min<std::size_t>(24, (120 - pw) / std::max<std::size_t>(scs.size(), 1) - 2));
+    auto fit = [cw](std::string s) {
+        if (s.size() > cw) {
+            s = s.substr(0, cw);
+        }
+        return s;
+    };
+    out += fmt::format("pfnsim matrix: retry policy x scenario, {} random executions per cell\n\n",
+                       iters);
+    auto line = [&](const std::string& first, const std::vector<std::string>& cols) {
+        std::string l = fmt::format("{:<{}}", first, pw);
+        for (const auto& t : cols) {
+            l += fmt::format("| {:<{}}", fit(t), cw);
+        }
+        while (!l.empty() && l.back() == ' ') {
+            l.pop_back();
+        }
+        return l + "\n";
+    };
+    std::vector<std::string> head;
+    for (const auto& sc : scs) {
+        head.push_back(sc.label);
+    }
+    out += line("policy", head);
+    std::string rule(pw, '-');
+    for (std::size_t i = 0; i < scs.size(); ++i) {
+        rule += "+-" + std::string(cw, '-');
+    }
+    out += rule + "\n";
+    for (std::size_t p = 0; p < np; ++p) {
+        std::vector<std::string> l1;
+        std::vector<std::string> l2;
+        for (std::size_t i = 0; i < scs.size(); ++i) {
+            auto [a, b] = cell_lines(cells[p][i], refs[p][i]);
+            l1.push_back(a);
+            l2.push_back(b);
+        }
+        out += line(pols[p].name(), l1);
+        out += line("", l2);
+    }
+    out += "\nok: the results seen; wrong: a return no caller should get; livelock: a proven "
+           "fair cycle (kill/UNKILL, spin/yield)\n";
+    for (const auto& sc : scs) {
+        out += fmt::format("  {:<13} {}\n", sc.label, sc.path);
+    }
+    out += "\n";
+    for (std::size_t i = 0; i < notes.size(); ++i) {
+        out += fmt::format("[{}] {}\n", i + 1, notes[i]);
     }
     std::cout << out;
     return bad ? 1 : 0;
+}
+
+// --- stats: how small is the window? ---------------------------------------------------
+
+struct PolicyStats {
+    std::string policy;
+    std::uint64_t executions = 0;
+    std::vector<std::uint64_t> retries;                // per execution, of the first actor
+    std::map<std::string, std::uint64_t> results;      // first actor's result -> executions
+};
+
+PolicyStats collect_stats(const model::Scenario& sc, const model::Policy& p, const Options& o) {
+    model::World world(sc);
+    world.set_policy(p);
+    sim::RandomStrategy r;
+    sim::ExecutionConfig ec;
+    ec.step_bound = o.step_bound != 0 ? o.step_bound : sc.step_bound;
+    ec.record_trace = false;
+    PolicyStats st;
+    st.policy = p.name();
+    const std::uint64_t n = o.iterations != 0 ? o.iterations : sc.iterations;
+    const std::uint64_t seed = o.seed_given ? o.seed : sc.seed;
+    const auto progress = progress_printer(o, fmt::format("{} {}", sc.name, p.name()));
+    for (std::uint64_t i = 0; i < n; ++i) {
+        const sim::Outcome out = sim::run_execution(world, r, sim::derive_seed(seed, i), ec);
+        ++st.executions;
+        st.retries.push_back(world.tasks.at(0).retries);
+        std::string res = out.results.at(0);
+        if (res.empty()) {
+            res = out.status == sim::Status::Livelock ? "(livelock)" : "(unfinished)";
+        }
+        ++st.results[res];
+        if (progress && (i % 256 == 0 || i + 1 == n)) {
+            progress(i + 1, n);
+        }
+    }
+    return st;
+}
+
+int cmd_stats(const Options& o) {
+    const model::Scenario sc = load(o.scenario);
+    std::vector<model::Policy> pols;
+    if (!o.policy.empty()) {
+        pols.push_back(policy_or_default(o, sc));
+    } else {
+        std::size_t np = 0;
+        const model::Policy* all = model::all_policies(np);
+        pols.assign(all, all + np);
+    }
+    nlohmann::json j = nlohmann::json::array();
+    std::string out = fmt::format("{}: retries of {} per execution and its results\n", sc.name,
+                                  sc.actors.at(0).name);
+    for (const auto& p : pols) {
+        PolicyStats st = collect_stats(sc, p, o);
+        std::vector<std::uint64_t> sorted = st.retries;
+        std::sort(sorted.begin(), sorted.end());
+        const double mean =
+            sorted.empty() ? 0.0
+                           : static_cast<double>(std::accumulate(sorted.begin(), sorted.end(),
+                                                                 std::uint64_t{0})) /
+                                 static_cast<double>(sorted.size());
+        const std::uint64_t p99 =
+            sorted.empty() ? 0 : sorted[std::min(sorted.size() - 1, sorted.size() * 99 / 100)];
+        const std::uint64_t max = sorted.empty() ? 0 : sorted.back();
+        // Histogram buckets 0, 1, 2, 3, 4-7, 8-15, 16+.
+        const std::vector<std::pair<std::uint64_t, std::string>> buckets = {
+            {0, "0"}, {1, "1"}, {2, "2"}, {3, "3"}, {4, "4-7"}, {8, "8-15"}, {16, "16+"}};
+        std::vector<std::uint64_t> counts(buckets.size(), 0);
+        for (auto v : sorted) {
+            std::size_t b = 0;
+            while (b + 1 < buckets.size() && v >= buckets[b + 1].first) {
+                ++b;
+            }
+            ++counts[b];
+        }
+        nlohmann::json pj = {{"scenario", sc.name},  {"policy", st.policy},
+                             {"actor", sc.actors.at(0).name}, {"executions", st.executions},
+                             {"retries_mean", mean}, {"retries_p99", p99},
+                             {"retries_max", max}};
+        nlohmann::json hist = nlohmann::json::object();
+        nlohmann::json res = nlohmann::json::object();
+        out += fmt::format("\n{} ({} executions)\n  retries: mean {:.3f}, p99 {}, max {}\n",
+                           st.policy, st.executions, mean, p99, max);
+        for (std::size_t b = 0; b < buckets.size(); ++b) {
+            hist[buckets[b].second] = counts[b];
+            if (counts[b] == 0) {
+                continue;
+            }
+            const double frac =
+                static_cast<double>(counts[b]) / static_cast<double>(st.executions);
+            out += fmt::format("    {:>5} {:>8}  {:6.2f}%  {}\n", buckets[b].second, counts[b],
+                               100.0 * frac,
+                               std::string(static_cast<std::size_t>(frac * 40.0 + 0.5), '#'));
+        }
+        out += "  results:";
+        for (const auto& [k, n] : st.results) {
+            res[k] = n;
+            out += fmt::format(" {} {:.2f}%", k,
+                               100.0 * static_cast<double>(n) /
+                                   static_cast<double>(st.executions));
+        }
+        out += "\n";
+        pj["retries_histogram"] = hist;
+        pj["results"] = res;
+        j.push_back(pj);
+    }
+    out += fmt::format("\nrandom scheduling (every enabled actor equally likely at every step) "
+                       "from seed {}; a real machine's window is narrower\n",
+                       o.seed_given ? o.seed : sc.seed);
+    std::cout << (o.json ? j.dump(2) + "\n" : out);
+    return 0;
 }
 
 // --- check -------------------------------------------------------------------------------
@@ -582,6 +782,16 @@ int run_cli(int argc, char** argv) {
     matrix->add_flag("--markdown", o.markdown, "print a markdown table");
     matrix->add_flag("--quiet", o.quiet, "no progress on stderr");
 
+    auto* stats = app.add_subcommand("stats", "retries per pin and results, per retry policy");
+    stats->add_option("scenario", o.scenario, "scenario file")->required();
+    stats->add_option("--policy", o.policy,
+                      std::string("one retry policy (default: all): ") + model::kValidPolicies);
+    stats->add_option("--iterations", o.iterations, "executions (default: the scenario's)");
+    stats->add_option("--seed", o.seed, "first seed (default: the scenario's)");
+    stats->add_option("--step-bound", o.step_bound, "steps per execution before giving up");
+    stats->add_flag("--json", o.json, "print a JSON array");
+    stats->add_flag("--quiet", o.quiet, "no progress on stderr");
+
     auto* check = app.add_subcommand("check", "run scenario files against their expectations");
     check->add_option("paths", o.paths, "files or directories (default: scenarios)");
     check->add_flag("--json", o.json, "print a JSON array");
@@ -597,7 +807,7 @@ int run_cli(int argc, char** argv) {
         std::cerr << "pfnsim: " << e.what() << " (see pfnsim --help)\n";
         return 2;
     }
-    for (auto* c : {run, explore, replay, matrix}) {
+    for (auto* c : {run, explore, replay, matrix, stats}) {
         if (c->parsed()) {
             o.seed_given = c->count("--seed") > 0;
         }
@@ -623,6 +833,9 @@ int run_cli(int argc, char** argv) {
         }
         if (check->parsed()) {
             return cmd_check(o);
+        }
+        if (stats->parsed()) {
+            return cmd_stats(o);
         }
     } catch (const InputError& e) {
         std::cerr << "pfnsim: " << e.message << "\n";
