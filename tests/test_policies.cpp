@@ -159,8 +159,8 @@ TEST_CASE("every recorded schedule replays to its recorded verdict", "[policy][r
     }
 }
 
-TEST_CASE("the recorded lockstep schedule reaches the step bound under eagain, not bounded:3",
-          "[policy][lockstep]") {
+TEST_CASE("the recorded lockstep schedule is a proven livelock under eagain, not bounded:3",
+          "[policy][lockstep][livelock]") {
     const auto sched = sim::decode_schedule("1.b12a3(a13b12a3)");
     {
         auto w = world_for("lockstep-split.toml", "eagain");
@@ -168,26 +168,85 @@ TEST_CASE("the recorded lockstep schedule reaches the step bound under eagain, n
         sim::ExecutionConfig ec;
         ec.step_bound = w.sc.step_bound;
         const auto out = sim::run_execution(w, replay, 0, ec);
-        CHECK(out.status == sim::Status::StepBound);
-        CHECK(out.steps == w.sc.step_bound);
+        REQUIRE(out.status == sim::Status::Livelock);
+        REQUIRE(out.lasso.has_value());
+        CHECK(out.steps < 200);  // found in the second round, long before the bound
+        CHECK(out.lasso->cycle_steps == 28);  // one round: 13 + 12 + 3 steps
+        REQUIRE(out.lasso->stuck.size() == 1);
+        CHECK(w.actors()[out.lasso->stuck[0]].name == "pin");
+        // The fault path checks fatal_signal_pending() (FAULT_FLAG_KILLABLE) every round;
+        // nothing in the loop calls cond_resched() or sleeps.
+        CHECK(out.lasso->killable);
+        CHECK_FALSE(out.lasso->yielding);
+        CHECK(std::find(out.lasso->locks_held.begin(), out.lasso->locks_held.end(),
+                        "mm.mmap_lock (read)") != out.lasso->locks_held.end());
         REQUIRE(out.violations.size() == 1);
+        CHECK(out.violations[0].kind == "livelock");
         CHECK(out.violations[0].actor == "pin");
-        // Every round refaults the PUD and loses it to the split again.
-        std::size_t inserts = 0;
-        for (const auto& s : out.trace) {
-            inserts += std::string(s.func.text) == "insert_pfn_pud" && s.op == sim::Op::Write;
-        }
-        CHECK(inserts > 60);
     }
     {
-        // The same adversary against the bounded policy: the pin gives up with -EBUSY.
-        auto w = world_for("lockstep-split.toml", "bounded:3");
+        // Without cycle detection the same schedule only reaches the step bound.
+        auto w = world_for("lockstep-split.toml", "eagain");
         sim::ReplayStrategy replay(sched);
         sim::ExecutionConfig ec;
         ec.step_bound = w.sc.step_bound;
+        ec.detect_cycles = false;
         const auto out = sim::run_execution(w, replay, 0, ec);
-        CHECK(out.status == sim::Status::Completed);
-        CHECK(out.results[0] == "-EBUSY");
-        CHECK(out.violations.empty());
+        CHECK(out.status == sim::Status::StepBound);
+        CHECK(out.steps == w.sc.step_bound);
+        REQUIRE(out.violations.size() == 1);
+        CHECK(out.violations[0].kind == "step-bound");
+        CHECK_THAT(out.violations[0].detail, Catch::Contains("possible livelock"));
+    }
+    {
+        // enoent-killable: killable and yielding (cond_resched() every round).
+        auto w = world_for("lockstep-split.toml", "enoent-killable");
+        const auto rep = explore(w, 2000);
+        REQUIRE_FALSE(rep.violations.empty());
+        const auto& wit = rep.violations[0];
+        CHECK(wit.violation.kind == "livelock");
+        REQUIRE(wit.lasso.has_value());
+        CHECK(wit.lasso->killable);
+        CHECK(wit.lasso->yielding);
+    }
+    for (const char* p : {"bounded:3", "gup-style", "original"}) {
+        // No retry loop that can go round for ever: the same adversary gets no cycle.
+        auto w = world_for("lockstep-split.toml", p);
+        const auto rep = explore(w, 2000);
+        for (const auto& v : rep.violations) {
+            CHECK(v.violation.kind != "livelock");
+            CHECK(v.violation.kind != "step-bound");
+        }
+    }
+}
+
+TEST_CASE("a lasso replays: its cyclic schedule proves the same livelock", "[livelock]") {
+    auto w = world_for("lockstep-split.toml", "eagain");
+    const auto rep = explore(w, 2000);
+    REQUIRE_FALSE(rep.violations.empty());
+    const auto& wit = rep.violations[0];
+    REQUIRE(wit.lasso.has_value());
+    sim::RandomStrategy r;
+    sim::ExecutionConfig ec;
+    ec.step_bound = w.sc.step_bound;
+    const auto original = sim::run_execution(w, r, wit.seed, ec);
+    REQUIRE(original.lasso.has_value());
+    sim::Schedule lasso;
+    lasso.choices.assign(original.schedule.choices.begin(),
+                         original.schedule.choices.begin() +
+                             static_cast<std::ptrdiff_t>(original.lasso->prefix_choices +
+                                                         original.lasso->cycle_choices));
+    lasso.cycle_start = original.lasso->prefix_choices;
+    sim::ReplayStrategy replay(sim::decode_schedule(sim::encode_schedule(lasso)));
+    const auto again = sim::run_execution(w, replay, 0, ec);
+    CHECK(again.status == sim::Status::Livelock);
+    CHECK(again.trace_hash == original.trace_hash);
+}
+
+TEST_CASE("finite adversaries give no cycle: the split's count is part of the state",
+          "[livelock]") {
+    for (const char* p : {"eagain", "enoent", "enoent-killable"}) {
+        auto w = world_for("seed-split-refault.toml", p);
+        CHECK(explore(w, 3000).violations.empty());
     }
 }
