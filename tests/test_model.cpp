@@ -350,8 +350,8 @@ TEST_CASE("the state hash is canonical: the same state by different paths, same 
         finals.insert(h.world.state_hash());
         traces.insert(out.trace_hash);
     }
-    CHECK(traces.size() > 5);    // many different paths...
-    CHECK(finals.size() == 1);   // ...to one state
+    CHECK(traces.size() > 5);   // many different paths...
+    CHECK(finals.size() == 1);  // ...to one state
     // A different state hashes differently: only one half mapped.
     h.bodies = {fault(kBase), [](World&) {}};
     sim::run_execution(h, r, 1, {});

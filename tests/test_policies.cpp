@@ -170,7 +170,7 @@ TEST_CASE("the recorded lockstep schedule is a proven livelock under eagain, not
         const auto out = sim::run_execution(w, replay, 0, ec);
         REQUIRE(out.status == sim::Status::Livelock);
         REQUIRE(out.lasso.has_value());
-        CHECK(out.steps < 200);  // found in the second round, long before the bound
+        CHECK(out.steps < 200);               // found in the second round, long before the bound
         CHECK(out.lasso->cycle_steps == 28);  // one round: 13 + 12 + 3 steps
         REQUIRE(out.lasso->stuck.size() == 1);
         CHECK(w.actors()[out.lasso->stuck[0]].name == "pin");

@@ -325,10 +325,10 @@ int cmd_explore(const Options& o) {
 
 // The flagship set: the seed race and the six questions asked of it on LKML.
 std::vector<std::string> default_matrix_scenarios() {
-    const std::vector<std::string> names = {
-        "seed-split-refault.toml", "lockstep-split.toml",   "pin-zap-race.toml",
-        "pin-outside-vma.toml",    "pin-munmap-retry.toml", "seed-split-signal.toml",
-        "kvm-split-refault.toml"};
+    const std::vector<std::string> names = {"seed-split-refault.toml", "lockstep-split.toml",
+                                            "pin-zap-race.toml",       "pin-outside-vma.toml",
+                                            "pin-munmap-retry.toml",   "seed-split-signal.toml",
+                                            "kvm-split-refault.toml"};
     std::string dir = "scenarios";
     if (!std::filesystem::exists(dir + "/" + names[0])) {
         dir = std::string(PFNSIM_SOURCE_DIR) + "/scenarios";
@@ -409,7 +409,8 @@ int cmd_matrix(const Options& o) {
             cells[p].push_back(
                 explore_cell(sc, pols[p], o, fmt::format("{} x {}", pols[p].name(), sc.name)));
             const auto& c = cells[p].back();
-            bad = bad || unexpected(c.explore.violations, c.expected.empty() ? "clean" : c.expected);
+            bad =
+                bad || unexpected(c.explore.violations, c.expected.empty() ? "clean" : c.expected);
         }
     }
     if (o.json) {
@@ -447,9 +448,10 @@ int cmd_matrix(const Options& o) {
     const std::uint64_t iters = cells[0][0].iterations;
     std::string out;
     if (o.markdown) {
-        out += fmt::format("Retry policy x scenario, {} random executions per cell (pfnsim "
-                           "matrix --markdown).\n\n| policy |",
-                           iters);
+        out += fmt::format(
+            "Retry policy x scenario, {} random executions per cell (pfnsim "
+            "matrix --markdown).\n\n| policy |",
+            iters);
         for (const auto& sc : scs) {
             out += fmt::format(" {} |", sc.label);
         }
@@ -519,8 +521,9 @@ int cmd_matrix(const Options& o) {
         out += line(pols[p].name(), l1);
         out += line("", l2);
     }
-    out += "\nok: the results seen; wrong: a return no caller should get; livelock: a proven "
-           "fair cycle (kill/UNKILL, spin/yield)\n";
+    out +=
+        "\nok: the results seen; wrong: a return no caller should get; livelock: a proven "
+        "fair cycle (kill/UNKILL, spin/yield)\n";
     for (const auto& sc : scs) {
         out += fmt::format("  {:<13} {}\n", sc.label, sc.path);
     }
@@ -537,8 +540,8 @@ int cmd_matrix(const Options& o) {
 struct PolicyStats {
     std::string policy;
     std::uint64_t executions = 0;
-    std::vector<std::uint64_t> retries;                // per execution, of the first actor
-    std::map<std::string, std::uint64_t> results;      // first actor's result -> executions
+    std::vector<std::uint64_t> retries;            // per execution, of the first actor
+    std::map<std::string, std::uint64_t> results;  // first actor's result -> executions
 };
 
 PolicyStats collect_stats(const model::Scenario& sc, const model::Policy& p, const Options& o) {
@@ -586,11 +589,10 @@ int cmd_stats(const Options& o) {
         PolicyStats st = collect_stats(sc, p, o);
         std::vector<std::uint64_t> sorted = st.retries;
         std::sort(sorted.begin(), sorted.end());
-        const double mean =
-            sorted.empty() ? 0.0
-                           : static_cast<double>(std::accumulate(sorted.begin(), sorted.end(),
-                                                                 std::uint64_t{0})) /
-                                 static_cast<double>(sorted.size());
+        const double mean = sorted.empty() ? 0.0
+                                           : static_cast<double>(std::accumulate(
+                                                 sorted.begin(), sorted.end(), std::uint64_t{0})) /
+                                                 static_cast<double>(sorted.size());
         const std::uint64_t p99 =
             sorted.empty() ? 0 : sorted[std::min(sorted.size() - 1, sorted.size() * 99 / 100)];
         const std::uint64_t max = sorted.empty() ? 0 : sorted.back();
@@ -605,10 +607,10 @@ int cmd_stats(const Options& o) {
             }
             ++counts[b];
         }
-        nlohmann::json pj = {{"scenario", sc.name},  {"policy", st.policy},
-                             {"actor", sc.actors.at(0).name}, {"executions", st.executions},
-                             {"retries_mean", mean}, {"retries_p99", p99},
-                             {"retries_max", max}};
+        nlohmann::json pj = {
+            {"scenario", sc.name},         {"policy", st.policy},  {"actor", sc.actors.at(0).name},
+            {"executions", st.executions}, {"retries_mean", mean}, {"retries_p99", p99},
+            {"retries_max", max}};
         nlohmann::json hist = nlohmann::json::object();
         nlohmann::json res = nlohmann::json::object();
         out += fmt::format("\n{} ({} executions)\n  retries: mean {:.3f}, p99 {}, max {}\n",
@@ -618,8 +620,7 @@ int cmd_stats(const Options& o) {
             if (counts[b] == 0) {
                 continue;
             }
-            const double frac =
-                static_cast<double>(counts[b]) / static_cast<double>(st.executions);
+            const double frac = static_cast<double>(counts[b]) / static_cast<double>(st.executions);
             out += fmt::format("    {:>5} {:>8}  {:6.2f}%  {}\n", buckets[b].second, counts[b],
                                100.0 * frac,
                                std::string(static_cast<std::size_t>(frac * 40.0 + 0.5), '#'));
@@ -628,17 +629,17 @@ int cmd_stats(const Options& o) {
         for (const auto& [k, n] : st.results) {
             res[k] = n;
             out += fmt::format(" {} {:.2f}%", k,
-                               100.0 * static_cast<double>(n) /
-                                   static_cast<double>(st.executions));
+                               100.0 * static_cast<double>(n) / static_cast<double>(st.executions));
         }
         out += "\n";
         pj["retries_histogram"] = hist;
         pj["results"] = res;
         j.push_back(pj);
     }
-    out += fmt::format("\nrandom scheduling (every enabled actor equally likely at every step) "
-                       "from seed {}; a real machine's window is narrower\n",
-                       o.seed_given ? o.seed : sc.seed);
+    out += fmt::format(
+        "\nrandom scheduling (every enabled actor equally likely at every step) "
+        "from seed {}; a real machine's window is narrower\n",
+        o.seed_given ? o.seed : sc.seed);
     std::cout << (o.json ? j.dump(2) + "\n" : out);
     return 0;
 }

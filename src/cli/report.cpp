@@ -41,7 +41,8 @@ std::string full_verdict(const CellReport& c) {
     if (c.verdict == "livelock") {
         for (const auto& w : c.explore.violations) {
             if (w.lasso) {
-                return fmt::format("livelock ({}, {})", w.lasso->killable ? "killable" : "unkillable",
+                return fmt::format("livelock ({}, {})",
+                                   w.lasso->killable ? "killable" : "unkillable",
                                    w.lasso->yielding ? "yielding" : "spinning");
             }
         }
@@ -158,14 +159,16 @@ std::string to_text(const CellReport& c) {
                 return fmt::format("{} preemption{}", n, n == 1 ? "" : "s");
             };
             if (w.lasso) {
-                s += fmt::format("  proven by a lasso: {} steps, then a fair cycle of {} steps "
-                                 "for ever (found with seed {})\n\n",
-                                 w.lasso->prefix_steps, w.lasso->cycle_steps, w.seed);
+                s += fmt::format(
+                    "  proven by a lasso: {} steps, then a fair cycle of {} steps "
+                    "for ever (found with seed {})\n\n",
+                    w.lasso->prefix_steps, w.lasso->cycle_steps, w.seed);
             } else {
-                s += fmt::format("  minimised from {} steps and {} to {} steps and {} (found "
-                                 "with seed {})\n\n",
-                                 m.original_steps, pre(m.original_preemptions), m.steps,
-                                 pre(m.preemptions), w.seed);
+                s += fmt::format(
+                    "  minimised from {} steps and {} to {} steps and {} (found "
+                    "with seed {})\n\n",
+                    m.original_steps, pre(m.original_preemptions), m.steps, pre(m.preemptions),
+                    w.seed);
             }
             s += c.diagrams[i];
         } else {

@@ -59,8 +59,8 @@ int hva_to_pfn(World& w, std::uint64_t hva, bool write_fault, std::uint64_t* pfn
         }
         if (r == 0) {
             result = 0;
-        } else if (r == -EINTR || (w.policy.kind == Policy::Kind::GupStyle &&
-                                   (r == -EAGAIN || r == -EBUSY)) ||
+        } else if (r == -EINTR ||
+                   (w.policy.kind == Policy::Kind::GupStyle && (r == -EAGAIN || r == -EBUSY)) ||
                    (w.policy.kind == Policy::Kind::Bounded && r == -EBUSY)) {
             result = static_cast<int>(r);
         } else {

@@ -185,17 +185,16 @@ std::uint64_t parse_flags(const Loader& L, const toml::table& t) {
 
 std::string check_verdict(const Loader& L, const toml::node& n) {
     const auto v = n.value<std::string>();
-    static const std::set<std::string> kVerdicts = {
-        "clean",
-        "wrong-return",
-        "step-bound",
-        "livelock",
-        "livelock (killable, spinning)",
-        "livelock (killable, yielding)",
-        "livelock (unkillable, spinning)",
-        "livelock (unkillable, yielding)",
-        "deadlock",
-        "invariant"};
+    static const std::set<std::string> kVerdicts = {"clean",
+                                                    "wrong-return",
+                                                    "step-bound",
+                                                    "livelock",
+                                                    "livelock (killable, spinning)",
+                                                    "livelock (killable, yielding)",
+                                                    "livelock (unkillable, spinning)",
+                                                    "livelock (unkillable, yielding)",
+                                                    "deadlock",
+                                                    "invariant"};
     if (!v || kVerdicts.count(*v) == 0) {
         L.fail(n, fmt::format("unknown verdict {} (valid: {})",
                               v ? "'" + *v + "'" : std::string("(not a string)"), kValidVerdicts));
@@ -208,8 +207,8 @@ Scenario build(const toml::table& root, const std::string& path) {
     Scenario sc;
     sc.path = path;
     L.check_keys(root,
-                 {"name", "label", "description", "policy", "step_bound", "iterations", "seed", "kernel",
-                  "device", "vma", "entry", "actor", "expect"},
+                 {"name", "label", "description", "policy", "step_bound", "iterations", "seed",
+                  "kernel", "device", "vma", "entry", "actor", "expect"},
                  "the scenario");
     sc.name = L.str(root, "name", "", true);
     sc.description = L.str(root, "description", "");

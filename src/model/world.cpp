@@ -333,13 +333,10 @@ std::uint64_t World::state_hash() const {
             h = hash_mix(h, t.retries);
         }
         // I-VMA bookkeeping, canonically: which vma, and whether the lock was dropped since.
-        h = hash_mix(h, t.looked_up_vma == nullptr ? 0U
-                                                   : (static_cast<std::uint64_t>(
-                                                          t.looked_up_vma->id + 1)
-                                                      << 1U) |
-                                                         (t.looked_up_gen == t.mmap_lock_gen
-                                                              ? 1U
-                                                              : 0U));
+        h = hash_mix(h, t.looked_up_vma == nullptr
+                            ? 0U
+                            : (static_cast<std::uint64_t>(t.looked_up_vma->id + 1) << 1U) |
+                                  (t.looked_up_gen == t.mmap_lock_gen ? 1U : 0U));
     }
     return h;
 }

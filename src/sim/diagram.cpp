@@ -181,10 +181,10 @@ std::string render_diagram(const Outcome& o, Program& program, const Violation& 
         out += row(std::to_string(i + 1), cells);
     }
     if (v.kind == "livelock" && o.lasso) {
-        out += fmt::format("\n  steps {}..{} are one round of a cycle that repeats for ever; "
-                           "stuck: {}\n",
-                           o.lasso->prefix_steps + 1, o.lasso->prefix_steps + o.lasso->cycle_steps,
-                           v.actor);
+        out += fmt::format(
+            "\n  steps {}..{} are one round of a cycle that repeats for ever; "
+            "stuck: {}\n",
+            o.lasso->prefix_steps + 1, o.lasso->prefix_steps + o.lasso->cycle_steps, v.actor);
         if (!o.lasso->locks_held.empty()) {
             std::string held;
             for (const auto& l : o.lasso->locks_held) {

@@ -37,8 +37,8 @@ struct ActorState {
 
 // The global state at a loop head, for cycle detection.
 struct Sample {
-    std::uint64_t step;     // steps taken before it
-    std::size_t choices;    // schedule entries made before it
+    std::uint64_t step;   // steps taken before it
+    std::size_t choices;  // schedule entries made before it
 };
 
 struct LockHold {
@@ -215,11 +215,10 @@ void check_step_bound(ExecState& x) {
                 stuck += stuck.empty() ? (*x.decls)[i].name : ", " + (*x.decls)[i].name;
             }
         }
-        x.out->violations.push_back({"step-bound", stuck,
-                                     fmt::format("step bound reached ({} steps; {})",
-                                                 x.config->step_bound,
-                                                 x.config->detect_cycles ? "no cycle found"
-                                                                         : "possible livelock")});
+        x.out->violations.push_back(
+            {"step-bound", stuck,
+             fmt::format("step bound reached ({} steps; {})", x.config->step_bound,
+                         x.config->detect_cycles ? "no cycle found" : "possible livelock")});
         begin_abort(x, Status::StepBound);
         throw_abort();
     }
@@ -478,9 +477,9 @@ namespace {
 
 std::uint64_t location_hash(const ExecState& x, ActorId a) {
     const ActorState& st = x.actors[a];
-    std::uint64_t h = hash_mix(0x51ed270b2b8f1e29ULL, (st.finished ? 1U : 0U) |
-                                                          (st.blocked ? 2U : 0U) |
-                                                          (st.fresh ? 4U : 0U));
+    std::uint64_t h =
+        hash_mix(0x51ed270b2b8f1e29ULL,
+                 (st.finished ? 1U : 0U) | (st.blocked ? 2U : 0U) | (st.fresh ? 4U : 0U));
     if (st.finished) {
         return h;  // its result is part of the program's state
     }
@@ -599,8 +598,7 @@ void Loop::head(std::uint64_t locals) {
     }
     x.out->violations.push_back(
         {"livelock", stuck,
-         fmt::format("{} loops for ever ({}, {})", stuck,
-                     l->killable ? "killable" : "unkillable",
+         fmt::format("{} loops for ever ({}, {})", stuck, l->killable ? "killable" : "unkillable",
                      l->yielding ? "yielding" : "spinning")});
     x.out->lasso = std::move(l);
     begin_abort(x, Status::Livelock);

@@ -32,13 +32,13 @@ enum class Status : std::uint8_t {
 // A proven livelock: the execution reached the same state twice, and the steps between can
 // repeat for ever (prefix, then the cycle for ever).
 struct Lasso {
-    std::uint64_t prefix_steps = 0;   // steps before the cycle
-    std::uint64_t cycle_steps = 0;    // steps in one round of the cycle
-    std::size_t prefix_choices = 0;   // schedule entries before the cycle
-    std::size_t cycle_choices = 0;    // schedule entries in one round
-    std::vector<ActorId> stuck;       // actors not marked forever that loop in it
-    bool killable = false;            // the loop checks for a pending fatal signal
-    bool yielding = false;            // the loop calls cond_resched() or sleeps
+    std::uint64_t prefix_steps = 0;       // steps before the cycle
+    std::uint64_t cycle_steps = 0;        // steps in one round of the cycle
+    std::size_t prefix_choices = 0;       // schedule entries before the cycle
+    std::size_t cycle_choices = 0;        // schedule entries in one round
+    std::vector<ActorId> stuck;           // actors not marked forever that loop in it
+    bool killable = false;                // the loop checks for a pending fatal signal
+    bool yielding = false;                // the loop calls cond_resched() or sleeps
     std::vector<std::string> locks_held;  // held by the stuck actors across the loop
 };
 
@@ -95,7 +95,7 @@ ActorId current_actor();
 // state seen before on this execution closes a cycle. Every value carried from one iteration
 // to the next must be declared in `locals`, or the cycle is not a proof.
 class Loop {
-public:
+  public:
     explicit Loop(Name id);
     ~Loop();
     Loop(const Loop&) = delete;
@@ -104,7 +104,7 @@ public:
     Loop& operator=(Loop&&) = delete;
     void head(std::uint64_t locals = 0);
 
-private:
+  private:
     bool active_ = false;
 };
 // Blocks the calling actor until some other actor calls wake() on it. `object` is what it waits

@@ -23,9 +23,9 @@ struct ExploreConfig {
 
 struct Witness {
     Violation violation;
-    std::uint64_t seed = 0;    // replays with `replay --seed`
-    std::string schedule;      // replays with `replay --schedule`
-    std::uint64_t count = 0;   // executions that showed this violation
+    std::uint64_t seed = 0;      // replays with `replay --seed`
+    std::string schedule;        // replays with `replay --schedule`
+    std::uint64_t count = 0;     // executions that showed this violation
     std::uint64_t length = 0;    // steps of the witness execution
     std::optional<Lasso> lasso;  // for a livelock: the cycle that proves it
 };
