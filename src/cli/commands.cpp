@@ -5,6 +5,7 @@
 
 #include <CLI/CLI.hpp>
 #include <algorithm>
+#include <cmath>
 #include <filesystem>
 #include <fstream>
 #include <iostream>
@@ -501,6 +502,7 @@ int cmd_matrix(const Options& o) {
         return l + "\n";
     };
     std::vector<std::string> head;
+    head.reserve(scs.size());
     for (const auto& sc : scs) {
         head.push_back(sc.label);
     }
@@ -623,7 +625,7 @@ int cmd_stats(const Options& o) {
             const double frac = static_cast<double>(counts[b]) / static_cast<double>(st.executions);
             out += fmt::format("    {:>5} {:>8}  {:6.2f}%  {}\n", buckets[b].second, counts[b],
                                100.0 * frac,
-                               std::string(static_cast<std::size_t>(frac * 40.0 + 0.5), '#'));
+                               std::string(static_cast<std::size_t>(std::lround(frac * 40.0)), '#'));
         }
         out += "  results:";
         for (const auto& [k, n] : st.results) {
