@@ -27,6 +27,22 @@ expect2 run tests/data/bad-syntax.toml
 expect2 run tests/data/bad-entry-outside-vma.toml
 expect2 run scenarios/seed-split-refault.toml --seed notanumber
 expect2 frobnicate
+expect2 stats scenarios/seed-split-refault.toml --policy sometimes
+expect2 run tests/data/bad-unknown-key.toml --policy gup-style
 # A good run exits 0 or 1, prints a trace, and --json is one JSON document.
 "$pfnsim" run scenarios/pin-mem-disabled.toml --json | python3 -c 'import json,sys; d=json.load(sys.stdin); assert d["results"]["pin"] == "-EFAULT", d' || fail=1
+# A livelock in --json carries its proof; stats gives a retry histogram per policy.
+"$pfnsim" explore scenarios/lockstep-split.toml --policy eagain --iterations 300 --json --no-minimize | python3 -c '
+import json, sys
+d = json.load(sys.stdin)
+v = [v for v in d["violations"] if v["kind"] == "livelock"][0]
+assert v["proof"] == "cycle" and v["stuck"] == ["pin"] and v["killable"] is True, v
+assert v["yielding"] is False and "mm.mmap_lock (read)" in v["locks_held"] and v["cycle_length"] > 0, v
+' || fail=1
+"$pfnsim" stats scenarios/lockstep-split.toml --policy bounded:0 --iterations 300 --json | python3 -c '
+import json, sys
+d = json.load(sys.stdin)[0]
+assert d["policy"] == "bounded:0" and d["executions"] == 300 and d["retries_max"] == 1, d
+assert sum(d["results"].values()) == 300 and "-EBUSY" in d["results"], d
+' || fail=1
 exit $fail

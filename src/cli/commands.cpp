@@ -237,12 +237,23 @@ int print_execution(model::World& world, const model::Scenario& sc, const sim::O
         j["trace"] = trace;
         nlohmann::json vs = nlohmann::json::array();
         for (const auto& w : ws) {
-            vs.push_back({{"kind", w.violation.kind},
-                          {"actor", w.violation.actor},
-                          {"detail", w.violation.detail},
-                          {"seed", w.seed},
-                          {"schedule", w.schedule},
-                          {"replay", replay}});
+            nlohmann::json v = {{"kind", w.violation.kind},     {"actor", w.violation.actor},
+                                {"detail", w.violation.detail}, {"seed", w.seed},
+                                {"schedule", w.schedule},       {"replay", replay}};
+            if (w.lasso) {
+                nlohmann::json stuck = nlohmann::json::array();
+                for (auto a : w.lasso->stuck) {
+                    stuck.push_back(world.actors()[a].name);
+                }
+                v["proof"] = "cycle";
+                v["cycle_length"] = w.lasso->cycle_steps;
+                v["prefix_length"] = w.lasso->prefix_steps;
+                v["stuck"] = stuck;
+                v["killable"] = w.lasso->killable;
+                v["yielding"] = w.lasso->yielding;
+                v["locks_held"] = w.lasso->locks_held;
+            }
+            vs.push_back(v);
         }
         j["violations"] = vs;
         std::cout << j.dump(2) << "\n";
