@@ -35,7 +35,7 @@ sim::ExecutionConfig seed_race_config(const model::World& w) {
 
 // Time per item, shown next to items/s.
 benchmark::Counter per_item(double items) {
-    return benchmark::Counter(items, benchmark::Counter::kIsRate | benchmark::Counter::kInvert);
+    return {items, benchmark::Counter::kIsRate | benchmark::Counter::kInvert};
 }
 
 // The floor: two fibers under ControlledAlgorithm, no model and no core. Each step makes the

@@ -5,7 +5,6 @@
 #include "pfnsim/model/world.hpp"
 #include "pfnsim/sim/explore.hpp"
 #include "pfnsim/sim/pct_strategy.hpp"
-#include "pfnsim/sim/sync.hpp"
 #include "support.hpp"
 
 using namespace pfnsim;
@@ -84,26 +83,50 @@ TEST_CASE("pct at depth 1 runs the highest-priority actor until it finishes", "[
     CHECK(orders.size() == 6);
 }
 
-TEST_CASE("pct at depth 1 runs an actor until it blocks", "[pct]") {
+TEST_CASE("pct at depth 1 runs an actor until it blocks, and a woken higher one at once", "[pct]") {
     LambdaProgram p;
-    sim::Mutex m;
-    const auto id = p.table.intern("m");
-    p.on_reset = [&] { m.init(id); };
-    for (const char* name : {"a0", "a1"}) {
-        p.add(name, [&m] {
-            m.lock("body");
-            sim::point(sim::Op::Yield, sim::kNoObject, "body");
-            m.unlock("body");
-        });
-    }
+    bool produced = false;
+    sim::ActorId waiter = sim::kNoActor;
+    const auto flag = p.table.intern("flag");
+    p.on_reset = [&] {
+        produced = false;
+        waiter = sim::kNoActor;
+    };
+    p.add("consumer", [&] {
+        sim::point(sim::Op::Read, flag, "consume");
+        if (!produced) {
+            waiter = sim::current_actor();
+            sim::block_on(flag, "flag");
+        }
+        sim::point(sim::Op::Read, flag, "consume");
+    });
+    p.add("producer", [&] {
+        sim::point(sim::Op::Write, flag, "produce");
+        sim::point(sim::Op::Write, flag, "produce");
+        produced = true;
+        if (waiter != sim::kNoActor) {
+            sim::wake(waiter);
+        }
+        sim::point(sim::Op::Yield, sim::kNoObject, "produce");
+        sim::point(sim::Op::Yield, sim::kNoObject, "produce");
+    });
     sim::PctStrategy pct(1, 30);
-    for (std::uint64_t seed = 1; seed <= 20; ++seed) {
+    std::set<std::string> seen;
+    for (std::uint64_t seed = 1; seed <= 40; ++seed) {
         const auto out = sim::run_execution(p, pct, seed, {});
         REQUIRE(out.status == sim::Status::Completed);
-        for (const auto& c : out.choices) {
-            REQUIRE_FALSE(c.preemption);
+        std::string order;
+        for (const auto& st : out.trace) {
+            order += st.actor == 0 ? 'c' : 'p';
         }
+        // Consumer first: it runs until it blocks, the producer until it wakes it, and the
+        // consumer (still the higher) takes over at once. Producer first: it runs to the end.
+        const bool ok = order == "cppcpp" || order == "ppppcc";
+        CAPTURE(seed, order);
+        REQUIRE(ok);
+        seen.insert(order);
     }
+    CHECK(seen.size() == 2);
 }
 
 TEST_CASE("pct with more depth preempts at its change points", "[pct]") {
