@@ -1,12 +1,13 @@
 #!/usr/bin/env bash
 # pfnsim quick start on Debian 12: installs what is missing, builds, then
 #   ./quickstart.sh        runs the flagship job (the seed race under every retry policy)
-#   ./quickstart.sh test   runs the whole test suite (release, then ASan+UBSan) through ctest
+#   ./quickstart.sh test   runs the whole test suite (release, then ASan+UBSan) through ctest,
+#                          and the benchmark once, briefly, so that it cannot rot
 set -euo pipefail
 cd "$(dirname "$0")"
 
 packages=(cmake g++ make python3 libboost-fiber-dev libboost-context-dev libfmt-dev libcli11-dev
-          catch2 libtomlplusplus-dev nlohmann-json3-dev)
+          catch2 libtomlplusplus-dev nlohmann-json3-dev libbenchmark-dev)
 missing=()
 for p in "${packages[@]}"; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
@@ -33,6 +34,9 @@ case "${1:-demo}" in
     test)
         build release
         ctest --preset release -j"$jobs"
+        # Only that it builds and runs: figures from this are meaningless (docs/performance.md).
+        cmake --build --preset release -j"$jobs" --target pfnsim-bench
+        ./build/release/bench/pfnsim-bench --benchmark_min_time=0.01
         build asan
         ctest --preset asan -j"$jobs"
         ;;

@@ -16,6 +16,8 @@ expect2() {
 expect2 run scenarios/seed-split-refault.toml --policy nope
 expect2 run scenarios/seed-split-refault.toml --policy bounded:x
 expect2 explore scenarios/seed-split-refault.toml --strategy dfs
+expect2 explore scenarios/seed-split-refault.toml --depth 2
+expect2 explore scenarios/seed-split-refault.toml --strategy pct --depth 0
 expect2 replay scenarios/seed-split-refault.toml --schedule '1.a3q'
 expect2 replay scenarios/seed-split-refault.toml --schedule '1.b3aba3b8a6ba4b3aba2ba2ba5-0000'
 expect2 replay scenarios/seed-split-refault.toml --schedule '7.ab'

@@ -11,6 +11,7 @@
 #include <iostream>
 #include <map>
 #include <numeric>
+#include <optional>
 #include <set>
 
 #include "cli/export.hpp"
@@ -20,6 +21,7 @@
 #include "pfnsim/sim/explore.hpp"
 #include "pfnsim/sim/minimize.hpp"
 #include "pfnsim/sim/prng.hpp"
+#include "pfnsim/sim/pct_strategy.hpp"
 #include "pfnsim/sim/random_strategy.hpp"
 #include "pfnsim/sim/replay_strategy.hpp"
 #include "pfnsim/sim/trace.hpp"
@@ -42,6 +44,7 @@ struct Options {
     std::vector<std::string> paths;
     std::string policy;
     std::string strategy = "random";
+    unsigned depth = 3;  // PCT: d-1 priority change points
     std::uint64_t seed = 0;
     bool seed_given = false;
     std::string schedule;
@@ -140,12 +143,22 @@ CellReport explore_cell(const model::Scenario& sc, const model::Policy& p, const
                         const std::string& label, bool minimize = false) {
     model::World world(sc);
     world.set_policy(p);
-    sim::RandomStrategy strategy;
     sim::ExploreConfig cfg;
     cfg.iterations = o.iterations != 0 ? o.iterations : sc.iterations;
     cfg.seed = o.seed_given ? o.seed : sc.seed;
     cfg.exec.step_bound = o.step_bound != 0 ? o.step_bound : sc.step_bound;
+    sim::RandomStrategy random;
+    std::optional<sim::PctStrategy> pct;
+    if (o.strategy == "pct") {
+        pct.emplace(o.depth, sim::PctStrategy::estimate_steps(world, cfg.exec, cfg.seed));
+    }
+    sim::Strategy& strategy = pct ? static_cast<sim::Strategy&>(*pct) : random;
     CellReport c;
+    c.strategy = strategy.name();
+    if (pct) {
+        c.pct_depth = pct->depth();
+        c.pct_steps = pct->steps();
+    }
     c.scenario_path = sc.path;
     c.scenario_name = sc.name;
     c.policy = p.name();
@@ -319,9 +332,15 @@ int cmd_run(const Options& o, bool replay) {
     return print_execution(world, sc, out, o, "seed", random, cfg);
 }
 
-int cmd_explore(const Options& o) {
-    if (o.strategy != "random") {
-        throw InputError{fmt::format("unknown strategy '{}' (valid: random)", o.strategy)};
+int cmd_explore(const Options& o, bool depth_given) {
+    if (o.strategy != "random" && o.strategy != "pct") {
+        throw InputError{fmt::format("unknown strategy '{}' (valid: random, pct)", o.strategy)};
+    }
+    if (depth_given && o.strategy != "pct") {
+        throw InputError{"--depth needs --strategy pct"};
+    }
+    if (o.depth == 0) {
+        throw InputError{"--depth 0: the depth must be at least 1"};
     }
     const model::Scenario sc = load(o.scenario);
     const CellReport c = explore_cell(sc, policy_or_default(o, sc), o, sc.name, !o.no_minimize);
@@ -772,7 +791,9 @@ int run_cli(int argc, char** argv) {
     auto* explore = app.add_subcommand("explore", "many executions, violations with witnesses");
     explore->add_option("scenario", o.scenario, "scenario file")->required();
     add_common(explore, true);
-    explore->add_option("--strategy", o.strategy, "exploration strategy: random");
+    explore->add_option("--strategy", o.strategy, "exploration strategy: random or pct");
+    auto* depth = explore->add_option(
+        "--depth", o.depth, "PCT depth d: d-1 priority change points per execution (default 3)");
     explore->add_option("--iterations", o.iterations, "executions (default: the scenario's)");
     explore->add_option("--seed", o.seed, "first seed (default: the scenario's)");
     explore->add_flag("--quiet", o.quiet, "no progress on stderr");
@@ -834,7 +855,7 @@ int run_cli(int argc, char** argv) {
             return cmd_run(o, false);
         }
         if (explore->parsed()) {
-            return cmd_explore(o);
+            return cmd_explore(o, depth->count() > 0);
         }
         if (replay->parsed()) {
             if (!o.seed_given && o.schedule.empty()) {

@@ -51,6 +51,11 @@ std::string full_verdict(const CellReport& c) {
 }
 
 std::string replay_command(const CellReport& c, const sim::Witness& w) {
+    // `replay --seed` replays under the random strategy; other strategies' seeds do not carry.
+    if (c.strategy != "random") {
+        return fmt::format("pfnsim replay {} --policy {} --schedule {}", c.scenario_path, c.policy,
+                           w.schedule);
+    }
     return fmt::format("pfnsim replay {} --policy {} --seed {}", c.scenario_path, c.policy, w.seed);
 }
 
@@ -72,6 +77,10 @@ nlohmann::json to_json(const CellReport& c) {
     j["file"] = c.scenario_path;
     j["policy"] = c.policy;
     j["strategy"] = c.strategy;
+    if (c.strategy == "pct") {
+        j["depth"] = c.pct_depth;
+        j["pct_steps"] = c.pct_steps;
+    }
     j["seed"] = c.seed;
     j["executions"] = c.explore.executions;
     j["steps"] = c.explore.steps;
@@ -136,8 +145,10 @@ std::string to_text(const CellReport& c) {
     std::string s;
     s += fmt::format("scenario    {} ({})\n", c.scenario_name, c.scenario_path);
     s += fmt::format("policy      {}\n", c.policy);
-    s += fmt::format("explored    {} executions ({} strategy from seed {}), {} steps\n",
-                     c.explore.executions, c.strategy, c.seed, c.explore.steps);
+    const std::string params =
+        c.strategy == "pct" ? fmt::format(", depth {}, k {},", c.pct_depth, c.pct_steps) : "";
+    s += fmt::format("explored    {} executions ({} strategy{} from seed {}), {} steps\n",
+                     c.explore.executions, c.strategy, params, c.seed, c.explore.steps);
     for (std::size_t a = 0; a < c.actor_names.size() && a < c.explore.results.size(); ++a) {
         std::string r;
         for (const auto& [k, n] : c.explore.results[a]) {

@@ -17,6 +17,8 @@ struct CellReport {
     std::string scenario_name;
     std::string policy;
     std::string strategy = "random";
+    unsigned pct_depth = 0;       // PCT only: depth d
+    std::uint64_t pct_steps = 0;  // PCT only: the step estimate k
     std::uint64_t iterations = 0;
     std::uint64_t seed = 0;
     std::vector<std::string> actor_names;

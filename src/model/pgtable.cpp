@@ -87,7 +87,10 @@ pt_slot& pt_offset(World& w, Level l, std::uint64_t addr) {
     auto it = m.find(key);
     if (it == m.end()) {
         it = m.emplace(key, pt_slot{}).first;
-        it->second.obj = w.object(fmt::format("{}[{:#x}]", level_name(l), key));
+        const auto kind_key = key | static_cast<std::uint64_t>(l);  // page-aligned: low bits free
+        it->second.obj = w.derived_object(World::Derived::Slot, kind_key, [&] {
+            return fmt::format("{}[{:#x}]", level_name(l), key);
+        });
     }
     return it->second;
 }
@@ -144,7 +147,10 @@ sim::SpinLock& pt_lockptr(World& w, Level l, std::uint64_t addr) {
     auto it = m.find(key);
     if (it == m.end()) {
         it = m.emplace(key, sim::SpinLock{}).first;
-        it->second.init(w.object(fmt::format("{}_ptl[{:#x}]", level_name(l), key)));
+        const auto kind_key = key | static_cast<std::uint64_t>(l);
+        it->second.init(w.derived_object(World::Derived::Ptl, kind_key, [&] {
+            return fmt::format("{}_ptl[{:#x}]", level_name(l), key);
+        }));
     }
     return it->second;
 }

@@ -15,35 +15,38 @@ World::World(Scenario s) : sc(std::move(s)), policy(sc.policy) {
         decls_.push_back({a.name, a.forever});
     }
     // Intern the fixed objects first so their ids do not depend on what actors touch.
-    objects_.intern("mm.mmap_lock");
-    objects_.intern("mm.page_table_lock");
-    objects_.intern("mm.vmas");
-    objects_.intern("iommu.lock");
-    objects_.intern("iommu.table");
+    mmap_lock_obj_ = objects_.intern("mm.mmap_lock");
+    page_table_lock_obj_ = objects_.intern("mm.page_table_lock");
+    vmas_obj_ = objects_.intern("mm.vmas");
+    iommu_lock_obj_ = objects_.intern("iommu.lock");
+    iommu_obj_ = objects_.intern("iommu.table");
     reset();
 }
 
 void World::reset() {
-    mm.mmap_lock.init(object("mm.mmap_lock"));
-    mm.page_table_lock.init(object("mm.page_table_lock"));
-    mm.mm_mt = object("mm.vmas");
+    mm.mmap_lock.init(mmap_lock_obj_);
+    mm.page_table_lock.init(page_table_lock_obj_);
+    mm.mm_mt = vmas_obj_;
     mm.vma_storage.clear();
     mm.mm_mt_list.clear();
     mm.pgtable = page_table{};
-    iommu.lock.init(object("iommu.lock"));
-    iommu.obj = object("iommu.table");
+    iommu.lock.init(iommu_lock_obj_);
+    iommu.obj = iommu_obj_;
     iommu.table.clear();
 
     devices.clear();
-    for (const auto& d : sc.devices) {
+    for (std::size_t i = 0; i < sc.devices.size(); ++i) {
+        const auto& d = sc.devices[i];
         auto& v = devices.emplace_back();
         v.name = d.name;
         v.bar_base_pfn = d.bar_base >> PAGE_SHIFT;
         v.bar_size = d.bar_size;
-        v.memory_lock.init(object(d.name + ".memory_lock"));
+        v.memory_lock.init(
+            derived_object(Derived::MemoryLock, i, [&] { return d.name + ".memory_lock"; }));
         v.mem_enabled = d.mem_enabled;
-        v.mem_obj = object(d.name + ".PCI_COMMAND");
-        v.inode_mapping.i_mmap_rwsem.init(object(d.name + ".i_mmap_rwsem"));
+        v.mem_obj = derived_object(Derived::PciCommand, i, [&] { return d.name + ".PCI_COMMAND"; });
+        v.inode_mapping.i_mmap_rwsem.init(
+            derived_object(Derived::IMmapRwsem, i, [&] { return d.name + ".i_mmap_rwsem"; }));
     }
     int id = 0;
     for (const auto& vs : sc.vmas) {
@@ -90,7 +93,8 @@ void World::reset() {
     tasks.assign(sc.actors.size(), task_struct{});
     for (std::size_t i = 0; i < sc.actors.size(); ++i) {
         tasks[i].comm = sc.actors[i].name;
-        tasks[i].pending_obj = object(sc.actors[i].name + ".signal");
+        tasks[i].pending_obj =
+            derived_object(Derived::Signal, i, [&] { return sc.actors[i].name + ".signal"; });
         tasks[i].fault_retry_budget = sc.actors[i].fault_retry;
     }
 }

@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <boost/fiber/fiber.hpp>
 #include <boost/fiber/operations.hpp>
 #include <boost/fiber/pooled_fixedsize_stack.hpp>
@@ -69,6 +70,20 @@ struct ExecState {
 };
 
 thread_local ExecState* tl_exec = nullptr;
+
+// Buffers lent to each execution on this thread and taken back at its end, so that an
+// execution allocates only what its Outcome keeps. A nested execution finds them lent out and
+// allocates its own.
+struct Scratch {
+    std::vector<ActorState> actors;
+    std::vector<ActorId> enabled;
+    std::vector<LockHold> held;
+    std::vector<boost::fibers::fiber> fibers;
+    // Capacity for the next Outcome's choices: the most recently seen count, so that the
+    // vectors are allocated once rather than grown step by step.
+    std::size_t choices_hint = 64;
+};
+thread_local Scratch tl_scratch;
 
 ExecState& exec() {
     return *tl_exec;
@@ -319,15 +334,23 @@ Outcome run_execution(Program& program, Strategy& strategy, std::uint64_t seed,
     x.config = &config;
     x.out = &out;
     x.decls = &program.actors();
-    x.actors.resize(x.decls->size());
+    Scratch& scratch = tl_scratch;
+    x.actors.swap(scratch.actors);
+    x.enabled.swap(scratch.enabled);
+    x.held.swap(scratch.held);
+    x.actors.assign(x.decls->size(), ActorState{});
+    x.enabled.clear();
+    x.held.clear();
     for (ActorId a = 0; a < x.actors.size(); ++a) {
         x.actors[a].frames.push_back({hash_mix(0x9e3779b97f4a7c15ULL, a), 0, 0});
     }
     x.algo = &detail::install_algorithm();
     x.algo->reset(x.actors.size());
-    if (config.record_trace) {
+    if (config.record_trace || config.detect_cycles) {
         out.trace.reserve(256);
     }
+    out.schedule.choices.reserve(scratch.choices_hint);
+    out.choices.reserve(scratch.choices_hint);
 
     // Pooled stacks: the default allocator costs ~12 us per execution (heap trim and regrow).
     // The asan preset builds with --param=asan-stack=0: Boost.Context does not announce stack
@@ -337,6 +360,8 @@ Outcome run_execution(Program& program, Strategy& strategy, std::uint64_t seed,
     ExecState* const saved = tl_exec;
     tl_exec = &x;
     std::vector<boost::fibers::fiber> fibers;
+    fibers.swap(scratch.fibers);
+    fibers.clear();
     fibers.reserve(x.actors.size());
     for (ActorId i = 0; i < x.actors.size(); ++i) {
         x.algo->expect_new_actor(i);
@@ -357,6 +382,13 @@ Outcome run_execution(Program& program, Strategy& strategy, std::uint64_t seed,
     if (out.status == Status::Completed) {
         program.check_results(out.violations);
     }
+    fibers.clear();
+    scratch.fibers.swap(fibers);
+    scratch.actors.swap(x.actors);
+    scratch.enabled.swap(x.enabled);
+    scratch.held.swap(x.held);
+    // Bounded, so that one run to a large step bound does not make every later Outcome big.
+    scratch.choices_hint = std::clamp<std::size_t>(out.choices.size(), 16, 4096);
     out.trace_hash = x.hash;
     return out;
 }

@@ -3,7 +3,9 @@
 #pragma once
 
 #include <deque>
+#include <map>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "pfnsim/model/kernel.hpp"
@@ -30,6 +32,18 @@ class World final : public sim::Program {
     task_struct& current();
     const std::string& current_name() const;
     sim::ObjectId object(const std::string& name) { return objects_.intern(name); }
+    // The object named make_name(), built and interned only the first time (kind, key) is
+    // asked for: reset() and the page table ask for the same names before every execution, and
+    // the ids stay those of the first interning.
+    enum class Derived : std::uint8_t { MemoryLock, PciCommand, IMmapRwsem, Signal, Slot, Ptl };
+    template <class MakeName>
+    sim::ObjectId derived_object(Derived kind, std::uint64_t key, MakeName&& make_name) {
+        auto [it, inserted] = derived_.try_emplace({kind, key}, sim::kNoObject);
+        if (inserted) {
+            it->second = objects_.intern(make_name());
+        }
+        return it->second;
+    }
 
     Scenario sc;
     Policy policy;
@@ -46,6 +60,8 @@ class World final : public sim::Program {
     bool range_mappable(std::size_t actor) const;
     std::vector<sim::ActorDecl> decls_;
     sim::ObjectTable objects_;
+    std::map<std::pair<Derived, std::uint64_t>, sim::ObjectId> derived_;
+    sim::ObjectId mmap_lock_obj_, page_table_lock_obj_, vmas_obj_, iommu_lock_obj_, iommu_obj_;
 };
 
 // --- arch/x86/include/asm/pgtable.h and mm/pgtable-generic.c -------------------------------
