@@ -36,6 +36,15 @@ struct ActorState {
     std::vector<Frame> frames;
 };
 
+// What cycle detection keeps of each step (the trace itself is recorded only on request).
+struct StepInfo {
+    ObjectId object;
+    std::uint16_t enabled;  // actors enabled before the step
+    std::uint8_t actor;
+    Op op;
+    bool slept;             // the actor then slept on a lock
+};
+
 // The global state at a loop head, for cycle detection.
 struct Sample {
     std::uint64_t step;   // steps taken before it
@@ -65,8 +74,7 @@ struct ExecState {
     // Cycle detection: samples by state hash (looked up only, never iterated), the enabled
     // actors before each step, and the steps after which an actor slept on a lock.
     std::unordered_map<std::uint64_t, Sample> samples;
-    std::vector<std::uint32_t> enabled_masks;
-    std::vector<bool> slept;
+    std::vector<StepInfo> steps;  // per step, when detecting cycles
 };
 
 thread_local ExecState* tl_exec = nullptr;
@@ -79,6 +87,8 @@ struct Scratch {
     std::vector<ActorId> enabled;
     std::vector<LockHold> held;
     std::vector<boost::fibers::fiber> fibers;
+    std::unordered_map<std::uint64_t, Sample> samples;
+    std::vector<StepInfo> steps;
     // Capacity for the next Outcome's choices: the most recently seen count, so that the
     // vectors are allocated once rather than grown step by step.
     std::size_t choices_hint = 64;
@@ -202,7 +212,7 @@ void record_step(ExecState& x, Op op, ObjectId object, Name func, Name effect, s
     x.hash = hash_mix(x.hash, (static_cast<std::uint64_t>(x.current) << 40U) ^
                                   (static_cast<std::uint64_t>(op) << 32U) ^ object);
     x.hash = hash_mix(x.hash, func.hash ^ (effect.hash * 31U) ^ arg);
-    if (x.config->record_trace || x.config->detect_cycles) {
+    if (x.config->record_trace) {
         x.out->trace.push_back(Step{x.current, op, object, func, effect, arg, arg_used});
     }
     if (x.config->detect_cycles) {
@@ -215,8 +225,8 @@ void record_step(ExecState& x, Op op, ObjectId object, Name func, Name effect, s
                 mask |= 1U << i;
             }
         }
-        x.enabled_masks.push_back(mask);
-        x.slept.push_back(false);
+        x.steps.push_back({object, static_cast<std::uint16_t>(mask),
+                           static_cast<std::uint8_t>(x.current), op, false});
     }
     ++x.out->steps;
 }
@@ -338,15 +348,19 @@ Outcome run_execution(Program& program, Strategy& strategy, std::uint64_t seed,
     x.actors.swap(scratch.actors);
     x.enabled.swap(scratch.enabled);
     x.held.swap(scratch.held);
+    x.samples.swap(scratch.samples);
+    x.steps.swap(scratch.steps);
     x.actors.assign(x.decls->size(), ActorState{});
     x.enabled.clear();
     x.held.clear();
+    x.samples.clear();
+    x.steps.clear();
     for (ActorId a = 0; a < x.actors.size(); ++a) {
         x.actors[a].frames.push_back({hash_mix(0x9e3779b97f4a7c15ULL, a), 0, 0});
     }
     x.algo = &detail::install_algorithm();
     x.algo->reset(x.actors.size());
-    if (config.record_trace || config.detect_cycles) {
+    if (config.record_trace) {
         out.trace.reserve(256);
     }
     out.schedule.choices.reserve(scratch.choices_hint);
@@ -387,6 +401,8 @@ Outcome run_execution(Program& program, Strategy& strategy, std::uint64_t seed,
     scratch.actors.swap(x.actors);
     scratch.enabled.swap(x.enabled);
     scratch.held.swap(x.held);
+    scratch.samples.swap(x.samples);
+    scratch.steps.swap(x.steps);
     // Bounded, so that one run to a large step bound does not make every later Outcome big.
     scratch.choices_hint = std::clamp<std::size_t>(out.choices.size(), 16, 4096);
     out.trace_hash = x.hash;
@@ -408,7 +424,7 @@ void annotate(Name effect) {
         auto& f = x.actors[x.current].frames.back();
         f.steps = hash_mix(f.steps, effect.hash);
     }
-    if ((x.config->record_trace || x.config->detect_cycles) && !x.out->trace.empty()) {
+    if (x.config->record_trace && !x.out->trace.empty()) {
         x.out->trace.back().effect = effect;
         x.out->trace.back().arg_used = false;
     }
@@ -421,7 +437,7 @@ void annotate(Name effect, std::uint64_t arg) {
         auto& f = x.actors[x.current].frames.back();
         f.steps = hash_mix(f.steps, effect.hash ^ arg);
     }
-    if ((x.config->record_trace || x.config->detect_cycles) && !x.out->trace.empty()) {
+    if (x.config->record_trace && !x.out->trace.empty()) {
         x.out->trace.back().effect = effect;
         x.out->trace.back().arg = arg;
         x.out->trace.back().arg_used = true;
@@ -470,8 +486,8 @@ void block_on(ObjectId object, const char* how) {
     x.actors[me].blocked = true;
     x.actors[me].waiting_on = object;
     x.actors[me].wait_how = how;
-    if (x.config->detect_cycles && !x.slept.empty() && std::string_view(how) != "spin") {
-        x.slept.back() = true;  // a sleeping lock: the loop yields the CPU here
+    if (x.config->detect_cycles && !x.steps.empty() && std::string_view(how) != "spin") {
+        x.steps.back().slept = true;  // a sleeping lock: the loop yields the CPU here
     }
     const ActorId next = choose_next(x, me);
     if (next == kNoActor) {
@@ -542,8 +558,8 @@ std::optional<Lasso> fair_cycle(const ExecState& x, const Sample& from) {
     std::uint32_t always_enabled = ~0U;
     std::uint32_t stepped = 0;
     for (std::uint64_t i = from.step; i < to; ++i) {
-        always_enabled &= x.enabled_masks[i];
-        stepped |= 1U << x.out->trace[i].actor;
+        always_enabled &= x.steps[i].enabled;
+        stepped |= 1U << x.steps[i].actor;
     }
     if ((always_enabled & ~stepped) != 0) {
         return std::nullopt;  // unfair: someone could run and never does
@@ -562,12 +578,16 @@ std::optional<Lasso> fair_cycle(const ExecState& x, const Sample& from) {
         return std::nullopt;
     }
     for (std::uint64_t i = from.step; i < to; ++i) {
-        const Step& st = x.out->trace[i];
-        if (std::find(l.stuck.begin(), l.stuck.end(), st.actor) == l.stuck.end()) {
+        const StepInfo& si = x.steps[i];
+        if (std::find(l.stuck.begin(), l.stuck.end(), si.actor) == l.stuck.end()) {
             continue;
         }
-        l.killable = l.killable || x.program->is_kill_check(st.actor, st);
-        l.yielding = l.yielding || st.op == Op::Yield || x.slept[i];
+        Step st;
+        st.actor = si.actor;
+        st.op = si.op;
+        st.object = si.object;
+        l.killable = l.killable || x.program->is_kill_check(si.actor, st);
+        l.yielding = l.yielding || si.op == Op::Yield || si.slept;
     }
     for (const auto& h : x.held) {
         if (std::find(l.stuck.begin(), l.stuck.end(), h.holder) != l.stuck.end()) {
@@ -613,6 +633,11 @@ void Loop::head(std::uint64_t locals) {
     auto& f = x.actors[x.current].frames.back();
     f.locals = locals;
     f.steps = 0;
+    if ((*x.decls)[x.current].forever) {
+        // A livelock needs a stuck actor that is not marked forever looping in a declared
+        // loop; its own loop heads are where the repeated state is seen, so these are enough.
+        return;
+    }
     const std::uint64_t h = global_state(x);
     const Sample now{x.out->steps, x.out->choices.size()};
     auto [it, inserted] = x.samples.try_emplace(h, now);
