@@ -75,6 +75,7 @@ struct ExecState {
     // actors before each step, and the steps after which an actor slept on a lock.
     std::unordered_map<std::uint64_t, Sample> samples;
     std::vector<StepInfo> steps;  // per step, when detecting cycles
+    std::uint32_t enabled_bits = 0;  // bit per actor neither finished nor blocked
 };
 
 thread_local ExecState* tl_exec = nullptr;
@@ -219,13 +220,7 @@ void record_step(ExecState& x, Op op, ObjectId object, Name func, Name effect, s
         auto& f = x.actors[x.current].frames.back();
         f.steps = hash_mix(f.steps, func.hash ^ (effect.hash * 31U) ^ arg ^
                                         (static_cast<std::uint64_t>(op) << 56U) ^ object);
-        std::uint32_t mask = 0;
-        for (ActorId i = 0; i < x.actors.size(); ++i) {
-            if (!x.actors[i].finished && !x.actors[i].blocked) {
-                mask |= 1U << i;
-            }
-        }
-        x.steps.push_back({object, static_cast<std::uint16_t>(mask),
+        x.steps.push_back({object, static_cast<std::uint16_t>(x.enabled_bits),
                            static_cast<std::uint8_t>(x.current), op, false});
     }
     ++x.out->steps;
@@ -285,6 +280,7 @@ void actor_main(ExecState* xp, ActorId id) {
         }
     }
     x.actors[id].finished = true;
+    x.enabled_bits &= ~(1U << id);
     if (!x.aborting) {
         bool all_done = true;
         for (ActorId i = 0; i < x.actors.size(); ++i) {
@@ -357,6 +353,7 @@ Outcome run_execution(Program& program, Strategy& strategy, std::uint64_t seed,
     x.steps.clear();
     for (ActorId a = 0; a < x.actors.size(); ++a) {
         x.actors[a].frames.push_back({hash_mix(0x9e3779b97f4a7c15ULL, a), 0, 0});
+        x.enabled_bits |= 1U << a;
     }
     x.algo = &detail::install_algorithm();
     x.algo->reset(x.actors.size());
@@ -484,6 +481,7 @@ void block_on(ObjectId object, const char* how) {
     ExecState& x = exec();
     const ActorId me = x.current;
     x.actors[me].blocked = true;
+    x.enabled_bits &= ~(1U << me);
     x.actors[me].waiting_on = object;
     x.actors[me].wait_how = how;
     if (x.config->detect_cycles && !x.steps.empty() && std::string_view(how) != "spin") {
@@ -504,7 +502,9 @@ void block_on(ObjectId object, const char* how) {
 }
 
 void wake(ActorId actor) {
-    exec().actors[actor].blocked = false;
+    ExecState& x = exec();
+    x.actors[actor].blocked = false;
+    x.enabled_bits |= 1U << actor;
 }
 
 void note_acquired(ObjectId object, const char* mode, ActorId holder) {
