@@ -43,6 +43,8 @@ const char* status_name(Status s) {
             return "step bound reached";
         case Status::Invariant:
             return "invariant violated";
+        case Status::Pruned:
+            return "pruned";
     }
     return "?";
 }

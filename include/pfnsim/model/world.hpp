@@ -24,6 +24,7 @@ class World final : public sim::Program {
     void run_actor(sim::ActorId id) override;
     std::string result(sim::ActorId id) const override;
     void check_results(std::vector<sim::Violation>& out) const override;
+    std::uint64_t state_hash() const override;
 
     task_struct& current();
     const std::string& current_name() const;

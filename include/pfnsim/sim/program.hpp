@@ -35,6 +35,10 @@ class Program {
     virtual std::string result(ActorId id) const = 0;
     // Checks made once the execution ended normally (e.g. each result against its oracle).
     virtual void check_results(std::vector<Violation>& out) const = 0;
+    // A canonical hash of the shared state now (called at the end of an execution), to compare
+    // the final states of different executions: built from values and names, never from object
+    // ids or addresses. 0 when the program does not say.
+    virtual std::uint64_t state_hash() const { return 0; }
 };
 
 }  // namespace pfnsim::sim
