@@ -127,8 +127,7 @@ std::uint32_t DfsStrategy::pick(Node&& fresh, std::span<const NextStep> next,
             error_ = fmt::format("the prefix does not fit the program at choice {}", depth_);
             return kPrune;
         }
-        n.chosen = idx;
-        n.explorable = bit(idx);  // the siblings belong to other parts of the search
+        n.chosen = idx;  // advance() never revisits it: the siblings are other tasks
     } else {
         if (n.explorable == 0) {
             return kPrune;  // every option is asleep or over the bound: explored elsewhere
