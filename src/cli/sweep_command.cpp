@@ -4,6 +4,7 @@
 
 #include <charconv>
 #include <chrono>
+#include <csignal>
 #include <filesystem>
 #include <fstream>
 #include <iostream>
@@ -192,6 +193,14 @@ void write_atomically(const std::string& path, const std::string& text) {
     }
 }
 
+// Set by SIGINT during a sweep: it stops between executions and saves its checkpoint.
+std::atomic<bool> g_interrupted{false};
+static_assert(std::atomic<bool>::is_always_lock_free);
+
+extern "C" void on_sigint(int /*sig*/) {
+    g_interrupted = true;
+}
+
 // A terminal line: executions, rate, and an estimate of the total from the branching so far.
 std::function<void(const sim::SweepProgress&)> progress_printer(const std::string& label,
                                                                 std::uint64_t resumed,
@@ -208,9 +217,9 @@ std::function<void(const sim::SweepProgress&)> progress_printer(const std::strin
         const double secs = std::chrono::duration<double>(now - start).count();
         const double rate = secs > 0 ? static_cast<double>(p.executions - resumed) / secs : 0;
         const std::string estimate =
-            p.fraction > 0 ? fmt::format(", ~{:.0f} in all (estimated from the branching so far)",
-                                         static_cast<double>(p.executions) / p.fraction)
-                           : std::string();
+            p.estimate > 0
+                ? fmt::format(", ~{:.3g} in all (estimated from the tree so far)", p.estimate)
+                : std::string();
         std::cerr << fmt::format("\r\033[K{}: {} executions, {:.0f}/s{}", label, p.executions, rate,
                                  estimate)
                   << std::flush;
@@ -309,7 +318,9 @@ std::string certificate_line(const SweepSummary& s) {
     if (s.complete) {
         return fmt::format("all schedules of {} explored: {}", what, counts);
     }
-    std::string why = s.stopped.empty() ? std::string() : " (--" + s.stopped + ")";
+    std::string why = s.stopped.empty()            ? std::string()
+                      : s.stopped == "interrupted" ? std::string(" (interrupted)")
+                                                   : " (--" + s.stopped + ")";
     if (!s.missing_shards.empty()) {
         std::string m;
         for (unsigned i : s.missing_shards) {
@@ -566,11 +577,16 @@ int cmd_sweep(const SweepOptions& o) {
         return w;
     };
     sim::SweepReport rep;
+    g_interrupted = false;
+    cfg.interrupt = &g_interrupted;
+    const auto previous = std::signal(SIGINT, on_sigint);
     try {
         rep = sim::sweep(make, cfg, state, hooks);
     } catch (const sim::SweepError& e) {
+        std::signal(SIGINT, previous);
         throw InputError{fmt::format("the sweep cannot go on: {}", e.what())};
     }
+    std::signal(SIGINT, previous);
     if (printed) {
         std::cerr << "\r\033[K" << std::flush;
     }
@@ -583,6 +599,9 @@ int cmd_sweep(const SweepOptions& o) {
         std::cout << summary_json(s, s.shard.has_value()).dump(2) << "\n";
     } else {
         std::cout << summary_text(s);
+    }
+    if (s.stopped == "interrupted") {
+        return 130;  // as a shell reports SIGINT; the checkpoint (if any) is saved
     }
     return unexpected(as_witnesses(s), s.expected.empty() ? "clean" : s.expected) ? 1 : 0;
 }

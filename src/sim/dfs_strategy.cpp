@@ -134,6 +134,7 @@ std::uint32_t DfsStrategy::pick(Node&& fresh, std::span<const NextStep> next,
         }
         n.chosen = static_cast<std::uint32_t>(std::countr_zero(n.explorable));
     }
+    n.child_start = runs_;
     stack_.push_back(std::move(fresh));
     const Node& top = stack_.back();
     ++depth_;
@@ -173,9 +174,33 @@ std::uint32_t DfsStrategy::choose_value(std::uint32_t n, std::string_view /*what
     return pick(std::move(node), {}, {});
 }
 
+std::pair<std::size_t, unsigned> DfsStrategy::size_key(std::size_t depth, const Node& n,
+                                                       std::uint32_t idx) const {
+    const unsigned used = n.preemptions_before + cost(n, idx);
+    return {depth + 1, bound_ ? *bound_ - std::min(used, *bound_) : 0};
+}
+
+double DfsStrategy::known_size(std::size_t depth, const Node& n, std::uint32_t idx) const {
+    const auto it = sizes_.find(size_key(depth, n, idx));
+    return it == sizes_.end() ? -1.0 : it->second.first / it->second.second;
+}
+
+// The chosen option of the node at `depth` is explored to the end: remember its size.
+void DfsStrategy::finish_child(std::size_t depth, Node& n) {
+    const std::uint64_t size = runs_ - n.child_start;
+    auto& s = sizes_[size_key(depth, n, n.chosen)];
+    s.first += static_cast<double>(size);
+    s.second += 1;
+    n.finished_runs += size;
+    ++n.finished_children;
+    n.child_start = runs_;
+}
+
 bool DfsStrategy::advance() {
+    ++runs_;
     while (stack_.size() > prefix_.size()) {
         Node& n = stack_.back();
+        finish_child(stack_.size() - 1, n);
         for (std::uint32_t i = n.chosen + 1; i < n.options.size(); ++i) {
             if ((n.explorable & bit(i)) != 0) {
                 n.chosen = i;
@@ -187,20 +212,29 @@ bool DfsStrategy::advance() {
     return false;
 }
 
-double DfsStrategy::progress() const {
-    double done = 0.0;
-    double weight = 1.0;
-    for (std::size_t j = prefix_.size(); j < stack_.size(); ++j) {
+double DfsStrategy::estimate() const {
+    double below = -1;  // the current option's subtree of the node below; unknown at the bottom
+    for (std::size_t j = stack_.size(); j-- > prefix_.size();) {
         const Node& n = stack_[j];
-        const int b = std::popcount(n.explorable);
-        const int before = std::popcount(n.explorable & (bit(n.chosen) - 1));
-        if (b == 0) {
-            break;
+        const double done = static_cast<double>(n.finished_runs);
+        const double siblings = n.finished_children > 0 ? done / n.finished_children : -1.0;
+        double current = below;
+        if (current < 0) {
+            current = known_size(j, n, n.chosen);
         }
-        done += weight * before / b;
-        weight /= b;
+        if (current < 0) {
+            current = siblings > 0 ? siblings : 1.0;
+        }
+        double rest = 0;
+        for (std::uint32_t i = n.chosen + 1; i < n.options.size(); ++i) {
+            if ((n.explorable & bit(i)) != 0) {
+                const double k = known_size(j, n, i);
+                rest += k >= 0 ? k : (siblings > 0 ? siblings : current);
+            }
+        }
+        below = done + current + rest;
     }
-    return done;
+    return std::max(below, static_cast<double>(runs_));
 }
 
 }  // namespace pfnsim::sim

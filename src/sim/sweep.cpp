@@ -97,7 +97,11 @@ struct Shared {
     std::atomic<bool> stop{false};
     std::string stopped;
     std::string error;
-    std::vector<double> progress;  // per thread: fraction of its task explored
+    struct Running {
+        double estimate = 0;  // runs of the task the thread is on
+        bool active = false;
+    };
+    std::vector<Running> progress;  // per thread
     std::size_t tasks = 0;
     std::size_t tasks_done = 0;
     std::uint64_t last_progress = 0;
@@ -121,7 +125,9 @@ struct Shared {
         if (stop) {
             return true;
         }
-        if (cfg->max_executions != 0 && executions >= cfg->max_executions) {
+        if (cfg->interrupt != nullptr && *cfg->interrupt) {
+            request_stop("interrupted");
+        } else if (cfg->max_executions != 0 && executions >= cfg->max_executions) {
             request_stop("max-executions");
         } else if (deadline && std::chrono::steady_clock::now() >= *deadline) {
             request_stop("time-limit");
@@ -157,24 +163,34 @@ struct Shared {
             std::remove_if(act.begin(), act.end(), [k](const auto& a) { return a.task == k; }),
             act.end());
         ++tasks_done;
-        progress[worker] = 0;
+        progress[worker] = Running{};
         if (hooks->save) {
             hooks->save(*state);
         }
     }
-    void report_progress(unsigned worker, double fraction) {
+    // The estimate: runs of the finished tasks and the estimated sizes of the running ones,
+    // scaled from the tasks started to all tasks of the shard.
+    void report_progress(unsigned worker, const DfsStrategy& dfs) {
         const std::lock_guard<std::mutex> lock(mu);
-        progress[worker] = fraction;
+        progress[worker] = Running{dfs.estimate(), true};
         const std::uint64_t n = executions;
         if (!hooks->progress || n < last_progress + 256) {
             return;
         }
         last_progress = n;
-        double f = static_cast<double>(tasks_done);
-        for (double p : progress) {
-            f += p;
+        double runs = static_cast<double>(state->finished.executions + state->finished.redundant);
+        double estimate = runs;
+        std::size_t started = tasks_done;
+        for (const auto& r : progress) {
+            if (r.active) {
+                estimate += r.estimate;
+                ++started;
+            }
         }
-        hooks->progress({n, tasks == 0 ? 1.0 : f / static_cast<double>(tasks)});
+        if (started > 0) {
+            estimate *= static_cast<double>(tasks) / static_cast<double>(started);
+        }
+        hooks->progress({n, estimate});
     }
 };
 
@@ -243,7 +259,7 @@ void run_task(Shared& sh, unsigned worker, Program& program, std::size_t k,
             since_save = 0;
             sh.deposit(k, dfs, part, true);
         }
-        sh.report_progress(worker, dfs.progress());
+        sh.report_progress(worker, dfs);
     }
     part.pruned += dfs.pruned();
     sh.finish(k, part, worker);
@@ -416,7 +432,7 @@ SweepReport sweep(const ProgramFactory& make, const SweepConfig& cfg, SweepState
                       std::chrono::duration_cast<std::chrono::steady_clock::duration>(
                           std::chrono::duration<double>(c.time_limit));
     }
-    sh.progress.assign(c.jobs, 0.0);
+    sh.progress.assign(c.jobs, Shared::Running{});
     if (c.jobs == 1) {
         work(sh, 0);
     } else {
@@ -445,8 +461,9 @@ SweepReport sweep(const ProgramFactory& make, const SweepConfig& cfg, SweepState
     }
     rep.tasks = sh.tasks;
     rep.tasks_done = sh.tasks_done;
-    rep.stopped = sh.stopped;
-    rep.complete = sh.tasks_done == sh.tasks && sh.stopped.empty();
+    // A stop that came after the last execution still leaves a complete sweep.
+    rep.complete = sh.tasks_done == sh.tasks;
+    rep.stopped = rep.complete ? std::string() : sh.stopped;
     return rep;
 }
 

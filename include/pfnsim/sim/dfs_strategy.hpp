@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
@@ -23,7 +24,10 @@ class DfsStrategy final : public Strategy {
         ActorId current = kNoActor;          // the current actor, if it is enabled
         unsigned preemptions_before = 0;
         bool data = false;
-        bool operator==(const Node&) const = default;
+        // For the size estimate only (not saved): runs below the finished options.
+        std::uint64_t child_start = 0;
+        std::uint64_t finished_runs = 0;
+        std::uint32_t finished_children = 0;
     };
 
     // max_preemptions: switches away from an actor that could have continued; nullopt = any.
@@ -49,8 +53,11 @@ class DfsStrategy final : public Strategy {
     // Options not explored because their actor was asleep, counted once per node created below
     // the prefix.
     std::uint64_t pruned() const { return pruned_; }
-    // The fraction of the (restricted) tree already explored, assuming subtrees of equal size.
-    double progress() const;
+    // Runs finished so far (executions and abandoned runs), and an estimate of all runs of the
+    // (restricted) tree: an unexplored subtree is taken to be as large as the finished ones at
+    // the same depth with the same preemptions left, else as its finished siblings.
+    std::uint64_t runs() const { return runs_; }
+    double estimate() const;
     // A forced prefix that did not fit the program; empty when none.
     const std::string& error() const { return error_; }
 
@@ -64,6 +71,10 @@ class DfsStrategy final : public Strategy {
     unsigned cost(const Node& n, std::uint32_t idx) const {
         return !n.data && n.current != kNoActor && n.options[idx] != n.current ? 1 : 0;
     }
+    std::pair<std::size_t, unsigned> size_key(std::size_t depth, const Node& n,
+                                              std::uint32_t idx) const;
+    double known_size(std::size_t depth, const Node& n, std::uint32_t idx) const;
+    void finish_child(std::size_t depth, Node& n);
     std::uint64_t child_sleep(const Node& n, std::span<const NextStep> next,
                               std::span<const ActorId> enabled) const;
 
@@ -77,6 +88,9 @@ class DfsStrategy final : public Strategy {
     unsigned preemptions_ = 0;
     std::uint64_t sleep_ = 0;  // asleep at the next actor choice
     std::uint64_t pruned_ = 0;
+    std::uint64_t runs_ = 0;
+    // Finished subtrees by (depth, preemptions left): total runs and count, for estimate().
+    std::map<std::pair<std::size_t, unsigned>, std::pair<double, double>> sizes_;
     std::string error_;
 };
 

@@ -3,6 +3,7 @@
 // shards explore disjoint parts and a checkpoint can say which parts are done.
 #pragma once
 
+#include <atomic>
 #include <cstdint>
 #include <functional>
 #include <map>
@@ -20,16 +21,17 @@
 namespace pfnsim::sim {
 
 struct SweepConfig {
-    std::optional<unsigned> max_preemptions;  // nullopt = any number
-    ExecutionConfig exec;                     // step bound; max_faults (nullopt = the budgets)
-    bool reduce = true;                       // sleep sets
-    std::uint64_t max_executions = 0;         // stop after this many; 0 = no limit
-    double time_limit = 0;                    // seconds; 0 = none (the only use of a clock)
-    bool stop_on_first = false;               // stop after the first violating execution
-    unsigned jobs = 1;                        // threads, each with its own Program
-    unsigned shard = 0;                       // this process explores the tasks k with
-    unsigned shards = 1;                      //   k % shards == shard
-    std::uint64_t checkpoint_every = 20000;   // executions per thread between saves
+    std::optional<unsigned> max_preemptions;       // nullopt = any number
+    ExecutionConfig exec;                          // step bound; max_faults (nullopt = the budgets)
+    bool reduce = true;                            // sleep sets
+    std::uint64_t max_executions = 0;              // stop after this many; 0 = no limit
+    double time_limit = 0;                         // seconds; 0 = none (the only use of a clock)
+    bool stop_on_first = false;                    // stop after the first violating execution
+    unsigned jobs = 1;                             // threads, each with its own Program
+    unsigned shard = 0;                            // this process explores the tasks k with
+    unsigned shards = 1;                           //   k % shards == shard
+    std::uint64_t checkpoint_every = 20000;        // executions per thread between saves
+    const std::atomic<bool>* interrupt = nullptr;  // set (e.g. on SIGINT): stop and save
 };
 
 // One violation (kind, actor, detail) and its witness: the execution with the fewest
@@ -81,14 +83,15 @@ struct SweepState {
 struct SweepReport {
     SweepTotals totals;
     bool complete = false;  // every schedule of this shard within the bounds was explored
-    std::string stopped;    // why not: "max-executions", "time-limit", "stop-on-first"
+    std::string stopped;    // why not: "max-executions", "time-limit", "stop-on-first",
+                            // "interrupted"
     std::size_t tasks = 0;  // of this shard
     std::size_t tasks_done = 0;
 };
 
 struct SweepProgress {
     std::uint64_t executions = 0;  // this run and the ones it resumed
-    double fraction = 0;           // of this shard's tree, assuming subtrees of equal size
+    double estimate = 0;           // runs of this shard's tree in all, estimated from its shape
 };
 
 struct SweepHooks {
