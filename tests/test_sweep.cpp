@@ -267,7 +267,7 @@ TEST_CASE("fault sites: budgets by default, a sweep-wide bound with --faults", "
     CHECK(most == 1);
 }
 
-TEST_CASE("--jobs gives the same totals and witnesses as one thread", "[sweep][jobs]") {
+TEST_CASE("threads (--jobs) give the same totals and witnesses as one thread", "[sweep][jobs]") {
     const auto make = scenario("pin-zap-race.toml");
     const auto one = sweep(make, {std::nullopt}, 2000);
     const auto three = sweep(make, {std::nullopt, true, 3}, 2000);
