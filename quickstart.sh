@@ -1,12 +1,13 @@
 #!/usr/bin/env bash
 # pfnsim quick start on Debian 12: installs what is missing, builds, then
 #   ./quickstart.sh        runs the flagship job (the seed race under every retry policy)
-#   ./quickstart.sh test   runs the whole test suite (release, then ASan+UBSan) through ctest
+#   ./quickstart.sh test   runs the whole test suite (release, then ASan+UBSan) through ctest,
+#                          then a 4-shard sweep of the seed race (2 preemptions) with GNU parallel, merged
 set -euo pipefail
 cd "$(dirname "$0")"
 
 packages=(cmake g++ make python3 libboost-fiber-dev libboost-context-dev libfmt-dev libcli11-dev
-          catch2 libtomlplusplus-dev nlohmann-json3-dev)
+          catch2 libtomlplusplus-dev nlohmann-json3-dev parallel)
 missing=()
 for p in "${packages[@]}"; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
@@ -35,6 +36,13 @@ case "${1:-demo}" in
         ctest --preset release -j"$jobs"
         build asan
         ctest --preset asan -j"$jobs"
+        # The sharded sweep as a job engine runs it (docs/scaling.md), here on this machine.
+        shards=$(mktemp -d)
+        trap 'rm -rf "$shards"' EXIT
+        parallel --will-cite --halt now,fail=1 -j"$jobs" \
+            ./build/release/pfnsim sweep scenarios/seed-split-refault.toml --preemptions 2 \
+            --shard {}/4 --quiet '>' "$shards"/shard-{}.json ::: 0 1 2 3
+        ./build/release/pfnsim merge "$shards"/shard-*.json
         ;;
     *)
         echo "usage: $0 [demo|test]" >&2

@@ -609,8 +609,9 @@ int cmd_sweep(const SweepOptions& o) {
 int cmd_merge(const SweepOptions& o) {
     std::vector<SweepSummary> parts;
     for (const auto& f : o.files) {
+        const std::string text = read_text(f);
         try {
-            parts.push_back(summary_from_json(json::parse(read_text(f))));
+            parts.push_back(summary_from_json(json::parse(text)));
         } catch (const InputError& e) {
             throw InputError{fmt::format("{}: {}", f, e.message)};
         } catch (const std::exception& e) {
