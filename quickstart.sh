@@ -2,7 +2,7 @@
 # pfnsim quick start on Debian 12: installs what is missing, builds, then
 #   ./quickstart.sh        runs the flagship job (the seed race under every retry policy)
 #   ./quickstart.sh test   runs the whole test suite (release, then ASan+UBSan) through ctest,
-#                          then a 4-shard sweep of the seed race (2 preemptions) with GNU parallel, merged
+#                          then a 4-shard sweep of the seed race with GNU parallel, merged
 set -euo pipefail
 cd "$(dirname "$0")"
 
