@@ -2,12 +2,13 @@
 # pfnsim quick start on Debian 12: installs what is missing, builds, then
 #   ./quickstart.sh        runs the flagship job (the seed race under every retry policy)
 #   ./quickstart.sh test   runs the whole test suite (release, then ASan+UBSan) through ctest,
+#                          then a 4-shard sweep of the seed race with GNU parallel, merged,
 #                          and the benchmark once, briefly, so that it cannot rot
 set -euo pipefail
 cd "$(dirname "$0")"
 
 packages=(cmake g++ make python3 libboost-fiber-dev libboost-context-dev libfmt-dev libcli11-dev
-          catch2 libtomlplusplus-dev nlohmann-json3-dev libbenchmark-dev)
+          catch2 libtomlplusplus-dev nlohmann-json3-dev libbenchmark-dev parallel)
 missing=()
 for p in "${packages[@]}"; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
@@ -39,6 +40,13 @@ case "${1:-demo}" in
         ./build/release/bench/pfnsim-bench --benchmark_min_time=0.01
         build asan
         ctest --preset asan -j"$jobs"
+        # The sharded sweep as a job engine runs it (docs/scaling.md), here on this machine.
+        shards=$(mktemp -d)
+        trap 'rm -rf "$shards"' EXIT
+        parallel --will-cite --halt now,fail=1 -j"$jobs" \
+            ./build/release/pfnsim sweep scenarios/seed-split-refault.toml --preemptions 2 \
+            --shard {}/4 --quiet '>' "$shards"/shard-{}.json ::: 0 1 2 3
+        ./build/release/pfnsim merge "$shards"/shard-*.json
         ;;
     *)
         echo "usage: $0 [demo|test]" >&2

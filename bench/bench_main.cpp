@@ -148,7 +148,6 @@ class EmptyProgram final : public sim::Program {
     void run_actor(sim::ActorId /*id*/) override {}
     std::string result(sim::ActorId /*id*/) const override { return "0"; }
     void check_results(std::vector<sim::Violation>& /*out*/) const override {}
-    std::uint64_t state_hash() const override { return 0; }
 
   private:
     std::vector<sim::ActorDecl> decls_;

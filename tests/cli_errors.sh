@@ -31,6 +31,17 @@ expect2 run scenarios/seed-split-refault.toml --seed notanumber
 expect2 frobnicate
 expect2 stats scenarios/seed-split-refault.toml --policy sometimes
 expect2 run tests/data/bad-unknown-key.toml --policy gup-style
+expect2 sweep scenarios/seed-split-refault.toml
+expect2 sweep scenarios/seed-split-refault.toml --preemptions some
+expect2 sweep scenarios/seed-split-refault.toml --preemptions 1 --faults many
+expect2 sweep scenarios/seed-split-refault.toml --preemptions 1 --shard 4/4
+expect2 sweep scenarios/seed-split-refault.toml --preemptions 1 --shard 1
+expect2 sweep scenarios/seed-split-refault.toml --preemptions 1 --jobs 0
+expect2 sweep scenarios/seed-split-refault.toml --preemptions 1 --policy nope
+expect2 sweep scenarios/seed-split-refault.toml --preemptions 1 --checkpoint tests/data/bad-syntax.toml
+expect2 merge no/such/shard.json
+expect2 merge tests/data/recorded.toml
+expect2 replay scenarios/seed-split-refault.toml --faults x --seed 1
 # A good run exits 0 or 1, prints a trace, and --json is one JSON document.
 "$pfnsim" run scenarios/pin-mem-disabled.toml --json | python3 -c 'import json,sys; d=json.load(sys.stdin); assert d["results"]["pin"] == "-EFAULT", d' || fail=1
 # A livelock in --json carries its proof; stats gives a retry histogram per policy.

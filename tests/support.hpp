@@ -43,7 +43,9 @@ class LambdaProgram : public sim::Program {
     }
     std::string result(sim::ActorId id) const override { return results[id]; }
     void check_results(std::vector<sim::Violation>& /*out*/) const override {}
-    std::uint64_t state_hash() const override { return state ? state() : 0; }
+    std::optional<std::uint64_t> loop_state_hash() const override {
+        return state ? std::optional<std::uint64_t>(state()) : std::nullopt;
+    }
 };
 
 // Runs model functions as actors of a World built from `toml` (whose [[actor]]s give the task
@@ -62,6 +64,9 @@ class ModelHarness : public sim::Program {
     std::string result(sim::ActorId /*id*/) const override { return "done"; }
     void check_results(std::vector<sim::Violation>& /*out*/) const override {}
     std::uint64_t state_hash() const override { return world.state_hash(); }
+    std::optional<std::uint64_t> loop_state_hash() const override {
+        return world.loop_state_hash();
+    }
 };
 
 // A 2 GiB BAR mapped at 1 GiB, optionally with initial entries and `actors` task slots.

@@ -5,6 +5,7 @@
 
 #include <CLI/CLI.hpp>
 #include <algorithm>
+#include <charconv>
 #include <cmath>
 #include <filesystem>
 #include <fstream>
@@ -14,8 +15,10 @@
 #include <optional>
 #include <set>
 
+#include "cli/common.hpp"
 #include "cli/export.hpp"
 #include "cli/report.hpp"
+#include "cli/sweep_command.hpp"
 #include "pfnsim/model/world.hpp"
 #include "pfnsim/sim/diagram.hpp"
 #include "pfnsim/sim/explore.hpp"
@@ -32,12 +35,71 @@
 
 namespace pfnsim::cli {
 
-namespace {
+model::Scenario load(const std::string& path) {
+    try {
+        return model::load_scenario(path);
+    } catch (const model::ScenarioError& e) {
+        throw InputError{e.what()};
+    }
+}
 
-// A usage or input error: one line on stderr, exit code 2.
-struct InputError {
-    std::string message;
-};
+model::Policy policy_named(const std::string& name, const model::Scenario& sc) {
+    if (name.empty()) {
+        return sc.policy;
+    }
+    if (auto p = model::parse_policy(name)) {
+        return *p;
+    }
+    throw InputError{fmt::format("unknown policy '{}' (valid: {})", name, model::kValidPolicies)};
+}
+
+std::string expected_for(const model::Scenario& sc, const model::Policy& p) {
+    auto it = sc.expect_policies.find(p.name());
+    if (it != sc.expect_policies.end()) {
+        return it->second;
+    }
+    if (p == sc.policy) {
+        return sc.expect_verdict;
+    }
+    return {};
+}
+
+// An expectation names a kind ("livelock") or a kind with its class ("livelock (killable,
+// spinning)"); violations of any other kind go beyond it.
+bool unexpected(const std::vector<sim::Witness>& v, const std::string& expected) {
+    const std::string kind = expected.substr(0, expected.find(' '));
+    for (const auto& w : v) {
+        if (w.violation.kind != kind) {
+            return true;
+        }
+    }
+    return false;
+}
+
+bool verdict_matches(const CellReport& c, const std::string& want) {
+    return c.verdict == want || full_verdict(c) == want;
+}
+
+bool progress_wanted(bool quiet) {
+    return !quiet && isatty(STDERR_FILENO) != 0;
+}
+
+std::optional<unsigned> parse_faults(const std::string& text) {
+    if (text.empty() || text == "scenario") {
+        return std::nullopt;
+    }
+    unsigned n = 0;
+    const auto [ptr, ec] = std::from_chars(text.data(), text.data() + text.size(), n);
+    if (ec != std::errc() || ptr != text.data() + text.size() || n > 1000) {
+        throw InputError{
+            fmt::format("bad --faults '{}' (valid: a number of faults 0..1000, or scenario for the "
+                        "scenario's fault_retry budgets)",
+                        text)};
+    }
+    return n;
+}
+
+namespace {
 
 struct Options {
     std::string scenario;
@@ -57,6 +119,7 @@ struct Options {
     std::string trace;      // "full" or "diagram"; default per command
     std::string trace_out;  // Chrome trace-event JSON
     std::string dot_out;    // Graphviz
+    std::string faults;     // run/replay: a fault bound opens every fault site (as in sweep)
 };
 
 void write_file(const std::string& path, const std::string& text) {
@@ -78,59 +141,11 @@ void write_exports(const Options& o, const sim::Outcome& out, sim::Program& prog
 }
 
 model::Policy policy_or_default(const Options& o, const model::Scenario& sc) {
-    if (o.policy.empty()) {
-        return sc.policy;
-    }
-    if (auto p = model::parse_policy(o.policy)) {
-        return *p;
-    }
-    throw InputError{
-        fmt::format("unknown policy '{}' (valid: {})", o.policy, model::kValidPolicies)};
-}
-
-model::Scenario load(const std::string& path) {
-    try {
-        return model::load_scenario(path);
-    } catch (const model::ScenarioError& e) {
-        throw InputError{e.what()};
-    }
-}
-
-// The verdict the scenario expects under `p`, or "" when it says nothing.
-std::string expected_for(const model::Scenario& sc, const model::Policy& p) {
-    auto it = sc.expect_policies.find(p.name());
-    if (it != sc.expect_policies.end()) {
-        return it->second;
-    }
-    if (p == sc.policy) {
-        return sc.expect_verdict;
-    }
-    return {};
-}
-
-// Whether the violations go beyond what is expected: any kind other than the expected verdict.
-// An expectation names a kind ("livelock") or a kind with its class ("livelock (killable,
-// spinning)"); violations of any other kind go beyond it.
-bool unexpected(const std::vector<sim::Witness>& v, const std::string& expected) {
-    const std::string kind = expected.substr(0, expected.find(' '));
-    for (const auto& w : v) {
-        if (w.violation.kind != kind) {
-            return true;
-        }
-    }
-    return false;
-}
-
-bool verdict_matches(const CellReport& c, const std::string& want) {
-    return c.verdict == want || full_verdict(c) == want;
-}
-
-bool progress_wanted(const Options& o) {
-    return !o.quiet && isatty(STDERR_FILENO) != 0;
+    return policy_named(o.policy, sc);
 }
 
 sim::Progress progress_printer(const Options& o, const std::string& label) {
-    if (!progress_wanted(o)) {
+    if (!progress_wanted(o.quiet)) {
         return {};
     }
     return [label](std::uint64_t done, std::uint64_t total) {
@@ -310,6 +325,7 @@ int cmd_run(const Options& o, bool replay) {
     world.set_policy(policy_or_default(o, sc));
     sim::ExecutionConfig cfg;
     cfg.step_bound = o.step_bound != 0 ? o.step_bound : sc.step_bound;
+    cfg.max_faults = parse_faults(o.faults);
     sim::RandomStrategy random;
     if (replay && !o.schedule.empty()) {
         sim::Schedule s;
@@ -782,9 +798,15 @@ int run_cli(int argc, char** argv) {
         c->add_option("--trace", o.trace, "full (every step) or diagram (the race only)")
             ->check(CLI::IsMember({"full", "diagram"}));
     };
+    const auto add_faults = [&o](CLI::App* c) {
+        c->add_option("--faults", o.faults,
+                      "open every fault site, at most N faults per execution (as sweep "
+                      "--faults N); default: the scenario's fault_retry budgets");
+    };
     auto* run = app.add_subcommand("run", "one execution with its trace");
     run->add_option("scenario", o.scenario, "scenario file")->required();
     add_common(run, true);
+    add_faults(run);
     run->add_option("--seed", o.seed, "execution seed (default: the scenario's)");
     add_trace_mode(run);
 
@@ -802,6 +824,7 @@ int run_cli(int argc, char** argv) {
     auto* replay = app.add_subcommand("replay", "replay one execution from a seed or schedule");
     replay->add_option("scenario", o.scenario, "scenario file")->required();
     add_common(replay, true);
+    add_faults(replay);
     auto* rs = replay->add_option("--seed", o.seed, "execution seed from a report");
     auto* rsc = replay->add_option("--schedule", o.schedule, "schedule string from a report");
     add_trace_mode(replay);
@@ -826,6 +849,9 @@ int run_cli(int argc, char** argv) {
     stats->add_option("--step-bound", o.step_bound, "steps per execution before giving up");
     stats->add_flag("--json", o.json, "print a JSON array");
     stats->add_flag("--quiet", o.quiet, "no progress on stderr");
+    SweepOptions so;
+    auto* sweep = add_sweep_command(app, so);
+    auto* merge = add_merge_command(app, so);
 
     auto* check = app.add_subcommand("check", "run scenario files against their expectations");
     check->add_option("paths", o.paths, "files or directories (default: scenarios)");
@@ -871,6 +897,12 @@ int run_cli(int argc, char** argv) {
         }
         if (stats->parsed()) {
             return cmd_stats(o);
+        }
+        if (sweep->parsed()) {
+            return cmd_sweep(so);
+        }
+        if (merge->parsed()) {
+            return cmd_merge(so);
         }
     } catch (const InputError& e) {
         std::cerr << "pfnsim: " << e.message << "\n";

@@ -146,9 +146,11 @@ vm_fault_t handle_mm_fault(World& w, vm_area_struct* vma, std::uint64_t address,
     vma_assert_usable(w, vma, "handle_mm_fault");
     task_struct& t = w.current();
     // Injected: the handler had to wait (e.g. for a lock) and dropped mmap_lock.
-    if ((flags & FAULT_FLAG_ALLOW_RETRY) != 0 && t.fault_retry_budget > 0 &&
-        sim::choose(2, "handle_mm_fault returns VM_FAULT_RETRY") == 1) {
-        --t.fault_retry_budget;
+    if ((flags & FAULT_FLAG_ALLOW_RETRY) != 0 &&
+        sim::inject("handle_mm_fault returns VM_FAULT_RETRY", t.fault_retry_budget > 0)) {
+        if (t.fault_retry_budget > 0) {
+            --t.fault_retry_budget;
+        }
         mmap_read_unlock(w);
         return VM_FAULT_RETRY;
     }

@@ -17,6 +17,17 @@ void send_sig_kill(World& /*w*/, task_struct& t) {
 bool fatal_signal_pending(World& w) {
     task_struct& t = w.current();
     sim::point(sim::Op::Read, t.pending_obj, "fatal_signal_pending", "no signal");
+    // Injected: a SIGKILL from outside the scenario arrives just now. Scenarios budget no such
+    // fault, so only a sweep with --faults opens this site.
+    if (!t.sigkill_pending && sim::inject("fatal_signal_pending sees SIGKILL", false)) {
+        t.sigkill_pending = true;
+        t.sigkill_injected = true;
+        if (t.in_pin) {
+            t.signalled = true;
+        }
+        sim::annotate("SIGKILL arrives (injected)");
+        return true;
+    }
     if (t.sigkill_pending) {
         sim::annotate("SIGKILL pending");
     }

@@ -23,6 +23,8 @@ struct ActorState {
     bool fresh = true;
     bool finished = false;
     bool blocked = false;
+    // The step declared at the point it waits in (reduction needs it at every choice).
+    NextStep next;
     ObjectId waiting_on = kNoObject;
     const char* wait_how = "";
     // Location for cycle detection: one frame per loop the actor is in (the first is the
@@ -66,6 +68,7 @@ struct ExecState {
     const std::vector<ActorDecl>* decls = nullptr;
     std::vector<ActorState> actors;
     std::vector<ActorId> enabled;
+    std::vector<NextStep> next_steps;  // parallel to enabled
     std::vector<LockHold> held;
     ActorId current = kNoActor;
     bool aborting = false;
@@ -102,12 +105,18 @@ ExecState& exec() {
 
 void collect_enabled(ExecState& x) {
     x.enabled.clear();
+    x.next_steps.clear();
     for (ActorId i = 0; i < x.actors.size(); ++i) {
         if (!x.actors[i].finished && !x.actors[i].blocked) {
             x.enabled.push_back(i);
+            // A forever actor's step may never happen: whoever finishes last stops it. Reported
+            // as unknown, it conflicts with every step, so no reduction reorders around it.
+            x.next_steps.push_back((*x.decls)[i].forever ? NextStep{} : x.actors[i].next);
         }
     }
 }
+
+void begin_abort(ExecState& x, Status status);
 
 void record_choice(ExecState& x, const ChoiceRecord& c) {
     x.out->schedule.choices.push_back(c.value);
@@ -124,7 +133,11 @@ ActorId choose_next(ExecState& x, ActorId current) {
     if (x.enabled.size() == 1) {
         return x.enabled[0];
     }
-    ActorId next = x.strategy->choose_actor(x.enabled, current);
+    ActorId next = x.strategy->choose_actor(x.enabled, current, x.next_steps);
+    if (next == kPrune) {
+        begin_abort(x, Status::Pruned);
+        return kNoActor;
+    }
     bool ok = false;
     for (ActorId e : x.enabled) {
         ok = ok || e == next;
@@ -259,7 +272,11 @@ void point_impl(Op op, ObjectId object, Name func, Name effect, std::uint64_t ar
         record_step(x, op, object, func, effect, arg, arg_used);
         return;
     }
+    x.actors[me].next = NextStep{op, object, true};
     const ActorId next = choose_next(x, me);
+    if (x.aborting) {
+        throw_abort();  // pruned by the strategy
+    }
     if (next != me) {
         switch_to(x, me, next);
         if (x.aborting) {
@@ -293,7 +310,7 @@ void actor_main(ExecState* xp, ActorId id) {
     ActorId next = kNoActor;
     if (!x.aborting) {
         next = choose_next(x, kNoActor);
-        if (next == kNoActor) {
+        if (next == kNoActor && !x.aborting) {
             report_deadlock(x);
         }
     }
@@ -379,17 +396,20 @@ Outcome run_execution(Program& program, Strategy& strategy, std::uint64_t seed,
         fibers.emplace_back(std::allocator_arg, stacks, [&x, i] { actor_main(&x, i); });
     }
     const ActorId first = choose_next(x, kNoActor);
-    x.algo->designate(first);
+    x.algo->designate(x.aborting ? lowest_unfinished(x) : first);
     for (auto& f : fibers) {
         f.join();
     }
     tl_exec = saved;
 
     out.results.reserve(x.actors.size());
+    std::uint64_t state = program.state_hash();
     for (ActorId i = 0; i < x.actors.size(); ++i) {
         out.results.push_back(program.result(i));
         x.hash = hash_mix(x.hash, fnv1a(out.results.back()));
+        state = hash_mix(state, fnv1a(out.results.back()));
     }
+    out.final_state = state;
     if (out.status == Status::Completed) {
         program.check_results(out.violations);
     }
@@ -441,12 +461,18 @@ void annotate(Name effect, std::uint64_t arg) {
     }
 }
 
-std::uint32_t choose(std::uint32_t n, std::string_view what) {
+namespace {
+
+std::uint32_t choose_impl(std::uint32_t n, std::string_view what, bool fault) {
     ExecState& x = exec();
     if (n <= 1) {
         return 0;
     }
     std::uint32_t v = x.strategy->choose_value(n, what);
+    if (v == kPrune) {
+        begin_abort(x, Status::Pruned);
+        throw_abort();
+    }
     if (v >= n) {
         if (x.out->strategy_error.empty()) {
             x.out->strategy_error = fmt::format(
@@ -459,7 +485,27 @@ std::uint32_t choose(std::uint32_t n, std::string_view what) {
     c.value = v;
     c.current = x.current;
     c.data = true;
+    c.fault = fault;
     record_choice(x, c);
+    return v;
+}
+
+}  // namespace
+
+std::uint32_t choose(std::uint32_t n, std::string_view what) {
+    return choose_impl(n, what, false);
+}
+
+bool inject(std::string_view site, bool budgeted) {
+    ExecState& x = exec();
+    const auto& max = x.config->max_faults;
+    if (max ? x.out->faults >= *max : !budgeted) {
+        return false;
+    }
+    const bool v = choose_impl(2, site, true) == 1;
+    if (v) {
+        ++x.out->faults;
+    }
     return v;
 }
 
@@ -487,9 +533,12 @@ void block_on(ObjectId object, const char* how) {
     if (x.config->detect_cycles && !x.steps.empty() && std::string_view(how) != "spin") {
         x.steps.back().slept = true;  // a sleeping lock: the loop yields the CPU here
     }
+    x.actors[me].next = NextStep{};  // once woken, it runs code no point has declared yet
     const ActorId next = choose_next(x, me);
     if (next == kNoActor) {
-        report_deadlock(x);
+        if (!x.aborting) {
+            report_deadlock(x);
+        }
         x.actors[me].blocked = false;
         throw_abort();
     }
@@ -539,8 +588,8 @@ std::uint64_t location_hash(const ExecState& x, ActorId a) {
     return h;
 }
 
-std::uint64_t global_state(const ExecState& x) {
-    std::uint64_t h = hash_mix(x.program->state_hash(), x.current);
+std::uint64_t global_state(const ExecState& x, std::uint64_t shared) {
+    std::uint64_t h = hash_mix(shared, x.current);
     for (ActorId a = 0; a < x.actors.size(); ++a) {
         h = hash_mix(h, location_hash(x, a));
     }
@@ -638,7 +687,11 @@ void Loop::head(std::uint64_t locals) {
         // loop; its own loop heads are where the repeated state is seen, so these are enough.
         return;
     }
-    const std::uint64_t h = global_state(x);
+    const std::optional<std::uint64_t> shared = x.program->loop_state_hash();
+    if (!shared) {
+        return;  // the program does not describe its state: no cycle can be proven
+    }
+    const std::uint64_t h = global_state(x, *shared);
     const Sample now{x.out->steps, x.out->choices.size()};
     auto [it, inserted] = x.samples.try_emplace(h, now);
     if (inserted) {

@@ -17,7 +17,8 @@ class DeviationStrategy final : public Strategy {
   public:
     explicit DeviationStrategy(std::map<std::size_t, std::uint32_t> dev) : dev_(std::move(dev)) {}
     void new_execution(std::uint64_t /*seed*/) override { index_ = 0; }
-    ActorId choose_actor(std::span<const ActorId> enabled, ActorId current) override {
+    ActorId choose_actor(std::span<const ActorId> enabled, ActorId current,
+                         std::span<const NextStep> /*next*/) override {
         auto it = dev_.find(index_++);
         if (it != dev_.end() &&
             std::find(enabled.begin(), enabled.end(), it->second) != enabled.end()) {

@@ -51,7 +51,8 @@ void PctStrategy::assign_initial(std::size_t actors) {
     }
 }
 
-ActorId PctStrategy::choose_actor(std::span<const ActorId> enabled, ActorId /*current*/) {
+ActorId PctStrategy::choose_actor(std::span<const ActorId> enabled, ActorId /*current*/,
+                                  std::span<const NextStep> /*next*/) {
     if (enabled.back() >= priority_.size()) {
         assign_initial(enabled.back() + std::size_t{1});
     }

@@ -2,7 +2,8 @@
 
 namespace pfnsim::sim {
 
-ActorId RandomStrategy::choose_actor(std::span<const ActorId> enabled, ActorId /*current*/) {
+ActorId RandomStrategy::choose_actor(std::span<const ActorId> enabled, ActorId /*current*/,
+                                     std::span<const NextStep> /*next*/) {
     return enabled[rng_.below(static_cast<std::uint32_t>(enabled.size()))];
 }
 

@@ -22,7 +22,8 @@ bool ReplayStrategy::next(std::uint32_t& v) {
     return false;
 }
 
-ActorId ReplayStrategy::choose_actor(std::span<const ActorId> enabled, ActorId current) {
+ActorId ReplayStrategy::choose_actor(std::span<const ActorId> enabled, ActorId current,
+                                     std::span<const NextStep> /*next*/) {
     std::uint32_t v = 0;
     if (next(v)) {
         return v;

@@ -139,6 +139,7 @@ struct vfio_iommu {
 struct task_struct {
     std::string comm;
     bool sigkill_pending = false;
+    bool sigkill_injected = false;  // by a fault site, not by a scenario actor
     sim::ObjectId pending_obj = sim::kNoObject;
     int result = 0;
     bool finished = false;

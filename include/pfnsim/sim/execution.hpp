@@ -19,6 +19,10 @@ struct ExecutionConfig {
     std::uint64_t step_bound = 10000;
     bool record_trace = true;
     bool detect_cycles = true;  // sample the state at loop heads and report fair cycles
+    // Fault sites (sim::inject): nullopt = each site asks the strategy only while the model's own
+    // budget allows (the scenario's fault_retry); N = every site asks while fewer than N faults
+    // were injected in this execution, whatever the model's budgets.
+    std::optional<unsigned> max_faults;
 };
 
 enum class Status : std::uint8_t {
@@ -27,6 +31,7 @@ enum class Status : std::uint8_t {
     StepBound,  // the step bound was reached
     Invariant,  // the model reported an invariant violation
     Livelock,   // a fair cycle was found: the execution can repeat it for ever
+    Pruned,     // the strategy abandoned it as redundant (kPrune): no behaviour to report
 };
 
 // A proven livelock: the execution reached the same state twice, and the steps between can
@@ -47,7 +52,8 @@ struct ChoiceRecord {
     std::uint32_t value = 0;     // the actor id or data value chosen
     std::uint32_t fallback = 0;  // what a non-preemptive scheduler would have taken
     ActorId current = kNoActor;  // the actor at the point (kNoActor at a start or finish)
-    bool data = false;           // a data choice (sim::choose)
+    bool data = false;           // a data choice (sim::choose or sim::inject)
+    bool fault = false;          // a fault site (sim::inject); value 1 = injected
     bool preemption = false;     // switched away from a current actor that could continue
 };
 
@@ -59,6 +65,8 @@ struct Outcome {
     std::vector<Step> trace;            // empty unless record_trace
     std::uint64_t steps = 0;
     std::uint64_t trace_hash = 0;      // covers steps, choices and results
+    std::uint64_t final_state = 0;     // the results and Program::state_hash at the end
+    unsigned faults = 0;               // faults injected (sim::inject returned true)
     std::vector<std::string> results;  // per actor, as Program::result
     std::vector<Violation> violations;
     std::string strategy_error;  // a replay that did not fit the program
@@ -84,6 +92,11 @@ void annotate(Name effect);
 void annotate(Name effect, std::uint64_t arg);
 // A data choice through the strategy, in [0, n): part of the schedule.
 std::uint32_t choose(std::uint32_t n, std::string_view what);
+// A fault site named `site` (e.g. "handle_mm_fault returns VM_FAULT_RETRY"): true = inject the
+// fault. A data choice (value 1 = inject) when ExecutionConfig::max_faults allows one more fault,
+// or, without max_faults, when the model's own budget allows it (`budgeted`); else false without
+// a choice, so that executions under the model's budgets keep their schedules.
+bool inject(std::string_view site, bool budgeted);
 // The model found a violated invariant: the execution ends with it.
 [[noreturn]] void fail_invariant(std::string actor, std::string detail);
 // The actor running now.

@@ -21,7 +21,8 @@ class PctStrategy final : public Strategy {
     // it is fixed for the strategy's life so that a seed alone replays its execution.
     explicit PctStrategy(unsigned depth, std::uint64_t steps = kDefaultSteps);
     void new_execution(std::uint64_t seed) override;
-    ActorId choose_actor(std::span<const ActorId> enabled, ActorId current) override;
+    ActorId choose_actor(std::span<const ActorId> enabled, ActorId current,
+                         std::span<const NextStep> next) override;
     std::uint32_t choose_value(std::uint32_t n, std::string_view what) override;
     std::string name() const override { return "pct"; }
 

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -36,9 +37,14 @@ class Program {
     virtual std::string result(ActorId id) const = 0;
     // Checks made once the execution ended normally (e.g. each result against its oracle).
     virtual void check_results(std::vector<Violation>& out) const = 0;
-    // A canonical hash of the shared state (never of addresses or container order), for cycle
-    // detection: two executions in the same abstract state must give the same value.
-    virtual std::uint64_t state_hash() const = 0;
+    // A canonical hash of the shared state now (called at the end of an execution), to compare
+    // the final states of different executions: built from values and names, never from object
+    // ids or addresses. 0 when the program does not say.
+    virtual std::uint64_t state_hash() const { return 0; }
+    // A canonical hash of everything the future of the execution depends on (shared state, lock
+    // owners and waiters, the per-task values the code branches on), for cycle detection within
+    // one execution. nullopt (the default) turns cycle detection off for the program.
+    virtual std::optional<std::uint64_t> loop_state_hash() const { return std::nullopt; }
     // Whether `step` of `actor` checks for a pending fatal signal (a loop that does is killable).
     virtual bool is_kill_check(ActorId /*actor*/, const Step& /*step*/) const { return false; }
 };

@@ -9,7 +9,8 @@ namespace pfnsim::sim {
 class RandomStrategy final : public Strategy {
   public:
     void new_execution(std::uint64_t seed) override { rng_.reseed(seed); }
-    ActorId choose_actor(std::span<const ActorId> enabled, ActorId current) override;
+    ActorId choose_actor(std::span<const ActorId> enabled, ActorId current,
+                         std::span<const NextStep> next) override;
     std::uint32_t choose_value(std::uint32_t n, std::string_view what) override;
     std::string name() const override { return "random"; }
 

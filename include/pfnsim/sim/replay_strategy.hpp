@@ -15,7 +15,8 @@ class ReplayStrategy final : public Strategy {
         pos_ = 0;
         error_.clear();
     }
-    ActorId choose_actor(std::span<const ActorId> enabled, ActorId current) override;
+    ActorId choose_actor(std::span<const ActorId> enabled, ActorId current,
+                         std::span<const NextStep> next) override;
     std::uint32_t choose_value(std::uint32_t n, std::string_view what) override;
     std::string name() const override { return "replay"; }
     // Set when the schedule ran out before the execution ended.

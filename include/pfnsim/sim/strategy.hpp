@@ -11,6 +11,34 @@
 
 namespace pfnsim::sim {
 
+// What an enabled actor does when it runs next: the step it declared at the scheduling point it
+// waits in. An actor that has not started, or was just woken from a lock, has not reached a
+// point yet: its step is unknown.
+struct NextStep {
+    Op op = Op::Yield;
+    ObjectId object = kNoObject;
+    bool known = false;
+};
+
+// Whether running the two steps in either order may end differently (the dependency relation of
+// partial-order reduction): they touch the same object and one of them writes (taking or
+// releasing a lock counts as a write). An unknown step conflicts with everything, and so does a
+// finish: it may end the execution (stopping `forever` actors) and it closes the actor's oracle
+// window, which other actors' steps consult.
+constexpr bool conflicts(const NextStep& a, const NextStep& b) {
+    if (!a.known || !b.known || a.op == Op::Finish || b.op == Op::Finish) {
+        return true;
+    }
+    if (a.object == kNoObject || a.object != b.object) {
+        return false;
+    }
+    return a.op != Op::Read || b.op != Op::Read;
+}
+
+// Returned by choose_actor or choose_value to abandon the execution: the strategy knows it is
+// redundant (the execution ends with status Pruned and stands for no behaviour of the program).
+inline constexpr std::uint32_t kPrune = ~std::uint32_t{0};
+
 // Like Shuttle's Scheduler trait: a strategy sees each scheduling point and returns a choice.
 // Choice points with a single option are never shown to the strategy.
 class Strategy {
@@ -19,8 +47,10 @@ class Strategy {
     // Called before each execution; `seed` identifies the execution (random strategies reseed).
     virtual void new_execution(std::uint64_t seed) = 0;
     // `enabled` is sorted by actor id and has at least two entries; `current` is the actor that
-    // reached the scheduling point (kNoActor when none, e.g. at the start or after a finish).
-    virtual ActorId choose_actor(std::span<const ActorId> enabled, ActorId current) = 0;
+    // reached the scheduling point (kNoActor when none, e.g. at the start or after a finish);
+    // `next[i]` is what enabled[i] does when it runs.
+    virtual ActorId choose_actor(std::span<const ActorId> enabled, ActorId current,
+                                 std::span<const NextStep> next) = 0;
     // A data choice in [0, n), n >= 2; `what` names it (e.g. "handle_mm_fault returns
     // VM_FAULT_RETRY").
     virtual std::uint32_t choose_value(std::uint32_t n, std::string_view what) = 0;

@@ -1,0 +1,119 @@
+// Exhaustive sweeps: every schedule within a preemption bound and a fault bound, depth first,
+// reduced by sleep sets. The tree is split into tasks by schedule prefix, so that threads and
+// shards explore disjoint parts and a checkpoint can say which parts are done.
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <memory>
+#include <optional>
+#include <set>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include "pfnsim/sim/dfs_strategy.hpp"
+#include "pfnsim/sim/execution.hpp"
+#include "pfnsim/sim/program.hpp"
+
+namespace pfnsim::sim {
+
+struct SweepConfig {
+    std::optional<unsigned> max_preemptions;       // nullopt = any number
+    ExecutionConfig exec;                          // step bound; max_faults (nullopt = the budgets)
+    bool reduce = true;                            // sleep sets
+    std::uint64_t max_executions = 0;              // stop after this many; 0 = no limit
+    double time_limit = 0;                         // seconds; 0 = none (the only use of a clock)
+    bool stop_on_first = false;                    // stop after the first violating execution
+    unsigned jobs = 1;                             // threads, each with its own Program
+    unsigned shard = 0;                            // this process explores the tasks k with
+    unsigned shards = 1;                           //   k % shards == shard
+    std::uint64_t checkpoint_every = 20000;        // executions per thread between saves
+    const std::atomic<bool>* interrupt = nullptr;  // set (e.g. on SIGINT): stop and save
+};
+
+// One violation (kind, actor, detail) and its witness: the execution with the fewest
+// preemptions, then the fewest steps, then the smallest schedule, so that the witness does not
+// depend on which thread or shard found it first.
+struct SweepWitness {
+    Violation violation;
+    std::vector<std::uint32_t> schedule;
+    unsigned preemptions = 0;
+    std::uint64_t steps = 0;
+    unsigned faults = 0;
+    std::uint64_t count = 0;  // executions that showed it
+};
+bool better_witness(const SweepWitness& a, const SweepWitness& b);
+
+// Totals that add up across tasks, threads, shards and resumed runs.
+struct SweepTotals {
+    std::uint64_t executions = 0;
+    std::uint64_t steps = 0;
+    std::uint64_t pruned = 0;     // options not explored: asleep, an equivalent was explored
+    std::uint64_t redundant = 0;  // runs abandoned when every option was asleep
+    std::vector<std::map<std::string, std::uint64_t>> results;  // per actor: result -> count
+    std::set<std::uint64_t> final_states;                       // Outcome::final_state
+    std::vector<SweepWitness> violations;                       // sorted by (kind, actor, detail)
+
+    // Counts one execution; returns the violations it showed that were not seen before.
+    std::vector<Violation> add(const Outcome& o);
+    void add_witness(const SweepWitness& w);  // merges by (kind, actor, detail)
+    void merge(const SweepTotals& other);
+    bool operator==(const SweepTotals&) const;
+};
+
+// What a sweep saves to be resumed, and what it resumes from.
+struct SweepState {
+    std::string key;  // identifies the sweep (scenario, policy, bounds, shard); set by the caller
+    bool partitioned = false;
+    std::vector<std::vector<std::uint32_t>> tasks;  // schedule prefixes, all shards
+    std::vector<bool> done;                         // per task
+    SweepTotals finished;  // the partition (shard 0) and this shard's finished tasks
+    struct Active {
+        std::size_t task = 0;
+        std::vector<DfsStrategy::Node> frontier;  // the path to run next
+        std::uint64_t pruned = 0;                 // the task's count so far
+        SweepTotals totals;                       // the task's executions so far
+    };
+    std::vector<Active> active;  // started, unfinished tasks
+};
+
+struct SweepReport {
+    SweepTotals totals;
+    bool complete = false;  // every schedule of this shard within the bounds was explored
+    std::string stopped;    // why not: "max-executions", "time-limit", "stop-on-first",
+                            // "interrupted"
+    std::size_t tasks = 0;  // of this shard
+    std::size_t tasks_done = 0;
+};
+
+struct SweepProgress {
+    std::uint64_t executions = 0;  // this run and the ones it resumed
+    double estimate = 0;           // runs of this shard's tree in all, estimated from its shape
+};
+
+struct SweepHooks {
+    std::function<void(const SweepState&)> save;  // called with the state to checkpoint
+    std::function<void(const SweepProgress&)> progress;
+};
+
+// A program that does not replay its own prefixes (it is not deterministic), or a state that
+// belongs to another sweep.
+class SweepError : public std::runtime_error {
+  public:
+    using std::runtime_error::runtime_error;
+};
+
+using ProgramFactory = std::function<std::unique_ptr<Program>()>;
+
+// Runs the sweep of this shard, resuming from `state` (empty for a new sweep) and leaving in it
+// what a checkpoint needs. Results do not depend on cfg.jobs.
+SweepReport sweep(const ProgramFactory& make, const SweepConfig& cfg, SweepState& state,
+                  const SweepHooks& hooks = {});
+
+// The tasks a sweep splits into when it runs with `shards` shards and `jobs` threads.
+std::size_t sweep_task_target(unsigned shards, unsigned jobs);
+
+}  // namespace pfnsim::sim

@@ -1,0 +1,470 @@
+#include "pfnsim/sim/sweep.hpp"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <deque>
+#include <mutex>
+#include <thread>
+#include <tuple>
+
+#include "pfnsim/sim/minimize.hpp"
+#include "pfnsim/sim/replay_strategy.hpp"
+
+namespace pfnsim::sim {
+
+namespace {
+
+auto key_of(const Violation& v) {
+    return std::tie(v.kind, v.actor, v.detail);
+}
+
+// Deeper splits cost a probe execution per prefix and level and buy nothing once there are
+// enough tasks; a tree this deep with fewer tasks than wanted is a path.
+constexpr std::size_t kMaxPartitionDepth = 48;
+
+// Splits the tree into the subtrees below the prefixes of one level (breadth first, until there
+// are `target` of them), in depth-first order. Leaves above that level are tasks of their own.
+// Each node above the level is probed exactly once, here: its pruned options are counted in
+// `top`, and so are the runs that end there because every option is asleep.
+std::vector<std::vector<std::uint32_t>> partition(Program& p, const SweepConfig& cfg, bool reduce,
+                                                  std::size_t target, SweepTotals& top) {
+    struct Item {
+        std::vector<std::uint32_t> prefix;
+        bool leaf = false;
+    };
+    std::vector<Item> frontier(1);
+    for (std::size_t level = 0; frontier.size() < target && level < kMaxPartitionDepth; ++level) {
+        std::vector<Item> next;
+        bool grew = false;
+        for (auto& item : frontier) {
+            if (item.leaf) {
+                next.push_back(std::move(item));
+                continue;
+            }
+            DfsStrategy probe(cfg.max_preemptions, reduce);
+            probe.restrict_to(item.prefix);
+            probe.set_probe(true);
+            run_execution(p, probe, 0, cfg.exec);
+            if (!probe.error().empty()) {
+                throw SweepError(probe.error());
+            }
+            if (!probe.probed()) {
+                item.leaf = true;  // the execution ended before another choice
+                next.push_back(std::move(item));
+                continue;
+            }
+            const DfsStrategy::Node& n = *probe.probed();
+            top.pruned += probe.pruned();
+            if (n.explorable == 0) {
+                ++top.redundant;
+                continue;
+            }
+            for (std::uint32_t i = 0; i < n.options.size(); ++i) {
+                if ((n.explorable & (1ULL << i)) != 0) {
+                    Item child{item.prefix, false};
+                    child.prefix.push_back(n.options[i]);
+                    next.push_back(std::move(child));
+                    grew = true;
+                }
+            }
+        }
+        frontier = std::move(next);
+        if (!grew) {
+            break;
+        }
+    }
+    std::vector<std::vector<std::uint32_t>> tasks;
+    tasks.reserve(frontier.size());
+    for (auto& item : frontier) {
+        tasks.push_back(std::move(item.prefix));
+    }
+    return tasks;
+}
+
+// What the threads of one sweep share; everything but the atomics is guarded by `mu`.
+struct Shared {
+    const SweepConfig* cfg = nullptr;
+    const SweepHooks* hooks = nullptr;
+    const ProgramFactory* make = nullptr;
+    bool reduce = false;
+    std::mutex mu;
+    SweepState* state = nullptr;
+    std::deque<std::size_t> queue;  // tasks to run, in order
+    std::atomic<std::uint64_t> executions{0};
+    std::atomic<bool> stop{false};
+    std::string stopped;
+    std::string error;
+    struct Running {
+        double estimate = 0;  // runs of the task the thread is on
+        bool active = false;
+    };
+    std::vector<Running> progress;  // per thread
+    std::size_t tasks = 0;
+    std::size_t tasks_done = 0;
+    std::uint64_t last_progress = 0;
+    std::optional<std::chrono::steady_clock::time_point> deadline;
+
+    void request_stop(const std::string& why) {
+        const std::lock_guard<std::mutex> lock(mu);
+        if (stopped.empty()) {
+            stopped = why;
+        }
+        stop = true;
+    }
+    void fail(const std::string& why) {
+        const std::lock_guard<std::mutex> lock(mu);
+        if (error.empty()) {
+            error = why;
+        }
+        stop = true;
+    }
+    bool should_stop() {
+        if (stop) {
+            return true;
+        }
+        if (cfg->interrupt != nullptr && *cfg->interrupt) {
+            request_stop("interrupted");
+        } else if (cfg->max_executions != 0 && executions >= cfg->max_executions) {
+            request_stop("max-executions");
+        } else if (deadline && std::chrono::steady_clock::now() >= *deadline) {
+            request_stop("time-limit");
+        }
+        return stop;
+    }
+    // Records where task `k` stands (the path to run next and its totals so far); with `save`,
+    // writes the checkpoint. Called between executions only, so the two always agree.
+    void deposit(std::size_t k, const DfsStrategy& dfs, const SweepTotals& part, bool save) {
+        const std::lock_guard<std::mutex> lock(mu);
+        auto& act = state->active;
+        auto it = std::find_if(act.begin(), act.end(), [k](const auto& a) { return a.task == k; });
+        if (it == act.end()) {
+            it = act.insert(
+                std::upper_bound(act.begin(), act.end(), k,
+                                 [](std::size_t t, const auto& a) { return t < a.task; }),
+                SweepState::Active{});
+            it->task = k;
+        }
+        it->frontier = dfs.frontier();
+        it->pruned = dfs.pruned();
+        it->totals = part;
+        if (save && hooks->save) {
+            hooks->save(*state);
+        }
+    }
+    void finish(std::size_t k, const SweepTotals& part, unsigned worker) {
+        const std::lock_guard<std::mutex> lock(mu);
+        state->finished.merge(part);
+        state->done[k] = true;
+        auto& act = state->active;
+        act.erase(
+            std::remove_if(act.begin(), act.end(), [k](const auto& a) { return a.task == k; }),
+            act.end());
+        ++tasks_done;
+        progress[worker] = Running{};
+        if (hooks->save) {
+            hooks->save(*state);
+        }
+    }
+    // The estimate: runs of the finished tasks and the estimated sizes of the running ones,
+    // scaled from the tasks started to all tasks of the shard.
+    void report_progress(unsigned worker, const DfsStrategy& dfs) {
+        const std::lock_guard<std::mutex> lock(mu);
+        progress[worker] = Running{dfs.estimate(), true};
+        const std::uint64_t n = executions;
+        if (!hooks->progress || n < last_progress + 256) {
+            return;
+        }
+        last_progress = n;
+        double runs = static_cast<double>(state->finished.executions + state->finished.redundant);
+        double estimate = runs;
+        std::size_t started = tasks_done;
+        for (const auto& r : progress) {
+            if (r.active) {
+                estimate += r.estimate;
+                ++started;
+            }
+        }
+        if (started > 0) {
+            estimate *= static_cast<double>(tasks) / static_cast<double>(started);
+        }
+        hooks->progress({n, estimate});
+    }
+};
+
+// The determinism self-check of a new violation: its schedule must replay to the same trace.
+void self_check(Program& program, const ExecutionConfig& exec, const Outcome& out,
+                const Violation& v, SweepTotals& part) {
+    ReplayStrategy replay(out.schedule);
+    const Outcome again = run_execution(program, replay, 0, exec);
+    if (again.trace_hash != out.trace_hash || !replay.error().empty()) {
+        part.add_witness({{"nondeterminism", v.actor,
+                           fmt::format("replaying the schedule gave trace hash {:016x}, expected "
+                                       "{:016x}",
+                                       again.trace_hash, out.trace_hash)},
+                          out.schedule.choices,
+                          count_preemptions(out),
+                          out.steps,
+                          out.faults,
+                          1});
+    }
+}
+
+void run_task(Shared& sh, unsigned worker, Program& program, std::size_t k,
+              const std::optional<SweepState::Active>& resume) {
+    const SweepConfig& cfg = *sh.cfg;
+    DfsStrategy dfs(cfg.max_preemptions, sh.reduce);
+    dfs.restrict_to(sh.state->tasks[k]);  // tasks do not change once partitioned
+    SweepTotals part;
+    part.results.resize(program.actors().size());
+    bool started = false;
+    if (resume) {
+        part = resume->totals;
+        if (!resume->frontier.empty()) {
+            dfs.restore(resume->frontier, resume->pruned);
+            started = true;
+        }
+    }
+    std::uint64_t since_save = 0;
+    for (;;) {
+        if (sh.should_stop()) {
+            if (started) {
+                sh.deposit(k, dfs, part, false);
+            }
+            return;
+        }
+        const Outcome out = run_execution(program, dfs, 0, cfg.exec);
+        if (!dfs.error().empty()) {
+            sh.fail(fmt::format("task {}: {}", k, dfs.error()));
+            return;
+        }
+        started = true;
+        if (out.status == Status::Pruned) {
+            ++part.redundant;
+        } else {
+            ++sh.executions;
+            for (const Violation& v : part.add(out)) {
+                self_check(program, cfg.exec, out, v, part);
+            }
+            if (cfg.stop_on_first && !out.violations.empty()) {
+                sh.request_stop("stop-on-first");
+            }
+        }
+        if (!dfs.advance()) {
+            break;
+        }
+        if (++since_save >= cfg.checkpoint_every) {
+            since_save = 0;
+            sh.deposit(k, dfs, part, true);
+        }
+        sh.report_progress(worker, dfs);
+    }
+    part.pruned += dfs.pruned();
+    sh.finish(k, part, worker);
+}
+
+void work(Shared& sh, unsigned worker) {
+    try {
+        const std::unique_ptr<Program> program = (*sh.make)();
+        for (;;) {
+            std::size_t k = 0;
+            std::optional<SweepState::Active> resume;
+            {
+                const std::lock_guard<std::mutex> lock(sh.mu);
+                if (sh.stop || sh.queue.empty()) {
+                    return;
+                }
+                k = sh.queue.front();
+                sh.queue.pop_front();
+                for (const auto& a : sh.state->active) {
+                    if (a.task == k) {
+                        resume = a;
+                    }
+                }
+            }
+            run_task(sh, worker, *program, k, resume);
+        }
+    } catch (const std::exception& e) {
+        sh.fail(e.what());
+    }
+}
+
+}  // namespace
+
+bool better_witness(const SweepWitness& a, const SweepWitness& b) {
+    return std::tie(a.preemptions, a.steps, a.schedule) <
+           std::tie(b.preemptions, b.steps, b.schedule);
+}
+
+void SweepTotals::add_witness(const SweepWitness& w) {
+    auto it = std::lower_bound(violations.begin(), violations.end(), w,
+                               [](const SweepWitness& a, const SweepWitness& b) {
+                                   return key_of(a.violation) < key_of(b.violation);
+                               });
+    if (it != violations.end() && key_of(it->violation) == key_of(w.violation)) {
+        const std::uint64_t count = it->count + w.count;
+        if (better_witness(w, *it)) {
+            *it = w;
+        }
+        it->count = count;
+        return;
+    }
+    violations.insert(it, w);
+}
+
+std::vector<Violation> SweepTotals::add(const Outcome& o) {
+    ++executions;
+    steps += o.steps;
+    if (results.size() < o.results.size()) {
+        results.resize(o.results.size());
+    }
+    for (std::size_t a = 0; a < o.results.size(); ++a) {
+        ++results[a][o.results[a].empty() ? std::string("(unfinished)") : o.results[a]];
+    }
+    final_states.insert(o.final_state);
+    std::vector<Violation> fresh;
+    for (const Violation& v : o.violations) {
+        const bool seen = std::any_of(violations.begin(), violations.end(), [&](const auto& w) {
+            return key_of(w.violation) == key_of(v);
+        });
+        add_witness({v, o.schedule.choices, count_preemptions(o), o.steps, o.faults, 1});
+        if (!seen) {
+            fresh.push_back(v);
+        }
+    }
+    return fresh;
+}
+
+void SweepTotals::merge(const SweepTotals& other) {
+    executions += other.executions;
+    steps += other.steps;
+    pruned += other.pruned;
+    redundant += other.redundant;
+    if (results.size() < other.results.size()) {
+        results.resize(other.results.size());
+    }
+    for (std::size_t a = 0; a < other.results.size(); ++a) {
+        for (const auto& [r, n] : other.results[a]) {
+            results[a][r] += n;
+        }
+    }
+    final_states.insert(other.final_states.begin(), other.final_states.end());
+    for (const auto& w : other.violations) {
+        add_witness(w);
+    }
+}
+
+bool SweepTotals::operator==(const SweepTotals& o) const {
+    const auto same = [](const SweepWitness& a, const SweepWitness& b) {
+        return key_of(a.violation) == key_of(b.violation) && a.schedule == b.schedule &&
+               a.preemptions == b.preemptions && a.steps == b.steps && a.faults == b.faults &&
+               a.count == b.count;
+    };
+    return executions == o.executions && steps == o.steps && pruned == o.pruned &&
+           redundant == o.redundant && results == o.results && final_states == o.final_states &&
+           std::equal(violations.begin(), violations.end(), o.violations.begin(),
+                      o.violations.end(), same);
+}
+
+std::size_t sweep_task_target(unsigned shards, unsigned jobs) {
+    if (shards > 1) {
+        return 64 * static_cast<std::size_t>(shards);  // never depends on jobs: shards must agree
+    }
+    return jobs > 1 ? 32 * static_cast<std::size_t>(jobs) : 1;
+}
+
+SweepReport sweep(const ProgramFactory& make, const SweepConfig& cfg, SweepState& state,
+                  const SweepHooks& hooks) {
+    if (cfg.shards == 0 || cfg.shard >= cfg.shards || cfg.jobs == 0) {
+        throw SweepError(
+            fmt::format("bad shard {}/{} or jobs {}", cfg.shard, cfg.shards, cfg.jobs));
+    }
+    SweepConfig c = cfg;
+    c.exec.record_trace = false;
+    Shared sh;
+    sh.cfg = &c;
+    sh.hooks = &hooks;
+    sh.make = &make;
+    sh.state = &state;
+    {
+        const std::unique_ptr<Program> program = make();
+        // Sleep sets are actor bitmasks.
+        sh.reduce = c.reduce && program->actors().size() <= 64;
+        if (!state.partitioned) {
+            SweepTotals top;
+            top.results.resize(program->actors().size());
+            state.tasks =
+                partition(*program, c, sh.reduce, sweep_task_target(c.shards, c.jobs), top);
+            state.done.assign(state.tasks.size(), false);
+            state.finished = SweepTotals{};
+            state.finished.results.resize(program->actors().size());
+            if (c.shard == 0) {
+                state.finished.merge(top);  // the partition is the same in every shard: count once
+            }
+            state.active.clear();
+            state.partitioned = true;
+        }
+    }
+    if (state.done.size() != state.tasks.size()) {
+        throw SweepError("the saved search is inconsistent (tasks and done differ in length)");
+    }
+    // Started tasks first, so that a resumed sweep finishes what it had begun.
+    for (const auto& a : state.active) {
+        sh.queue.push_back(a.task);
+    }
+    std::uint64_t resumed = state.finished.executions;
+    for (const auto& a : state.active) {
+        resumed += a.totals.executions;
+    }
+    sh.executions = resumed;
+    for (std::size_t k = c.shard; k < state.tasks.size(); k += c.shards) {
+        ++sh.tasks;
+        if (state.done[k]) {
+            ++sh.tasks_done;
+        } else if (std::find(sh.queue.begin(), sh.queue.end(), k) == sh.queue.end()) {
+            sh.queue.push_back(k);
+        }
+    }
+    if (c.time_limit > 0) {
+        sh.deadline = std::chrono::steady_clock::now() +
+                      std::chrono::duration_cast<std::chrono::steady_clock::duration>(
+                          std::chrono::duration<double>(c.time_limit));
+    }
+    sh.progress.assign(c.jobs, Shared::Running{});
+    if (c.jobs == 1) {
+        work(sh, 0);
+    } else {
+        // Each thread has its own fiber scheduler (thread_local) and its own Program.
+        std::vector<std::thread> threads;
+        threads.reserve(c.jobs);
+        for (unsigned j = 0; j < c.jobs; ++j) {
+            threads.emplace_back([&sh, j] { work(sh, j); });
+        }
+        for (auto& t : threads) {
+            t.join();
+        }
+    }
+    if (!sh.error.empty()) {
+        throw SweepError(sh.error);
+    }
+    if (hooks.save) {
+        hooks.save(state);
+    }
+    SweepReport rep;
+    rep.totals = state.finished;
+    for (const auto& a : state.active) {
+        SweepTotals t = a.totals;
+        t.pruned += a.pruned;
+        rep.totals.merge(t);
+    }
+    rep.tasks = sh.tasks;
+    rep.tasks_done = sh.tasks_done;
+    // A stop that came after the last execution still leaves a complete sweep.
+    rep.complete = sh.tasks_done == sh.tasks;
+    rep.stopped = rep.complete ? std::string() : sh.stopped;
+    return rep;
+}
+
+}  // namespace pfnsim::sim

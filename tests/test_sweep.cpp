@@ -1,0 +1,373 @@
+// Exhaustive sweeps: sleep-set reduction against the full enumeration, fault sites, threads,
+// shards and checkpoints against the plain sweep.
+#include <fmt/format.h>
+
+#include <catch2/catch.hpp>
+#include <set>
+
+#include "cli/sweep_command.hpp"
+#include "pfnsim/model/world.hpp"
+#include "pfnsim/sim/dfs_strategy.hpp"
+#include "pfnsim/sim/prng.hpp"
+#include "pfnsim/sim/sweep.hpp"
+#include "pfnsim/sim/sync.hpp"
+#include "support.hpp"
+
+using namespace pfnsim;
+using pfnsim::test::source_path;
+
+namespace {
+
+// A small program made from a seed: each actor takes three steps, reads and writes over a few
+// objects or one write under a lock (lock, write, unlock), and folds every value it reads into
+// its result, so that any reordering of conflicting steps shows in the final state. Three steps
+// for each of three actors keep the full enumeration at 9!/(3!3!3!) = 1680 interleavings.
+class RandomProgram final : public sim::Program {
+  public:
+    RandomProgram(std::uint64_t seed, int actors, int objects) {
+        sim::Xoshiro256 rng(seed);
+        lock_obj_ = table_.intern("m");
+        for (int o = 0; o < objects; ++o) {
+            objs_.push_back(table_.intern("x" + std::to_string(o)));
+        }
+        for (int a = 0; a < actors; ++a) {
+            decls_.push_back({"t" + std::to_string(a), false});
+            std::vector<std::pair<int, int>> c;
+            const auto obj = [&] {
+                return static_cast<int>(rng.below(static_cast<std::uint32_t>(objects)));
+            };
+            if (rng.below(4) == 0) {
+                c.emplace_back(2, obj());
+            } else {
+                for (int s = 0; s < 3; ++s) {
+                    c.emplace_back(static_cast<int>(rng.below(2)), obj());
+                }
+            }
+            code_.push_back(c);
+        }
+        reset();
+    }
+    const std::vector<sim::ActorDecl>& actors() const override { return decls_; }
+    sim::ObjectTable& objects() override { return table_; }
+    void reset() override {
+        mem_.assign(objs_.size(), 0);
+        local_.assign(decls_.size(), 0);
+        done_.assign(decls_.size(), false);
+        lock_.init(lock_obj_);
+    }
+    void run_actor(sim::ActorId id) override {
+        std::uint64_t& l = local_[id];
+        l = id + 1;
+        for (const auto& [kind, o] : code_[id]) {
+            if (kind == 0) {
+                sim::point(sim::Op::Read, objs_[o], "read");
+                l = sim::hash_mix(l, mem_[o]);
+            } else if (kind == 1) {
+                sim::point(sim::Op::Write, objs_[o], "write");
+                mem_[o] = l;
+            } else {
+                lock_.lock("lock");
+                sim::point(sim::Op::Write, objs_[o], "write");
+                l = sim::hash_mix(l, mem_[o]);
+                mem_[o] = l;
+                lock_.unlock("unlock");
+            }
+        }
+        done_[id] = true;
+    }
+    std::string result(sim::ActorId id) const override {
+        return done_[id] ? std::to_string(local_[id]) : std::string();
+    }
+    void check_results(std::vector<sim::Violation>& /*out*/) const override {}
+    std::uint64_t state_hash() const override {
+        std::uint64_t h = 1;
+        for (std::uint64_t v : mem_) {
+            h = sim::hash_mix(h, v);
+        }
+        return h;
+    }
+
+  private:
+    std::vector<sim::ActorDecl> decls_;
+    std::vector<std::vector<std::pair<int, int>>> code_;
+    sim::ObjectTable table_;
+    std::vector<sim::ObjectId> objs_;
+    sim::ObjectId lock_obj_ = 0;
+    sim::Mutex lock_;
+    std::vector<std::uint64_t> mem_;
+    std::vector<std::uint64_t> local_;
+    std::vector<bool> done_;
+};
+
+struct Run {
+    std::optional<unsigned> preemptions = std::nullopt;
+    bool reduce = true;
+    unsigned jobs = 1;
+    unsigned shard = 0;
+    unsigned shards = 1;
+    std::optional<unsigned> faults = std::nullopt;
+    std::uint64_t max_executions = 0;
+    bool stop_on_first = false;
+};
+
+sim::SweepReport sweep(const sim::ProgramFactory& make, const Run& r, std::uint64_t step_bound,
+                       sim::SweepState* state = nullptr, const sim::SweepHooks& hooks = {}) {
+    sim::SweepConfig cfg;
+    cfg.max_preemptions = r.preemptions;
+    cfg.reduce = r.reduce;
+    cfg.jobs = r.jobs;
+    cfg.shard = r.shard;
+    cfg.shards = r.shards;
+    cfg.exec.max_faults = r.faults;
+    cfg.exec.step_bound = step_bound;
+    cfg.max_executions = r.max_executions;
+    cfg.stop_on_first = r.stop_on_first;
+    cfg.checkpoint_every = 97;
+    sim::SweepState fresh;
+    return sim::sweep(make, cfg, state != nullptr ? *state : fresh, hooks);
+}
+
+sim::ProgramFactory scenario(const std::string& file, const std::string& policy = "original") {
+    auto sc =
+        std::make_shared<model::Scenario>(model::load_scenario(source_path("scenarios/" + file)));
+    const model::Policy p = *model::parse_policy(policy);
+    return [sc, p]() -> std::unique_ptr<sim::Program> {
+        auto w = std::make_unique<model::World>(*sc);
+        w->set_policy(p);
+        return w;
+    };
+}
+
+std::set<std::tuple<std::string, std::string, std::string>> kinds(const sim::SweepTotals& t) {
+    std::set<std::tuple<std::string, std::string, std::string>> s;
+    for (const auto& w : t.violations) {
+        s.emplace(w.violation.kind, w.violation.actor, w.violation.detail);
+    }
+    return s;
+}
+
+std::vector<std::string> actor_names(const sim::ProgramFactory& make) {
+    std::vector<std::string> names;
+    const auto program = make();
+    for (const auto& a : program->actors()) {
+        names.push_back(a.name);
+    }
+    return names;
+}
+
+}  // namespace
+
+TEST_CASE("sleep sets keep every final state of small random programs, bounded or not",
+          "[sweep][reduction]") {
+    std::uint64_t reduced = 0;
+    std::uint64_t full = 0;
+    for (std::uint64_t seed = 1; seed <= 25; ++seed) {
+        const sim::ProgramFactory make = [seed]() -> std::unique_ptr<sim::Program> {
+            return std::make_unique<RandomProgram>(seed, 3, 2);
+        };
+        for (const std::optional<unsigned> p :
+             {std::optional<unsigned>(0), std::optional<unsigned>(1), std::optional<unsigned>(2),
+              std::optional<unsigned>()}) {
+            const auto r = sweep(make, {p, true}, 1000);
+            const auto u = sweep(make, {p, false}, 1000);
+            INFO("seed " << seed << ", preemptions " << (p ? std::to_string(*p) : "all"));
+            REQUIRE(r.complete);
+            REQUIRE(u.complete);
+            CHECK(r.totals.final_states == u.totals.final_states);
+            CHECK(r.totals.executions <= u.totals.executions);
+            CHECK(u.totals.pruned == 0);
+            reduced += r.totals.executions;
+            full += u.totals.executions;
+        }
+    }
+    CHECK(reduced * 2 < full);  // and it is worth it
+}
+
+TEST_CASE(
+    "reduced sweeps of the seed race and the zap race: same states and violations, fewer "
+    "executions",
+    "[sweep][reduction]") {
+    struct Case {
+        const char* file;
+        std::optional<unsigned> preemptions;
+    };
+    for (const Case& c :
+         {Case{"seed-split-refault.toml", 1}, Case{"seed-split-refault.toml", 2},
+          Case{"pin-zap-race.toml", 2}, Case{"pin-munmap-retry.toml", std::nullopt}}) {
+        INFO(c.file << " at " << (c.preemptions ? std::to_string(*c.preemptions) : "all"));
+        const auto make = scenario(c.file);
+        const auto r = sweep(make, {c.preemptions, true}, 2000);
+        const auto u = sweep(make, {c.preemptions, false}, 2000);
+        REQUIRE(r.complete);
+        REQUIRE(u.complete);
+        CHECK(r.totals.final_states == u.totals.final_states);
+        CHECK(kinds(r.totals) == kinds(u.totals));
+        CHECK(r.totals.executions <= u.totals.executions);
+        if (c.preemptions != 1U) {
+            CHECK(r.totals.executions < u.totals.executions);
+            CHECK(r.totals.pruned > 0);
+        }
+    }
+    // The seed race needs two preemptions: the certificate at one says it is not there.
+    const auto p1 = sweep(scenario("seed-split-refault.toml"), {1U}, 2000);
+    CHECK(p1.totals.violations.empty());
+    const auto p2 = sweep(scenario("seed-split-refault.toml"), {2U}, 2000);
+    REQUIRE(p2.totals.violations.size() == 1);
+    CHECK(p2.totals.violations[0].violation.detail == "pin returned -EINVAL");
+    CHECK(p2.totals.violations[0].preemptions == 2);
+    const auto zap = sweep(scenario("pin-zap-race.toml"), {std::nullopt}, 2000);
+    CHECK(zap.totals.executions < 10000);  // 149,472 interleavings without reduction
+}
+
+TEST_CASE("a sweep covers every policy's behaviour of the seed race", "[sweep]") {
+    for (const char* policy : {"original", "eagain", "bounded:3", "enoent", "enoent-killable"}) {
+        const auto r = sweep(scenario("seed-split-refault.toml", policy), {2U}, 2000);
+        INFO(policy);
+        CHECK(r.complete);
+        CHECK(kinds(r.totals).size() == (std::string(policy) == "original" ? 1U : 0U));
+        CHECK(r.totals.results[0].count("-EINVAL") ==
+              (std::string(policy) == "original" ? 1U : 0U));
+    }
+}
+
+TEST_CASE("fault sites: budgets by default, a sweep-wide bound with --faults", "[sweep][faults]") {
+    // pin-munmap-retry budgets two VM_FAULT_RETRY for the pin; the bug needs one.
+    const auto make = scenario("pin-munmap-retry.toml");
+    const auto budget = sweep(make, {1U}, 2000);
+    CHECK(kinds(budget.totals).size() == 1);
+    const auto none = sweep(make, {1U, true, 1, 0, 1, 0U}, 2000);
+    CHECK(none.totals.violations.empty());  // no fault, no bug
+    const auto one = sweep(make, {1U, true, 1, 0, 1, 1U}, 2000);
+    REQUIRE(kinds(one.totals) == kinds(budget.totals));
+    CHECK(one.totals.violations[0].faults == 1);
+
+    // The zap race with one fault: a SIGKILL may arrive in fixup_user_fault(), and -EINTR is then
+    // a right answer even though the scenario does not list it.
+    const auto zap = sweep(scenario("pin-zap-race.toml"), {1U, true, 1, 0, 1, 1U}, 2000);
+    CHECK(zap.totals.results[0].count("-EINTR") == 1);
+    for (const auto& w : zap.totals.violations) {
+        CHECK(w.violation.detail != "pin returned -EINTR");
+        CHECK(w.violation.kind != "nondeterminism");
+    }
+
+    // Under random exploration the sites keep their old schedules: no choice without a budget.
+    auto w = scenario("seed-split-refault.toml")();
+    sim::DfsStrategy dfs(0);
+    sim::ExecutionConfig ec;
+    const auto out = sim::run_execution(*w, dfs, 0, ec);
+    for (const auto& c : out.choices) {
+        CHECK_FALSE(c.fault);
+    }
+    ec.max_faults = 1;
+    sim::DfsStrategy dfs1(0);
+    unsigned most = 0;
+    do {
+        most = std::max(most, sim::run_execution(*w, dfs1, 0, ec).faults);
+    } while (dfs1.advance());
+    CHECK(most == 1);
+}
+
+TEST_CASE("threads (--jobs) give the same totals and witnesses as one thread", "[sweep][jobs]") {
+    const auto make = scenario("pin-zap-race.toml");
+    const auto one = sweep(make, {std::nullopt}, 2000);
+    const auto three = sweep(make, {std::nullopt, true, 3}, 2000);
+    CHECK(one.complete);
+    CHECK(three.complete);
+    CHECK(one.totals == three.totals);
+    const auto seed = scenario("seed-split-refault.toml");
+    CHECK(sweep(seed, {2U, false}, 2000).totals == sweep(seed, {2U, false, 2}, 2000).totals);
+}
+
+TEST_CASE("four shards merged equal the unsharded sweep", "[sweep][shards]") {
+    for (const std::optional<unsigned> p :
+         {std::optional<unsigned>(2), std::optional<unsigned>()}) {
+        const auto make = scenario("pin-zap-race.toml");
+        const auto whole = sweep(make, {p}, 2000);
+        const auto names = actor_names(make);
+        sim::SweepTotals merged;
+        for (unsigned i = 0; i < 4; ++i) {
+            const auto part = sweep(make, {p, true, 1, i, 4}, 2000);
+            CHECK(part.complete);
+            CHECK(part.totals.executions > 0);
+            CHECK(part.totals.executions < whole.totals.executions);
+            // Through the JSON that `pfnsim merge` reads.
+            cli::SweepSummary s;
+            s.scenario = "pin-zap-race";
+            s.file = "scenarios/pin-zap-race.toml";
+            s.policy = "original";
+            s.actors = names;
+            s.preemptions = p;
+            s.complete = part.complete;
+            s.shard = std::pair{i, 4U};
+            s.totals = part.totals;
+            merged.merge(cli::summary_from_json(cli::summary_json(s, true)).totals);
+        }
+        CHECK(merged.executions == whole.totals.executions);
+        CHECK(kinds(merged) == kinds(whole.totals));
+        CHECK(merged == whole.totals);
+    }
+}
+
+TEST_CASE("an interrupted sweep resumes from its checkpoint to the same certificate",
+          "[sweep][checkpoint]") {
+    const auto make = scenario("seed-split-refault.toml");
+    const auto names = actor_names(make);
+    const auto whole = sweep(make, {3U}, 2000);
+    REQUIRE(whole.complete);
+    for (const unsigned jobs : {1U, 2U}) {
+        INFO(jobs << " thread(s)");
+        nlohmann::json saved;
+        sim::SweepHooks hooks;
+        hooks.save = [&](const sim::SweepState& st) { saved = cli::state_json(st, names); };
+        std::uint64_t limit = 1000;
+        sim::SweepState state;
+        sim::SweepReport rep;
+        int runs = 0;
+        for (;; limit += 1000, ++runs) {
+            REQUIRE(runs < 10);
+            // Every run starts from the file, as `pfnsim sweep --checkpoint` does.
+            if (!saved.is_null()) {
+                state = cli::state_from_json(nlohmann::json::parse(saved.dump()), names);
+            }
+            rep = sweep(make, {3U, true, jobs, 0, 1, std::nullopt, limit}, 2000, &state, hooks);
+            if (rep.complete) {
+                break;
+            }
+            CHECK(rep.stopped == "max-executions");
+            if (jobs == 1) {
+                CHECK(rep.totals.executions == limit);
+            }
+        }
+        CHECK(runs >= 3);
+        CHECK(rep.totals == whole.totals);
+    }
+}
+
+TEST_CASE("stopping early says so", "[sweep]") {
+    const auto make = scenario("seed-split-refault.toml");
+    const auto first = sweep(make, {3U, true, 1, 0, 1, std::nullopt, 0, true}, 2000);
+    CHECK_FALSE(first.complete);
+    CHECK(first.stopped == "stop-on-first");
+    CHECK(first.totals.violations.size() == 1);
+    cli::SweepSummary s;
+    s.scenario = "seed-split-refault";
+    s.policy = "original";
+    s.preemptions = 3;
+    s.faults = 1;
+    s.totals = first.totals;
+    s.complete = false;
+    s.stopped = first.stopped;
+    CHECK_THAT(cli::certificate_line(s), Catch::StartsWith("INCOMPLETE"));
+    CHECK(cli::summary_json(s, false)["complete"] == false);
+    s.complete = true;
+    s.stopped.clear();
+    CHECK(cli::certificate_line(s) ==
+          fmt::format("all schedules of seed-split-refault (policy original) with ≤3 preemptions "
+                      "and ≤1 faults explored: {} executions ({} pruned by reduction); 1 violation",
+                      first.totals.executions, first.totals.pruned));
+    const auto j = cli::summary_json(s, false);
+    CHECK(j["bound"]["preemptions"] == 3);
+    CHECK(j["bound"]["faults"] == 1);
+    CHECK(j["violations"][0]["seed"].is_null());
+    CHECK(j["violations"][0]["kind"] == "wrong-return");
+}
