@@ -363,11 +363,33 @@ TEST_CASE("stopping early says so", "[sweep]") {
     s.stopped.clear();
     CHECK(cli::certificate_line(s) ==
           fmt::format("all schedules of seed-split-refault (policy original) with ≤3 preemptions "
-                      "and ≤1 faults explored: {} executions ({} pruned by reduction); 1 violation",
+                      "and ≤1 faults explored: {} executions ({} pruned by reduction); 1 violation; "
+                      "no fair cycle (livelock) within the bound",
                       first.totals.executions, first.totals.pruned));
     const auto j = cli::summary_json(s, false);
     CHECK(j["bound"]["preemptions"] == 3);
     CHECK(j["bound"]["faults"] == 1);
     CHECK(j["violations"][0]["seed"].is_null());
     CHECK(j["violations"][0]["kind"] == "wrong-return");
+}
+
+TEST_CASE("sweeps cut paths at repeated states and certify the absence of fair cycles",
+          "[sweep][livelock]") {
+    // The numa_maps loop runs for ever: without cutting at a repeated state, every path on
+    // which it runs alone would go to the step bound.
+    auto sc = model::load_scenario(pfnsim::test::source_path("scenarios/lockstep-split.toml"));
+    sc.policy = *model::parse_policy("eagain");
+    auto run = [&](unsigned p) {
+        sim::SweepConfig cfg;
+        cfg.max_preemptions = p;
+        cfg.exec.step_bound = sc.step_bound;
+        sim::SweepState state;
+        return sim::sweep([&] { return std::make_unique<model::World>(sc); }, cfg, state);
+    };
+    const auto two = run(2);
+    CHECK(two.complete);
+    for (const auto& v : two.totals.violations) {
+        CHECK(v.violation.kind != "step-bound");  // every path ended: finished or cut
+        CHECK(v.violation.kind != "livelock");    // the lockstep needs more preemptions
+    }
 }

@@ -316,7 +316,12 @@ std::string certificate_line(const SweepSummary& s) {
             s.shard->first, s.shard->second, what, counts);
     }
     if (s.complete) {
-        return fmt::format("all schedules of {} explored: {}", what, counts);
+        bool livelock = false;
+        for (const auto& v : s.totals.violations) {
+            livelock = livelock || v.violation.kind == "livelock";
+        }
+        return fmt::format("all schedules of {} explored: {}{}", what, counts,
+                           livelock ? "" : "; no fair cycle (livelock) within the bound");
     }
     std::string why = s.stopped.empty()            ? std::string()
                       : s.stopped == "interrupted" ? std::string(" (interrupted)")

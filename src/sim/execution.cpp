@@ -682,7 +682,7 @@ void Loop::head(std::uint64_t locals) {
     auto& f = x.actors[x.current].frames.back();
     f.locals = locals;
     f.steps = 0;
-    if ((*x.decls)[x.current].forever) {
+    if ((*x.decls)[x.current].forever && !x.config->prune_revisits) {
         // A livelock needs a stuck actor that is not marked forever looping in a declared
         // loop; its own loop heads are where the repeated state is seen, so these are enough.
         return;
@@ -700,6 +700,10 @@ void Loop::head(std::uint64_t locals) {
     std::optional<Lasso> l = fair_cycle(x, it->second);
     it->second = now;
     if (!l) {
+        if (x.config->prune_revisits) {
+            begin_abort(x, Status::Revisited);
+            throw_abort();
+        }
         return;
     }
     std::string stuck;

@@ -383,6 +383,7 @@ SweepReport sweep(const ProgramFactory& make, const SweepConfig& cfg, SweepState
     }
     SweepConfig c = cfg;
     c.exec.record_trace = false;
+    c.exec.prune_revisits = true;  // a state repeated on the path: nothing new beyond it
     Shared sh;
     sh.cfg = &c;
     sh.hooks = &hooks;

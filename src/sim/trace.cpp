@@ -45,6 +45,8 @@ const char* status_name(Status s) {
             return "invariant violated";
         case Status::Livelock:
             return "livelock (a fair cycle)";
+        case Status::Revisited:
+            return "state revisited (path cut)";
         case Status::Pruned:
             return "pruned";
     }

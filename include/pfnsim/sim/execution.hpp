@@ -19,6 +19,9 @@ struct ExecutionConfig {
     std::uint64_t step_bound = 10000;
     bool record_trace = true;
     bool detect_cycles = true;  // sample the state at loop heads and report fair cycles
+    // Sweeps: a state seen before on the same path (an unfair cycle) ends the execution with
+    // status Revisited, since everything after it was reachable from the first visit.
+    bool prune_revisits = false;
     // Fault sites (sim::inject): nullopt = each site asks the strategy only while the model's own
     // budget allows (the scenario's fault_retry); N = every site asks while fewer than N faults
     // were injected in this execution, whatever the model's budgets.
@@ -32,6 +35,7 @@ enum class Status : std::uint8_t {
     Invariant,  // the model reported an invariant violation
     Livelock,   // a fair cycle was found: the execution can repeat it for ever
     Pruned,     // the strategy abandoned it as redundant (kPrune): no behaviour to report
+    Revisited,  // the state repeated on the path without a fair cycle (prune_revisits)
 };
 
 // A proven livelock: the execution reached the same state twice, and the steps between can
