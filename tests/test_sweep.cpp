@@ -361,11 +361,12 @@ TEST_CASE("stopping early says so", "[sweep]") {
     CHECK(cli::summary_json(s, false)["complete"] == false);
     s.complete = true;
     s.stopped.clear();
-    CHECK(cli::certificate_line(s) ==
-          fmt::format("all schedules of seed-split-refault (policy original) with ≤3 preemptions "
-                      "and ≤1 faults explored: {} executions ({} pruned by reduction); 1 violation; "
-                      "no fair cycle (livelock) within the bound",
-                      first.totals.executions, first.totals.pruned));
+    CHECK(
+        cli::certificate_line(s) ==
+        fmt::format("all schedules of seed-split-refault (policy original) with ≤3 preemptions "
+                    "and ≤1 faults explored: {} executions ({} pruned by reduction); 1 violation; "
+                    "no fair cycle (livelock) within the bound",
+                    first.totals.executions, first.totals.pruned));
     const auto j = cli::summary_json(s, false);
     CHECK(j["bound"]["preemptions"] == 3);
     CHECK(j["bound"]["faults"] == 1);

@@ -23,8 +23,8 @@
 #include "pfnsim/sim/diagram.hpp"
 #include "pfnsim/sim/explore.hpp"
 #include "pfnsim/sim/minimize.hpp"
-#include "pfnsim/sim/prng.hpp"
 #include "pfnsim/sim/pct_strategy.hpp"
+#include "pfnsim/sim/prng.hpp"
 #include "pfnsim/sim/random_strategy.hpp"
 #include "pfnsim/sim/replay_strategy.hpp"
 #include "pfnsim/sim/trace.hpp"
@@ -669,9 +669,9 @@ int cmd_stats(const Options& o) {
                 continue;
             }
             const double frac = static_cast<double>(counts[b]) / static_cast<double>(st.executions);
-            out += fmt::format("    {:>5} {:>8}  {:6.2f}%  {}\n", buckets[b].second, counts[b],
-                               100.0 * frac,
-                               std::string(static_cast<std::size_t>(std::lround(frac * 40.0)), '#'));
+            out += fmt::format(
+                "    {:>5} {:>8}  {:6.2f}%  {}\n", buckets[b].second, counts[b], 100.0 * frac,
+                std::string(static_cast<std::size_t>(std::lround(frac * 40.0)), '#'));
         }
         out += "  results:";
         for (const auto& [k, n] : st.results) {

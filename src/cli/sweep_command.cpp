@@ -64,8 +64,12 @@ std::string bound_text(const SweepSummary& s) {
 std::vector<sim::Witness> as_witnesses(const SweepSummary& s) {
     std::vector<sim::Witness> ws;
     for (const auto& w : s.totals.violations) {
-        ws.push_back(
-            {w.violation, 0, sim::encode_schedule({w.schedule, std::nullopt}), w.count, w.steps, {}});
+        ws.push_back({w.violation,
+                      0,
+                      sim::encode_schedule({w.schedule, std::nullopt}),
+                      w.count,
+                      w.steps,
+                      {}});
     }
     return ws;
 }

@@ -44,7 +44,7 @@ struct StepInfo {
     std::uint16_t enabled;  // actors enabled before the step
     std::uint8_t actor;
     Op op;
-    bool slept;             // the actor then slept on a lock
+    bool slept;  // the actor then slept on a lock
 };
 
 // The global state at a loop head, for cycle detection.
@@ -77,7 +77,7 @@ struct ExecState {
     // Cycle detection: samples by state hash (looked up only, never iterated), the enabled
     // actors before each step, and the steps after which an actor slept on a lock.
     std::unordered_map<std::uint64_t, Sample> samples;
-    std::vector<StepInfo> steps;  // per step, when detecting cycles
+    std::vector<StepInfo> steps;     // per step, when detecting cycles
     std::uint32_t enabled_bits = 0;  // bit per actor neither finished nor blocked
 };
 
