@@ -269,17 +269,11 @@ int print_execution(model::World& world, const model::Scenario& sc, const sim::O
                                 {"detail", w.violation.detail}, {"seed", w.seed},
                                 {"schedule", w.schedule},       {"replay", replay}};
             if (w.lasso) {
-                nlohmann::json stuck = nlohmann::json::array();
-                for (auto a : w.lasso->stuck) {
-                    stuck.push_back(world.actors()[a].name);
+                std::vector<std::string> names;
+                for (const auto& a : world.actors()) {
+                    names.push_back(a.name);
                 }
-                v["proof"] = "cycle";
-                v["cycle_length"] = w.lasso->cycle_steps;
-                v["prefix_length"] = w.lasso->prefix_steps;
-                v["stuck"] = stuck;
-                v["killable"] = w.lasso->killable;
-                v["yielding"] = w.lasso->yielding;
-                v["locks_held"] = w.lasso->locks_held;
+                add_lasso_json(v, *w.lasso, names);
             }
             vs.push_back(v);
         }

@@ -37,6 +37,20 @@ std::string verdict_of(const std::vector<sim::Witness>& v) {
     return best;
 }
 
+void add_lasso_json(nlohmann::json& v, const sim::Lasso& l, const std::vector<std::string>& names) {
+    nlohmann::json stuck = nlohmann::json::array();
+    for (auto a : l.stuck) {
+        stuck.push_back(names.at(a));
+    }
+    v["proof"] = "cycle";
+    v["cycle_length"] = l.cycle_steps;
+    v["prefix_length"] = l.prefix_steps;
+    v["stuck"] = stuck;
+    v["killable"] = l.killable;
+    v["yielding"] = l.yielding;
+    v["locks_held"] = l.locks_held;
+}
+
 std::string full_verdict(const CellReport& c) {
     if (c.verdict == "livelock") {
         for (const auto& w : c.explore.violations) {
@@ -110,17 +124,7 @@ nlohmann::json to_json(const CellReport& c) {
                             {"steps", w.length},
                             {"replay", replay_command(c, w)}};
         if (w.lasso) {
-            nlohmann::json stuck = nlohmann::json::array();
-            for (auto a : w.lasso->stuck) {
-                stuck.push_back(c.actor_names.at(a));
-            }
-            v["proof"] = "cycle";
-            v["cycle_length"] = w.lasso->cycle_steps;
-            v["prefix_length"] = w.lasso->prefix_steps;
-            v["stuck"] = stuck;
-            v["killable"] = w.lasso->killable;
-            v["yielding"] = w.lasso->yielding;
-            v["locks_held"] = w.lasso->locks_held;
+            add_lasso_json(v, *w.lasso, c.actor_names);
         } else if (w.violation.kind == "step-bound") {
             v["proof"] = "none";
         }

@@ -34,6 +34,8 @@ struct CellReport {
 std::string verdict_of(const std::vector<sim::Witness>& v);
 // The verdict with its class for a livelock: "livelock (killable, spinning)".
 std::string full_verdict(const CellReport& c);
+// The proof fields of a livelock violation: proof, cycle_length, stuck, killable, ...
+void add_lasso_json(nlohmann::json& v, const sim::Lasso& l, const std::vector<std::string>& names);
 std::string replay_command(const CellReport& c, const sim::Witness& w);
 nlohmann::json to_json(const CellReport& c);
 std::string to_text(const CellReport& c);

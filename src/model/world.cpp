@@ -107,13 +107,20 @@ const std::string& World::current_name() const {
     return decls_[sim::current_actor()].name;
 }
 
-void World::run_pin(const ActorSpec& a) {
+// Opens the oracle's window for a call that may fail with -EFAULT or SIGBUS: what holds when
+// it starts (memory off, range not mapped) justifies such a result.
+task_struct& World::begin_call() {
     task_struct& t = current();
     t.in_pin = true;
     for (const auto& d : devices) {
         t.saw_mem_disabled = t.saw_mem_disabled || !d.mem_enabled;
     }
     t.saw_vma_gone = !range_mappable(static_cast<std::size_t>(sim::current_actor()));
+    return t;
+}
+
+void World::run_pin(const ActorSpec& a) {
+    task_struct& t = begin_call();
     const int r = vfio_dma_do_map(*this, a.vaddr, a.vaddr, a.size, a.write);
     sim::point(sim::Op::Finish, sim::kNoObject, "VFIO_IOMMU_MAP_DMA", returns_effect(r));
     // The ioctl is in progress until it returns: the oracle window closes in the finish step,
@@ -124,12 +131,7 @@ void World::run_pin(const ActorSpec& a) {
 
 // A vCPU fault on a memslot backed by the BAR mapping (KVM's hva_to_pfn).
 void World::run_kvm(const ActorSpec& a) {
-    task_struct& t = current();
-    t.in_pin = true;
-    for (const auto& d : devices) {
-        t.saw_mem_disabled = t.saw_mem_disabled || !d.mem_enabled;
-    }
-    t.saw_vma_gone = !range_mappable(static_cast<std::size_t>(sim::current_actor()));
+    task_struct& t = begin_call();
     std::uint64_t pfn = 0;
     const int r = hva_to_pfn(*this, a.vaddr, a.write, &pfn);
     t.in_pin = false;
@@ -149,12 +151,7 @@ void World::run_split(const ActorSpec& a) {
 
 // arch/x86/mm/fault.c do_user_addr_fault: a CPU access by the task.
 void World::run_fault(const ActorSpec& a) {
-    task_struct& t = current();
-    t.in_pin = true;  // track memory disable for the SIGBUS oracle
-    for (const auto& d : devices) {
-        t.saw_mem_disabled = t.saw_mem_disabled || !d.mem_enabled;
-    }
-    t.saw_vma_gone = !range_mappable(static_cast<std::size_t>(sim::current_actor()));
+    task_struct& t = begin_call();  // memory disable justifies SIGBUS
     unsigned flags = FAULT_FLAG_ALLOW_RETRY | FAULT_FLAG_KILLABLE | FAULT_FLAG_USER |
                      (a.write ? FAULT_FLAG_WRITE : 0);
     int r = 0;

@@ -58,6 +58,7 @@ class World final : public sim::Program {
     void run_split(const ActorSpec& a);
     void run_fault(const ActorSpec& a);
     void run_kvm(const ActorSpec& a);
+    task_struct& begin_call();
     bool range_mappable(std::size_t actor) const;
     std::vector<sim::ActorDecl> decls_;
     sim::ObjectTable objects_;
