@@ -58,4 +58,12 @@ d = json.load(sys.stdin)[0]
 assert d["policy"] == "bounded:0" and d["executions"] == 300 and d["retries_max"] == 1, d
 assert sum(d["results"].values()) == 300 and "-EBUSY" in d["results"], d
 ' || fail=1
+# An injected page-table allocation failure (a sweep fault site) surfaces as -ENOMEM, and the
+# oracle accepts it only because the failure was injected.
+"$pfnsim" sweep scenarios/pin-lazy-fault.toml --preemptions 0 --faults 1 --quiet --json | python3 -c '
+import json, sys
+d = json.load(sys.stdin)
+assert d["complete"] and not d["violations"], d["violations"]
+assert "-ENOMEM" in d["results"]["pin_pmd"] and "-ENOMEM" in d["results"]["cpu"], d["results"]
+' || fail=1
 exit $fail

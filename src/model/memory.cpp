@@ -118,6 +118,12 @@ vm_fault_t vmf_insert_pfn(World& w, vm_fault& vmf, std::uint64_t pfn) {
     // get_locked_pte -> __pte_alloc: populate the PMD with a PTE table under pmd_lock.
     pt_slot& pmdp = pt_offset(w, Level::PMD, addr);
     if (pt_get(w, Level::PMD, pmdp, "__pte_alloc").kind == pt_entry::Kind::none) {
+        // Injected: pte_alloc_one() fails (only a sweep with --faults opens this site).
+        if (sim::inject("__pte_alloc fails", false)) {
+            w.current().alloc_failed = true;
+            sim::annotate("pte_alloc_one() fails: VM_FAULT_OOM (injected)");
+            return VM_FAULT_OOM;
+        }
         sim::SpinLock& pl = pt_lockptr(w, Level::PMD, addr);
         pl.lock("pmd_lock");
         if (pt_get(w, Level::PMD, pmdp, "pmd_populate").kind == pt_entry::Kind::none) {
@@ -172,6 +178,11 @@ vm_fault_t handle_mm_fault(World& w, vm_area_struct* vma, std::uint64_t address,
         }
         // pmd_alloc -> __pmd_alloc: populate the PUD with a PMD table under pud_lock.
         if (pudp.e.kind == pt_entry::Kind::none) {
+            // Injected: pmd_alloc_one() fails (only a sweep with --faults opens this site).
+            if (sim::inject("__pmd_alloc fails", false)) {
+                w.current().alloc_failed = true;
+                return VM_FAULT_OOM;
+            }
             sim::SpinLock& l = pt_lockptr(w, Level::PUD, address);
             l.lock("pud_lock");
             if (pt_get(w, Level::PUD, pudp, "__pmd_alloc").kind == pt_entry::Kind::none) {

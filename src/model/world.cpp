@@ -169,7 +169,9 @@ void World::run_fault(const ActorSpec& a) {
             continue;
         }
         mmap_read_unlock(*this);
-        r = (f & VM_FAULT_ERROR) != 0 ? kSigbus : 0;
+        // mm_fault_error: VM_FAULT_OOM goes to pagefault_out_of_memory(), reported as -ENOMEM;
+        // SIGBUS and SIGSEGV are delivered to the task.
+        r = (f & VM_FAULT_OOM) != 0 ? -ENOMEM : (f & VM_FAULT_ERROR) != 0 ? kSigbus : 0;
         break;
     }
     sim::point(sim::Op::Finish, sim::kNoObject, "do_user_addr_fault", returns_effect(r));
@@ -256,7 +258,7 @@ void World::check_results(std::vector<sim::Violation>& out) const {
         // then allowed (the oracle below still requires the signal).
         bool ok = a.allowed.empty() ||
                   std::find(a.allowed.begin(), a.allowed.end(), r) != a.allowed.end() ||
-                  (r == -EINTR && t.sigkill_injected);
+                  (r == -EINTR && t.sigkill_injected) || (r == -ENOMEM && t.alloc_failed);
         // The oracle: an error must be justified by what happened during the call.
         if (a.kind == ActorKind::Pin || a.kind == ActorKind::Kvm) {
             switch (r) {
@@ -267,6 +269,9 @@ void World::check_results(std::vector<sim::Violation>& out) const {
                     break;
                 case -EINTR:
                     ok = ok && t.sigkill_pending;
+                    break;
+                case -ENOMEM:  // fixup_user_fault's VM_FAULT_OOM after an injected failure
+                    ok = ok && t.alloc_failed;
                     break;
                 case -EBUSY:
                     ok = ok && (policy.kind == Policy::Kind::Bounded ||

@@ -140,6 +140,7 @@ struct task_struct {
     std::string comm;
     bool sigkill_pending = false;
     bool sigkill_injected = false;  // by a fault site, not by a scenario actor
+    bool alloc_failed = false;      // an injected page-table allocation failure hit this task
     sim::ObjectId pending_obj = sim::kNoObject;
     int result = 0;
     bool finished = false;
