@@ -166,6 +166,10 @@ CellReport explore_cell(const model::Scenario& sc, const model::Policy& p, const
     std::optional<sim::PctStrategy> pct;
     if (o.strategy == "pct") {
         pct.emplace(o.depth, sim::PctStrategy::estimate_steps(world, cfg.exec, cfg.seed));
+        // PCT is unfair by design: after its last change point a higher-priority actor that
+        // runs for ever starves the others. Such a run only repeats a state; cut it there
+        // (status "state revisited") instead of running it to the step bound.
+        cfg.exec.prune_revisits = true;
     }
     sim::Strategy& strategy = pct ? static_cast<sim::Strategy&>(*pct) : random;
     CellReport c;
