@@ -21,7 +21,7 @@ vm_fault_t insert_pfn_huge(World& w, vm_fault& vmf, Level l, std::uint64_t pfn) 
         w, l, slot, l == Level::PUD ? sim::Name("insert_pfn_pud") : sim::Name("insert_pfn_pmd"));
     if (cur.kind == pt_entry::Kind::none) {
         // pfn_t_pud(pfn, vma->vm_page_prot): a shared writable mapping maps writable.
-        const bool writable = (vma->vm_flags & (VM_WRITE | VM_SHARED)) == (VM_WRITE | VM_SHARED);
+        const bool writable = vm_page_prot_writable(vma);
         pt_set(w, l, addr, slot, pt_entry{pt_entry::Kind::leaf, pfn, writable, true},
                l == Level::PUD ? sim::Name("insert_pfn_pud") : sim::Name("insert_pfn_pmd"));
     }

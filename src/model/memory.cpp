@@ -131,14 +131,15 @@ vm_fault_t vmf_insert_pfn(World& w, vm_fault& vmf, std::uint64_t pfn) {
         }
         pl.unlock("spin_unlock");
     }
-    if (pmdp.e.kind == pt_entry::Kind::leaf) {
-        return VM_FAULT_NOPAGE;  // raced with a huge insert: someone else mapped it
+    // pte_offset_map_lock reads the PMD again: a huge insert may have won meanwhile.
+    if (pt_get(w, Level::PMD, pmdp, "pte_offset_map_lock").kind == pt_entry::Kind::leaf) {
+        return VM_FAULT_NOPAGE;  // someone else mapped it
     }
     sim::SpinLock& ptl = pt_lockptr(w, Level::PTE, addr);
     ptl.lock("get_locked_pte");
     pt_slot& ptep = pt_offset(w, Level::PTE, addr);
     if (pt_get(w, Level::PTE, ptep, "insert_pfn").kind == pt_entry::Kind::none) {
-        const bool writable = (vma->vm_flags & (VM_WRITE | VM_SHARED)) == (VM_WRITE | VM_SHARED);
+        const bool writable = vm_page_prot_writable(vma);
         pt_set(w, Level::PTE, addr, ptep, pt_entry{pt_entry::Kind::leaf, pfn, writable, true},
                "insert_pfn");
     }
@@ -177,7 +178,7 @@ vm_fault_t handle_mm_fault(World& w, vm_area_struct* vma, std::uint64_t address,
             return 0;  // huge_pud_set_accessed: already mapped
         }
         // pmd_alloc -> __pmd_alloc: populate the PUD with a PMD table under pud_lock.
-        if (pudp.e.kind == pt_entry::Kind::none) {
+        if (pt_get(w, Level::PUD, pudp, "pmd_alloc").kind == pt_entry::Kind::none) {
             // Injected: pmd_alloc_one() fails (only a sweep with --faults opens this site).
             if (sim::inject("__pmd_alloc fails", false)) {
                 w.current().alloc_failed = true;
@@ -207,7 +208,7 @@ vm_fault_t handle_mm_fault(World& w, vm_area_struct* vma, std::uint64_t address,
         }
         // handle_pte_fault -> do_fault -> __do_fault -> vm_ops->fault
         pt_slot& ptep = pt_offset(w, Level::PTE, address);
-        if (pmdp.e.kind == pt_entry::Kind::table &&
+        if (pt_get(w, Level::PMD, pmdp, "handle_pte_fault").kind == pt_entry::Kind::table &&
             entry_present(pt_get(w, Level::PTE, ptep, "handle_pte_fault"))) {
             return 0;
         }

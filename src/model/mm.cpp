@@ -89,14 +89,17 @@ int do_munmap(World& w, std::uint64_t start, std::uint64_t len) {
                 t.saw_vma_gone = true;
             }
         }
+        // mm/vma.c unmap_region: unmap_vmas zaps the entries while the vma is still in the
+        // file's i_mmap (a concurrent unmap_mapping_range may zap beside it) ...
+        zap_page_range_single(w, v, v->vm_start, v->vm_end);
+        // ... then free_pgtables unlinks it from i_mmap (unlink_file_vma_batch) and frees the
+        // page tables of the range.
         if (v->mapping != nullptr) {
-            v->mapping->i_mmap_rwsem.down_write("i_mmap_lock_write");
+            v->mapping->i_mmap_rwsem.down_write("unlink_file_vma_batch");
             auto& m = v->mapping->i_mmap;
             m.erase(std::remove(m.begin(), m.end(), v), m.end());
-            v->mapping->i_mmap_rwsem.up_write("i_mmap_unlock_write");
+            v->mapping->i_mmap_rwsem.up_write("unlink_file_vma_batch");
         }
-        zap_page_range_single(w, v, v->vm_start, v->vm_end);
-        // mm/memory.c free_pgtables: the page tables of the range go too.
         // mmap_lock held for write and the VMA unlinked: no walker can reach these tables.
         for (std::uint64_t a = v->vm_start; a < v->vm_end; a += PUD_SIZE) {
             pt_slot& s = pt_offset(w, Level::PUD, a);

@@ -42,9 +42,7 @@ void check_stale(World& w, const pt_entry& e, std::uint64_t addr, Level l) {
         return;
     }
     for (const auto& d : w.devices) {
-        const std::uint64_t npages = d.bar_size >> PAGE_SHIFT;
-        if (e.pfn >= d.bar_base_pfn && e.pfn < d.bar_base_pfn + npages && !d.mem_enabled &&
-            d.zap_done_while_disabled) {
+        if (bar_contains(d, e.pfn) && !d.mem_enabled && d.zap_done_while_disabled) {
             sim::fail_invariant(
                 w.current_name(),
                 fmt::format("I-STALE: {} entry at {:#x} maps BAR pfn {:#x} of {} while memory is "

@@ -43,9 +43,7 @@ vm_fault_t vfio_pci_mmap_huge_fault(World& w, vm_fault& vmf, unsigned order) {
     vfio_pci_core_device& vdev = *vma->vm_private_data;
     const std::uint64_t span = PAGE_SIZE << order;
     const std::uint64_t addr = vmf.address & ~(span - 1);
-    const std::uint64_t pgoff = (addr - vma->vm_start) >> PAGE_SHIFT;
-    // vma_to_pfn(vma): the BAR's base pfn plus the mmap offset into the BAR.
-    const std::uint64_t pfn = vdev.bar_base_pfn + vma->vm_pgoff + pgoff;
+    const std::uint64_t pfn = vma_addr_to_pfn(vma, addr);  // vma_to_pfn(vma) + pgoff
     if (order != 0 &&
         (addr < vma->vm_start || addr + span > vma->vm_end || (pfn & ((1ULL << order) - 1)) != 0)) {
         return VM_FAULT_FALLBACK;
@@ -82,9 +80,7 @@ int vfio_pci_memory_disable(World& w, vfio_pci_core_device& vdev) {
     vdev.zap_done_while_disabled = true;
     for (const auto* m : {&w.mm.pgtable.pud, &w.mm.pgtable.pmd, &w.mm.pgtable.pte}) {
         for (const auto& [addr, slot] : *m) {
-            const std::uint64_t npages = vdev.bar_size >> PAGE_SHIFT;
-            if (entry_leaf(slot.e) && slot.e.pfn >= vdev.bar_base_pfn &&
-                slot.e.pfn < vdev.bar_base_pfn + npages) {
+            if (entry_leaf(slot.e) && bar_contains(vdev, slot.e.pfn)) {
                 sim::fail_invariant(
                     w.current_name(),
                     fmt::format("I-STALE: entry at {:#x} still maps BAR pfn {:#x} after the zap "

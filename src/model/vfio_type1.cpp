@@ -28,7 +28,7 @@ void vfio_remove_dma(World& w, std::uint64_t iova, std::uint64_t size) {
 // drivers/vfio/vfio_iommu_type1.c is_invalid_reserved_pfn: BAR pfns have no struct page.
 bool is_invalid_reserved_pfn(const World& w, std::uint64_t pfn) {
     for (const auto& d : w.devices) {
-        if (pfn >= d.bar_base_pfn && pfn < d.bar_base_pfn + (d.bar_size >> PAGE_SHIFT)) {
+        if (bar_contains(d, pfn)) {
             return true;
         }
     }
@@ -113,9 +113,7 @@ long vaddr_get_pfns(World& w, std::uint64_t vaddr, long npages, bool write, std:
         if (ret == 0) {
             if (is_invalid_reserved_pfn(w, *pfn)) {
                 // I-PFN: the pfn pinned is the BAR base plus the address's offset into it.
-                const vfio_pci_core_device* d = vma->vm_private_data;
-                const std::uint64_t want =
-                    d->bar_base_pfn + vma->vm_pgoff + ((vaddr - vma->vm_start) >> PAGE_SHIFT);
+                const std::uint64_t want = vma_addr_to_pfn(vma, vaddr);
                 if (*pfn != want) {
                     sim::fail_invariant(
                         w.current_name(),

@@ -77,11 +77,8 @@ void World::reset() {
                 vma = v;
             }
         }
-        const vfio_pci_core_device* d = vma->vm_private_data;
-        const std::uint64_t pfn =
-            d->bar_base_pfn + vma->vm_pgoff + ((e.addr - vma->vm_start) >> PAGE_SHIFT);
-        const bool writable = (vma->vm_flags & (VM_WRITE | VM_SHARED)) == (VM_WRITE | VM_SHARED);
-        pt_offset(*this, e.level, e.addr).e = pt_entry{pt_entry::Kind::leaf, pfn, writable, true};
+        pt_offset(*this, e.level, e.addr).e = pt_entry{
+            pt_entry::Kind::leaf, vma_addr_to_pfn(vma, e.addr), vm_page_prot_writable(vma), true};
         if (e.level != Level::PUD) {
             pt_offset(*this, Level::PUD, e.addr).e = pt_entry{pt_entry::Kind::table};
         }

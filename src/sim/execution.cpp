@@ -79,6 +79,7 @@ struct ExecState {
     std::unordered_map<std::uint64_t, Sample> samples;
     std::vector<StepInfo> steps;     // per step, when detecting cycles
     std::uint32_t enabled_bits = 0;  // bit per actor neither finished nor blocked
+    const ObjectTable* objects = nullptr;
 };
 
 thread_local ExecState* tl_exec = nullptr;
@@ -223,8 +224,10 @@ void report_deadlock(ExecState& x) {
 
 void record_step(ExecState& x, Op op, ObjectId object, Name func, Name effect, std::uint64_t arg,
                  bool arg_used) {
-    x.hash = hash_mix(x.hash, (static_cast<std::uint64_t>(x.current) << 40U) ^
-                                  (static_cast<std::uint64_t>(op) << 32U) ^ object);
+    // The object enters the hash by name, not id: ids depend on interning order.
+    x.hash =
+        hash_mix(x.hash, (static_cast<std::uint64_t>(x.current) << 40U) ^
+                             (static_cast<std::uint64_t>(op) << 32U) ^ x.objects->hash(object));
     x.hash = hash_mix(x.hash, func.hash ^ (effect.hash * 31U) ^ arg);
     if (x.config->record_trace) {
         x.out->trace.push_back(Step{x.current, op, object, func, effect, arg, arg_used});
@@ -357,6 +360,7 @@ Outcome run_execution(Program& program, Strategy& strategy, std::uint64_t seed,
     x.config = &config;
     x.out = &out;
     x.decls = &program.actors();
+    x.objects = &program.objects();
     Scratch& scratch = tl_scratch;
     x.actors.swap(scratch.actors);
     x.enabled.swap(scratch.enabled);

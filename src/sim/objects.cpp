@@ -6,6 +6,7 @@ ObjectId ObjectTable::intern(const std::string& name) {
     auto [it, inserted] = ids_.try_emplace(name, static_cast<ObjectId>(names_.size()));
     if (inserted) {
         names_.push_back(name);
+        hashes_.push_back(fnv1a(name));
     }
     return it->second;
 }

@@ -157,4 +157,20 @@ struct task_struct {
     std::uint64_t looked_up_gen = 0;
 };
 
+// drivers/vfio/pci/vfio_pci_core.c vma_to_pfn plus the page offset: the BAR pfn mapped at addr.
+inline std::uint64_t vma_addr_to_pfn(const vm_area_struct* vma, std::uint64_t addr) {
+    return vma->vm_private_data->bar_base_pfn + vma->vm_pgoff +
+           ((addr - vma->vm_start) >> PAGE_SHIFT);
+}
+
+// Whether pfn lies in the device's BAR.
+inline bool bar_contains(const vfio_pci_core_device& d, std::uint64_t pfn) {
+    return pfn >= d.bar_base_pfn && pfn < d.bar_base_pfn + (d.bar_size >> PAGE_SHIFT);
+}
+
+// pgprot of vma->vm_page_prot: a shared writable mapping maps writable.
+inline bool vm_page_prot_writable(const vm_area_struct* vma) {
+    return (vma->vm_flags & (VM_WRITE | VM_SHARED)) == (VM_WRITE | VM_SHARED);
+}
+
 }  // namespace pfnsim::model
