@@ -49,4 +49,14 @@ case "$replay" in *"--faults 1"*) ;; *) echo "FAIL: replay command lacks --fault
 # shellcheck disable=SC2086
 $(echo "$replay" | sed "s|^pfnsim|$pfnsim|") --json >"$tmp/replayed.json"
 check "witness replays" 'a["violations"][0]["detail"] == b["violations"][0]["detail"]' "$tmp/replayed.json" "$tmp/faults.json"
+
+# Witnesses are minimised before they are reported; the minimised schedule replays (with the
+# same --faults) to the same violation, and --no-minimize reports them as found.
+check "witness minimised" '(lambda m: m["steps"] <= m["total_steps"] and m["preemptions"] <= 1 and "--faults 1" in m["replay"] and "=> wrong-return" in m["diagram"])(a["violations"][0]["minimized"])' "$tmp/faults.json"
+replay=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["violations"][0]["minimized"]["replay"])' "$tmp/faults.json")
+# shellcheck disable=SC2086
+$(echo "$replay" | sed "s|^pfnsim|$pfnsim|") --json >"$tmp/replayed-min.json"
+check "minimised witness replays" 'a["violations"][0]["detail"] == b["violations"][0]["detail"]' "$tmp/replayed-min.json" "$tmp/faults.json"
+"$pfnsim" sweep scenarios/pin-munmap-retry.toml --preemptions 1 --faults 1 --json --quiet --no-minimize >"$tmp/as-found.json"
+check "--no-minimize" '"minimized" not in a["violations"][0] and a["violations"] == [{k: v for k, v in w.items() if k != "minimized"} for w in b["violations"]]' "$tmp/as-found.json" "$tmp/faults.json"
 exit $fail

@@ -13,6 +13,7 @@
 #include "pfnsim/sim/minimize.hpp"
 #include "pfnsim/sim/random_strategy.hpp"
 #include "pfnsim/sim/replay_strategy.hpp"
+#include "pfnsim/sim/sync.hpp"
 #include "support.hpp"
 
 using namespace pfnsim;
@@ -93,6 +94,104 @@ TEST_CASE("the seed race minimises to at most two preemptions and replays", "[mi
     CHECK(again.trace_hash == f.min.outcome.trace_hash);
     REQUIRE(again.violations.size() == 1);
     CHECK(sim::same_violation(again.violations[0], f.violation));
+}
+
+namespace {
+
+// Whether any of the first `n` steps of `o` belongs to `actor`.
+bool acts_before(const sim::Outcome& o, std::uint64_t n, sim::ActorId actor) {
+    for (std::uint64_t i = 0; i < n && i < o.trace.size(); ++i) {
+        if (o.trace[i].actor == actor) {
+            return true;
+        }
+    }
+    return false;
+}
+
+}  // namespace
+
+TEST_CASE("minimisation moves the steps that cannot affect the violation after it",
+          "[minimize][cut]") {
+    // A bystander takes the lock the racing actors take too, but touches only its own data;
+    // the writer's critical section must stay before the reader's (the lock hand-off).
+    pfnsim::test::LambdaProgram p;
+    sim::Mutex m;
+    int x = 0;
+    const auto lock = p.table.intern("m");
+    const auto xid = p.table.intern("x");
+    const auto yid = p.table.intern("y");
+    p.on_reset = [&] {
+        m.init(lock);
+        x = 0;
+    };
+    p.add("bystander", [&] {
+        m.lock("bystander");
+        sim::point(sim::Op::Write, yid, "bystander", "y = 1");
+        m.unlock("bystander");
+    });
+    p.add("writer", [&] {
+        m.lock("writer");
+        sim::point(sim::Op::Write, xid, "writer", "x = 1");
+        x = 1;
+        m.unlock("writer");
+    });
+    p.add("reader", [&] {
+        m.lock("reader");
+        sim::point(sim::Op::Read, xid, "reader", "read x");
+        const int seen = x;
+        m.unlock("reader");
+        if (seen == 1) {
+            sim::fail_invariant("reader", "saw x = 1");
+        }
+    });
+    sim::RandomStrategy r;
+    sim::ExploreConfig cfg;
+    cfg.iterations = 200;
+    const auto rep = sim::explore(p, r, cfg);
+    REQUIRE_FALSE(rep.violations.empty());
+    const auto& wit = rep.violations.front();
+    const auto original = sim::run_execution(p, r, wit.seed, cfg.exec);
+
+    sim::MinimizeConfig keep;
+    keep.cut = false;
+    const auto uncut = sim::minimize(p, original, wit.violation, cfg.exec, keep);
+    const auto cut = sim::minimize(p, original, wit.violation, cfg.exec);
+    REQUIRE(uncut.has_value());
+    REQUIRE(cut.has_value());
+    // Without preemptions the lowest actor runs first: the bystander, then the race.
+    CHECK(acts_before(uncut->outcome, uncut->steps, 0));
+    CHECK_FALSE(acts_before(cut->outcome, cut->steps, 0));
+    CHECK(acts_before(cut->outcome, cut->steps, 1));  // the writer stays: the reader reads x
+    CHECK(cut->steps + 3 == uncut->steps);            // lock, write y, unlock
+    CHECK(cut->preemptions <= uncut->preemptions);
+    // Checked by replay, like every minimised schedule.
+    sim::ReplayStrategy replay(sim::decode_schedule(cut->schedule));
+    const auto again = sim::run_execution(p, replay, 0, cfg.exec);
+    REQUIRE(again.violations.size() == 1);
+    CHECK(sim::same_violation(again.violations[0], wit.violation));
+    CHECK(again.trace_hash == cut->outcome.trace_hash);
+}
+
+TEST_CASE("a bystander thread leaves the seed race's counterexample", "[minimize][cut]") {
+    auto w = world("seed-split-bystander.toml", "original");
+    const Found f = first_minimised(w);
+    CHECK(f.violation.detail == "pin returned -EINVAL");
+    CHECK(f.min.preemptions <= 2);
+    const auto& names = w.actors();
+    REQUIRE(names[0].name == "thread2");
+    CHECK_FALSE(acts_before(f.min.outcome, f.min.steps, 0));
+    CHECK(f.min.total_steps > f.min.steps);  // it runs after the violation
+    sim::MinimizeConfig keep;
+    keep.cut = false;
+    const auto uncut = sim::minimize(w, f.original, f.violation, {}, keep);
+    REQUIRE(uncut.has_value());
+    CHECK(acts_before(uncut->outcome, uncut->steps, 0));
+    CHECK(f.min.steps < uncut->steps);
+    const std::string d = sim::render_diagram(f.min.outcome, w, f.violation, "");
+    CHECK_THAT(d, Catch::Contains("CPU0 (pin)"));
+    CHECK_THAT(d, Catch::Contains("CPU1 (numa_maps)"));
+    CHECK_THAT(d, !Catch::Contains("thread2"));
+    CHECK_THAT(d, Catch::Contains("steps after it not shown"));
 }
 
 TEST_CASE("race diagrams: at most 12 rows, 100 columns, the racing pair marked", "[diagram]") {

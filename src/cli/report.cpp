@@ -132,6 +132,7 @@ nlohmann::json to_json(const CellReport& c) {
             const auto& m = *c.minimized[i];
             v["minimized"] = {{"schedule", m.schedule},
                               {"steps", m.steps},
+                              {"total_steps", m.total_steps},
                               {"preemptions", m.preemptions},
                               {"original_steps", m.original_steps},
                               {"original_preemptions", m.original_preemptions},
@@ -180,8 +181,8 @@ std::string to_text(const CellReport& c) {
                     w.lasso->prefix_steps, w.lasso->cycle_steps, w.seed);
             } else {
                 s += fmt::format(
-                    "  minimised from {} steps and {} to {} steps and {} (found "
-                    "with seed {})\n\n",
+                    "  minimised from {} steps and {} to {} steps and {} (steps up to the "
+                    "violation; found with seed {})\n\n",
                     m.original_steps, pre(m.original_preemptions), m.steps, pre(m.preemptions),
                     w.seed);
             }

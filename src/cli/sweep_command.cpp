@@ -13,6 +13,8 @@
 #include "cli/common.hpp"
 #include "cli/report.hpp"
 #include "pfnsim/model/world.hpp"
+#include "pfnsim/sim/diagram.hpp"
+#include "pfnsim/sim/replay_strategy.hpp"
 #include "pfnsim/sim/schedule.hpp"
 
 namespace pfnsim::cli {
@@ -77,6 +79,35 @@ std::vector<sim::Witness> as_witnesses(const SweepSummary& s) {
 std::string replay_line(const SweepSummary& s, const sim::SweepWitness& w) {
     return fmt::format("pfnsim replay {} --policy {}{} --schedule {}", s.file, s.policy,
                        s.replay_options, sim::encode_schedule({w.schedule, std::nullopt}));
+}
+
+// Every witness is minimised before it is reported, as explore's are: under the options that
+// `replay` is given (step bound, faults), and checked by replay inside minimize().
+void minimize_witnesses(SweepSummary& s, const model::Scenario& sc) {
+    model::World world(sc);
+    world.set_policy(policy_named(s.policy, sc));
+    sim::ExecutionConfig ec;
+    ec.step_bound = s.step_bound;
+    ec.max_faults = s.faults;
+    s.minimized.clear();
+    s.diagrams.clear();
+    for (const auto& w : s.totals.violations) {
+        sim::ReplayStrategy replay(sim::Schedule{w.schedule, std::nullopt});
+        const sim::Outcome original = sim::run_execution(world, replay, 0, ec);
+        std::optional<sim::Minimized> m;
+        if (replay.error().empty()) {
+            m = sim::minimize(world, original, w.violation, ec);
+        }
+        std::string d;
+        if (m) {
+            d = sim::render_diagram(
+                m->outcome, world, w.violation,
+                fmt::format("pfnsim replay {} --policy {}{} --schedule {}", s.file, s.policy,
+                            s.replay_options, m->schedule));
+        }
+        s.minimized.push_back(std::move(m));
+        s.diagrams.push_back(std::move(d));
+    }
 }
 
 std::string hex(std::uint64_t v) {
@@ -373,13 +404,28 @@ std::string summary_text(const SweepSummary& s) {
                        s.expected.empty()      ? std::string()
                        : s.expected == verdict ? " (as expected)"
                                                : fmt::format(" (expected {})", s.expected));
-    for (const auto& w : s.totals.violations) {
+    for (std::size_t i = 0; i < s.totals.violations.size(); ++i) {
+        const auto& w = s.totals.violations[i];
         out += fmt::format("\n{}: {} ({} of {})\n", w.violation.kind, w.violation.detail, w.count,
                            plural(s.totals.executions, "execution"));
         out += fmt::format("  witness:  {}, {}{}\n", plural(w.preemptions, "preemption"),
                            plural(w.steps, "step"),
                            w.faults != 0 ? ", " + plural(w.faults, "injected fault") : "");
-        out += fmt::format("  replay:   {}\n", replay_line(s, w));
+        if (i < s.minimized.size() && s.minimized[i]) {
+            const auto& m = *s.minimized[i];
+            if (w.violation.kind != "livelock") {
+                out += fmt::format("  minimised to {} up to the violation and {}\n\n",
+                                   plural(m.steps, "step"), plural(m.preemptions, "preemption"));
+            } else {
+                out += "\n";
+            }
+            out += s.diagrams[i];
+        } else {
+            out += fmt::format("  replay:   {}\n", replay_line(s, w));
+        }
+    }
+    if (!s.not_minimized.empty()) {
+        out += fmt::format("\n(witnesses not minimised: {})\n", s.not_minimized);
     }
     out += "\n" + certificate_line(s) + "\n";
     return out;
@@ -406,9 +452,25 @@ json summary_json(const SweepSummary& s, bool state_hashes) {
     for (auto& [k, v] : t.items()) {
         j[k] = v;
     }
+    std::size_t i = 0;
     for (auto& v : j["violations"]) {
         v["replay"] = fmt::format("pfnsim replay {} --policy {}{} --schedule {}", s.file, s.policy,
                                   s.replay_options, v["schedule"].get<std::string>());
+        if (i < s.minimized.size() && s.minimized[i]) {
+            const auto& m = *s.minimized[i];
+            v["minimized"] = {{"schedule", m.schedule},
+                              {"steps", m.steps},
+                              {"total_steps", m.total_steps},
+                              {"preemptions", m.preemptions},
+                              {"replay", fmt::format("pfnsim replay {} --policy {}{} --schedule {}",
+                                                     s.file, s.policy, s.replay_options,
+                                                     m.schedule)},
+                              {"diagram", s.diagrams[i]}};
+        }
+        ++i;
+    }
+    if (!s.not_minimized.empty()) {
+        j["not_minimized"] = s.not_minimized;
     }
     j["verdict"] = verdict_of(as_witnesses(s));
     if (!s.expected.empty()) {
@@ -482,6 +544,7 @@ CLI::App* add_sweep_command(CLI::App& app, SweepOptions& o) {
     c->add_option("--checkpoint", o.checkpoint,
                   "save progress to FILE; rerunning with the same FILE resumes");
     c->add_flag("--no-reduction", o.no_reduction, "explore every interleaving (no sleep sets)");
+    c->add_flag("--no-minimize", o.no_minimize, "report witnesses as found");
     return c;
 }
 
@@ -489,6 +552,7 @@ CLI::App* add_merge_command(CLI::App& app, SweepOptions& o) {
     auto* c = app.add_subcommand("merge", "combine the JSON of sweep shards into one certificate");
     c->add_option("files", o.files, "JSON files written by sweep --shard i/N")->required();
     c->add_flag("--json", o.json, "print one JSON document");
+    c->add_flag("--no-minimize", o.no_minimize, "report witnesses as found");
     return c;
 }
 
@@ -604,6 +668,9 @@ int cmd_sweep(const SweepOptions& o) {
     s.stopped = rep.stopped;
     s.tasks = rep.tasks;
     s.tasks_done = rep.tasks_done;
+    if (!s.shard && !o.no_minimize) {
+        minimize_witnesses(s, sc);  // shards are minimised when merged
+    }
     if (o.json || s.shard) {
         std::cout << summary_json(s, s.shard.has_value()).dump(2) << "\n";
     } else {
@@ -668,6 +735,14 @@ int cmd_merge(const SweepOptions& o) {
         }
     }
     m.shard.reset();
+    if (!o.no_minimize && !m.totals.violations.empty()) {
+        // The shards name their scenario file; it must be readable from here, unchanged.
+        try {
+            minimize_witnesses(m, load(m.file));
+        } catch (const InputError& e) {
+            m.not_minimized = e.message;
+        }
+    }
     if (o.json) {
         std::cout << summary_json(m, false).dump(2) << "\n";
     } else {

@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "pfnsim/sim/minimize.hpp"
 #include "pfnsim/sim/sweep.hpp"
 
 namespace pfnsim::cli {
@@ -27,6 +28,7 @@ struct SweepOptions {
     bool quiet = false;
     bool stop_on_first = false;
     bool no_reduction = false;
+    bool no_minimize = false;
     std::vector<std::string> files;  // merge
 };
 
@@ -54,6 +56,10 @@ struct SweepSummary {
     std::size_t tasks = 0;
     std::size_t tasks_done = 0;
     std::vector<unsigned> missing_shards;  // merge only
+    // Per violation (in totals.violations order), once minimised: the result and its diagram.
+    std::vector<std::optional<sim::Minimized>> minimized;
+    std::vector<std::string> diagrams;
+    std::string not_minimized;  // why minimisation was skipped, if it was
 };
 
 std::string certificate_line(const SweepSummary& s);

@@ -48,6 +48,19 @@ std::string fit(const std::string& s, std::size_t w) {
 
 }  // namespace
 
+long violation_step(const Outcome& o, const Program& program, const Violation& v) {
+    if (o.trace.empty()) {
+        return -1;
+    }
+    const auto& decls = program.actors();
+    for (ActorId i = 0; i < decls.size(); ++i) {
+        if (decls[i].name == v.actor) {
+            return last_step_of(o, i);
+        }
+    }
+    return static_cast<long>(o.trace.size()) - 1;
+}
+
 std::vector<bool> key_steps(const Outcome& o, const Program& program, const Violation& v) {
     std::vector<bool> key(o.trace.size(), false);
     if (o.trace.empty()) {
@@ -199,9 +212,16 @@ std::string render_diagram(const Outcome& o, Program& program, const Violation& 
         return out;
     }
     out += fmt::format(
-        "\n  {} of {} steps folded (locks, reads of values nobody raced on); "
-        "--trace full shows them\n",
-        folded + (o.trace.size() - static_cast<std::size_t>(end + 1)), o.trace.size());
+        "\n  {} of {} steps up to the violation folded (locks, reads of values nobody raced "
+        "on)\n",
+        folded, end + 1);
+    const std::size_t after = o.trace.size() - static_cast<std::size_t>(end + 1);
+    if (after != 0) {
+        out += fmt::format("  {} step{} after it not shown; --trace full shows every step\n",
+                           after, after == 1 ? "" : "s");
+    } else {
+        out += "  --trace full shows every step\n";
+    }
     if (rw >= 0) {
         out += fmt::format("  * the race: step {} of {} and step {} of {} touch {}\n", rw + 1,
                            decls[o.trace[static_cast<std::size_t>(rw)].actor].name, rr + 1,

@@ -523,6 +523,9 @@ void fail_invariant(std::string actor, std::string detail) {
 ActorId current_actor() {
     return exec().current;
 }
+std::uint64_t steps_taken() {
+    return exec().out->steps;
+}
 bool in_execution() {
     return tl_exec != nullptr;
 }

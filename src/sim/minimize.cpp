@@ -1,9 +1,11 @@
 #include "pfnsim/sim/minimize.hpp"
 
 #include <algorithm>
+#include <deque>
 #include <map>
 
 #include "pfnsim/sim/dfs_strategy.hpp"
+#include "pfnsim/sim/diagram.hpp"
 #include "pfnsim/sim/replay_strategy.hpp"
 #include "pfnsim/sim/schedule.hpp"
 
@@ -38,6 +40,110 @@ class DeviationStrategy final : public Strategy {
     std::size_t index_ = 0;
 };
 
+// Runs the steps in a given order of actors (one entry per step) and gives each actor its own
+// data choices in the order it made them; past the end of the order, or where the listed actor
+// is not enabled, it continues the current actor (else the lowest enabled).
+class StepOrderStrategy final : public Strategy {
+  public:
+    StepOrderStrategy(std::vector<ActorId> order, std::vector<std::deque<std::uint32_t>> data)
+        : order_(std::move(order)), data_(std::move(data)) {}
+    void new_execution(std::uint64_t /*seed*/) override { left_ = data_; }
+    ActorId choose_actor(std::span<const ActorId> enabled, ActorId current,
+                         std::span<const NextStep> /*next*/) override {
+        const std::uint64_t at = steps_taken();
+        if (at < order_.size() &&
+            std::find(enabled.begin(), enabled.end(), order_[at]) != enabled.end()) {
+            return order_[at];
+        }
+        return std::find(enabled.begin(), enabled.end(), current) != enabled.end() ? current
+                                                                                   : enabled[0];
+    }
+    std::uint32_t choose_value(std::uint32_t n, std::string_view /*what*/) override {
+        const ActorId a = current_actor();
+        if (a >= left_.size() || left_[a].empty()) {
+            return 0;
+        }
+        const std::uint32_t v = left_[a].front();
+        left_[a].pop_front();
+        return v < n ? v : 0;
+    }
+    std::string name() const override { return "step-order"; }
+
+  private:
+    std::vector<ActorId> order_;
+    std::vector<std::deque<std::uint32_t>> data_;
+    std::vector<std::deque<std::uint32_t>> left_;
+};
+
+// The steps that happen before step `t` (and `t` itself): program order; a read after the
+// writes of its object (lock acquire and release count as writes of the lock); a write after
+// every earlier access of its object. Lock operations do not order each other by themselves,
+// so that an actor's critical section that ended before the violation's actors took the lock
+// can move after the violation. But where two actors of the cone take the same lock, the
+// earlier holder's release must stay before the later one's acquire: it is added, and the cone
+// is computed again until nothing is added.
+std::vector<bool> causal_cone(const std::vector<Step>& trace, std::size_t t) {
+    std::vector<bool> in(trace.size(), false);
+    std::vector<bool> roots(trace.size(), false);
+    roots[t] = true;
+    for (;;) {
+        std::fill(in.begin(), in.end(), false);
+        std::map<ActorId, bool> actor_needed;
+        std::map<ObjectId, bool> read_needed;   // a cone step after here reads it
+        std::map<ObjectId, bool> write_needed;  // a cone step after here writes it
+        for (std::size_t i = t + 1; i-- > 0;) {
+            const Step& st = trace[i];
+            const bool obj = st.object != kNoObject;
+            const bool lock_op = st.op == Op::Acquire || st.op == Op::Release;
+            const bool writes = st.op == Op::Write || lock_op;
+            bool needed = roots[i] || actor_needed[st.actor];
+            if (obj && !needed) {
+                needed = write_needed[st.object] || (writes && read_needed[st.object]);
+            }
+            if (!needed) {
+                continue;
+            }
+            in[i] = true;
+            actor_needed[st.actor] = true;
+            if (obj && st.op == Op::Read) {
+                read_needed[st.object] = true;
+            } else if (obj && st.op == Op::Write) {
+                write_needed[st.object] = true;
+            }
+        }
+        // An acquire in the cone followed by another actor's acquire of the same lock in the
+        // cone: the first actor's release of it (if it came before the violation) is needed.
+        bool added = false;
+        for (std::size_t h = 0; h <= t; ++h) {
+            if (!in[h] || trace[h].op != Op::Acquire) {
+                continue;
+            }
+            const Step& a = trace[h];
+            bool later_acquire = false;
+            for (std::size_t j = h + 1; j <= t && !later_acquire; ++j) {
+                later_acquire = in[j] && trace[j].op == Op::Acquire &&
+                                trace[j].object == a.object && trace[j].actor != a.actor;
+            }
+            if (!later_acquire) {
+                continue;
+            }
+            for (std::size_t r = h + 1; r <= t; ++r) {
+                if (trace[r].actor == a.actor && trace[r].object == a.object &&
+                    trace[r].op == Op::Release) {
+                    if (!in[r]) {
+                        roots[r] = true;
+                        added = true;
+                    }
+                    break;
+                }
+            }
+        }
+        if (!added) {
+            return in;
+        }
+    }
+}
+
 bool shows(const Outcome& o, const Violation& v) {
     return std::any_of(o.violations.begin(), o.violations.end(),
                        [&](const Violation& w) { return same_violation(w, v); });
@@ -70,13 +176,15 @@ std::optional<Minimized> minimize(Program& program, const Outcome& original,
     ExecutionConfig quiet = config;
     quiet.record_trace = false;
     Minimized m;
-    m.original_steps = original.steps;
+    const long ot = violation_step(original, program, target);
+    m.original_steps = ot >= 0 ? static_cast<std::uint64_t>(ot + 1) : original.steps;
     m.original_preemptions = count_preemptions(original);
 
     // A livelock's witness is its lasso: the prefix, then the cycle for ever. It is its own
     // proof, so it is reported as found, written as a cyclic schedule and checked by replay.
     if (target.kind == "livelock" && original.lasso) {
         const Lasso& l = *original.lasso;
+        m.original_steps = original.steps;
         Schedule s;
         s.choices.assign(original.schedule.choices.begin(),
                          original.schedule.choices.begin() +
@@ -94,6 +202,7 @@ std::optional<Minimized> minimize(Program& program, const Outcome& original,
         m.outcome = std::move(again);
         m.schedule = text;
         m.steps = m.outcome.steps;
+        m.total_steps = m.outcome.steps;
         m.preemptions = count_preemptions(m.outcome);
         m.executions = 1;
         return m;
@@ -154,27 +263,83 @@ std::optional<Minimized> minimize(Program& program, const Outcome& original,
         items.clear();
     }
 
-    // 3. The final execution, with its trace; then check that its schedule replays it.
+    // The execution so far, with its trace.
+    ExecutionConfig traced = config;
+    traced.record_trace = true;
     DeviationStrategy final_strategy({items.begin(), items.end()});
-    Outcome fin = run_execution(program, final_strategy, 0, config);
+    Outcome fin = run_execution(program, final_strategy, 0, traced);
     ++spent;
     if (!shows(fin, target)) {
         ReplayStrategy as_found(original.schedule);
-        fin = run_execution(program, as_found, 0, config);
+        fin = run_execution(program, as_found, 0, traced);
+        ++spent;
         if (!shows(fin, target)) {
             return std::nullopt;
         }
     }
+
+    // 3. Steps that do not affect the violation: only the steps that happen before the
+    // violating one must precede it; the others can move after it, where they cannot change it.
+    // Tried first for every such step, then for the actors with no step that matters (moving
+    // a step of an involved actor can cost a preemption). Kept when the reordered execution
+    // shows the violation in fewer steps, with no more preemptions.
+    const long t = violation_step(fin, program, target);
+    if (mc.cut && t >= 0) {
+        const auto cone = causal_cone(fin.trace, static_cast<std::size_t>(t));
+        std::vector<bool> involved(program.actors().size(), false);
+        for (std::size_t i = 0; i < cone.size(); ++i) {
+            if (cone[i]) {
+                involved[fin.trace[i].actor] = true;
+            }
+        }
+        std::vector<std::deque<std::uint32_t>> data(program.actors().size());
+        for (const auto& c : fin.choices) {
+            if (c.data && c.current < data.size()) {
+                data[c.current].push_back(c.value);
+            }
+        }
+        for (const bool whole_actors : {false, true}) {
+            auto first = [&](std::size_t i) {
+                return whole_actors ? involved[fin.trace[i].actor] : cone[i];
+            };
+            std::vector<ActorId> order;
+            for (std::size_t i = 0; i < fin.trace.size(); ++i) {
+                if (first(i)) {
+                    order.push_back(fin.trace[i].actor);
+                }
+            }
+            if (order.size() == fin.trace.size() || order.size() > static_cast<std::size_t>(t)) {
+                continue;  // nothing before the violation moves
+            }
+            for (std::size_t i = 0; i < fin.trace.size(); ++i) {
+                if (!first(i)) {
+                    order.push_back(fin.trace[i].actor);
+                }
+            }
+            StepOrderStrategy cut(std::move(order), data);
+            Outcome o = run_execution(program, cut, 0, traced);
+            ++spent;
+            const long ot = violation_step(o, program, target);
+            if (shows(o, target) && ot >= 0 && ot < t &&
+                count_preemptions(o) <= count_preemptions(fin)) {
+                fin = std::move(o);
+                break;
+            }
+        }
+    }
+
+    // Checked, not assumed: the schedule, as printed, replays the same execution.
     const std::string text = encode_schedule(fin.schedule);
     ReplayStrategy check(decode_schedule(text));
-    const Outcome again = run_execution(program, check, 0, config);
+    const Outcome again = run_execution(program, check, 0, traced);
     ++spent;
     if (!shows(again, target) || again.trace_hash != fin.trace_hash || !check.error().empty()) {
         return std::nullopt;
     }
     m.outcome = std::move(fin);
     m.schedule = text;
-    m.steps = m.outcome.steps;
+    m.steps = static_cast<std::uint64_t>(violation_step(m.outcome, program, target) + 1);
+    m.total_steps = m.outcome.steps;
     m.preemptions = count_preemptions(m.outcome);
     m.executions = spent;
     return m;

@@ -105,6 +105,9 @@ bool inject(std::string_view site, bool budgeted);
 [[noreturn]] void fail_invariant(std::string actor, std::string detail);
 // The actor running now.
 ActorId current_actor();
+// Steps recorded so far in the running execution. At a choice the chosen actor takes the next
+// step, so a strategy that follows an order of steps reads its position here.
+std::uint64_t steps_taken();
 
 // Marks a retry loop for cycle detection. An actor's location is the stack of loops it is in,
 // the loop-carried values each declared at its head, and the steps it took since; at every
