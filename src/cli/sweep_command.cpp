@@ -100,10 +100,9 @@ void minimize_witnesses(SweepSummary& s, const model::Scenario& sc) {
         }
         std::string d;
         if (m) {
-            d = sim::render_diagram(
-                m->outcome, world, w.violation,
-                fmt::format("pfnsim replay {} --policy {}{} --schedule {}", s.file, s.policy,
-                            s.replay_options, m->schedule));
+            d = sim::render_diagram(m->outcome, world, w.violation,
+                                    fmt::format("pfnsim replay {} --policy {}{} --schedule {}",
+                                                s.file, s.policy, s.replay_options, m->schedule));
         }
         s.minimized.push_back(std::move(m));
         s.diagrams.push_back(std::move(d));
@@ -458,14 +457,14 @@ json summary_json(const SweepSummary& s, bool state_hashes) {
                                   s.replay_options, v["schedule"].get<std::string>());
         if (i < s.minimized.size() && s.minimized[i]) {
             const auto& m = *s.minimized[i];
-            v["minimized"] = {{"schedule", m.schedule},
-                              {"steps", m.steps},
-                              {"total_steps", m.total_steps},
-                              {"preemptions", m.preemptions},
-                              {"replay", fmt::format("pfnsim replay {} --policy {}{} --schedule {}",
-                                                     s.file, s.policy, s.replay_options,
-                                                     m.schedule)},
-                              {"diagram", s.diagrams[i]}};
+            v["minimized"] = {
+                {"schedule", m.schedule},
+                {"steps", m.steps},
+                {"total_steps", m.total_steps},
+                {"preemptions", m.preemptions},
+                {"replay", fmt::format("pfnsim replay {} --policy {}{} --schedule {}", s.file,
+                                       s.policy, s.replay_options, m.schedule)},
+                {"diagram", s.diagrams[i]}};
         }
         ++i;
     }

@@ -217,8 +217,8 @@ std::string render_diagram(const Outcome& o, Program& program, const Violation& 
         folded, end + 1);
     const std::size_t after = o.trace.size() - static_cast<std::size_t>(end + 1);
     if (after != 0) {
-        out += fmt::format("  {} step{} after it not shown; --trace full shows every step\n",
-                           after, after == 1 ? "" : "s");
+        out += fmt::format("  {} step{} after it not shown; --trace full shows every step\n", after,
+                           after == 1 ? "" : "s");
     } else {
         out += "  --trace full shows every step\n";
     }

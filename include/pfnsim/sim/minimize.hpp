@@ -15,7 +15,7 @@ namespace pfnsim::sim {
 struct MinimizeConfig {
     unsigned max_preemptions = 3;  // preemption bounds tried: 0, 1, ... this
     std::uint64_t budget = 20000;  // executions spent on the bounded searches
-    bool cut = true;  // move the steps that do not affect the violation after it
+    bool cut = true;               // move the steps that do not affect the violation after it
 };
 
 struct Minimized {
