@@ -863,7 +863,17 @@ int run_cli(int argc, char** argv) {
     } catch (const CLI::CallForAllHelp& e) {
         return app.exit(e);
     } catch (const CLI::ParseError& e) {
-        std::cerr << "pfnsim: " << e.what() << " (see pfnsim --help)\n";
+        std::string names;
+        for (const auto* c : app.get_subcommands({})) {
+            names += (names.empty() ? "" : ", ") + c->get_name();
+        }
+        if (argc > 1 && argv[1][0] != '-' && app.get_subcommands().empty()) {
+            std::cerr << "pfnsim: unknown command '" << argv[1] << "' (valid: " << names << ")\n";
+        } else if (argc == 1) {
+            std::cerr << "pfnsim: a command is required (valid: " << names << ")\n";
+        } else {
+            std::cerr << "pfnsim: " << e.what() << " (see pfnsim --help)\n";
+        }
         return 2;
     }
     for (auto* c : {run, explore, replay, matrix, stats}) {

@@ -2,7 +2,10 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <map>
+#include <tuple>
+#include <vector>
 
 #include "pfnsim/sim/trace.hpp"
 
@@ -25,6 +28,86 @@ std::string dot_escape(const std::string& s) {
 }
 }  // namespace
 
+namespace {
+
+// A lock held (or waited for) by one actor, in trace time.
+struct Span {
+    std::uint64_t begin;
+    std::uint64_t end;
+    std::string name;
+    const char* cat;  // "lock" (held) or "wait"
+};
+
+// Lock holds and waits of one actor, as the spans of the execution: a hold starts when the
+// lock is taken (the acquire step, or the actor's next step when the acquire slept) and ends
+// with the release step, or with the execution.
+std::vector<Span> lock_spans(const sim::Outcome& o, sim::Program& program, sim::ActorId a,
+                             std::uint64_t tick, std::uint64_t end) {
+    std::vector<Span> spans;
+    std::map<sim::ObjectId, std::size_t> open;  // object -> index in spans
+    sim::ObjectId waiting = sim::kNoObject;
+    for (std::size_t i = 0; i < o.trace.size(); ++i) {
+        const sim::Step& st = o.trace[i];
+        if (st.actor != a) {
+            continue;
+        }
+        const std::uint64_t ts = (i + 1) * tick;
+        if (waiting != sim::kNoObject) {  // woken: the lock it waited for is now held
+            spans.back().end = ts;
+            open[waiting] = spans.size();
+            spans.push_back({ts, end, program.objects().name(waiting), "lock"});
+            waiting = sim::kNoObject;
+        }
+        const std::string obj = program.objects().name(st.object);
+        if (st.op == sim::Op::Acquire && open.count(st.object) == 0) {
+            if (st.blocked) {
+                spans.push_back({ts, end, "waits for " + obj, "wait"});
+                waiting = st.object;
+            } else {
+                open[st.object] = spans.size();
+                spans.push_back({ts, end, obj, "lock"});
+            }
+        } else if (st.op == sim::Op::Release) {
+            auto it = open.find(st.object);
+            if (it != open.end()) {
+                spans[it->second].end = ts + tick - 2;
+                open.erase(it);
+            }
+        }
+    }
+    return spans;
+}
+
+// Places spans on lanes where they nest (begin/end events of one track must), in order.
+std::vector<std::vector<Span>> nest_lanes(std::vector<Span> spans) {
+    std::sort(spans.begin(), spans.end(), [](const Span& x, const Span& y) {
+        return x.begin != y.begin ? x.begin < y.begin : x.end > y.end;
+    });
+    std::vector<std::vector<Span>> lanes;
+    std::vector<std::vector<std::uint64_t>> stacks;  // open ends per lane
+    for (auto& sp : spans) {
+        std::size_t l = 0;
+        for (; l < lanes.size(); ++l) {
+            auto& st = stacks[l];
+            while (!st.empty() && st.back() <= sp.begin) {
+                st.pop_back();
+            }
+            if (st.empty() || st.back() >= sp.end) {
+                break;
+            }
+        }
+        if (l == lanes.size()) {
+            lanes.emplace_back();
+            stacks.emplace_back();
+        }
+        stacks[l].push_back(sp.end);
+        lanes[l].push_back(std::move(sp));
+    }
+    return lanes;
+}
+
+}  // namespace
+
 nlohmann::json chrome_trace(const sim::Outcome& o, sim::Program& program,
                             const std::string& title) {
     using nlohmann::json;
@@ -36,72 +119,86 @@ nlohmann::json chrome_trace(const sim::Outcome& o, sim::Program& program,
                       {"tid", 0},
                       {"ts", 0},
                       {"args", {{"name", title}}}});
-    for (std::size_t a = 0; a < decls.size(); ++a) {
+    auto thread = [&](std::uint64_t tid, const std::string& name, std::uint64_t order) {
         events.push_back({{"name", "thread_name"},
                           {"ph", "M"},
                           {"pid", 1},
-                          {"tid", a + 1},
+                          {"tid", tid},
                           {"ts", 0},
-                          {"args", {{"name", fmt::format("CPU{} ({})", a, decls[a].name)}}}});
-    }
-    std::map<std::pair<sim::ActorId, sim::ObjectId>, std::uint64_t> open;  // lock spans
-    std::uint64_t next_id = 1;
-    for (std::size_t i = 0; i < o.trace.size(); ++i) {
-        const sim::Step& st = o.trace[i];
-        const std::uint64_t ts = i * kTick;
-        const std::uint64_t tid = st.actor + 1;
-        const std::string obj = program.objects().name(st.object);
-        const std::string effect = sim::render_effect(st);
-        events.push_back({{"name", st.func.text},
-                          {"cat", sim::op_name(st.op)},
-                          {"ph", "X"},
-                          {"ts", ts},
-                          {"dur", kTick - 2},
+                          {"args", {{"name", name}}}});
+        events.push_back({{"name", "thread_sort_index"},
+                          {"ph", "M"},
                           {"pid", 1},
                           {"tid", tid},
-                          {"args", {{"step", i + 1}, {"object", obj}, {"effect", effect}}}});
-        if (st.op == sim::Op::Acquire && open.count({st.actor, st.object}) == 0) {
-            open[{st.actor, st.object}] = next_id;
-            events.push_back({{"name", obj},
-                              {"cat", "lock"},
-                              {"ph", "b"},
-                              {"id", next_id},
-                              {"ts", ts},
-                              {"pid", 1},
-                              {"tid", tid}});
-            ++next_id;
-        } else if (st.op == sim::Op::Release) {
-            auto it = open.find({st.actor, st.object});
-            if (it != open.end()) {
-                events.push_back({{"name", obj},
-                                  {"cat", "lock"},
-                                  {"ph", "e"},
-                                  {"id", it->second},
-                                  {"ts", ts + kTick - 2},
-                                  {"pid", 1},
-                                  {"tid", tid}});
-                open.erase(it);
+                          {"ts", 0},
+                          {"args", {{"sort_index", order}}}});
+    };
+    // Steps start at one tick, not zero: some viewers take ts 0 for "no time".
+    const std::uint64_t end = (o.trace.size() + 1) * kTick;
+    for (sim::ActorId a = 0; a < decls.size(); ++a) {
+        const std::uint64_t tid = a + 1;
+        thread(tid, fmt::format("CPU{} ({})", a, decls[a].name), a * 100);
+        for (std::size_t i = 0; i < o.trace.size(); ++i) {
+            const sim::Step& st = o.trace[i];
+            if (st.actor != a) {
+                continue;
             }
-        } else if (st.op == sim::Op::Write || st.op == sim::Op::Finish) {
-            events.push_back({{"name", effect},
-                              {"cat", st.op == sim::Op::Write ? "entry" : "result"},
-                              {"ph", "i"},
-                              {"s", "t"},
-                              {"ts", ts + 1},
+            const std::uint64_t ts = (i + 1) * kTick;
+            const std::string obj = program.objects().name(st.object);
+            const std::string effect = sim::render_effect(st);
+            events.push_back({{"name", st.func.text},
+                              {"cat", sim::op_name(st.op)},
+                              {"ph", "X"},
+                              {"ts", ts},
+                              {"dur", kTick - 2},
                               {"pid", 1},
                               {"tid", tid},
-                              {"args", {{"object", obj}}}});
+                              {"args", {{"step", i + 1}, {"object", obj}, {"effect", effect}}}});
+            if (st.op == sim::Op::Write || st.op == sim::Op::Finish) {
+                events.push_back({{"name", effect},
+                                  {"cat", st.op == sim::Op::Write ? "entry" : "result"},
+                                  {"ph", "i"},
+                                  {"s", "t"},
+                                  {"ts", ts + 1},
+                                  {"pid", 1},
+                                  {"tid", tid},
+                                  {"args", {{"object", obj}}}});
+            }
         }
-    }
-    const std::uint64_t end = o.trace.size() * kTick;
-    for (const auto& [key, id] : open) {
-        events.push_back({{"name", program.objects().name(key.second)},
-                          {"cat", "lock"},
-                          {"ph", "e"},
-                          {"id", id},
-                          {"ts", end},
-                          {"pid", 1},
-                          {"tid", key.first + 1}});
+        // Lock holds on tracks of their own under the actor's, nested as begin/end pairs.
+        const auto lanes = nest_lanes(lock_spans(o, program, a, kTick, end));
+        for (std::size_t l = 0; l < lanes.size(); ++l) {
+            const std::uint64_t lt = 1000 + a * 16 + l;
+            thread(lt, fmt::format("CPU{} ({}) locks", a, decls[a].name), a * 100 + 1 + l);
+            // In time order; at one instant an end goes before a begin, and ends close the
+            // innermost span (the later begun) first.
+            std::vector<std::tuple<std::uint64_t, std::int64_t, json>> evs;
+            for (std::size_t k = 0; k < lanes[l].size(); ++k) {
+                const auto& sp = lanes[l][k];
+                const auto order = static_cast<std::int64_t>(k);
+                evs.emplace_back(sp.begin * 2 + 1, order,
+                                 json{{"name", sp.name},
+                                      {"cat", sp.cat},
+                                      {"ph", "B"},
+                                      {"ts", sp.begin},
+                                      {"pid", 1},
+                                      {"tid", lt}});
+                evs.emplace_back(sp.end * 2, -order,
+                                 json{{"name", sp.name},
+                                      {"cat", sp.cat},
+                                      {"ph", "E"},
+                                      {"ts", sp.end},
+                                      {"pid", 1},
+                                      {"tid", lt}});
+            }
+            std::sort(evs.begin(), evs.end(), [](const auto& x, const auto& y) {
+                return std::get<0>(x) != std::get<0>(y) ? std::get<0>(x) < std::get<0>(y)
+                                                        : std::get<1>(x) < std::get<1>(y);
+            });
+            for (auto& ev : evs) {
+                events.push_back(std::move(std::get<2>(ev)));
+            }
+        }
     }
     return json{{"traceEvents", events}, {"displayTimeUnit", "ms"}};
 }
@@ -110,8 +207,9 @@ std::string check_chrome_trace(const nlohmann::json& trace) {
     if (!trace.is_object() || !trace.contains("traceEvents") || !trace["traceEvents"].is_array()) {
         return "no traceEvents array";
     }
-    std::map<std::uint64_t, std::uint64_t> last_ts;  // per track
-    std::map<std::string, int> spans;                // cat/id -> open count
+    std::map<std::uint64_t, std::uint64_t> last_ts;            // per track
+    std::map<std::string, int> spans;                          // async: cat/id -> open count
+    std::map<std::uint64_t, std::vector<std::string>> stacks;  // B/E per track
     std::size_t i = 0;
     for (const auto& e : trace["traceEvents"]) {
         for (const char* f : {"name", "ph", "ts", "pid", "tid"}) {
@@ -126,14 +224,24 @@ std::string check_chrome_trace(const nlohmann::json& trace) {
         }
         const std::uint64_t tid = e["tid"];
         const std::uint64_t ts = e["ts"];
-        if (ph == "X" || ph == "i") {
-            if (last_ts.count(tid) != 0 && ts < last_ts[tid]) {
-                return fmt::format("event {}: time goes back on track {}", i, tid);
-            }
-            last_ts[tid] = ts;
+        if (last_ts.count(tid) != 0 && ts < last_ts[tid]) {
+            return fmt::format("event {}: time goes back on track {}", i, tid);
         }
+        last_ts[tid] = ts;
         if (ph == "X" && !e.contains("dur")) {
             return fmt::format("event {}: complete event without 'dur'", i);
+        }
+        if (ph == "B") {
+            stacks[tid].push_back(e["name"].get<std::string>());
+        } else if (ph == "E") {
+            auto& st = stacks[tid];
+            if (st.empty() || st.back() != e["name"].get<std::string>()) {
+                return fmt::format(
+                    "event {}: end of '{}' on track {} does not close the open "
+                    "begin{}",
+                    i, e["name"].get<std::string>(), tid, st.empty() ? "" : " '" + st.back() + "'");
+            }
+            st.pop_back();
         }
         if (ph == "b" || ph == "e") {
             if (!e.contains("id") || !e.contains("cat")) {
@@ -151,6 +259,11 @@ std::string check_chrome_trace(const nlohmann::json& trace) {
     for (const auto& [k, n] : spans) {
         if (n != 0) {
             return fmt::format("span {} is never closed", k);
+        }
+    }
+    for (const auto& [tid, st] : stacks) {
+        if (!st.empty()) {
+            return fmt::format("span '{}' on track {} is never closed", st.back(), tid);
         }
     }
     return {};

@@ -230,7 +230,7 @@ void record_step(ExecState& x, Op op, ObjectId object, Name func, Name effect, s
                              (static_cast<std::uint64_t>(op) << 32U) ^ x.objects->hash(object));
     x.hash = hash_mix(x.hash, func.hash ^ (effect.hash * 31U) ^ arg);
     if (x.config->record_trace) {
-        x.out->trace.push_back(Step{x.current, op, object, func, effect, arg, arg_used});
+        x.out->trace.push_back(Step{x.current, op, object, func, effect, arg, arg_used, false});
     }
     if (x.config->detect_cycles) {
         auto& f = x.actors[x.current].frames.back();
@@ -537,6 +537,9 @@ void block_on(ObjectId object, const char* how) {
     x.enabled_bits &= ~(1U << me);
     x.actors[me].waiting_on = object;
     x.actors[me].wait_how = how;
+    if (x.config->record_trace && !x.out->trace.empty()) {
+        x.out->trace.back().blocked = true;  // the step that found the lock taken
+    }
     if (x.config->detect_cycles && !x.steps.empty() && std::string_view(how) != "spin") {
         x.steps.back().slept = true;  // a sleeping lock: the loop yields the CPU here
     }

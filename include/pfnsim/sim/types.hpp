@@ -55,6 +55,7 @@ struct Step {
     Name effect;  // fmt-style text; "{}" is replaced by arg
     std::uint64_t arg = 0;
     bool arg_used = false;
+    bool blocked = false;  // the actor then slept or spun until another actor woke it (a lock)
 };
 
 }  // namespace pfnsim::sim
