@@ -24,6 +24,7 @@ expect2 replay scenarios/seed-split-refault.toml --schedule '7.ab'
 expect2 replay scenarios/seed-split-refault.toml --schedule '1.ab'
 expect2 replay scenarios/seed-split-refault.toml
 expect2 run no/such/file.toml
+expect2
 expect2 run tests/data/bad-unknown-key.toml
 expect2 run tests/data/bad-syntax.toml
 expect2 run tests/data/bad-entry-outside-vma.toml
