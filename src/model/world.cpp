@@ -27,17 +27,21 @@ void World::reset() {
     mm.mmap_lock.init(mmap_lock_obj_);
     mm.page_table_lock.init(page_table_lock_obj_);
     mm.mm_mt = vmas_obj_;
-    mm.vma_storage.clear();
     mm.mm_mt_list.clear();
     mm.pgtable = page_table{};
     iommu.lock.init(iommu_lock_obj_);
     iommu.obj = iommu_obj_;
     iommu.table.clear();
 
-    devices.clear();
+    // Devices and VMAs are reinitialised in place: rebuilding them cost allocations in every
+    // execution. Every field is set here.
+    if (devices.size() != sc.devices.size()) {
+        devices.clear();
+        devices.resize(sc.devices.size());
+    }
     for (std::size_t i = 0; i < sc.devices.size(); ++i) {
         const auto& d = sc.devices[i];
-        auto& v = devices.emplace_back();
+        auto& v = devices[i];
         v.name = d.name;
         v.bar_base_pfn = d.bar_base >> PAGE_SHIFT;
         v.bar_size = d.bar_size;
@@ -47,10 +51,15 @@ void World::reset() {
         v.mem_obj = derived_object(Derived::PciCommand, i, [&] { return d.name + ".PCI_COMMAND"; });
         v.inode_mapping.i_mmap_rwsem.init(
             derived_object(Derived::IMmapRwsem, i, [&] { return d.name + ".i_mmap_rwsem"; }));
+        v.inode_mapping.i_mmap.clear();
+        v.zap_done_while_disabled = false;
     }
+    mm.vma_storage.resize(sc.vmas.size());
     int id = 0;
-    for (const auto& vs : sc.vmas) {
-        auto& v = mm.vma_storage.emplace_back();
+    for (std::size_t k = 0; k < sc.vmas.size(); ++k) {
+        const auto& vs = sc.vmas[k];
+        auto& v = mm.vma_storage[k];
+        v = vm_area_struct{};
         v.vm_start = vs.start;
         v.vm_end = vs.start + vs.size;
         v.vm_flags = vs.flags;

@@ -3,11 +3,12 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <bit>
 #include <boost/fiber/fiber.hpp>
 #include <boost/fiber/operations.hpp>
 #include <boost/fiber/pooled_fixedsize_stack.hpp>
 #include <exception>
-#include <unordered_map>
+#include <stdexcept>
 
 #include "pfnsim/sim/prng.hpp"
 #include "sim/algorithm.hpp"
@@ -53,6 +54,72 @@ struct Sample {
     std::size_t choices;  // schedule entries made before it
 };
 
+// Samples by state hash, reused from execution to execution without freeing: open addressing
+// with linear probing; clear() only moves to a new generation. Looked up, never iterated.
+class SampleTable {
+  public:
+    void swap(SampleTable& o) noexcept {
+        slots_.swap(o.slots_);
+        std::swap(gen_, o.gen_);
+        std::swap(size_, o.size_);
+    }
+    void clear() {
+        size_ = 0;
+        if (++gen_ == 0) {  // wrapped: forget every stamp
+            for (auto& s : slots_) {
+                s.gen = 0;
+            }
+            gen_ = 1;
+        }
+    }
+    // The sample stored under `key`, and whether it was just inserted (as `value`).
+    std::pair<Sample*, bool> try_emplace(std::uint64_t key, Sample value) {
+        if ((size_ + 1) * 2 > slots_.size()) {
+            grow();
+        }
+        Slot* s = find(key);
+        if (s->gen == gen_) {
+            return {&s->value, false};
+        }
+        *s = Slot{key, value, gen_};
+        ++size_;
+        return {&s->value, true};
+    }
+
+  private:
+    struct Slot {
+        std::uint64_t key = 0;
+        Sample value{};
+        std::uint32_t gen = 0;  // occupied in generation gen_ only
+    };
+    Slot* find(std::uint64_t key) {
+        const std::size_t mask = slots_.size() - 1;
+        for (std::size_t i = (key ^ (key >> 32U)) & mask;; i = (i + 1) & mask) {
+            Slot& s = slots_[i];
+            if (s.gen != gen_ || s.key == key) {
+                return &s;
+            }
+        }
+    }
+    void grow() {
+        std::vector<Slot> old;
+        old.swap(slots_);
+        slots_.assign(std::max<std::size_t>(64, old.size() * 2), Slot{});
+        const std::uint32_t g = gen_;
+        gen_ = 1;
+        size_ = 0;
+        for (const auto& o : old) {
+            if (o.gen == g) {
+                *find(o.key) = Slot{o.key, o.value, gen_};
+                ++size_;
+            }
+        }
+    }
+    std::vector<Slot> slots_;
+    std::uint32_t gen_ = 1;
+    std::size_t size_ = 0;
+};
+
 struct LockHold {
     ObjectId object;
     ActorId holder;
@@ -72,11 +139,12 @@ struct ExecState {
     std::vector<LockHold> held;
     ActorId current = kNoActor;
     bool aborting = false;
+    bool strategy_uses_next = true;
     std::uint64_t hash = 0xa0761d6478bd642fULL;
     detail::ControlledAlgorithm* algo = nullptr;
-    // Cycle detection: samples by state hash (looked up only, never iterated), the enabled
+    // Cycle detection: samples by state hash, the enabled
     // actors before each step, and the steps after which an actor slept on a lock.
-    std::unordered_map<std::uint64_t, Sample> samples;
+    SampleTable samples;
     std::vector<StepInfo> steps;     // per step, when detecting cycles
     std::uint32_t enabled_bits = 0;  // bit per actor neither finished nor blocked
     const ObjectTable* objects = nullptr;
@@ -92,7 +160,7 @@ struct Scratch {
     std::vector<ActorId> enabled;
     std::vector<LockHold> held;
     std::vector<boost::fibers::fiber> fibers;
-    std::unordered_map<std::uint64_t, Sample> samples;
+    SampleTable samples;
     std::vector<StepInfo> steps;
     // Capacity for the next Outcome's choices: the most recently seen count, so that the
     // vectors are allocated once rather than grown step by step.
@@ -104,60 +172,63 @@ ExecState& exec() {
     return *tl_exec;
 }
 
+// The enabled actors, from the bit set kept up to date as actors finish, block and wake.
 void collect_enabled(ExecState& x) {
     x.enabled.clear();
+    for (std::uint32_t b = x.enabled_bits; b != 0; b &= b - 1) {
+        x.enabled.push_back(static_cast<ActorId>(std::countr_zero(b)));
+    }
+}
+
+void collect_next_steps(ExecState& x) {
     x.next_steps.clear();
-    for (ActorId i = 0; i < x.actors.size(); ++i) {
-        if (!x.actors[i].finished && !x.actors[i].blocked) {
-            x.enabled.push_back(i);
-            // A forever actor's step may never happen: whoever finishes last stops it. Reported
-            // as unknown, it conflicts with every step, so no reduction reorders around it.
-            x.next_steps.push_back((*x.decls)[i].forever ? NextStep{} : x.actors[i].next);
-        }
+    for (ActorId i : x.enabled) {
+        // A forever actor's step may never happen: whoever finishes last stops it. Reported as
+        // unknown, it conflicts with every step, so no reduction reorders around it.
+        x.next_steps.push_back((*x.decls)[i].forever ? NextStep{} : x.actors[i].next);
     }
 }
 
 void begin_abort(ExecState& x, Status status);
 
 void record_choice(ExecState& x, const ChoiceRecord& c) {
-    x.out->schedule.choices.push_back(c.value);
-    x.out->choices.push_back(c);
+    x.out->choices.push_back(c);  // the schedule is copied out of these at the end
     x.hash = hash_mix(x.hash, 0x1000000ULL + c.value);
 }
 
 // Asks the strategy which enabled actor runs next; a single option is not a choice.
 ActorId choose_next(ExecState& x, ActorId current) {
-    collect_enabled(x);
-    if (x.enabled.empty()) {
+    const std::uint32_t bits = x.enabled_bits;
+    if (bits == 0) {
         return kNoActor;
     }
-    if (x.enabled.size() == 1) {
-        return x.enabled[0];
+    if ((bits & (bits - 1)) == 0) {
+        return static_cast<ActorId>(std::countr_zero(bits));
     }
-    ActorId next = x.strategy->choose_actor(x.enabled, current, x.next_steps);
+    collect_enabled(x);
+    std::span<const NextStep> next_steps;
+    if (x.strategy_uses_next) {
+        collect_next_steps(x);
+        next_steps = x.next_steps;
+    }
+    ActorId next = x.strategy->choose_actor(x.enabled, current, next_steps);
     if (next == kPrune) {
         begin_abort(x, Status::Pruned);
         return kNoActor;
     }
-    bool ok = false;
-    for (ActorId e : x.enabled) {
-        ok = ok || e == next;
-    }
-    if (!ok) {
+    auto enabled = [bits](ActorId a) { return a < 32 && ((bits >> a) & 1U) != 0; };
+    if (!enabled(next)) {
         if (x.out->strategy_error.empty()) {
             x.out->strategy_error =
                 fmt::format("schedule diverged at choice {}: actor {} is not enabled",
-                            x.out->schedule.choices.size(), next);
+                            x.out->choices.size(), next);
         }
         next = x.enabled[0];
     }
     ChoiceRecord c;
     c.value = next;
     c.current = current;
-    bool current_enabled = false;
-    for (ActorId e : x.enabled) {
-        current_enabled = current_enabled || e == current;
-    }
+    const bool current_enabled = enabled(current);
     c.fallback = current_enabled ? current : x.enabled[0];
     c.preemption = current_enabled && next != current;
     record_choice(x, c);
@@ -222,8 +293,9 @@ void report_deadlock(ExecState& x) {
     begin_abort(x, Status::Deadlock);
 }
 
-void record_step(ExecState& x, Op op, ObjectId object, Name func, Name effect, std::uint64_t arg,
-                 bool arg_used) {
+// Inlined: it runs at every step, and the call itself cost a fifth of it.
+[[gnu::always_inline]] inline void record_step(ExecState& x, Op op, ObjectId object, Name func,
+                                               Name effect, std::uint64_t arg, bool arg_used) {
     // The object enters the hash by name, not id: ids depend on interning order.
     x.hash =
         hash_mix(x.hash, (static_cast<std::uint64_t>(x.current) << 40U) ^
@@ -357,6 +429,7 @@ Outcome run_execution(Program& program, Strategy& strategy, std::uint64_t seed,
     ExecState x;
     x.program = &program;
     x.strategy = &strategy;
+    x.strategy_uses_next = strategy.uses_next_steps();
     x.config = &config;
     x.out = &out;
     x.decls = &program.actors();
@@ -367,6 +440,9 @@ Outcome run_execution(Program& program, Strategy& strategy, std::uint64_t seed,
     x.held.swap(scratch.held);
     x.samples.swap(scratch.samples);
     x.steps.swap(scratch.steps);
+    if (x.decls->size() > 32) {
+        throw std::invalid_argument("run_execution: at most 32 actors (enabled_bits)");
+    }
     x.actors.assign(x.decls->size(), ActorState{});
     x.enabled.clear();
     x.held.clear();
@@ -381,7 +457,6 @@ Outcome run_execution(Program& program, Strategy& strategy, std::uint64_t seed,
     if (config.record_trace) {
         out.trace.reserve(256);
     }
-    out.schedule.choices.reserve(scratch.choices_hint);
     out.choices.reserve(scratch.choices_hint);
 
     // Pooled stacks: the default allocator costs ~12 us per execution (heap trim and regrow).
@@ -405,6 +480,10 @@ Outcome run_execution(Program& program, Strategy& strategy, std::uint64_t seed,
         f.join();
     }
     tl_exec = saved;
+    out.schedule.choices.reserve(out.choices.size());
+    for (const auto& c : out.choices) {
+        out.schedule.choices.push_back(c.value);
+    }
 
     out.results.reserve(x.actors.size());
     std::uint64_t state = program.state_hash();
@@ -481,7 +560,7 @@ std::uint32_t choose_impl(std::uint32_t n, std::string_view what, bool fault) {
         if (x.out->strategy_error.empty()) {
             x.out->strategy_error = fmt::format(
                 "schedule diverged at choice {}: value {} out of range for '{}' (0..{})",
-                x.out->schedule.choices.size(), v, what, n - 1);
+                x.out->choices.size(), v, what, n - 1);
         }
         v = 0;
     }
@@ -550,11 +629,13 @@ void block_on(ObjectId object, const char* how) {
             report_deadlock(x);
         }
         x.actors[me].blocked = false;
+        x.enabled_bits |= 1U << me;
         throw_abort();
     }
     switch_to(x, me, next);
     if (x.aborting) {
         x.actors[me].blocked = false;
+        x.enabled_bits |= 1U << me;
         throw_abort();
     }
     x.actors[me].fresh = true;
@@ -703,12 +784,12 @@ void Loop::head(std::uint64_t locals) {
     }
     const std::uint64_t h = global_state(x, *shared);
     const Sample now{x.out->steps, x.out->choices.size()};
-    auto [it, inserted] = x.samples.try_emplace(h, now);
+    auto [seen, inserted] = x.samples.try_emplace(h, now);
     if (inserted) {
         return;
     }
-    std::optional<Lasso> l = fair_cycle(x, it->second);
-    it->second = now;
+    std::optional<Lasso> l = fair_cycle(x, *seen);
+    *seen = now;
     if (!l) {
         if (x.config->prune_revisits) {
             begin_abort(x, Status::Revisited);

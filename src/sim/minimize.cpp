@@ -34,6 +34,7 @@ class DeviationStrategy final : public Strategy {
         return it != dev_.end() && it->second < n ? it->second : 0;
     }
     std::string name() const override { return "deviation"; }
+    bool uses_next_steps() const override { return false; }
 
   private:
     std::map<std::size_t, std::uint32_t> dev_;
@@ -68,6 +69,7 @@ class StepOrderStrategy final : public Strategy {
         return v < n ? v : 0;
     }
     std::string name() const override { return "step-order"; }
+    bool uses_next_steps() const override { return false; }
 
   private:
     std::vector<ActorId> order_;

@@ -170,9 +170,12 @@ std::uint64_t Mutex::state_hash() const {
 }
 
 std::uint64_t RwSemaphore::state_hash() const {
-    std::vector<ActorId> readers = readers_;  // acquisition order does not matter
-    std::sort(readers.begin(), readers.end());
-    std::uint64_t h = hash_queue(hash_mix(id_, writer_), readers);
+    // Acquisition order does not matter: the readers enter as a sum, which ignores it.
+    std::uint64_t readers = 0;
+    for (ActorId r : readers_) {
+        readers += hash_mix(0x51ed270b27d1a5c3ULL, static_cast<std::uint64_t>(r) + 1);
+    }
+    std::uint64_t h = hash_mix(hash_mix(id_, writer_), readers);
     for (const auto& w : waiters_) {
         h = hash_mix(h, (static_cast<std::uint64_t>(w.actor) << 1U) | (w.write ? 1U : 0U));
     }

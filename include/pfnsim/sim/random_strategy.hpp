@@ -13,6 +13,7 @@ class RandomStrategy final : public Strategy {
                          std::span<const NextStep> next) override;
     std::uint32_t choose_value(std::uint32_t n, std::string_view what) override;
     std::string name() const override { return "random"; }
+    bool uses_next_steps() const override { return false; }
 
   private:
     Xoshiro256 rng_;

@@ -19,6 +19,7 @@ class ReplayStrategy final : public Strategy {
                          std::span<const NextStep> next) override;
     std::uint32_t choose_value(std::uint32_t n, std::string_view what) override;
     std::string name() const override { return "replay"; }
+    bool uses_next_steps() const override { return false; }
     // Set when the schedule ran out before the execution ended.
     const std::string& error() const { return error_; }
 

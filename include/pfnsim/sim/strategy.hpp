@@ -48,13 +48,16 @@ class Strategy {
     virtual void new_execution(std::uint64_t seed) = 0;
     // `enabled` is sorted by actor id and has at least two entries; `current` is the actor that
     // reached the scheduling point (kNoActor when none, e.g. at the start or after a finish);
-    // `next[i]` is what enabled[i] does when it runs.
+    // `next[i]` is what enabled[i] does when it runs (empty unless uses_next_steps()).
     virtual ActorId choose_actor(std::span<const ActorId> enabled, ActorId current,
                                  std::span<const NextStep> next) = 0;
     // A data choice in [0, n), n >= 2; `what` names it (e.g. "handle_mm_fault returns
     // VM_FAULT_RETRY").
     virtual std::uint32_t choose_value(std::uint32_t n, std::string_view what) = 0;
     virtual std::string name() const = 0;
+    // Whether choose_actor reads `next`; when false it gets an empty span (and the core saves
+    // collecting it at every choice).
+    virtual bool uses_next_steps() const { return true; }
 };
 
 }  // namespace pfnsim::sim
