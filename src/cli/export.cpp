@@ -137,7 +137,7 @@ nlohmann::json chrome_trace(const sim::Outcome& o, sim::Program& program,
     const std::uint64_t end = (o.trace.size() + 1) * kTick;
     for (sim::ActorId a = 0; a < decls.size(); ++a) {
         const std::uint64_t tid = a + 1;
-        thread(tid, fmt::format("CPU{} ({})", a, decls[a].name), a * 100);
+        thread(tid, fmt::format("CPU{} ({})", a, decls[a].name), std::uint64_t{a} * 100);
         for (std::size_t i = 0; i < o.trace.size(); ++i) {
             const sim::Step& st = o.trace[i];
             if (st.actor != a) {
@@ -168,8 +168,9 @@ nlohmann::json chrome_trace(const sim::Outcome& o, sim::Program& program,
         // Lock holds on tracks of their own under the actor's, nested as begin/end pairs.
         const auto lanes = nest_lanes(lock_spans(o, program, a, kTick, end));
         for (std::size_t l = 0; l < lanes.size(); ++l) {
-            const std::uint64_t lt = 1000 + a * 16 + l;
-            thread(lt, fmt::format("CPU{} ({}) locks", a, decls[a].name), a * 100 + 1 + l);
+            const std::uint64_t lt = 1000 + std::uint64_t{a} * 16 + l;
+            thread(lt, fmt::format("CPU{} ({}) locks", a, decls[a].name),
+                   std::uint64_t{a} * 100 + 1 + l);
             // In time order; at one instant an end goes before a begin, and ends close the
             // innermost span (the later begun) first.
             std::vector<std::tuple<std::uint64_t, std::int64_t, json>> evs;
