@@ -177,20 +177,12 @@ nlohmann::json chrome_trace(const sim::Outcome& o, sim::Program& program,
             for (std::size_t k = 0; k < lanes[l].size(); ++k) {
                 const auto& sp = lanes[l][k];
                 const auto order = static_cast<std::int64_t>(k);
-                evs.emplace_back(sp.begin * 2 + 1, order,
-                                 json{{"name", sp.name},
-                                      {"cat", sp.cat},
-                                      {"ph", "B"},
-                                      {"ts", sp.begin},
-                                      {"pid", 1},
-                                      {"tid", lt}});
-                evs.emplace_back(sp.end * 2, -order,
-                                 json{{"name", sp.name},
-                                      {"cat", sp.cat},
-                                      {"ph", "E"},
-                                      {"ts", sp.end},
-                                      {"pid", 1},
-                                      {"tid", lt}});
+                auto edge = [&](const char* ph, std::uint64_t ts) {
+                    return json{{"name", sp.name}, {"cat", sp.cat}, {"ph", ph},
+                                {"ts", ts},        {"pid", 1},      {"tid", lt}};
+                };
+                evs.emplace_back(sp.begin * 2 + 1, order, edge("B", sp.begin));
+                evs.emplace_back(sp.end * 2, -order, edge("E", sp.end));
             }
             std::sort(evs.begin(), evs.end(), [](const auto& x, const auto& y) {
                 return std::get<0>(x) != std::get<0>(y) ? std::get<0>(x) < std::get<0>(y)
