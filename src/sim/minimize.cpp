@@ -210,7 +210,8 @@ std::optional<Minimized> minimize(Program& program, const Outcome& original,
         return m;
     }
 
-    // 1. Fewest preemptions: bounded depth-first searches with bound 0, 1, 2, ...
+    // 1. Fewest preemptions: bounded depth-first searches with bound 0, 1, 2, ... The first
+    // bound with the violation is searched on (within the budget) for its shortest execution.
     Outcome best = original;
     std::uint64_t spent = 0;
     const unsigned top = std::min(mc.max_preemptions, m.original_preemptions);
@@ -220,11 +221,11 @@ std::optional<Minimized> minimize(Program& program, const Outcome& original,
         do {
             Outcome o = run_execution(program, dfs, 0, quiet);
             ++spent;
-            if (shows(o, target)) {
+            if (shows(o, target) && (!found || o.steps < best.steps)) {
                 best = std::move(o);
                 found = true;
             }
-        } while (!found && spent < mc.budget && dfs.advance());
+        } while (spent < mc.budget && dfs.advance());
     }
 
     // 2. Delta debugging over the deviations from the non-preemptive scheduler.
