@@ -39,6 +39,31 @@ long last_write_before(const Outcome& o, ObjectId obj, std::size_t before) {
     return -1;
 }
 
+// "  replay: COMMAND", broken before an option with a shell continuation where it is wider than
+// `width`, so that it still pastes into a shell as one command.
+std::string replay_lines(const std::string& cmd, std::size_t width) {
+    const std::string head = "  replay: ";
+    const std::string indent(head.size(), ' ');
+    std::string out;
+    std::string line = head;
+    std::size_t pos = 0;
+    while (pos < cmd.size()) {
+        std::size_t next = cmd.find(" --", pos + 1);
+        if (next == std::string::npos) {
+            next = cmd.size();
+        }
+        const std::string word = cmd.substr(pos, next - pos);  // " --option value" or the start
+        if (line.size() > indent.size() && line.size() + word.size() + 2 > width) {
+            out += line + " \\\n";
+            line = indent + word.substr(word.front() == ' ' ? 1 : 0);
+        } else {
+            line += word;
+        }
+        pos = next;
+    }
+    return out + line + "\n";
+}
+
 std::string fit(const std::string& s, std::size_t w) {
     if (s.size() <= w) {
         return s;
@@ -207,7 +232,7 @@ std::string render_diagram(const Outcome& o, Program& program, const Violation& 
         }
         out += fmt::format("  => livelock: {}\n", v.detail);
         if (!replay.empty()) {
-            out += fmt::format("  replay: {}\n", replay);
+            out += replay_lines(replay, width);
         }
         return out;
     }
@@ -230,7 +255,7 @@ std::string render_diagram(const Outcome& o, Program& program, const Violation& 
     }
     out += fmt::format("  => {}: {}\n", v.kind, v.detail);
     if (!replay.empty()) {
-        out += fmt::format("  replay: {}\n", replay);
+        out += replay_lines(replay, width);
     }
     return out;
 }
