@@ -3,6 +3,7 @@
 #include <set>
 
 #include "pfnsim/model/world.hpp"
+#include "pfnsim/sim/dfs_strategy.hpp"
 #include "pfnsim/sim/explore.hpp"
 #include "pfnsim/sim/random_strategy.hpp"
 #include "support.hpp"
@@ -362,4 +363,52 @@ TEST_CASE("the state hash is canonical: the same state by different paths, same 
     h.world.reset();
     CHECK(*h.world.loop_state_hash() == initial);
     CHECK(finals.count(initial) == 0);
+}
+
+TEST_CASE("a PTE insert that loses the PMD to a huge insert fails with VM_FAULT_OOM",
+          "[model][fault]") {
+    // insert_pfn(): get_locked_pte() finds no PTE table under a PMD leaf and returns NULL. Every
+    // interleaving of a PTE-order and a PMD-order insert at one address: the PTE insert either
+    // populates the table first (the PMD insert then finds it there) or loses with OOM.
+    ModelHarness h(bar_scenario("", 2));
+    vm_fault_t pte_ret = 0;
+    vm_fault_t pmd_ret = 0;
+    h.bodies = {[&](World& w) {
+                    mmap_read_lock(w);
+                    vm_fault vmf{vma_lookup(w, kBase, "t"), kBase, 0};
+                    pte_ret = vmf_insert_pfn(w, vmf, kBarPfn);
+                    mmap_read_unlock(w);
+                },
+                [&](World& w) {
+                    mmap_read_lock(w);
+                    vm_fault vmf{vma_lookup(w, kBase, "t"), kBase, 0};
+                    pmd_ret = vmf_insert_pfn_pmd(w, vmf, kBarPfn, false);
+                    mmap_read_unlock(w);
+                }};
+    std::set<std::pair<vm_fault_t, pt_entry::Kind>> seen;  // (PTE insert's result, the PMD)
+    sim::DfsStrategy dfs(std::nullopt);
+    do {
+        sim::run_execution(h, dfs, 0, {});
+        CHECK(pmd_ret == VM_FAULT_NOPAGE);
+        seen.insert({pte_ret, h.world.mm.pgtable.pmd.at(kBase).e.kind});
+    } while (dfs.advance());
+    CHECK(seen ==
+          std::set<std::pair<vm_fault_t, pt_entry::Kind>>{{VM_FAULT_NOPAGE, pt_entry::Kind::table},
+                                                          {VM_FAULT_OOM, pt_entry::Kind::leaf}});
+}
+
+TEST_CASE("numa_maps takes the PMD lock only for a PMD leaf", "[model][pagewalk]") {
+    // pmd_trans_huge_lock(): a PTE table is read without the PMD lock, a leaf under it.
+    auto pmd_locks = [](const std::string& entries) {
+        ModelHarness h(bar_scenario(entries));
+        const auto out = run1(h, [](World& w) { show_numa_maps(w); });
+        int n = 0;
+        for (const auto& st : out.trace) {
+            n += st.op == sim::Op::Acquire &&
+                 h.world.objects().name(st.object).rfind("pmd_ptl", 0) == 0;
+        }
+        return n;
+    };
+    CHECK(pmd_locks("[[entry]]\nlevel = \"pte\"\naddr = 0x40000000\n") == 0);
+    CHECK(pmd_locks("[[entry]]\nlevel = \"pmd\"\naddr = 0x40000000\n") == 1);
 }

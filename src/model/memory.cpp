@@ -131,9 +131,11 @@ vm_fault_t vmf_insert_pfn(World& w, vm_fault& vmf, std::uint64_t pfn) {
         }
         pl.unlock("spin_unlock");
     }
-    // pte_offset_map_lock reads the PMD again: a huge insert may have won meanwhile.
-    if (pt_get(w, Level::PMD, pmdp, "pte_offset_map_lock").kind == pt_entry::Kind::leaf) {
-        return VM_FAULT_NOPAGE;  // someone else mapped it
+    // pte_offset_map_lock reads the PMD again: if a huge insert won meanwhile there is no PTE
+    // table, get_locked_pte() returns NULL and insert_pfn() fails with VM_FAULT_OOM.
+    if (pt_get(w, Level::PMD, pmdp, "pte_offset_map_lock").kind != pt_entry::Kind::table) {
+        sim::annotate("pmd is no PTE table: get_locked_pte() fails, VM_FAULT_OOM");
+        return VM_FAULT_OOM;
     }
     sim::SpinLock& ptl = pt_lockptr(w, Level::PTE, addr);
     ptl.lock("get_locked_pte");
@@ -237,10 +239,11 @@ void zap_pmd_range(World& w, vm_area_struct* vma, std::uint64_t start, std::uint
     for (auto it = m.lower_bound(start & PMD_MASK); it != m.end() && it->first < end; ++it) {
         const std::uint64_t addr = std::max(it->first, start);
         const std::uint64_t next = std::min(it->first + PMD_SIZE, end);
-        const pt_entry pmd = pt_get(w, Level::PMD, it->second, "zap_pmd_range");
+        pt_entry pmd = pt_get(w, Level::PMD, it->second, "zap_pmd_range");
         if (entry_leaf(pmd)) {
             if (next - addr != PMD_SIZE) {
                 split_huge_pmd(w, vma, addr);
+                pmd = pt_get(w, Level::PMD, it->second, "zap_pmd_range");  // read again
             } else {
                 sim::SpinLock& l = pt_lockptr(w, Level::PMD, addr);
                 l.lock("zap_huge_pmd");  // __pmd_trans_huge_lock
@@ -251,7 +254,7 @@ void zap_pmd_range(World& w, vm_area_struct* vma, std::uint64_t start, std::uint
                 continue;
             }
         }
-        if (it->second.e.kind == pt_entry::Kind::table) {
+        if (pmd.kind == pt_entry::Kind::table) {
             zap_pte_range(w, addr, next);
         }
     }
@@ -263,10 +266,11 @@ void zap_pud_range(World& w, vm_area_struct* vma, std::uint64_t start, std::uint
         const std::uint64_t addr = std::max(base, start);
         const std::uint64_t next = std::min(base + PUD_SIZE, end);
         pt_slot& pudp = pt_offset(w, Level::PUD, addr);
-        const pt_entry pud = pt_get(w, Level::PUD, pudp, "zap_pud_range");
+        pt_entry pud = pt_get(w, Level::PUD, pudp, "zap_pud_range");
         if (entry_leaf(pud)) {
             if (next - addr != PUD_SIZE) {
                 split_huge_pud(w, vma, addr);
+                pud = pt_get(w, Level::PUD, pudp, "zap_pud_range");  // read again
             } else {
                 sim::SpinLock& l = pt_lockptr(w, Level::PUD, addr);
                 l.lock("zap_huge_pud");  // __pud_trans_huge_lock
@@ -277,7 +281,7 @@ void zap_pud_range(World& w, vm_area_struct* vma, std::uint64_t start, std::uint
                 continue;
             }
         }
-        if (pudp.e.kind == pt_entry::Kind::table) {
+        if (pud.kind == pt_entry::Kind::table) {
             zap_pmd_range(w, vma, addr, next);
         }
     }

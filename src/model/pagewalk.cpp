@@ -10,15 +10,22 @@ namespace {
 
 enum class Action : std::uint8_t { Subtree, Again, Continue };
 
-// fs/proc/task_mmu.c gather_pte_stats (numa_maps' pmd_entry): reads a PMD leaf under its lock,
-// or the PTEs of a table under the PTE lock; vm_normal_page() skips special entries.
-void gather_pte_stats(World& w, pt_slot& pmdp, std::uint64_t addr, std::uint64_t end) {
-    sim::SpinLock& pl = pt_lockptr(w, Level::PMD, addr);
-    pl.lock("pmd_trans_huge_lock");
-    const pt_entry pmd = pt_get(w, Level::PMD, pmdp, "gather_pte_stats");
-    pl.unlock("spin_unlock");
-    if (pmd.kind != pt_entry::Kind::table) {
-        return;
+// fs/proc/task_mmu.c gather_pte_stats (numa_maps' pmd_entry): pmd_trans_huge_lock() takes the
+// PMD lock only for a leaf (and reads it again under the lock); a table's PTEs are read under
+// the PTE lock. pte_offset_map_lock() finds no table if the PMD changed since: ACTION_AGAIN.
+// vm_normal_page() skips the special entries, so nothing is counted.
+Action gather_pte_stats(World& w, pt_slot& pmdp, std::uint64_t addr, std::uint64_t end) {
+    if (entry_leaf(pt_get(w, Level::PMD, pmdp, "pmd_trans_huge_lock"))) {
+        sim::SpinLock& pl = pt_lockptr(w, Level::PMD, addr);
+        pl.lock("__pmd_trans_huge_lock");
+        const bool leaf = entry_leaf(pt_get(w, Level::PMD, pmdp, "__pmd_trans_huge_lock"));
+        pl.unlock("spin_unlock");
+        if (leaf) {
+            return Action::Continue;  // gather_stats of the leaf, under the lock
+        }
+    }
+    if (pt_get(w, Level::PMD, pmdp, "pte_offset_map_lock").kind != pt_entry::Kind::table) {
+        return Action::Again;
     }
     sim::SpinLock& ptl = pt_lockptr(w, Level::PTE, addr);
     ptl.lock("pte_offset_map_lock");
@@ -27,6 +34,7 @@ void gather_pte_stats(World& w, pt_slot& pmdp, std::uint64_t addr, std::uint64_t
         pt_get(w, Level::PTE, it->second, "gather_pte_stats");
     }
     ptl.unlock("pte_unmap_unlock");
+    return Action::Continue;
 }
 
 // mm/pagewalk.c walk_pmd_range. The current form (3b89863c3fa4) snapshots the PUD first and
@@ -46,11 +54,15 @@ Action walk_pmd_range(World& w, pt_slot& pudp, std::uint64_t addr, std::uint64_t
     }
     auto& m = w.mm.pgtable.pmd;
     for (auto it = m.lower_bound(addr & PMD_MASK); it != m.end() && it->first < end; ++it) {
-        if (pt_get(w, Level::PMD, it->second, "walk_pmd_range").kind == pt_entry::Kind::none) {
-            continue;  // pte_hole
+        for (;;) {  // again:
+            if (pt_get(w, Level::PMD, it->second, "walk_pmd_range").kind == pt_entry::Kind::none) {
+                break;  // pte_hole
+            }
+            if (gather_pte_stats(w, it->second, std::max(it->first, addr),
+                                 std::min(it->first + PMD_SIZE, end)) != Action::Again) {
+                break;
+            }
         }
-        gather_pte_stats(w, it->second, std::max(it->first, addr),
-                         std::min(it->first + PMD_SIZE, end));
     }
     return Action::Subtree;
 }

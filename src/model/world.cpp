@@ -140,8 +140,8 @@ void World::run_kvm(const ActorSpec& a) {
     task_struct& t = begin_call();
     std::uint64_t pfn = 0;
     const int r = hva_to_pfn(*this, a.vaddr, a.write, &pfn);
-    t.in_pin = false;
     sim::point(sim::Op::Finish, sim::kNoObject, "hva_to_pfn", returns_effect(r));
+    t.in_pin = false;  // as run_pin: the window closes in the finish step
     t.result = r;
 }
 
