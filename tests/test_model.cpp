@@ -100,16 +100,32 @@ addr = 0x80403000
     CHECK(follow(h, kBase + 0x80000000).ret == -EINVAL);
 }
 
+namespace {
+
+// A 1 GiB BAR mapped by one vma.
+std::string one_vma(const std::string& vma) {
+    return "name = \"t\"\n[[device]]\nname = \"gpu\"\nbar_base = 0x4000000000\n"
+           "bar_size = \"1G\"\n[[vma]]\ndevice = \"gpu\"\n" +
+           vma + "[[actor]]\nname = \"a\"\nkind = \"zap\"\n";
+}
+
+// handle_mm_fault() at addr under mmap_lock, as a user fault would.
+vm_fault_t fault_in(ModelHarness& h, std::uint64_t addr) {
+    vm_fault_t f = 0;
+    run1(h, [&](World& w) {
+        mmap_read_lock(w);
+        f = handle_mm_fault(w, vma_lookup(w, addr, "t"), addr, 0);
+        mmap_read_unlock(w);
+    });
+    return f;
+}
+
+}  // namespace
+
 TEST_CASE("a fault inserts a leaf of the largest order that fits", "[model][fault]") {
     SECTION("1 GiB-aligned vma and BAR: PUD leaf") {
         ModelHarness h(bar_scenario(""));
-        vm_fault_t f = 0;
-        run1(h, [&](World& w) {
-            mmap_read_lock(w);
-            f = handle_mm_fault(w, vma_lookup(w, kBase + 0x5000, "t"), kBase + 0x5000, 0);
-            mmap_read_unlock(w);
-        });
-        CHECK(f == VM_FAULT_NOPAGE);
+        CHECK(fault_in(h, kBase + 0x5000) == VM_FAULT_NOPAGE);
         const auto& pud = h.world.mm.pgtable.pud.at(kBase).e;
         CHECK(pud.kind == pt_entry::Kind::leaf);
         CHECK(pud.pfn == kBarPfn);
@@ -117,25 +133,11 @@ TEST_CASE("a fault inserts a leaf of the largest order that fits", "[model][faul
         CHECK(pud.special);
     }
     SECTION("2 MiB-aligned vma: PUD falls back, PMD leaf") {
-        ModelHarness h(R"(name = "t"
-[[device]]
-name = "gpu"
-bar_base = 0x4000000000
-bar_size = "1G"
-[[vma]]
-start = 0x7fe00000
+        ModelHarness h(one_vma(R"(start = 0x7fe00000
 size = "4M"
 flags = ["VM_IO", "VM_PFNMAP", "VM_READ", "VM_SHARED"]
-device = "gpu"
-[[actor]]
-name = "a"
-kind = "zap"
-)");
-        run1(h, [&](World& w) {
-            mmap_read_lock(w);
-            handle_mm_fault(w, vma_lookup(w, 0x80000000, "t"), 0x80000000, 0);
-            mmap_read_unlock(w);
-        });
+)"));
+        CHECK(fault_in(h, 0x80000000) == VM_FAULT_NOPAGE);
         CHECK(h.world.mm.pgtable.pud.at(0x80000000).e.kind == pt_entry::Kind::table);
         const auto& pmd = h.world.mm.pgtable.pmd.at(0x80000000).e;
         CHECK(pmd.kind == pt_entry::Kind::leaf);
@@ -143,26 +145,12 @@ kind = "zap"
         CHECK_FALSE(pmd.writable);  // no VM_WRITE
     }
     SECTION("BAR offset not 2 MiB-aligned: PTE") {
-        ModelHarness h(R"(name = "t"
-[[device]]
-name = "gpu"
-bar_base = 0x4000000000
-bar_size = "1G"
-[[vma]]
-start = 0x90000000
+        ModelHarness h(one_vma(R"(start = 0x90000000
 size = "16K"
 pgoff = 1
 flags = ["VM_IO", "VM_PFNMAP", "VM_READ", "VM_WRITE", "VM_SHARED"]
-device = "gpu"
-[[actor]]
-name = "a"
-kind = "zap"
-)");
-        run1(h, [&](World& w) {
-            mmap_read_lock(w);
-            handle_mm_fault(w, vma_lookup(w, 0x90002000, "t"), 0x90002000, 0);
-            mmap_read_unlock(w);
-        });
+)"));
+        CHECK(fault_in(h, 0x90002000) == VM_FAULT_NOPAGE);
         CHECK(h.world.mm.pgtable.pmd.at(0x90000000).e.kind == pt_entry::Kind::table);
         const auto& pte = h.world.mm.pgtable.pte.at(0x90002000).e;
         CHECK(pte.kind == pt_entry::Kind::leaf);
@@ -172,13 +160,7 @@ kind = "zap"
 
 TEST_CASE("fault with memory disabled is SIGBUS and inserts nothing", "[model][fault]") {
     ModelHarness h(bar_scenario("", 1, false));
-    vm_fault_t f = 0;
-    run1(h, [&](World& w) {
-        mmap_read_lock(w);
-        f = handle_mm_fault(w, vma_lookup(w, kBase, "t"), kBase, 0);
-        mmap_read_unlock(w);
-    });
-    CHECK(f == VM_FAULT_SIGBUS);
+    CHECK(fault_in(h, kBase) == VM_FAULT_SIGBUS);
     CHECK(h.world.mm.pgtable.pud.at(kBase).e.kind == pt_entry::Kind::none);
 }
 

@@ -113,25 +113,19 @@ nlohmann::json chrome_trace(const sim::Outcome& o, sim::Program& program,
     using nlohmann::json;
     const auto& decls = program.actors();
     json events = json::array();
-    events.push_back({{"name", "process_name"},
-                      {"ph", "M"},
-                      {"pid", 1},
-                      {"tid", 0},
-                      {"ts", 0},
-                      {"args", {{"name", title}}}});
+    // Metadata events: the process's and each track's name, and the tracks' order.
+    auto meta = [&](const char* name, std::uint64_t tid, json args) {
+        events.push_back({{"name", name},
+                          {"ph", "M"},
+                          {"pid", 1},
+                          {"tid", tid},
+                          {"ts", 0},
+                          {"args", std::move(args)}});
+    };
+    meta("process_name", 0, {{"name", title}});
     auto thread = [&](std::uint64_t tid, const std::string& name, std::uint64_t order) {
-        events.push_back({{"name", "thread_name"},
-                          {"ph", "M"},
-                          {"pid", 1},
-                          {"tid", tid},
-                          {"ts", 0},
-                          {"args", {{"name", name}}}});
-        events.push_back({{"name", "thread_sort_index"},
-                          {"ph", "M"},
-                          {"pid", 1},
-                          {"tid", tid},
-                          {"ts", 0},
-                          {"args", {{"sort_index", order}}}});
+        meta("thread_name", tid, {{"name", name}});
+        meta("thread_sort_index", tid, {{"sort_index", order}});
     };
     // Steps start at one tick, not zero: some viewers take ts 0 for "no time".
     const std::uint64_t end = (o.trace.size() + 1) * kTick;
