@@ -74,16 +74,7 @@ std::string fit(const std::string& s, std::size_t w) {
 }  // namespace
 
 long violation_step(const Outcome& o, const Program& program, const Violation& v) {
-    if (o.trace.empty()) {
-        return -1;
-    }
-    const auto& decls = program.actors();
-    for (ActorId i = 0; i < decls.size(); ++i) {
-        if (decls[i].name == v.actor) {
-            return last_step_of(o, i);
-        }
-    }
-    return static_cast<long>(o.trace.size()) - 1;
+    return o.trace.empty() ? -1 : last_step_of(o, victim_of(o, program, v));
 }
 
 std::vector<bool> key_steps(const Outcome& o, const Program& program, const Violation& v) {

@@ -13,6 +13,15 @@ namespace pfnsim::sim {
 
 namespace {
 
+bool contains(std::span<const ActorId> enabled, ActorId a) {
+    return std::find(enabled.begin(), enabled.end(), a) != enabled.end();
+}
+
+// What a non-preemptive scheduler runs: the current actor if it can go on, else the lowest.
+ActorId non_preemptive(std::span<const ActorId> enabled, ActorId current) {
+    return contains(enabled, current) ? current : enabled[0];
+}
+
 // Takes the recorded value at the listed choice indices and the non-preemptive choice
 // elsewhere (the current actor if it can continue, else the lowest enabled; data value 0).
 class DeviationStrategy final : public Strategy {
@@ -22,12 +31,10 @@ class DeviationStrategy final : public Strategy {
     ActorId choose_actor(std::span<const ActorId> enabled, ActorId current,
                          std::span<const NextStep> /*next*/) override {
         auto it = dev_.find(index_++);
-        if (it != dev_.end() &&
-            std::find(enabled.begin(), enabled.end(), it->second) != enabled.end()) {
+        if (it != dev_.end() && contains(enabled, it->second)) {
             return it->second;
         }
-        return std::find(enabled.begin(), enabled.end(), current) != enabled.end() ? current
-                                                                                   : enabled[0];
+        return non_preemptive(enabled, current);
     }
     std::uint32_t choose_value(std::uint32_t n, std::string_view /*what*/) override {
         auto it = dev_.find(index_++);
@@ -52,12 +59,10 @@ class StepOrderStrategy final : public Strategy {
     ActorId choose_actor(std::span<const ActorId> enabled, ActorId current,
                          std::span<const NextStep> /*next*/) override {
         const std::uint64_t at = steps_taken();
-        if (at < order_.size() &&
-            std::find(enabled.begin(), enabled.end(), order_[at]) != enabled.end()) {
+        if (at < order_.size() && contains(enabled, order_[at])) {
             return order_[at];
         }
-        return std::find(enabled.begin(), enabled.end(), current) != enabled.end() ? current
-                                                                                   : enabled[0];
+        return non_preemptive(enabled, current);
     }
     std::uint32_t choose_value(std::uint32_t n, std::string_view /*what*/) override {
         const ActorId a = current_actor();
