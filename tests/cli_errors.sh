@@ -55,7 +55,7 @@ assert v["yielding"] is False and "mm.mmap_lock (read)" in v["locks_held"] and v
 ' || fail=1
 "$pfnsim" stats scenarios/lockstep-split.toml --policy bounded:0 --iterations 300 --json | python3 -c '
 import json, sys
-d = json.load(sys.stdin)[0]
+d = json.load(sys.stdin)["policies"][0]
 assert d["policy"] == "bounded:0" and d["executions"] == 300 and d["retries_max"] == 1, d
 assert sum(d["results"].values()) == 300 and "-EBUSY" in d["results"], d
 ' || fail=1

@@ -21,7 +21,8 @@ scen=scenarios/seed-split-refault.toml
 
 "$pfnsim" sweep $scen --preemptions 2 --json --quiet >"$tmp/whole.json"
 test $? -eq 0 || { echo "FAIL: sweep exit code"; fail=1; }
-check "certificate JSON" 'a["complete"] and a["bound"] == {"preemptions": 2, "faults": "scenario"} and a["executions"] > 0 and a["pruned"] >= 0 and [(v["kind"], v["actor"], v["detail"]) for v in a["violations"]] == [("wrong-return", "pin", "pin returned -EINVAL")] and a["violations"][0]["seed"] is None and a["violations"][0]["schedule"].startswith("1.") and a["certificate"].startswith("all schedules of seed-split-refault (policy original) with ≤2 preemptions")' "$tmp/whole.json"
+"$pfnsim" run $scen --json >"$tmp/run.json"
+check "certificate JSON" 'a["complete"] and a["bound"] == {"preemptions": 2, "faults": "scenario"} and a["executions"] > 0 and a["pruned"] >= 0 and [(v["kind"], v["actor"], v["detail"]) for v in a["violations"]] == [("wrong-return", "pin", "pin returned -EINVAL")] and "seed" not in a["violations"][0] and a["violations"][0]["schedule"].startswith("2.") and a["scenario_hash"] == b["scenario_hash"] and a["version"].startswith("pfnsim ") and a["certificate"].startswith("all schedules of seed-split-refault (policy original) with ≤2 preemptions")' "$tmp/whole.json" "$tmp/run.json"
 
 # Four shards, run as a job engine would, merged.
 for i in 0 1 2 3; do

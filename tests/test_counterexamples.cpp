@@ -39,7 +39,7 @@ Found first_minimised(model::World& w) {
     const auto& wit = rep.violations.front();
     Found f;
     f.violation = wit.violation;
-    f.original = sim::run_execution(w, r, wit.seed, cfg.exec);
+    f.original = sim::run_execution(w, r, wit.seed.value(), cfg.exec);
     auto m = sim::minimize(w, f.original, wit.violation, cfg.exec);
     REQUIRE(m.has_value());
     f.min = std::move(*m);
@@ -150,7 +150,7 @@ TEST_CASE("minimisation moves the steps that cannot affect the violation after i
     const auto rep = sim::explore(p, r, cfg);
     REQUIRE_FALSE(rep.violations.empty());
     const auto& wit = rep.violations.front();
-    const auto original = sim::run_execution(p, r, wit.seed, cfg.exec);
+    const auto original = sim::run_execution(p, r, wit.seed.value(), cfg.exec);
 
     sim::MinimizeConfig keep;
     keep.cut = false;
@@ -306,7 +306,7 @@ TEST_CASE("the timeline shows a contended lock as a wait, then a hold", "[timeli
         m.unlock("second");
     });
     // first takes the lock; second tries and sleeps; first writes and releases.
-    sim::ReplayStrategy order(sim::Schedule{{0, 1, 0}, std::nullopt});
+    sim::ReplayStrategy order(sim::Schedule{{0, 1, 0}, std::nullopt, std::nullopt});
     const auto o = sim::run_execution(p, order, 0, {});
     REQUIRE(o.trace.size() == 6);
     CHECK(o.trace[1].blocked);

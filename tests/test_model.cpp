@@ -245,7 +245,7 @@ kind = "zap"
     const auto old = run("pre-ffef67b93aa3");
     bool found = false;
     for (const auto& v : old.violations) {
-        found = found || (v.violation.kind == "invariant" &&
+        found = found || (v.violation.kind == sim::ViolationKind::Invariant &&
                           v.violation.detail.find("I-PFN") != std::string::npos);
     }
     CHECK(found);
@@ -289,7 +289,7 @@ vaddr = 0x40000000
     };
     const auto old = run("pre-3b89863c3fa4");
     REQUIRE_FALSE(old.violations.empty());
-    CHECK(old.violations[0].violation.kind == "invariant");
+    CHECK(old.violations[0].violation.kind == sim::ViolationKind::Invariant);
     CHECK_THAT(old.violations[0].violation.detail, Catch::Contains("walk_pmd_range"));
     CHECK(run("current").violations.empty());
 }
@@ -303,7 +303,7 @@ TEST_CASE("munmap while the fault dropped mmap_lock: no stale vma use, but -EAGA
     const auto rep = sim::explore(w, r, cfg);
     // I-VMA holds: the unlocked path looks the vma up again instead of reusing it.
     for (const auto& v : rep.violations) {
-        CHECK(v.violation.kind == "wrong-return");
+        CHECK(v.violation.kind == sim::ViolationKind::WrongReturn);
     }
     // ...but when the lookup finds nothing, the -EAGAIN still in `ret` reaches userspace.
     REQUIRE(rep.violations.size() == 1);

@@ -159,7 +159,7 @@ TEST_CASE("pct finds the seed race under the original policy", "[pct][seed-race]
     sim::PctStrategy pct(3, k);
     const auto rep = sim::explore(w, pct, cfg);
     REQUIRE(rep.violations.size() == 1);  // the witness and no nondeterminism from self_check
-    CHECK(rep.violations[0].violation.kind == "wrong-return");
+    CHECK(rep.violations[0].violation.kind == sim::ViolationKind::WrongReturn);
     CHECK(rep.violations[0].violation.detail == "pin returned -EINVAL");
     CHECK(rep.executions < cfg.iterations);
 }

@@ -31,7 +31,7 @@ sim::ExploreReport explore(model::World& w, std::uint64_t iterations, std::uint6
     return sim::explore(w, r, cfg);
 }
 
-const sim::Witness* find(const sim::ExploreReport& rep, const std::string& kind,
+const sim::Witness* find(const sim::ExploreReport& rep, sim::ViolationKind kind,
                          const std::string& detail) {
     for (const auto& v : rep.violations) {
         if (v.violation.kind == kind && v.violation.detail == detail) {
@@ -56,19 +56,19 @@ TEST_CASE("original: the seed race returns -EINVAL, and its seed replays identic
     cfg.seed = 1;
     cfg.stop_on_first = true;
     const auto rep = sim::explore(w, r, cfg);
-    const auto* v = find(rep, "wrong-return", "pin returned -EINVAL");
+    const auto* v = find(rep, sim::ViolationKind::WrongReturn, "pin returned -EINVAL");
     REQUIRE(v != nullptr);
     CHECK(rep.executions <= 10000);
 
     sim::ExecutionConfig ec;
     ec.step_bound = w.sc.step_bound;
-    const auto a = sim::run_execution(w, r, v->seed, ec);
-    const auto b = sim::run_execution(w, r, v->seed, ec);
+    const auto a = sim::run_execution(w, r, v->seed.value(), ec);
+    const auto b = sim::run_execution(w, r, v->seed.value(), ec);
     REQUIRE(a.results[0] == "-EINVAL");
     CHECK(a.trace_hash == b.trace_hash);
     CHECK(render(w, a) == render(w, b));
     // The schedule reproduces it too.
-    sim::ReplayStrategy replay(sim::decode_schedule(v->schedule));
+    sim::ReplayStrategy replay(sim::decode_schedule(sim::encode_schedule(v->schedule)));
     const auto c = sim::run_execution(w, replay, 0, ec);
     CHECK(c.trace_hash == a.trace_hash);
     CHECK(render(w, c) == render(w, a));
@@ -119,7 +119,7 @@ TEST_CASE("with memory disabled before the pin every policy returns -EFAULT", "[
 TEST_CASE("racing a zap, original can return -EINVAL where -EFAULT is right; others cannot",
           "[policy][zap]") {
     auto orig = world_for("pin-zap-race.toml", "original");
-    CHECK(find(explore(orig, 3000), "wrong-return", "pin returned -EINVAL") != nullptr);
+    CHECK(find(explore(orig, 3000), sim::ViolationKind::WrongReturn, "pin returned -EINVAL") != nullptr);
     for (const char* p : {"eagain", "bounded:3", "enoent", "enoent-killable"}) {
         auto w = world_for("pin-zap-race.toml", p);
         const auto rep = explore(w, 3000);
@@ -150,7 +150,7 @@ TEST_CASE("every recorded schedule replays to its recorded verdict", "[policy][r
         ec.step_bound = w.sc.step_bound;
         const auto out = sim::run_execution(w, replay, 0, ec);
         CHECK(out.strategy_error.empty());
-        const std::string got = out.violations.empty() ? "clean" : out.violations[0].kind;
+        const std::string got = out.violations.empty() ? "clean" : sim::kind_name(out.violations[0].kind);
         CHECK(got == verdict);
         if (!detail.empty()) {
             REQUIRE_FALSE(out.violations.empty());
@@ -181,7 +181,7 @@ TEST_CASE("the recorded lockstep schedule is a proven livelock under eagain, not
         CHECK(std::find(out.lasso->locks_held.begin(), out.lasso->locks_held.end(),
                         "mm.mmap_lock (read)") != out.lasso->locks_held.end());
         REQUIRE(out.violations.size() == 1);
-        CHECK(out.violations[0].kind == "livelock");
+        CHECK(out.violations[0].kind == sim::ViolationKind::Livelock);
         CHECK(out.violations[0].actor == "pin");
     }
     {
@@ -195,7 +195,7 @@ TEST_CASE("the recorded lockstep schedule is a proven livelock under eagain, not
         CHECK(out.status == sim::Status::StepBound);
         CHECK(out.steps == w.sc.step_bound);
         REQUIRE(out.violations.size() == 1);
-        CHECK(out.violations[0].kind == "step-bound");
+        CHECK(out.violations[0].kind == sim::ViolationKind::StepBound);
         CHECK_THAT(out.violations[0].detail, Catch::Contains("possible livelock"));
     }
     {
@@ -204,7 +204,7 @@ TEST_CASE("the recorded lockstep schedule is a proven livelock under eagain, not
         const auto rep = explore(w, 2000);
         REQUIRE_FALSE(rep.violations.empty());
         const auto& wit = rep.violations[0];
-        CHECK(wit.violation.kind == "livelock");
+        CHECK(wit.violation.kind == sim::ViolationKind::Livelock);
         REQUIRE(wit.lasso.has_value());
         CHECK(wit.lasso->killable);
         CHECK(wit.lasso->yielding);
@@ -214,8 +214,8 @@ TEST_CASE("the recorded lockstep schedule is a proven livelock under eagain, not
         auto w = world_for("lockstep-split.toml", p);
         const auto rep = explore(w, 2000);
         for (const auto& v : rep.violations) {
-            CHECK(v.violation.kind != "livelock");
-            CHECK(v.violation.kind != "step-bound");
+            CHECK(v.violation.kind != sim::ViolationKind::Livelock);
+            CHECK(v.violation.kind != sim::ViolationKind::StepBound);
         }
     }
 }
@@ -229,7 +229,7 @@ TEST_CASE("a lasso replays: its cyclic schedule proves the same livelock", "[liv
     sim::RandomStrategy r;
     sim::ExecutionConfig ec;
     ec.step_bound = w.sc.step_bound;
-    const auto original = sim::run_execution(w, r, wit.seed, ec);
+    const auto original = sim::run_execution(w, r, wit.seed.value(), ec);
     REQUIRE(original.lasso.has_value());
     sim::Schedule lasso;
     lasso.choices.assign(original.schedule.choices.begin(),

@@ -22,7 +22,11 @@ TEST_CASE("schedules round-trip through their text form", "[schedule]") {
         if (!s.choices.empty() && rng.below(2) == 0) {
             s.cycle_start = rng.below(static_cast<std::uint32_t>(s.choices.size()));
         }
+        if (rng.below(2) == 0) {
+            s.key = static_cast<std::uint32_t>(rng.next());
+        }
         const std::string text = encode_schedule(s);
+        CHECK(text.rfind(s.key ? "2." : "1.", 0) == 0);
         CHECK(decode_schedule(text) == s);
     }
 }
@@ -55,8 +59,11 @@ TEST_CASE("corrupt schedule strings name the column", "[schedule]") {
         }
         return std::string("no error");
     };
-    CHECK(msg("ab") == "bad schedule string: missing format version (expected '1.')");
-    CHECK_THAT(msg("2.ab"), Catch::Contains("format version '2' is not supported"));
+    CHECK(msg("ab") == "bad schedule string: missing format version (expected '2.')");
+    CHECK_THAT(msg("3.ab"), Catch::Contains("format version '3' is not supported"));
+    CHECK_THAT(msg("2.ab"), Catch::Contains("8 hex digits of the scenario key"));
+    CHECK_THAT(msg("2.0123456x.ab"), Catch::Contains("column 10"));
+    CHECK_THAT(msg("2.01234567ab"), Catch::Contains("'.' after the scenario key"));
     CHECK_THAT(msg("1.a3?"), Catch::Contains("column 5"));
     CHECK_THAT(msg("1.a0"), Catch::Contains("repeat count 0"));
     CHECK_THAT(msg("1.[12"), Catch::Contains("expected ']'"));

@@ -69,7 +69,7 @@ TEST_CASE("a replayed schedule that does not fit is reported", "[sim]") {
     sim::ReplayStrategy replay(s);
     const auto out = sim::run_execution(p, replay, 0, {});
     CHECK_THAT(out.strategy_error, Catch::Contains("actor 7 is not enabled"));
-    sim::ReplayStrategy short_replay(sim::Schedule{{0}, std::nullopt});
+    sim::ReplayStrategy short_replay(sim::Schedule{{0}, std::nullopt, std::nullopt});
     sim::run_execution(p, short_replay, 0, {});
     CHECK_THAT(short_replay.error(), Catch::Contains("schedule ended"));
 }
@@ -103,7 +103,7 @@ TEST_CASE("opposite lock order deadlocks, and the report names holders and waite
     const auto rep = sim::explore(p, r, cfg);
     REQUIRE(!rep.violations.empty());
     const auto& v = rep.violations.front().violation;
-    CHECK(v.kind == "deadlock");
+    CHECK(v.kind == sim::ViolationKind::Deadlock);
     CHECK_THAT(v.detail, Catch::Contains("left waits for B (mutex) held by right (mutex)"));
     CHECK_THAT(v.detail, Catch::Contains("right waits for A (mutex) held by left (mutex)"));
     // Some executions complete: the deadlock is a schedule, not a certainty.
@@ -163,7 +163,7 @@ TEST_CASE("the step bound ends an execution that does not finish", "[sim]") {
     CHECK(out.status == sim::Status::StepBound);
     CHECK(out.steps == 100);
     REQUIRE(out.violations.size() == 1);
-    CHECK(out.violations[0].kind == "step-bound");
+    CHECK(out.violations[0].kind == sim::ViolationKind::StepBound);
     CHECK(out.violations[0].actor == "spin");
 }
 

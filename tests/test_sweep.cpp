@@ -5,7 +5,8 @@
 #include <catch2/catch.hpp>
 #include <set>
 
-#include "cli/sweep_command.hpp"
+#include "pfnsim/app/sweep.hpp"
+#include "pfnsim/sim/sweep_checkpoint.hpp"
 #include "pfnsim/model/world.hpp"
 #include "pfnsim/sim/dfs_strategy.hpp"
 #include "pfnsim/sim/prng.hpp"
@@ -141,7 +142,7 @@ sim::ProgramFactory scenario(const std::string& file, const std::string& policy 
 std::set<std::tuple<std::string, std::string, std::string>> kinds(const sim::SweepTotals& t) {
     std::set<std::tuple<std::string, std::string, std::string>> s;
     for (const auto& w : t.violations) {
-        s.emplace(w.violation.kind, w.violation.actor, w.violation.detail);
+        s.emplace(sim::kind_name(w.violation.kind), w.violation.actor, w.violation.detail);
     }
     return s;
 }
@@ -247,7 +248,7 @@ TEST_CASE("fault sites: budgets by default, a sweep-wide bound with --faults", "
     CHECK(zap.totals.results[0].count("-EINTR") == 1);
     for (const auto& w : zap.totals.violations) {
         CHECK(w.violation.detail != "pin returned -EINTR");
-        CHECK(w.violation.kind != "nondeterminism");
+        CHECK(w.violation.kind != sim::ViolationKind::Nondeterminism);
     }
 
     // Under random exploration the sites keep their old schedules: no choice without a budget.
@@ -291,7 +292,7 @@ TEST_CASE("four shards merged equal the unsharded sweep", "[sweep][shards]") {
             CHECK(part.totals.executions > 0);
             CHECK(part.totals.executions < whole.totals.executions);
             // Through the JSON that `pfnsim merge` reads.
-            cli::SweepSummary s;
+            app::Certificate s;
             s.scenario = "pin-zap-race";
             s.file = "scenarios/pin-zap-race.toml";
             s.policy = "original";
@@ -300,7 +301,7 @@ TEST_CASE("four shards merged equal the unsharded sweep", "[sweep][shards]") {
             s.complete = part.complete;
             s.shard = std::pair{i, 4U};
             s.totals = part.totals;
-            merged.merge(cli::summary_from_json(cli::summary_json(s, true)).totals);
+            merged.merge(app::certificate_from_json(app::certificate_json(s, true)).totals);
         }
         CHECK(merged.executions == whole.totals.executions);
         CHECK(kinds(merged) == kinds(whole.totals));
@@ -318,7 +319,7 @@ TEST_CASE("an interrupted sweep resumes from its checkpoint to the same certific
         INFO(jobs << " thread(s)");
         nlohmann::json saved;
         sim::SweepHooks hooks;
-        hooks.save = [&](const sim::SweepState& st) { saved = cli::state_json(st, names); };
+        hooks.save = [&](const sim::SweepState& st) { saved = sim::state_json(st, names); };
         std::uint64_t limit = 1000;
         sim::SweepState state;
         sim::SweepReport rep;
@@ -327,7 +328,7 @@ TEST_CASE("an interrupted sweep resumes from its checkpoint to the same certific
             REQUIRE(runs < 10);
             // Every run starts from the file, as `pfnsim sweep --checkpoint` does.
             if (!saved.is_null()) {
-                state = cli::state_from_json(nlohmann::json::parse(saved.dump()), names);
+                state = sim::state_from_json(nlohmann::json::parse(saved.dump()), names);
             }
             rep = sweep(make, {3U, true, jobs, 0, 1, std::nullopt, limit}, 2000, &state, hooks);
             if (rep.complete) {
@@ -349,7 +350,7 @@ TEST_CASE("stopping early says so", "[sweep]") {
     CHECK_FALSE(first.complete);
     CHECK(first.stopped == "stop-on-first");
     CHECK(first.totals.violations.size() == 1);
-    cli::SweepSummary s;
+    app::Certificate s;
     s.scenario = "seed-split-refault";
     s.policy = "original";
     s.preemptions = 3;
@@ -357,20 +358,20 @@ TEST_CASE("stopping early says so", "[sweep]") {
     s.totals = first.totals;
     s.complete = false;
     s.stopped = first.stopped;
-    CHECK_THAT(cli::certificate_line(s), Catch::StartsWith("INCOMPLETE"));
-    CHECK(cli::summary_json(s, false)["complete"] == false);
+    CHECK_THAT(s.line(), Catch::StartsWith("INCOMPLETE"));
+    CHECK(app::certificate_json(s, false)["complete"] == false);
     s.complete = true;
     s.stopped.clear();
     CHECK(
-        cli::certificate_line(s) ==
+        s.line() ==
         fmt::format("all schedules of seed-split-refault (policy original) with ≤3 preemptions "
                     "and ≤1 faults explored: {} executions ({} pruned by reduction); 1 violation; "
                     "no fair cycle (livelock) within the bound",
                     first.totals.executions, first.totals.pruned));
-    const auto j = cli::summary_json(s, false);
+    const auto j = app::certificate_json(s, false);
     CHECK(j["bound"]["preemptions"] == 3);
     CHECK(j["bound"]["faults"] == 1);
-    CHECK(j["violations"][0]["seed"].is_null());
+    CHECK_FALSE(j["violations"][0].contains("seed"));
     CHECK(j["violations"][0]["kind"] == "wrong-return");
 }
 
@@ -390,7 +391,7 @@ TEST_CASE("sweeps cut paths at repeated states and certify the absence of fair c
     const auto two = run(2);
     CHECK(two.complete);
     for (const auto& v : two.totals.violations) {
-        CHECK(v.violation.kind != "step-bound");  // every path ended: finished or cut
-        CHECK(v.violation.kind != "livelock");    // the lockstep needs more preemptions
+        CHECK(v.violation.kind != sim::ViolationKind::StepBound);  // every path ended: finished or cut
+        CHECK(v.violation.kind != sim::ViolationKind::Livelock);    // the lockstep needs more preemptions
     }
 }

@@ -295,7 +295,7 @@ void World::check_results(std::vector<sim::Violation>& out) const {
         }
         if (!ok) {
             out.push_back(
-                {"wrong-return", a.name, fmt::format("{} returned {}", a.name, result_name(r))});
+                {sim::ViolationKind::WrongReturn, a.name, fmt::format("{} returned {}", a.name, result_name(r))});
         }
     }
 }

@@ -82,7 +82,7 @@ std::vector<bool> key_steps(const Outcome& o, const Program& program, const Viol
     if (o.trace.empty()) {
         return key;
     }
-    if (v.kind == "livelock" && o.lasso) {
+    if (v.kind == ViolationKind::Livelock && o.lasso) {
         // One round of the cycle: its writes, and the reads of values another actor wrote.
         const std::size_t from = o.lasso->prefix_steps;
         const std::size_t to = std::min(o.trace.size(), from + o.lasso->cycle_steps);
@@ -209,7 +209,7 @@ std::string render_diagram(const Outcome& o, Program& program, const Violation& 
             fmt::format("{}{}: {}", racing ? "*" : "", st.func.text, render_effect(st));
         out += row(std::to_string(i + 1), cells);
     }
-    if (v.kind == "livelock" && o.lasso) {
+    if (v.kind == ViolationKind::Livelock && o.lasso) {
         out += fmt::format(
             "\n  steps {}..{} are one round of a cycle that repeats for ever; "
             "stuck: {}\n",
@@ -244,7 +244,7 @@ std::string render_diagram(const Outcome& o, Program& program, const Violation& 
                            decls[o.trace[static_cast<std::size_t>(rr)].actor].name,
                            program.objects().name(o.trace[static_cast<std::size_t>(rr)].object));
     }
-    out += fmt::format("  => {}: {}\n", v.kind, v.detail);
+    out += fmt::format("  => {}: {}\n", kind_name(v.kind), v.detail);
     if (!replay.empty()) {
         out += replay_lines(replay, width);
     }

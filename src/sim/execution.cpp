@@ -289,7 +289,7 @@ void report_deadlock(ExecState& x) {
                               a.wait_how, lock_holders(x, a.waiting_on));
         first = false;
     }
-    x.out->violations.push_back({"deadlock", "", detail});
+    x.out->violations.push_back({ViolationKind::Deadlock, "", detail});
     begin_abort(x, Status::Deadlock);
 }
 
@@ -324,7 +324,7 @@ void check_step_bound(ExecState& x) {
             }
         }
         x.out->violations.push_back(
-            {"step-bound", stuck,
+            {ViolationKind::StepBound, stuck,
              fmt::format("step bound reached ({} steps; {})", x.config->step_bound,
                          x.config->detect_cycles ? "no cycle found" : "possible livelock")});
         begin_abort(x, Status::StepBound);
@@ -594,7 +594,7 @@ bool inject(std::string_view site, bool budgeted) {
 
 void fail_invariant(std::string actor, std::string detail) {
     ExecState& x = exec();
-    x.out->violations.push_back({"invariant", std::move(actor), std::move(detail)});
+    x.out->violations.push_back({ViolationKind::Invariant, std::move(actor), std::move(detail)});
     begin_abort(x, Status::Invariant);
     throw_abort();
 }
@@ -802,7 +802,7 @@ void Loop::head(std::uint64_t locals) {
         stuck += stuck.empty() ? (*x.decls)[a].name : ", " + (*x.decls)[a].name;
     }
     x.out->violations.push_back(
-        {"livelock", stuck,
+        {ViolationKind::Livelock, stuck,
          fmt::format("{} loops for ever ({}, {})", stuck, l->killable ? "killable" : "unkillable",
                      l->yielding ? "yielding" : "spinning")});
     x.out->lasso = std::move(l);

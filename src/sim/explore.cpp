@@ -1,29 +1,21 @@
 #include "pfnsim/sim/explore.hpp"
 
-#include <fmt/format.h>
-
 #include "pfnsim/sim/prng.hpp"
-#include "pfnsim/sim/replay_strategy.hpp"
-#include "pfnsim/sim/schedule.hpp"
+#include "pfnsim/sim/minimize.hpp"
 
 namespace pfnsim::sim {
 
-std::string self_check(Program& program, Strategy& strategy, const Outcome& original,
-                       const ExecutionConfig& config) {
-    ExecutionConfig quiet = config;
-    quiet.record_trace = false;
-    const Outcome by_seed = run_execution(program, strategy, original.seed, quiet);
-    ReplayStrategy replay(original.schedule);
-    const Outcome by_schedule = run_execution(program, replay, original.seed, quiet);
-    if (by_seed.trace_hash != original.trace_hash) {
-        return fmt::format("replaying seed {} gave trace hash {:016x}, expected {:016x}",
-                           original.seed, by_seed.trace_hash, original.trace_hash);
-    }
-    if (by_schedule.trace_hash != original.trace_hash) {
-        return fmt::format("replaying the schedule gave trace hash {:016x}, expected {:016x}",
-                           by_schedule.trace_hash, original.trace_hash);
-    }
-    return {};
+Witness Witness::of(const Violation& v, const Outcome& o) {
+    Witness w;
+    w.violation = v;
+    w.seed = o.seed;
+    w.schedule = o.schedule;
+    w.steps = o.steps;
+    w.preemptions = count_preemptions(o);
+    w.faults = o.faults;
+    w.trace_hash = o.trace_hash;
+    w.lasso = o.lasso;
+    return w;
 }
 
 ExploreReport explore(Program& program, Strategy& strategy, const ExploreConfig& config,
@@ -52,14 +44,7 @@ ExploreReport explore(Program& program, Strategy& strategy, const ExploreConfig&
                 ++found->count;
                 continue;
             }
-            Witness w{v, seed, encode_schedule(out.schedule), 1, out.steps, out.lasso};
-            rep.violations.push_back(w);
-            // A reported violation is replayed once more: the determinism self-check.
-            const std::string diff = self_check(program, strategy, out, exec);
-            if (!diff.empty()) {
-                rep.violations.push_back(
-                    {{"nondeterminism", v.actor, diff}, seed, w.schedule, 1, out.steps, {}});
-            }
+            rep.violations.push_back(Witness::of(v, out));
         }
         if (progress && (i % 256 == 0 || i + 1 == config.iterations)) {
             progress(i + 1, config.iterations);

@@ -189,7 +189,7 @@ std::optional<Minimized> minimize(Program& program, const Outcome& original,
 
     // A livelock's witness is its lasso: the prefix, then the cycle for ever. It is its own
     // proof, so it is reported as found, written as a cyclic schedule and checked by replay.
-    if (target.kind == "livelock" && original.lasso) {
+    if (target.kind == ViolationKind::Livelock && original.lasso) {
         const Lasso& l = *original.lasso;
         m.original_steps = original.steps;
         Schedule s;

@@ -97,7 +97,8 @@ struct Decoder {
 }  // namespace
 
 std::string encode_schedule(const Schedule& s) {
-    std::string body = fmt::format("{}.", kScheduleFormatVersion);
+    std::string body =
+        s.key ? fmt::format("{}.{:08x}.", kScheduleFormatVersion, *s.key) : std::string("1.");
     const std::size_t prefix_end = s.cycle_start.value_or(s.choices.size());
     encode_range(body, s.choices, 0, prefix_end);
     if (s.cycle_start) {
@@ -112,12 +113,12 @@ Schedule decode_schedule(std::string_view text) {
     Decoder d{text};
     const auto dot = text.find('.');
     if (dot == std::string_view::npos) {
-        throw ScheduleError("bad schedule string: missing format version (expected '1.')");
+        throw ScheduleError("bad schedule string: missing format version (expected '2.')");
     }
-    if (text.substr(0, dot) != std::to_string(kScheduleFormatVersion)) {
-        throw ScheduleError(
-            fmt::format("bad schedule string: format version '{}' is not supported (expected {})",
-                        text.substr(0, dot), kScheduleFormatVersion));
+    const std::string_view version = text.substr(0, dot);
+    if (version != "1" && version != "2") {
+        throw ScheduleError(fmt::format(
+            "bad schedule string: format version '{}' is not supported (valid: 1, 2)", version));
     }
     const auto dash = text.rfind('-');
     std::string_view body = text;
@@ -135,6 +136,22 @@ Schedule decode_schedule(std::string_view text) {
     d.t = body;
     d.pos = dot + 1;
     Schedule s;
+    if (version == "2") {
+        std::uint32_t key = 0;
+        for (int i = 0; i < 8; ++i, ++d.pos) {
+            const char c = d.pos < body.size() ? body[d.pos] : '\0';
+            const int v = c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
+            if (v < 0) {
+                d.fail("expected the 8 hex digits of the scenario key");
+            }
+            key = key << 4U | static_cast<std::uint32_t>(v);
+        }
+        if (d.pos >= body.size() || body[d.pos] != '.') {
+            d.fail("expected '.' after the scenario key");
+        }
+        ++d.pos;
+        s.key = key;
+    }
     d.tokens(s.choices, '(');
     if (d.pos < body.size()) {
         ++d.pos;  // '('

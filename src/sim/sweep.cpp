@@ -200,15 +200,14 @@ void self_check(Program& program, const ExecutionConfig& exec, const Outcome& ou
     ReplayStrategy replay(out.schedule);
     const Outcome again = run_execution(program, replay, 0, exec);
     if (again.trace_hash != out.trace_hash || !replay.error().empty()) {
-        part.add_witness({{"nondeterminism", v.actor,
-                           fmt::format("replaying the schedule gave trace hash {:016x}, expected "
-                                       "{:016x}",
-                                       again.trace_hash, out.trace_hash)},
-                          out.schedule.choices,
-                          count_preemptions(out),
-                          out.steps,
-                          out.faults,
-                          1});
+        Witness w = Witness::of(
+            {ViolationKind::Nondeterminism, v.actor,
+             fmt::format("replaying the schedule gave trace hash {:016x}, expected {:016x}",
+                         again.trace_hash, out.trace_hash)},
+            out);
+        w.seed.reset();
+        w.lasso.reset();
+        part.add_witness(w);
     }
 }
 
@@ -293,14 +292,14 @@ void work(Shared& sh, unsigned worker) {
 
 }  // namespace
 
-bool better_witness(const SweepWitness& a, const SweepWitness& b) {
-    return std::tie(a.preemptions, a.steps, a.schedule) <
-           std::tie(b.preemptions, b.steps, b.schedule);
+bool better_witness(const Witness& a, const Witness& b) {
+    return std::tie(a.preemptions, a.steps, a.schedule.choices) <
+           std::tie(b.preemptions, b.steps, b.schedule.choices);
 }
 
-void SweepTotals::add_witness(const SweepWitness& w) {
+void SweepTotals::add_witness(const Witness& w) {
     auto it = std::lower_bound(violations.begin(), violations.end(), w,
-                               [](const SweepWitness& a, const SweepWitness& b) {
+                               [](const Witness& a, const Witness& b) {
                                    return key_of(a.violation) < key_of(b.violation);
                                });
     if (it != violations.end() && key_of(it->violation) == key_of(w.violation)) {
@@ -329,7 +328,9 @@ std::vector<Violation> SweepTotals::add(const Outcome& o) {
         const bool seen = std::any_of(violations.begin(), violations.end(), [&](const auto& w) {
             return key_of(w.violation) == key_of(v);
         });
-        add_witness({v, o.schedule.choices, count_preemptions(o), o.steps, o.faults, 1});
+        Witness w = Witness::of(v, o);
+        w.seed.reset();  // a sweep's executions replay from their schedules only
+        add_witness(w);
         if (!seen) {
             fresh.push_back(v);
         }
@@ -357,7 +358,7 @@ void SweepTotals::merge(const SweepTotals& other) {
 }
 
 bool SweepTotals::operator==(const SweepTotals& o) const {
-    const auto same = [](const SweepWitness& a, const SweepWitness& b) {
+    const auto same = [](const Witness& a, const Witness& b) {
         return key_of(a.violation) == key_of(b.violation) && a.schedule == b.schedule &&
                a.preemptions == b.preemptions && a.steps == b.steps && a.faults == b.faults &&
                a.count == b.count;

@@ -9,18 +9,13 @@
 
 #include "pfnsim/sim/objects.hpp"
 #include "pfnsim/sim/types.hpp"
+#include "pfnsim/sim/violation.hpp"
 
 namespace pfnsim::sim {
 
 struct ActorDecl {
     std::string name;
     bool forever = false;  // runs until every other actor has finished (a `cat numa_maps` loop)
-};
-
-struct Violation {
-    std::string kind;    // wrong-return, livelock, step-bound, deadlock, invariant, nondeterminism
-    std::string actor;   // the actor it concerns, or "" for a global one
-    std::string detail;  // one line, errnos named symbolically
 };
 
 class Program {

@@ -14,6 +14,8 @@ class RandomStrategy final : public Strategy {
     std::uint32_t choose_value(std::uint32_t n, std::string_view what) override;
     std::string name() const override { return "random"; }
     bool uses_next_steps() const override { return false; }
+    bool fair() const override { return true; }
+    bool seed_replays() const override { return true; }
 
   private:
     Xoshiro256 rng_;

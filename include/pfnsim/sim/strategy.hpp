@@ -58,6 +58,13 @@ class Strategy {
     // Whether choose_actor reads `next`; when false it gets an empty span (and the core saves
     // collecting it at every choice).
     virtual bool uses_next_steps() const { return true; }
+    // Whether every enabled actor eventually runs (a random choice is fair with probability 1).
+    // An unfair strategy can starve an actor in a cycle that no fair scheduler would repeat, so
+    // its runs are cut at a repeated state instead of being reported as livelocks.
+    virtual bool fair() const { return false; }
+    // Whether new_execution(seed) alone determines the execution, so that a witness's seed
+    // replays it under this strategy (`replay --seed`); otherwise only its schedule does.
+    virtual bool seed_replays() const { return false; }
 };
 
 }  // namespace pfnsim::sim

@@ -17,6 +17,7 @@
 #include "pfnsim/sim/dfs_strategy.hpp"
 #include "pfnsim/sim/execution.hpp"
 #include "pfnsim/sim/program.hpp"
+#include "pfnsim/sim/witness.hpp"
 
 namespace pfnsim::sim {
 
@@ -34,18 +35,10 @@ struct SweepConfig {
     const std::atomic<bool>* interrupt = nullptr;  // set (e.g. on SIGINT): stop and save
 };
 
-// One violation (kind, actor, detail) and its witness: the execution with the fewest
+// Of two witnesses of one violation (kind, actor, detail), the one to keep: the fewest
 // preemptions, then the fewest steps, then the smallest schedule, so that the witness does not
 // depend on which thread or shard found it first.
-struct SweepWitness {
-    Violation violation;
-    std::vector<std::uint32_t> schedule;
-    unsigned preemptions = 0;
-    std::uint64_t steps = 0;
-    unsigned faults = 0;
-    std::uint64_t count = 0;  // executions that showed it
-};
-bool better_witness(const SweepWitness& a, const SweepWitness& b);
+bool better_witness(const Witness& a, const Witness& b);
 
 // Totals that add up across tasks, threads, shards and resumed runs.
 struct SweepTotals {
@@ -55,11 +48,11 @@ struct SweepTotals {
     std::uint64_t redundant = 0;  // runs abandoned when every option was asleep
     std::vector<std::map<std::string, std::uint64_t>> results;  // per actor: result -> count
     std::set<std::uint64_t> final_states;                       // Outcome::final_state
-    std::vector<SweepWitness> violations;                       // sorted by (kind, actor, detail)
+    std::vector<Witness> violations;                       // sorted by (kind, actor, detail)
 
     // Counts one execution; returns the violations it showed that were not seen before.
     std::vector<Violation> add(const Outcome& o);
-    void add_witness(const SweepWitness& w);  // merges by (kind, actor, detail)
+    void add_witness(const Witness& w);  // merges by (kind, actor, detail)
     void merge(const SweepTotals& other);
     bool operator==(const SweepTotals&) const;
 };

@@ -1,0 +1,59 @@
+// Random and PCT exploration of a plan, one execution of it (run, replay), and the retry
+// statistics: each ends in findings from the shared pipeline.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "pfnsim/app/findings.hpp"
+#include "pfnsim/app/plan.hpp"
+#include "pfnsim/sim/explore.hpp"
+
+namespace pfnsim::app {
+
+struct ExploreResult {
+    Plan plan;
+    std::string strategy;         // as the strategy names itself
+    unsigned pct_depth = 0;       // PCT only: depth d
+    std::uint64_t pct_steps = 0;  // PCT only: the step estimate k
+    std::vector<std::string> actors;
+    sim::ExploreReport report;
+    std::vector<Finding> findings;
+    Verdict verdict;
+    std::string expected;  // "" when the scenario says nothing for this policy
+    std::string not_minimized;
+    bool unexpected() const;
+};
+
+ExploreResult explore_plan(const Plan& plan, bool minimize, const sim::Progress& progress = {});
+
+struct RunResult {
+    Plan plan;
+    bool by_seed = true;  // false: replayed from a schedule
+    sim::Outcome outcome;
+    std::vector<std::string> actors;
+    std::vector<Finding> findings;
+    Verdict verdict;
+    std::string expected;
+    std::string schedule;  // of the execution, keyed to the plan
+    std::string replay;    // the command that replays it
+    bool unexpected() const;
+};
+
+// One execution from the plan's seed (random strategy), or from `schedule` when not empty.
+RunResult run_plan(const Plan& plan, const std::string& schedule);
+
+struct PolicyStats {
+    std::string policy;
+    std::uint64_t executions = 0;
+    std::vector<std::uint64_t> retries;            // per execution, of the first actor
+    std::map<std::string, std::uint64_t> results;  // first actor's result -> executions
+    std::uint64_t max_seed = 0;                    // an execution with the most retries
+    std::string max_replay;                        // and the command that replays it
+};
+
+PolicyStats collect_stats(const Plan& plan, const sim::Progress& progress = {});
+
+}  // namespace pfnsim::app

@@ -1,0 +1,63 @@
+// The findings pipeline that every command shares: verdicts against expectations, the one
+// replay-command builder, the determinism self-check, and minimise-and-draw.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "pfnsim/app/plan.hpp"
+#include "pfnsim/sim/minimize.hpp"
+#include "pfnsim/sim/witness.hpp"
+
+namespace pfnsim::app {
+
+// The most severe violation kind seen (none = clean), with a livelock's class.
+struct Verdict {
+    std::optional<sim::ViolationKind> kind;
+    std::optional<sim::Lasso> lasso;
+    std::string name() const;  // "clean", "wrong-return", "livelock"
+    std::string full() const;  // with a livelock's class: "livelock (killable, spinning)"
+};
+Verdict verdict_of(const std::vector<sim::Witness>& ws);
+
+// The verdict a scenario expects under `p` ("clean", a kind, or a livelock with its class),
+// or "" when it says nothing.
+std::string expected_for(const model::Scenario& sc, const model::Policy& p);
+// Whether the verdict is exactly what is expected ("" expects clean).
+bool meets(const Verdict& v, const std::string& expected);
+// Whether the witnesses go beyond the expectation: a violation of another kind.
+bool unexpected(const std::vector<sim::Witness>& ws, const std::string& expected);
+
+// The one builder of `pfnsim replay` command lines: every option that shapes the execution
+// (policy, step bound, fault bound) and the seed or the schedule, keyed to the plan.
+std::string replay_command(const Plan& plan, const sim::Witness& w, bool by_seed);
+std::string replay_command(const Plan& plan, const sim::Schedule& s);
+// The schedule string of `s` as recorded under `plan` (format 2, with the plan's key).
+std::string schedule_text(const Plan& plan, sim::Schedule s);
+
+// A witness ready to report.
+struct Finding {
+    sim::Witness witness;
+    std::string schedule;  // schedule_text of the witness
+    std::string replay;    // replays the witness as found
+    std::optional<sim::Minimized> minimized;
+    std::string minimized_schedule;
+    std::string minimized_replay;
+    std::string diagram;  // the minimised execution's race diagram
+};
+
+struct FindingOptions {
+    bool minimize = true;
+    sim::MinimizeConfig minimize_config;
+    std::string not_minimized;  // set when minimisation was asked for and skipped
+};
+
+// Replays each witness from its schedule (and from its seed, when the plan's strategy replays
+// seeds) and checks the trace hash: a witness that does not reproduce is reported as a
+// nondeterminism finding. Then each is minimised and drawn.
+std::vector<Finding> process_witnesses(const Plan& plan, const std::vector<sim::Witness>& ws,
+                                       const FindingOptions& opt);
+
+}  // namespace pfnsim::app

@@ -1,0 +1,66 @@
+// A Plan: a scenario with the command line's overrides applied once, and everything derived
+// from it that shapes an execution (policy, bounds, strategy). Every command starts from one.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "pfnsim/model/policy.hpp"
+#include "pfnsim/model/scenario.hpp"
+#include "pfnsim/sim/execution.hpp"
+#include "pfnsim/sim/program.hpp"
+#include "pfnsim/sim/strategy.hpp"
+
+namespace pfnsim::app {
+
+// What the command line may set; unset values come from the scenario file.
+struct Overrides {
+    std::string policy;  // "" = the scenario's
+    std::optional<std::uint64_t> step_bound;
+    std::optional<std::uint64_t> iterations;
+    std::optional<std::uint64_t> seed;
+    std::optional<unsigned> faults;  // every fault site open, at most N faults per execution
+    std::string strategy = "random";  // random or pct
+    std::optional<unsigned> depth;    // PCT depth d
+};
+
+inline constexpr const char* kValidStrategies = "random, pct";
+
+struct Plan {
+    model::Scenario scenario;
+    std::string scenario_hash;  // content hash of the file's bytes
+    std::string shape;          // the scenario as it shapes executions (see schedule_key)
+    model::Policy policy;
+    sim::ExecutionConfig exec;  // step bound and fault bound
+    bool step_bound_given = false;
+    std::uint64_t iterations = 0;
+    std::uint64_t seed = 0;
+    std::string strategy = "random";
+    unsigned depth = 3;
+
+    const std::string& file() const { return scenario.path; }
+    // A short hash of what a schedule depends on: the scenario's actors, state and kernel
+    // variants (not its description or expectations), the policy and the fault bound.
+    std::uint32_t schedule_key() const;
+    // The same plan under another policy.
+    Plan with_policy(const model::Policy& p) const;
+    std::unique_ptr<sim::Program> program() const;
+};
+
+// Reads and validates the scenario file and applies the overrides; throws InputError.
+Plan make_plan(const std::string& path, const Overrides& o);
+// The policy `name`, or the scenario's when empty; throws InputError.
+model::Policy policy_named(const std::string& name, const model::Scenario& sc);
+
+// The exploration strategy a plan names, built for `program`; sets exec.prune_revisits when
+// the strategy is unfair.
+std::unique_ptr<sim::Strategy> make_strategy(const Plan& plan, sim::Program& program,
+                                             sim::ExecutionConfig& exec);
+
+// A schedule string checked against the plan it is replayed under: a keyed schedule recorded
+// for another scenario, policy or fault bound is refused (InputError naming what it was for).
+sim::Schedule decode_for(const Plan& plan, const std::string& text);
+
+}  // namespace pfnsim::app

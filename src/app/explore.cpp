@@ -1,0 +1,144 @@
+#include "pfnsim/app/explore.hpp"
+
+#include <fmt/format.h>
+
+#include "pfnsim/app/error.hpp"
+#include "pfnsim/model/world.hpp"
+#include "pfnsim/sim/pct_strategy.hpp"
+#include "pfnsim/sim/prng.hpp"
+#include "pfnsim/sim/random_strategy.hpp"
+#include "pfnsim/sim/replay_strategy.hpp"
+
+namespace pfnsim::app {
+
+namespace {
+std::vector<std::string> actor_names(const sim::Program& p) {
+    std::vector<std::string> n;
+    for (const auto& a : p.actors()) {
+        n.push_back(a.name);
+    }
+    return n;
+}
+
+std::vector<sim::Witness> witnesses(const std::vector<Finding>& fs) {
+    std::vector<sim::Witness> ws;
+    ws.reserve(fs.size());
+    for (const auto& f : fs) {
+        ws.push_back(f.witness);
+    }
+    return ws;
+}
+}  // namespace
+
+bool ExploreResult::unexpected() const {
+    return app::unexpected(witnesses(findings), expected.empty() ? "clean" : expected);
+}
+
+bool RunResult::unexpected() const {
+    return app::unexpected(witnesses(findings), expected.empty() ? "clean" : expected);
+}
+
+ExploreResult explore_plan(const Plan& plan, bool minimize, const sim::Progress& progress) {
+    ExploreResult r;
+    r.plan = plan;
+    auto program = plan.program();
+    sim::ExploreConfig cfg;
+    cfg.iterations = plan.iterations;
+    cfg.seed = plan.seed;
+    cfg.exec = plan.exec;
+    auto strategy = make_strategy(plan, *program, cfg.exec);
+    r.strategy = strategy->name();
+    if (const auto* pct = dynamic_cast<const sim::PctStrategy*>(strategy.get())) {
+        r.pct_depth = pct->depth();
+        r.pct_steps = pct->steps();
+    }
+    r.actors = actor_names(*program);
+    r.report = sim::explore(*program, *strategy, cfg, progress);
+    FindingOptions opt;
+    opt.minimize = minimize;
+    r.findings = process_witnesses(plan, r.report.violations, opt);
+    r.verdict = verdict_of(witnesses(r.findings));
+    r.expected = expected_for(plan.scenario, plan.policy);
+    return r;
+}
+
+RunResult run_plan(const Plan& plan, const std::string& schedule) {
+    RunResult r;
+    r.plan = plan;
+    auto program = plan.program();
+    r.actors = actor_names(*program);
+    sim::ExecutionConfig exec = plan.exec;
+    sim::Schedule given;
+    if (!schedule.empty()) {
+        r.by_seed = false;
+        given = decode_for(plan, schedule);
+        sim::ReplayStrategy replay(given);
+        r.outcome = sim::run_execution(*program, replay, 0, exec);
+        if (!r.outcome.strategy_error.empty() || !replay.error().empty()) {
+            throw InputError{fmt::format(
+                "the schedule does not fit {} under policy {}: {}", plan.file(),
+                plan.policy.name(),
+                r.outcome.strategy_error.empty() ? replay.error() : r.outcome.strategy_error)};
+        }
+    } else {
+        sim::RandomStrategy random;
+        r.outcome = sim::run_execution(*program, random, plan.seed, exec);
+    }
+    std::vector<sim::Witness> ws;
+    for (const auto& v : r.outcome.violations) {
+        ws.push_back(sim::Witness::of(v, r.outcome));
+        if (!r.by_seed) {
+            ws.back().seed.reset();
+        }
+    }
+    FindingOptions opt;
+    opt.minimize = false;
+    r.findings = process_witnesses(plan, ws, opt);
+    r.verdict = verdict_of(witnesses(r.findings));
+    r.expected = expected_for(plan.scenario, plan.policy);
+    r.schedule = schedule_text(plan, r.outcome.schedule);
+    // The schedule as given: a lasso's cycle is written once, not as far as this run unrolled it.
+    sim::Witness self = sim::Witness::of({}, r.outcome);
+    if (!r.by_seed) {
+        self.seed.reset();
+        self.schedule = given;
+    }
+    r.replay = replay_command(plan, self, r.by_seed);
+    return r;
+}
+
+PolicyStats collect_stats(const Plan& plan, const sim::Progress& progress) {
+    model::World world(plan.scenario);
+    world.set_policy(plan.policy);
+    sim::RandomStrategy random;
+    sim::ExecutionConfig ec = plan.exec;
+    ec.record_trace = false;
+    PolicyStats st;
+    st.policy = plan.policy.name();
+    std::uint64_t most = 0;
+    for (std::uint64_t i = 0; i < plan.iterations; ++i) {
+        const std::uint64_t seed = sim::derive_seed(plan.seed, i);
+        const sim::Outcome out = sim::run_execution(world, random, seed, ec);
+        ++st.executions;
+        const std::uint64_t retries = world.tasks.at(0).retries;
+        st.retries.push_back(retries);
+        if (i == 0 || retries > most) {
+            most = retries;
+            st.max_seed = seed;
+        }
+        std::string res = out.results.at(0);
+        if (res.empty()) {
+            res = out.status == sim::Status::Livelock ? "(livelock)" : "(unfinished)";
+        }
+        ++st.results[res];
+        if (progress && (i % 256 == 0 || i + 1 == plan.iterations)) {
+            progress(i + 1, plan.iterations);
+        }
+    }
+    sim::Witness w;
+    w.seed = st.max_seed;
+    st.max_replay = replay_command(plan, w, true);
+    return st;
+}
+
+}  // namespace pfnsim::app

@@ -1,0 +1,155 @@
+#include "pfnsim/app/findings.hpp"
+
+#include <fmt/format.h>
+
+#include "pfnsim/sim/diagram.hpp"
+#include "pfnsim/sim/replay_strategy.hpp"
+#include "pfnsim/sim/schedule.hpp"
+
+namespace pfnsim::app {
+
+std::string Verdict::name() const {
+    return kind ? sim::kind_name(*kind) : "clean";
+}
+
+std::string Verdict::full() const {
+    if (kind == sim::ViolationKind::Livelock && lasso) {
+        return fmt::format("livelock ({}, {})", lasso->killable ? "killable" : "unkillable",
+                           lasso->yielding ? "yielding" : "spinning");
+    }
+    return name();
+}
+
+Verdict verdict_of(const std::vector<sim::Witness>& ws) {
+    Verdict v;
+    for (const auto& w : ws) {
+        if (!v.kind || sim::severity(w.violation.kind) > sim::severity(*v.kind)) {
+            v.kind = w.violation.kind;
+            v.lasso.reset();
+        }
+        if (w.violation.kind == *v.kind && w.lasso && !v.lasso) {
+            v.lasso = w.lasso;
+        }
+    }
+    return v;
+}
+
+std::string expected_for(const model::Scenario& sc, const model::Policy& p) {
+    auto it = sc.expect_policies.find(p.name());
+    if (it != sc.expect_policies.end()) {
+        return it->second;
+    }
+    if (p == sc.policy) {
+        return sc.expect_verdict;
+    }
+    return {};
+}
+
+bool meets(const Verdict& v, const std::string& expected) {
+    const std::string want = expected.empty() ? "clean" : expected;
+    return v.name() == want || v.full() == want;
+}
+
+bool unexpected(const std::vector<sim::Witness>& ws, const std::string& expected) {
+    const std::string word = expected.substr(0, expected.find(' '));
+    const std::optional<sim::ViolationKind> kind = sim::parse_kind(word);
+    for (const auto& w : ws) {
+        if (!kind || w.violation.kind != *kind) {
+            return true;
+        }
+    }
+    return false;
+}
+
+std::string schedule_text(const Plan& plan, sim::Schedule s) {
+    s.key = plan.schedule_key();
+    return sim::encode_schedule(s);
+}
+
+namespace {
+std::string replay_options(const Plan& plan) {
+    std::string o = fmt::format(" --policy {}", plan.policy.name());
+    if (plan.step_bound_given) {
+        o += fmt::format(" --step-bound {}", plan.exec.step_bound);
+    }
+    if (plan.exec.max_faults) {
+        o += fmt::format(" --faults {}", *plan.exec.max_faults);
+    }
+    return o;
+}
+}  // namespace
+
+std::string replay_command(const Plan& plan, const sim::Schedule& s) {
+    return fmt::format("pfnsim replay {}{} --schedule {}", plan.file(), replay_options(plan),
+                       schedule_text(plan, s));
+}
+
+std::string replay_command(const Plan& plan, const sim::Witness& w, bool by_seed) {
+    // `replay --seed` replays under the random strategy; other strategies' seeds do not carry.
+    if (by_seed && w.seed && plan.strategy == "random") {
+        return fmt::format("pfnsim replay {}{} --seed {}", plan.file(), replay_options(plan),
+                           *w.seed);
+    }
+    return replay_command(plan, w.schedule);
+}
+
+std::vector<Finding> process_witnesses(const Plan& plan, const std::vector<sim::Witness>& ws,
+                                       const FindingOptions& opt) {
+    std::vector<Finding> out;
+    auto program = plan.program();
+    sim::ExecutionConfig exec = plan.exec;
+    auto strategy = make_strategy(plan, *program, exec);
+    for (const auto& w : ws) {
+        Finding f;
+        f.witness = w;
+        f.schedule = schedule_text(plan, w.schedule);
+        f.replay = replay_command(plan, w, strategy->seed_replays());
+        if (w.violation.kind == sim::ViolationKind::Nondeterminism) {
+            out.push_back(std::move(f));
+            continue;
+        }
+        // The determinism self-check: the schedule, and the seed where it replays, must give
+        // the trace hash the witness was found with.
+        sim::ReplayStrategy replay(w.schedule);
+        const sim::Outcome again = sim::run_execution(*program, replay, 0, exec);
+        std::string diff;
+        if (!replay.error().empty()) {
+            diff = fmt::format("its schedule does not replay: {}", replay.error());
+        } else if (w.trace_hash != 0 && again.trace_hash != w.trace_hash) {
+            diff = fmt::format("replaying the schedule gave trace hash {:016x}, expected {:016x}",
+                               again.trace_hash, w.trace_hash);
+        } else if (w.seed && strategy->seed_replays()) {
+            const sim::Outcome by_seed = sim::run_execution(*program, *strategy, *w.seed, exec);
+            if (by_seed.trace_hash != again.trace_hash) {
+                diff = fmt::format("replaying seed {} gave trace hash {:016x}, expected {:016x}",
+                                   *w.seed, by_seed.trace_hash, again.trace_hash);
+            }
+        }
+        f.witness.trace_hash = again.trace_hash;
+        if (!diff.empty()) {
+            sim::Witness nd = w;
+            nd.violation = {sim::ViolationKind::Nondeterminism, w.violation.actor, diff};
+            out.push_back(std::move(f));
+            Finding g;
+            g.witness = nd;
+            g.schedule = schedule_text(plan, nd.schedule);
+            g.replay = out.back().replay;
+            out.push_back(std::move(g));
+            continue;
+        }
+        if (opt.minimize) {
+            f.minimized = sim::minimize(*program, again, w.violation, exec, opt.minimize_config);
+            if (f.minimized) {
+                const sim::Schedule ms = sim::decode_schedule(f.minimized->schedule);
+                f.minimized_schedule = schedule_text(plan, ms);
+                f.minimized_replay = replay_command(plan, ms);
+                f.diagram = sim::render_diagram(f.minimized->outcome, *program, w.violation,
+                                                f.minimized_replay);
+            }
+        }
+        out.push_back(std::move(f));
+    }
+    return out;
+}
+
+}  // namespace pfnsim::app

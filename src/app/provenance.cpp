@@ -1,0 +1,36 @@
+#include "pfnsim/app/provenance.hpp"
+
+#include <fmt/format.h>
+
+#include "pfnsim/sim/types.hpp"
+#include "version.hpp"
+
+namespace pfnsim::app {
+
+namespace {
+// 1: the model of issues 2 to 9. Bump it with every model change that can change a verdict.
+constexpr int kModelVersion = 1;
+}  // namespace
+
+const char* tool_version() {
+    return PFNSIM_VERSION;
+}
+
+const char* build_describe() {
+    return PFNSIM_DESCRIBE;
+}
+
+int model_version() {
+    return kModelVersion;
+}
+
+std::string version_line() {
+    return fmt::format("pfnsim {} ({}) model {}", tool_version(), build_describe(),
+                       model_version());
+}
+
+std::string content_hash(const std::string& text) {
+    return fmt::format("{:016x}", sim::fnv1a(text));
+}
+
+}  // namespace pfnsim::app

@@ -1,0 +1,389 @@
+#include "pfnsim/app/sweep.hpp"
+
+#include <fmt/format.h>
+
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+#include "pfnsim/app/error.hpp"
+#include "pfnsim/app/provenance.hpp"
+#include "pfnsim/sim/sweep_checkpoint.hpp"
+
+namespace pfnsim::app {
+
+using nlohmann::json;
+
+namespace {
+
+std::string plural(std::uint64_t n, const char* word) {
+    return fmt::format("{} {}{}", n, word, n == 1 ? "" : "s");
+}
+
+std::vector<sim::Witness> witnesses(const Certificate& c) {
+    return c.totals.violations;
+}
+
+std::string read_text(const std::string& path) {
+    std::ifstream in(path, std::ios::binary);
+    if (!in) {
+        throw InputError{fmt::format("{}: cannot read the file", path)};
+    }
+    std::stringstream ss;
+    ss << in.rdbuf();
+    return ss.str();
+}
+
+// Written to a temporary file and renamed: an interrupted save leaves the previous checkpoint.
+void write_atomically(const std::string& path, const std::string& text) {
+    const std::string tmp = path + ".tmp";
+    {
+        std::ofstream f(tmp, std::ios::binary | std::ios::trunc);
+        if (!f || !(f << text) || !f.flush()) {
+            throw InputError{fmt::format("{}: cannot write the checkpoint", tmp)};
+        }
+    }
+    std::error_code ec;
+    std::filesystem::rename(tmp, path, ec);
+    if (ec) {
+        throw InputError{fmt::format("{}: cannot write the checkpoint: {}", path, ec.message())};
+    }
+}
+
+void add_findings(Certificate& c, const Plan& plan, bool minimize) {
+    FindingOptions opt;
+    opt.minimize = minimize;
+    c.findings = process_witnesses(plan, c.totals.violations, opt);
+}
+
+}  // namespace
+
+Verdict Certificate::verdict() const {
+    std::vector<sim::Witness> ws = witnesses(*this);
+    for (const auto& f : findings) {
+        if (f.witness.violation.kind == sim::ViolationKind::Nondeterminism) {
+            ws.push_back(f.witness);
+        }
+    }
+    return verdict_of(ws);
+}
+
+bool Certificate::unexpected() const {
+    std::vector<sim::Witness> ws = witnesses(*this);
+    for (const auto& f : findings) {
+        ws.push_back(f.witness);
+    }
+    return app::unexpected(ws, expected.empty() ? "clean" : expected);
+}
+
+std::string Certificate::bound_text() const {
+    const std::string p = preemptions ? fmt::format("≤{} preemptions", *preemptions)
+                                      : std::string("any number of preemptions");
+    const std::string f = faults ? fmt::format("≤{} faults", *faults)
+                                 : std::string("the scenario's fault budgets");
+    return p + " and " + f;
+}
+
+std::string Certificate::line() const {
+    const std::string counts =
+        fmt::format("{} ({} pruned by reduction); {}", plural(totals.executions, "execution"),
+                    totals.pruned, plural(totals.violations.size(), "violation"));
+    const std::string what = fmt::format("{} (policy {}) with {}", scenario, policy, bound_text());
+    if (shard && complete) {
+        return fmt::format(
+            "shard {}/{} of the schedules of {} explored: {} (merge all shards for the "
+            "certificate)",
+            shard->first, shard->second, what, counts);
+    }
+    if (complete) {
+        bool livelock = false;
+        for (const auto& v : totals.violations) {
+            livelock = livelock || v.violation.kind == sim::ViolationKind::Livelock;
+        }
+        return fmt::format("all schedules of {} explored: {}{}", what, counts,
+                           livelock ? "" : "; no fair cycle (livelock) within the bound");
+    }
+    std::string why = stopped.empty()            ? std::string()
+                      : stopped == "interrupted" ? std::string(" (interrupted)")
+                                                 : " (--" + stopped + ")";
+    if (!missing_shards.empty()) {
+        std::string m;
+        for (unsigned i : missing_shards) {
+            m += fmt::format("{}{}", m.empty() ? "" : ", ", i);
+        }
+        why = fmt::format(" (shards missing: {})", m);
+    } else if (stopped.empty()) {
+        why = " (a shard stopped early)";
+    }
+    return fmt::format(
+        "INCOMPLETE: the sweep of {} stopped early{}: {} so far; not a certificate (rerun with "
+        "--checkpoint to finish it)",
+        what, why, counts);
+}
+
+Certificate run_sweep(const Plan& plan, const SweepRequest& rq, const SweepHooks& hooks) {
+    sim::SweepConfig cfg;
+    cfg.max_preemptions = rq.preemptions;
+    cfg.exec = plan.exec;
+    cfg.reduce = rq.reduce;
+    cfg.max_executions = rq.max_executions;
+    cfg.stop_on_first = rq.stop_on_first;
+    if (rq.time_limit < 0) {
+        throw InputError{fmt::format("bad --time-limit '{}' (valid: seconds > 0)", rq.time_limit)};
+    }
+    cfg.time_limit = rq.time_limit;
+    if (rq.jobs == 0 || rq.jobs > 1024) {
+        throw InputError{fmt::format("bad --jobs '{}' (valid: 1..1024 threads)", rq.jobs)};
+    }
+    cfg.jobs = rq.jobs;
+    if (rq.shard) {
+        std::tie(cfg.shard, cfg.shards) = *rq.shard;
+    }
+    cfg.interrupt = hooks.interrupt;
+
+    Certificate c;
+    c.scenario = plan.scenario.name;
+    c.file = plan.file();
+    c.scenario_hash = plan.scenario_hash;
+    c.policy = plan.policy.name();
+    for (const auto& a : plan.scenario.actors) {
+        c.actors.push_back(a.name);
+    }
+    c.preemptions = cfg.max_preemptions;
+    c.faults = cfg.exec.max_faults;
+    c.reduction = cfg.reduce;
+    c.step_bound = cfg.exec.step_bound;
+    c.step_bound_given = plan.step_bound_given;
+    c.expected = expected_for(plan.scenario, plan.policy);
+    c.shard = rq.shard;
+
+    // What a checkpoint must agree with: everything that shapes the tree or its split.
+    const std::string key = fmt::format(
+        "{} {} policy={} preemptions={} faults={} reduction={} step_bound={} shard={}/{}",
+        c.scenario, c.scenario_hash, c.policy,
+        c.preemptions ? std::to_string(*c.preemptions) : "all",
+        c.faults ? std::to_string(*c.faults) : "scenario", c.reduction, c.step_bound, cfg.shard,
+        cfg.shards);
+    sim::SweepState state;
+    state.key = key;
+    if (!rq.checkpoint.empty() && std::filesystem::exists(rq.checkpoint)) {
+        try {
+            state = sim::state_from_json(json::parse(read_text(rq.checkpoint)), c.actors);
+        } catch (const std::exception& e) {
+            throw InputError{
+                fmt::format("{}: not a pfnsim checkpoint ({})", rq.checkpoint, e.what())};
+        }
+        if (state.key != key) {
+            throw InputError{
+                fmt::format("{}: the checkpoint belongs to another sweep ({}); this one is ({})",
+                            rq.checkpoint, state.key, key)};
+        }
+    }
+    sim::SweepHooks sh;
+    if (!rq.checkpoint.empty()) {
+        sh.save = [&](const sim::SweepState& st) {
+            write_atomically(rq.checkpoint, sim::state_json(st, c.actors).dump() + "\n");
+        };
+    }
+    sh.progress = hooks.progress;
+    const sim::ProgramFactory make = [&plan]() { return plan.program(); };
+    sim::SweepReport rep;
+    try {
+        rep = sim::sweep(make, cfg, state, sh);
+    } catch (const sim::SweepError& e) {
+        throw InputError{fmt::format("the sweep cannot go on: {}", e.what())};
+    }
+    c.totals = std::move(rep.totals);
+    c.complete = rep.complete;
+    c.stopped = rep.stopped;
+    c.tasks = rep.tasks;
+    c.tasks_done = rep.tasks_done;
+    add_findings(c, plan, rq.minimize && !c.shard);  // shards are minimised when merged
+    return c;
+}
+
+json certificate_json(const Certificate& c, bool state_hashes) {
+    json j;
+    j["command"] = "sweep";
+    j["version"] = version_line();
+    j["scenario"] = c.scenario;
+    j["file"] = c.file;
+    j["scenario_hash"] = c.scenario_hash;
+    j["policy"] = c.policy;
+    j["strategy"] = "dfs";
+    j["actors"] = c.actors;
+    j["complete"] = c.complete;
+    if (!c.stopped.empty()) {
+        j["stopped"] = c.stopped;
+    }
+    j["bound"] = {{"preemptions", c.preemptions ? json(*c.preemptions) : json("all")},
+                  {"faults", c.faults ? json(*c.faults) : json("scenario")}};
+    j["reduction"] = c.reduction;
+    j["step_bound"] = c.step_bound;
+    j["step_bound_given"] = c.step_bound_given;
+    json t = sim::totals_json(c.totals, c.actors, state_hashes);
+    for (auto& [k, v] : t.items()) {
+        j[k] = v;
+    }
+    for (std::size_t i = 0; i < j["violations"].size() && i < c.findings.size(); ++i) {
+        json& v = j["violations"][i];
+        const Finding& f = c.findings[i];
+        v["schedule"] = f.schedule;
+        v["replay"] = f.replay;
+        if (f.minimized) {
+            v["minimized"] = {{"schedule", f.minimized_schedule},
+                              {"steps", f.minimized->steps},
+                              {"total_steps", f.minimized->total_steps},
+                              {"preemptions", f.minimized->preemptions},
+                              {"trace_hash", fmt::format("{:016x}", f.minimized->outcome.trace_hash)},
+                              {"replay", f.minimized_replay},
+                              {"diagram", f.diagram}};
+        }
+    }
+    for (std::size_t i = c.totals.violations.size(); i < c.findings.size(); ++i) {
+        json v = sim::witness_json(c.findings[i].witness);
+        v["schedule"] = c.findings[i].schedule;
+        v["replay"] = c.findings[i].replay;
+        j["violations"].push_back(v);
+    }
+    if (!c.not_minimized.empty()) {
+        j["not_minimized"] = c.not_minimized;
+    }
+    j["verdict"] = c.verdict().name();
+    if (!c.expected.empty()) {
+        j["expected"] = c.expected;
+    }
+    if (c.shard) {
+        j["shard"] = {{"index", c.shard->first},
+                      {"count", c.shard->second},
+                      {"tasks", c.tasks},
+                      {"tasks_done", c.tasks_done}};
+    }
+    if (!c.missing_shards.empty()) {
+        j["missing_shards"] = c.missing_shards;
+    }
+    j["certificate"] = c.line();
+    return j;
+}
+
+Certificate certificate_from_json(const json& j) {
+    Certificate c;
+    if (!j.is_object() || j.value("command", "") != "sweep") {
+        throw InputError{"not the JSON of a pfnsim sweep"};
+    }
+    try {
+        c.scenario = j.at("scenario").get<std::string>();
+        c.file = j.at("file").get<std::string>();
+        c.scenario_hash = j.at("scenario_hash").get<std::string>();
+        c.policy = j.at("policy").get<std::string>();
+        c.actors = j.at("actors").get<std::vector<std::string>>();
+        c.complete = j.at("complete").get<bool>();
+        c.stopped = j.value("stopped", "");
+        const auto& b = j.at("bound");
+        if (b.at("preemptions").is_number()) {
+            c.preemptions = b.at("preemptions").get<unsigned>();
+        }
+        if (b.at("faults").is_number()) {
+            c.faults = b.at("faults").get<unsigned>();
+        }
+        c.reduction = j.at("reduction").get<bool>();
+        c.step_bound = j.at("step_bound").get<std::uint64_t>();
+        c.step_bound_given = j.at("step_bound_given").get<bool>();
+        c.expected = j.value("expected", "");
+        if (!j.contains("final_state_hashes")) {
+            throw InputError{
+                "it has no final_state_hashes: only the JSON of a --shard run merges"};
+        }
+        c.totals = sim::totals_from_json(j, c.actors);
+        if (j.contains("shard")) {
+            c.shard = std::pair{j.at("shard").at("index").get<unsigned>(),
+                                j.at("shard").at("count").get<unsigned>()};
+            c.tasks = j.at("shard").at("tasks").get<std::size_t>();
+            c.tasks_done = j.at("shard").at("tasks_done").get<std::size_t>();
+        }
+    } catch (const InputError&) {
+        throw;
+    } catch (const std::exception& e) {
+        throw InputError{fmt::format("not the JSON of a sweep shard ({})", e.what())};
+    }
+    return c;
+}
+
+Certificate merge_shards(const std::vector<Certificate>& parts,
+                         const std::vector<std::string>& files, bool minimize) {
+    if (parts.empty()) {
+        throw InputError{"merge needs at least one shard"};
+    }
+    for (std::size_t i = 0; i < parts.size(); ++i) {
+        if (!parts[i].shard) {
+            throw InputError{fmt::format("{}: not the JSON of a sweep shard (no \"shard\")",
+                                         files[i])};
+        }
+    }
+    Certificate m = parts.front();
+    const unsigned count = m.shard->second;
+    if (count == 0) {
+        throw InputError{fmt::format("{}: shard count 0", files.front())};
+    }
+    std::vector<bool> seen(count, false);
+    m.totals = sim::SweepTotals{};
+    m.complete = true;
+    m.stopped.clear();
+    m.tasks = 0;
+    m.tasks_done = 0;
+    for (std::size_t i = 0; i < parts.size(); ++i) {
+        const Certificate& p = parts[i];
+        if (p.scenario != m.scenario || p.scenario_hash != m.scenario_hash ||
+            p.policy != m.policy || p.preemptions != m.preemptions || p.faults != m.faults ||
+            p.reduction != m.reduction || p.step_bound != m.step_bound ||
+            p.actors != m.actors || p.shard->second != count) {
+            throw InputError{fmt::format(
+                "{}: a shard of another sweep (scenario file hash, policy, bounds, step bound, "
+                "reduction and shard count must all match {})",
+                files[i], files.front())};
+        }
+        if (p.shard->first >= count) {
+            throw InputError{fmt::format("{}: shard index {} is not below the count {}", files[i],
+                                         p.shard->first, count)};
+        }
+        if (seen[p.shard->first]) {
+            throw InputError{
+                fmt::format("{}: shard {}/{} given twice", files[i], p.shard->first, count)};
+        }
+        seen[p.shard->first] = true;
+        m.totals.merge(p.totals);
+        m.complete = m.complete && p.complete;
+        m.tasks += p.tasks;
+        m.tasks_done += p.tasks_done;
+        if (m.stopped.empty()) {
+            m.stopped = p.stopped;
+        }
+    }
+    for (unsigned i = 0; i < count; ++i) {
+        if (!seen[i]) {
+            m.missing_shards.push_back(i);
+            m.complete = false;
+        }
+    }
+    m.shard.reset();
+    m.findings.clear();
+    // The shards name their scenario file; it must be readable from here, unchanged.
+    try {
+        Overrides o;
+        o.policy = m.policy;
+        if (m.step_bound_given) {
+            o.step_bound = m.step_bound;
+        }
+        o.faults = m.faults;
+        const Plan plan = make_plan(m.file, o);
+        if (plan.scenario_hash != m.scenario_hash) {
+            throw InputError{fmt::format("{} changed since the shards were swept", m.file)};
+        }
+        add_findings(m, plan, minimize);
+    } catch (const InputError& e) {
+        m.not_minimized = e.message;
+    }
+    return m;
+}
+
+}  // namespace pfnsim::app

@@ -1,0 +1,268 @@
+// The pfnsim command line: options, and the dispatch to one command.
+#include <fmt/format.h>
+#include <unistd.h>
+
+#include <CLI/CLI.hpp>
+#include <charconv>
+#include <fstream>
+#include <iostream>
+
+#include "cli/commands.hpp"
+#include "cli/options.hpp"
+#include "pfnsim/app/error.hpp"
+#include "pfnsim/app/provenance.hpp"
+
+namespace pfnsim::cli {
+
+bool progress_wanted(bool quiet) {
+    return !quiet && isatty(STDERR_FILENO) != 0;
+}
+
+app::Overrides overrides(const Options& o) {
+    app::Overrides v = o.over;
+    if (!o.faults.empty() && o.faults != "scenario") {
+        unsigned n = 0;
+        const auto [ptr, ec] = std::from_chars(o.faults.data(), o.faults.data() + o.faults.size(), n);
+        if (ec != std::errc() || ptr != o.faults.data() + o.faults.size() || n > 1000) {
+            throw app::InputError{fmt::format(
+                "bad --faults '{}' (valid: a number of faults 0..1000, or scenario for the "
+                "scenario's fault_retry budgets)",
+                o.faults)};
+        }
+        v.faults = n;
+    }
+    return v;
+}
+
+void write_file(const std::string& path, const std::string& text) {
+    std::ofstream f(path, std::ios::binary);
+    if (!f || !(f << text)) {
+        throw app::InputError{fmt::format("{}: cannot write the file", path)};
+    }
+}
+
+namespace {
+
+// Values CLI11 fills; an option given on the command line becomes an override.
+struct Raw {
+    std::uint64_t seed = 0;
+    std::uint64_t iterations = 0;
+    std::uint64_t step_bound = 0;
+    unsigned depth = 3;
+};
+
+void add_policy(CLI::App* c, Options& o) {
+    c->add_option("--policy", o.over.policy,
+                  std::string("retry policy (default: the scenario's): ") + model::kValidPolicies);
+}
+
+void add_bounds(CLI::App* c, Raw& r) {
+    c->add_option("--step-bound", r.step_bound,
+                  "steps per execution before giving up (default: the scenario's)");
+}
+
+void add_exports(CLI::App* c, Options& o) {
+    c->add_option("--trace-out", o.trace_out,
+                  "write the execution as Chrome trace-event JSON (Perfetto)");
+    c->add_option("--dot", o.dot_out, "write the execution as a Graphviz happens-before graph");
+}
+
+void add_faults(CLI::App* c, Options& o) {
+    c->add_option("--faults", o.faults,
+                  "open every fault site, at most N faults per execution; scenario (the "
+                  "default) uses the scenario's fault_retry budgets");
+}
+
+}  // namespace
+
+int run_cli(int argc, char** argv) {
+    CLI::App app{
+        "pfnsim: a deterministic concurrency simulator of the Linux mm page-table / "
+        "VFIO pin path"};
+    app.require_subcommand(0, 1);
+    bool version = false;
+    app.add_flag("--version", version, "print the tool, build and model versions");
+    Options o;
+    Raw r;
+
+    auto* run = app.add_subcommand("run", "one execution with its trace");
+    run->add_option("scenario", o.scenario, "scenario file")->required();
+    add_policy(run, o);
+    add_bounds(run, r);
+    add_faults(run, o);
+    add_exports(run, o);
+    run->add_option("--seed", r.seed, "execution seed (default: the scenario's)");
+    run->add_flag("--json", o.json, "print one JSON document");
+
+    auto* explore = app.add_subcommand("explore", "many executions, violations with witnesses");
+    explore->add_option("scenario", o.scenario, "scenario file")->required();
+    add_policy(explore, o);
+    add_bounds(explore, r);
+    add_faults(explore, o);
+    add_exports(explore, o);
+    explore->add_option("--strategy", o.over.strategy,
+                        std::string("exploration strategy: ") + app::kValidStrategies);
+    explore->add_option("--depth", r.depth,
+                        "PCT depth d: d-1 priority change points per execution (default 3)");
+    explore->add_option("--iterations", r.iterations, "executions (default: the scenario's)");
+    explore->add_option("--seed", r.seed, "first seed (default: the scenario's)");
+    explore->add_flag("--json", o.json, "print one JSON document");
+    explore->add_flag("--quiet", o.quiet, "no progress on stderr");
+    explore->add_flag("--no-minimize", o.no_minimize, "report violations as found");
+
+    auto* replay = app.add_subcommand("replay", "replay one execution from a seed or schedule");
+    replay->add_option("scenario", o.scenario, "scenario file")->required();
+    add_policy(replay, o);
+    add_bounds(replay, r);
+    add_faults(replay, o);
+    add_exports(replay, o);
+    auto* rs = replay->add_option("--seed", r.seed, "execution seed from a report");
+    auto* rsc = replay->add_option("--schedule", o.schedule, "schedule string from a report");
+    replay->add_option("--trace", o.trace, "full (every step) or diagram (the race, the default)")
+        ->check(CLI::IsMember({"full", "diagram"}));
+    replay->add_flag("--json", o.json, "print one JSON document");
+    rs->excludes(rsc);
+    rsc->excludes(rs);
+
+    auto* sweep = app.add_subcommand(
+        "sweep", "every schedule within a preemption and fault bound, with a certificate");
+    sweep->add_option("scenario", o.scenario, "scenario file")->required();
+    sweep->add_option("--preemptions", o.preemptions, "preemption bound: a number, or all")
+        ->required();
+    add_policy(sweep, o);
+    add_bounds(sweep, r);
+    add_faults(sweep, o);
+    sweep->add_flag("--json", o.json, "print one JSON document");
+    sweep->add_option("--max-executions", o.max_executions, "stop after this many executions");
+    sweep->add_option("--time-limit", o.time_limit, "stop after this many seconds");
+    sweep->add_flag("--stop-on-first", o.stop_on_first, "stop at the first violation");
+    sweep->add_flag("--quiet", o.quiet, "no progress on stderr");
+    sweep->add_option("--jobs", o.jobs, "threads (results do not depend on it)");
+    sweep->add_option("--shard", o.shard, "explore shard i of N (i/N) and print its JSON");
+    sweep->add_option("--checkpoint", o.checkpoint,
+                      "save progress to FILE; rerunning with the same FILE resumes");
+    sweep->add_flag("--no-reduction", o.no_reduction,
+                    "explore every interleaving (no sleep sets)");
+    sweep->add_flag("--no-minimize", o.no_minimize, "report witnesses as found");
+
+    auto* merge =
+        app.add_subcommand("merge", "combine the JSON of sweep shards into one certificate");
+    merge->add_option("files", o.paths, "JSON files written by sweep --shard i/N")->required();
+    merge->add_flag("--json", o.json, "print one JSON document");
+    merge->add_flag("--no-minimize", o.no_minimize, "report witnesses as found");
+
+    auto* matrix = app.add_subcommand("matrix", "every retry policy against the scenarios");
+    matrix->add_option("scenarios", o.paths, "scenario files (default: the flagship set)");
+    matrix->add_option("--iterations", r.iterations, "executions per cell");
+    matrix->add_option("--seed", r.seed, "first seed of every cell");
+    add_bounds(matrix, r);
+    matrix->add_flag("--json", o.json, "print one JSON document");
+    matrix->add_flag("--markdown", o.markdown, "print a markdown table");
+    matrix->add_flag("--quiet", o.quiet, "no progress on stderr");
+
+    auto* stats = app.add_subcommand("stats", "retries per pin and results, per retry policy");
+    stats->add_option("scenario", o.scenario, "scenario file")->required();
+    stats->add_option("--policy", o.over.policy,
+                      std::string("one retry policy (default: all): ") + model::kValidPolicies);
+    stats->add_option("--iterations", r.iterations, "executions (default: the scenario's)");
+    stats->add_option("--seed", r.seed, "first seed (default: the scenario's)");
+    add_bounds(stats, r);
+    stats->add_flag("--json", o.json, "print one JSON document");
+    stats->add_flag("--quiet", o.quiet, "no progress on stderr");
+
+    auto* check = app.add_subcommand("check", "run scenario files against their expectations");
+    check->add_option("paths", o.paths, "files or directories (default: scenarios)");
+    check->add_flag("--json", o.json, "print one JSON document");
+    check->add_flag("--quiet", o.quiet, "no progress on stderr");
+
+    const std::vector<CLI::App*> all = {run, explore, replay, sweep, merge, matrix, stats, check};
+    try {
+        app.parse(argc, argv);
+    } catch (const CLI::CallForHelp& e) {
+        return app.exit(e);
+    } catch (const CLI::CallForAllHelp& e) {
+        return app.exit(e);
+    } catch (const CLI::ParseError& e) {
+        std::string names;
+        for (const auto* c : all) {
+            names += (names.empty() ? "" : ", ") + c->get_name();
+        }
+        if (argc > 1 && argv[1][0] != '-' && app.get_subcommands().empty()) {
+            std::cerr << "pfnsim: unknown command '" << argv[1] << "' (valid: " << names << ")\n";
+        } else {
+            std::cerr << "pfnsim: " << e.what() << " (see pfnsim --help)\n";
+        }
+        return 2;
+    }
+    if (version) {
+        std::cout << app::version_line() << "\n";
+        return 0;
+    }
+    CLI::App* cmd = nullptr;
+    for (auto* c : all) {
+        if (c->parsed()) {
+            cmd = c;
+        }
+    }
+    if (cmd == nullptr) {
+        std::string names;
+        for (const auto* c : all) {
+            names += (names.empty() ? "" : ", ") + c->get_name();
+        }
+        std::cerr << "pfnsim: a command is required (valid: " << names << ")\n";
+        return 2;
+    }
+    if (cmd->get_option_no_throw("--seed") != nullptr && cmd->count("--seed") > 0) {
+        o.over.seed = r.seed;
+    }
+    if (cmd->get_option_no_throw("--iterations") != nullptr && cmd->count("--iterations") > 0) {
+        o.over.iterations = r.iterations;
+    }
+    if (cmd->get_option_no_throw("--step-bound") != nullptr && cmd->count("--step-bound") > 0) {
+        o.over.step_bound = r.step_bound;
+    }
+    if (cmd->get_option_no_throw("--depth") != nullptr && cmd->count("--depth") > 0) {
+        o.over.depth = r.depth;
+    }
+    try {
+        if (o.trace.empty()) {
+            o.trace = replay->parsed() ? "diagram" : "full";
+        }
+        if (cmd == run) {
+            return cmd_run(o, false);
+        }
+        if (cmd == explore) {
+            return cmd_explore(o);
+        }
+        if (cmd == replay) {
+            if (!o.over.seed && o.schedule.empty()) {
+                throw app::InputError{"replay needs --seed N or --schedule STR"};
+            }
+            return cmd_run(o, true);
+        }
+        if (cmd == matrix) {
+            return cmd_matrix(o);
+        }
+        if (cmd == check) {
+            return cmd_check(o);
+        }
+        if (cmd == stats) {
+            return cmd_stats(o);
+        }
+        if (cmd == sweep) {
+            return cmd_sweep(o);
+        }
+        if (cmd == merge) {
+            return cmd_merge(o);
+        }
+    } catch (const app::InputError& e) {
+        std::cerr << "pfnsim: " << e.message << "\n";
+        return 2;
+    } catch (const std::exception& e) {
+        std::cerr << "pfnsim: internal error: " << e.what() << "\n";
+        return 2;
+    }
+    return 2;
+}
+
+}  // namespace pfnsim::cli

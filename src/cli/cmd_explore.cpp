@@ -1,0 +1,122 @@
+// pfnsim explore, matrix, stats and check: many random (or PCT) executions.
+#include <fmt/format.h>
+
+#include <filesystem>
+#include <iostream>
+
+#include "cli/export.hpp"
+#include "cli/options.hpp"
+#include "cli/render.hpp"
+
+#ifndef PFNSIM_SOURCE_DIR
+#define PFNSIM_SOURCE_DIR "."
+#endif
+
+namespace pfnsim::cli {
+
+namespace {
+
+sim::Progress progress_printer(bool quiet, const std::string& label) {
+    if (!progress_wanted(quiet)) {
+        return {};
+    }
+    return [label](std::uint64_t done, std::uint64_t total) {
+        std::cerr << fmt::format("\r{}: {}/{} executions", label, done, total)
+                  << (done == total ? "\r\033[K" : "") << std::flush;
+    };
+}
+
+app::CellProgress cell_progress(bool quiet) {
+    return [quiet](const std::string& label) { return progress_printer(quiet, label); };
+}
+
+// The flagship set: the seed race and the six questions asked of it on LKML.
+std::vector<std::string> default_matrix_scenarios() {
+    const std::vector<std::string> names = {"seed-split-refault.toml", "lockstep-split.toml",
+                                            "pin-zap-race.toml",       "pin-outside-vma.toml",
+                                            "pin-munmap-retry.toml",   "seed-split-signal.toml",
+                                            "kvm-split-refault.toml"};
+    std::string dir = "scenarios";
+    if (!std::filesystem::exists(dir + "/" + names[0])) {
+        dir = std::string(PFNSIM_SOURCE_DIR) + "/scenarios";
+    }
+    std::vector<std::string> out;
+    out.reserve(names.size());
+    for (const auto& n : names) {
+        out.push_back(fmt::format("{}/{}", dir, n));
+    }
+    return out;
+}
+
+}  // namespace
+
+int cmd_explore(const Options& o) {
+    const app::Plan plan = app::make_plan(o.scenario, overrides(o));
+    const app::ExploreResult r =
+        app::explore_plan(plan, !o.no_minimize, progress_printer(o.quiet, plan.scenario.name));
+    for (const auto& f : r.findings) {
+        if (f.minimized) {  // the first minimised witness is the one exported
+            auto program = plan.program();
+            const std::string title = fmt::format("{} ({}): {}", plan.scenario.name,
+                                                  plan.policy.name(), f.witness.violation.detail);
+            if (!o.trace_out.empty()) {
+                write_file(o.trace_out,
+                           chrome_trace(f.minimized->outcome, *program, title).dump(1) + "\n");
+            }
+            if (!o.dot_out.empty()) {
+                write_file(o.dot_out, happens_before_dot(f.minimized->outcome, *program, title));
+            }
+            break;
+        }
+    }
+    std::cout << (o.json ? explore_json(r).dump(2) + "\n" : explore_text(r));
+    return r.unexpected() ? 1 : 0;
+}
+
+int cmd_matrix(const Options& o) {
+    const app::Matrix m = app::run_matrix(o.paths.empty() ? default_matrix_scenarios() : o.paths,
+                                          overrides(o), cell_progress(o.quiet));
+    if (o.json) {
+        std::cout << matrix_json(m).dump(2) << "\n";
+    } else {
+        std::cout << (o.markdown ? matrix_markdown(m) : matrix_text(m));
+    }
+    return m.unexpected ? 1 : 0;
+}
+
+int cmd_stats(const Options& o) {
+    const app::Plan plan = app::make_plan(o.scenario, overrides(o));
+    std::vector<model::Policy> pols;
+    if (!o.over.policy.empty()) {
+        pols.push_back(plan.policy);
+    } else {
+        std::size_t np = 0;
+        const model::Policy* all = model::all_policies(np);
+        pols.assign(all, all + np);
+    }
+    std::vector<app::PolicyStats> st;
+    for (const auto& p : pols) {
+        st.push_back(app::collect_stats(
+            plan.with_policy(p),
+            progress_printer(o.quiet, fmt::format("{} {}", plan.scenario.name, p.name()))));
+    }
+    std::cout << (o.json ? stats_json(plan, st).dump(2) + "\n" : stats_text(plan, st));
+    return 0;
+}
+
+int cmd_check(const Options& o) {
+    const auto files = app::scenario_files(o.paths.empty() ? std::vector<std::string>{"scenarios"}
+                                                           : o.paths);
+    const auto checked = app::check_files(files, cell_progress(o.quiet));
+    std::cout << (o.json ? check_json(checked).dump(2) + "\n" : check_text(checked));
+    bool failed = false;
+    for (const auto& f : checked) {
+        if (!f.error.empty()) {
+            return 2;
+        }
+        failed = failed || !f.ok();
+    }
+    return failed ? 1 : 0;
+}
+
+}  // namespace pfnsim::cli

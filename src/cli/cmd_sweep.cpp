@@ -1,0 +1,153 @@
+// pfnsim sweep and pfnsim merge: exhaustive sweeps, shards and their certificates.
+#include <fmt/format.h>
+
+#include <charconv>
+#include <chrono>
+#include <csignal>
+#include <fstream>
+#include <iostream>
+#include <sstream>
+
+#include "cli/options.hpp"
+#include "cli/render.hpp"
+#include "pfnsim/app/error.hpp"
+
+namespace pfnsim::cli {
+
+namespace {
+
+template <typename T>
+bool parse_number(const std::string& s, T& out) {
+    const auto [ptr, ec] = std::from_chars(s.data(), s.data() + s.size(), out);
+    return !s.empty() && ec == std::errc() && ptr == s.data() + s.size();
+}
+
+std::optional<unsigned> parse_preemptions(const std::string& s) {
+    if (s == "all") {
+        return std::nullopt;
+    }
+    unsigned n = 0;
+    if (!parse_number(s, n) || n > 1000) {
+        throw app::InputError{
+            fmt::format("bad --preemptions '{}' (valid: a bound 0..1000, or all)", s)};
+    }
+    return n;
+}
+
+std::pair<unsigned, unsigned> parse_shard(const std::string& s) {
+    const auto slash = s.find('/');
+    unsigned i = 0;
+    unsigned n = 0;
+    if (slash == std::string::npos || !parse_number(s.substr(0, slash), i) ||
+        !parse_number(s.substr(slash + 1), n) || n == 0 || i >= n || n > 100000) {
+        throw app::InputError{
+            fmt::format("bad --shard '{}' (valid: i/N with 0 <= i < N <= 100000, e.g. 0/4)", s)};
+    }
+    return {i, n};
+}
+
+// Set by SIGINT during a sweep: it stops between executions and saves its checkpoint.
+std::atomic<bool> g_interrupted{false};
+static_assert(std::atomic<bool>::is_always_lock_free);
+
+extern "C" void on_sigint(int /*sig*/) {
+    g_interrupted = true;
+}
+
+// A terminal line: executions, rate, and an estimate of the total from the branching so far.
+std::function<void(const sim::SweepProgress&)> progress_printer(const std::string& label,
+                                                                bool& printed) {
+    using clock = std::chrono::steady_clock;
+    const auto start = clock::now();
+    auto last = start;
+    std::uint64_t first = ~std::uint64_t{0};
+    return [label, start, last, first, &printed](const sim::SweepProgress& p) mutable {
+        const auto now = clock::now();
+        if (first == ~std::uint64_t{0}) {
+            first = p.executions;  // resumed from a checkpoint: the rate is this run's
+        }
+        if (now - last < std::chrono::milliseconds(200)) {
+            return;
+        }
+        last = now;
+        const double secs = std::chrono::duration<double>(now - start).count();
+        const double rate = secs > 0 ? static_cast<double>(p.executions - first) / secs : 0;
+        const std::string estimate =
+            p.estimate > 0 ? fmt::format(", ~{:.3g} in all", p.estimate) : std::string();
+        std::cerr << fmt::format("\r\033[K{}: {} executions, {:.0f}/s{}", label, p.executions,
+                                 rate, estimate)
+                  << std::flush;
+        printed = true;
+    };
+}
+
+std::string read_text(const std::string& path) {
+    std::ifstream in(path, std::ios::binary);
+    if (!in) {
+        throw app::InputError{fmt::format("{}: cannot read the file", path)};
+    }
+    std::stringstream ss;
+    ss << in.rdbuf();
+    return ss.str();
+}
+
+}  // namespace
+
+int cmd_sweep(const Options& o) {
+    const app::Plan plan = app::make_plan(o.scenario, overrides(o));
+    app::SweepRequest rq;
+    rq.preemptions = parse_preemptions(o.preemptions);
+    rq.reduce = !o.no_reduction;
+    rq.max_executions = o.max_executions;
+    rq.time_limit = o.time_limit;
+    rq.stop_on_first = o.stop_on_first;
+    rq.jobs = o.jobs;
+    if (!o.shard.empty()) {
+        rq.shard = parse_shard(o.shard);
+    }
+    rq.checkpoint = o.checkpoint;
+    rq.minimize = !o.no_minimize;
+    app::SweepHooks hooks;
+    bool printed = false;
+    if (progress_wanted(o.quiet)) {
+        hooks.progress = progress_printer("sweep " + plan.scenario.name, printed);
+    }
+    g_interrupted = false;
+    hooks.interrupt = &g_interrupted;
+    const auto previous = std::signal(SIGINT, on_sigint);
+    app::Certificate c;
+    try {
+        c = app::run_sweep(plan, rq, hooks);
+    } catch (...) {
+        std::signal(SIGINT, previous);
+        throw;
+    }
+    std::signal(SIGINT, previous);
+    if (printed) {
+        std::cerr << "\r\033[K" << std::flush;
+    }
+    std::cout << (o.json || c.shard ? sweep_json(c).dump(2) + "\n" : sweep_text(c));
+    if (c.stopped == "interrupted") {
+        return 130;  // as a shell reports SIGINT; the checkpoint (if any) is saved
+    }
+    return c.unexpected() ? 1 : 0;
+}
+
+int cmd_merge(const Options& o) {
+    std::vector<app::Certificate> parts;
+    for (const auto& f : o.paths) {
+        try {
+            parts.push_back(app::certificate_from_json(nlohmann::json::parse(read_text(f))));
+        } catch (const app::InputError& e) {
+            throw app::InputError{fmt::format("{}: {}", f, e.message)};
+        } catch (const std::exception& e) {
+            throw app::InputError{
+                fmt::format("{}: not the JSON of a sweep shard ({})", f, e.what())};
+        }
+    }
+    const app::Certificate m = app::merge_shards(parts, o.paths, !o.no_minimize);
+    std::cout << (o.json ? sweep_json(m).dump(2) + "\n" : sweep_text(m));
+    return m.unexpected() ? 1 : 0;
+}
+
+}  // namespace pfnsim::cli

@@ -1,0 +1,52 @@
+// What the command line says, before the application layer turns it into a plan.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "pfnsim/app/plan.hpp"
+#include "pfnsim/app/sweep.hpp"
+
+namespace pfnsim::cli {
+
+struct Options {
+    std::string scenario;
+    std::vector<std::string> paths;  // matrix, check, merge
+    app::Overrides over;
+    std::string faults;  // "" or "scenario" = the scenario's budgets, else a number
+    std::string schedule;
+    bool json = false;
+    bool markdown = false;
+    bool quiet = false;
+    bool no_minimize = false;
+    std::string trace;      // "full" or "diagram"; default per command
+    std::string trace_out;  // Chrome trace-event JSON
+    std::string dot_out;    // Graphviz
+    // sweep
+    std::string preemptions;
+    std::string shard;
+    std::string checkpoint;
+    std::uint64_t max_executions = 0;
+    double time_limit = 0;
+    unsigned jobs = 1;
+    bool stop_on_first = false;
+    bool no_reduction = false;
+};
+
+// Progress goes to stderr only when it is a terminal, and not with --quiet.
+bool progress_wanted(bool quiet);
+// The overrides with --faults parsed; throws app::InputError.
+app::Overrides overrides(const Options& o);
+void write_file(const std::string& path, const std::string& text);
+
+int cmd_run(const Options& o, bool replay);
+int cmd_explore(const Options& o);
+int cmd_sweep(const Options& o);
+int cmd_merge(const Options& o);
+int cmd_matrix(const Options& o);
+int cmd_stats(const Options& o);
+int cmd_check(const Options& o);
+
+}  // namespace pfnsim::cli

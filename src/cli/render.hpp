@@ -1,0 +1,36 @@
+// The renderers: one per output format, for results from any command.
+#pragma once
+
+#include <nlohmann/json.hpp>
+#include <string>
+#include <vector>
+
+#include "pfnsim/app/explore.hpp"
+#include "pfnsim/app/matrix.hpp"
+#include "pfnsim/app/sweep.hpp"
+
+namespace pfnsim::cli {
+
+// --- JSON (render_json.cpp): every document names "version" and "scenario_hash". ----------
+nlohmann::json lasso_json(const sim::Lasso& l, const std::vector<std::string>& actors);
+nlohmann::json finding_json(const app::Finding& f, const std::vector<std::string>& actors);
+nlohmann::json explore_json(const app::ExploreResult& r);
+nlohmann::json run_json(const app::RunResult& r);
+nlohmann::json sweep_json(const app::Certificate& c);
+nlohmann::json stats_json(const app::Plan& plan, const std::vector<app::PolicyStats>& st);
+nlohmann::json matrix_json(const app::Matrix& m);
+nlohmann::json check_json(const std::vector<app::CheckedFile>& files);
+
+// --- Text (render_text.cpp): for people, ending in the provenance line. ---------------------
+std::string provenance_text(const app::Plan& plan);
+std::string explore_text(const app::ExploreResult& r);
+std::string run_text(const app::RunResult& r, bool diagram);
+std::string sweep_text(const app::Certificate& c);
+std::string stats_text(const app::Plan& plan, const std::vector<app::PolicyStats>& st);
+std::string check_text(const std::vector<app::CheckedFile>& files);
+
+// --- The matrix (render_matrix.cpp): text and markdown. --------------------------------------
+std::string matrix_text(const app::Matrix& m);
+std::string matrix_markdown(const app::Matrix& m);
+
+}  // namespace pfnsim::cli

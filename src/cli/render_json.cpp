@@ -1,0 +1,231 @@
+#include <fmt/format.h>
+
+#include "cli/render.hpp"
+#include "pfnsim/app/provenance.hpp"
+#include "pfnsim/sim/minimize.hpp"
+#include "pfnsim/sim/trace.hpp"
+
+namespace pfnsim::cli {
+
+using nlohmann::json;
+
+namespace {
+
+std::string hex(std::uint64_t v) {
+    return fmt::format("{:016x}", v);
+}
+
+json results_json(const std::vector<std::map<std::string, std::uint64_t>>& results,
+                  const std::vector<std::string>& actors) {
+    json j = json::object();
+    for (std::size_t a = 0; a < actors.size() && a < results.size(); ++a) {
+        json r = json::object();
+        for (const auto& [k, n] : results[a]) {
+            r[k] = n;
+        }
+        j[actors[a]] = r;
+    }
+    return j;
+}
+
+void provenance(json& j, const app::Plan& plan) {
+    j["version"] = app::version_line();
+    j["scenario"] = plan.scenario.name;
+    j["file"] = plan.file();
+    j["scenario_hash"] = plan.scenario_hash;
+    j["policy"] = plan.policy.name();
+    j["step_bound"] = plan.exec.step_bound;
+    j["faults"] = plan.exec.max_faults ? json(*plan.exec.max_faults) : json("scenario");
+}
+
+}  // namespace
+
+json lasso_json(const sim::Lasso& l, const std::vector<std::string>& actors) {
+    json stuck = json::array();
+    for (auto a : l.stuck) {
+        stuck.push_back(actors.at(a));
+    }
+    return {{"proof", "cycle"},         {"cycle_length", l.cycle_steps},
+            {"prefix_length", l.prefix_steps}, {"stuck", stuck},
+            {"killable", l.killable},   {"yielding", l.yielding},
+            {"locks_held", l.locks_held}};
+}
+
+json finding_json(const app::Finding& f, const std::vector<std::string>& actors) {
+    const sim::Witness& w = f.witness;
+    json v = {{"kind", sim::kind_name(w.violation.kind)},
+              {"actor", w.violation.actor},
+              {"detail", w.violation.detail},
+              // A string: common JSON tools round integers above 2^53.
+              {"seed", w.seed ? json(std::to_string(*w.seed)) : json(nullptr)},
+              {"schedule", f.schedule},
+              {"count", w.count},
+              {"steps", w.steps},
+              {"preemptions", w.preemptions},
+              {"faults", w.faults},
+              {"trace_hash", hex(w.trace_hash)},
+              {"replay", f.replay}};
+    if (w.lasso) {
+        v.update(lasso_json(*w.lasso, actors));
+    } else if (w.violation.kind == sim::ViolationKind::StepBound) {
+        v["proof"] = "none";
+    }
+    if (f.minimized) {
+        const auto& m = *f.minimized;
+        v["minimized"] = {{"schedule", f.minimized_schedule},
+                          {"steps", m.steps},
+                          {"total_steps", m.total_steps},
+                          {"preemptions", m.preemptions},
+                          {"original_steps", m.original_steps},
+                          {"original_preemptions", m.original_preemptions},
+                          {"trace_hash", hex(m.outcome.trace_hash)},
+                          {"replay", f.minimized_replay},
+                          {"diagram", f.diagram}};
+    }
+    return v;
+}
+
+json explore_json(const app::ExploreResult& r) {
+    json j;
+    j["command"] = "explore";
+    provenance(j, r.plan);
+    j["strategy"] = r.strategy;
+    if (r.strategy == "pct") {
+        j["depth"] = r.pct_depth;
+        j["pct_steps"] = r.pct_steps;
+    }
+    j["seed"] = std::to_string(r.plan.seed);
+    j["executions"] = r.report.executions;
+    j["steps"] = r.report.steps;
+    j["verdict"] = r.verdict.name();
+    j["verdict_class"] = r.verdict.full();
+    if (!r.expected.empty()) {
+        j["expected"] = r.expected;
+    }
+    j["results"] = results_json(r.report.results, r.actors);
+    json vs = json::array();
+    for (const auto& f : r.findings) {
+        vs.push_back(finding_json(f, r.actors));
+    }
+    j["violations"] = vs;
+    return j;
+}
+
+json run_json(const app::RunResult& r) {
+    const sim::Outcome& out = r.outcome;
+    json j;
+    j["command"] = r.by_seed ? "run" : "replay";
+    provenance(j, r.plan);
+    j["executions"] = 1;
+    j["steps"] = out.steps;
+    j["seed"] = r.by_seed ? json(std::to_string(out.seed)) : json(nullptr);
+    j["schedule"] = r.schedule;
+    j["status"] = sim::status_name(out.status);
+    j["trace_hash"] = hex(out.trace_hash);
+    j["preemptions"] = sim::count_preemptions(out);
+    j["verdict"] = r.verdict.name();
+    j["verdict_class"] = r.verdict.full();
+    if (!r.expected.empty()) {
+        j["expected"] = r.expected;
+    }
+    j["replay"] = r.replay;
+    json results = json::object();
+    for (std::size_t a = 0; a < out.results.size(); ++a) {
+        results[r.actors[a]] = out.results[a];
+    }
+    j["results"] = results;
+    json trace = json::array();
+    auto program = r.plan.program();
+    for (const auto& st : out.trace) {
+        trace.push_back({{"actor", r.actors[st.actor]},
+                         {"func", st.func.text},
+                         {"op", sim::op_name(st.op)},
+                         {"object", program->objects().name(st.object)},
+                         {"effect", sim::render_effect(st)}});
+    }
+    j["trace"] = trace;
+    json vs = json::array();
+    for (const auto& f : r.findings) {
+        vs.push_back(finding_json(f, r.actors));
+    }
+    j["violations"] = vs;
+    return j;
+}
+
+json sweep_json(const app::Certificate& c) {
+    return app::certificate_json(c, c.shard.has_value());
+}
+
+json stats_json(const app::Plan& plan, const std::vector<app::PolicyStats>& st) {
+    json j;
+    j["command"] = "stats";
+    provenance(j, plan);
+    j.erase("policy");
+    j["seed"] = std::to_string(plan.seed);
+    json ps = json::array();
+    for (const auto& s : st) {
+        std::vector<std::uint64_t> sorted = s.retries;
+        std::sort(sorted.begin(), sorted.end());
+        std::uint64_t sum = 0;
+        for (auto v : sorted) {
+            sum += v;
+        }
+        json p = {{"policy", s.policy},
+                  {"actor", plan.scenario.actors.at(0).name},
+                  {"executions", s.executions},
+                  {"retries_mean", sorted.empty() ? 0.0
+                                                  : static_cast<double>(sum) /
+                                                        static_cast<double>(sorted.size())},
+                  {"retries_max", sorted.empty() ? 0 : sorted.back()},
+                  {"retries_max_seed", std::to_string(s.max_seed)},
+                  {"replay", s.max_replay}};
+        json res = json::object();
+        for (const auto& [k, n] : s.results) {
+            res[k] = n;
+        }
+        p["results"] = res;
+        ps.push_back(p);
+    }
+    j["policies"] = ps;
+    return j;
+}
+
+json matrix_json(const app::Matrix& m) {
+    json j;
+    j["command"] = "matrix";
+    j["version"] = app::version_line();
+    json cells = json::array();
+    for (const auto& row : m.cells) {
+        for (const auto& c : row) {
+            cells.push_back(explore_json(c));
+        }
+    }
+    j["cells"] = cells;
+    return j;
+}
+
+json check_json(const std::vector<app::CheckedFile>& files) {
+    json j;
+    j["command"] = "check";
+    j["version"] = app::version_line();
+    json fs = json::array();
+    for (const auto& f : files) {
+        json fj = {{"file", f.file}, {"ok", f.ok()}};
+        if (!f.error.empty()) {
+            fj["error"] = f.error;
+        }
+        json cells = json::array();
+        for (std::size_t i = 0; i < f.cells.size(); ++i) {
+            json cj = explore_json(f.cells[i]);
+            cj["expected"] = f.cells[i].expected.empty() ? "clean" : f.cells[i].expected;
+            cj["ok"] = f.matches[i];
+            cells.push_back(cj);
+        }
+        fj["cells"] = cells;
+        fs.push_back(fj);
+    }
+    j["files"] = fs;
+    return j;
+}
+
+}  // namespace pfnsim::cli

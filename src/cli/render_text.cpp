@@ -1,0 +1,234 @@
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <cmath>
+#include <numeric>
+
+#include "cli/render.hpp"
+#include "pfnsim/app/provenance.hpp"
+#include "pfnsim/sim/diagram.hpp"
+#include "pfnsim/sim/minimize.hpp"
+#include "pfnsim/sim/trace.hpp"
+
+namespace pfnsim::cli {
+
+namespace {
+
+std::string plural(std::uint64_t n, const char* word) {
+    return fmt::format("{} {}{}", n, word, n == 1 ? "" : "s");
+}
+
+std::string verdict_line(const app::Verdict& v, const std::string& expected) {
+    const std::string got = v.name();
+    return fmt::format("verdict     {}{}\n", got,
+                       expected.empty() ? std::string()
+                       : app::meets(v, expected)
+                           ? " (as expected)"
+                           : fmt::format(" (expected {})", expected));
+}
+
+std::string results_lines(const std::vector<std::map<std::string, std::uint64_t>>& results,
+                          const std::vector<std::string>& actors) {
+    std::string s;
+    for (std::size_t a = 0; a < actors.size() && a < results.size(); ++a) {
+        std::string r;
+        for (const auto& [k, n] : results[a]) {
+            r += fmt::format("{}{} x{}", r.empty() ? "" : ", ", k, n);
+        }
+        s += fmt::format("{:<11} {}: {}\n", a == 0 ? "results" : "", actors[a], r);
+    }
+    return s;
+}
+
+// A finding: its minimised diagram, or how to replay it as found.
+std::string finding_text(const app::Finding& f, std::uint64_t executions) {
+    const sim::Witness& w = f.witness;
+    std::string s = fmt::format("\n{}: {} ({} of {})\n", sim::kind_name(w.violation.kind),
+                                w.violation.detail, w.count, plural(executions, "execution"));
+    if (f.minimized) {
+        const auto& m = *f.minimized;
+        if (w.lasso) {
+            s += fmt::format("  proven by a lasso: {} steps, then a fair cycle of {} steps for "
+                             "ever\n\n",
+                             w.lasso->prefix_steps, w.lasso->cycle_steps);
+        } else {
+            s += fmt::format("  minimised from {} and {} to {} and {} (steps up to the "
+                             "violation)\n\n",
+                             plural(m.original_steps, "step"),
+                             plural(m.original_preemptions, "preemption"),
+                             plural(m.steps, "step"), plural(m.preemptions, "preemption"));
+        }
+        return s + f.diagram;
+    }
+    s += fmt::format("  witness:  {}, {}{}\n", plural(w.preemptions, "preemption"),
+                     plural(w.steps, "step"),
+                     w.faults != 0 ? ", " + plural(w.faults, "injected fault") : "");
+    s += fmt::format("  replay:   {}\n", f.replay);
+    return s;
+}
+
+}  // namespace
+
+std::string provenance_text(const app::Plan& plan) {
+    return fmt::format("{}; scenario {} {}\n", app::version_line(), plan.file(),
+                       plan.scenario_hash);
+}
+
+std::string explore_text(const app::ExploreResult& r) {
+    std::string s;
+    s += fmt::format("scenario    {} ({})\n", r.plan.scenario.name, r.plan.file());
+    s += fmt::format("policy      {}\n", r.plan.policy.name());
+    const std::string params =
+        r.strategy == "pct" ? fmt::format(", depth {}, k {},", r.pct_depth, r.pct_steps) : "";
+    s += fmt::format("explored    {} ({} strategy{} from seed {}), {}\n",
+                     plural(r.report.executions, "execution"), r.strategy, params, r.plan.seed,
+                     plural(r.report.steps, "step"));
+    s += results_lines(r.report.results, r.actors);
+    s += verdict_line(r.verdict, r.expected);
+    for (const auto& f : r.findings) {
+        s += finding_text(f, r.report.executions);
+    }
+    return s + "\n" + provenance_text(r.plan);
+}
+
+std::string run_text(const app::RunResult& r, bool diagram) {
+    const sim::Outcome& out = r.outcome;
+    auto program = r.plan.program();
+    std::string s = fmt::format("scenario    {} ({})\npolicy      {}\n", r.plan.scenario.name,
+                                r.plan.file(), r.plan.policy.name());
+    s += r.by_seed ? fmt::format("seed        {}\n", out.seed)
+                   : fmt::format("schedule    {}\n", r.schedule);
+    s += "\n";
+    s += diagram && !r.findings.empty()
+             ? sim::render_diagram(out, *program, r.findings.front().witness.violation, "")
+             : sim::render_trace(out, *program);
+    s += "\n";
+    std::string res;
+    for (std::size_t a = 0; a < out.results.size(); ++a) {
+        res += fmt::format("{}{}: {}", res.empty() ? "" : ", ", r.actors[a],
+                           out.results[a].empty() ? "(stopped)" : out.results[a]);
+    }
+    s += fmt::format("results     {}\n", res);
+    s += fmt::format("outcome     {}, {}, {}, trace hash {:016x}\n", sim::status_name(out.status),
+                     plural(out.steps, "step"),
+                     plural(sim::count_preemptions(out), "preemption"), out.trace_hash);
+    s += fmt::format("schedule    {}\n", r.schedule);
+    s += verdict_line(r.verdict, r.expected);
+    for (const auto& f : r.findings) {
+        s += fmt::format("  {}: {}\n", sim::kind_name(f.witness.violation.kind),
+                         f.witness.violation.detail);
+    }
+    if (!r.findings.empty()) {
+        s += fmt::format("replay      {}\n", r.replay);
+    }
+    return s + "\n" + provenance_text(r.plan);
+}
+
+std::string sweep_text(const app::Certificate& c) {
+    std::string out;
+    out += fmt::format("scenario    {} ({})\n", c.scenario, c.file);
+    out += fmt::format("policy      {}\n", c.policy);
+    out += fmt::format("bound       {}; {}\n", c.bound_text(),
+                       c.reduction ? "sleep-set reduction" : "no reduction");
+    if (c.shard) {
+        out += fmt::format("shard       {}/{}: {} of {} tasks done\n", c.shard->first,
+                           c.shard->second, c.tasks_done, c.tasks);
+    }
+    out += fmt::format("explored    {}, {}; {} pruned by reduction, {}\n",
+                       plural(c.totals.executions, "execution"), plural(c.totals.steps, "step"),
+                       plural(c.totals.pruned, "option"),
+                       plural(c.totals.redundant, "redundant run"));
+    out += fmt::format("states      {}\n",
+                       plural(c.totals.final_states.size(), "distinct final state"));
+    out += results_lines(c.totals.results, c.actors);
+    out += verdict_line(c.verdict(), c.expected);
+    for (const auto& f : c.findings) {
+        out += finding_text(f, c.totals.executions);
+    }
+    if (!c.not_minimized.empty()) {
+        out += fmt::format("\n(witnesses not minimised: {})\n", c.not_minimized);
+    }
+    out += fmt::format("\n{}\n", c.line());
+    return out + fmt::format("{}; scenario {} {}\n", app::version_line(), c.file,
+                             c.scenario_hash);
+}
+
+std::string stats_text(const app::Plan& plan, const std::vector<app::PolicyStats>& st) {
+    std::string out = fmt::format("{}: retries of {} per execution and its results\n",
+                                  plan.scenario.name, plan.scenario.actors.at(0).name);
+    for (const auto& s : st) {
+        std::vector<std::uint64_t> sorted = s.retries;
+        std::sort(sorted.begin(), sorted.end());
+        const double mean =
+            sorted.empty() ? 0.0
+                           : static_cast<double>(std::accumulate(sorted.begin(), sorted.end(),
+                                                                 std::uint64_t{0})) /
+                                 static_cast<double>(sorted.size());
+        const std::uint64_t p99 =
+            sorted.empty() ? 0 : sorted[std::min(sorted.size() - 1, sorted.size() * 99 / 100)];
+        const std::uint64_t max = sorted.empty() ? 0 : sorted.back();
+        // Histogram buckets 0, 1, 2, 3, 4-7, 8-15, 16+.
+        const std::vector<std::pair<std::uint64_t, std::string>> buckets = {
+            {0, "0"}, {1, "1"}, {2, "2"}, {3, "3"}, {4, "4-7"}, {8, "8-15"}, {16, "16+"}};
+        std::vector<std::uint64_t> counts(buckets.size(), 0);
+        for (auto v : sorted) {
+            std::size_t b = 0;
+            while (b + 1 < buckets.size() && v >= buckets[b + 1].first) {
+                ++b;
+            }
+            ++counts[b];
+        }
+        out += fmt::format("\n{} ({})\n  retries: mean {:.3f}, p99 {}, max {}\n", s.policy,
+                           plural(s.executions, "execution"), mean, p99, max);
+        for (std::size_t b = 0; b < buckets.size(); ++b) {
+            if (counts[b] == 0) {
+                continue;
+            }
+            const double frac = static_cast<double>(counts[b]) / static_cast<double>(s.executions);
+            out += fmt::format(
+                "    {:>5} {:>8}  {:6.2f}%  {}\n", buckets[b].second, counts[b], 100.0 * frac,
+                std::string(static_cast<std::size_t>(std::lround(frac * 40.0)), '#'));
+        }
+        out += "  results:";
+        for (const auto& [k, n] : s.results) {
+            out += fmt::format(" {} {:.2f}%", k,
+                               100.0 * static_cast<double>(n) / static_cast<double>(s.executions));
+        }
+        out += fmt::format("\n  most retries: {}\n", s.max_replay);
+    }
+    out += fmt::format(
+        "\nrandom scheduling (every enabled actor equally likely at every step) from seed {}; "
+        "a real machine's window is narrower\n",
+        plan.seed);
+    return out + "\n" + provenance_text(plan);
+}
+
+std::string check_text(const std::vector<app::CheckedFile>& files) {
+    std::string out;
+    std::size_t passed = 0;
+    std::size_t failed = 0;
+    std::size_t errors = 0;
+    for (const auto& f : files) {
+        if (!f.error.empty()) {
+            ++errors;
+            out += fmt::format("ERROR {}\n", f.error);
+            continue;
+        }
+        std::string line;
+        for (std::size_t i = 0; i < f.cells.size(); ++i) {
+            const auto& c = f.cells[i];
+            const std::string want = c.expected.empty() ? "clean" : c.expected;
+            line += f.matches[i] ? fmt::format(" {}={}", c.plan.policy.name(), c.verdict.full())
+                                 : fmt::format(" {}={} (expected {})", c.plan.policy.name(),
+                                               c.verdict.name(), want);
+        }
+        (f.ok() ? passed : failed) += 1;
+        out += fmt::format("{} {} [{}]:{}\n", f.ok() ? "ok   " : "FAIL ", f.file,
+                           f.cells.empty() ? "" : f.cells.front().plan.scenario_hash, line);
+    }
+    out += fmt::format("check: {} passed, {} failed{}\n", passed, failed,
+                       errors != 0 ? fmt::format(", {} unreadable", errors) : "");
+    return out + app::version_line() + "\n";
+}
+
+}  // namespace pfnsim::cli

@@ -1,0 +1,196 @@
+#include "pfnsim/sim/sweep_checkpoint.hpp"
+
+#include <fmt/format.h>
+
+#include <charconv>
+
+#include "pfnsim/sim/schedule.hpp"
+
+namespace pfnsim::sim {
+
+using nlohmann::json;
+
+namespace {
+
+std::string hex(std::uint64_t v) {
+    return fmt::format("{:016x}", v);
+}
+
+std::uint64_t unhex(const json& j) {
+    const std::string s = j.get<std::string>();
+    std::uint64_t v = 0;
+    const auto [ptr, ec] = std::from_chars(s.data(), s.data() + s.size(), v, 16);
+    if (s.empty() || ec != std::errc() || ptr != s.data() + s.size()) {
+        throw SweepError(fmt::format("'{}' is not a hex hash", s));
+    }
+    return v;
+}
+
+}  // namespace
+
+json witness_json(const Witness& w) {
+    return {{"kind", kind_name(w.violation.kind)},
+            {"actor", w.violation.actor},
+            {"detail", w.violation.detail},
+            {"schedule", encode_schedule(w.schedule)},
+            {"count", w.count},
+            {"steps", w.steps},
+            {"preemptions", w.preemptions},
+            {"faults", w.faults},
+            {"trace_hash", hex(w.trace_hash)}};
+}
+
+Witness witness_from_json(const json& j) {
+    Witness w;
+    const auto kind = parse_kind(j.at("kind").get<std::string>());
+    if (!kind) {
+        throw SweepError(fmt::format("unknown violation kind '{}' (valid: {})",
+                                     j.at("kind").get<std::string>(), kValidKinds));
+    }
+    w.violation = {*kind, j.at("actor").get<std::string>(), j.at("detail").get<std::string>()};
+    try {
+        w.schedule = decode_schedule(j.at("schedule").get<std::string>());
+    } catch (const ScheduleError& e) {
+        throw SweepError(e.what());
+    }
+    w.count = j.at("count").get<std::uint64_t>();
+    w.steps = j.at("steps").get<std::uint64_t>();
+    w.preemptions = j.at("preemptions").get<unsigned>();
+    w.faults = j.at("faults").get<unsigned>();
+    w.trace_hash = unhex(j.at("trace_hash"));
+    return w;
+}
+
+json totals_json(const SweepTotals& t, const std::vector<std::string>& actors, bool hashes) {
+    json j;
+    j["executions"] = t.executions;
+    j["steps"] = t.steps;
+    j["pruned"] = t.pruned;
+    j["redundant"] = t.redundant;
+    json results = json::object();
+    for (std::size_t a = 0; a < actors.size(); ++a) {
+        json r = json::object();
+        if (a < t.results.size()) {
+            for (const auto& [k, n] : t.results[a]) {
+                r[k] = n;
+            }
+        }
+        results[actors[a]] = r;
+    }
+    j["results"] = results;
+    j["final_states"] = t.final_states.size();
+    if (hashes) {
+        json h = json::array();
+        for (std::uint64_t v : t.final_states) {
+            h.push_back(hex(v));
+        }
+        j["final_state_hashes"] = h;
+    }
+    json vs = json::array();
+    for (const auto& w : t.violations) {
+        vs.push_back(witness_json(w));
+    }
+    j["violations"] = vs;
+    return j;
+}
+
+SweepTotals totals_from_json(const json& j, const std::vector<std::string>& actors) {
+    SweepTotals t;
+    t.executions = j.at("executions").get<std::uint64_t>();
+    t.steps = j.at("steps").get<std::uint64_t>();
+    t.pruned = j.at("pruned").get<std::uint64_t>();
+    t.redundant = j.at("redundant").get<std::uint64_t>();
+    t.results.resize(actors.size());
+    for (std::size_t a = 0; a < actors.size(); ++a) {
+        for (const auto& [k, n] : j.at("results").at(actors[a]).items()) {
+            t.results[a][k] = n.get<std::uint64_t>();
+        }
+    }
+    for (const auto& h : j.at("final_state_hashes")) {
+        t.final_states.insert(unhex(h));
+    }
+    for (const auto& v : j.at("violations")) {
+        t.add_witness(witness_from_json(v));
+    }
+    return t;
+}
+
+json state_json(const SweepState& s, const std::vector<std::string>& actors) {
+    json j;
+    j["pfnsim_checkpoint"] = 2;
+    j["key"] = s.key;
+    j["tasks"] = s.tasks;
+    json done = json::array();
+    for (std::size_t k = 0; k < s.done.size(); ++k) {
+        if (s.done[k]) {
+            done.push_back(k);
+        }
+    }
+    j["done"] = done;
+    j["finished"] = totals_json(s.finished, actors, true);
+    json act = json::array();
+    for (const auto& a : s.active) {
+        json frontier = json::array();
+        for (const auto& n : a.frontier) {
+            frontier.push_back({{"o", n.options},
+                                {"e", n.explorable},
+                                {"s", n.sleep},
+                                {"c", n.chosen},
+                                {"a", n.current},
+                                {"p", n.preemptions_before},
+                                {"d", n.data}});
+        }
+        act.push_back({{"task", a.task},
+                       {"pruned", a.pruned},
+                       {"frontier", frontier},
+                       {"totals", totals_json(a.totals, actors, true)}});
+    }
+    j["active"] = act;
+    return j;
+}
+
+SweepState state_from_json(const json& j, const std::vector<std::string>& actors) {
+    SweepState s;
+    if (j.at("pfnsim_checkpoint").get<int>() != 2) {
+        throw SweepError("unsupported checkpoint version (valid: 2)");
+    }
+    s.key = j.at("key").get<std::string>();
+    s.tasks = j.at("tasks").get<std::vector<std::vector<std::uint32_t>>>();
+    s.done.assign(s.tasks.size(), false);
+    for (const auto& k : j.at("done")) {
+        const auto i = k.get<std::size_t>();
+        if (i >= s.tasks.size()) {
+            throw SweepError("a done task is out of range");
+        }
+        s.done[i] = true;
+    }
+    s.finished = totals_from_json(j.at("finished"), actors);
+    for (const auto& a : j.at("active")) {
+        SweepState::Active act;
+        act.task = a.at("task").get<std::size_t>();
+        if (act.task >= s.tasks.size()) {
+            throw SweepError("an active task is out of range");
+        }
+        act.pruned = a.at("pruned").get<std::uint64_t>();
+        for (const auto& n : a.at("frontier")) {
+            DfsStrategy::Node node;
+            node.options = n.at("o").get<std::vector<std::uint32_t>>();
+            node.explorable = n.at("e").get<std::uint64_t>();
+            node.sleep = n.at("s").get<std::uint64_t>();
+            node.chosen = n.at("c").get<std::uint32_t>();
+            node.current = n.at("a").get<ActorId>();
+            node.preemptions_before = n.at("p").get<unsigned>();
+            node.data = n.at("d").get<bool>();
+            if (node.chosen >= node.options.size()) {
+                throw SweepError("a saved choice is out of range");
+            }
+            act.frontier.push_back(std::move(node));
+        }
+        act.totals = totals_from_json(a.at("totals"), actors);
+        s.active.push_back(std::move(act));
+    }
+    s.partitioned = true;
+    return s;
+}
+
+}  // namespace pfnsim::sim
