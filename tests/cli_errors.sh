@@ -43,6 +43,16 @@ expect2 sweep scenarios/seed-split-refault.toml --preemptions 1 --checkpoint tes
 expect2 merge no/such/shard.json
 expect2 merge tests/data/recorded.toml
 expect2 replay scenarios/seed-split-refault.toml --faults x --seed 1
+# A keyed schedule replays only on what it was recorded for (another scenario, another policy).
+sched=$("$pfnsim" run scenarios/seed-split-refault.toml --json | python3 -c 'import json,sys; print(json.load(sys.stdin)["schedule"])')
+expect2 replay scenarios/pin-zap-race.toml --schedule "$sched"
+expect2 replay scenarios/seed-split-refault.toml --policy eagain --schedule "$sched"
+"$pfnsim" replay scenarios/seed-split-refault.toml --schedule "$sched" >/dev/null || fail=1
+"$pfnsim" replay scenarios/seed-split-refault.toml --policy eagain --schedule "$sched" 2>&1 |
+    grep -q "recorded for scenarios/seed-split-refault.toml under --policy original" || {
+    echo "FAIL: a schedule of another policy does not name it"; fail=1; }
+"$pfnsim" --version | grep -Eq '^pfnsim [0-9]+\.[0-9]+\.[0-9]+ \(.+\) model [0-9]+$' || {
+    echo "FAIL: --version"; fail=1; }
 # A good run exits 0 or 1, prints a trace, and --json is one JSON document.
 "$pfnsim" run scenarios/pin-mem-disabled.toml --json | python3 -c 'import json,sys; d=json.load(sys.stdin); assert d["results"]["pin"] == "-EFAULT", d' || fail=1
 # A livelock in --json carries its proof; stats gives a retry histogram per policy.

@@ -136,8 +136,9 @@ int cmd_sweep(const Options& o) {
 int cmd_merge(const Options& o) {
     std::vector<app::Certificate> parts;
     for (const auto& f : o.paths) {
+        const std::string text = read_text(f);
         try {
-            parts.push_back(app::certificate_from_json(nlohmann::json::parse(read_text(f))));
+            parts.push_back(app::certificate_from_json(nlohmann::json::parse(text)));
         } catch (const app::InputError& e) {
             throw app::InputError{fmt::format("{}: {}", f, e.message)};
         } catch (const std::exception& e) {

@@ -1,0 +1,89 @@
+#!/usr/bin/env python3
+"""Every replay command the commands print must replay: run explore, sweep, matrix, merge and
+stats over the shipped scenarios, run each printed `pfnsim replay ...` as printed, and check that
+it reproduces the reported violation and trace hash."""
+import glob
+import json
+import os
+import shlex
+import subprocess
+import sys
+import tempfile
+
+pfnsim = sys.argv[1]
+failures = []
+checked = 0
+
+
+def run(args):
+    p = subprocess.run([pfnsim] + args + ([] if "--json" in args else ["--json"]),
+                       capture_output=True, text=True)
+    if p.returncode not in (0, 1):
+        raise RuntimeError(f"pfnsim {' '.join(args)} -> exit {p.returncode}: {p.stderr.strip()}")
+    return json.loads(p.stdout)
+
+
+def replay(cmd, kind, detail, trace_hash, where):
+    """Runs a printed command; it must show (kind, detail) with the same trace hash."""
+    global checked
+    checked += 1
+    argv = shlex.split(cmd)
+    if argv[:2] != ["pfnsim", "replay"]:
+        failures.append(f"{where}: not a replay command: {cmd}")
+        return
+    p = subprocess.run([pfnsim] + argv[1:] + ["--json"], capture_output=True, text=True)
+    if p.returncode not in (0, 1):
+        failures.append(f"{where}: `{cmd}` -> exit {p.returncode}: {p.stderr.strip()}")
+        return
+    d = json.loads(p.stdout)
+    got = [(v["kind"], v["detail"]) for v in d["violations"]]
+    if kind is not None and (kind, detail) not in got:
+        failures.append(f"{where}: `{cmd}` shows {got}, not {(kind, detail)}")
+    if trace_hash is not None and d["trace_hash"] != trace_hash:
+        failures.append(f"{where}: `{cmd}` gave trace hash {d['trace_hash']}, not {trace_hash}")
+
+
+def violations(doc, where):
+    for v in doc["violations"]:
+        if v["kind"] == "nondeterminism":
+            failures.append(f"{where}: {v['detail']}")
+            continue
+        replay(v["replay"], v["kind"], v["detail"], v["trace_hash"], where)
+        m = v.get("minimized")
+        if m:
+            replay(m["replay"], v["kind"], v["detail"], m["trace_hash"], where + " (minimised)")
+
+
+scenarios = sorted(glob.glob("scenarios/*.toml"))
+for s in scenarios:
+    violations(run(["explore", s, "--iterations", "150", "--quiet"]), f"explore {s}")
+    violations(run(["sweep", s, "--preemptions", "1", "--quiet", "--json", "--no-minimize"]),
+               f"sweep {s}")
+# Options that shape an execution must be in the command: a step bound, a fault bound, PCT.
+violations(run(["explore", "scenarios/lockstep-split.toml", "--policy", "eagain",
+                "--step-bound", "60", "--quiet", "--iterations", "300"]), "explore --step-bound")
+violations(run(["explore", "scenarios/seed-split-refault.toml", "--strategy", "pct",
+                "--depth", "2", "--iterations", "100", "--quiet"]), "explore --strategy pct")
+violations(run(["sweep", "scenarios/pin-munmap-retry.toml", "--preemptions", "1", "--faults",
+                "1", "--quiet", "--json"]), "sweep --faults")
+m = run(["matrix", "scenarios/seed-split-refault.toml", "scenarios/pin-zap-race.toml",
+         "--iterations", "300", "--quiet", "--json"])
+for c in m["cells"]:
+    violations(c, f"matrix {c['file']} {c['policy']}")
+with tempfile.TemporaryDirectory() as tmp:
+    for i in range(3):
+        p = subprocess.run([pfnsim, "sweep", "scenarios/seed-split-refault.toml",
+                            "--preemptions", "2", "--shard", f"{i}/3", "--quiet"],
+                           capture_output=True, text=True)
+        with open(os.path.join(tmp, f"s{i}.json"), "w") as f:
+            f.write(p.stdout)
+    violations(run(["merge", "--json"] + sorted(glob.glob(os.path.join(tmp, "s*.json")))),
+               "merge")
+st = run(["stats", "scenarios/seed-split-refault.toml", "--iterations", "200", "--json"])
+for p in st["policies"]:
+    replay(p["replay"], None, None, None, f"stats {p['policy']}")
+
+for f in failures:
+    print("FAIL:", f)
+print(f"replay commands: {checked - len(failures)} passed, {len(failures)} failed")
+sys.exit(1 if failures else 0)
