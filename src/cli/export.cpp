@@ -7,15 +7,13 @@
 #include <tuple>
 #include <vector>
 
+#include "pfnsim/sim/dependence.hpp"
 #include "pfnsim/sim/trace.hpp"
 
 namespace pfnsim::cli {
 
 namespace {
 constexpr std::uint64_t kTick = 10;  // microseconds per step
-bool writes(sim::Op op) {
-    return op == sim::Op::Write || op == sim::Op::Acquire || op == sim::Op::Release;
-}
 std::string dot_escape(const std::string& s) {
     std::string r;
     for (char c : s) {
@@ -291,7 +289,7 @@ std::string happens_before_dot(const sim::Outcome& o, sim::Program& program,
         }
         for (std::size_t j = i; j-- > 0;) {
             const sim::Step& p = o.trace[j];
-            if (p.object != st.object || !(writes(p.op) || writes(st.op))) {
+            if (!sim::accesses_conflict(p.op, p.object, st.op, st.object)) {
                 continue;
             }
             if (p.actor != st.actor) {

@@ -7,80 +7,14 @@
 #include "pfnsim/sim/dfs_strategy.hpp"
 #include "pfnsim/sim/diagram.hpp"
 #include "pfnsim/sim/replay_strategy.hpp"
+#include "pfnsim/sim/dependence.hpp"
+#include "deviation_strategy.hpp"
+#include "step_order_strategy.hpp"
 #include "pfnsim/sim/schedule.hpp"
 
 namespace pfnsim::sim {
 
 namespace {
-
-bool contains(std::span<const ActorId> enabled, ActorId a) {
-    return std::find(enabled.begin(), enabled.end(), a) != enabled.end();
-}
-
-// What a non-preemptive scheduler runs: the current actor if it can go on, else the lowest.
-ActorId non_preemptive(std::span<const ActorId> enabled, ActorId current) {
-    return contains(enabled, current) ? current : enabled[0];
-}
-
-// Takes the recorded value at the listed choice indices and the non-preemptive choice
-// elsewhere (the current actor if it can continue, else the lowest enabled; data value 0).
-class DeviationStrategy final : public Strategy {
-  public:
-    explicit DeviationStrategy(std::map<std::size_t, std::uint32_t> dev) : dev_(std::move(dev)) {}
-    void new_execution(std::uint64_t /*seed*/) override { index_ = 0; }
-    ActorId choose_actor(std::span<const ActorId> enabled, ActorId current,
-                         std::span<const NextStep> /*next*/) override {
-        auto it = dev_.find(index_++);
-        if (it != dev_.end() && contains(enabled, it->second)) {
-            return it->second;
-        }
-        return non_preemptive(enabled, current);
-    }
-    std::uint32_t choose_value(std::uint32_t n, std::string_view /*what*/) override {
-        auto it = dev_.find(index_++);
-        return it != dev_.end() && it->second < n ? it->second : 0;
-    }
-    std::string name() const override { return "deviation"; }
-    bool uses_next_steps() const override { return false; }
-
-  private:
-    std::map<std::size_t, std::uint32_t> dev_;
-    std::size_t index_ = 0;
-};
-
-// Runs the steps in a given order of actors (one entry per step) and gives each actor its own
-// data choices in the order it made them; past the end of the order, or where the listed actor
-// is not enabled, it continues the current actor (else the lowest enabled).
-class StepOrderStrategy final : public Strategy {
-  public:
-    StepOrderStrategy(std::vector<ActorId> order, std::vector<std::deque<std::uint32_t>> data)
-        : order_(std::move(order)), data_(std::move(data)) {}
-    void new_execution(std::uint64_t /*seed*/) override { left_ = data_; }
-    ActorId choose_actor(std::span<const ActorId> enabled, ActorId current,
-                         std::span<const NextStep> /*next*/) override {
-        const std::uint64_t at = steps_taken();
-        if (at < order_.size() && contains(enabled, order_[at])) {
-            return order_[at];
-        }
-        return non_preemptive(enabled, current);
-    }
-    std::uint32_t choose_value(std::uint32_t n, std::string_view /*what*/) override {
-        const ActorId a = current_actor();
-        if (a >= left_.size() || left_[a].empty()) {
-            return 0;
-        }
-        const std::uint32_t v = left_[a].front();
-        left_[a].pop_front();
-        return v < n ? v : 0;
-    }
-    std::string name() const override { return "step-order"; }
-    bool uses_next_steps() const override { return false; }
-
-  private:
-    std::vector<ActorId> order_;
-    std::vector<std::deque<std::uint32_t>> data_;
-    std::vector<std::deque<std::uint32_t>> left_;
-};
 
 // The steps that happen before step `t` (and `t` itself): program order; a read after the
 // writes of its object (lock acquire and release count as writes of the lock); a write after
@@ -101,8 +35,7 @@ std::vector<bool> causal_cone(const std::vector<Step>& trace, std::size_t t) {
         for (std::size_t i = t + 1; i-- > 0;) {
             const Step& st = trace[i];
             const bool obj = st.object != kNoObject;
-            const bool lock_op = st.op == Op::Acquire || st.op == Op::Release;
-            const bool writes = st.op == Op::Write || lock_op;
+            const bool writes = op_writes(st.op);
             bool needed = roots[i] || actor_needed[st.actor];
             if (obj && !needed) {
                 needed = write_needed[st.object] || (writes && read_needed[st.object]);

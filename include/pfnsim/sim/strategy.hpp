@@ -7,33 +7,10 @@
 #include <string>
 #include <string_view>
 
+#include "pfnsim/sim/dependence.hpp"
 #include "pfnsim/sim/types.hpp"
 
 namespace pfnsim::sim {
-
-// What an enabled actor does when it runs next: the step it declared at the scheduling point it
-// waits in. An actor that has not started, or was just woken from a lock, has not reached a
-// point yet: its step is unknown.
-struct NextStep {
-    Op op = Op::Yield;
-    ObjectId object = kNoObject;
-    bool known = false;
-};
-
-// Whether running the two steps in either order may end differently (the dependency relation of
-// partial-order reduction): they touch the same object and one of them writes (taking or
-// releasing a lock counts as a write). An unknown step conflicts with everything, and so does a
-// finish: it may end the execution (stopping `forever` actors) and it closes the actor's oracle
-// window, which other actors' steps consult.
-constexpr bool conflicts(const NextStep& a, const NextStep& b) {
-    if (!a.known || !b.known || a.op == Op::Finish || b.op == Op::Finish) {
-        return true;
-    }
-    if (a.object == kNoObject || a.object != b.object) {
-        return false;
-    }
-    return a.op != Op::Read || b.op != Op::Read;
-}
 
 // Returned by choose_actor or choose_value to abandon the execution: the strategy knows it is
 // redundant (the execution ends with status Pruned and stands for no behaviour of the program).
