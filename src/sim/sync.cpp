@@ -7,66 +7,43 @@
 
 namespace pfnsim::sim {
 
-void SpinLock::init(ObjectId id) {
+namespace {
+constexpr ExclusiveLock::Flavour kSpin = {"spin_lock", "spin_unlock", "spin_lock: contended, spins",
+                                          "spin"};
+constexpr ExclusiveLock::Flavour kMutex = {"mutex_lock", "mutex_unlock",
+                                           "mutex_lock: contended, sleeps", "mutex"};
+}  // namespace
+
+SpinLock::SpinLock() : ExclusiveLock(kSpin) {}
+Mutex::Mutex() : ExclusiveLock(kMutex) {}
+
+void ExclusiveLock::init(ObjectId id) {
     id_ = id;
     owner_ = kNoActor;
     waiters_.clear();
 }
 
-// include/linux/spinlock.h spin_lock: queued (FIFO) ownership, as qspinlock.
-void SpinLock::lock(Name func) {
-    point(Op::Acquire, id_, func, "spin_lock");
+void ExclusiveLock::lock(Name func) {
+    point(Op::Acquire, id_, func, flavour_->lock);
     const ActorId me = current_actor();
     if (owner_ == kNoActor) {
         owner_ = me;
-        note_acquired(id_, "spin", me);
+        note_acquired(id_, flavour_->mode, me);
         return;
     }
     waiters_.push_back(me);
-    annotate("spin_lock: contended, spins");
-    block_on(id_, "spin");
+    annotate(flavour_->contended);
+    block_on(id_, flavour_->mode);
 }
 
-void SpinLock::unlock(Name func) {
-    point(Op::Release, id_, func, "spin_unlock");
+void ExclusiveLock::unlock(Name func) {
+    point(Op::Release, id_, func, flavour_->unlock);
     note_released(id_, owner_);
     owner_ = kNoActor;
     if (!waiters_.empty()) {
         owner_ = waiters_.front();
         waiters_.pop_front();
-        note_acquired(id_, "spin", owner_);
-        wake(owner_);
-    }
-}
-
-void Mutex::init(ObjectId id) {
-    id_ = id;
-    owner_ = kNoActor;
-    waiters_.clear();
-}
-
-// kernel/locking/mutex.c mutex_lock: sleeping lock with FIFO handoff.
-void Mutex::lock(Name func) {
-    point(Op::Acquire, id_, func, "mutex_lock");
-    const ActorId me = current_actor();
-    if (owner_ == kNoActor) {
-        owner_ = me;
-        note_acquired(id_, "mutex", me);
-        return;
-    }
-    waiters_.push_back(me);
-    annotate("mutex_lock: contended, sleeps");
-    block_on(id_, "mutex");
-}
-
-void Mutex::unlock(Name func) {
-    point(Op::Release, id_, func, "mutex_unlock");
-    note_released(id_, owner_);
-    owner_ = kNoActor;
-    if (!waiters_.empty()) {
-        owner_ = waiters_.front();
-        waiters_.pop_front();
-        note_acquired(id_, "mutex", owner_);
+        note_acquired(id_, flavour_->mode, owner_);
         wake(owner_);
     }
 }
@@ -161,11 +138,7 @@ std::uint64_t hash_queue(std::uint64_t h, const Q& q) {
 }
 }  // namespace
 
-std::uint64_t SpinLock::state_hash() const {
-    return hash_queue(hash_mix(id_, owner_), waiters_);
-}
-
-std::uint64_t Mutex::state_hash() const {
+std::uint64_t ExclusiveLock::state_hash() const {
     return hash_queue(hash_mix(id_, owner_), waiters_);
 }
 

@@ -10,10 +10,17 @@
 
 namespace pfnsim::sim {
 
-// A spinning waiter burns its CPU but cannot proceed: modelled as not enabled until handed the
-// lock, which keeps the enabled set meaningful for deadlock and livelock detection.
-class SpinLock {
+// An exclusive lock with FIFO hand-off to its waiters (as qspinlock and the mutex handoff do).
+// SpinLock and Mutex differ only in how a waiter waits, which the trace and reports name.
+class ExclusiveLock {
   public:
+    // The texts a flavour of lock shows in traces and reports.
+    struct Flavour {
+        Name lock;
+        Name unlock;
+        Name contended;
+        const char* mode;
+    };
     void init(ObjectId id);
     void lock(Name func);
     void unlock(Name func);
@@ -22,25 +29,28 @@ class SpinLock {
     ObjectId id() const { return id_; }
     std::uint64_t state_hash() const;  // owner and waiters in queue order
 
+  protected:
+    explicit ExclusiveLock(const Flavour& f) : flavour_(&f) {}
+
   private:
+    const Flavour* flavour_;
     ObjectId id_ = kNoObject;
     ActorId owner_ = kNoActor;
     std::deque<ActorId> waiters_;
 };
 
-class Mutex {
+// include/linux/spinlock.h spin_lock. A spinning waiter burns its CPU but cannot proceed:
+// modelled as not enabled until handed the lock, which keeps the enabled set meaningful for
+// deadlock and livelock detection.
+class SpinLock final : public ExclusiveLock {
   public:
-    void init(ObjectId id);
-    void lock(Name func);
-    void unlock(Name func);
-    bool held_by(ActorId a) const { return owner_ == a; }
-    ObjectId id() const { return id_; }
-    std::uint64_t state_hash() const;
+    SpinLock();
+};
 
-  private:
-    ObjectId id_ = kNoObject;
-    ActorId owner_ = kNoActor;
-    std::deque<ActorId> waiters_;
+// kernel/locking/mutex.c mutex_lock: a sleeping lock.
+class Mutex final : public ExclusiveLock {
+  public:
+    Mutex();
 };
 
 // rw_semaphore: a waiting writer blocks new readers (no reader starvation of writers), and a
