@@ -119,7 +119,8 @@ TEST_CASE("with memory disabled before the pin every policy returns -EFAULT", "[
 TEST_CASE("racing a zap, original can return -EINVAL where -EFAULT is right; others cannot",
           "[policy][zap]") {
     auto orig = world_for("pin-zap-race.toml", "original");
-    CHECK(find(explore(orig, 3000), sim::ViolationKind::WrongReturn, "pin returned -EINVAL") != nullptr);
+    CHECK(find(explore(orig, 3000), sim::ViolationKind::WrongReturn, "pin returned -EINVAL") !=
+          nullptr);
     for (const char* p : {"eagain", "bounded:3", "enoent", "enoent-killable"}) {
         auto w = world_for("pin-zap-race.toml", p);
         const auto rep = explore(w, 3000);
@@ -150,7 +151,8 @@ TEST_CASE("every recorded schedule replays to its recorded verdict", "[policy][r
         ec.step_bound = w.sc.step_bound;
         const auto out = sim::run_execution(w, replay, 0, ec);
         CHECK(out.strategy_error.empty());
-        const std::string got = out.violations.empty() ? "clean" : sim::kind_name(out.violations[0].kind);
+        const std::string got =
+            out.violations.empty() ? "clean" : sim::kind_name(out.violations[0].kind);
         CHECK(got == verdict);
         if (!detail.empty()) {
             REQUIRE_FALSE(out.violations.empty());

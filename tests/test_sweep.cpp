@@ -6,11 +6,11 @@
 #include <set>
 
 #include "pfnsim/app/sweep.hpp"
-#include "pfnsim/sim/sweep_checkpoint.hpp"
 #include "pfnsim/model/world.hpp"
 #include "pfnsim/sim/dfs_strategy.hpp"
 #include "pfnsim/sim/prng.hpp"
 #include "pfnsim/sim/sweep.hpp"
+#include "pfnsim/sim/sweep_checkpoint.hpp"
 #include "pfnsim/sim/sync.hpp"
 #include "support.hpp"
 
@@ -391,7 +391,9 @@ TEST_CASE("sweeps cut paths at repeated states and certify the absence of fair c
     const auto two = run(2);
     CHECK(two.complete);
     for (const auto& v : two.totals.violations) {
-        CHECK(v.violation.kind != sim::ViolationKind::StepBound);  // every path ended: finished or cut
-        CHECK(v.violation.kind != sim::ViolationKind::Livelock);    // the lockstep needs more preemptions
+        CHECK(v.violation.kind !=
+              sim::ViolationKind::StepBound);  // every path ended: finished or cut
+        CHECK(v.violation.kind !=
+              sim::ViolationKind::Livelock);  // the lockstep needs more preemptions
     }
 }

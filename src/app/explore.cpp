@@ -76,8 +76,7 @@ RunResult run_plan(const Plan& plan, const std::string& schedule) {
         r.outcome = sim::run_execution(*program, replay, 0, exec);
         if (!r.outcome.strategy_error.empty() || !replay.error().empty()) {
             throw InputError{fmt::format(
-                "the schedule does not fit {} under policy {}: {}", plan.file(),
-                plan.policy.name(),
+                "the schedule does not fit {} under policy {}: {}", plan.file(), plan.policy.name(),
                 r.outcome.strategy_error.empty() ? replay.error() : r.outcome.strategy_error)};
         }
     } else {

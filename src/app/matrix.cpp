@@ -79,10 +79,10 @@ std::vector<CheckedFile> check_files(const std::vector<std::string>& files,
         }
         for (const auto& p : pols) {
             const Plan plan = base.with_policy(p);
-            cf.cells.push_back(explore_plan(
-                plan, false,
-                progress ? progress(fmt::format("{} {}", base.scenario.name, p.name()))
-                         : sim::Progress{}));
+            cf.cells.push_back(
+                explore_plan(plan, false,
+                             progress ? progress(fmt::format("{} {}", base.scenario.name, p.name()))
+                                      : sim::Progress{}));
             cf.matches.push_back(meets(cf.cells.back().verdict, cf.cells.back().expected));
         }
         out.push_back(std::move(cf));

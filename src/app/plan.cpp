@@ -1,10 +1,10 @@
 #include "pfnsim/app/plan.hpp"
 
 #include <fmt/format.h>
+#include <toml++/toml.h>
 
 #include <fstream>
 #include <sstream>
-#include <toml++/toml.h>
 
 #include "pfnsim/app/error.hpp"
 #include "pfnsim/app/provenance.hpp"

@@ -79,8 +79,8 @@ bool Certificate::unexpected() const {
 std::string Certificate::bound_text() const {
     const std::string p = preemptions ? fmt::format("≤{} preemptions", *preemptions)
                                       : std::string("any number of preemptions");
-    const std::string f = faults ? fmt::format("≤{} faults", *faults)
-                                 : std::string("the scenario's fault budgets");
+    const std::string f =
+        faults ? fmt::format("≤{} faults", *faults) : std::string("the scenario's fault budgets");
     return p + " and " + f;
 }
 
@@ -231,13 +231,14 @@ json certificate_json(const Certificate& c, bool state_hashes) {
         v["schedule"] = f.schedule;
         v["replay"] = f.replay;
         if (f.minimized) {
-            v["minimized"] = {{"schedule", f.minimized_schedule},
-                              {"steps", f.minimized->steps},
-                              {"total_steps", f.minimized->total_steps},
-                              {"preemptions", f.minimized->preemptions},
-                              {"trace_hash", fmt::format("{:016x}", f.minimized->outcome.trace_hash)},
-                              {"replay", f.minimized_replay},
-                              {"diagram", f.diagram}};
+            v["minimized"] = {
+                {"schedule", f.minimized_schedule},
+                {"steps", f.minimized->steps},
+                {"total_steps", f.minimized->total_steps},
+                {"preemptions", f.minimized->preemptions},
+                {"trace_hash", fmt::format("{:016x}", f.minimized->outcome.trace_hash)},
+                {"replay", f.minimized_replay},
+                {"diagram", f.diagram}};
         }
     }
     for (std::size_t i = c.totals.violations.size(); i < c.findings.size(); ++i) {
@@ -291,8 +292,7 @@ Certificate certificate_from_json(const json& j) {
         c.step_bound_given = j.at("step_bound_given").get<bool>();
         c.expected = j.value("expected", "");
         if (!j.contains("final_state_hashes")) {
-            throw InputError{
-                "it has no final_state_hashes: only the JSON of a --shard run merges"};
+            throw InputError{"it has no final_state_hashes: only the JSON of a --shard run merges"};
         }
         c.totals = sim::totals_from_json(j, c.actors);
         if (j.contains("shard")) {
@@ -316,8 +316,8 @@ Certificate merge_shards(const std::vector<Certificate>& parts,
     }
     for (std::size_t i = 0; i < parts.size(); ++i) {
         if (!parts[i].shard) {
-            throw InputError{fmt::format("{}: not the JSON of a sweep shard (no \"shard\")",
-                                         files[i])};
+            throw InputError{
+                fmt::format("{}: not the JSON of a sweep shard (no \"shard\")", files[i])};
         }
     }
     Certificate m = parts.front();
@@ -335,8 +335,8 @@ Certificate merge_shards(const std::vector<Certificate>& parts,
         const Certificate& p = parts[i];
         if (p.scenario != m.scenario || p.scenario_hash != m.scenario_hash ||
             p.policy != m.policy || p.preemptions != m.preemptions || p.faults != m.faults ||
-            p.reduction != m.reduction || p.step_bound != m.step_bound ||
-            p.actors != m.actors || p.shard->second != count) {
+            p.reduction != m.reduction || p.step_bound != m.step_bound || p.actors != m.actors ||
+            p.shard->second != count) {
             throw InputError{fmt::format(
                 "{}: a shard of another sweep (scenario file hash, policy, bounds, step bound, "
                 "reduction and shard count must all match {})",

@@ -22,7 +22,8 @@ app::Overrides overrides(const Options& o) {
     app::Overrides v = o.over;
     if (!o.faults.empty() && o.faults != "scenario") {
         unsigned n = 0;
-        const auto [ptr, ec] = std::from_chars(o.faults.data(), o.faults.data() + o.faults.size(), n);
+        const auto [ptr, ec] =
+            std::from_chars(o.faults.data(), o.faults.data() + o.faults.size(), n);
         if (ec != std::errc() || ptr != o.faults.data() + o.faults.size() || n > 1000) {
             throw app::InputError{fmt::format(
                 "bad --faults '{}' (valid: a number of faults 0..1000, or scenario for the "
@@ -141,8 +142,7 @@ int run_cli(int argc, char** argv) {
     sweep->add_option("--shard", o.shard, "explore shard i of N (i/N) and print its JSON");
     sweep->add_option("--checkpoint", o.checkpoint,
                       "save progress to FILE; rerunning with the same FILE resumes");
-    sweep->add_flag("--no-reduction", o.no_reduction,
-                    "explore every interleaving (no sleep sets)");
+    sweep->add_flag("--no-reduction", o.no_reduction, "explore every interleaving (no sleep sets)");
     sweep->add_flag("--no-minimize", o.no_minimize, "report witnesses as found");
 
     auto* merge =

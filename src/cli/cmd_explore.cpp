@@ -105,8 +105,8 @@ int cmd_stats(const Options& o) {
 }
 
 int cmd_check(const Options& o) {
-    const auto files = app::scenario_files(o.paths.empty() ? std::vector<std::string>{"scenarios"}
-                                                           : o.paths);
+    const auto files =
+        app::scenario_files(o.paths.empty() ? std::vector<std::string>{"scenarios"} : o.paths);
     const auto checked = app::check_files(files, cell_progress(o.quiet));
     std::cout << (o.json ? check_json(checked).dump(2) + "\n" : check_text(checked));
     bool failed = false;

@@ -74,8 +74,8 @@ std::function<void(const sim::SweepProgress&)> progress_printer(const std::strin
         const double rate = secs > 0 ? static_cast<double>(p.executions - first) / secs : 0;
         const std::string estimate =
             p.estimate > 0 ? fmt::format(", ~{:.3g} in all", p.estimate) : std::string();
-        std::cerr << fmt::format("\r\033[K{}: {} executions, {:.0f}/s{}", label, p.executions,
-                                 rate, estimate)
+        std::cerr << fmt::format("\r\033[K{}: {} executions, {:.0f}/s{}", label, p.executions, rate,
+                                 estimate)
                   << std::flush;
         printed = true;
     };

@@ -45,9 +45,12 @@ json lasso_json(const sim::Lasso& l, const std::vector<std::string>& actors) {
     for (auto a : l.stuck) {
         stuck.push_back(actors.at(a));
     }
-    return {{"proof", "cycle"},         {"cycle_length", l.cycle_steps},
-            {"prefix_length", l.prefix_steps}, {"stuck", stuck},
-            {"killable", l.killable},   {"yielding", l.yielding},
+    return {{"proof", "cycle"},
+            {"cycle_length", l.cycle_steps},
+            {"prefix_length", l.prefix_steps},
+            {"stuck", stuck},
+            {"killable", l.killable},
+            {"yielding", l.yielding},
             {"locks_held", l.locks_held}};
 }
 
@@ -170,15 +173,15 @@ json stats_json(const app::Plan& plan, const std::vector<app::PolicyStats>& st) 
         for (auto v : sorted) {
             sum += v;
         }
-        json p = {{"policy", s.policy},
-                  {"actor", plan.scenario.actors.at(0).name},
-                  {"executions", s.executions},
-                  {"retries_mean", sorted.empty() ? 0.0
-                                                  : static_cast<double>(sum) /
-                                                        static_cast<double>(sorted.size())},
-                  {"retries_max", sorted.empty() ? 0 : sorted.back()},
-                  {"retries_max_seed", std::to_string(s.max_seed)},
-                  {"replay", s.max_replay}};
+        json p = {
+            {"policy", s.policy},
+            {"actor", plan.scenario.actors.at(0).name},
+            {"executions", s.executions},
+            {"retries_mean",
+             sorted.empty() ? 0.0 : static_cast<double>(sum) / static_cast<double>(sorted.size())},
+            {"retries_max", sorted.empty() ? 0 : sorted.back()},
+            {"retries_max_seed", std::to_string(s.max_seed)},
+            {"replay", s.max_replay}};
         json res = json::object();
         for (const auto& [k, n] : s.results) {
             res[k] = n;

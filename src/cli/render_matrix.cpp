@@ -47,8 +47,9 @@ std::pair<std::string, std::string> cell_lines(const app::ExploreResult& c,
         return {c.verdict.name(), ""};
     }
     if (f->witness.lasso) {
-        return {"livelock " + ref, fmt::format("{} {}", f->witness.lasso->killable ? "kill" : "UNKILL",
-                                               f->witness.lasso->yielding ? "yield" : "spin")};
+        return {"livelock " + ref,
+                fmt::format("{} {}", f->witness.lasso->killable ? "kill" : "UNKILL",
+                            f->witness.lasso->yielding ? "yield" : "spin")};
     }
     if (c.verdict.kind == sim::ViolationKind::WrongReturn) {
         return {"wrong " + ref, returned(*f)};
@@ -81,9 +82,9 @@ std::vector<std::string> footnotes(const app::Matrix& m,
             if (const app::Finding* f = deciding(c); f != nullptr && c.verdict.kind) {
                 std::string cmd = f->replay;
                 if (f->witness.lasso) {
-                    cmd = fmt::format("{}   # lasso: {} steps, then a cycle of {}", cmd,
-                                      f->witness.lasso->prefix_steps,
-                                      f->witness.lasso->cycle_steps);
+                    cmd =
+                        fmt::format("{}   # lasso: {} steps, then a cycle of {}", cmd,
+                                    f->witness.lasso->prefix_steps, f->witness.lasso->cycle_steps);
                 }
                 notes.push_back(cmd);
                 ref = fmt::format("[{}]", notes.size());
@@ -139,9 +140,9 @@ std::string matrix_text(const app::Matrix& m) {
     const std::size_t cw = std::max<std::size_t>(
         8, std::min<std::size_t>(24, (120 - pw) / std::max<std::size_t>(n, 1) - 2));
     auto fit = [cw](std::string s) { return s.size() > cw ? s.substr(0, cw) : s; };
-    std::string out = fmt::format(
-        "pfnsim matrix: retry policy x scenario, {} random executions per cell\n\n",
-        m.cells.at(0).at(0).report.executions);
+    std::string out =
+        fmt::format("pfnsim matrix: retry policy x scenario, {} random executions per cell\n\n",
+                    m.cells.at(0).at(0).report.executions);
     auto line = [&](const std::string& first, const std::vector<std::string>& cols) {
         std::string l = fmt::format("{:<{}}", first, pw);
         for (const auto& t : cols) {

@@ -21,10 +21,9 @@ std::string plural(std::uint64_t n, const char* word) {
 std::string verdict_line(const app::Verdict& v, const std::string& expected) {
     const std::string got = v.name();
     return fmt::format("verdict     {}{}\n", got,
-                       expected.empty() ? std::string()
-                       : app::meets(v, expected)
-                           ? " (as expected)"
-                           : fmt::format(" (expected {})", expected));
+                       expected.empty()          ? std::string()
+                       : app::meets(v, expected) ? " (as expected)"
+                                                 : fmt::format(" (expected {})", expected));
 }
 
 std::string results_lines(const std::vector<std::map<std::string, std::uint64_t>>& results,
@@ -48,15 +47,16 @@ std::string finding_text(const app::Finding& f, std::uint64_t executions) {
     if (f.minimized) {
         const auto& m = *f.minimized;
         if (w.lasso) {
-            s += fmt::format("  proven by a lasso: {} steps, then a fair cycle of {} steps for "
-                             "ever\n\n",
-                             w.lasso->prefix_steps, w.lasso->cycle_steps);
+            s += fmt::format(
+                "  proven by a lasso: {} steps, then a fair cycle of {} steps for "
+                "ever\n\n",
+                w.lasso->prefix_steps, w.lasso->cycle_steps);
         } else {
-            s += fmt::format("  minimised from {} and {} to {} and {} (steps up to the "
-                             "violation)\n\n",
-                             plural(m.original_steps, "step"),
-                             plural(m.original_preemptions, "preemption"),
-                             plural(m.steps, "step"), plural(m.preemptions, "preemption"));
+            s += fmt::format(
+                "  minimised from {} and {} to {} and {} (steps up to the "
+                "violation)\n\n",
+                plural(m.original_steps, "step"), plural(m.original_preemptions, "preemption"),
+                plural(m.steps, "step"), plural(m.preemptions, "preemption"));
         }
         return s + f.diagram;
     }
@@ -110,8 +110,8 @@ std::string run_text(const app::RunResult& r, bool diagram) {
     }
     s += fmt::format("results     {}\n", res);
     s += fmt::format("outcome     {}, {}, {}, trace hash {:016x}\n", sim::status_name(out.status),
-                     plural(out.steps, "step"),
-                     plural(sim::count_preemptions(out), "preemption"), out.trace_hash);
+                     plural(out.steps, "step"), plural(sim::count_preemptions(out), "preemption"),
+                     out.trace_hash);
     s += fmt::format("schedule    {}\n", r.schedule);
     s += verdict_line(r.verdict, r.expected);
     for (const auto& f : r.findings) {
@@ -134,10 +134,10 @@ std::string sweep_text(const app::Certificate& c) {
         out += fmt::format("shard       {}/{}: {} of {} tasks done\n", c.shard->first,
                            c.shard->second, c.tasks_done, c.tasks);
     }
-    out += fmt::format("explored    {}, {}; {} pruned by reduction, {}\n",
-                       plural(c.totals.executions, "execution"), plural(c.totals.steps, "step"),
-                       plural(c.totals.pruned, "option"),
-                       plural(c.totals.redundant, "redundant run"));
+    out +=
+        fmt::format("explored    {}, {}; {} pruned by reduction, {}\n",
+                    plural(c.totals.executions, "execution"), plural(c.totals.steps, "step"),
+                    plural(c.totals.pruned, "option"), plural(c.totals.redundant, "redundant run"));
     out += fmt::format("states      {}\n",
                        plural(c.totals.final_states.size(), "distinct final state"));
     out += results_lines(c.totals.results, c.actors);
@@ -149,8 +149,7 @@ std::string sweep_text(const app::Certificate& c) {
         out += fmt::format("\n(witnesses not minimised: {})\n", c.not_minimized);
     }
     out += fmt::format("\n{}\n", c.line());
-    return out + fmt::format("{}; scenario {} {}\n", app::version_line(), c.file,
-                             c.scenario_hash);
+    return out + fmt::format("{}; scenario {} {}\n", app::version_line(), c.file, c.scenario_hash);
 }
 
 std::string stats_text(const app::Plan& plan, const std::vector<app::PolicyStats>& st) {
@@ -159,11 +158,10 @@ std::string stats_text(const app::Plan& plan, const std::vector<app::PolicyStats
     for (const auto& s : st) {
         std::vector<std::uint64_t> sorted = s.retries;
         std::sort(sorted.begin(), sorted.end());
-        const double mean =
-            sorted.empty() ? 0.0
-                           : static_cast<double>(std::accumulate(sorted.begin(), sorted.end(),
-                                                                 std::uint64_t{0})) /
-                                 static_cast<double>(sorted.size());
+        const double mean = sorted.empty() ? 0.0
+                                           : static_cast<double>(std::accumulate(
+                                                 sorted.begin(), sorted.end(), std::uint64_t{0})) /
+                                                 static_cast<double>(sorted.size());
         const std::uint64_t p99 =
             sorted.empty() ? 0 : sorted[std::min(sorted.size() - 1, sorted.size() * 99 / 100)];
         const std::uint64_t max = sorted.empty() ? 0 : sorted.back();

@@ -25,7 +25,8 @@ class DeviationStrategy final : public Strategy {
     ActorId choose_actor(std::span<const ActorId> enabled, ActorId current,
                          std::span<const NextStep> /*next*/) override {
         auto it = dev_.find(index_++);
-        if (it != dev_.end() && std::find(enabled.begin(), enabled.end(), it->second) != enabled.end()) {
+        if (it != dev_.end() &&
+            std::find(enabled.begin(), enabled.end(), it->second) != enabled.end()) {
             return it->second;
         }
         return non_preemptive(enabled, current);

@@ -1,7 +1,7 @@
 #include "pfnsim/sim/explore.hpp"
 
-#include "pfnsim/sim/prng.hpp"
 #include "pfnsim/sim/minimize.hpp"
+#include "pfnsim/sim/prng.hpp"
 
 namespace pfnsim::sim {
 

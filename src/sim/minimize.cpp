@@ -4,13 +4,13 @@
 #include <deque>
 #include <map>
 
+#include "deviation_strategy.hpp"
+#include "pfnsim/sim/dependence.hpp"
 #include "pfnsim/sim/dfs_strategy.hpp"
 #include "pfnsim/sim/diagram.hpp"
 #include "pfnsim/sim/replay_strategy.hpp"
-#include "pfnsim/sim/dependence.hpp"
-#include "deviation_strategy.hpp"
-#include "step_order_strategy.hpp"
 #include "pfnsim/sim/schedule.hpp"
+#include "step_order_strategy.hpp"
 
 namespace pfnsim::sim {
 

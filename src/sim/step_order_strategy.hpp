@@ -27,7 +27,8 @@ class StepOrderStrategy final : public Strategy {
     ActorId choose_actor(std::span<const ActorId> enabled, ActorId current,
                          std::span<const NextStep> /*next*/) override {
         const std::uint64_t at = steps_taken();
-        if (at < order_.size() && std::find(enabled.begin(), enabled.end(), order_[at]) != enabled.end()) {
+        if (at < order_.size() &&
+            std::find(enabled.begin(), enabled.end(), order_[at]) != enabled.end()) {
             return order_[at];
         }
         return non_preemptive(enabled, current);
@@ -49,6 +50,5 @@ class StepOrderStrategy final : public Strategy {
     std::vector<std::deque<std::uint32_t>> data_;
     std::vector<std::deque<std::uint32_t>> left_;
 };
-
 
 }  // namespace pfnsim::sim

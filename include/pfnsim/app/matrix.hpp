@@ -24,7 +24,7 @@ Matrix run_matrix(const std::vector<std::string>& files, const Overrides& o,
 
 struct CheckedFile {
     std::string file;
-    std::string error;  // the scenario could not be read
+    std::string error;                 // the scenario could not be read
     std::vector<ExploreResult> cells;  // one per policy the file has an expectation for
     std::vector<bool> matches;
     bool ok() const;

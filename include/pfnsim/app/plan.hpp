@@ -21,7 +21,7 @@ struct Overrides {
     std::optional<std::uint64_t> step_bound;
     std::optional<std::uint64_t> iterations;
     std::optional<std::uint64_t> seed;
-    std::optional<unsigned> faults;  // every fault site open, at most N faults per execution
+    std::optional<unsigned> faults;   // every fault site open, at most N faults per execution
     std::string strategy = "random";  // random or pct
     std::optional<unsigned> depth;    // PCT depth d
 };

@@ -35,5 +35,4 @@ using Progress = std::function<void(std::uint64_t done, std::uint64_t total)>;
 ExploreReport explore(Program& program, Strategy& strategy, const ExploreConfig& config,
                       const Progress& progress = {});
 
-
 }  // namespace pfnsim::sim

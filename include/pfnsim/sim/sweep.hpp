@@ -48,7 +48,7 @@ struct SweepTotals {
     std::uint64_t redundant = 0;  // runs abandoned when every option was asleep
     std::vector<std::map<std::string, std::uint64_t>> results;  // per actor: result -> count
     std::set<std::uint64_t> final_states;                       // Outcome::final_state
-    std::vector<Witness> violations;                       // sorted by (kind, actor, detail)
+    std::vector<Witness> violations;                            // sorted by (kind, actor, detail)
 
     // Counts one execution; returns the violations it showed that were not seen before.
     std::vector<Violation> add(const Outcome& o);

@@ -16,11 +16,11 @@ struct Witness {
     // The execution seed that replays it under the strategy that found it; nullopt when only
     // its schedule replays it (sweeps).
     std::optional<std::uint64_t> seed;
-    Schedule schedule;           // replays it under any strategy
-    std::uint64_t count = 1;     // executions that showed this violation
-    std::uint64_t steps = 0;     // steps of the witness execution
+    Schedule schedule;        // replays it under any strategy
+    std::uint64_t count = 1;  // executions that showed this violation
+    std::uint64_t steps = 0;  // steps of the witness execution
     unsigned preemptions = 0;
-    unsigned faults = 0;         // faults injected in it
+    unsigned faults = 0;  // faults injected in it
     std::uint64_t trace_hash = 0;
     std::optional<Lasso> lasso;  // for a livelock: the cycle that proves it
 
