@@ -53,6 +53,28 @@ expect2 replay scenarios/seed-split-refault.toml --policy eagain --schedule "$sc
     echo "FAIL: a schedule of another policy does not name it"; fail=1; }
 "$pfnsim" --version | grep -Eq '^pfnsim [0-9]+\.[0-9]+\.[0-9]+ \(.+\) model [0-9]+$' || {
     echo "FAIL: --version"; fail=1; }
+# Hand-edited shards, devices and directories are refused before they are read (exit 2).
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+"$pfnsim" sweep scenarios/seed-split-refault.toml --preemptions 1 --shard 0/2 --quiet >"$tmp/s0.json"
+python3 - "$tmp" <<'PY'
+import json, sys
+t = sys.argv[1]
+d = json.load(open(t + "/s0.json"))
+edits = {"count0": ("shard", "count", 0), "index": ("shard", "index", 70000),
+         "count-big": ("shard", "count", 4294967295), "negative": (None, "executions", -5),
+         "above-u64": (None, "executions", 2**64)}
+for name, (outer, key, value) in edits.items():
+    e = json.loads(json.dumps(d))
+    (e[outer] if outer else e)[key] = value
+    json.dump(e, open(f"{t}/{name}.json", "w"))
+PY
+for f in count0 index count-big negative above-u64; do expect2 merge "$tmp/$f.json"; done
+expect2 run /dev/zero
+expect2 merge /dev/zero
+expect2 check /dev/zero
+mkdir "$tmp/dir"
+expect2 sweep scenarios/seed-split-refault.toml --preemptions 1 --checkpoint "$tmp/dir"
 # A good run exits 0 or 1, prints a trace, and --json is one JSON document.
 "$pfnsim" run scenarios/pin-mem-disabled.toml --json | python3 -c 'import json,sys; d=json.load(sys.stdin); assert d["results"]["pin"] == "-EFAULT", d' || fail=1
 # A livelock in --json carries its proof; stats gives a retry histogram per policy.

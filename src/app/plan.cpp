@@ -3,10 +3,10 @@
 #include <fmt/format.h>
 #include <toml++/toml.h>
 
-#include <fstream>
 #include <sstream>
 
 #include "pfnsim/app/error.hpp"
+#include "pfnsim/app/files.hpp"
 #include "pfnsim/app/provenance.hpp"
 #include "pfnsim/model/world.hpp"
 #include "pfnsim/sim/pct_strategy.hpp"
@@ -16,16 +16,6 @@
 namespace pfnsim::app {
 
 namespace {
-
-std::string read_scenario(const std::string& path) {
-    std::ifstream in(path, std::ios::binary);
-    if (!in) {
-        throw InputError{fmt::format("{}: cannot read the file", path)};
-    }
-    std::stringstream ss;
-    ss << in.rdbuf();
-    return ss.str();
-}
 
 // The parsed file without the keys that do not shape an execution, printed canonically (toml++
 // keeps a table's keys sorted): a comment, a description or an expectation can change without
@@ -54,7 +44,7 @@ model::Policy policy_named(const std::string& name, const model::Scenario& sc) {
 
 Plan make_plan(const std::string& path, const Overrides& o) {
     Plan p;
-    const std::string text = read_scenario(path);
+    const std::string text = read_input(path, kScenarioCap, "scenario");
     try {
         p.scenario = model::parse_scenario(text, path);
         p.shape = shape_of(text, path);

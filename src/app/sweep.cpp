@@ -2,11 +2,8 @@
 
 #include <fmt/format.h>
 
-#include <filesystem>
-#include <fstream>
-#include <sstream>
-
 #include "pfnsim/app/error.hpp"
+#include "pfnsim/app/files.hpp"
 #include "pfnsim/app/provenance.hpp"
 #include "pfnsim/sim/sweep_checkpoint.hpp"
 
@@ -22,32 +19,6 @@ std::string plural(std::uint64_t n, const char* word) {
 
 std::vector<sim::Witness> witnesses(const Certificate& c) {
     return c.totals.violations;
-}
-
-std::string read_text(const std::string& path) {
-    std::ifstream in(path, std::ios::binary);
-    if (!in) {
-        throw InputError{fmt::format("{}: cannot read the file", path)};
-    }
-    std::stringstream ss;
-    ss << in.rdbuf();
-    return ss.str();
-}
-
-// Written to a temporary file and renamed: an interrupted save leaves the previous checkpoint.
-void write_atomically(const std::string& path, const std::string& text) {
-    const std::string tmp = path + ".tmp";
-    {
-        std::ofstream f(tmp, std::ios::binary | std::ios::trunc);
-        if (!f || !(f << text) || !f.flush()) {
-            throw InputError{fmt::format("{}: cannot write the checkpoint", tmp)};
-        }
-    }
-    std::error_code ec;
-    std::filesystem::rename(tmp, path, ec);
-    if (ec) {
-        throw InputError{fmt::format("{}: cannot write the checkpoint: {}", path, ec.message())};
-    }
 }
 
 void add_findings(Certificate& c, const Plan& plan, bool minimize) {
@@ -166,9 +137,10 @@ Certificate run_sweep(const Plan& plan, const SweepRequest& rq, const SweepHooks
         cfg.shards);
     sim::SweepState state;
     state.key = key;
-    if (!rq.checkpoint.empty() && std::filesystem::exists(rq.checkpoint)) {
+    if (!rq.checkpoint.empty() && regular_file_exists(rq.checkpoint)) {
+        const std::string text = read_input(rq.checkpoint, kStateCap, "checkpoint");
         try {
-            state = sim::state_from_json(json::parse(read_text(rq.checkpoint)), c.actors);
+            state = sim::state_from_json(json::parse(text), c.actors);
         } catch (const std::exception& e) {
             throw InputError{
                 fmt::format("{}: not a pfnsim checkpoint ({})", rq.checkpoint, e.what())};
@@ -182,7 +154,7 @@ Certificate run_sweep(const Plan& plan, const SweepRequest& rq, const SweepHooks
     sim::SweepHooks sh;
     if (!rq.checkpoint.empty()) {
         sh.save = [&](const sim::SweepState& st) {
-            write_atomically(rq.checkpoint, sim::state_json(st, c.actors).dump() + "\n");
+            save_durably(rq.checkpoint, sim::state_json(st, c.actors).dump() + "\n");
         };
     }
     sh.progress = hooks.progress;
@@ -282,13 +254,13 @@ Certificate certificate_from_json(const json& j) {
         c.stopped = j.value("stopped", "");
         const auto& b = j.at("bound");
         if (b.at("preemptions").is_number()) {
-            c.preemptions = b.at("preemptions").get<unsigned>();
+            c.preemptions = sim::json_number<unsigned>(b.at("preemptions"));
         }
         if (b.at("faults").is_number()) {
-            c.faults = b.at("faults").get<unsigned>();
+            c.faults = sim::json_number<unsigned>(b.at("faults"));
         }
         c.reduction = j.at("reduction").get<bool>();
-        c.step_bound = j.at("step_bound").get<std::uint64_t>();
+        c.step_bound = sim::json_number<std::uint64_t>(j.at("step_bound"));
         c.step_bound_given = j.at("step_bound_given").get<bool>();
         c.expected = j.value("expected", "");
         if (!j.contains("final_state_hashes")) {
@@ -296,10 +268,10 @@ Certificate certificate_from_json(const json& j) {
         }
         c.totals = sim::totals_from_json(j, c.actors);
         if (j.contains("shard")) {
-            c.shard = std::pair{j.at("shard").at("index").get<unsigned>(),
-                                j.at("shard").at("count").get<unsigned>()};
-            c.tasks = j.at("shard").at("tasks").get<std::size_t>();
-            c.tasks_done = j.at("shard").at("tasks_done").get<std::size_t>();
+            c.shard = std::pair{sim::json_number<unsigned>(j.at("shard").at("index")),
+                                sim::json_number<unsigned>(j.at("shard").at("count"))};
+            c.tasks = sim::json_number<std::size_t>(j.at("shard").at("tasks"));
+            c.tasks_done = sim::json_number<std::size_t>(j.at("shard").at("tasks_done"));
         }
     } catch (const InputError&) {
         throw;
@@ -322,8 +294,9 @@ Certificate merge_shards(const std::vector<Certificate>& parts,
     }
     Certificate m = parts.front();
     const unsigned count = m.shard->second;
-    if (count == 0) {
-        throw InputError{fmt::format("{}: shard count 0", files.front())};
+    if (count == 0 || count > kMaxShards) {
+        throw InputError{
+            fmt::format("{}: shard count {} (valid: 1..{})", files.front(), count, kMaxShards)};
     }
     std::vector<bool> seen(count, false);
     m.totals = sim::SweepTotals{};

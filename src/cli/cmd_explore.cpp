@@ -95,6 +95,7 @@ int cmd_stats(const Options& o) {
         pols.assign(all, all + np);
     }
     std::vector<app::PolicyStats> st;
+    st.reserve(pols.size());
     for (const auto& p : pols) {
         st.push_back(app::collect_stats(
             plan.with_policy(p),

@@ -4,13 +4,12 @@
 #include <charconv>
 #include <chrono>
 #include <csignal>
-#include <fstream>
 #include <iostream>
-#include <sstream>
 
 #include "cli/options.hpp"
 #include "cli/render.hpp"
 #include "pfnsim/app/error.hpp"
+#include "pfnsim/app/files.hpp"
 
 namespace pfnsim::cli {
 
@@ -39,7 +38,7 @@ std::pair<unsigned, unsigned> parse_shard(const std::string& s) {
     unsigned i = 0;
     unsigned n = 0;
     if (slash == std::string::npos || !parse_number(s.substr(0, slash), i) ||
-        !parse_number(s.substr(slash + 1), n) || n == 0 || i >= n || n > 100000) {
+        !parse_number(s.substr(slash + 1), n) || n == 0 || i >= n || n > app::kMaxShards) {
         throw app::InputError{
             fmt::format("bad --shard '{}' (valid: i/N with 0 <= i < N <= 100000, e.g. 0/4)", s)};
     }
@@ -79,16 +78,6 @@ std::function<void(const sim::SweepProgress&)> progress_printer(const std::strin
                   << std::flush;
         printed = true;
     };
-}
-
-std::string read_text(const std::string& path) {
-    std::ifstream in(path, std::ios::binary);
-    if (!in) {
-        throw app::InputError{fmt::format("{}: cannot read the file", path)};
-    }
-    std::stringstream ss;
-    ss << in.rdbuf();
-    return ss.str();
 }
 
 }  // namespace
@@ -136,7 +125,7 @@ int cmd_sweep(const Options& o) {
 int cmd_merge(const Options& o) {
     std::vector<app::Certificate> parts;
     for (const auto& f : o.paths) {
-        const std::string text = read_text(f);
+        const std::string text = app::read_input(f, app::kStateCap, "shard");
         try {
             parts.push_back(app::certificate_from_json(nlohmann::json::parse(text)));
         } catch (const app::InputError& e) {

@@ -139,7 +139,7 @@ std::string matrix_text(const app::Matrix& m) {
     const std::size_t pw = 15;
     const std::size_t cw = std::max<std::size_t>(
         8, std::min<std::size_t>(24, (120 - pw) / std::max<std::size_t>(n, 1) - 2));
-    auto fit = [cw](std::string s) { return s.size() > cw ? s.substr(0, cw) : s; };
+    auto fit = [cw](const std::string& s) { return s.size() > cw ? s.substr(0, cw) : s; };
     std::string out =
         fmt::format("pfnsim matrix: retry policy x scenario, {} random executions per cell\n\n",
                     m.cells.at(0).at(0).report.executions);

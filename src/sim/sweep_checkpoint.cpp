@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include <charconv>
+#include <limits>
 
 #include "pfnsim/sim/schedule.hpp"
 
@@ -22,6 +23,19 @@ std::uint64_t unhex(const json& j) {
     const auto [ptr, ec] = std::from_chars(s.data(), s.data() + s.size(), v, 16);
     if (s.empty() || ec != std::errc() || ptr != s.data() + s.size()) {
         throw SweepError(fmt::format("'{}' is not a hex hash", s));
+    }
+    return v;
+}
+
+template <typename T>
+std::vector<T> nums(const json& j) {
+    if (!j.is_array()) {
+        throw SweepError(fmt::format("{} is not an array of numbers", j.dump()));
+    }
+    std::vector<T> v;
+    v.reserve(j.size());
+    for (const auto& x : j) {
+        v.push_back(json_number<T>(x));
     }
     return v;
 }
@@ -53,10 +67,10 @@ Witness witness_from_json(const json& j) {
     } catch (const ScheduleError& e) {
         throw SweepError(e.what());
     }
-    w.count = j.at("count").get<std::uint64_t>();
-    w.steps = j.at("steps").get<std::uint64_t>();
-    w.preemptions = j.at("preemptions").get<unsigned>();
-    w.faults = j.at("faults").get<unsigned>();
+    w.count = json_number<std::uint64_t>(j.at("count"));
+    w.steps = json_number<std::uint64_t>(j.at("steps"));
+    w.preemptions = json_number<unsigned>(j.at("preemptions"));
+    w.faults = json_number<unsigned>(j.at("faults"));
     w.trace_hash = unhex(j.at("trace_hash"));
     return w;
 }
@@ -96,14 +110,14 @@ json totals_json(const SweepTotals& t, const std::vector<std::string>& actors, b
 
 SweepTotals totals_from_json(const json& j, const std::vector<std::string>& actors) {
     SweepTotals t;
-    t.executions = j.at("executions").get<std::uint64_t>();
-    t.steps = j.at("steps").get<std::uint64_t>();
-    t.pruned = j.at("pruned").get<std::uint64_t>();
-    t.redundant = j.at("redundant").get<std::uint64_t>();
+    t.executions = json_number<std::uint64_t>(j.at("executions"));
+    t.steps = json_number<std::uint64_t>(j.at("steps"));
+    t.pruned = json_number<std::uint64_t>(j.at("pruned"));
+    t.redundant = json_number<std::uint64_t>(j.at("redundant"));
     t.results.resize(actors.size());
     for (std::size_t a = 0; a < actors.size(); ++a) {
         for (const auto& [k, n] : j.at("results").at(actors[a]).items()) {
-            t.results[a][k] = n.get<std::uint64_t>();
+            t.results[a][k] = json_number<std::uint64_t>(n);
         }
     }
     for (const auto& h : j.at("final_state_hashes")) {
@@ -155,10 +169,16 @@ SweepState state_from_json(const json& j, const std::vector<std::string>& actors
         throw SweepError("unsupported checkpoint version (valid: 2)");
     }
     s.key = j.at("key").get<std::string>();
-    s.tasks = j.at("tasks").get<std::vector<std::vector<std::uint32_t>>>();
+    s.tasks = [&] {
+        std::vector<std::vector<std::uint32_t>> t;
+        for (const auto& x : j.at("tasks")) {
+            t.push_back(nums<std::uint32_t>(x));
+        }
+        return t;
+    }();
     s.done.assign(s.tasks.size(), false);
     for (const auto& k : j.at("done")) {
-        const auto i = k.get<std::size_t>();
+        const auto i = json_number<std::size_t>(k);
         if (i >= s.tasks.size()) {
             throw SweepError("a done task is out of range");
         }
@@ -167,19 +187,19 @@ SweepState state_from_json(const json& j, const std::vector<std::string>& actors
     s.finished = totals_from_json(j.at("finished"), actors);
     for (const auto& a : j.at("active")) {
         SweepState::Active act;
-        act.task = a.at("task").get<std::size_t>();
+        act.task = json_number<std::size_t>(a.at("task"));
         if (act.task >= s.tasks.size()) {
             throw SweepError("an active task is out of range");
         }
-        act.pruned = a.at("pruned").get<std::uint64_t>();
+        act.pruned = json_number<std::uint64_t>(a.at("pruned"));
         for (const auto& n : a.at("frontier")) {
             DfsStrategy::Node node;
-            node.options = n.at("o").get<std::vector<std::uint32_t>>();
-            node.explorable = n.at("e").get<std::uint64_t>();
-            node.sleep = n.at("s").get<std::uint64_t>();
-            node.chosen = n.at("c").get<std::uint32_t>();
-            node.current = n.at("a").get<ActorId>();
-            node.preemptions_before = n.at("p").get<unsigned>();
+            node.options = nums<std::uint32_t>(n.at("o"));
+            node.explorable = json_number<std::uint64_t>(n.at("e"));
+            node.sleep = json_number<std::uint64_t>(n.at("s"));
+            node.chosen = json_number<std::uint32_t>(n.at("c"));
+            node.current = json_number<ActorId>(n.at("a"));
+            node.preemptions_before = json_number<unsigned>(n.at("p"));
             node.data = n.at("d").get<bool>();
             if (node.chosen >= node.options.size()) {
                 throw SweepError("a saved choice is out of range");

@@ -16,6 +16,8 @@
 
 namespace pfnsim::app {
 
+inline constexpr unsigned kMaxShards = 100000;  // --shard i/N takes N up to this
+
 struct SweepRequest {
     std::optional<unsigned> preemptions;  // nullopt = any number
     bool reduce = true;
