@@ -113,6 +113,7 @@ int cmd_check(const Options& o) {
     bool failed = false;
     for (const auto& f : checked) {
         if (!f.error.empty()) {
+            std::cerr << "pfnsim: " << f.error << "\n";
             return 2;
         }
         failed = failed || !f.ok();
