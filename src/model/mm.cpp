@@ -10,6 +10,7 @@ namespace pfnsim::model {
 
 // include/linux/mmap_lock.h mmap_read_lock
 void mmap_read_lock(World& w) {
+    might_sleep(w);  // down_read
     w.mm.mmap_lock.down_read("mmap_read_lock");
 }
 
@@ -21,6 +22,7 @@ void mmap_read_unlock(World& w) {
 
 // include/linux/mmap_lock.h mmap_write_lock
 void mmap_write_lock(World& w) {
+    might_sleep(w);  // down_write
     w.mm.mmap_lock.down_write("mmap_write_lock");
 }
 
