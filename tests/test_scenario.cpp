@@ -45,7 +45,7 @@ TEST_CASE("scenario errors are one line naming file:line:column and the valid ch
           "[scenario]") {
     CHECK(error_of("name = \"a\"\n" + kActor + "colour = 1\n") ==
           "x.toml:5:10: unknown key 'colour' in [[actor]] (valid: name, kind, vaddr, size, write, "
-          "repeat, forever, target, fault_retry, allowed)");
+          "repeat, forever, target, fault_retry, device, placement, allowed)");
     CHECK_THAT(error_of("name = \"a\"\npolicy = \"sometimes\"\n" + kActor),
                Catch::StartsWith("x.toml:2:10: unknown policy 'sometimes' (valid: original"));
     CHECK_THAT(error_of("name = \"a\"\n[[actor]]\nname = \"p\"\nkind = \"teleport\"\n"),

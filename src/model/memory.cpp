@@ -229,6 +229,16 @@ vm_fault_t handle_mm_fault(World& w, vm_area_struct* vma, std::uint64_t address,
 
 namespace {
 
+// Oracle bookkeeping: a zap removed a leaf of a live mapping while these calls were in flight
+// (a split's clear does not count: the kernel refaults what it split).
+void note_unmapped(World& w) {
+    for (auto& t : w.tasks) {
+        if (t.in_pin) {
+            t.saw_unmapped = true;
+        }
+    }
+}
+
 // mm/memory.c zap_pte_range: clear every present PTE of one table under its lock.
 void zap_pte_range(World& w, std::uint64_t start, std::uint64_t end) {
     sim::SpinLock& ptl = pt_lockptr(w, Level::PTE, start);
@@ -237,6 +247,7 @@ void zap_pte_range(World& w, std::uint64_t start, std::uint64_t end) {
     for (auto it = m.lower_bound(start); it != m.end() && it->first < end; ++it) {
         if (entry_present(pt_get(w, Level::PTE, it->second, "zap_pte_range"))) {
             pt_get_and_clear(w, Level::PTE, it->second, "ptep_get_and_clear_full");
+            note_unmapped(w);
         }
     }
     ptl.unlock("pte_unmap_unlock");
@@ -258,6 +269,7 @@ void zap_pmd_range(World& w, vm_area_struct* vma, std::uint64_t start, std::uint
                 l.lock("zap_huge_pmd");  // __pmd_trans_huge_lock
                 if (entry_leaf(pt_get(w, Level::PMD, it->second, "zap_huge_pmd"))) {
                     pt_get_and_clear(w, Level::PMD, it->second, "pmdp_huge_get_and_clear_full");
+                    note_unmapped(w);
                 }
                 l.unlock("spin_unlock");
                 continue;
@@ -285,6 +297,7 @@ void zap_pud_range(World& w, vm_area_struct* vma, std::uint64_t start, std::uint
                 l.lock("zap_huge_pud");  // __pud_trans_huge_lock
                 if (entry_leaf(pt_get(w, Level::PUD, pudp, "zap_huge_pud"))) {
                     pt_get_and_clear(w, Level::PUD, pudp, "pudp_huge_get_and_clear_full");
+                    note_unmapped(w);
                 }
                 l.unlock("spin_unlock");
                 continue;
@@ -301,11 +314,6 @@ void zap_pud_range(World& w, vm_area_struct* vma, std::uint64_t start, std::uint
 // mm/memory.c zap_page_range_single -> unmap_single_vma -> unmap_page_range, between
 // mmu_notifier_invalidate_range_start() and _end().
 void zap_page_range_single(World& w, vm_area_struct* vma, std::uint64_t start, std::uint64_t end) {
-    for (auto& t : w.tasks) {
-        if (t.in_pin) {
-            t.saw_unmapped = true;  // entries of a live mapping go away (oracle bookkeeping)
-        }
-    }
     mmu_notifier_invalidate_range_start(w);
     zap_pud_range(w, vma, std::max(start, vma->vm_start), std::min(end, vma->vm_end));
     mmu_notifier_invalidate_range_end(w);
