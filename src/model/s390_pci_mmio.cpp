@@ -20,8 +20,9 @@ int s390_pci_mmio_access(World& w, std::uint64_t mmio_addr, bool write) {
     for (;;) {  // retry: (the policy's loop; today there is none)
         retry_loop.head(static_cast<std::uint64_t>(ret));
         ret = -EINVAL;
-        vm_area_struct* vma = vma_lookup(w, mmio_addr, write ? sim::Name("s390_pci_mmio_write")
-                                                              : sim::Name("s390_pci_mmio_read"));
+        vm_area_struct* vma =
+            vma_lookup(w, mmio_addr,
+                       write ? sim::Name("s390_pci_mmio_write") : sim::Name("s390_pci_mmio_read"));
         if (vma == nullptr || (vma->vm_flags & (VM_IO | VM_PFNMAP)) == 0) {
             break;
         }
@@ -43,8 +44,8 @@ int s390_pci_mmio_access(World& w, std::uint64_t mmio_addr, bool write) {
             }
         }
         // io_addr = pfn << PAGE_SHIFT | offset; zpci_memcpy_toio/fromio under the entry lock.
-        check_mmio_access(w, args, write ? sim::Name("zpci_memcpy_toio")
-                                         : sim::Name("zpci_memcpy_fromio"));
+        check_mmio_access(w, args,
+                          write ? sim::Name("zpci_memcpy_toio") : sim::Name("zpci_memcpy_fromio"));
         sim::point(write ? sim::Op::Write : sim::Op::Read, args.entry->obj,
                    write ? sim::Name("zpci_memcpy_toio") : sim::Name("zpci_memcpy_fromio"),
                    "pfn={:#x}", args.pfn);

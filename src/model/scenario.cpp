@@ -297,7 +297,8 @@ Scenario build(const toml::table& root, const std::string& path) {
         } else if (rw == "fifo") {
             sc.rwsem = RwsemVariant::Fifo;
         } else {
-            L.fail(*t.get("rwsem"), fmt::format("unknown rwsem variant '{}' (valid: linux, fifo)", rw));
+            L.fail(*t.get("rwsem"),
+                   fmt::format("unknown rwsem variant '{}' (valid: linux, fifo)", rw));
         }
     }
 
@@ -490,8 +491,8 @@ Scenario build(const toml::table& root, const std::string& path) {
                 L.fail(*t.get("placement"), "'placement' must be a multiple of 4K");
             }
             for (const auto& v : sc.vmas) {
-                if (v.device == dev->name && a.placement + (v.pgoff << PAGE_SHIFT) + v.size >
-                                                 dev->bar_size) {
+                if (v.device == dev->name &&
+                    a.placement + (v.pgoff << PAGE_SHIFT) + v.size > dev->bar_size) {
                     L.fail(t, fmt::format("impossible state: the BO would be placed past the end "
                                           "of {}'s VRAM",
                                           dev->name));
@@ -521,8 +522,7 @@ Scenario build(const toml::table& root, const std::string& path) {
             a.kind == ActorKind::Pin || a.kind == ActorKind::Munmap || a.kind == ActorKind::AcrnMap;
         const bool addressed = a.kind == ActorKind::Fault || a.kind == ActorKind::Kvm ||
                                a.kind == ActorKind::S390MmioWrite ||
-                               a.kind == ActorKind::S390MmioRead ||
-                               a.kind == ActorKind::AccessPhys;
+                               a.kind == ActorKind::S390MmioRead || a.kind == ActorKind::AccessPhys;
         if ((ranged || addressed) && t.get("vaddr") == nullptr) {
             L.fail(t, fmt::format("a {} actor needs 'vaddr'", kind));
         }

@@ -103,9 +103,9 @@ struct page_table {
 // include/linux/kvm_host.h struct kvm, the fields the mmu_notifier updates: a vCPU fault
 // re-checks them (mmu_invalidate_retry_gfn) before it uses the pfn it resolved.
 struct kvm_mmu_invalidate {
-    bool registered = false;         // a kvm actor exists: mm_has_notifiers(mm)
-    std::uint64_t in_progress = 0;   // kvm->mmu_invalidate_in_progress
-    std::uint64_t seq = 0;           // kvm->mmu_invalidate_seq
+    bool registered = false;        // a kvm actor exists: mm_has_notifiers(mm)
+    std::uint64_t in_progress = 0;  // kvm->mmu_invalidate_in_progress
+    std::uint64_t seq = 0;          // kvm->mmu_invalidate_seq
     sim::ObjectId obj = sim::kNoObject;
 };
 
@@ -133,9 +133,9 @@ struct dma_resv {
 // (include/drm/ttm/ttm_bo.h: its reservation and its placement's offset in VRAM).
 struct vfio_pci_core_device {
     std::string name;
-    bool ttm = false;                  // a ttm-vram device: ttm_bo_vm_fault populates it
+    bool ttm = false;                    // a ttm-vram device: ttm_bo_vm_fault populates it
     std::uint64_t bo_placement_pfn = 0;  // ttm: the BO's current offset in VRAM, in pages
-    dma_resv resv;                     // ttm: bo->base.resv
+    dma_resv resv;                       // ttm: bo->base.resv
     std::uint64_t bar_base_pfn = 0;
     std::uint64_t bar_size = 0;
     sim::RwSemaphore memory_lock;
