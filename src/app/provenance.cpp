@@ -8,8 +8,10 @@
 namespace pfnsim::app {
 
 namespace {
-// 1: the model of issues 2 to 9. Bump it with every model change that can change a verdict.
-constexpr int kModelVersion = 1;
+// Bump it with every model change that can change a verdict. 1: the model up to the sweeps and
+// counterexamples; 2: every caller of follow_pfnmap_start(), the errno API variant, fault
+// providers, the preemption and rwsem models.
+constexpr int kModelVersion = 2;
 }  // namespace
 
 const char* tool_version() {

@@ -11,16 +11,21 @@ struct ErrnoName {
     const char* name;
     sim::Name returns;
 };
-constexpr std::array<ErrnoName, 9> kNames{{
+constexpr std::array<ErrnoName, 14> kNames{{
     {0, "0", "returns 0"},
     {-ENOENT, "-ENOENT", "returns -ENOENT"},
     {-EINTR, "-EINTR", "returns -EINTR"},
+    {-EIO, "-EIO", "returns -EIO"},
     {-EAGAIN, "-EAGAIN", "returns -EAGAIN"},
     {-ENOMEM, "-ENOMEM", "returns -ENOMEM"},
+    {-EACCES, "-EACCES", "returns -EACCES"},
     {-EFAULT, "-EFAULT", "returns -EFAULT"},
     {-EBUSY, "-EBUSY", "returns -EBUSY"},
+    {-EEXIST, "-EEXIST", "returns -EEXIST"},
+    {-ENODEV, "-ENODEV", "returns -ENODEV"},
     {-EINVAL, "-EINVAL", "returns -EINVAL"},
     {kSigbus, "SIGBUS", "SIGBUS delivered"},
+    {kKvmRoFault, "RO_FAULT", "returns KVM_PFN_ERR_RO_FAULT"},
 }};
 }  // namespace
 

@@ -59,13 +59,19 @@ vm_fault_t vmf_insert_pfn_pmd(World& w, vm_fault& vmf, std::uint64_t pfn, bool /
 }
 
 // mm/huge_memory.c __split_huge_pud (split_huge_pud)
+// between mmu_notifier_invalidate_range_start() and _end(), as __split_huge_pud does.
 void split_huge_pud(World& w, vm_area_struct* /*vma*/, std::uint64_t address) {
+    mmu_notifier_invalidate_range_start(w);
     split_huge(w, Level::PUD, address);
+    mmu_notifier_invalidate_range_end(w);
 }
 
 // mm/huge_memory.c __split_huge_pmd (split_huge_pmd)
+// between mmu_notifier_invalidate_range_start() and _end(), as __split_huge_pmd does.
 void split_huge_pmd(World& w, vm_area_struct* /*vma*/, std::uint64_t address) {
+    mmu_notifier_invalidate_range_start(w);
     split_huge(w, Level::PMD, address);
+    mmu_notifier_invalidate_range_end(w);
 }
 
 }  // namespace pfnsim::model

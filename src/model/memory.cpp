@@ -19,9 +19,28 @@ void pfnmap_args_setup(follow_pfnmap_args& args, sim::SpinLock* lock, pt_slot* s
     args.pfn = e.pfn + ((args.address & ~addr_mask) >> PAGE_SHIFT);
 }
 
-// The error for "no present entry": -EINVAL today, -ENOENT under David Hildenbrand's proposal.
+// The error for "no present entry": -EINVAL today, -ENOENT under the API change proposed in
+// the thread ([kernel] follow_pfnmap_errno = "enoent"); bad arguments stay -EINVAL.
 int no_entry_error(const World& w) {
-    return w.policy.follow_returns_enoent() ? -ENOENT : -EINVAL;
+    return w.follow_errno() == FollowErrno::Enoent ? -ENOENT : -EINVAL;
+}
+
+// mm/memory.c create_huge_pud / create_huge_pmd: vm_ops->huge_fault if the driver has one
+// (vfio-pci does; TTM no longer does), else VM_FAULT_FALLBACK.
+vm_fault_t huge_fault(World& w, vm_fault& vmf, unsigned order) {
+    if (vmf.vma->vm_private_data->ttm) {
+        return VM_FAULT_FALLBACK;
+    }
+    return vfio_pci_mmap_huge_fault(w, vmf, order);
+}
+
+// mm/memory.c __do_fault: vm_ops->fault (vfio_pci_mmap_page_fault -> huge_fault order 0, or
+// ttm_bo_vm_fault).
+vm_fault_t do_fault(World& w, vm_fault& vmf) {
+    if (vmf.vma->vm_private_data->ttm) {
+        return ttm_bo_vm_fault(w, vmf);
+    }
+    return vfio_pci_mmap_huge_fault(w, vmf, 0);
 }
 
 // follow_pfnmap_start() at a PUD or PMD leaf: take the lock and re-read the entry under it
@@ -153,16 +172,6 @@ vm_fault_t vmf_insert_pfn(World& w, vm_fault& vmf, std::uint64_t pfn) {
 // a PTE fault through vm_ops->fault (vfio_pci_mmap_page_fault -> huge_fault order 0).
 vm_fault_t handle_mm_fault(World& w, vm_area_struct* vma, std::uint64_t address, unsigned flags) {
     vma_assert_usable(w, vma, "handle_mm_fault");
-    task_struct& t = w.current();
-    // Injected: the handler had to wait (e.g. for a lock) and dropped mmap_lock.
-    if ((flags & FAULT_FLAG_ALLOW_RETRY) != 0 &&
-        sim::inject("handle_mm_fault returns VM_FAULT_RETRY", t.fault_retry_budget > 0)) {
-        if (t.fault_retry_budget > 0) {
-            --t.fault_retry_budget;
-        }
-        mmap_read_unlock(w);
-        return VM_FAULT_RETRY;
-    }
     if (vma->vm_private_data == nullptr) {
         return VM_FAULT_SIGBUS;  // no vm_ops->fault: nothing can populate a pure PFNMAP
     }
@@ -172,7 +181,7 @@ vm_fault_t handle_mm_fault(World& w, vm_area_struct* vma, std::uint64_t address,
         const pt_entry pud = pt_get(w, Level::PUD, pudp, "__handle_mm_fault");
         if (pud.kind == pt_entry::Kind::none) {
             // create_huge_pud (thp_vma_allowable_order trusts ->huge_fault in the fault path)
-            const vm_fault_t ret = vfio_pci_mmap_huge_fault(w, vmf, PUD_ORDER);
+            const vm_fault_t ret = huge_fault(w, vmf, PUD_ORDER);
             if ((ret & VM_FAULT_FALLBACK) == 0) {
                 return ret;
             }
@@ -201,7 +210,7 @@ vm_fault_t handle_mm_fault(World& w, vm_area_struct* vma, std::uint64_t address,
         pt_slot& pmdp = pt_offset(w, Level::PMD, address);
         const pt_entry pmd = pt_get(w, Level::PMD, pmdp, "__handle_mm_fault");
         if (pmd.kind == pt_entry::Kind::none) {
-            const vm_fault_t ret = vfio_pci_mmap_huge_fault(w, vmf, PMD_ORDER);  // create_huge_pmd
+            const vm_fault_t ret = huge_fault(w, vmf, PMD_ORDER);  // create_huge_pmd
             if ((ret & VM_FAULT_FALLBACK) == 0) {
                 return ret;
             }
@@ -214,11 +223,21 @@ vm_fault_t handle_mm_fault(World& w, vm_area_struct* vma, std::uint64_t address,
             entry_present(pt_get(w, Level::PTE, ptep, "handle_pte_fault"))) {
             return 0;
         }
-        return vfio_pci_mmap_huge_fault(w, vmf, 0);
+        return do_fault(w, vmf);
     }
 }
 
 namespace {
+
+// Oracle bookkeeping: a zap removed a leaf of a live mapping while these calls were in flight
+// (a split's clear does not count: the kernel refaults what it split).
+void note_unmapped(World& w) {
+    for (auto& t : w.tasks) {
+        if (t.in_pin) {
+            t.saw_unmapped = true;
+        }
+    }
+}
 
 // mm/memory.c zap_pte_range: clear every present PTE of one table under its lock.
 void zap_pte_range(World& w, std::uint64_t start, std::uint64_t end) {
@@ -228,6 +247,7 @@ void zap_pte_range(World& w, std::uint64_t start, std::uint64_t end) {
     for (auto it = m.lower_bound(start); it != m.end() && it->first < end; ++it) {
         if (entry_present(pt_get(w, Level::PTE, it->second, "zap_pte_range"))) {
             pt_get_and_clear(w, Level::PTE, it->second, "ptep_get_and_clear_full");
+            note_unmapped(w);
         }
     }
     ptl.unlock("pte_unmap_unlock");
@@ -249,6 +269,7 @@ void zap_pmd_range(World& w, vm_area_struct* vma, std::uint64_t start, std::uint
                 l.lock("zap_huge_pmd");  // __pmd_trans_huge_lock
                 if (entry_leaf(pt_get(w, Level::PMD, it->second, "zap_huge_pmd"))) {
                     pt_get_and_clear(w, Level::PMD, it->second, "pmdp_huge_get_and_clear_full");
+                    note_unmapped(w);
                 }
                 l.unlock("spin_unlock");
                 continue;
@@ -276,6 +297,7 @@ void zap_pud_range(World& w, vm_area_struct* vma, std::uint64_t start, std::uint
                 l.lock("zap_huge_pud");  // __pud_trans_huge_lock
                 if (entry_leaf(pt_get(w, Level::PUD, pudp, "zap_huge_pud"))) {
                     pt_get_and_clear(w, Level::PUD, pudp, "pudp_huge_get_and_clear_full");
+                    note_unmapped(w);
                 }
                 l.unlock("spin_unlock");
                 continue;
@@ -289,9 +311,12 @@ void zap_pud_range(World& w, vm_area_struct* vma, std::uint64_t start, std::uint
 
 }  // namespace
 
-// mm/memory.c zap_page_range_single -> unmap_single_vma -> unmap_page_range
+// mm/memory.c zap_page_range_single -> unmap_single_vma -> unmap_page_range, between
+// mmu_notifier_invalidate_range_start() and _end().
 void zap_page_range_single(World& w, vm_area_struct* vma, std::uint64_t start, std::uint64_t end) {
+    mmu_notifier_invalidate_range_start(w);
     zap_pud_range(w, vma, std::max(start, vma->vm_start), std::min(end, vma->vm_end));
+    mmu_notifier_invalidate_range_end(w);
 }
 
 // mm/memory.c unmap_mapping_range: zap every VMA of the mapping under i_mmap_rwsem (read);
@@ -303,6 +328,85 @@ void unmap_mapping_range(World& w, address_space* mapping) {
         zap_page_range_single(w, vma, vma->vm_start, vma->vm_end);  // unmap_mapping_range_vma
     }
     mapping->i_mmap_rwsem.up_read("i_mmap_unlock_read");
+}
+
+// I-MMIO: a caller that accesses the pfn under the entry's lock (s390 MMIO, generic_access_phys)
+// must find the entry still mapping that pfn, and the pfn backed: a vfio-pci BAR with memory
+// enabled, or the BO's current VRAM placement. Oracle check, no step.
+void check_mmio_access(World& w, const follow_pfnmap_args& args, sim::Name func) {
+    const pt_entry now = args.entry->e;
+    const std::uint64_t mask_pfns = ~args.addr_mask >> PAGE_SHIFT;
+    std::string why;
+    if (!entry_leaf(now) || now.pfn != (args.pfn & ~mask_pfns)) {
+        why = "the entry no longer maps it";
+    } else if (const vfio_pci_core_device* d = args.vma->vm_private_data) {
+        if (!d->ttm && !d->mem_enabled) {
+            why = "memory is disabled";
+        } else if (d->ttm && args.pfn != vma_addr_to_pfn(args.vma, args.address)) {
+            why = "the BO has moved";
+        }
+    }
+    if (!why.empty()) {
+        sim::fail_invariant(w.current_name(),
+                            fmt::format("I-MMIO: {}() accesses pfn {:#x} for {:#x}, but {}",
+                                        func.text, args.pfn, args.address, why));
+    }
+}
+
+// mm/memory.c generic_access_phys (vm_ops->access of an iomem mapping, reached from
+// access_process_vm): follow, note pfn and permission, unlock, ioremap, follow again; if the
+// entry changed, iounmap and retry; else copy under the entry's lock. Returns len or -EINVAL.
+int generic_access_phys(World& w, vm_area_struct* vma, std::uint64_t addr, int len, bool write) {
+    follow_pfnmap_args args{vma, addr};
+    sim::Loop retry_loop("generic_access_phys: retry");
+    for (;;) {  // retry:
+        retry_loop.head(0);
+        if (follow_pfnmap_start(w, args) != 0) {
+            return -EINVAL;  // whatever follow_pfnmap_start() returned
+        }
+        const std::uint64_t phys_pfn = args.pfn;
+        const bool writable = args.writable;
+        follow_pfnmap_end(w, args);
+        if (write && !writable) {
+            return -EINVAL;
+        }
+        // ioremap_prot(phys_addr, ...): may sleep (vmalloc area).
+        might_sleep(w);
+        if (follow_pfnmap_start(w, args) != 0) {
+            return -EINVAL;  // out_unmap: iounmap, ret is still -EINVAL
+        }
+        if (phys_pfn != args.pfn || writable != args.writable) {
+            follow_pfnmap_end(w, args);
+            sim::annotate("entry changed: iounmap, goto retry");
+            might_sleep(w);  // iounmap -> vunmap
+            continue;
+        }
+        check_mmio_access(w, args, write ? sim::Name("memcpy_toio") : sim::Name("memcpy_fromio"));
+        sim::point(sim::Op::Read, args.entry->obj,
+                   write ? sim::Name("memcpy_toio") : sim::Name("memcpy_fromio"), "pfn={:#x}",
+                   args.pfn);
+        follow_pfnmap_end(w, args);
+        return len;
+    }
+}
+
+// mm/memory.c __access_remote_vm for a VM_IO|VM_PFNMAP vma (ptrace PEEKDATA, /proc/PID/mem):
+// GUP fails for the vma, so vm_ops->access is tried; bytes <= 0 ends the copy. Returns the
+// bytes copied; ptrace turns 0 into -EIO. The page is never faulted in.
+int access_process_vm(World& w, std::uint64_t addr, int len, bool write) {
+    might_sleep(w);
+    mmap_read_lock(w);  // mmap_read_lock_killable
+    int bytes = 0;
+    vm_area_struct* vma = vma_lookup(w, addr, "__access_remote_vm");
+    if (vma != nullptr) {
+        pin_user_pages_remote(w, addr);  // get_user_page_vma_remote: -EFAULT for VM_IO|VM_PFNMAP
+        vma = vma_lookup(w, addr, "__access_remote_vm");
+        if (vma != nullptr && vma->vm_private_data != nullptr) {
+            bytes = generic_access_phys(w, vma, addr, len, write);
+        }
+    }
+    mmap_read_unlock(w);
+    return bytes > 0 ? bytes : 0;
 }
 
 }  // namespace pfnsim::model

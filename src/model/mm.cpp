@@ -10,6 +10,7 @@ namespace pfnsim::model {
 
 // include/linux/mmap_lock.h mmap_read_lock
 void mmap_read_lock(World& w) {
+    might_sleep(w);  // down_read
     w.mm.mmap_lock.down_read("mmap_read_lock");
 }
 
@@ -21,6 +22,7 @@ void mmap_read_unlock(World& w) {
 
 // include/linux/mmap_lock.h mmap_write_lock
 void mmap_write_lock(World& w) {
+    might_sleep(w);  // down_write
     w.mm.mmap_lock.down_write("mmap_write_lock");
 }
 
@@ -82,6 +84,9 @@ int do_munmap(World& w, std::uint64_t start, std::uint64_t len) {
                                          victims.end();
                               }),
                list.end());
+    // mm/vma.c vms_complete_munmap_vmas: with the VMAs detached, mmap_lock is downgraded to
+    // read before the zap and free_pgtables (readers of the mm run beside them).
+    w.mm.mmap_lock.downgrade_write("mmap_write_downgrade");
     for (vm_area_struct* v : victims) {
         // Pins in progress over this range may now legitimately fail with -EFAULT.
         for (auto& t : w.tasks) {
@@ -100,7 +105,7 @@ int do_munmap(World& w, std::uint64_t start, std::uint64_t len) {
             m.erase(std::remove(m.begin(), m.end(), v), m.end());
             v->mapping->i_mmap_rwsem.up_write("unlink_file_vma_batch");
         }
-        // mmap_lock held for write and the VMA unlinked: no walker can reach these tables.
+        // The VMA is detached and unlinked: no walker can reach these tables.
         for (std::uint64_t a = v->vm_start; a < v->vm_end; a += PUD_SIZE) {
             pt_slot& s = pt_offset(w, Level::PUD, a);
             if (s.e.kind == pt_entry::Kind::table) {
@@ -115,7 +120,7 @@ int do_munmap(World& w, std::uint64_t start, std::uint64_t len) {
         }
         v->detached = true;
     }
-    mmap_write_unlock(w);
+    mmap_read_unlock(w);
     return 0;
 }
 

@@ -18,8 +18,10 @@ std::string Policy::name() const {
             return "enoent";
         case Kind::EnoentKillable:
             return "enoent-killable";
-        case Kind::GupStyle:
-            return "gup-style";
+        case Kind::ReturnToUser:
+            return "return-to-user";
+        case Kind::GupLoop:
+            return "gup-loop";
     }
     return "?";
 }
@@ -37,8 +39,11 @@ std::optional<Policy> parse_policy(std::string_view s) {
     if (s == "enoent-killable") {
         return Policy{Policy::Kind::EnoentKillable, 0};
     }
-    if (s == "gup-style") {
-        return Policy{Policy::Kind::GupStyle, 0};
+    if (s == "return-to-user" || s == "gup-style") {
+        return Policy{Policy::Kind::ReturnToUser, 0};
+    }
+    if (s == "gup-loop") {
+        return Policy{Policy::Kind::GupLoop, 0};
     }
     constexpr std::string_view kBounded = "bounded:";
     if (s.substr(0, kBounded.size()) == kBounded) {
@@ -53,14 +58,23 @@ std::optional<Policy> parse_policy(std::string_view s) {
     return std::nullopt;
 }
 
+std::string policy_note(std::string_view s) {
+    if (s == "gup-style") {
+        return "policy 'gup-style' is now called 'return-to-user' (what __get_user_pages() "
+               "itself does is 'gup-loop')";
+    }
+    return {};
+}
+
 const Policy* all_policies(std::size_t& n) {
-    static const std::array<Policy, 6> kAll{{
+    static const std::array<Policy, 7> kAll{{
         {Policy::Kind::Original, 0},
         {Policy::Kind::Eagain, 0},
         {Policy::Kind::Bounded, 3},
         {Policy::Kind::Enoent, 0},
         {Policy::Kind::EnoentKillable, 0},
-        {Policy::Kind::GupStyle, 0},
+        {Policy::Kind::ReturnToUser, 0},
+        {Policy::Kind::GupLoop, 0},
     }};
     n = kAll.size();
     return kAll.data();

@@ -1,34 +1,39 @@
-// The retry policies under test, shared by the two callers of the follow -> fixup -> follow
-// pattern that the March 2026 thread proposed to change: VFIO type1's follow_fault_pfn() and
-// KVM's hva_to_pfn_remapped().
+// The retry policies under test, shared by the callers of the follow -> fixup -> follow pattern
+// that the March 2026 thread proposed to change: VFIO type1's follow_fault_pfn(), KVM's
+// hva_to_pfn_remapped() and the s390 MMIO syscalls. Independent of the API variant
+// (follow_pfnmap_errno), which decides what the second follow_pfnmap_start() returns.
 #include "pfnsim/model/world.hpp"
 
 namespace pfnsim::model {
 
 // What the caller returns when fixup_user_fault() dropped mmap_lock (*unlocked): -EAGAIN to
-// look the vma up again; gup-style hands -EBUSY back (VM_FAULT_RETRY in __get_user_pages).
+// look the vma up again; return-to-user hands -EBUSY back (VM_FAULT_RETRY in
+// __get_user_pages); gup-loop keeps it inside (faultin_page's -EBUSY retakes the lock).
 int policy_unlocked_error(const World& w) {
-    return w.policy.kind == Policy::Kind::GupStyle ? -EBUSY : -EAGAIN;
+    return w.policy.kind == Policy::Kind::ReturnToUser ? -EBUSY : -EAGAIN;
 }
 
 // What the caller returns when the second follow_pfnmap_start() fails after a successful fault.
 int policy_second_follow_error(const World& w, int ret) {
     switch (w.policy.kind) {
         case Policy::Kind::Original:
-            return ret;  // -EINVAL for "no present entry"
+            return ret;  // -EINVAL (or, under the API change, -ENOENT) as is
         case Policy::Kind::Eagain:
         case Policy::Kind::Bounded:
-        case Policy::Kind::GupStyle:
-            return -EAGAIN;  // Max Boone's v1 (and GUP's VM_FAULT_COMPLETED): assume a race
+        case Policy::Kind::ReturnToUser:
+        case Policy::Kind::GupLoop:
+            return -EAGAIN;  // Max Boone's v1 (and GUP's "fault again"): assume a race
         case Policy::Kind::Enoent:
         case Policy::Kind::EnoentKillable:
-            return ret == -ENOENT ? -EAGAIN : ret;  // only "no present entry" retries
+            // Only "no present entry" retries: without the API change (-EINVAL for it) this
+            // retry is never taken.
+            return ret == -ENOENT ? -EAGAIN : ret;
     }
     return ret;
 }
 
-// Called by the retry loop with ret = -EAGAIN (or gup-style's -EBUSY): true to go round again,
-// false to return `ret` (possibly replaced) to the caller.
+// Called by the retry loop with ret = -EAGAIN (or return-to-user's -EBUSY): true to go round
+// again, false to return `ret` (possibly replaced) to the caller.
 bool policy_retry(World& w, long& ret) {
     task_struct& t = w.current();
     ++t.retries;
@@ -40,13 +45,15 @@ bool policy_retry(World& w, long& ret) {
             }
             return true;
         case Policy::Kind::EnoentKillable:
-        case Policy::Kind::GupStyle:
+        case Policy::Kind::ReturnToUser:
+        case Policy::Kind::GupLoop:
+            // mm/gup.c __get_user_pages: fatal_signal_pending() then cond_resched() per round
             if (fatal_signal_pending(w)) {
                 ret = -EINTR;
                 return false;
             }
             cond_resched(w);
-            return w.policy.kind == Policy::Kind::EnoentKillable;
+            return w.policy.kind != Policy::Kind::ReturnToUser;
         case Policy::Kind::Original:
         case Policy::Kind::Eagain:
         case Policy::Kind::Enoent:

@@ -29,8 +29,22 @@ const char* actor_kind_name(ActorKind k) {
             return "signal";
         case ActorKind::Kvm:
             return "kvm";
+        case ActorKind::S390MmioWrite:
+            return "s390-mmio-write";
+        case ActorKind::S390MmioRead:
+            return "s390-mmio-read";
+        case ActorKind::AcrnMap:
+            return "acrn-map";
+        case ActorKind::AccessPhys:
+            return "access-phys";
+        case ActorKind::BoMove:
+            return "bo-move";
     }
     return "?";
+}
+
+const char* follow_errno_name(FollowErrno e) {
+    return e == FollowErrno::Enoent ? "enoent" : "einval";
 }
 
 namespace {
@@ -216,6 +230,10 @@ Scenario build(const toml::table& root, const std::string& path) {
     const std::string pol = L.str(root, "policy", "original");
     if (auto p = parse_policy(pol)) {
         sc.policy = *p;
+        if (const std::string note = policy_note(pol); !note.empty()) {
+            const auto& b = root.get("policy")->source().begin;
+            sc.notes.push_back(fmt::format("{}:{}:{}: note: {}", path, b.line, b.column, note));
+        }
     } else {
         L.fail(*root.get("policy"),
                fmt::format("unknown policy '{}' (valid: {})", pol, kValidPolicies));
@@ -229,7 +247,8 @@ Scenario build(const toml::table& root, const std::string& path) {
 
     if (const toml::node* k = root.get("kernel")) {
         const toml::table& t = L.table_of(*k, "[kernel]");
-        L.check_keys(t, {"pagewalk", "follow_pfnmap"}, "[kernel]");
+        L.check_keys(t, {"pagewalk", "follow_pfnmap", "follow_pfnmap_errno", "preempt", "rwsem"},
+                     "[kernel]");
         const std::string pw = L.str(t, "pagewalk", "current");
         if (pw == "current") {
             sc.pagewalk = PagewalkVariant::Current;
@@ -250,6 +269,37 @@ Scenario build(const toml::table& root, const std::string& path) {
                                                         "(valid: current, pre-ffef67b93aa3)",
                                                         fo));
         }
+        const std::string fe = L.str(t, "follow_pfnmap_errno", "");
+        if (fe.empty()) {
+            sc.follow_errno.reset();
+        } else if (fe == "einval") {
+            sc.follow_errno = FollowErrno::Einval;
+        } else if (fe == "enoent") {
+            sc.follow_errno = FollowErrno::Enoent;
+        } else {
+            L.fail(*t.get("follow_pfnmap_errno"),
+                   fmt::format("unknown follow_pfnmap_errno '{}' (valid: einval, enoent)", fe));
+        }
+        const std::string pr = L.str(t, "preempt", "none");
+        if (pr == "none") {
+            sc.preempt = PreemptModel::None;
+        } else if (pr == "voluntary") {
+            sc.preempt = PreemptModel::Voluntary;
+        } else if (pr == "full") {
+            sc.preempt = PreemptModel::Full;
+        } else {
+            L.fail(*t.get("preempt"),
+                   fmt::format("unknown preempt model '{}' (valid: none, voluntary, full)", pr));
+        }
+        const std::string rw = L.str(t, "rwsem", "fifo");
+        if (rw == "linux") {
+            sc.rwsem = RwsemVariant::Linux;
+        } else if (rw == "fifo") {
+            sc.rwsem = RwsemVariant::Fifo;
+        } else {
+            L.fail(*t.get("rwsem"),
+                   fmt::format("unknown rwsem variant '{}' (valid: linux, fifo)", rw));
+        }
     }
 
     auto each = [&](std::string_view key, auto&& fn) {
@@ -264,9 +314,18 @@ Scenario build(const toml::table& root, const std::string& path) {
     };
 
     each("device", [&](const toml::table& t) {
-        L.check_keys(t, {"name", "bar_base", "bar_size", "mem_enabled"}, "[[device]]");
+        L.check_keys(t, {"name", "kind", "bar_base", "bar_size", "mem_enabled"}, "[[device]]");
         DeviceSpec d;
         d.name = L.str(t, "name", "", true);
+        const std::string kind = L.str(t, "kind", "vfio-pci");
+        if (kind == "vfio-pci") {
+            d.kind = DeviceKind::VfioPci;
+        } else if (kind == "ttm-vram") {
+            d.kind = DeviceKind::TtmVram;
+        } else {
+            L.fail(*t.get("kind"),
+                   fmt::format("unknown device kind '{}' (valid: {})", kind, kValidDeviceKinds));
+        }
         d.bar_base = L.number(t, "bar_base", 0, true);
         d.bar_size = L.number(t, "bar_size", 0, true);
         d.mem_enabled = L.boolean(t, "mem_enabled", true);
@@ -280,9 +339,6 @@ Scenario build(const toml::table& root, const std::string& path) {
         }
         sc.devices.push_back(d);
     });
-    if (sc.devices.size() > 1) {
-        L.fail(root, "only one [[device]] is modelled");
-    }
 
     each("vma", [&](const toml::table& t) {
         L.check_keys(t, {"start", "size", "flags", "pgoff", "device"}, "[[vma]]");
@@ -382,14 +438,16 @@ Scenario build(const toml::table& root, const std::string& path) {
     each("actor", [&](const toml::table& t) {
         L.check_keys(t,
                      {"name", "kind", "vaddr", "size", "write", "repeat", "forever", "target",
-                      "fault_retry", "allowed"},
+                      "fault_retry", "device", "placement", "allowed"},
                      "[[actor]]");
         ActorSpec a;
         a.name = L.str(t, "name", "", true);
         const std::string kind = L.str(t, "kind", "", true);
         bool found = false;
         for (auto k : {ActorKind::Pin, ActorKind::Split, ActorKind::Zap, ActorKind::Enable,
-                       ActorKind::Fault, ActorKind::Munmap, ActorKind::Signal, ActorKind::Kvm}) {
+                       ActorKind::Fault, ActorKind::Munmap, ActorKind::Signal, ActorKind::Kvm,
+                       ActorKind::S390MmioWrite, ActorKind::S390MmioRead, ActorKind::AcrnMap,
+                       ActorKind::AccessPhys, ActorKind::BoMove}) {
             if (kind == actor_kind_name(k)) {
                 a.kind = k;
                 found = true;
@@ -406,12 +464,66 @@ Scenario build(const toml::table& root, const std::string& path) {
         a.forever = L.boolean(t, "forever", false);
         a.target = L.str(t, "target", "");
         a.fault_retry = L.number(t, "fault_retry", 0);
+        a.placement = L.number(t, "placement", 0);
+        a.device = L.str(t, "device", "");
+        const DeviceSpec* dev = sc.devices.empty() ? nullptr : &sc.devices.front();
+        if (!a.device.empty()) {
+            dev = nullptr;
+            for (const auto& o : sc.devices) {
+                if (o.name == a.device) {
+                    dev = &o;
+                }
+            }
+            if (dev == nullptr) {
+                std::string valid;
+                for (const auto& o : sc.devices) {
+                    valid += (valid.empty() ? "" : ", ") + o.name;
+                }
+                L.fail(*t.get("device"),
+                       fmt::format("unknown device '{}' (valid: {})", a.device, valid));
+            }
+        }
+        if (a.kind == ActorKind::BoMove) {
+            if (dev == nullptr || dev->kind != DeviceKind::TtmVram) {
+                L.fail(t, "a bo-move actor needs a ttm-vram [[device]] ('device')");
+            }
+            if (a.placement % PAGE_SIZE != 0) {
+                L.fail(*t.get("placement"), "'placement' must be a multiple of 4K");
+            }
+            for (const auto& v : sc.vmas) {
+                if (v.device == dev->name &&
+                    a.placement + (v.pgoff << PAGE_SHIFT) + v.size > dev->bar_size) {
+                    L.fail(t, fmt::format("impossible state: the BO would be placed past the end "
+                                          "of {}'s VRAM",
+                                          dev->name));
+                }
+            }
+        }
+        if (a.fault_retry != 0) {
+            // Only a fault handler that drops mmap_lock can return VM_FAULT_RETRY.
+            for (const auto& v : sc.vmas) {
+                if (a.vaddr >= v.start && a.vaddr < v.start + v.size && !v.device.empty()) {
+                    for (const auto& o : sc.devices) {
+                        if (o.name == v.device && o.kind == DeviceKind::VfioPci) {
+                            L.fail(*t.get("fault_retry"),
+                                   fmt::format("impossible state: 'fault_retry' on a vfio-pci "
+                                               "mapping ({}): vfio_pci_mmap_huge_fault() never "
+                                               "returns VM_FAULT_RETRY (valid: a ttm-vram device)",
+                                               o.name));
+                        }
+                    }
+                }
+            }
+        }
         if (a.forever && a.kind != ActorKind::Split) {
             L.fail(*t.get("forever"), "only a split actor (a page-walk loop) can run forever");
         }
-        const bool ranged = a.kind == ActorKind::Pin || a.kind == ActorKind::Munmap;
-        if ((ranged || a.kind == ActorKind::Fault || a.kind == ActorKind::Kvm) &&
-            t.get("vaddr") == nullptr) {
+        const bool ranged =
+            a.kind == ActorKind::Pin || a.kind == ActorKind::Munmap || a.kind == ActorKind::AcrnMap;
+        const bool addressed = a.kind == ActorKind::Fault || a.kind == ActorKind::Kvm ||
+                               a.kind == ActorKind::S390MmioWrite ||
+                               a.kind == ActorKind::S390MmioRead || a.kind == ActorKind::AccessPhys;
+        if ((ranged || addressed) && t.get("vaddr") == nullptr) {
             L.fail(t, fmt::format("a {} actor needs 'vaddr'", kind));
         }
         if (ranged && (a.size == 0 || a.size % PAGE_SIZE != 0 || a.vaddr % PAGE_SIZE != 0)) {
@@ -478,11 +590,18 @@ Scenario build(const toml::table& root, const std::string& path) {
         if (const toml::node* p = t.get("policies")) {
             const toml::table& pt = L.table_of(*p, "[expect.policies]");
             for (const auto& [k, v] : pt) {
-                if (!parse_policy(k.str())) {
+                const auto pk = parse_policy(k.str());
+                if (!pk) {
                     L.fail(v,
                            fmt::format("unknown policy '{}' (valid: {})", k.str(), kValidPolicies));
                 }
-                sc.expect_policies[std::string(k.str())] = check_verdict(L, v);
+                if (const std::string note = policy_note(k.str()); !note.empty()) {
+                    const auto& b = v.source().begin;
+                    sc.notes.push_back(
+                        fmt::format("{}:{}:{}: note: {}", path, b.line, b.column, note));
+                }
+                // Keyed by the canonical name, which is what the CLI looks expectations up by.
+                sc.expect_policies[pk->name()] = check_verdict(L, v);
             }
         }
     }

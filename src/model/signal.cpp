@@ -39,4 +39,14 @@ void cond_resched(World& /*w*/) {
     sim::point(sim::Op::Yield, sim::kNoObject, "cond_resched");
 }
 
+// include/linux/kernel.h might_sleep: under PREEMPT_VOLUNTARY it is a cond_resched() point
+// (might_resched), and under PREEMPT_FULL the task is preemptible anyway; under PREEMPT_NONE it
+// only annotates. Called where the kernel calls it: down_read/down_write, mutex_lock,
+// ioremap/vunmap.
+void might_sleep(World& w) {
+    if (w.sc.preempt != PreemptModel::None) {
+        sim::point(sim::Op::Yield, sim::kNoObject, "might_sleep", "might_resched");
+    }
+}
+
 }  // namespace pfnsim::model

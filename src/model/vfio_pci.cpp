@@ -49,6 +49,9 @@ vm_fault_t vfio_pci_mmap_huge_fault(World& w, vm_fault& vmf, unsigned order) {
         return VM_FAULT_FALLBACK;
     }
     vm_fault_t ret = VM_FAULT_SIGBUS;
+    // A plain down_read: it never drops mmap_lock, so this handler never returns
+    // VM_FAULT_RETRY.
+    might_sleep(w);
     vdev.memory_lock.down_read("vfio_pci_mmap_huge_fault");
     if (vfio_pci_memory_enabled(w, vdev)) {
         if (order == 0) {
@@ -68,7 +71,15 @@ vm_fault_t vfio_pci_mmap_huge_fault(World& w, vm_fault& vmf, unsigned order) {
 // drivers/vfio/pci/vfio_pci_core.c vfio_pci_zap_and_down_write_memory_lock: take memory_lock
 // for write, then vfio_pci_zap_bars -> unmap_mapping_range over the device inode's mappings.
 void vfio_pci_zap_and_down_write_memory_lock(World& w, vfio_pci_core_device& vdev) {
+    might_sleep(w);
     vdev.memory_lock.down_write("vfio_pci_zap_and_down_write_memory_lock");
+    // From here memory is as good as disabled for the calls in flight: the BAR is being
+    // unmapped and no fault can map it again until memory_lock is released (oracle).
+    for (auto& t : w.tasks) {
+        if (t.in_pin) {
+            t.saw_mem_disabled = true;
+        }
+    }
     unmap_mapping_range(w, &vdev.inode_mapping);
 }
 

@@ -100,11 +100,16 @@ long vaddr_get_pfns(World& w, std::uint64_t vaddr, long npages, bool write, std:
         retry_loop.head(static_cast<std::uint64_t>(ret));
         vm_area_struct* vma = vma_lookup(w, vaddr, "vaddr_get_pfns");
         if (vma == nullptr || (vma->vm_flags & VM_PFNMAP) == 0) {
+            // __get_user_pages_locked after a dropped lock: a lost vma is -EFAULT. The
+            // vfio loop instead returns the -EAGAIN it still holds.
+            if (w.policy.kind == Policy::Kind::GupLoop && ret == -EAGAIN) {
+                ret = -EFAULT;
+            }
             break;
         }
         std::uint64_t addr_mask = 0;
         ret = follow_fault_pfn(w, vma, vaddr, pfn, &addr_mask, write);
-        if (ret == -EAGAIN || (ret == -EBUSY && w.policy.kind == Policy::Kind::GupStyle)) {
+        if (ret == -EAGAIN || (ret == -EBUSY && w.policy.returns_to_user())) {
             if (policy_retry(w, ret)) {
                 continue;  // goto retry
             }
@@ -112,9 +117,10 @@ long vaddr_get_pfns(World& w, std::uint64_t vaddr, long npages, bool write, std:
         }
         if (ret == 0) {
             if (is_invalid_reserved_pfn(w, *pfn)) {
-                // I-PFN: the pfn pinned is the BAR base plus the address's offset into it.
+                // I-PFN: the pfn pinned is the BAR base plus the address's offset into it (a
+                // ttm BO may move once the entry lock is dropped: checked under it instead).
                 const std::uint64_t want = vma_addr_to_pfn(vma, vaddr);
-                if (*pfn != want) {
+                if (!vma->vm_private_data->ttm && *pfn != want) {
                     sim::fail_invariant(
                         w.current_name(),
                         fmt::format("I-PFN: pinned pfn {:#x} for {:#x}, but the BAR maps pfn {:#x} "
@@ -137,7 +143,18 @@ long vaddr_get_pfns(World& w, std::uint64_t vaddr, long npages, bool write, std:
 // run by run; on failure unmap what was mapped.
 int vfio_dma_do_map(World& w, std::uint64_t vaddr, std::uint64_t iova, std::uint64_t size,
                     bool write) {
+    might_sleep(w);  // mutex_lock
     w.iommu.lock.lock("vfio_dma_do_map");
+    // vfio_find_dma(iommu, iova, size): a MAP_DMA overlapping an existing mapping is -EEXIST.
+    // The table is only written under iommu->lock, which is held: no scheduling point.
+    for (const auto& [start, m] : w.iommu.table) {
+        if (start < iova + size && iova < start + (m.npages << PAGE_SHIFT)) {
+            sim::annotate("vfio_find_dma: overlaps a vfio_dma");
+            w.current().saw_overlap = true;
+            w.iommu.lock.unlock("vfio_dma_do_map");
+            return -EEXIST;
+        }
+    }
     int ret = 0;
     std::uint64_t done = 0;
     while (done < size) {

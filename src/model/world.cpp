@@ -20,6 +20,7 @@ World::World(Scenario s) : sc(std::move(s)), policy(sc.policy) {
     vmas_obj_ = objects_.intern("mm.vmas");
     iommu_lock_obj_ = objects_.intern("iommu.lock");
     iommu_obj_ = objects_.intern("iommu.table");
+    kvm_seq_obj_ = objects_.intern("kvm.mmu_invalidate_seq");
     reset();
 }
 
@@ -32,6 +33,11 @@ void World::reset() {
     iommu.lock.init(iommu_lock_obj_);
     iommu.obj = iommu_obj_;
     iommu.table.clear();
+    mm.kvm = kvm_mmu_invalidate{};
+    mm.kvm.obj = kvm_seq_obj_;
+    for (const auto& a : sc.actors) {
+        mm.kvm.registered = mm.kvm.registered || a.kind == ActorKind::Kvm;
+    }
 
     // Devices and VMAs are reinitialised in place: rebuilding them cost allocations in every
     // execution. Every field is set here.
@@ -43,6 +49,10 @@ void World::reset() {
         const auto& d = sc.devices[i];
         auto& v = devices[i];
         v.name = d.name;
+        v.ttm = d.kind == DeviceKind::TtmVram;
+        v.bo_placement_pfn = 0;
+        v.resv = dma_resv{};
+        v.resv.obj = derived_object(Derived::Resv, i, [&] { return d.name + ".resv"; });
         v.bar_base_pfn = d.bar_base >> PAGE_SHIFT;
         v.bar_size = d.bar_size;
         v.memory_lock.init(
@@ -122,7 +132,56 @@ task_struct& World::begin_call() {
         t.saw_mem_disabled = t.saw_mem_disabled || !d.mem_enabled;
     }
     t.saw_vma_gone = !range_mappable(static_cast<std::size_t>(sim::current_actor()));
+    t.saw_unpopulated = !range_populated(static_cast<std::size_t>(sim::current_actor()));
+    t.saw_unmapped = false;
     return t;
+}
+
+vfio_pci_core_device& World::device_of(const ActorSpec& a) {
+    for (auto& d : devices) {
+        if (d.name == a.device) {
+            return d;
+        }
+    }
+    return devices.front();
+}
+
+// The callers added for the patchset: each runs one call and closes its oracle window in the
+// finish step, as the pin does.
+void World::run_call(const ActorSpec& a) {
+    task_struct& t = begin_call();
+    int r = 0;
+    sim::Name fn;
+    switch (a.kind) {
+        case ActorKind::S390MmioWrite:
+            r = s390_pci_mmio_write(*this, a.vaddr);
+            fn = "s390_pci_mmio_write";
+            break;
+        case ActorKind::S390MmioRead:
+            r = s390_pci_mmio_read(*this, a.vaddr);
+            fn = "s390_pci_mmio_read";
+            break;
+        case ActorKind::AcrnMap:
+            r = acrn_vm_ram_map(*this, a.vaddr, a.size, a.write);
+            fn = "ACRN_IOCTL_SET_MEMSEG";
+            break;
+        case ActorKind::AccessPhys: {
+            // ptrace(PTRACE_PEEKDATA / POKEDATA): access_process_vm of one word; 0 bytes is -EIO
+            const int bytes = access_process_vm(*this, a.vaddr, 8, a.write);
+            r = bytes == 8 ? 0 : -EIO;
+            fn = "ptrace";
+            break;
+        }
+        case ActorKind::Kvm:
+            r = kvm_mmu_faultin_pfn(*this, a.vaddr, a.write);
+            fn = "kvm_mmu_faultin_pfn";
+            break;
+        default:
+            break;
+    }
+    sim::point(sim::Op::Finish, sim::kNoObject, fn, returns_effect(r));
+    t.in_pin = false;
+    t.result = r;
 }
 
 void World::run_pin(const ActorSpec& a) {
@@ -135,14 +194,9 @@ void World::run_pin(const ActorSpec& a) {
     t.result = r;
 }
 
-// A vCPU fault on a memslot backed by the BAR mapping (KVM's hva_to_pfn).
+// A vCPU fault on a memslot backed by the BAR mapping (kvm_mmu_faultin_pfn -> hva_to_pfn).
 void World::run_kvm(const ActorSpec& a) {
-    task_struct& t = begin_call();
-    std::uint64_t pfn = 0;
-    const int r = hva_to_pfn(*this, a.vaddr, a.write, &pfn);
-    sim::point(sim::Op::Finish, sim::kNoObject, "hva_to_pfn", returns_effect(r));
-    t.in_pin = false;  // as run_pin: the window closes in the finish step
-    t.result = r;
+    run_call(a);
 }
 
 void World::run_split(const ActorSpec& a) {
@@ -202,10 +256,19 @@ void World::run_actor(sim::ActorId id) {
             run_kvm(a);
             break;
         case ActorKind::Zap:
-            r = vfio_pci_memory_disable(*this, devices.front());
+            r = vfio_pci_memory_disable(*this, device_of(a));
             break;
         case ActorKind::Enable:
-            r = vfio_pci_memory_enable(*this, devices.front());
+            r = vfio_pci_memory_enable(*this, device_of(a));
+            break;
+        case ActorKind::BoMove:
+            r = ttm_bo_validate(*this, device_of(a), a.placement);
+            break;
+        case ActorKind::S390MmioWrite:
+        case ActorKind::S390MmioRead:
+        case ActorKind::AcrnMap:
+        case ActorKind::AccessPhys:
+            run_call(a);
             break;
         case ActorKind::Munmap:
             r = do_munmap(*this, a.vaddr, a.size);
@@ -219,8 +282,8 @@ void World::run_actor(sim::ActorId id) {
             break;
     }
     task_struct& t = tasks[id];
-    if (a.kind != ActorKind::Pin && a.kind != ActorKind::Split && a.kind != ActorKind::Fault &&
-        a.kind != ActorKind::Kvm) {
+    if (a.kind == ActorKind::Zap || a.kind == ActorKind::Enable || a.kind == ActorKind::BoMove ||
+        a.kind == ActorKind::Munmap || a.kind == ActorKind::Signal) {
         t.result = r;
     }
     t.finished = true;
@@ -248,6 +311,115 @@ bool World::range_mappable(std::size_t actor) const {
     return true;
 }
 
+// Whether every page of the actor's range has a present entry now (oracle bookkeeping).
+bool World::range_populated(std::size_t actor) const {
+    const ActorSpec& a = sc.actors[actor];
+    const std::uint64_t end = a.vaddr + std::max<std::uint64_t>(a.size, PAGE_SIZE);
+    for (std::uint64_t at = a.vaddr & PAGE_MASK; at < end; at += PAGE_SIZE) {
+        const auto pud = mm.pgtable.pud.find(at & PUD_MASK);
+        if (pud == mm.pgtable.pud.end() || pud->second.e.kind == pt_entry::Kind::none) {
+            return false;
+        }
+        if (pud->second.e.kind == pt_entry::Kind::leaf) {
+            continue;
+        }
+        const auto pmd = mm.pgtable.pmd.find(at & PMD_MASK);
+        if (pmd == mm.pgtable.pmd.end() || pmd->second.e.kind == pt_entry::Kind::none) {
+            return false;
+        }
+        if (pmd->second.e.kind == pt_entry::Kind::leaf) {
+            continue;
+        }
+        const auto pte = mm.pgtable.pte.find(at);
+        if (pte == mm.pgtable.pte.end() || !entry_leaf(pte->second.e)) {
+            return false;
+        }
+    }
+    return true;
+}
+
+// The oracle: whether what happened during the call justifies result r for this caller.
+bool World::result_justified(const ActorSpec& a, const task_struct& t, int r) const {
+    const bool gone = t.saw_mem_disabled || t.saw_vma_gone;
+    // A caller without a fault-in fails rightly when the range was not populated or a zap,
+    // BO move or munmap removed entries; a split does not justify it (the kernel's own
+    // transient clearing of an entry it would refault).
+    const bool no_entry = gone || t.saw_unpopulated || t.saw_unmapped;
+    const bool to_user = policy.returns_to_user();
+    switch (a.kind) {
+        case ActorKind::Pin:
+            switch (r) {
+                case 0:
+                    return true;
+                case -EFAULT:
+                    return gone;
+                case -EINTR:
+                    return t.sigkill_pending;
+                case -ENOMEM:  // fixup_user_fault's VM_FAULT_OOM after an injected failure
+                    return t.alloc_failed;
+                case -EEXIST:
+                    return t.saw_overlap;
+                case -EBUSY:  // bounded gives up; but a disabled BAR or lost vma is -EFAULT
+                    return (policy.kind == Policy::Kind::Bounded && !gone) || to_user;
+                case -EAGAIN:
+                    return to_user;
+                default:
+                    return false;  // -EINVAL, and -ENOENT: a new errno for the ioctl
+            }
+        case ActorKind::Kvm:
+            switch (r) {
+                case 0:
+                    return true;
+                case -EFAULT:  // KVM_PFN_ERR_FAULT: "KVM run failed Bad address"
+                    return gone || t.sigkill_pending;
+                case kKvmRoFault:
+                    return a.write;  // only a write fault can see a read-only entry
+                case -ENOMEM:
+                    return t.alloc_failed;
+                case -EAGAIN:
+                case -EBUSY:
+                    return to_user;
+                default:
+                    return false;
+            }
+        case ActorKind::S390MmioWrite:
+        case ActorKind::S390MmioRead:
+            switch (r) {
+                case 0:
+                    return true;
+                case -EINVAL:  // no usable vma, or the fault could not map it
+                    return gone;
+                case -EACCES:
+                    return true;  // static: the vma's permission (checked by `allowed`)
+                case -EINTR:
+                    return t.sigkill_pending;
+                case -EBUSY:
+                    return (policy.kind == Policy::Kind::Bounded && !gone) || to_user;
+                case -EAGAIN:
+                    return to_user;
+                default:
+                    return false;  // -ENOENT: a new errno for the syscall
+            }
+        case ActorKind::AcrnMap:
+            switch (r) {
+                case 0:
+                    return true;
+                case -EINVAL:  // a page without an entry (ACRN never faults) or not contiguous
+                    return no_entry;
+                case -EFAULT:
+                    return true;  // static: read-only entry, or not VM_PFNMAP
+                default:
+                    return false;  // -ENOENT: a new errno for the ioctl
+            }
+        case ActorKind::AccessPhys:
+            return r == 0 || (r == -EIO && no_entry);
+        case ActorKind::Fault:
+            return r != kSigbus || gone;
+        default:
+            return true;
+    }
+}
+
 std::string World::result(sim::ActorId id) const {
     return tasks[id].finished ? result_name(tasks[id].result) : std::string();
 }
@@ -266,33 +438,7 @@ void World::check_results(std::vector<sim::Violation>& out) const {
                   std::find(a.allowed.begin(), a.allowed.end(), r) != a.allowed.end() ||
                   (r == -EINTR && t.sigkill_injected) || (r == -ENOMEM && t.alloc_failed);
         // The oracle: an error must be justified by what happened during the call.
-        if (a.kind == ActorKind::Pin || a.kind == ActorKind::Kvm) {
-            switch (r) {
-                case 0:
-                    break;
-                case -EFAULT:
-                    ok = ok && (t.saw_mem_disabled || t.saw_vma_gone);
-                    break;
-                case -EINTR:
-                    ok = ok && t.sigkill_pending;
-                    break;
-                case -ENOMEM:  // fixup_user_fault's VM_FAULT_OOM after an injected failure
-                    ok = ok && t.alloc_failed;
-                    break;
-                case -EBUSY:
-                    ok = ok && (policy.kind == Policy::Kind::Bounded ||
-                                policy.kind == Policy::Kind::GupStyle);
-                    break;
-                case -EAGAIN:  // gup-style hands the retry to userspace (or the guest)
-                    ok = ok && policy.kind == Policy::Kind::GupStyle;
-                    break;
-                default:
-                    ok = false;
-                    break;
-            }
-        } else if (a.kind == ActorKind::Fault && r == kSigbus) {
-            ok = ok && (t.saw_mem_disabled || t.saw_vma_gone);
-        }
+        ok = ok && result_justified(a, t, r);
         if (!ok) {
             out.push_back(
                 {sim::ViolationKind::WrongReturn, a.name, fmt::format("{} returned {}", a.name, result_name(r))});
@@ -329,8 +475,18 @@ std::optional<std::uint64_t> World::loop_state_hash() const {
     for (const vm_area_struct* v : mm.mm_mt_list) {
         h = hash_mix(h, static_cast<std::uint64_t>(v->id));
     }
+    if (mm.kvm.registered) {
+        h = hash_mix(h, (mm.kvm.seq << 8U) | mm.kvm.in_progress);
+    }
     for (const auto& d : devices) {
         h = hash_mix(h, (d.mem_enabled ? 1U : 0U) | (d.zap_done_while_disabled ? 2U : 0U));
+        if (d.ttm) {
+            h = hash_mix(h, d.bo_placement_pfn);
+            h = hash_mix(h, static_cast<std::uint64_t>(d.resv.holder) + 1);
+            for (const sim::ActorId a : d.resv.waiters) {
+                h = hash_mix(h, static_cast<std::uint64_t>(a) + 1);
+            }
+        }
         h = hash_mix(h, d.memory_lock.state_hash());
         h = hash_mix(h, d.inode_mapping.i_mmap_rwsem.state_hash());
         h = hash_mix(h, d.inode_mapping.i_mmap.size());
@@ -343,7 +499,7 @@ std::optional<std::uint64_t> World::loop_state_hash() const {
     for (const auto& t : tasks) {
         h = hash_mix(h, (t.sigkill_pending ? 1U : 0U) | (t.finished ? 2U : 0U) |
                             (t.in_pin ? 4U : 0U) | (t.saw_mem_disabled ? 8U : 0U) |
-                            (t.saw_vma_gone ? 16U : 0U));
+                            (t.saw_vma_gone ? 16U : 0U) | (t.saw_unmapped ? 32U : 0U));
         h = hash_mix(h, static_cast<std::uint64_t>(static_cast<std::int64_t>(t.result)));
         h = hash_mix(h, t.fault_retry_budget);
         if (policy.kind == Policy::Kind::Bounded) {

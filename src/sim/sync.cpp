@@ -105,6 +105,22 @@ void RwSemaphore::up_write(Name func) {
     grant_waiters();
 }
 
+void RwSemaphore::downgrade_write(Name func) {
+    point(Op::Release, id_, func, "downgrade_write");
+    const ActorId me = writer_;
+    note_released(id_, me);
+    writer_ = kNoActor;
+    readers_.push_back(me);
+    note_acquired(id_, "read", me);
+    while (!waiters_.empty() && !waiters_.front().write) {
+        const ActorId a = waiters_.front().actor;
+        waiters_.pop_front();
+        readers_.push_back(a);
+        note_acquired(id_, "read", a);
+        wake(a);
+    }
+}
+
 // kernel/locking/rwsem.c rwsem_mark_wake: the writer at the head, or the readers at the head.
 void RwSemaphore::grant_waiters() {
     if (writer_ != kNoActor || waiters_.empty()) {

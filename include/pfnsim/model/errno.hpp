@@ -12,11 +12,15 @@ namespace pfnsim::model {
 
 // The model uses the host's <cerrno> macros; they must have the kernel's values
 // (include/uapi/asm-generic/errno-base.h) so results read the same everywhere.
-static_assert(ENOENT == 2 && EINTR == 4 && EAGAIN == 11 && ENOMEM == 12 && EFAULT == 14 &&
-                  EBUSY == 16 && EINVAL == 22,
+static_assert(ENOENT == 2 && EINTR == 4 && EIO == 5 && EAGAIN == 11 && ENOMEM == 12 &&
+                  EACCES == 13 && EFAULT == 14 && EBUSY == 16 && EEXIST == 17 && ENODEV == 19 &&
+                  EINVAL == 22,
               "errno values differ from Linux's");
 // Not an errno: a CPU access that ends with SIGBUS delivered to the task.
 inline constexpr int kSigbus = 1000;
+// Not an errno: KVM's hva_to_pfn() returned KVM_PFN_ERR_RO_FAULT (a write to a read-only
+// mapping; the vCPU fault is emulated instead).
+inline constexpr int kKvmRoFault = 1001;
 
 // include/linux/mm_types.h vm_fault_t
 using vm_fault_t = unsigned;

@@ -100,6 +100,15 @@ struct page_table {
     std::map<std::uint64_t, sim::SpinLock> pte_ptl;  // PTE lock, per PTE table
 };
 
+// include/linux/kvm_host.h struct kvm, the fields the mmu_notifier updates: a vCPU fault
+// re-checks them (mmu_invalidate_retry_gfn) before it uses the pfn it resolved.
+struct kvm_mmu_invalidate {
+    bool registered = false;        // a kvm actor exists: mm_has_notifiers(mm)
+    std::uint64_t in_progress = 0;  // kvm->mmu_invalidate_in_progress
+    std::uint64_t seq = 0;          // kvm->mmu_invalidate_seq
+    sim::ObjectId obj = sim::kNoObject;
+};
+
 // include/linux/mm_types.h mm_struct
 struct mm_struct {
     sim::RwSemaphore mmap_lock;
@@ -108,11 +117,25 @@ struct mm_struct {
     std::deque<vm_area_struct> vma_storage;   // stable addresses; detached VMAs stay here
     std::vector<vm_area_struct*> mm_mt_list;  // live VMAs sorted by vm_start
     page_table pgtable;
+    kvm_mmu_invalidate kvm;  // the one VM's mmu_notifier subscription
 };
 
-// drivers/vfio/pci/vfio_pci_priv.h vfio_pci_core_device (the fields this path reads).
+// include/linux/dma-resv.h dma_resv: a buffer object's reservation (a ww_mutex); trylock is
+// what the TTM fault path uses.
+struct dma_resv {
+    sim::ActorId holder = sim::kNoActor;
+    std::deque<sim::ActorId> waiters;
+    sim::ObjectId obj = sim::kNoObject;
+};
+
+// drivers/vfio/pci/vfio_pci_priv.h vfio_pci_core_device (the fields this path reads); for a
+// ttm-vram device it stands for the VRAM aperture and the one ttm_buffer_object mapped from it
+// (include/drm/ttm/ttm_bo.h: its reservation and its placement's offset in VRAM).
 struct vfio_pci_core_device {
     std::string name;
+    bool ttm = false;                    // a ttm-vram device: ttm_bo_vm_fault populates it
+    std::uint64_t bo_placement_pfn = 0;  // ttm: the BO's current offset in VRAM, in pages
+    dma_resv resv;                       // ttm: bo->base.resv
     std::uint64_t bar_base_pfn = 0;
     std::uint64_t bar_size = 0;
     sim::RwSemaphore memory_lock;
@@ -149,6 +172,9 @@ struct task_struct {
     bool saw_mem_disabled = false;         // memory was off at some point during the pin
     bool saw_vma_gone = false;             // its VMA was unmapped during the pin
     bool signalled = false;                // SIGKILL arrived before the pin returned
+    bool saw_unmapped = false;             // a zap, BO move or munmap removed entries meanwhile
+    bool saw_unpopulated = false;          // some page of the range had no entry at the start
+    bool saw_overlap = false;              // MAP_DMA: the iova range was mapped already
     std::uint64_t retries = 0;             // vaddr_get_pfns retries
     std::uint64_t fault_retry_budget = 0;  // injected VM_FAULT_RETRY left
     // I-VMA: the vma last looked up and the mmap_lock generation it was looked up under.
@@ -157,10 +183,11 @@ struct task_struct {
     std::uint64_t looked_up_gen = 0;
 };
 
-// drivers/vfio/pci/vfio_pci_core.c vma_to_pfn plus the page offset: the BAR pfn mapped at addr.
+// drivers/vfio/pci/vfio_pci_core.c vma_to_pfn plus the page offset: the BAR pfn mapped at addr
+// (for a ttm-vram device: the VRAM pfn of the BO's current placement).
 inline std::uint64_t vma_addr_to_pfn(const vm_area_struct* vma, std::uint64_t addr) {
-    return vma->vm_private_data->bar_base_pfn + vma->vm_pgoff +
-           ((addr - vma->vm_start) >> PAGE_SHIFT);
+    return vma->vm_private_data->bar_base_pfn + vma->vm_private_data->bo_placement_pfn +
+           vma->vm_pgoff + ((addr - vma->vm_start) >> PAGE_SHIFT);
 }
 
 // Whether pfn lies in the device's BAR.

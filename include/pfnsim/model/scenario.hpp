@@ -19,8 +19,17 @@ class ScenarioError : public std::runtime_error {
     using std::runtime_error::runtime_error;
 };
 
+// The driver whose fault handler populates a device mapping.
+enum class DeviceKind : std::uint8_t {
+    VfioPci,  // drivers/vfio/pci/vfio_pci_core.c: huge_fault under memory_lock, never RETRY
+    TtmVram,  // drivers/gpu/drm/ttm/ttm_bo_vm.c: a buffer object in VRAM; the fault returns
+              // VM_FAULT_RETRY after dropping mmap_lock when the reservation is contended
+};
+inline constexpr const char* kValidDeviceKinds = "vfio-pci, ttm-vram";
+
 struct DeviceSpec {
     std::string name;
+    DeviceKind kind = DeviceKind::VfioPci;
     std::uint64_t bar_base = 0;  // physical address of the BAR
     std::uint64_t bar_size = 0;
     bool mem_enabled = true;
@@ -39,10 +48,25 @@ struct EntrySpec {
     std::uint64_t addr = 0;
 };
 
-enum class ActorKind : std::uint8_t { Pin, Split, Zap, Enable, Fault, Munmap, Signal, Kvm };
+enum class ActorKind : std::uint8_t {
+    Pin,
+    Split,
+    Zap,
+    Enable,
+    Fault,
+    Munmap,
+    Signal,
+    Kvm,
+    S390MmioWrite,
+    S390MmioRead,
+    AcrnMap,
+    AccessPhys,
+    BoMove,
+};
 const char* actor_kind_name(ActorKind k);
 inline constexpr const char* kValidActorKinds =
-    "pin, split, zap, enable, fault, munmap, signal, kvm";
+    "pin, split, zap, enable, fault, munmap, signal, kvm, s390-mmio-write, s390-mmio-read, "
+    "acrn-map, access-phys, bo-move";
 
 struct ActorSpec {
     std::string name;
@@ -54,11 +78,21 @@ struct ActorSpec {
     bool forever = false;           // split: run until the others finish
     std::string target;             // signal: the actor that receives SIGKILL
     std::uint64_t fault_retry = 0;  // injected VM_FAULT_RETRY returns the fault may take
+    std::string device;             // zap, enable, bo-move: the device (default: the first)
+    std::uint64_t placement = 0;    // bo-move: the BO's new offset in VRAM
     std::vector<int> allowed;       // allowed results; empty = the oracle alone decides
 };
 
 enum class PagewalkVariant : std::uint8_t { Current, Pre3b89863c3fa4 };
 enum class FollowVariant : std::uint8_t { Current, PreFfef67b93aa3 };
+// What follow_pfnmap_start() returns for "no present entry": -EINVAL today, -ENOENT under the
+// API change proposed in the March 2026 thread (bad arguments stay -EINVAL).
+enum class FollowErrno : std::uint8_t { Einval, Enoent };
+// CONFIG_PREEMPT_NONE / _VOLUNTARY / _FULL: whether might_sleep() is a scheduling point.
+enum class PreemptModel : std::uint8_t { None, Voluntary, Full };
+// rw_semaphore semantics: kernel/locking/rwsem.c (reader lock stealing, writer optimistic
+// spinning and handoff) or strict FIFO hand-off.
+enum class RwsemVariant : std::uint8_t { Linux, Fifo };
 
 struct Scenario {
     std::string path;
@@ -71,13 +105,21 @@ struct Scenario {
     std::uint64_t seed = 1;
     PagewalkVariant pagewalk = PagewalkVariant::Current;
     FollowVariant follow = FollowVariant::Current;
+    // Unset: einval, except that the enoent and enoent-killable policies bring the API change
+    // with them (the thread's proposal as one patch). Set, it is independent of the policy.
+    std::optional<FollowErrno> follow_errno;
+    PreemptModel preempt = PreemptModel::None;
+    RwsemVariant rwsem = RwsemVariant::Fifo;
     std::vector<DeviceSpec> devices;
     std::vector<VmaSpec> vmas;
     std::vector<EntrySpec> entries;
     std::vector<ActorSpec> actors;
     std::string expect_verdict;                          // for `policy`
     std::map<std::string, std::string> expect_policies;  // policy name -> verdict
+    std::vector<std::string> notes;  // "file:line:column: note: ..." (e.g. an old policy name)
 };
+
+const char* follow_errno_name(FollowErrno e);
 
 inline constexpr const char* kValidVerdicts =
     "clean, wrong-return, step-bound, livelock, livelock ({killable|unkillable}, "

@@ -19,6 +19,17 @@ class World final : public sim::Program {
   public:
     explicit World(Scenario sc);
     void set_policy(const Policy& p) { policy = p; }
+    // The follow_pfnmap_start() API variant (the matrix's API rows); the scenario's by default.
+    void set_follow_errno(FollowErrno e) { sc.follow_errno = e; }
+    // The API variant in effect: the scenario's (or set_follow_errno's), else the policy's.
+    FollowErrno follow_errno() const {
+        if (sc.follow_errno) {
+            return *sc.follow_errno;
+        }
+        return policy.kind == Policy::Kind::Enoent || policy.kind == Policy::Kind::EnoentKillable
+                   ? FollowErrno::Enoent
+                   : FollowErrno::Einval;
+    }
 
     const std::vector<sim::ActorDecl>& actors() const override { return decls_; }
     sim::ObjectTable& objects() override { return objects_; }
@@ -36,7 +47,15 @@ class World final : public sim::Program {
     // The object named make_name(), built and interned only the first time (kind, key) is
     // asked for: reset() and the page table ask for the same names before every execution, and
     // the ids stay those of the first interning.
-    enum class Derived : std::uint8_t { MemoryLock, PciCommand, IMmapRwsem, Signal, Slot, Ptl };
+    enum class Derived : std::uint8_t {
+        MemoryLock,
+        PciCommand,
+        IMmapRwsem,
+        Signal,
+        Slot,
+        Ptl,
+        Resv,
+    };
     template <class MakeName>
     sim::ObjectId derived_object(Derived kind, std::uint64_t key, MakeName&& make_name) {
         auto [it, inserted] = derived_.try_emplace({kind, key}, sim::kNoObject);
@@ -58,12 +77,17 @@ class World final : public sim::Program {
     void run_split(const ActorSpec& a);
     void run_fault(const ActorSpec& a);
     void run_kvm(const ActorSpec& a);
+    void run_call(const ActorSpec& a);
+    vfio_pci_core_device& device_of(const ActorSpec& a);
     task_struct& begin_call();
     bool range_mappable(std::size_t actor) const;
+    bool range_populated(std::size_t actor) const;
+    bool result_justified(const ActorSpec& a, const task_struct& t, int r) const;
     std::vector<sim::ActorDecl> decls_;
     sim::ObjectTable objects_;
     std::map<std::pair<Derived, std::uint64_t>, sim::ObjectId> derived_;
-    sim::ObjectId mmap_lock_obj_, page_table_lock_obj_, vmas_obj_, iommu_lock_obj_, iommu_obj_;
+    sim::ObjectId mmap_lock_obj_, page_table_lock_obj_, vmas_obj_, iommu_lock_obj_, iommu_obj_,
+        kvm_seq_obj_;
 };
 
 // --- arch/x86/include/asm/pgtable.h and mm/pgtable-generic.c -------------------------------
@@ -125,10 +149,32 @@ int show_numa_maps(World& w);
 void send_sig_kill(World& w, task_struct& t);
 bool fatal_signal_pending(World& w);
 void cond_resched(World& w);
+// include/linux/kernel.h might_sleep: a scheduling point under PREEMPT_VOLUNTARY (and FULL).
+void might_sleep(World& w);
+
+// --- mm/mmu_notifier.c and virt/kvm/kvm_main.c's notifier callbacks ---------------------------
+void mmu_notifier_invalidate_range_start(World& w);
+void mmu_notifier_invalidate_range_end(World& w);
+
+// --- drivers/gpu/drm/ttm/ttm_bo_vm.c, ttm_bo.c, drivers/dma-buf/dma-resv.c --------------------
+bool dma_resv_trylock(World& w, dma_resv& resv);
+void dma_resv_lock(World& w, dma_resv& resv, sim::Name func);
+void dma_resv_unlock(World& w, dma_resv& resv);
+vm_fault_t ttm_bo_vm_fault(World& w, vm_fault& vmf);
+int ttm_bo_validate(World& w, vfio_pci_core_device& bo, std::uint64_t placement);
+
+// --- arch/s390/pci/pci_mmio.c, drivers/virt/acrn/mm.c, mm/memory.c generic_access_phys -------
+int s390_pci_mmio_write(World& w, std::uint64_t mmio_addr);
+int s390_pci_mmio_read(World& w, std::uint64_t mmio_addr);
+int acrn_vm_ram_map(World& w, std::uint64_t vma_base, std::uint64_t len, bool write);
+int generic_access_phys(World& w, vm_area_struct* vma, std::uint64_t addr, int len, bool write);
+int access_process_vm(World& w, std::uint64_t addr, int len, bool write);
 
 // --- drivers/vfio/pci/vfio_pci_core.c, vfio_pci_config.c ----------------------------------------
 vm_fault_t vfio_pci_mmap_huge_fault(World& w, vm_fault& vmf, unsigned order);
 void vfio_pci_zap_and_down_write_memory_lock(World& w, vfio_pci_core_device& vdev);
+// The I-MMIO check of a caller that accesses the pfn under the entry's lock.
+void check_mmio_access(World& w, const follow_pfnmap_args& args, sim::Name func);
 int vfio_pci_memory_disable(World& w, vfio_pci_core_device& vdev);
 int vfio_pci_memory_enable(World& w, vfio_pci_core_device& vdev);
 
@@ -141,6 +187,7 @@ bool policy_retry(World& w, long& ret);
 int hva_to_pfn_remapped(World& w, vm_area_struct* vma, std::uint64_t hva, bool write_fault,
                         std::uint64_t* pfn);
 int hva_to_pfn(World& w, std::uint64_t hva, bool write_fault, std::uint64_t* pfn);
+int kvm_mmu_faultin_pfn(World& w, std::uint64_t hva, bool write_fault);
 
 // --- drivers/vfio/vfio_iommu_type1.c -----------------------------------------------------------
 int vfio_dma_do_map(World& w, std::uint64_t vaddr, std::uint64_t iova, std::uint64_t size,

@@ -62,6 +62,9 @@ class RwSemaphore {
     void up_read(Name func);
     void down_write(Name func);
     void up_write(Name func);
+    // kernel/locking/rwsem.c downgrade_write: the writer keeps the lock as a reader and the
+    // readers queued at the head are let in with it.
+    void downgrade_write(Name func);
     bool read_held_by(ActorId a) const;
     bool write_held_by(ActorId a) const { return writer_ == a; }
     ObjectId id() const { return id_; }

@@ -1,0 +1,299 @@
+// The callers of follow_pfnmap_start() named in the March 2026 thread, the API variant, the
+// fault providers and the oracle corrections (issue 10).
+#include <catch2/catch.hpp>
+#include <set>
+
+#include "pfnsim/model/world.hpp"
+#include "pfnsim/sim/dfs_strategy.hpp"
+#include "pfnsim/sim/explore.hpp"
+#include "pfnsim/sim/random_strategy.hpp"
+#include "support.hpp"
+
+using namespace pfnsim;
+using namespace pfnsim::model;
+using pfnsim::test::source_path;
+
+namespace {
+
+World world_for(const std::string& scenario, const std::string& policy) {
+    World w(load_scenario(source_path("scenarios/" + scenario)));
+    w.set_policy(*parse_policy(policy));
+    return w;
+}
+
+sim::ExploreReport explore(World& w, std::uint64_t iterations) {
+    sim::RandomStrategy r;
+    sim::ExploreConfig cfg;
+    cfg.iterations = iterations;
+    cfg.seed = 1;
+    cfg.exec.step_bound = w.sc.step_bound;
+    return sim::explore(w, r, cfg);
+}
+
+std::set<std::string> results_of(const sim::ExploreReport& rep, std::size_t actor = 0) {
+    std::set<std::string> s;
+    for (const auto& [res, n] : rep.results[actor]) {
+        s.insert(res);
+    }
+    return s;
+}
+
+bool has_violation(const sim::ExploreReport& rep, sim::ViolationKind kind,
+                   const std::string& detail) {
+    for (const auto& v : rep.violations) {
+        if (v.violation.kind == kind && (detail.empty() || v.violation.detail == detail)) {
+            return true;
+        }
+    }
+    return false;
+}
+
+std::string error_of(const std::string& text) {
+    try {
+        parse_scenario(text, "x.toml");
+    } catch (const ScenarioError& e) {
+        return e.what();
+    }
+    return "no error";
+}
+
+// A 2 GiB BAR (or VRAM) at 1 GiB, with `body` appended.
+std::string bar(const std::string& kind, const std::string& flags, const std::string& body) {
+    return "name = \"t\"\n[[device]]\nname = \"gpu\"\nkind = \"" + kind +
+           "\"\nbar_base = 0x4000000000\nbar_size = \"2G\"\n[[vma]]\nstart = 0x40000000\n"
+           "size = \"2G\"\nflags = [" +
+           flags + "]\ndevice = \"gpu\"\n" + body;
+}
+const std::string kRw = R"("VM_IO", "VM_PFNMAP", "VM_READ", "VM_WRITE", "VM_SHARED")";
+const std::string kRo = R"("VM_IO", "VM_PFNMAP", "VM_READ", "VM_SHARED")";
+const std::string kPud = "[[entry]]\nlevel = \"pud\"\naddr = 0x40000000\n";
+
+}  // namespace
+
+TEST_CASE("the API variant is independent of the policy when it is set", "[callers][api]") {
+    // Today's API with the enoent retry: the retry is never taken, -EINVAL leaks.
+    auto w = world_for("seed-split-refault.toml", "enoent");
+    w.set_follow_errno(FollowErrno::Einval);
+    CHECK(has_violation(explore(w, 3000), sim::ViolationKind::WrongReturn, "pin returned -EINVAL"));
+    // The API change alone: the same race now leaks -ENOENT, a new errno for MAP_DMA.
+    auto a = world_for("seed-split-refault.toml", "original");
+    a.set_follow_errno(FollowErrno::Enoent);
+    CHECK(has_violation(explore(a, 3000), sim::ViolationKind::WrongReturn, "pin returned -ENOENT"));
+    // Both: clean.
+    auto b = world_for("seed-split-refault.toml", "enoent");
+    b.set_follow_errno(FollowErrno::Enoent);
+    CHECK(explore(b, 3000).violations.empty());
+}
+
+TEST_CASE("gup-style is accepted as return-to-user, with a note", "[callers][policy]") {
+    CHECK(parse_policy("gup-style")->name() == "return-to-user");
+    CHECK(parse_policy("gup-loop")->kind == Policy::Kind::GupLoop);
+    const auto sc = parse_scenario(
+        "name = \"a\"\npolicy = \"gup-style\"\n[[actor]]\nname = \"z\"\nkind = \"split\"\n"
+        "[expect.policies]\ngup-style = \"clean\"\n",
+        "x.toml");
+    CHECK(sc.policy.kind == Policy::Kind::ReturnToUser);
+    REQUIRE(sc.notes.size() == 2);
+    CHECK_THAT(sc.notes[0], Catch::StartsWith("x.toml:2:10: note: policy 'gup-style'"));
+    CHECK(sc.expect_policies.count("return-to-user") == 1);
+}
+
+TEST_CASE("gup-loop keeps the retry inside and turns a lost vma into -EFAULT", "[callers][gup]") {
+    // The munmap+RETRY race: the vfio loop leaks -EAGAIN, GUP's own loop does not.
+    auto orig = world_for("pin-munmap-retry.toml", "original");
+    CHECK(has_violation(explore(orig, 2000), sim::ViolationKind::WrongReturn, "pin returned -EAGAIN"));
+    auto gup = world_for("pin-munmap-retry.toml", "gup-loop");
+    const auto rep = explore(gup, 2000);
+    CHECK(rep.violations.empty());
+    CHECK(results_of(rep) == std::set<std::string>{"0", "-EFAULT"});
+    // Against the lockstep split it loops, killable and yielding (fatal_signal_pending and
+    // cond_resched every round), never handing -EAGAIN to userspace.
+    auto lock = world_for("lockstep-split.toml", "gup-loop");
+    const auto l = explore(lock, 2000);
+    REQUIRE_FALSE(l.violations.empty());
+    REQUIRE(l.violations[0].lasso.has_value());
+    CHECK(l.violations[0].lasso->killable);
+    CHECK(l.violations[0].lasso->yielding);
+    CHECK(results_of(l).count("-EAGAIN") == 0);
+}
+
+TEST_CASE("KVM: a read-only entry is RO_FAULT, -EINTR becomes KVM_PFN_ERR_FAULT",
+          "[callers][kvm]") {
+    {
+        World w(parse_scenario(
+            bar("vfio-pci", kRo,
+                kPud + "[[actor]]\nname = \"vcpu\"\nkind = \"kvm\"\nvaddr = 0x40000000\n"),
+            "ro.toml"));
+        const auto rep = explore(w, 20);
+        CHECK(rep.violations.empty());
+        CHECK(results_of(rep) == std::set<std::string>{"RO_FAULT"});
+    }
+    {
+        // enoent-killable's fatal_signal_pending() -> -EINTR reaches hva_to_pfn(), which makes
+        // it KVM_PFN_ERR_FAULT: the vCPU sees -EFAULT, never -EINTR (and the kill justifies it).
+        World w(parse_scenario(
+            bar("vfio-pci", kRw,
+                kPud + "[kernel]\nfollow_pfnmap_errno = \"enoent\"\n"
+                       "[[actor]]\nname = \"vcpu\"\nkind = \"kvm\"\nvaddr = 0x40000000\n"
+                       "[[actor]]\nname = \"numa_maps\"\nkind = \"split\"\nforever = true\n"
+                       "[[actor]]\nname = \"kill\"\nkind = \"signal\"\ntarget = \"vcpu\"\n"),
+            "kill.toml"));
+        w.set_policy(*parse_policy("enoent-killable"));
+        const auto rep = explore(w, 3000);
+        CHECK(rep.violations.empty());
+        CHECK(results_of(rep).count("-EINTR") == 0);
+        CHECK(results_of(rep).count("-EFAULT") == 1);
+    }
+}
+
+TEST_CASE("KVM re-checks mmu_invalidate_seq: a split after the pfn resolved is a retry",
+          "[callers][kvm]") {
+    auto w = world_for("patchset/kvm-split-enoent.toml", "eagain");
+    sim::RandomStrategy r;
+    sim::ExecutionConfig ec;
+    ec.step_bound = w.sc.step_bound;
+    int retried = 0;
+    for (std::uint64_t seed = 1; seed <= 400; ++seed) {
+        const auto out = sim::run_execution(w, r, seed, ec);
+        REQUIRE(out.results[0] == "0");
+        for (const auto& st : out.trace) {
+            retried += std::string_view(st.effect.text) == "invalidated meanwhile: RET_PF_RETRY";
+        }
+    }
+    CHECK(retried > 0);
+    // Without a kvm actor there is no subscriber: splits take no notifier step.
+    auto v = world_for("seed-split-refault.toml", "original");
+    const auto out = sim::run_execution(v, r, 1, ec);
+    for (const auto& st : out.trace) {
+        CHECK(std::string_view(st.func.text) != "kvm_mmu_invalidate_begin");
+    }
+}
+
+TEST_CASE(
+    "s390 MMIO: the API change alone leaks -ENOENT; a retry that ignores the fixup "
+    "result spins on a disabled BAR",
+    "[callers][s390]") {
+    auto api = world_for("patchset/s390w-zap-enoent.toml", "original");
+    CHECK(has_violation(explore(api, 3000), sim::ViolationKind::WrongReturn, "s390w returned -ENOENT"));
+    auto today = world_for("patchset/s390w-zap-einval.toml", "original");
+    const auto t = explore(today, 3000);
+    CHECK(t.violations.empty());
+    CHECK(results_of(t) == std::set<std::string>{"0", "-EINVAL"});
+    // fixup_user_fault() is called without `unlocked`: not killable, and its -EFAULT ignored.
+    auto loop = world_for("patchset/s390w-zap-einval.toml", "eagain");
+    const auto l = explore(loop, 300);
+    REQUIRE_FALSE(l.violations.empty());
+    REQUIRE(l.violations[0].lasso.has_value());
+    CHECK_FALSE(l.violations[0].lasso->killable);
+}
+
+TEST_CASE("ACRN and generic_access_phys do not fault in: policies change nothing",
+          "[callers][acrn][phys]") {
+    for (const char* p : {"original", "eagain", "gup-loop"}) {
+        INFO(p);
+        auto a = world_for("patchset/acrn-split-einval.toml", p);
+        CHECK(has_violation(explore(a, 1000), sim::ViolationKind::WrongReturn, "acrn returned -EINVAL"));
+        auto b = world_for("patchset/phys-split-enoent.toml", p);
+        CHECK(has_violation(explore(b, 1000), sim::ViolationKind::WrongReturn, "phys returned -EIO"));
+    }
+    // A BO move between the two follows: generic_access_phys retries and reads the new pfn.
+    auto m = world_for("patchset/phys-move.toml", "original");
+    const auto rep = explore(m, 1000);
+    CHECK(rep.violations.empty());
+    CHECK(results_of(rep) == std::set<std::string>{"0", "-EIO"});
+}
+
+TEST_CASE("providers: vfio-pci refuses fault_retry, ttm-vram drops mmap_lock on contention",
+          "[callers][ttm]") {
+    const std::string pin =
+        "[[actor]]\nname = \"p\"\nkind = \"pin\"\nvaddr = 0x40000000\nsize = \"4K\"\n"
+        "fault_retry = 1\n";
+    CHECK(error_of(bar("vfio-pci", kRw, pin)) ==
+          "x.toml:17:15: impossible state: 'fault_retry' on a vfio-pci mapping (gpu): "
+          "vfio_pci_mmap_huge_fault() never returns VM_FAULT_RETRY (valid: a ttm-vram device)");
+    CHECK_NOTHROW(parse_scenario(bar("ttm-vram", kRw, pin), "x.toml"));
+    CHECK_THAT(error_of(bar("gpu-ish", kRw, pin)),
+               Catch::Contains("unknown device kind 'gpu-ish' (valid: vfio-pci, ttm-vram)"));
+    CHECK_THAT(error_of(bar("vfio-pci", kRw,
+                            "[[actor]]\nname = \"m\"\nkind = \"bo-move\"\nplacement = \"1M\"\n")),
+               Catch::Contains("a bo-move actor needs a ttm-vram [[device]]"));
+    CHECK_THAT(error_of(bar("vfio-pci", kRw,
+                            "[kernel]\nfollow_pfnmap_errno = \"EINVAL\"\n[[actor]]\nname = \"z\"\n"
+                            "kind = \"zap\"\n")),
+               Catch::Contains("unknown follow_pfnmap_errno 'EINVAL' (valid: einval, enoent)"));
+    // The real contention: the pin's fault finds the mover holding the reservation.
+    auto w = world_for("patchset/ttm-move-munmap.toml", "original");
+    const auto rep = explore(w, 2000);
+    CHECK(has_violation(rep, sim::ViolationKind::WrongReturn, "pin returned -EAGAIN"));
+}
+
+TEST_CASE("two MAP_DMAs of one iova: the second is -EEXIST", "[callers][vfio]") {
+    World w(parse_scenario(
+        bar("vfio-pci", kRw,
+            kPud + "[[actor]]\nname = \"a\"\nkind = \"pin\"\nvaddr = 0x40000000\nsize = \"4K\"\n"
+                   "[[actor]]\nname = \"b\"\nkind = \"pin\"\nvaddr = 0x40000000\nsize = \"4K\"\n"),
+        "eexist.toml"));
+    const auto rep = explore(w, 200);
+    CHECK(rep.violations.empty());
+    CHECK(results_of(rep, 0) == std::set<std::string>{"0", "-EEXIST"});
+    CHECK(results_of(rep, 1) == std::set<std::string>{"0", "-EEXIST"});
+}
+
+TEST_CASE("oracle: memory counts as disabled from the zap's down_write; -EBUSY is wrong then",
+          "[callers][oracle]") {
+    pfnsim::test::ModelHarness h(pfnsim::test::bar_scenario(""));
+    bool during = false;
+    h.bodies = {[&](World& w) {
+        w.current().in_pin = true;
+        vfio_pci_zap_and_down_write_memory_lock(w, w.devices.front());
+        during = w.current().saw_mem_disabled && w.devices.front().mem_enabled;
+        w.devices.front().memory_lock.up_write("up_write");
+    }};
+    sim::RandomStrategy r;
+    sim::run_execution(h, r, 1, {});
+    CHECK(during);  // before PCI_COMMAND is written
+    // bounded:0 gives up after the zap's race where -EFAULT is the answer.
+    auto w = world_for("pin-zap-race.toml", "bounded:0");
+    CHECK(has_violation(explore(w, 3000), sim::ViolationKind::WrongReturn, "pin returned -EBUSY"));
+    // ...but not against a split, where the BAR stays enabled.
+    auto s = world_for("seed-split-refault.toml", "bounded:0");
+    const auto sr = explore(s, 3000);
+    CHECK(sr.violations.empty());
+    CHECK(results_of(sr).count("-EBUSY") == 1);
+}
+
+TEST_CASE("munmap downgrades mmap_lock: a reader gets in during the zap", "[callers][munmap]") {
+    pfnsim::test::ModelHarness h(pfnsim::test::bar_scenario(kPud, 2));
+    bool reader_during_zap = false;
+    bool zapping = false;
+    h.bodies = {[&](World& w) {
+                    zapping = true;
+                    do_munmap(w, 0x40000000, 2ULL << 30U);
+                    zapping = false;
+                },
+                [&](World& w) {
+                    mmap_read_lock(w);
+                    reader_during_zap = reader_during_zap || zapping;
+                    mmap_read_unlock(w);
+                }};
+    sim::RandomStrategy r;
+    for (std::uint64_t seed = 1; seed <= 200 && !reader_during_zap; ++seed) {
+        sim::run_execution(h, r, seed, {});
+    }
+    CHECK(reader_during_zap);
+}
+
+TEST_CASE("PREEMPT_VOLUNTARY: the lockstep livelock yields at might_sleep()",
+          "[callers][preempt]") {
+    auto w = world_for("lockstep-split-voluntary.toml", "eagain");
+    const auto rep = explore(w, 2000);
+    REQUIRE_FALSE(rep.violations.empty());
+    REQUIRE(rep.violations[0].lasso.has_value());
+    CHECK(rep.violations[0].lasso->killable);
+    CHECK(rep.violations[0].lasso->yielding);
+    auto n = world_for("lockstep-split.toml", "eagain");
+    const auto rn = explore(n, 2000);
+    REQUIRE_FALSE(rn.violations.empty());
+    REQUIRE(rn.violations[0].lasso.has_value());
+    CHECK_FALSE(rn.violations[0].lasso->yielding);
+}
