@@ -315,12 +315,15 @@ bool World::range_mappable(std::size_t actor) const {
 bool World::range_populated(std::size_t actor) const {
     const ActorSpec& a = sc.actors[actor];
     const std::uint64_t end = a.vaddr + std::max<std::uint64_t>(a.size, PAGE_SIZE);
-    for (std::uint64_t at = a.vaddr & PAGE_MASK; at < end; at += PAGE_SIZE) {
+    // A leaf covers its whole PUD or PMD: step to the next one instead of page by page.
+    std::uint64_t at = a.vaddr & PAGE_MASK;
+    while (at < end) {
         const auto pud = mm.pgtable.pud.find(at & PUD_MASK);
         if (pud == mm.pgtable.pud.end() || pud->second.e.kind == pt_entry::Kind::none) {
             return false;
         }
         if (pud->second.e.kind == pt_entry::Kind::leaf) {
+            at = (at & PUD_MASK) + PUD_SIZE;
             continue;
         }
         const auto pmd = mm.pgtable.pmd.find(at & PMD_MASK);
@@ -328,12 +331,14 @@ bool World::range_populated(std::size_t actor) const {
             return false;
         }
         if (pmd->second.e.kind == pt_entry::Kind::leaf) {
+            at = (at & PMD_MASK) + PMD_SIZE;
             continue;
         }
         const auto pte = mm.pgtable.pte.find(at);
         if (pte == mm.pgtable.pte.end() || !entry_leaf(pte->second.e)) {
             return false;
         }
+        at += PAGE_SIZE;
     }
     return true;
 }
