@@ -59,13 +59,9 @@ int hva_to_pfn(World& w, std::uint64_t hva, bool write_fault, std::uint64_t* pfn
                 continue;  // goto retry
             }
         }
-        if (r == 0 || r == kKvmRoFault) {
-            result = static_cast<int>(r);
-        } else if (w.policy.returns_to_user() && (r == -EAGAIN || r == -EBUSY)) {
-            result = static_cast<int>(r);
-        } else {
-            result = -EFAULT;  // KVM_PFN_ERR_FAULT: -EINTR, -EBUSY, -EINVAL, -ENOENT alike
-        }
+        const bool to_guest = w.policy.returns_to_user() && (r == -EAGAIN || r == -EBUSY);
+        // Anything else is KVM_PFN_ERR_FAULT: -EINTR, -EBUSY, -EINVAL, -ENOENT alike.
+        result = r == 0 || r == kKvmRoFault || to_guest ? static_cast<int>(r) : -EFAULT;
         break;
     }
     mmap_read_unlock(w);

@@ -293,7 +293,9 @@ Scenario build(const toml::table& root, const std::string& path) {
         }
         const std::string rw = L.str(t, "rwsem", "fifo");
         if (rw == "linux") {
-            sc.rwsem = RwsemVariant::Linux;
+            L.fail(*t.get("rwsem"),
+                   "rwsem 'linux' (reader lock stealing, writer spinning) is not "
+                   "modelled yet (valid: fifo)");
         } else if (rw == "fifo") {
             sc.rwsem = RwsemVariant::Fifo;
         } else {

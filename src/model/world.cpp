@@ -549,6 +549,9 @@ std::uint64_t World::state_hash() const {
     }
     for (const auto& d : devices) {
         h = sim::hash_mix(h, d.mem_enabled ? 1 : 0);
+        if (d.ttm) {
+            h = sim::hash_mix(h, d.bo_placement_pfn);
+        }
     }
     for (const auto& t : tasks) {
         h = sim::hash_mix(h, t.sigkill_pending ? 1 : 0);
