@@ -85,7 +85,7 @@ TEST_CASE("the API variant is independent of the policy when it is set", "[calle
     CHECK(explore(b, 3000).violations.empty());
 }
 
-TEST_CASE("gup-style is accepted as return-to-user, with a note", "[callers][policy]") {
+TEST_CASE("gup-style is accepted as return-to-user with a note", "[callers][policy]") {
     CHECK(parse_policy("gup-style")->name() == "return-to-user");
     CHECK(parse_policy("gup-loop")->kind == Policy::Kind::GupLoop);
     const auto sc = parse_scenario(
@@ -117,7 +117,7 @@ TEST_CASE("gup-loop keeps the retry inside and turns a lost vma into -EFAULT", "
     CHECK(results_of(l).count("-EAGAIN") == 0);
 }
 
-TEST_CASE("KVM: a read-only entry is RO_FAULT, -EINTR becomes KVM_PFN_ERR_FAULT",
+TEST_CASE("KVM: a read-only entry is RO_FAULT and -EINTR becomes KVM_PFN_ERR_FAULT",
           "[callers][kvm]") {
     {
         World w(parse_scenario(
@@ -170,7 +170,7 @@ TEST_CASE("KVM re-checks mmu_invalidate_seq: a split after the pfn resolved is a
 }
 
 TEST_CASE(
-    "s390 MMIO: the API change alone leaks -ENOENT; a retry that ignores the fixup "
+    "s390 MMIO: the API change alone leaks -ENOENT and a retry that ignores the fixup "
     "result spins on a disabled BAR",
     "[callers][s390]") {
     auto api = world_for("patchset/s390w-zap-enoent.toml", "original");
@@ -203,7 +203,7 @@ TEST_CASE("ACRN and generic_access_phys do not fault in: policies change nothing
     CHECK(results_of(rep) == std::set<std::string>{"0", "-EIO"});
 }
 
-TEST_CASE("providers: vfio-pci refuses fault_retry, ttm-vram drops mmap_lock on contention",
+TEST_CASE("providers: vfio-pci refuses fault_retry and ttm-vram drops mmap_lock on contention",
           "[callers][ttm]") {
     const std::string pin =
         "[[actor]]\nname = \"p\"\nkind = \"pin\"\nvaddr = 0x40000000\nsize = \"4K\"\n"
@@ -239,7 +239,7 @@ TEST_CASE("two MAP_DMAs of one iova: the second is -EEXIST", "[callers][vfio]") 
     CHECK(results_of(rep, 1) == std::set<std::string>{"0", "-EEXIST"});
 }
 
-TEST_CASE("oracle: memory counts as disabled from the zap's down_write; -EBUSY is wrong then",
+TEST_CASE("oracle: memory counts as disabled from the zap's down_write and -EBUSY is wrong then",
           "[callers][oracle]") {
     pfnsim::test::ModelHarness h(pfnsim::test::bar_scenario(""));
     bool during = false;
