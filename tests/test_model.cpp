@@ -54,7 +54,7 @@ FollowResult follow(ModelHarness& h, std::uint64_t addr) {
 
 }  // namespace
 
-TEST_CASE("follow_pfnmap_start on a none entry fails; -ENOENT only under the proposal",
+TEST_CASE("follow_pfnmap_start on a none entry fails, then -ENOENT only under the proposal",
           "[model][follow]") {
     ModelHarness h(bar_scenario(""));
     CHECK(follow(h, kBase).ret == -EINVAL);

@@ -116,7 +116,7 @@ TEST_CASE("with memory disabled before the pin every policy returns -EFAULT", "[
     }
 }
 
-TEST_CASE("racing a zap, original can return -EINVAL where -EFAULT is right; others cannot",
+TEST_CASE("racing a zap, original can return -EINVAL where -EFAULT is right, then others cannot",
           "[policy][zap]") {
     auto orig = world_for("pin-zap-race.toml", "original");
     CHECK(find(explore(orig, 3000), sim::ViolationKind::WrongReturn, "pin returned -EINVAL") !=

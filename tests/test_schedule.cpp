@@ -40,7 +40,7 @@ TEST_CASE("schedule text is short and versioned", "[schedule]") {
     CHECK(text.size() == std::string("1.b3a2([30]c)-").size() + 4);
 }
 
-TEST_CASE("a schedule without checksum is accepted; a wrong checksum is not", "[schedule]") {
+TEST_CASE("a schedule without checksum is accepted, then a wrong checksum is not", "[schedule]") {
     CHECK(decode_schedule("1.b13a4(a13b12a3)").choices.size() == 17 + 28);
     CHECK(*decode_schedule("1.b13a4(a13b12a3)").cycle_start == 17);
     const std::string good = encode_schedule(decode_schedule("1.b13a4(a13b12a3)"));

@@ -44,7 +44,7 @@ TEST_CASE("random exploration finds both outcomes of a lost update", "[sim]") {
     CHECK(seen == std::set<int>{1, 2});
 }
 
-TEST_CASE("the same seed gives the same trace; a schedule replays it", "[sim][determinism]") {
+TEST_CASE("the same seed gives the same trace, then a schedule replays it", "[sim][determinism]") {
     Counter p;
     sim::RandomStrategy r;
     for (std::uint64_t seed = 1; seed <= 50; ++seed) {
