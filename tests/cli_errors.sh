@@ -70,6 +70,16 @@ for name, (outer, key, value) in edits.items():
     json.dump(e, open(f"{t}/{name}.json", "w"))
 PY
 for f in count0 index count-big negative above-u64; do expect2 merge "$tmp/$f.json"; done
+# A stopped shard edited to say it is complete is not a certificate.
+"$pfnsim" sweep scenarios/seed-split-refault.toml --preemptions 2 --shard 0/2 --quiet \
+    --max-executions 5 | python3 -c '
+import json, sys
+d = json.load(sys.stdin)
+assert not d["complete"] and d["shard"]["tasks_done"] < d["shard"]["tasks"], d["shard"]
+d["complete"] = True
+d.pop("stopped", None)
+json.dump(d, sys.stdout)' >"$tmp/forged.json" || fail=1
+expect2 merge "$tmp/forged.json"
 expect2 run /dev/zero
 expect2 merge /dev/zero
 expect2 check /dev/zero

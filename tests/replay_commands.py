@@ -79,6 +79,12 @@ with tempfile.TemporaryDirectory() as tmp:
             f.write(p.stdout)
     violations(run(["merge", "--json"] + sorted(glob.glob(os.path.join(tmp, "s*.json")))),
                "merge")
+# A scenario path a shell would split is quoted in the command.
+with tempfile.TemporaryDirectory() as tmp:
+    spaced = os.path.join(tmp, "my scenario's copy.toml")
+    with open("scenarios/seed-split-refault.toml") as src, open(spaced, "w") as dst:
+        dst.write(src.read())
+    violations(run(["explore", spaced, "--iterations", "100", "--quiet"]), "explore (spaced path)")
 st = run(["stats", "scenarios/seed-split-refault.toml", "--iterations", "200", "--json"])
 for p in st["policies"]:
     replay(p["replay"], None, None, None, f"stats {p['policy']}")

@@ -91,4 +91,14 @@ device = "gpu"
     return s;
 }
 
+// The one-line error a scenario text gets, or "no error".
+inline std::string error_of(const std::string& text) {
+    try {
+        model::parse_scenario(text, "x.toml");
+    } catch (const model::ScenarioError& e) {
+        return e.what();
+    }
+    return "no error";
+}
+
 }  // namespace pfnsim::test

@@ -11,6 +11,7 @@
 
 using namespace pfnsim;
 using namespace pfnsim::model;
+using pfnsim::test::error_of;
 using pfnsim::test::source_path;
 
 namespace {
@@ -46,15 +47,6 @@ bool has_violation(const sim::ExploreReport& rep, sim::ViolationKind kind,
         }
     }
     return false;
-}
-
-std::string error_of(const std::string& text) {
-    try {
-        parse_scenario(text, "x.toml");
-    } catch (const ScenarioError& e) {
-        return e.what();
-    }
-    return "no error";
 }
 
 // A 2 GiB BAR (or VRAM) at 1 GiB, with `body` appended.
@@ -101,7 +93,8 @@ TEST_CASE("gup-style is accepted as return-to-user with a note", "[callers][poli
 TEST_CASE("gup-loop keeps the retry inside and turns a lost vma into -EFAULT", "[callers][gup]") {
     // The munmap+RETRY race: the vfio loop leaks -EAGAIN, GUP's own loop does not.
     auto orig = world_for("pin-munmap-retry.toml", "original");
-    CHECK(has_violation(explore(orig, 2000), sim::ViolationKind::WrongReturn, "pin returned -EAGAIN"));
+    CHECK(has_violation(explore(orig, 2000), sim::ViolationKind::WrongReturn,
+                        "pin returned -EAGAIN"));
     auto gup = world_for("pin-munmap-retry.toml", "gup-loop");
     const auto rep = explore(gup, 2000);
     CHECK(rep.violations.empty());
@@ -174,7 +167,8 @@ TEST_CASE(
     "result spins on a disabled BAR",
     "[callers][s390]") {
     auto api = world_for("patchset/s390w-zap-enoent.toml", "original");
-    CHECK(has_violation(explore(api, 3000), sim::ViolationKind::WrongReturn, "s390w returned -ENOENT"));
+    CHECK(has_violation(explore(api, 3000), sim::ViolationKind::WrongReturn,
+                        "s390w returned -ENOENT"));
     auto today = world_for("patchset/s390w-zap-einval.toml", "original");
     const auto t = explore(today, 3000);
     CHECK(t.violations.empty());
@@ -192,9 +186,11 @@ TEST_CASE("ACRN and generic_access_phys do not fault in: policies change nothing
     for (const char* p : {"original", "eagain", "gup-loop"}) {
         INFO(p);
         auto a = world_for("patchset/acrn-split-einval.toml", p);
-        CHECK(has_violation(explore(a, 1000), sim::ViolationKind::WrongReturn, "acrn returned -EINVAL"));
+        CHECK(has_violation(explore(a, 1000), sim::ViolationKind::WrongReturn,
+                            "acrn returned -EINVAL"));
         auto b = world_for("patchset/phys-split-enoent.toml", p);
-        CHECK(has_violation(explore(b, 1000), sim::ViolationKind::WrongReturn, "phys returned -EIO"));
+        CHECK(
+            has_violation(explore(b, 1000), sim::ViolationKind::WrongReturn, "phys returned -EIO"));
     }
     // A BO move between the two follows: generic_access_phys retries and reads the new pfn.
     auto m = world_for("patchset/phys-move.toml", "original");

@@ -6,16 +6,9 @@
 #include "support.hpp"
 
 using namespace pfnsim::model;
+using pfnsim::test::error_of;
 
 namespace {
-std::string error_of(const std::string& text) {
-    try {
-        parse_scenario(text, "x.toml");
-    } catch (const ScenarioError& e) {
-        return e.what();
-    }
-    return "no error";
-}
 const std::string kDevice = R"(
 [[device]]
 name = "gpu"

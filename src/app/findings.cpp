@@ -67,6 +67,21 @@ std::string schedule_text(const Plan& plan, sim::Schedule s) {
 }
 
 namespace {
+// The scenario path as a shell word: quoted when it holds anything but [A-Za-z0-9_./+:-].
+std::string shell_word(const std::string& s) {
+    const bool plain = !s.empty() && s.find_first_not_of(
+                                         "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+                                         "0123456789_./+:-") == std::string::npos;
+    if (plain) {
+        return s;
+    }
+    std::string q = "'";
+    for (char c : s) {
+        q += c == '\'' ? std::string("'\\''") : std::string(1, c);
+    }
+    return q + "'";
+}
+
 std::string replay_options(const Plan& plan) {
     std::string o = fmt::format(" --policy {}", plan.policy.name());
     if (plan.step_bound_given) {
@@ -80,15 +95,15 @@ std::string replay_options(const Plan& plan) {
 }  // namespace
 
 std::string replay_command(const Plan& plan, const sim::Schedule& s) {
-    return fmt::format("pfnsim replay {}{} --schedule {}", plan.file(), replay_options(plan),
-                       schedule_text(plan, s));
+    return fmt::format("pfnsim replay {}{} --schedule {}", shell_word(plan.file()),
+                       replay_options(plan), schedule_text(plan, s));
 }
 
 std::string replay_command(const Plan& plan, const sim::Witness& w, bool by_seed) {
     // `replay --seed` replays under the random strategy; other strategies' seeds do not carry.
     if (by_seed && w.seed && plan.strategy == "random") {
-        return fmt::format("pfnsim replay {}{} --seed {}", plan.file(), replay_options(plan),
-                           *w.seed);
+        return fmt::format("pfnsim replay {}{} --seed {}", shell_word(plan.file()),
+                           replay_options(plan), *w.seed);
     }
     return replay_command(plan, w.schedule);
 }

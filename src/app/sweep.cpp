@@ -319,6 +319,11 @@ Certificate merge_shards(const std::vector<Certificate>& parts,
             throw InputError{fmt::format("{}: shard index {} is not below the count {}", files[i],
                                          p.shard->first, count)};
         }
+        if (p.complete && p.tasks_done != p.tasks) {
+            throw InputError{
+                fmt::format("{}: the shard says \"complete\" with {} of its {} tasks done",
+                            files[i], p.tasks_done, p.tasks)};
+        }
         if (seen[p.shard->first]) {
             throw InputError{
                 fmt::format("{}: shard {}/{} given twice", files[i], p.shard->first, count)};

@@ -22,6 +22,7 @@ nlohmann::json matrix_json(const app::Matrix& m);
 nlohmann::json check_json(const std::vector<app::CheckedFile>& files);
 
 // --- Text (render_text.cpp): for people, ending in the provenance line. ---------------------
+std::string provenance_line(const std::string& scenario_hash);
 std::string provenance_text(const app::Plan& plan);
 std::string explore_text(const app::ExploreResult& r);
 std::string run_text(const app::RunResult& r, bool diagram);

@@ -53,8 +53,7 @@ std::string finding_text(const app::Finding& f, std::uint64_t executions) {
                 w.lasso->prefix_steps, w.lasso->cycle_steps);
         } else {
             s += fmt::format(
-                "  minimised from {} and {} to {} and {} (steps up to the "
-                "violation)\n\n",
+                "  minimised from {}, {}\n  to {}, {} (steps up to the violation)\n\n",
                 plural(m.original_steps, "step"), plural(m.original_preemptions, "preemption"),
                 plural(m.steps, "step"), plural(m.preemptions, "preemption"));
         }
@@ -69,9 +68,13 @@ std::string finding_text(const app::Finding& f, std::uint64_t executions) {
 
 }  // namespace
 
+// The last line of a report, within 80 columns (the scenario's path is in its first line).
+std::string provenance_line(const std::string& scenario_hash) {
+    return fmt::format("{}, scenario hash {}\n", app::version_line(), scenario_hash);
+}
+
 std::string provenance_text(const app::Plan& plan) {
-    return fmt::format("{}; scenario {} {}\n", app::version_line(), plan.file(),
-                       plan.scenario_hash);
+    return provenance_line(plan.scenario_hash);
 }
 
 std::string explore_text(const app::ExploreResult& r) {
@@ -149,7 +152,7 @@ std::string sweep_text(const app::Certificate& c) {
         out += fmt::format("\n(witnesses not minimised: {})\n", c.not_minimized);
     }
     out += fmt::format("\n{}\n", c.line());
-    return out + fmt::format("{}; scenario {} {}\n", app::version_line(), c.file, c.scenario_hash);
+    return out + provenance_line(c.scenario_hash);
 }
 
 std::string stats_text(const app::Plan& plan, const std::vector<app::PolicyStats>& st) {

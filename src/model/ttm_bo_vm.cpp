@@ -8,43 +8,19 @@ namespace pfnsim::model {
 
 // drivers/dma-buf/dma-resv.c dma_resv_trylock (ww_mutex_trylock): never waits.
 bool dma_resv_trylock(World& /*w*/, dma_resv& resv) {
-    sim::point(sim::Op::Acquire, resv.obj, "dma_resv_trylock", "dma_resv_trylock: taken");
-    if (resv.holder != sim::kNoActor) {
-        sim::annotate("dma_resv_trylock: contended");
-        return false;
-    }
-    resv.holder = sim::current_actor();
-    sim::note_acquired(resv.obj, "mutex", resv.holder);
-    return true;
+    return resv.lock.try_lock("dma_resv_trylock");
 }
 
 // drivers/dma-buf/dma-resv.c dma_resv_lock / dma_resv_lock_interruptible: a sleeping lock
 // (ww_mutex without an acquire context), FIFO hand-off.
 void dma_resv_lock(World& w, dma_resv& resv, sim::Name func) {
     might_sleep(w);
-    sim::point(sim::Op::Acquire, resv.obj, func, "ww_mutex_lock");
-    const sim::ActorId me = sim::current_actor();
-    if (resv.holder == sim::kNoActor) {
-        resv.holder = me;
-        sim::note_acquired(resv.obj, "mutex", me);
-        return;
-    }
-    resv.waiters.push_back(me);
-    sim::annotate("ww_mutex_lock: contended, sleeps");
-    sim::block_on(resv.obj, "mutex");
+    resv.lock.lock(func);
 }
 
 // drivers/dma-buf/dma-resv.c dma_resv_unlock
 void dma_resv_unlock(World& /*w*/, dma_resv& resv) {
-    sim::point(sim::Op::Release, resv.obj, "dma_resv_unlock", "ww_mutex_unlock");
-    sim::note_released(resv.obj, resv.holder);
-    resv.holder = sim::kNoActor;
-    if (!resv.waiters.empty()) {
-        resv.holder = resv.waiters.front();
-        resv.waiters.pop_front();
-        sim::note_acquired(resv.obj, "mutex", resv.holder);
-        sim::wake(resv.holder);
-    }
+    resv.lock.unlock("dma_resv_unlock");
 }
 
 namespace {

@@ -51,8 +51,7 @@ void World::reset() {
         v.name = d.name;
         v.ttm = d.kind == DeviceKind::TtmVram;
         v.bo_placement_pfn = 0;
-        v.resv = dma_resv{};
-        v.resv.obj = derived_object(Derived::Resv, i, [&] { return d.name + ".resv"; });
+        v.resv.lock.init(derived_object(Derived::Resv, i, [&] { return d.name + ".resv"; }));
         v.bar_base_pfn = d.bar_base >> PAGE_SHIFT;
         v.bar_size = d.bar_size;
         v.memory_lock.init(
@@ -445,8 +444,8 @@ void World::check_results(std::vector<sim::Violation>& out) const {
         // The oracle: an error must be justified by what happened during the call.
         ok = ok && result_justified(a, t, r);
         if (!ok) {
-            out.push_back(
-                {sim::ViolationKind::WrongReturn, a.name, fmt::format("{} returned {}", a.name, result_name(r))});
+            out.push_back({sim::ViolationKind::WrongReturn, a.name,
+                           fmt::format("{} returned {}", a.name, result_name(r))});
         }
     }
 }
@@ -487,10 +486,7 @@ std::optional<std::uint64_t> World::loop_state_hash() const {
         h = hash_mix(h, (d.mem_enabled ? 1U : 0U) | (d.zap_done_while_disabled ? 2U : 0U));
         if (d.ttm) {
             h = hash_mix(h, d.bo_placement_pfn);
-            h = hash_mix(h, static_cast<std::uint64_t>(d.resv.holder) + 1);
-            for (const sim::ActorId a : d.resv.waiters) {
-                h = hash_mix(h, static_cast<std::uint64_t>(a) + 1);
-            }
+            h = hash_mix(h, d.resv.lock.state_hash());
         }
         h = hash_mix(h, d.memory_lock.state_hash());
         h = hash_mix(h, d.inode_mapping.i_mmap_rwsem.state_hash());

@@ -9,13 +9,17 @@ namespace pfnsim::sim {
 
 namespace {
 constexpr ExclusiveLock::Flavour kSpin = {"spin_lock", "spin_unlock", "spin_lock: contended, spins",
-                                          "spin"};
-constexpr ExclusiveLock::Flavour kMutex = {"mutex_lock", "mutex_unlock",
-                                           "mutex_lock: contended, sleeps", "mutex"};
+                                          "spin_trylock", "spin"};
+constexpr ExclusiveLock::Flavour kMutex = {
+    "mutex_lock", "mutex_unlock", "mutex_lock: contended, sleeps", "mutex_trylock", "mutex"};
+constexpr ExclusiveLock::Flavour kWwMutex = {"ww_mutex_lock", "ww_mutex_unlock",
+                                             "ww_mutex_lock: contended, sleeps", "ww_mutex_trylock",
+                                             "mutex"};
 }  // namespace
 
 SpinLock::SpinLock() : ExclusiveLock(kSpin) {}
 Mutex::Mutex() : ExclusiveLock(kMutex) {}
+WwMutex::WwMutex() : ExclusiveLock(kWwMutex) {}
 
 void ExclusiveLock::init(ObjectId id) {
     id_ = id;
@@ -34,6 +38,17 @@ void ExclusiveLock::lock(Name func) {
     waiters_.push_back(me);
     annotate(flavour_->contended);
     block_on(id_, flavour_->mode);
+}
+
+bool ExclusiveLock::try_lock(Name func) {
+    point(Op::Acquire, id_, func, flavour_->trylock);
+    if (owner_ != kNoActor) {
+        annotate("trylock: contended, fails");
+        return false;
+    }
+    owner_ = current_actor();
+    note_acquired(id_, flavour_->mode, owner_);
+    return true;
 }
 
 void ExclusiveLock::unlock(Name func) {
@@ -112,13 +127,7 @@ void RwSemaphore::downgrade_write(Name func) {
     writer_ = kNoActor;
     readers_.push_back(me);
     note_acquired(id_, "read", me);
-    while (!waiters_.empty() && !waiters_.front().write) {
-        const ActorId a = waiters_.front().actor;
-        waiters_.pop_front();
-        readers_.push_back(a);
-        note_acquired(id_, "read", a);
-        wake(a);
-    }
+    grant_readers();
 }
 
 // kernel/locking/rwsem.c rwsem_mark_wake: the writer at the head, or the readers at the head.
@@ -135,6 +144,10 @@ void RwSemaphore::grant_waiters() {
         }
         return;
     }
+    grant_readers();
+}
+
+void RwSemaphore::grant_readers() {
     while (!waiters_.empty() && !waiters_.front().write) {
         const ActorId a = waiters_.front().actor;
         waiters_.pop_front();

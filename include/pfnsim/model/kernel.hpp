@@ -123,9 +123,7 @@ struct mm_struct {
 // include/linux/dma-resv.h dma_resv: a buffer object's reservation (a ww_mutex); trylock is
 // what the TTM fault path uses.
 struct dma_resv {
-    sim::ActorId holder = sim::kNoActor;
-    std::deque<sim::ActorId> waiters;
-    sim::ObjectId obj = sim::kNoObject;
+    sim::WwMutex lock;
 };
 
 // drivers/vfio/pci/vfio_pci_priv.h vfio_pci_core_device (the fields this path reads); for a

@@ -19,10 +19,13 @@ class ExclusiveLock {
         Name lock;
         Name unlock;
         Name contended;
+        Name trylock;
         const char* mode;
     };
     void init(ObjectId id);
     void lock(Name func);
+    // Takes the lock if it is free (spin_trylock, mutex_trylock, ww_mutex_trylock): never waits.
+    bool try_lock(Name func);
     void unlock(Name func);
     bool held_by(ActorId a) const { return owner_ == a; }
     ActorId owner() const { return owner_; }
@@ -53,6 +56,13 @@ class Mutex final : public ExclusiveLock {
     Mutex();
 };
 
+// kernel/locking/ww_mutex.h ww_mutex_lock without an acquire context (dma_resv_lock): a
+// sleeping lock, as a mutex.
+class WwMutex final : public ExclusiveLock {
+  public:
+    WwMutex();
+};
+
 // rw_semaphore: a waiting writer blocks new readers (no reader starvation of writers), and a
 // release hands the lock to the writer at the head of the queue or to the readers at its head.
 class RwSemaphore {
@@ -78,6 +88,7 @@ class RwSemaphore {
         bool write;
     };
     void grant_waiters();
+    void grant_readers();  // the readers at the head of the queue
     ObjectId id_ = kNoObject;
     ActorId writer_ = kNoActor;
     std::vector<ActorId> readers_;
