@@ -81,6 +81,10 @@ json totals_json(const SweepTotals& t, const std::vector<std::string>& actors, b
     j["steps"] = t.steps;
     j["pruned"] = t.pruned;
     j["redundant"] = t.redundant;
+    j["states"] = t.states;
+    j["transitions"] = t.transitions;
+    j["state_hits"] = t.state_hits;
+    j["audited"] = t.audited;
     json results = json::object();
     for (std::size_t a = 0; a < actors.size(); ++a) {
         json r = json::object();
@@ -114,6 +118,11 @@ SweepTotals totals_from_json(const json& j, const std::vector<std::string>& acto
     t.steps = json_number<std::uint64_t>(j.at("steps"));
     t.pruned = json_number<std::uint64_t>(j.at("pruned"));
     t.redundant = json_number<std::uint64_t>(j.at("redundant"));
+    for (auto [field, into] : {std::pair{"states", &t.states}, std::pair{"transitions", &t.transitions},
+                               std::pair{"state_hits", &t.state_hits},
+                               std::pair{"audited", &t.audited}}) {
+        *into = j.contains(field) ? json_number<std::uint64_t>(j.at(field)) : 0;
+    }
     t.results.resize(actors.size());
     for (std::size_t a = 0; a < actors.size(); ++a) {
         for (const auto& [k, n] : j.at("results").at(actors[a]).items()) {
