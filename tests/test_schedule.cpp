@@ -68,7 +68,7 @@ TEST_CASE("corrupt schedule strings name the column", "[schedule]") {
     CHECK_THAT(msg("1.a0"), Catch::Contains("repeat count 0"));
     CHECK_THAT(msg("1.[12"), Catch::Contains("expected ']'"));
     CHECK_THAT(msg("1.a(b"), Catch::Contains("missing ')'"));
-    CHECK_THAT(msg("1.a()"), Catch::Contains("empty cycle"));
+    CHECK(msg("1.a()") == "no error");  // an empty cycle: the run repeats without choices
     CHECK_THAT(msg("1.a(b)c"), Catch::Contains("text after the cycle"));
     CHECK_THAT(msg("1.a999999999999"), Catch::Contains("too large"));
 }

@@ -8,6 +8,7 @@
 #include <boost/fiber/operations.hpp>
 #include <boost/fiber/pooled_fixedsize_stack.hpp>
 #include <exception>
+#include <map>
 #include <stdexcept>
 
 #include "pfnsim/sim/prng.hpp"
@@ -156,6 +157,7 @@ struct ExecState {
     bool strategy_observes = false;
     std::optional<Sample> check_from;
     std::uint64_t check_state = 0;
+    std::map<std::uint64_t, Sample> check_seen;  // a choice-free cycle's states, looked up
 };
 
 thread_local ExecState* tl_exec = nullptr;
@@ -813,11 +815,15 @@ std::uint64_t point_signature(const ExecState& x, std::uint64_t shared, bool dat
     return h;
 }
 
-// The lasso check of config->cycle_check, at a choice point.
-bool check_cycle(ExecState& x) {
+// The lasso check of config->cycle_check, at a scheduling point with `options` options. With
+// choices in the cycle, the states where its first choice is made in two rounds are compared;
+// without, every state after the prefix is, and the first repeat closes the cycle.
+bool check_cycle(ExecState& x, std::uint32_t options) {
     const auto& cc = *x.config->cycle_check;
     const std::size_t choices = x.out->choices.size();
-    if (choices != cc.prefix_choices && choices != cc.prefix_choices + cc.cycle_choices) {
+    const bool choice_free = cc.cycle_choices == 0;
+    if ((!choice_free && options < 2) ||
+        (choices != cc.prefix_choices && choices != cc.prefix_choices + cc.cycle_choices)) {
         return true;
     }
     const std::optional<std::uint64_t> shared = x.program->loop_state_hash();
@@ -830,6 +836,17 @@ bool check_cycle(ExecState& x) {
     }
     if (x.config->max_faults) {
         h = hash_mix(h, x.out->faults);
+    }
+    if (choice_free) {
+        const auto [it, fresh] = x.check_seen.try_emplace(h, Sample{x.out->steps, choices});
+        if (!fresh) {
+            if (std::optional<Lasso> l = fair_cycle(x, it->second)) {
+                report_livelock(x, std::move(*l));
+                return false;
+            }
+            it->second = Sample{x.out->steps, choices};
+        }
+        return true;
     }
     if (choices == cc.prefix_choices) {
         x.check_from = Sample{x.out->steps, choices};
@@ -846,7 +863,7 @@ bool check_cycle(ExecState& x) {
 }
 
 bool observe_point(ExecState& x, bool data, std::string_view what, std::uint32_t options) {
-    if (x.config->cycle_check && options >= 2 && !check_cycle(x)) {
+    if (x.config->cycle_check && !check_cycle(x, options)) {
         return false;
     }
     if (!x.strategy_observes) {

@@ -160,10 +160,7 @@ Schedule decode_schedule(std::string_view text) {
         if (d.pos >= body.size()) {
             d.fail("missing ')'");
         }
-        ++d.pos;
-        if (*s.cycle_start == s.choices.size()) {
-            d.fail("empty cycle");
-        }
+        ++d.pos;  // an empty cycle "()": the run goes on without choices and repeats
         if (d.pos != body.size()) {
             d.fail("text after the cycle");
         }

@@ -394,9 +394,7 @@ std::vector<Witness> graph_livelocks(Program& program, const StateGraph& graph,
         Schedule s;
         s.choices = l.prefix;
         s.choices.insert(s.choices.end(), l.cycle.begin(), l.cycle.end());
-        if (!l.cycle.empty()) {
-            s.cycle_start = l.prefix.size();
-        }
+        s.cycle_start = l.prefix.size();  // "()" when the cycle makes no choice
         ExecutionConfig c = replay_config(exec, s);
         c.detect_cycles = true;
         c.record_trace = false;

@@ -30,6 +30,7 @@ class ScheduleError : public std::runtime_error {
 
 // Format version 1: "1." then run-length tokens, a value 0..25 as a letter a..z, larger ones as
 // "[N]", each optionally followed by a decimal repeat count; a final "(...)" is the cycle; an
+// cycle "()" is empty when the run repeats with no choice in its cycle; an
 // optional "-XXXX" suffix is a checksum of everything before it. Format 2 is format 1 with the
 // key after the version: "2.KKKKKKKK." (8 hex digits), then the tokens.
 inline constexpr int kScheduleFormatVersion = 2;
