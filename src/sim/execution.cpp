@@ -914,9 +914,13 @@ Loop::~Loop() {
     ExecState& x = exec();
     auto& frames = x.actors[x.current].frames;
     if (frames.size() > 1) {
-        const std::uint64_t id = frames.back().id;
+        // After the loop, what it observed since its last head (and the values declared
+        // there) is part of what the actor observed since the enclosing head: the values the
+        // loop hands on to the code after it come from them.
+        const auto inner = frames.back();
         frames.pop_back();
-        frames.back().steps = hash_mix(frames.back().steps, id);  // "after the loop"
+        auto& outer = frames.back().steps;
+        outer = hash_mix(hash_mix(hash_mix(outer, inner.id), inner.locals), inner.steps);
     }
 }
 
