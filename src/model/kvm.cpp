@@ -80,7 +80,9 @@ int kvm_mmu_faultin_pfn(World& w, std::uint64_t hva, bool write_fault) {
     for (;;) {
         pf_loop.head(0);
         sim::point(sim::Op::Read, k.obj, "kvm_mmu_faultin_pfn", "mmu_seq = mmu_invalidate_seq");
-        const std::uint64_t mmu_seq = k.seq;
+        task_struct& t = w.current();
+        t.mmu_seq = k.seq;  // fault->mmu_seq
+        t.mmu_seq_taken = true;
         if (k.in_progress != 0) {
             sim::annotate("mmu_invalidate_in_progress: RET_PF_RETRY");
             continue;
@@ -91,7 +93,7 @@ int kvm_mmu_faultin_pfn(World& w, std::uint64_t hva, bool write_fault) {
             return r;  // is_error_pfn -> kvm_handle_error_pfn (or RO_FAULT: RET_PF_EMULATE)
         }
         sim::point(sim::Op::Read, k.obj, "mmu_invalidate_retry_gfn", "sequence unchanged");
-        if (k.in_progress != 0 || k.seq != mmu_seq) {
+        if (k.in_progress != 0 || k.seq != t.mmu_seq) {
             sim::annotate("invalidated meanwhile: RET_PF_RETRY");
             continue;
         }

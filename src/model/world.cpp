@@ -480,7 +480,11 @@ std::optional<std::uint64_t> World::loop_state_hash() const {
         h = hash_mix(h, static_cast<std::uint64_t>(v->id));
     }
     if (mm.kvm.registered) {
-        h = hash_mix(h, (mm.kvm.seq << 8U) | mm.kvm.in_progress);
+        // The sequence count only as each snapshot sees it: moved or not.
+        h = hash_mix(h, mm.kvm.in_progress);
+        for (const auto& t : tasks) {
+            h = hash_mix(h, !t.mmu_seq_taken ? 1U : t.mmu_seq == mm.kvm.seq ? 2U : 3U);
+        }
     }
     for (const auto& d : devices) {
         h = hash_mix(h, (d.mem_enabled ? 1U : 0U) | (d.zap_done_while_disabled ? 2U : 0U));

@@ -175,6 +175,10 @@ struct task_struct {
     bool saw_overlap = false;              // MAP_DMA: the iova range was mapped already
     std::uint64_t retries = 0;             // vaddr_get_pfns retries
     std::uint64_t fault_retry_budget = 0;  // injected VM_FAULT_RETRY left
+    // kvm_mmu_faultin_pfn's snapshot of mmu_invalidate_seq (the fault's mmu_seq): only whether
+    // the count moved since is part of the state, so that invalidations do not make it grow.
+    std::uint64_t mmu_seq = 0;
+    bool mmu_seq_taken = false;
     // I-VMA: the vma last looked up and the mmap_lock generation it was looked up under.
     const vm_area_struct* looked_up_vma = nullptr;
     std::uint64_t mmap_lock_gen = 0;
