@@ -9,8 +9,45 @@
 
 namespace pfnsim::app {
 
+namespace {
+// The state budget of a `check` cell that asks for a sweep.
+constexpr std::uint64_t kCheckStates = 1000000;
+}  // namespace
+
+ExploreResult certify_plan(const Plan& plan, std::optional<unsigned> preemptions,
+                           std::uint64_t max_states, const sim::Progress& progress) {
+    SweepRequest rq;
+    rq.preemptions = preemptions;
+    rq.max_states = max_states;
+    rq.minimize = false;  // a cell shows its verdict; `sweep` minimises
+    const Certificate c = run_sweep(plan, rq);
+    if (!c.complete) {
+        ExploreResult r = explore_plan(plan, false, progress);
+        r.fallback = c.stopped == "max-states"
+                         ? fmt::format("the sweep ran out of its budget of {} states", max_states)
+                         : fmt::format("the sweep stopped ({})", c.stopped);
+        return r;
+    }
+    ExploreResult r;
+    r.plan = plan;
+    r.strategy = c.stateful ? "stateful sweep" : "sweep";
+    r.actors = c.actors;
+    r.report.executions = c.totals.executions;
+    r.report.steps = c.totals.steps;
+    r.report.results = c.totals.results;
+    r.report.violations = c.totals.violations;
+    r.findings = c.findings;
+    r.verdict = c.verdict();
+    r.expected = c.expected;
+    r.certified = true;
+    r.certificate = c.line();
+    r.states = c.totals.states;
+    r.transitions = c.totals.transitions;
+    return r;
+}
+
 Matrix run_matrix(const std::vector<std::string>& files, const Overrides& o,
-                  const CellProgress& progress) {
+                  const CellProgress& progress, const CellMode& mode) {
     Matrix m;
     for (const auto& f : files) {
         m.columns.push_back(make_plan(f, o));
@@ -22,11 +59,16 @@ Matrix run_matrix(const std::vector<std::string>& files, const Overrides& o,
     for (std::size_t p = 0; p < np; ++p) {
         for (const auto& col : m.columns) {
             const Plan plan = col.with_policy(m.rows[p]);
-            m.cells[p].push_back(explore_plan(
-                plan, false,
+            const sim::Progress pr =
                 progress ? progress(fmt::format("{} x {}", m.rows[p].name(), col.scenario.name))
-                         : sim::Progress{}));
-            m.unexpected = m.unexpected || m.cells[p].back().unexpected();
+                         : sim::Progress{};
+            m.cells[p].push_back(mode.random
+                                     ? explore_plan(plan, false, pr)
+                                     : certify_plan(plan, std::nullopt, mode.max_states, pr));
+            // As `check` judges a file: by the verdict (the most severe finding) against the
+            // scenario's expectation; a lesser finding beside it is shown, not a failure.
+            const ExploreResult& c = m.cells[p].back();
+            m.unexpected = m.unexpected || !meets(c.verdict, c.expected);
         }
     }
     return m;
@@ -78,11 +120,19 @@ std::vector<CheckedFile> check_files(const std::vector<std::string>& files,
             }
         }
         for (const auto& p : pols) {
-            const Plan plan = base.with_policy(p);
-            cf.cells.push_back(
-                explore_plan(plan, false,
-                             progress ? progress(fmt::format("{} {}", base.scenario.name, p.name()))
-                                      : sim::Progress{}));
+            Plan plan = base.with_policy(p);
+            const sim::Progress pr =
+                progress ? progress(fmt::format("{} {}", base.scenario.name, p.name()))
+                         : sim::Progress{};
+            if (base.scenario.explore_mode == model::Scenario::ExploreMode::Sweep) {
+                if (base.scenario.explore_faults) {
+                    plan.exec.max_faults = base.scenario.explore_faults;
+                }
+                cf.cells.push_back(
+                    certify_plan(plan, base.scenario.explore_preemptions, kCheckStates, pr));
+            } else {
+                cf.cells.push_back(explore_plan(plan, false, pr));
+            }
             cf.matches.push_back(meets(cf.cells.back().verdict, cf.cells.back().expected));
         }
         out.push_back(std::move(cf));

@@ -167,6 +167,10 @@ int run_cli(int argc, char** argv) {
     matrix->add_flag("--json", o.json, "print one JSON document");
     matrix->add_flag("--markdown", o.markdown, "print a markdown table");
     matrix->add_flag("--quiet", o.quiet, "no progress on stderr");
+    matrix->add_flag("--random", o.random_cells,
+                     "decide every cell by random executions (no sweep, no certificates)");
+    matrix->add_option("--max-states", o.max_states,
+                       "state budget of each cell's sweep (default 200000); random beyond it");
 
     auto* stats = app.add_subcommand("stats", "retries per pin and results, per retry policy");
     stats->add_option("scenario", o.scenario, "scenario file")->required();

@@ -74,8 +74,13 @@ int cmd_explore(const Options& o) {
 }
 
 int cmd_matrix(const Options& o) {
+    app::CellMode mode;
+    mode.random = o.random_cells;
+    if (o.max_states != 0) {
+        mode.max_states = o.max_states;
+    }
     const app::Matrix m = app::run_matrix(o.paths.empty() ? default_matrix_scenarios() : o.paths,
-                                          overrides(o), cell_progress(o.quiet));
+                                          overrides(o), cell_progress(o.quiet), mode);
     if (o.json) {
         std::cout << matrix_json(m).dump(2) << "\n";
     } else {

@@ -37,6 +37,7 @@ struct Options {
     bool stateful = false;
     std::uint64_t max_states = 0;
     bool audit_states = false;
+    bool random_cells = false;  // matrix --random
 };
 
 // Progress goes to stderr only when it is a terminal, and not with --quiet.

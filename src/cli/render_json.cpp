@@ -97,7 +97,17 @@ json explore_json(const app::ExploreResult& r) {
         j["depth"] = r.pct_depth;
         j["pct_steps"] = r.pct_steps;
     }
-    j["seed"] = std::to_string(r.plan.seed);
+    if (r.certified) {
+        j["certified"] = true;
+        j["certificate"] = r.certificate;
+        j["states"] = r.states;
+        j["transitions"] = r.transitions;
+    } else {
+        j["seed"] = std::to_string(r.plan.seed);
+    }
+    if (!r.fallback.empty()) {
+        j["fallback"] = r.fallback;  // random exploration decided it: not a certificate
+    }
     j["executions"] = r.report.executions;
     j["steps"] = r.report.steps;
     j["verdict"] = r.verdict.name();

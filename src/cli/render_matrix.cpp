@@ -22,6 +22,33 @@ std::string results_line(const app::ExploreResult& c, bool compact) {
     return s;
 }
 
+// How the cells were decided: certificates, random executions, or both.
+std::string how_decided(const app::Matrix& m) {
+    std::size_t certified = 0;
+    std::size_t all = 0;
+    std::uint64_t random = 0;
+    for (const auto& row : m.cells) {
+        for (const auto& c : row) {
+            ++all;
+            if (c.certified) {
+                ++certified;
+            } else {
+                random = c.report.executions;
+            }
+        }
+    }
+    if (certified == all) {
+        return "every cell a stateful sweep of all reachable states (any number of preemptions)";
+    }
+    if (certified == 0) {
+        return fmt::format("{} random executions per cell", random);
+    }
+    return fmt::format(
+        "{} of {} cells a stateful sweep of all reachable states; the others (~) {} random "
+        "executions",
+        certified, all, random);
+}
+
 // The finding that decides a cell's verdict.
 const app::Finding* deciding(const app::ExploreResult& c) {
     for (const auto& f : c.findings) {
@@ -37,8 +64,8 @@ std::string returned(const app::Finding& f) {
     return d.substr(d.rfind(' ') + 1);
 }
 
-std::pair<std::string, std::string> cell_lines(const app::ExploreResult& c,
-                                               const std::string& ref) {
+std::pair<std::string, std::string> cell_lines_of(const app::ExploreResult& c,
+                                                  const std::string& ref) {
     const app::Finding* f = deciding(c);
     if (!c.verdict.kind) {
         return {"ok", results_line(c, true)};
@@ -57,7 +84,16 @@ std::pair<std::string, std::string> cell_lines(const app::ExploreResult& c,
     return {c.verdict.name() + " " + ref, ""};
 }
 
-std::string cell_markdown(const app::ExploreResult& c, const std::string& ref) {
+std::pair<std::string, std::string> cell_lines(const app::ExploreResult& c,
+                                               const std::string& ref) {
+    auto [a, b] = cell_lines_of(c, ref);
+    if (!c.fallback.empty()) {
+        a = "~" + a;  // random exploration: not a certificate
+    }
+    return {a, b};
+}
+
+std::string cell_markdown_of(const app::ExploreResult& c, const std::string& ref) {
     const app::Finding* f = deciding(c);
     if (!c.verdict.kind) {
         return "ok: " + results_line(c, false);
@@ -69,6 +105,11 @@ std::string cell_markdown(const app::ExploreResult& c, const std::string& ref) {
         return fmt::format("**wrong return** {} {}", returned(*f), ref);
     }
     return fmt::format("**{}** {}", c.verdict.full(), ref);
+}
+
+std::string cell_markdown(const app::ExploreResult& c, const std::string& ref) {
+    const std::string s = cell_markdown_of(c, ref);
+    return c.fallback.empty() ? s : s + " (random)";
 }
 
 // Cells with a violation get a numbered witness below the table.
@@ -100,10 +141,9 @@ std::vector<std::string> footnotes(const app::Matrix& m,
 std::string matrix_markdown(const app::Matrix& m) {
     std::vector<std::vector<std::string>> refs;
     const auto notes = footnotes(m, refs);
-    std::string out = fmt::format(
-        "Retry policy x scenario, {} random executions per cell (pfnsim matrix --markdown).\n\n"
-        "| policy |",
-        m.cells.at(0).at(0).report.executions);
+    std::string out = fmt::format("Retry policy x scenario, {} (pfnsim matrix --markdown).\n\n"
+                                  "| policy |",
+                                  how_decided(m));
     for (const auto& c : m.columns) {
         out += fmt::format(" {} |", c.scenario.label);
     }
@@ -141,8 +181,7 @@ std::string matrix_text(const app::Matrix& m) {
         8, std::min<std::size_t>(24, (120 - pw) / std::max<std::size_t>(n, 1) - 2));
     auto fit = [cw](const std::string& s) { return s.size() > cw ? s.substr(0, cw) : s; };
     std::string out =
-        fmt::format("pfnsim matrix: retry policy x scenario, {} random executions per cell\n\n",
-                    m.cells.at(0).at(0).report.executions);
+        fmt::format("pfnsim matrix: retry policy x scenario,\n{}\n\n", how_decided(m));
     auto line = [&](const std::string& first, const std::vector<std::string>& cols) {
         std::string l = fmt::format("{:<{}}", first, pw);
         for (const auto& t : cols) {
@@ -176,7 +215,8 @@ std::string matrix_text(const app::Matrix& m) {
     }
     out +=
         "\nok: the results seen; wrong: a return no caller should get; livelock: a proven "
-        "fair cycle (kill/UNKILL, spin/yield)\n";
+        "fair cycle\n(kill/UNKILL, spin/yield); ~: decided by random executions, not a "
+        "certificate\n";
     for (const auto& c : m.columns) {
         out += fmt::format("  {:<13} {} {}\n", c.scenario.label, c.file(), c.scenario_hash);
     }

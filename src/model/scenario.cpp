@@ -222,7 +222,7 @@ Scenario build(const toml::table& root, const std::string& path) {
     sc.path = path;
     L.check_keys(root,
                  {"name", "label", "description", "policy", "step_bound", "iterations", "seed",
-                  "kernel", "device", "vma", "entry", "actor", "expect"},
+                  "kernel", "device", "vma", "entry", "actor", "expect", "explore"},
                  "the scenario");
     sc.name = L.str(root, "name", "", true);
     sc.description = L.str(root, "description", "");
@@ -581,6 +581,32 @@ Scenario build(const toml::table& root, const std::string& path) {
     }
     if (!finite) {
         L.fail(root, "every actor runs forever: an execution would never end");
+    }
+
+    if (const toml::node* x = root.get("explore")) {
+        const toml::table& t = L.table_of(*x, "[explore]");
+        L.check_keys(t, {"mode", "preemptions", "faults"}, "[explore]");
+        const std::string mode = L.str(t, "mode", "random");
+        if (mode == "sweep") {
+            sc.explore_mode = Scenario::ExploreMode::Sweep;
+        } else if (mode != "random") {
+            L.fail(*t.get("mode"),
+                   fmt::format("unknown explore mode '{}' (valid: random, sweep)", mode));
+        }
+        for (auto [key, into] : {std::pair{"preemptions", &sc.explore_preemptions},
+                                 std::pair{"faults", &sc.explore_faults}}) {
+            if (const toml::node* n = t.get(key)) {
+                const std::uint64_t v = L.number(t, key, 0);
+                if (v > 1000) {
+                    L.fail(*n, fmt::format("'{}' must be 0..1000", key));
+                }
+                *into = static_cast<unsigned>(v);
+            }
+        }
+        if (sc.explore_mode == Scenario::ExploreMode::Random &&
+            (sc.explore_preemptions || sc.explore_faults)) {
+            L.fail(*x, "'preemptions' and 'faults' in [explore] need mode = \"sweep\"");
+        }
     }
 
     if (const toml::node* x = root.get("expect")) {

@@ -24,6 +24,13 @@ struct ExploreResult {
     Verdict verdict;
     std::string expected;  // "" when the scenario says nothing for this policy
     std::string not_minimized;
+    // Decided by a sweep (certify_plan): its certificate line and counts. `fallback` says why
+    // random exploration decided the cell instead, when the sweep could not finish.
+    bool certified = false;
+    std::string certificate;
+    std::uint64_t states = 0;
+    std::uint64_t transitions = 0;
+    std::string fallback;
     bool unexpected() const;
 };
 

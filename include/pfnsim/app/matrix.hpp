@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "pfnsim/app/explore.hpp"
+#include "pfnsim/app/sweep.hpp"
 
 namespace pfnsim::app {
 
@@ -14,13 +15,26 @@ struct Matrix {
     std::vector<Plan> columns;                      // one per scenario
     std::vector<model::Policy> rows;                // the policies
     std::vector<std::vector<ExploreResult>> cells;  // [row][column]
-    bool unexpected = false;                        // some cell went beyond its expectation
+    bool unexpected = false;                        // some cell's verdict is not its expectation
 };
 
 using CellProgress = std::function<sim::Progress(const std::string& label)>;
 
+// How a matrix cell is decided: a stateful sweep over all reachable states (any number of
+// preemptions) with at most `max_states` per cell, else random exploration; `random` skips
+// the sweep.
+struct CellMode {
+    bool random = false;
+    std::uint64_t max_states = 200000;
+};
+
+// The plan decided by a sweep: stateful for any number of preemptions, stateless under a
+// bound; when it cannot finish within the state budget, by random exploration (`fallback`).
+ExploreResult certify_plan(const Plan& plan, std::optional<unsigned> preemptions,
+                           std::uint64_t max_states, const sim::Progress& progress = {});
+
 Matrix run_matrix(const std::vector<std::string>& files, const Overrides& o,
-                  const CellProgress& progress = {});
+                  const CellProgress& progress = {}, const CellMode& mode = {});
 
 struct CheckedFile {
     std::string file;

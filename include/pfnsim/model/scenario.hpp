@@ -117,6 +117,14 @@ struct Scenario {
     std::string expect_verdict;                          // for `policy`
     std::map<std::string, std::string> expect_policies;  // policy name -> verdict
     std::vector<std::string> notes;  // "file:line:column: note: ..." (e.g. an old policy name)
+    // [explore]: how `check` decides this file. mode "random" (the default) explores
+    // `iterations` random executions; "sweep" asks for a certificate: a stateful sweep when
+    // `preemptions` is unset (any number), a stateless one under that bound; `faults` bounds
+    // the fault sites as --faults does (unset: the scenario's budgets).
+    enum class ExploreMode : std::uint8_t { Random, Sweep };
+    ExploreMode explore_mode = ExploreMode::Random;
+    std::optional<unsigned> explore_preemptions;
+    std::optional<unsigned> explore_faults;
 };
 
 const char* follow_errno_name(FollowErrno e);
