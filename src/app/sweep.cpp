@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include "pfnsim/app/envelope.hpp"
 #include "pfnsim/app/error.hpp"
 #include "pfnsim/app/files.hpp"
 #include "pfnsim/app/provenance.hpp"
@@ -137,13 +138,19 @@ Certificate run_sweep(const Plan& plan, const SweepRequest& rq, const SweepHooks
         cfg.shards);
     sim::SweepState state;
     state.key = key;
+    const EnvelopeMeta meta = sweep_meta(c, kCheckpointFormat);
     if (!rq.checkpoint.empty() && regular_file_exists(rq.checkpoint)) {
-        const std::string text = read_input(rq.checkpoint, kStateCap, "checkpoint");
+        const Opened saved =
+            unseal(read_input(rq.checkpoint, kStateCap, "checkpoint"), rq.checkpoint,
+                   kCheckpointFormat);
+        expect_meta(saved, meta, rq.checkpoint);
         try {
-            state = sim::state_from_json(json::parse(text), c.actors);
+            state = sim::state_from_json(saved.body, c.actors);
+            sim::check_state(state, {c.actors.size(), c.preemptions, c.faults, c.step_bound,
+                                     c.reduction && c.actors.size() <= 64, cfg.shard,
+                                     cfg.shards});
         } catch (const std::exception& e) {
-            throw InputError{
-                fmt::format("{}: not a pfnsim checkpoint ({})", rq.checkpoint, e.what())};
+            throw InputError{fmt::format("{}: {}", rq.checkpoint, e.what())};
         }
         if (state.key != key) {
             throw InputError{
@@ -154,7 +161,7 @@ Certificate run_sweep(const Plan& plan, const SweepRequest& rq, const SweepHooks
     sim::SweepHooks sh;
     if (!rq.checkpoint.empty()) {
         sh.save = [&](const sim::SweepState& st) {
-            save_durably(rq.checkpoint, sim::state_json(st, c.actors).dump() + "\n");
+            save_durably(rq.checkpoint, seal(sim::state_json(st, c.actors), meta).dump() + "\n");
         };
     }
     sh.progress = hooks.progress;
@@ -236,7 +243,7 @@ json certificate_json(const Certificate& c, bool state_hashes) {
         j["missing_shards"] = c.missing_shards;
     }
     j["certificate"] = c.line();
-    return j;
+    return state_hashes ? seal(std::move(j), sweep_meta(c, kShardFormat)) : j;
 }
 
 Certificate certificate_from_json(const json& j) {
