@@ -82,15 +82,23 @@ Opened unseal(const std::string& text, const std::string& file, const std::strin
         if (const auto colon = what.find(": "); colon != std::string::npos) {
             what = what.substr(colon + 2);
         }
-        throw InputError{fmt::format("{}:{}:{}: not JSON ({})", file, line, std::max<std::size_t>(col, 1), what)};
+        throw InputError{fmt::format("{}:{}:{}: not JSON ({})", file, line,
+                                     std::max<std::size_t>(col, 1), what)};
+    } catch (const json::exception& e) {
+        // A number beyond the range of a double (out_of_range 406), and the like.
+        std::string what = e.what();
+        if (const auto end = what.find("] "); end != std::string::npos) {
+            what = what.substr(end + 2);
+        }
+        bad(file, fmt::format("not JSON ({})", what));
     }
     if (!doc.is_object()) {
         bad(file, fmt::format("not a {} file (not a JSON object)", format));
     }
     const auto env = doc.find("envelope");
     if (env == doc.end() || !env->is_object()) {
-        bad(file, fmt::format("not a {} file (no \"envelope\"; files of pfnsim before 0.2 have "
-                              "none: run them again)",
+        bad(file, fmt::format("not a {} file (no \"envelope\": not written by this pfnsim, or "
+                              "by an older one)",
                               format));
     }
     Opened o;
@@ -152,6 +160,42 @@ EnvelopeMeta sweep_meta(const Certificate& c, const char* format) {
                           c.preemptions ? std::to_string(*c.preemptions) : "all",
                           c.faults ? std::to_string(*c.faults) : "scenario", c.step_bound);
     return m;
+}
+
+std::string checkpoint_text(const sim::SweepState& s, const Certificate& c) {
+    return seal(sim::state_json(s, c.actors), sweep_meta(c, kCheckpointFormat)).dump() + "\n";
+}
+
+sim::SweepState read_checkpoint(const std::string& text, const std::string& file,
+                                const Certificate& c, const std::string& key, unsigned shard,
+                                unsigned shards) {
+    const Opened saved = unseal(text, file, kCheckpointFormat);
+    expect_meta(saved, sweep_meta(c, kCheckpointFormat), file);
+    sim::SweepState state;
+    try {
+        state = sim::state_from_json(saved.body, c.actors);
+    } catch (const sim::SweepError& e) {
+        bad(file, e.what());
+    }
+    if (state.key != key) {
+        bad(file, fmt::format("key: the checkpoint belongs to another sweep ({}); this one is "
+                              "({})",
+                              state.key, key));
+    }
+    sim::StateLimits l;
+    l.actors = c.actors.size();
+    l.preemptions = c.preemptions;
+    l.faults = c.faults;
+    l.step_bound = c.step_bound;
+    l.reduce = c.reduction && c.actors.size() <= 64;  // as sim::sweep runs it
+    l.shard = shard;
+    l.shards = shards;
+    try {
+        sim::check_state(state, l);
+    } catch (const sim::SweepError& e) {
+        bad(file, e.what());
+    }
+    return state;
 }
 
 Certificate read_shard(const std::string& text, const std::string& file) {

@@ -138,30 +138,14 @@ Certificate run_sweep(const Plan& plan, const SweepRequest& rq, const SweepHooks
         cfg.shards);
     sim::SweepState state;
     state.key = key;
-    const EnvelopeMeta meta = sweep_meta(c, kCheckpointFormat);
     if (!rq.checkpoint.empty() && regular_file_exists(rq.checkpoint)) {
-        const Opened saved =
-            unseal(read_input(rq.checkpoint, kStateCap, "checkpoint"), rq.checkpoint,
-                   kCheckpointFormat);
-        expect_meta(saved, meta, rq.checkpoint);
-        try {
-            state = sim::state_from_json(saved.body, c.actors);
-            sim::check_state(state, {c.actors.size(), c.preemptions, c.faults, c.step_bound,
-                                     c.reduction && c.actors.size() <= 64, cfg.shard,
-                                     cfg.shards});
-        } catch (const std::exception& e) {
-            throw InputError{fmt::format("{}: {}", rq.checkpoint, e.what())};
-        }
-        if (state.key != key) {
-            throw InputError{
-                fmt::format("{}: the checkpoint belongs to another sweep ({}); this one is ({})",
-                            rq.checkpoint, state.key, key)};
-        }
+        state = read_checkpoint(read_input(rq.checkpoint, kStateCap, "checkpoint"),
+                                rq.checkpoint, c, key, cfg.shard, cfg.shards);
     }
     sim::SweepHooks sh;
     if (!rq.checkpoint.empty()) {
         sh.save = [&](const sim::SweepState& st) {
-            save_durably(rq.checkpoint, seal(sim::state_json(st, c.actors), meta).dump() + "\n");
+            save_durably(rq.checkpoint, checkpoint_text(st, c));
         };
     }
     sh.progress = hooks.progress;
@@ -248,7 +232,7 @@ json certificate_json(const Certificate& c, bool state_hashes) {
 
 Certificate certificate_from_json(const json& j) {
     Certificate c;
-    if (!j.is_object() || j.value("command", "") != "sweep") {
+    if (!j.is_object() || !j.contains("command") || j["command"] != "sweep") {
         throw InputError{"not the JSON of a pfnsim sweep"};
     }
     try {

@@ -9,6 +9,8 @@
 #include <string>
 #include <vector>
 
+#include "pfnsim/sim/sweep.hpp"
+
 namespace pfnsim::app {
 
 inline constexpr int kEnvelopeVersion = 1;
@@ -49,6 +51,14 @@ inline constexpr const char* kShardFormat = "pfnsim-shard";
 struct Certificate;
 // The envelope of a sweep's files (`format` is one of the two above).
 EnvelopeMeta sweep_meta(const Certificate& c, const char* format);
+// The text of a checkpoint of the sweep `c` describes.
+std::string checkpoint_text(const sim::SweepState& s, const Certificate& c);
+// A checkpoint's saved sweep, every field checked against the sweep `c` describes (its
+// envelope, its key, and sim::check_state for shard `shard` of `shards`); throws InputError
+// "FILE: ...".
+sim::SweepState read_checkpoint(const std::string& text, const std::string& file,
+                                const Certificate& c, const std::string& key, unsigned shard,
+                                unsigned shards);
 // A shard file's certificate, every field checked: the envelope, the body's agreement with it,
 // the shard's index, count and tasks, and its totals (sim::check_totals). Throws InputError
 // "FILE: ...".
