@@ -27,7 +27,7 @@ std::string checksum_of(json doc) {
 }
 
 [[noreturn]] void bad(const std::string& file, const std::string& what) {
-    throw InputError{fmt::format("{}: {}", file, what)};
+    throw InputError{one_line(fmt::format("{}: {}", file, what))};
 }
 
 std::string string_field(const json& env, const char* key, const std::string& file) {
@@ -82,8 +82,8 @@ Opened unseal(const std::string& text, const std::string& file, const std::strin
         if (const auto colon = what.find(": "); colon != std::string::npos) {
             what = what.substr(colon + 2);
         }
-        throw InputError{fmt::format("{}:{}:{}: not JSON ({})", file, line,
-                                     std::max<std::size_t>(col, 1), what)};
+        throw InputError{one_line(fmt::format("{}:{}:{}: not JSON ({})", file, line,
+                                              std::max<std::size_t>(col, 1), what))};
     } catch (const json::exception& e) {
         // A number beyond the range of a double (out_of_range 406), and the like.
         std::string what = e.what();
