@@ -78,12 +78,15 @@ if reseal(shard0) != shard0:
 
 # --- kill -9 at several moments, then resume --------------------------------------------------
 big = ["sweep", SCEN, "--preemptions", "7", "--json", "--quiet"]
+start = time.monotonic()
 rc, out, err = run(*big)
+span = time.monotonic() - start  # the kills fall at fractions of it, whatever the build
 whole = result(out)
 assert whole["complete"], whole["certificate"]
 ck = os.path.join(tmp, "ck.json")
 midway = 0
-for delays in ([0.05], [0.3], [0.6], [1.0], [0.2, 0.4]):
+for fractions in ([0.03], [0.2], [0.45], [0.75], [0.25, 0.3]):
+    delays = [round(f * span, 2) for f in fractions]
     if os.path.exists(ck):
         os.remove(ck)
     for d in delays:
