@@ -73,7 +73,7 @@ RunResult run_plan(const Plan& plan, const std::string& schedule) {
         r.by_seed = false;
         given = decode_for(plan, schedule);
         sim::ReplayStrategy replay(given);
-        r.outcome = sim::run_execution(*program, replay, 0, exec);
+        r.outcome = sim::run_execution(*program, replay, 0, sim::replay_config(exec, given));
         if (!r.outcome.strategy_error.empty() || !replay.error().empty()) {
             throw InputError{fmt::format(
                 "the schedule does not fit {} under policy {}: {}", plan.file(), plan.policy.name(),

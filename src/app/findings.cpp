@@ -119,14 +119,16 @@ std::vector<Finding> process_witnesses(const Plan& plan, const std::vector<sim::
         f.witness = w;
         f.schedule = schedule_text(plan, w.schedule);
         f.replay = replay_command(plan, w, strategy->seed_replays());
-        if (w.violation.kind == sim::ViolationKind::Nondeterminism) {
-            out.push_back(std::move(f));
+        if (w.violation.kind == sim::ViolationKind::Nondeterminism ||
+            w.violation.kind == sim::ViolationKind::StateMismatch) {
+            out.push_back(std::move(f));  // reports of the tool's own checks: nothing to replay
             continue;
         }
         // The determinism self-check: the schedule, and the seed where it replays, must give
         // the trace hash the witness was found with.
         sim::ReplayStrategy replay(w.schedule);
-        const sim::Outcome again = sim::run_execution(*program, replay, 0, exec);
+        const sim::Outcome again =
+            sim::run_execution(*program, replay, 0, sim::replay_config(exec, w.schedule));
         std::string diff;
         if (!replay.error().empty()) {
             diff = fmt::format("its schedule does not replay: {}", replay.error());

@@ -14,6 +14,9 @@ using nlohmann::json;
 
 namespace {
 
+// Points an audit follows past each state hit.
+constexpr unsigned kAuditPoints = 8;
+
 std::string plural(std::uint64_t n, const char* word) {
     return fmt::format("{} {}{}", n, word, n == 1 ? "" : "s");
 }
@@ -57,9 +60,17 @@ std::string Certificate::bound_text() const {
 }
 
 std::string Certificate::line() const {
-    const std::string counts =
+    std::string counts =
         fmt::format("{} ({} pruned by reduction); {}", plural(totals.executions, "execution"),
                     totals.pruned, plural(totals.violations.size(), "violation"));
+    if (stateful) {
+        // States reached by two tasks (threads, shards) count once per task.
+        counts = fmt::format("{}{}, {}, {}; {}", plural(totals.states, "state"),
+                             tasks > 1 ? " (counted per task)" : "",
+                             plural(totals.transitions, "transition"),
+                             plural(totals.executions, "execution"),
+                             plural(totals.violations.size(), "violation"));
+    }
     const std::string what = fmt::format("{} (policy {}) with {}", scenario, policy, bound_text());
     if (shard && complete) {
         return fmt::format(
@@ -71,6 +82,10 @@ std::string Certificate::line() const {
         bool livelock = false;
         for (const auto& v : totals.violations) {
             livelock = livelock || v.violation.kind == sim::ViolationKind::Livelock;
+        }
+        if (stateful) {
+            return fmt::format("all reachable states of {} explored: {}{}", what, counts,
+                               livelock ? "" : "; no fair cycle");
         }
         return fmt::format("all schedules of {} explored: {}{}", what, counts,
                            livelock ? "" : "; no fair cycle (livelock) within the bound");
@@ -112,6 +127,12 @@ Certificate run_sweep(const Plan& plan, const SweepRequest& rq, const SweepHooks
         std::tie(cfg.shard, cfg.shards) = *rq.shard;
     }
     cfg.interrupt = hooks.interrupt;
+    cfg.stateful = rq.stateful.value_or(!rq.preemptions.has_value());
+    cfg.max_states = rq.max_states;
+    cfg.audit_points = rq.audit_states ? kAuditPoints : 0;
+    if (rq.audit_states && !cfg.stateful) {
+        throw InputError{"--audit-states checks a stateful sweep (drop --stateless)"};
+    }
 
     Certificate c;
     c.scenario = plan.scenario.name;
@@ -123,7 +144,9 @@ Certificate run_sweep(const Plan& plan, const SweepRequest& rq, const SweepHooks
     }
     c.preemptions = cfg.max_preemptions;
     c.faults = cfg.exec.max_faults;
-    c.reduction = cfg.reduce;
+    c.stateful = cfg.stateful;
+    c.audited = rq.audit_states;
+    c.reduction = cfg.reduce && !cfg.stateful;
     c.step_bound = cfg.exec.step_bound;
     c.step_bound_given = plan.step_bound_given;
     c.expected = expected_for(plan.scenario, plan.policy);
@@ -131,11 +154,14 @@ Certificate run_sweep(const Plan& plan, const SweepRequest& rq, const SweepHooks
 
     // What a checkpoint must agree with: everything that shapes the tree or its split.
     const std::string key = fmt::format(
-        "{} {} policy={} preemptions={} faults={} reduction={} step_bound={} shard={}/{}",
+        "{} {} policy={} preemptions={} faults={} reduction={} step_bound={} shard={}/{}{}",
         c.scenario, c.scenario_hash, c.policy,
         c.preemptions ? std::to_string(*c.preemptions) : "all",
         c.faults ? std::to_string(*c.faults) : "scenario", c.reduction, c.step_bound, cfg.shard,
-        cfg.shards);
+        cfg.shards,
+        c.stateful ? fmt::format(" stateful max_states={} audit={}", cfg.max_states,
+                                 c.audited)
+                   : std::string());
     sim::SweepState state;
     state.key = key;
     if (!rq.checkpoint.empty() && regular_file_exists(rq.checkpoint)) {
@@ -182,6 +208,10 @@ json certificate_json(const Certificate& c, bool state_hashes) {
     j["bound"] = {{"preemptions", c.preemptions ? json(*c.preemptions) : json("all")},
                   {"faults", c.faults ? json(*c.faults) : json("scenario")}};
     j["reduction"] = c.reduction;
+    j["stateful"] = c.stateful;
+    if (c.stateful) {
+        j["audit_states"] = c.audited;
+    }
     j["step_bound"] = c.step_bound;
     j["step_bound_given"] = c.step_bound_given;
     json t = sim::totals_json(c.totals, c.actors, state_hashes);
@@ -251,6 +281,8 @@ Certificate certificate_from_json(const json& j) {
             c.faults = sim::json_number<unsigned>(b.at("faults"));
         }
         c.reduction = j.at("reduction").get<bool>();
+        c.stateful = j.value("stateful", false);
+        c.audited = j.value("audit_states", false);
         c.step_bound = sim::json_number<std::uint64_t>(j.at("step_bound"));
         c.step_bound_given = j.at("step_bound_given").get<bool>();
         c.expected = j.value("expected", "");
@@ -299,7 +331,8 @@ Certificate merge_shards(const std::vector<Certificate>& parts,
         const Certificate& p = parts[i];
         if (p.scenario != m.scenario || p.scenario_hash != m.scenario_hash ||
             p.policy != m.policy || p.preemptions != m.preemptions || p.faults != m.faults ||
-            p.reduction != m.reduction || p.step_bound != m.step_bound || p.actors != m.actors ||
+            p.reduction != m.reduction || p.stateful != m.stateful ||
+            p.step_bound != m.step_bound || p.actors != m.actors ||
             p.shard->second != count) {
             throw InputError{fmt::format(
                 "{}: a shard of another sweep (scenario file hash, policy, bounds, step bound, "

@@ -88,6 +88,14 @@ int cmd_sweep(const Options& o) {
     app::SweepRequest rq;
     rq.preemptions = parse_preemptions(o.preemptions);
     rq.reduce = !o.no_reduction;
+    if (o.stateless && o.stateful) {
+        throw app::InputError{"--stateless and --stateful exclude each other"};
+    }
+    if (o.stateless || o.stateful) {
+        rq.stateful = o.stateful;
+    }
+    rq.max_states = o.max_states;
+    rq.audit_states = o.audit_states;
     rq.max_executions = o.max_executions;
     rq.time_limit = o.time_limit;
     rq.stop_on_first = o.stop_on_first;

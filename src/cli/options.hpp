@@ -33,6 +33,10 @@ struct Options {
     unsigned jobs = 1;
     bool stop_on_first = false;
     bool no_reduction = false;
+    bool stateless = false;
+    bool stateful = false;
+    std::uint64_t max_states = 0;
+    bool audit_states = false;
 };
 
 // Progress goes to stderr only when it is a terminal, and not with --quiet.

@@ -80,7 +80,10 @@ int follow_pfnmap_start(World& w, follow_pfnmap_args& args) {
     if ((vma->vm_flags & (VM_IO | VM_PFNMAP)) == 0) {
         return -EINVAL;
     }
+    // Retried while a huge leaf changes under its lock: a loop of the state graph.
+    sim::Loop retry_loop("follow_pfnmap_start: retry");
     for (;;) {  // retry:
+        retry_loop.head(address);
         pt_slot& pudp = pt_offset(w, Level::PUD, address);
         const pt_entry pud = pt_get(w, Level::PUD, pudp, "follow_pfnmap_start");
         if (!entry_present(pud)) {
@@ -176,7 +179,9 @@ vm_fault_t handle_mm_fault(World& w, vm_area_struct* vma, std::uint64_t address,
         return VM_FAULT_SIGBUS;  // no vm_ops->fault: nothing can populate a pure PFNMAP
     }
     vm_fault vmf{vma, address, flags};
+    sim::Loop retry_loop("__handle_mm_fault: retry_pud");  // a huge PUD raced with pmd_alloc
     for (;;) {  // retry_pud:
+        retry_loop.head(address ^ (static_cast<std::uint64_t>(vmf.flags) << 48U));
         pt_slot& pudp = pt_offset(w, Level::PUD, address);
         const pt_entry pud = pt_get(w, Level::PUD, pudp, "__handle_mm_fault");
         if (pud.kind == pt_entry::Kind::none) {

@@ -54,7 +54,9 @@ Action walk_pmd_range(World& w, pt_slot& pudp, std::uint64_t addr, std::uint64_t
     }
     auto& m = w.mm.pgtable.pmd;
     for (auto it = m.lower_bound(addr & PMD_MASK); it != m.end() && it->first < end; ++it) {
+        sim::Loop again("walk_pmd_range: again");
         for (;;) {  // again:
+            again.head(it->first);
             if (pt_get(w, Level::PMD, it->second, "walk_pmd_range").kind == pt_entry::Kind::none) {
                 break;  // pte_hole
             }
@@ -74,7 +76,10 @@ void walk_pud_range(World& w, vm_area_struct* vma, std::uint64_t start, std::uin
         const std::uint64_t addr = std::max(base, start);
         const std::uint64_t next = std::min(base + PUD_SIZE, end);
         pt_slot& pudp = pt_offset(w, Level::PUD, addr);
+        // Unbounded while a fault refills the PUD between two looks: a loop of the state graph.
+        sim::Loop again("walk_pud_range: again");
         for (;;) {  // again:
+            again.head(base);
             if (pt_get(w, Level::PUD, pudp, "walk_pud_range").kind == pt_entry::Kind::none) {
                 break;  // pte_hole; continue with the next PUD
             }

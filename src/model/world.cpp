@@ -515,6 +515,18 @@ std::optional<std::uint64_t> World::loop_state_hash() const {
     return h;
 }
 
+// loop_state_hash() and the facts the oracles read when the execution ends, so that two
+// states with one signature have the same futures and the same verdicts.
+std::optional<std::uint64_t> World::state_signature() const {
+    std::uint64_t h = *loop_state_hash();
+    for (const auto& t : tasks) {
+        h = sim::hash_mix(h, (t.sigkill_injected ? 1U : 0U) | (t.alloc_failed ? 2U : 0U) |
+                                 (t.signalled ? 4U : 0U) | (t.saw_unpopulated ? 8U : 0U) |
+                                 (t.saw_overlap ? 16U : 0U));
+    }
+    return h;
+}
+
 // Values and addresses only: object ids depend on the order objects were first touched, and
 // slots that exist but are empty depend on who looked first, so neither may enter the hash.
 std::uint64_t World::state_hash() const {

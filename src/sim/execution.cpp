@@ -148,6 +148,14 @@ struct ExecState {
     std::vector<StepInfo> steps;     // per step, when detecting cycles
     std::uint32_t enabled_bits = 0;  // bit per actor neither finished nor blocked
     const ObjectTable* objects = nullptr;
+    // Actor locations (loop frames) are kept when detecting cycles or computing signatures.
+    bool track_frames = false;
+    // Scheduling points are observed: for a strategy that reads state signatures, or to check
+    // a lasso (config->cycle_check), whose first state is kept here.
+    bool observe = false;
+    bool strategy_observes = false;
+    std::optional<Sample> check_from;
+    std::uint64_t check_state = 0;
 };
 
 thread_local ExecState* tl_exec = nullptr;
@@ -190,6 +198,7 @@ void collect_next_steps(ExecState& x) {
 }
 
 void begin_abort(ExecState& x, Status status);
+bool observe_point(ExecState& x, bool data, std::string_view what, std::uint32_t options);
 
 void record_choice(ExecState& x, const ChoiceRecord& c) {
     x.out->choices.push_back(c);  // the schedule is copied out of these at the end
@@ -199,6 +208,10 @@ void record_choice(ExecState& x, const ChoiceRecord& c) {
 // Asks the strategy which enabled actor runs next; a single option is not a choice.
 ActorId choose_next(ExecState& x, ActorId current) {
     const std::uint32_t bits = x.enabled_bits;
+    if (x.observe &&
+        !observe_point(x, false, {}, static_cast<std::uint32_t>(std::popcount(bits)))) {
+        return kNoActor;  // aborting: the strategy's state hit, or a checked lasso
+    }
     if (bits == 0) {
         return kNoActor;
     }
@@ -304,12 +317,17 @@ void report_deadlock(ExecState& x) {
     if (x.config->record_trace) {
         x.out->trace.push_back(Step{x.current, op, object, func, effect, arg, arg_used, false});
     }
-    if (x.config->detect_cycles) {
+    if (x.track_frames) {
+        // What the actor observed: the operation, the object (by name) and the value read or
+        // written, as the effect text and argument describe it.
         auto& f = x.actors[x.current].frames.back();
         f.steps = hash_mix(f.steps, func.hash ^ (effect.hash * 31U) ^ arg ^
-                                        (static_cast<std::uint64_t>(op) << 56U) ^ object);
-        x.steps.push_back({object, static_cast<std::uint16_t>(x.enabled_bits),
-                           static_cast<std::uint8_t>(x.current), op, false});
+                                        (static_cast<std::uint64_t>(op) << 56U) ^
+                                        x.objects->hash(object));
+        if (x.config->detect_cycles) {
+            x.steps.push_back({object, static_cast<std::uint16_t>(x.enabled_bits),
+                               static_cast<std::uint8_t>(x.current), op, false});
+        }
     }
     ++x.out->steps;
 }
@@ -430,6 +448,9 @@ Outcome run_execution(Program& program, Strategy& strategy, std::uint64_t seed,
     x.program = &program;
     x.strategy = &strategy;
     x.strategy_uses_next = strategy.uses_next_steps();
+    x.strategy_observes = strategy.observes_states();
+    x.observe = x.strategy_observes || config.cycle_check.has_value();
+    x.track_frames = config.detect_cycles || x.observe;
     x.config = &config;
     x.out = &out;
     x.decls = &program.actors();
@@ -440,6 +461,9 @@ Outcome run_execution(Program& program, Strategy& strategy, std::uint64_t seed,
     x.held.swap(scratch.held);
     x.samples.swap(scratch.samples);
     x.steps.swap(scratch.steps);
+    if (config.cycle_check && !config.detect_cycles) {
+        throw std::invalid_argument("run_execution: a cycle check needs detect_cycles");
+    }
     if (x.decls->size() > 32) {
         throw std::invalid_argument("run_execution: at most 32 actors (enabled_bits)");
     }
@@ -520,7 +544,7 @@ void point(Op op, ObjectId object, Name func, Name effect, std::uint64_t arg) {
 void annotate(Name effect) {
     ExecState& x = exec();
     x.hash = hash_mix(x.hash, effect.hash);
-    if (x.config->detect_cycles) {
+    if (x.track_frames) {
         auto& f = x.actors[x.current].frames.back();
         f.steps = hash_mix(f.steps, effect.hash);
     }
@@ -533,7 +557,7 @@ void annotate(Name effect) {
 void annotate(Name effect, std::uint64_t arg) {
     ExecState& x = exec();
     x.hash = hash_mix(x.hash, effect.hash ^ arg);
-    if (x.config->detect_cycles) {
+    if (x.track_frames) {
         auto& f = x.actors[x.current].frames.back();
         f.steps = hash_mix(f.steps, effect.hash ^ arg);
     }
@@ -550,6 +574,9 @@ std::uint32_t choose_impl(std::uint32_t n, std::string_view what, bool fault) {
     ExecState& x = exec();
     if (n <= 1) {
         return 0;
+    }
+    if (x.observe && !observe_point(x, true, what, n)) {
+        throw_abort();
     }
     std::uint32_t v = x.strategy->choose_value(n, what);
     if (v == kPrune) {
@@ -570,6 +597,10 @@ std::uint32_t choose_impl(std::uint32_t n, std::string_view what, bool fault) {
     c.data = true;
     c.fault = fault;
     record_choice(x, c);
+    if (x.track_frames) {  // a data choice is something the actor observed
+        auto& f = x.actors[x.current].frames.back();
+        f.steps = hash_mix(f.steps, 0xd6e8feb86659fd93ULL + v);
+    }
     return v;
 }
 
@@ -715,6 +746,14 @@ std::optional<Lasso> fair_cycle(const ExecState& x, const Sample& from) {
         }
     }
     if (l.stuck.empty()) {
+        // Nobody that must finish takes a step: one that waits throughout is stuck as well.
+        for (ActorId a = 0; a < x.actors.size(); ++a) {
+            if (!(*x.decls)[a].forever && !x.actors[a].finished) {
+                l.stuck.push_back(a);
+            }
+        }
+    }
+    if (l.stuck.empty()) {
         return std::nullopt;
     }
     for (std::uint64_t i = from.step; i < to; ++i) {
@@ -738,10 +777,112 @@ std::optional<Lasso> fair_cycle(const ExecState& x, const Sample& from) {
     return l;
 }
 
+void report_livelock(ExecState& x, Lasso l) {
+    std::string stuck;
+    bool steps = false;
+    for (ActorId a : l.stuck) {
+        stuck += stuck.empty() ? (*x.decls)[a].name : ", " + (*x.decls)[a].name;
+    }
+    for (std::uint64_t i = l.prefix_steps; i < l.prefix_steps + l.cycle_steps; ++i) {
+        steps = steps || std::find(l.stuck.begin(), l.stuck.end(), x.steps[i].actor) !=
+                             l.stuck.end();
+    }
+    const std::string detail =
+        steps ? fmt::format("{} loops for ever ({}, {})", stuck,
+                            l.killable ? "killable" : "unkillable",
+                            l.yielding ? "yielding" : "spinning")
+              : fmt::format("{} waits for ever while the others loop", stuck);
+    x.out->violations.push_back({ViolationKind::Livelock, stuck, detail});
+    x.out->lasso = std::move(l);
+    begin_abort(x, Status::Livelock);
+}
+
+// The signature of the state at a scheduling point (see StatePoint::signature).
+std::uint64_t point_signature(const ExecState& x, std::uint64_t shared, bool data,
+                              std::string_view what) {
+    std::uint64_t h = hash_mix(shared, data ? fnv1a(what) : 0x3c6ef372fe94f82bULL);
+    if (data) {
+        h = hash_mix(h, x.current);  // the actor in the middle of a step
+    }
+    for (ActorId a = 0; a < x.actors.size(); ++a) {
+        h = hash_mix(h, location_hash(x, a));
+    }
+    if (x.config->max_faults) {
+        h = hash_mix(h, x.out->faults);  // the fault bound left shapes the future
+    }
+    return h;
+}
+
+// The lasso check of config->cycle_check, at a choice point.
+bool check_cycle(ExecState& x) {
+    const auto& cc = *x.config->cycle_check;
+    const std::size_t choices = x.out->choices.size();
+    if (choices != cc.prefix_choices && choices != cc.prefix_choices + cc.cycle_choices) {
+        return true;
+    }
+    const std::optional<std::uint64_t> shared = x.program->loop_state_hash();
+    if (!shared) {
+        return true;
+    }
+    std::uint64_t h = *shared;
+    for (ActorId a = 0; a < x.actors.size(); ++a) {
+        h = hash_mix(h, location_hash(x, a));
+    }
+    if (x.config->max_faults) {
+        h = hash_mix(h, x.out->faults);
+    }
+    if (choices == cc.prefix_choices) {
+        x.check_from = Sample{x.out->steps, choices};
+        x.check_state = h;
+        return true;
+    }
+    if (x.check_from && h == x.check_state) {
+        if (std::optional<Lasso> l = fair_cycle(x, *x.check_from)) {
+            report_livelock(x, std::move(*l));
+            return false;
+        }
+    }
+    return true;  // not a lasso: the run goes on as the schedule says
+}
+
+bool observe_point(ExecState& x, bool data, std::string_view what, std::uint32_t options) {
+    if (x.config->cycle_check && options >= 2 && !check_cycle(x)) {
+        return false;
+    }
+    if (!x.strategy_observes) {
+        return true;
+    }
+    const std::optional<std::uint64_t> shared = x.program->state_signature();
+    if (!shared) {
+        if (x.out->strategy_error.empty()) {
+            x.out->strategy_error = "the program does not describe its state (state_signature)";
+        }
+        begin_abort(x, Status::Pruned);
+        return false;
+    }
+    StatePoint p;
+    p.signature = point_signature(x, *shared, data, what);
+    p.enabled = x.enabled_bits;
+    if (data) {
+        p.enabled |= 1U << x.current;
+    }
+    for (ActorId a = 0; a < x.actors.size(); ++a) {
+        p.unfinished |= x.actors[a].finished ? 0U : 1U << a;
+    }
+    p.arrived = x.current;
+    p.data = data;
+    p.options = options;
+    if (!x.strategy->at_state(p)) {
+        begin_abort(x, Status::Revisited);
+        return false;
+    }
+    return true;
+}
+
 }  // namespace
 
 Loop::Loop(Name id) {
-    if (tl_exec == nullptr || !tl_exec->config->detect_cycles) {
+    if (tl_exec == nullptr || !tl_exec->track_frames) {
         return;
     }
     ExecState& x = exec();
@@ -773,6 +914,9 @@ void Loop::head(std::uint64_t locals) {
     auto& f = x.actors[x.current].frames.back();
     f.locals = locals;
     f.steps = 0;
+    if (x.observe || !x.config->detect_cycles) {
+        return;  // states are seen at scheduling points instead (or not at all)
+    }
     if ((*x.decls)[x.current].forever && !x.config->prune_revisits) {
         // A livelock needs a stuck actor that is not marked forever looping in a declared
         // loop; its own loop heads are where the repeated state is seen, so these are enough.
@@ -797,16 +941,7 @@ void Loop::head(std::uint64_t locals) {
         }
         return;
     }
-    std::string stuck;
-    for (ActorId a : l->stuck) {
-        stuck += stuck.empty() ? (*x.decls)[a].name : ", " + (*x.decls)[a].name;
-    }
-    x.out->violations.push_back(
-        {ViolationKind::Livelock, stuck,
-         fmt::format("{} loops for ever ({}, {})", stuck, l->killable ? "killable" : "unkillable",
-                     l->yielding ? "yielding" : "spinning")});
-    x.out->lasso = std::move(l);
-    begin_abort(x, Status::Livelock);
+    report_livelock(x, std::move(*l));
     throw_abort();
 }
 

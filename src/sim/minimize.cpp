@@ -134,8 +134,9 @@ std::optional<Minimized> minimize(Program& program, const Outcome& original,
             s.cycle_start.reset();  // a cycle without choices: the prefix alone leads into it
         }
         const std::string text = encode_schedule(s);
-        ReplayStrategy replay(decode_schedule(text));
-        Outcome again = run_execution(program, replay, 0, config);
+        const Schedule claimed = decode_schedule(text);
+        ReplayStrategy replay(claimed);
+        Outcome again = run_execution(program, replay, 0, replay_config(config, claimed));
         if (!shows(again, target) || !replay.error().empty()) {
             return std::nullopt;
         }

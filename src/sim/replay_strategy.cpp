@@ -42,4 +42,15 @@ std::uint32_t ReplayStrategy::choose_value(std::uint32_t /*n*/, std::string_view
     return next(v) ? v : 0;
 }
 
+ExecutionConfig replay_config(const ExecutionConfig& base, const Schedule& s) {
+    ExecutionConfig c = base;
+    c.cycle_check.reset();
+    if (s.cycle_start && *s.cycle_start < s.choices.size()) {
+        c.detect_cycles = true;
+        c.cycle_check = ExecutionConfig::CycleCheck{*s.cycle_start,
+                                                    s.choices.size() - *s.cycle_start};
+    }
+    return c;
+}
+
 }  // namespace pfnsim::sim

@@ -12,6 +12,7 @@
 
 #include "pfnsim/sim/minimize.hpp"
 #include "pfnsim/sim/replay_strategy.hpp"
+#include "pfnsim/sim/stateful_strategy.hpp"
 
 namespace pfnsim::sim {
 
@@ -84,6 +85,9 @@ std::vector<std::vector<std::uint32_t>> partition(Program& p, const SweepConfig&
     return tasks;
 }
 
+// Fair components of one task's graph checked by replay; more add no new verdict.
+constexpr std::size_t kMaxLassos = 32;
+
 // What the threads of one sweep share; everything but the atomics is guarded by `mu`.
 struct Shared {
     const SweepConfig* cfg = nullptr;
@@ -104,6 +108,8 @@ struct Shared {
     std::vector<Running> progress;  // per thread
     std::size_t tasks = 0;
     std::size_t tasks_done = 0;
+    // Stateful tasks that stopped unfinished: reported, never saved (they start again).
+    SweepTotals partial;
     std::uint64_t last_progress = 0;
     std::optional<std::chrono::steady_clock::time_point> deadline;
 
@@ -168,6 +174,16 @@ struct Shared {
             hooks->save(*state);
         }
     }
+    // Stateful: the executions so far plus the options still queued.
+    void report_stateful(std::size_t queued) {
+        const std::uint64_t n = executions;
+        const std::lock_guard<std::mutex> lock(mu);
+        if (!hooks->progress || n < last_progress + 256) {
+            return;
+        }
+        last_progress = n;
+        hooks->progress({n, static_cast<double>(n + queued)});
+    }
     // The estimate: runs of the finished tasks and the estimated sizes of the running ones,
     // scaled from the tasks started to all tasks of the shard.
     void report_progress(unsigned worker, const DfsStrategy& dfs) {
@@ -198,7 +214,7 @@ struct Shared {
 void self_check(Program& program, const ExecutionConfig& exec, const Outcome& out,
                 const Violation& v, SweepTotals& part) {
     ReplayStrategy replay(out.schedule);
-    const Outcome again = run_execution(program, replay, 0, exec);
+    const Outcome again = run_execution(program, replay, 0, replay_config(exec, out.schedule));
     if (again.trace_hash != out.trace_hash || !replay.error().empty()) {
         Witness w = Witness::of(
             {ViolationKind::Nondeterminism, v.actor,
@@ -209,6 +225,77 @@ void self_check(Program& program, const ExecutionConfig& exec, const Outcome& ou
         w.lasso.reset();
         part.add_witness(w);
     }
+}
+
+void add_graph_counts(SweepTotals& part, const StateGraph& graph, const StatefulStrategy& st) {
+    part.states += graph.states();
+    part.transitions += graph.transitions();
+    part.state_hits += st.state_hits();
+    part.audited += st.audited();
+    part.table_bytes = std::max<std::uint64_t>(part.table_bytes, graph.table_bytes());
+}
+
+// A stateful task: its graph is not saved, so a task that stops starts again when resumed;
+// what it did is reported (sh.partial) and not checkpointed.
+void run_stateful_task(Shared& sh, Program& program, std::size_t k) {
+    const SweepConfig& cfg = *sh.cfg;
+    StateGraph graph;
+    StatefulStrategy st(graph, {cfg.max_states, cfg.audit_points});
+    st.restrict_to(sh.state->tasks[k]);
+    SweepTotals part;
+    part.results.resize(program.actors().size());
+    const auto stop = [&] {
+        add_graph_counts(part, graph, st);
+        const std::lock_guard<std::mutex> lock(sh.mu);
+        sh.partial.merge(part);
+    };
+    for (;;) {
+        if (sh.should_stop()) {
+            stop();
+            return;
+        }
+        const Outcome out = run_execution(program, st, 0, cfg.exec);
+        if (!st.error().empty() || !out.strategy_error.empty()) {
+            sh.fail(fmt::format("task {}: {}", k,
+                                st.error().empty() ? out.strategy_error : st.error()));
+            return;
+        }
+        ++sh.executions;
+        for (const Violation& v : part.add(out)) {
+            self_check(program, cfg.exec, out, v, part);
+        }
+        if (const auto& m = st.mismatch()) {
+            Witness w = Witness::of(
+                {ViolationKind::StateMismatch, "",
+                 fmt::format("a state hit's successor differs from the one recorded: after "
+                             "choice {} the state is {:016x}, not {:016x} as when reached by "
+                             "schedule {}",
+                             m->value == StateGraph::kNone ? std::string("(none)")
+                                                           : std::to_string(m->value),
+                             m->found, m->expected,
+                             encode_schedule(Schedule{m->recorded, {}, {}}))},
+                out);
+            w.seed.reset();
+            part.add_witness(w);
+        }
+        if (cfg.stop_on_first && !out.violations.empty()) {
+            sh.request_stop("stop-on-first");
+        }
+        if (st.full()) {
+            sh.request_stop("max-states");
+            stop();
+            return;
+        }
+        if (!st.advance()) {
+            break;
+        }
+        sh.report_stateful(st.frontier());
+    }
+    add_graph_counts(part, graph, st);
+    for (const Witness& w : graph_livelocks(program, graph, cfg.exec, kMaxLassos)) {
+        part.add_witness(w);
+    }
+    sh.finish(k, part, 0);
 }
 
 void run_task(Shared& sh, unsigned worker, Program& program, std::size_t k,
@@ -283,7 +370,11 @@ void work(Shared& sh, unsigned worker) {
                     }
                 }
             }
-            run_task(sh, worker, *program, k, resume);
+            if (sh.cfg->stateful) {
+                run_stateful_task(sh, *program, k);
+            } else {
+                run_task(sh, worker, *program, k, resume);
+            }
         }
     } catch (const std::exception& e) {
         sh.fail(e.what());
@@ -291,6 +382,49 @@ void work(Shared& sh, unsigned worker) {
 }
 
 }  // namespace
+
+std::vector<Witness> graph_livelocks(Program& program, const StateGraph& graph,
+                                     const ExecutionConfig& exec, std::size_t max) {
+    std::uint32_t forever = 0;
+    for (ActorId a = 0; a < program.actors().size(); ++a) {
+        forever |= program.actors()[a].forever ? 1U << a : 0U;
+    }
+    std::vector<Witness> out;
+    for (const StateGraph::Lasso& l : graph.fair_cycles(forever, max)) {
+        Schedule s;
+        s.choices = l.prefix;
+        s.choices.insert(s.choices.end(), l.cycle.begin(), l.cycle.end());
+        if (!l.cycle.empty()) {
+            s.cycle_start = l.prefix.size();
+        }
+        ExecutionConfig c = replay_config(exec, s);
+        c.detect_cycles = true;
+        c.record_trace = false;
+        ReplayStrategy replay(s);
+        const Outcome o = run_execution(program, replay, 0, c);
+        bool shown = false;
+        for (const Violation& v : o.violations) {
+            if (v.kind == ViolationKind::Livelock && o.lasso) {
+                Witness w = Witness::of(v, o);
+                w.seed.reset();
+                w.schedule = s;  // the lasso as found: its replay closes the same cycle
+                out.push_back(std::move(w));
+                shown = true;
+            }
+        }
+        if (!shown) {
+            Witness w = Witness::of(
+                {ViolationKind::StateMismatch, "",
+                 fmt::format("the fair cycle of the state graph at state {:016x} did not close "
+                             "when replayed (schedule {})",
+                             l.state, encode_schedule(s))},
+                o);
+            w.seed.reset();
+            out.push_back(std::move(w));
+        }
+    }
+    return out;
+}
 
 bool better_witness(const Witness& a, const Witness& b) {
     return std::tie(a.preemptions, a.steps, a.schedule.choices) <
@@ -316,6 +450,9 @@ void SweepTotals::add_witness(const Witness& w) {
 std::vector<Violation> SweepTotals::add(const Outcome& o) {
     ++executions;
     steps += o.steps;
+    if (o.status == Status::Revisited && o.violations.empty()) {
+        return {};  // cut where its future was explored: it ends in no state of its own
+    }
     if (results.size() < o.results.size()) {
         results.resize(o.results.size());
     }
@@ -343,6 +480,11 @@ void SweepTotals::merge(const SweepTotals& other) {
     steps += other.steps;
     pruned += other.pruned;
     redundant += other.redundant;
+    states += other.states;
+    transitions += other.transitions;
+    state_hits += other.state_hits;
+    audited += other.audited;
+    table_bytes = std::max(table_bytes, other.table_bytes);
     if (results.size() < other.results.size()) {
         results.resize(other.results.size());
     }
@@ -364,7 +506,8 @@ bool SweepTotals::operator==(const SweepTotals& o) const {
                a.count == b.count;
     };
     return executions == o.executions && steps == o.steps && pruned == o.pruned &&
-           redundant == o.redundant && results == o.results && final_states == o.final_states &&
+           redundant == o.redundant && states == o.states && transitions == o.transitions &&
+           results == o.results && final_states == o.final_states &&
            std::equal(violations.begin(), violations.end(), o.violations.begin(),
                       o.violations.end(), same);
 }
@@ -385,6 +528,9 @@ SweepReport sweep(const ProgramFactory& make, const SweepConfig& cfg, SweepState
     SweepConfig c = cfg;
     c.exec.record_trace = false;
     c.exec.prune_revisits = true;  // a state repeated on the path: nothing new beyond it
+    if (c.stateful) {
+        c.reduce = false;  // sleep sets are not sound with state caching
+    }
     Shared sh;
     sh.cfg = &c;
     sh.hooks = &hooks;
@@ -461,6 +607,7 @@ SweepReport sweep(const ProgramFactory& make, const SweepConfig& cfg, SweepState
         t.pruned += a.pruned;
         rep.totals.merge(t);
     }
+    rep.totals.merge(sh.partial);
     rep.tasks = sh.tasks;
     rep.tasks_done = sh.tasks_done;
     // A stop that came after the last execution still leaves a complete sweep.

@@ -138,6 +138,13 @@ SweepTotals totals_of(const Field& f, const std::vector<std::string>& actors) {
     t.steps = f["steps"].num<std::uint64_t>();
     t.pruned = f["pruned"].num<std::uint64_t>();
     t.redundant = f["redundant"].num<std::uint64_t>();
+    // Stateful sweeps only.
+    for (auto [field, into] : {std::pair{"states", &t.states},
+                               std::pair{"transitions", &t.transitions},
+                               std::pair{"state_hits", &t.state_hits},
+                               std::pair{"audited", &t.audited}}) {
+        *into = f.has(field) ? f[field].num<std::uint64_t>() : 0;
+    }
     t.results.resize(actors.size());
     const Field results = f["results"];
     for (const auto& [name, _] : results.members()) {
@@ -197,6 +204,10 @@ json totals_json(const SweepTotals& t, const std::vector<std::string>& actors, b
     j["steps"] = t.steps;
     j["pruned"] = t.pruned;
     j["redundant"] = t.redundant;
+    j["states"] = t.states;
+    j["transitions"] = t.transitions;
+    j["state_hits"] = t.state_hits;
+    j["audited"] = t.audited;
     json results = json::object();
     for (std::size_t a = 0; a < actors.size(); ++a) {
         json r = json::object();

@@ -168,7 +168,9 @@ std::uint64_t hash_queue(std::uint64_t h, const Q& q) {
 }  // namespace
 
 std::uint64_t ExclusiveLock::state_hash() const {
-    return hash_queue(hash_mix(id_, owner_), waiters_);
+    // Not the object id (it depends on the order objects were interned): callers hash locks in
+    // a canonical order.
+    return hash_queue(hash_mix(0x9fb21c651e98df25ULL, owner_), waiters_);
 }
 
 std::uint64_t RwSemaphore::state_hash() const {
@@ -177,7 +179,7 @@ std::uint64_t RwSemaphore::state_hash() const {
     for (ActorId r : readers_) {
         readers += hash_mix(0x51ed270b27d1a5c3ULL, static_cast<std::uint64_t>(r) + 1);
     }
-    std::uint64_t h = hash_mix(hash_mix(id_, writer_), readers);
+    std::uint64_t h = hash_mix(hash_mix(0x2545f4914f6cdd1dULL, writer_), readers);
     for (const auto& w : waiters_) {
         h = hash_mix(h, (static_cast<std::uint64_t>(w.actor) << 1U) | (w.write ? 1U : 0U));
     }

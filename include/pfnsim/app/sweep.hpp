@@ -28,6 +28,11 @@ struct SweepRequest {
     std::optional<std::pair<unsigned, unsigned>> shard;  // index, count
     std::string checkpoint;                              // "" = none
     bool minimize = true;
+    // Stateful (a visited table, livelocks from the state graph) unless `stateless`; the
+    // default for any number of preemptions. With a bound, stateless is the default.
+    std::optional<bool> stateful;
+    std::uint64_t max_states = 0;  // 0 = no limit
+    bool audit_states = false;
 };
 
 // What a certificate says: one sweep, one shard of it, or merged shards.
@@ -40,6 +45,8 @@ struct Certificate {
     std::optional<unsigned> preemptions;  // nullopt = any number
     std::optional<unsigned> faults;       // nullopt = the scenario's budgets
     bool reduction = true;
+    bool stateful = false;
+    bool audited = false;
     std::uint64_t step_bound = 0;
     bool step_bound_given = false;
     std::string expected;  // the scenario's expected verdict, "" if none

@@ -39,6 +39,7 @@ class World final : public sim::Program {
     void check_results(std::vector<sim::Violation>& out) const override;
     std::uint64_t state_hash() const override;
     std::optional<std::uint64_t> loop_state_hash() const override;
+    std::optional<std::uint64_t> state_signature() const override;
     bool is_kill_check(sim::ActorId actor, const sim::Step& step) const override;
 
     task_struct& current();

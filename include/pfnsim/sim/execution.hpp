@@ -26,6 +26,16 @@ struct ExecutionConfig {
     // budget allows (the scenario's fault_retry); N = every site asks while fewer than N faults
     // were injected in this execution, whatever the model's budgets.
     std::optional<unsigned> max_faults;
+    // The check of a lasso (a cyclic schedule, see replay_config): the state at the choice
+    // point where choice `prefix_choices` is made, and at the one `cycle_choices` choices later,
+    // are compared (Program::loop_state_hash and every actor's location); when they are the
+    // same and the steps between are a fair cycle, the execution ends with status Livelock.
+    // Loop heads are then not sampled.
+    struct CycleCheck {
+        std::size_t prefix_choices = 0;
+        std::size_t cycle_choices = 0;
+    };
+    std::optional<CycleCheck> cycle_check;
 };
 
 enum class Status : std::uint8_t {
@@ -35,7 +45,8 @@ enum class Status : std::uint8_t {
     Invariant,  // the model reported an invariant violation
     Livelock,   // a fair cycle was found: the execution can repeat it for ever
     Pruned,     // the strategy abandoned it as redundant (kPrune): no behaviour to report
-    Revisited,  // the state repeated on the path without a fair cycle (prune_revisits)
+    Revisited,  // the state repeated on the path without a fair cycle (prune_revisits), or
+                // the strategy had explored its future already (Strategy::at_state)
 };
 
 // A proven livelock: the execution reached the same state twice, and the steps between can
@@ -45,7 +56,7 @@ struct Lasso {
     std::uint64_t cycle_steps = 0;        // steps in one round of the cycle
     std::size_t prefix_choices = 0;       // schedule entries before the cycle
     std::size_t cycle_choices = 0;        // schedule entries in one round
-    std::vector<ActorId> stuck;           // actors not marked forever that loop in it
+    std::vector<ActorId> stuck;           // actors not marked forever that loop (or wait) in it
     bool killable = false;                // the loop checks for a pending fatal signal
     bool yielding = false;                // the loop calls cond_resched() or sleeps
     std::vector<std::string> locks_held;  // held by the stuck actors across the loop

@@ -40,6 +40,11 @@ class Program {
     // owners and waiters, the per-task values the code branches on), for cycle detection within
     // one execution. nullopt (the default) turns cycle detection off for the program.
     virtual std::optional<std::uint64_t> loop_state_hash() const { return std::nullopt; }
+    // A canonical hash of everything the future of the execution and its verdicts depend on:
+    // what loop_state_hash() covers plus the facts the result oracles read at the end. The
+    // stateful sweep caches states by it; nullopt (the default) means the program cannot be
+    // swept statefully.
+    virtual std::optional<std::uint64_t> state_signature() const { return loop_state_hash(); }
     // Whether `step` of `actor` checks for a pending fatal signal (a loop that does is killable).
     virtual bool is_kill_check(ActorId /*actor*/, const Step& /*step*/) const { return false; }
 };

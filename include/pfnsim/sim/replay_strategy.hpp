@@ -3,6 +3,7 @@
 
 #include <string>
 
+#include "pfnsim/sim/execution.hpp"
 #include "pfnsim/sim/schedule.hpp"
 #include "pfnsim/sim/strategy.hpp"
 
@@ -29,5 +30,10 @@ class ReplayStrategy final : public Strategy {
     std::size_t pos_ = 0;
     std::string error_;
 };
+
+// The configuration to replay `s` under: a cyclic schedule with choices in its cycle is a lasso
+// claim, checked at its choice points (ExecutionConfig::cycle_check) so that its replay ends in
+// the livelock it claims, after one round, whatever loop heads it passes.
+ExecutionConfig replay_config(const ExecutionConfig& base, const Schedule& s);
 
 }  // namespace pfnsim::sim

@@ -16,6 +16,20 @@ namespace pfnsim::sim {
 // redundant (the execution ends with status Pruned and stands for no behaviour of the program).
 inline constexpr std::uint32_t kPrune = ~std::uint32_t{0};
 
+// A scheduling point as a stateful strategy sees it (Strategy::at_state).
+struct StatePoint {
+    // The state signature: the program's state, every actor's continuation (its loop frames
+    // with their declared values and a hash of what it observed since its innermost loop head),
+    // the kind of point, and the faults injected when a fault bound is set. Canonical: two
+    // points with the same signature have the same futures.
+    std::uint64_t signature = 0;
+    std::uint32_t enabled = 0;     // bit per actor that can run (the current one at a data choice)
+    std::uint32_t unfinished = 0;  // bit per actor that has not finished
+    ActorId arrived = kNoActor;    // the actor that ran since the previous point (none at start)
+    bool data = false;             // a data choice (choose/inject) of the current actor
+    std::uint32_t options = 0;     // options at this point (1 = the core decides alone)
+};
+
 // Like Shuttle's Scheduler trait: a strategy sees each scheduling point and returns a choice.
 // Choice points with a single option are never shown to the strategy.
 class Strategy {
@@ -42,6 +56,12 @@ class Strategy {
     // Whether new_execution(seed) alone determines the execution, so that a witness's seed
     // replays it under this strategy (`replay --seed`); otherwise only its schedule does.
     virtual bool seed_replays() const { return false; }
+    // Whether the strategy reads state signatures: only then does the core compute them, at
+    // every scheduling point (including those with one option), and call at_state().
+    virtual bool observes_states() const { return false; }
+    // Called before each scheduling point when observes_states(); false abandons the execution
+    // with status Revisited (its future from here was explored already).
+    virtual bool at_state(const StatePoint& /*point*/) { return true; }
 };
 
 }  // namespace pfnsim::sim

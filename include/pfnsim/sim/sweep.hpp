@@ -17,6 +17,7 @@
 #include "pfnsim/sim/dfs_strategy.hpp"
 #include "pfnsim/sim/execution.hpp"
 #include "pfnsim/sim/program.hpp"
+#include "pfnsim/sim/state_graph.hpp"
 #include "pfnsim/sim/witness.hpp"
 
 namespace pfnsim::sim {
@@ -33,6 +34,12 @@ struct SweepConfig {
     unsigned shards = 1;                           //   k % shards == shard
     std::uint64_t checkpoint_every = 20000;        // executions per thread between saves
     const std::atomic<bool>* interrupt = nullptr;  // set (e.g. on SIGINT): stop and save
+    // Stateful search (DfsStrategy::set_stateful): a visited table per task, livelocks from the
+    // fair SCCs of its state graph. Sleep sets are off with it; a task interrupted by a stop
+    // starts again when resumed (its table is not saved).
+    bool stateful = false;
+    std::uint64_t max_states = 0;  // per task; reaching it stops the sweep ("max-states")
+    unsigned audit_points = 0;     // --audit-states: points checked after each state hit
 };
 
 // Of two witnesses of one violation (kind, actor, detail), the one to keep: the fewest
@@ -46,6 +53,12 @@ struct SweepTotals {
     std::uint64_t steps = 0;
     std::uint64_t pruned = 0;     // options not explored: asleep, an equivalent was explored
     std::uint64_t redundant = 0;  // runs abandoned when every option was asleep
+    // Stateful sweeps, summed over tasks (a state reached by two tasks counts in each):
+    std::uint64_t states = 0;       // distinct states recorded
+    std::uint64_t transitions = 0;  // transitions between them
+    std::uint64_t state_hits = 0;   // executions that ended at a state recorded before
+    std::uint64_t audited = 0;      // successors checked by the audit
+    std::uint64_t table_bytes = 0;  // the largest visited table (not saved; for benchmarks)
     std::vector<std::map<std::string, std::uint64_t>> results;  // per actor: result -> count
     std::set<std::uint64_t> final_states;                       // Outcome::final_state
     std::vector<Witness> violations;                            // sorted by (kind, actor, detail)
@@ -81,6 +94,12 @@ struct SweepReport {
     std::size_t tasks = 0;  // of this shard
     std::size_t tasks_done = 0;
 };
+
+// The witnesses of the fair cycles of a state graph: each lasso is replayed as a cyclic
+// schedule (replay_config) and reported only if the replay closes it; one that does not is a
+// StateMismatch (the signature missed something its continuation depends on).
+std::vector<Witness> graph_livelocks(Program& program, const StateGraph& graph,
+                                     const ExecutionConfig& exec, std::size_t max);
 
 struct SweepProgress {
     std::uint64_t executions = 0;  // this run and the ones it resumed

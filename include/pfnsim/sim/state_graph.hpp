@@ -1,0 +1,76 @@
+// The explored state graph of a stateful sweep: a visited table of state signatures, the
+// transitions between them labelled by the actor that ran, and the fair strongly connected
+// components that prove livelocks.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <unordered_map>
+#include <utility>
+#include <vector>
+
+#include "pfnsim/sim/strategy.hpp"
+
+namespace pfnsim::sim {
+
+class StateGraph {
+  public:
+    static constexpr std::uint32_t kNone = ~std::uint32_t{0};
+
+    struct Edge {
+        std::uint32_t from = 0;
+        std::uint32_t to = 0;
+        std::uint32_t value = kNone;  // the choice made at `from`; kNone when it had one option
+        ActorId actor = kNoActor;     // the actor that ran
+    };
+
+    // The state with signature `key`, inserted (reached from `parent` by choice `via`) if new;
+    // returns its index and whether it is new.
+    std::pair<std::uint32_t, bool> visit(std::uint64_t key, const StatePoint& p,
+                                         std::uint32_t parent, std::uint32_t via);
+    std::optional<std::uint32_t> find(std::uint64_t key) const;
+    void add_edge(const Edge& e);
+    // Keep an index of transitions by (state, choice) for successor(): the audit needs it.
+    void index_successors() { indexed_ = true; }
+    // The state a recorded transition from `from` by choice `value` leads to (indexed only).
+    std::optional<std::uint32_t> successor(std::uint32_t from, std::uint32_t value) const;
+
+    std::size_t states() const { return keys_.size(); }
+    std::size_t transitions() const { return edges_.size(); }
+    std::uint64_t key(std::uint32_t i) const { return keys_[i]; }
+    // Bytes held by the visited table (signatures and their index) and by the whole graph.
+    std::size_t table_bytes() const;
+    std::size_t bytes() const;
+    // The choices from the first state to state i, along the transitions that discovered it.
+    std::vector<std::uint32_t> path_to(std::uint32_t i) const;
+
+    // A fair cycle: the choices to its first state (`prefix`), then one round (`cycle`).
+    struct Lasso {
+        std::vector<std::uint32_t> prefix;
+        std::vector<std::uint32_t> cycle;
+        std::uint64_t state = 0;  // the signature of the state the cycle starts and ends in
+    };
+    // The strongly connected components (Tarjan) in which some actor outside `forever` is
+    // unfinished and every actor enabled in all of their states takes a step; for each, a
+    // lasso whose cycle takes a step of every such actor and of every unfinished actor that
+    // steps in it. At most `max` of them, in order of discovery.
+    std::vector<Lasso> fair_cycles(std::uint32_t forever, std::size_t max) const;
+
+  private:
+    struct Info {
+        std::uint32_t enabled;
+        std::uint32_t unfinished;
+        std::uint32_t parent;
+        std::uint32_t via;
+    };
+    void grow();
+    std::vector<std::uint64_t> keys_;   // per state
+    std::vector<Info> info_;            // per state
+    std::vector<std::uint32_t> slots_;  // open addressing: state index + 1, 0 = empty
+    std::vector<Edge> edges_;
+    bool indexed_ = false;
+    // Looked up, never iterated.
+    std::unordered_map<std::uint64_t, std::uint32_t> successors_;
+};
+
+}  // namespace pfnsim::sim

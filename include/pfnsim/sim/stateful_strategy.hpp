@@ -1,0 +1,86 @@
+// Stateful exhaustive search by re-execution: every reachable state is recorded in a
+// StateGraph once, and each of its options is taken exactly once. A fiber cannot be
+// snapshotted, so an execution replays the path that discovered a state (breadth first, so that
+// paths stay short), takes one untried option there, and goes on (first options, queueing the
+// others) until it reaches a recorded state or the end.
+#pragma once
+
+#include <cstdint>
+#include <deque>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "pfnsim/sim/state_graph.hpp"
+#include "pfnsim/sim/strategy.hpp"
+
+namespace pfnsim::sim {
+
+class StatefulStrategy final : public Strategy {
+  public:
+    struct Options {
+        std::uint64_t max_states = 0;  // > 0: stop (full()) when the graph holds this many
+        // > 0: at a state hit, go on for this many points along first options and check each
+        // successor against the transition recorded before; a difference is kept in mismatch().
+        unsigned audit_points = 0;
+    };
+    StatefulStrategy(StateGraph& graph, const Options& o);
+
+    void new_execution(std::uint64_t seed) override;
+    ActorId choose_actor(std::span<const ActorId> enabled, ActorId current,
+                         std::span<const NextStep> next) override;
+    std::uint32_t choose_value(std::uint32_t n, std::string_view what) override;
+    std::string name() const override { return "stateful"; }
+    bool uses_next_steps() const override { return false; }
+    bool observes_states() const override { return true; }
+    bool at_state(const StatePoint& p) override;
+
+    // Explores only what is reachable below `prefix` (forced first choices, whose alternatives
+    // belong to other tasks). Call before the first execution.
+    void restrict_to(std::vector<std::uint32_t> prefix) { prefix_ = std::move(prefix); }
+    // Prepares the next execution; false once every option of every recorded state was taken.
+    bool advance();
+
+    bool full() const { return full_; }
+    const std::string& error() const { return error_; }
+    std::uint64_t state_hits() const { return hits_; }
+    std::uint64_t audited() const { return audited_; }
+    std::size_t frontier() const { return frontier_.size(); }
+
+    struct Mismatch {
+        std::vector<std::uint32_t> recorded;  // the path that recorded the audited state
+        std::uint32_t value = 0;              // the choice taken there (kNone: one option)
+        std::uint64_t expected = 0;           // the successor recorded
+        std::uint64_t found = 0;              // the successor this execution reached
+    };
+    const std::optional<Mismatch>& mismatch() const { return mismatch_; }
+
+  private:
+    std::uint32_t pick(std::vector<std::uint32_t> options);
+    struct Untried {
+        std::uint32_t state;
+        std::uint32_t value;
+    };
+    StateGraph& graph_;
+    Options opt_;
+    std::vector<std::uint32_t> prefix_;
+    std::deque<Untried> frontier_;  // breadth first: the oldest state's options first
+    // The execution being run: the choices to replay, then `target`'s untried option.
+    std::vector<std::uint32_t> path_;
+    std::optional<Untried> target_;
+    std::size_t pos_ = 0;       // choices made so far in this execution
+    bool replaying_ = false;    // before the target's choice (or the prefix's end)
+    bool at_target_ = false;    // the last point was the target state
+    std::uint32_t last_state_ = StateGraph::kNone;
+    std::uint32_t last_value_ = StateGraph::kNone;
+    bool last_new_ = false;     // the last point was a newly recorded state
+    unsigned audit_left_ = 0;
+    bool full_ = false;
+    bool started_ = false;
+    std::optional<Mismatch> mismatch_;
+    std::uint64_t hits_ = 0;
+    std::uint64_t audited_ = 0;
+    std::string error_;
+};
+
+}  // namespace pfnsim::sim

@@ -1,0 +1,293 @@
+#include "pfnsim/sim/state_graph.hpp"
+
+#include <algorithm>
+#include <bit>
+#include <deque>
+
+namespace pfnsim::sim {
+
+namespace {
+
+std::size_t slot_of(std::uint64_t key, std::size_t mask) {
+    return static_cast<std::size_t>(key ^ (key >> 29U)) & mask;
+}
+
+std::uint64_t edge_key(std::uint32_t from, std::uint32_t value) {
+    return (static_cast<std::uint64_t>(from) << 32U) | value;
+}
+
+}  // namespace
+
+void StateGraph::grow() {
+    std::vector<std::uint32_t> old;
+    old.swap(slots_);
+    slots_.assign(std::max<std::size_t>(1024, old.size() * 2), 0);
+    const std::size_t mask = slots_.size() - 1;
+    for (std::uint32_t v : old) {
+        if (v != 0) {
+            std::size_t i = slot_of(keys_[v - 1], mask);
+            while (slots_[i] != 0) {
+                i = (i + 1) & mask;
+            }
+            slots_[i] = v;
+        }
+    }
+}
+
+std::optional<std::uint32_t> StateGraph::find(std::uint64_t key) const {
+    if (slots_.empty()) {
+        return std::nullopt;
+    }
+    const std::size_t mask = slots_.size() - 1;
+    for (std::size_t i = slot_of(key, mask);; i = (i + 1) & mask) {
+        const std::uint32_t v = slots_[i];
+        if (v == 0) {
+            return std::nullopt;
+        }
+        if (keys_[v - 1] == key) {
+            return v - 1;
+        }
+    }
+}
+
+std::pair<std::uint32_t, bool> StateGraph::visit(std::uint64_t key, const StatePoint& p,
+                                                 std::uint32_t parent, std::uint32_t via) {
+    // Load at most 3/4: four-byte slots keep the table near 21 bytes per state with the keys.
+    if ((keys_.size() + 1) * 4 > slots_.size() * 3) {
+        grow();
+    }
+    const std::size_t mask = slots_.size() - 1;
+    std::size_t i = slot_of(key, mask);
+    for (; slots_[i] != 0; i = (i + 1) & mask) {
+        if (keys_[slots_[i] - 1] == key) {
+            return {slots_[i] - 1, false};
+        }
+    }
+    const auto index = static_cast<std::uint32_t>(keys_.size());
+    keys_.push_back(key);
+    info_.push_back({p.enabled, p.unfinished, parent, via});
+    slots_[i] = index + 1;
+    return {index, true};
+}
+
+void StateGraph::add_edge(const Edge& e) {
+    edges_.push_back(e);
+    if (indexed_) {
+        successors_.emplace(edge_key(e.from, e.value), e.to);
+    }
+}
+
+std::optional<std::uint32_t> StateGraph::successor(std::uint32_t from, std::uint32_t value) const {
+    const auto it = successors_.find(edge_key(from, value));
+    if (it == successors_.end()) {
+        return std::nullopt;
+    }
+    return it->second;
+}
+
+std::size_t StateGraph::table_bytes() const {
+    return keys_.capacity() * sizeof(std::uint64_t) + slots_.capacity() * sizeof(std::uint32_t);
+}
+
+std::size_t StateGraph::bytes() const {
+    return table_bytes() + info_.capacity() * sizeof(Info) + edges_.capacity() * sizeof(Edge) +
+           successors_.size() * 32;
+}
+
+std::vector<std::uint32_t> StateGraph::path_to(std::uint32_t i) const {
+    std::vector<std::uint32_t> out;
+    for (std::uint32_t s = i; s != kNone && info_[s].parent != kNone; s = info_[s].parent) {
+        if (info_[s].via != kNone) {
+            out.push_back(info_[s].via);
+        }
+    }
+    std::reverse(out.begin(), out.end());
+    return out;
+}
+
+std::vector<StateGraph::Lasso> StateGraph::fair_cycles(std::uint32_t forever,
+                                                       std::size_t max) const {
+    const auto n = static_cast<std::uint32_t>(keys_.size());
+    // Transitions by source (CSR), in the order they were recorded.
+    std::vector<std::uint32_t> start(n + 1, 0);
+    for (const Edge& e : edges_) {
+        ++start[e.from + 1];
+    }
+    for (std::uint32_t i = 0; i < n; ++i) {
+        start[i + 1] += start[i];
+    }
+    std::vector<std::uint32_t> out(edges_.size());
+    {
+        std::vector<std::uint32_t> fill(start.begin(), start.end() - 1);
+        for (std::uint32_t k = 0; k < edges_.size(); ++k) {
+            out[fill[edges_[k].from]++] = k;
+        }
+    }
+    // Tarjan, iteratively: comp[v] is v's component, numbered in the order they close.
+    std::vector<std::uint32_t> index(n, kNone);
+    std::vector<std::uint32_t> low(n, 0);
+    std::vector<std::uint32_t> comp(n, kNone);
+    std::vector<std::uint32_t> stack;
+    std::vector<bool> on_stack(n, false);
+    struct Frame {
+        std::uint32_t v;
+        std::uint32_t next;  // position in out[]
+    };
+    std::vector<Frame> call;
+    std::uint32_t counter = 0;
+    std::uint32_t comps = 0;
+    for (std::uint32_t root = 0; root < n; ++root) {
+        if (index[root] != kNone) {
+            continue;
+        }
+        call.push_back({root, start[root]});
+        index[root] = low[root] = counter++;
+        stack.push_back(root);
+        on_stack[root] = true;
+        while (!call.empty()) {
+            Frame& f = call.back();
+            if (f.next < start[f.v + 1]) {
+                const std::uint32_t w = edges_[out[f.next++]].to;
+                if (index[w] == kNone) {
+                    index[w] = low[w] = counter++;
+                    stack.push_back(w);
+                    on_stack[w] = true;
+                    call.push_back({w, start[w]});
+                } else if (on_stack[w]) {
+                    low[f.v] = std::min(low[f.v], index[w]);
+                }
+                continue;
+            }
+            const std::uint32_t v = f.v;
+            call.pop_back();
+            if (!call.empty()) {
+                low[call.back().v] = std::min(low[call.back().v], low[v]);
+            }
+            if (low[v] == index[v]) {
+                std::uint32_t w = 0;
+                do {
+                    w = stack.back();
+                    stack.pop_back();
+                    on_stack[w] = false;
+                    comp[w] = comps;
+                } while (w != v);
+                ++comps;
+            }
+        }
+    }
+    // What each component needs for a fair cycle.
+    struct Comp {
+        std::uint32_t always = ~0U;
+        std::uint32_t stepped = 0;
+        std::uint32_t unfinished = 0;
+        std::uint32_t entry = kNone;  // its first-discovered state
+        bool cyclic = false;          // has an internal transition
+    };
+    std::vector<Comp> cs(comps);
+    for (std::uint32_t v = 0; v < n; ++v) {
+        Comp& c = cs[comp[v]];
+        c.always &= info_[v].enabled;
+        c.unfinished |= info_[v].unfinished;
+        c.entry = std::min(c.entry, v);
+    }
+    for (const Edge& e : edges_) {
+        if (comp[e.from] == comp[e.to]) {
+            Comp& c = cs[comp[e.from]];
+            c.cyclic = true;
+            if (e.actor != kNoActor) {
+                c.stepped |= 1U << e.actor;
+            }
+        }
+    }
+    // A shortest path inside component `k` from `a` to `b`, as transition indices.
+    std::vector<std::uint32_t> seen(n, kNone);
+    std::vector<std::uint32_t> via(n, kNone);
+    const auto path = [&](std::uint32_t k, std::uint32_t a, std::uint32_t b, std::uint32_t mark,
+                          std::vector<std::uint32_t>& into) {
+        std::deque<std::uint32_t> q{a};
+        seen[a] = mark;
+        while (!q.empty() && seen[b] != mark) {
+            const std::uint32_t v = q.front();
+            q.pop_front();
+            for (std::uint32_t j = start[v]; j < start[v + 1]; ++j) {
+                const Edge& e = edges_[out[j]];
+                if (comp[e.to] == k && seen[e.to] != mark) {
+                    seen[e.to] = mark;
+                    via[e.to] = out[j];
+                    q.push_back(e.to);
+                }
+            }
+        }
+        std::vector<std::uint32_t> rev;
+        for (std::uint32_t v = b; v != a; v = edges_[via[v]].from) {
+            rev.push_back(via[v]);
+        }
+        into.insert(into.end(), rev.rbegin(), rev.rend());
+    };
+    std::vector<Lasso> found;
+    std::uint32_t mark = 0;
+    // Components close in reverse topological order; report those nearest the start first.
+    std::vector<std::uint32_t> order;
+    for (std::uint32_t k = 0; k < comps; ++k) {
+        const Comp& c = cs[k];
+        const std::uint32_t stuck = c.unfinished & ~forever;
+        if (c.cyclic && stuck != 0 && (c.always & ~c.stepped) == 0) {
+            order.push_back(k);
+        }
+    }
+    std::sort(order.begin(), order.end(),
+              [&](std::uint32_t a, std::uint32_t b) { return cs[a].entry < cs[b].entry; });
+    for (std::uint32_t k : order) {
+        if (found.size() >= max) {
+            break;
+        }
+        const Comp& c = cs[k];
+        const std::uint32_t need = c.always | (c.stepped & c.unfinished & ~forever);
+        std::vector<std::uint32_t> walk;  // transitions of one round
+        std::uint32_t at = c.entry;
+        for (std::uint32_t bits = need; bits != 0; bits &= bits - 1) {
+            const auto a = static_cast<ActorId>(std::countr_zero(bits));
+            // The first internal transition of actor a reachable from `at`.
+            std::uint32_t pick = kNone;
+            for (std::uint32_t k2 = 0; k2 < edges_.size() && pick == kNone; ++k2) {
+                const Edge& e = edges_[k2];
+                if (e.actor == a && comp[e.from] == k && comp[e.to] == k) {
+                    pick = k2;
+                }
+            }
+            if (pick == kNone) {
+                continue;  // cannot happen: `need` holds stepping actors only
+            }
+            path(k, at, edges_[pick].from, ++mark, walk);
+            walk.push_back(pick);
+            at = edges_[pick].to;
+        }
+        if (walk.empty() || at != c.entry) {
+            // Close the round (or, with nothing required, take any cycle through the entry).
+            if (walk.empty()) {
+                for (std::uint32_t j = start[at]; j < start[at + 1]; ++j) {
+                    if (comp[edges_[out[j]].to] == k) {
+                        walk.push_back(out[j]);
+                        at = edges_[out[j]].to;
+                        break;
+                    }
+                }
+            }
+            if (at != c.entry) {
+                path(k, at, c.entry, ++mark, walk);
+            }
+        }
+        Lasso l;
+        l.prefix = path_to(c.entry);
+        for (std::uint32_t e : walk) {
+            if (edges_[e].value != kNone) {
+                l.cycle.push_back(edges_[e].value);
+            }
+        }
+        l.state = keys_[c.entry];
+        found.push_back(std::move(l));
+    }
+    return found;
+}
+
+}  // namespace pfnsim::sim

@@ -1,0 +1,162 @@
+#include "pfnsim/sim/stateful_strategy.hpp"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+
+namespace pfnsim::sim {
+
+StatefulStrategy::StatefulStrategy(StateGraph& graph, const Options& o) : graph_(graph), opt_(o) {
+    if (o.audit_points > 0) {
+        graph_.index_successors();
+    }
+}
+
+void StatefulStrategy::new_execution(std::uint64_t /*seed*/) {
+    pos_ = 0;
+    last_state_ = StateGraph::kNone;
+    last_value_ = StateGraph::kNone;
+    last_new_ = false;
+    at_target_ = false;
+    audit_left_ = 0;
+    mismatch_.reset();
+    if (!started_) {
+        path_ = prefix_;  // the first execution: the task's prefix, then first options
+        target_.reset();
+    }
+    replaying_ = true;
+}
+
+bool StatefulStrategy::advance() {
+    started_ = true;
+    if (frontier_.empty() || full_) {
+        return false;
+    }
+    target_ = frontier_.front();
+    frontier_.pop_front();
+    path_ = graph_.path_to(target_->state);
+    return true;
+}
+
+bool StatefulStrategy::at_state(const StatePoint& p) {
+    at_target_ = false;
+    if (replaying_ && !target_ && pos_ >= path_.size()) {
+        replaying_ = false;  // the first execution leaves the task's prefix: search from here
+    }
+    if (replaying_) {
+        const std::optional<std::uint32_t> i = graph_.find(p.signature);
+        if (!i) {
+            if (target_) {
+                error_ = fmt::format(
+                    "a state on the replayed path after {} choices was never recorded (the "
+                    "program is not deterministic)",
+                    pos_);
+                return false;
+            }
+            // The first execution records the prefix as it goes; the alternatives of its
+            // choices are other tasks'.
+            const std::uint32_t k = graph_.visit(p.signature, p, last_state_, last_value_).first;
+            if (last_state_ != StateGraph::kNone) {
+                graph_.add_edge({last_state_, k, last_value_, p.arrived});
+            }
+            last_state_ = k;
+            last_value_ = StateGraph::kNone;
+            last_new_ = false;
+            return true;
+        }
+        last_state_ = *i;
+        last_value_ = StateGraph::kNone;
+        last_new_ = false;
+        at_target_ = target_ && *i == target_->state && pos_ == path_.size();
+        if (at_target_) {
+            replaying_ = false;
+        }
+        return true;
+    }
+    if (audit_left_ > 0) {
+        const std::optional<std::uint32_t> want = graph_.successor(last_state_, last_value_);
+        if (!want) {
+            return false;
+        }
+        ++audited_;
+        if (graph_.key(*want) != p.signature) {
+            mismatch_ = Mismatch{graph_.path_to(last_state_), last_value_, graph_.key(*want),
+                                 p.signature};
+            return false;
+        }
+        last_state_ = *want;
+        last_value_ = StateGraph::kNone;
+        return --audit_left_ > 0;
+    }
+    const auto [i, fresh] = graph_.visit(p.signature, p, last_state_, last_value_);
+    if (last_state_ != StateGraph::kNone) {
+        graph_.add_edge({last_state_, i, last_value_, p.arrived});
+    }
+    last_state_ = i;
+    last_value_ = StateGraph::kNone;
+    last_new_ = fresh;
+    if (fresh) {
+        if (opt_.max_states != 0 && graph_.states() >= opt_.max_states) {
+            full_ = true;
+            return false;
+        }
+        return true;
+    }
+    ++hits_;
+    if (opt_.audit_points > 0) {
+        audit_left_ = opt_.audit_points;
+        return true;
+    }
+    return false;
+}
+
+std::uint32_t StatefulStrategy::pick(std::vector<std::uint32_t> options) {
+    std::uint32_t v = options.front();
+    if (replaying_) {
+        if (pos_ >= path_.size()) {
+            error_ = "the replayed path did not reach its state (the program is not deterministic)";
+            return kPrune;
+        }
+        v = path_[pos_];  // the path to the target, or the task's prefix
+        if (std::find(options.begin(), options.end(), v) == options.end()) {
+            error_ = fmt::format("choice {} of the path ({}) is not an option here", pos_, v);
+            return kPrune;
+        }
+    } else if (at_target_) {
+        v = target_->value;  // the untried option
+    } else if (last_new_ && audit_left_ == 0) {
+        for (std::size_t k = 1; k < options.size(); ++k) {
+            frontier_.push_back({last_state_, options[k]});
+        }
+    }
+    ++pos_;
+    at_target_ = false;
+    last_value_ = v;
+    return v;
+}
+
+ActorId StatefulStrategy::choose_actor(std::span<const ActorId> enabled, ActorId current,
+                                       std::span<const NextStep> /*next*/) {
+    std::vector<std::uint32_t> options;
+    options.reserve(enabled.size());
+    // The current actor first: its continuation is the non-preemptive one.
+    if (std::find(enabled.begin(), enabled.end(), current) != enabled.end()) {
+        options.push_back(current);
+    }
+    for (ActorId e : enabled) {
+        if (e != current) {
+            options.push_back(e);
+        }
+    }
+    return pick(std::move(options));
+}
+
+std::uint32_t StatefulStrategy::choose_value(std::uint32_t n, std::string_view /*what*/) {
+    std::vector<std::uint32_t> options(n);
+    for (std::uint32_t v = 0; v < n; ++v) {
+        options[v] = v;
+    }
+    return pick(std::move(options));
+}
+
+}  // namespace pfnsim::sim
