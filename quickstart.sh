@@ -3,12 +3,14 @@
 #   ./quickstart.sh        runs the flagship job (the seed race under every retry policy)
 #   ./quickstart.sh test   runs the whole test suite (release, then ASan+UBSan) through ctest,
 #                          then a 4-shard sweep of the seed race with GNU parallel, merged,
-#                          and the benchmark once, briefly, so that it cannot rot
+#                          the benchmark once, briefly, so that it cannot rot, and each fuzz
+#                          target for a minute
 set -euo pipefail
 cd "$(dirname "$0")"
 
 packages=(cmake g++ make python3 libboost-fiber-dev libboost-context-dev libfmt-dev libcli11-dev
-          catch2 libtomlplusplus-dev nlohmann-json3-dev libbenchmark-dev parallel)
+          catch2 libtomlplusplus-dev nlohmann-json3-dev libbenchmark-dev parallel
+          clang-14 libclang-rt-14-dev)
 missing=()
 for p in "${packages[@]}"; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
@@ -47,6 +49,8 @@ case "${1:-demo}" in
             ./build/release/pfnsim sweep scenarios/seed-split-refault.toml --preemptions 2 \
             --shard {}/4 --quiet '>' "$shards"/shard-{}.json ::: 0 1 2 3
         ./build/release/pfnsim merge "$shards"/shard-*.json
+        # Every fuzz target for a minute on its corpus (docs/reliability.md); fails on a finding.
+        FUZZ_BUILD_JOBS="$jobs" tests/fuzz/run.sh 60
         ;;
     *)
         echo "usage: $0 [demo|test]" >&2

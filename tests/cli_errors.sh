@@ -53,7 +53,9 @@ expect2 replay scenarios/seed-split-refault.toml --policy eagain --schedule "$sc
     echo "FAIL: a schedule of another policy does not name it"; fail=1; }
 "$pfnsim" --version | grep -Eq '^pfnsim [0-9]+\.[0-9]+\.[0-9]+ \(.+\) model [0-9]+$' || {
     echo "FAIL: --version"; fail=1; }
-# Hand-edited shards, devices and directories are refused before they are read (exit 2).
+# Hand-edited shards, devices and directories are refused before they are read (exit 2). The
+# edits below fail the shard's checksum; tests/fault_tests.py reseals them, so that the field
+# checks behind the checksum are what refuses them.
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 "$pfnsim" sweep scenarios/seed-split-refault.toml --preemptions 1 --shard 0/2 --quiet >"$tmp/s0.json"
@@ -80,6 +82,14 @@ d["complete"] = True
 d.pop("stopped", None)
 json.dump(d, sys.stdout)' >"$tmp/forged.json" || fail=1
 expect2 merge "$tmp/forged.json"
+expect2 sweep scenarios/seed-split-refault.toml --preemptions 1 --checkpoint /dev/null
+printf '{"executions": 1E999}' >"$tmp/overflow.json"
+expect2 merge "$tmp/overflow.json"
+# toml++ 3.3 reaches TOML_UNREACHABLE classifying U+0172 (bytes c5 b2) after a space.
+printf 'name = "x"\n \305\262\n' >"$tmp/unreachable.toml"
+expect2 run "$tmp/unreachable.toml"
+printf 'name = "\377"\n' >"$tmp/not-utf8.toml"
+expect2 run "$tmp/not-utf8.toml"
 expect2 run /dev/zero
 expect2 merge /dev/zero
 expect2 check /dev/zero

@@ -82,3 +82,37 @@ TEST_CASE("sizes and policies parse", "[scenario]") {
     CHECK_FALSE(parse_policy("bounded:-1"));
     CHECK_FALSE(parse_policy("EAGAIN"));
 }
+
+TEST_CASE("scenario text is UTF-8 and never reaches toml++ 3.3's unreachable code",
+          "[scenario]") {
+    const std::string ok = "name = \"a\"\n" + kActor;
+    // The bytes of the report: a space, then U+0172.
+    CHECK(error_of("name = \"a\"\n \xc5\xb2\n" + kActor) ==
+          "x.toml:2:2: character U+0172 outside a string or comment");
+    // The code points toml++ 3.3 cannot classify as whitespace or not, at each end of each range.
+    for (const char* cp : {"\xc2\xa1", "\xd2\x99", "\xe2\xb1\x9e", "\xe3\x81\x97",
+                           "\xef\xac\xa6", "\xef\xbb\xbe", "\xc3\xa9"}) {
+        INFO(cp);
+        CHECK_THAT(error_of("name = \"a\"\n" + kActor + "x" + cp + " = 1\n"),
+                   Catch::Contains("outside a string or comment"));
+        CHECK_THAT(error_of("name = \"a\"\n" + kActor + "repeat = 1" + cp + "\n"),
+                   Catch::Contains("outside a string or comment"));
+        // In strings and comments they are text, as TOML says.
+        CHECK(error_of("name = \"a" + std::string(cp) + "\"\n" + kActor) == "no error");
+        CHECK(error_of("name = 'a" + std::string(cp) + "'\n" + kActor) == "no error");
+        CHECK(error_of("name = \"\"\"a\n" + std::string(cp) + "\"\"\"\n" + kActor) == "no error");
+        CHECK(error_of("name = \"a\" # " + std::string(cp) + "\n" + kActor) == "no error");
+        CHECK_THAT(error_of("name = \"a\\" + std::string(cp) + "\"\n" + kActor),
+                   Catch::Contains("is not an escape sequence"));
+        CHECK_THAT(error_of("name = \"\"\"a\\\n  " + std::string(cp) + "\"\"\"\n" + kActor),
+                   Catch::Contains("after a line-ending backslash"));
+    }
+    CHECK(error_of("\xef\xbb\xbf" + ok) == "no error");  // a byte order mark
+    CHECK(error_of("name = \"\"\"a \\\n  b\"\"\"\n" + kActor) == "no error");
+    CHECK(error_of("name = \"a\\u00e9\"\n" + kActor) == "no error");
+    CHECK(error_of("name = \"\xff\"\n" + kActor) == "x.toml:1:9: byte 0xff is not UTF-8");
+    CHECK_THAT(error_of("name = \"\xc0\xaf\"\n" + kActor), Catch::Contains("overlong"));
+    CHECK_THAT(error_of("name = \"\xed\xa0\x80\"\n" + kActor), Catch::Contains("surrogate"));
+    CHECK_THAT(error_of("name = \"a\"\n" + kActor + "# \xe2\x82"),
+               Catch::Contains("cut off by the end of the file"));
+}

@@ -359,6 +359,11 @@ TEST_CASE("an interrupted sweep resumes from its checkpoint to the same certific
             // Every run starts from the file, as `pfnsim sweep --checkpoint` does.
             if (!saved.is_null()) {
                 state = sim::state_from_json(nlohmann::json::parse(saved.dump()), names);
+                sim::StateLimits l;
+                l.actors = names.size();
+                l.preemptions = 3U;
+                l.step_bound = 2000;
+                CHECK_NOTHROW(sim::check_state(state, l));  // a saved sweep passes its checks
             }
             rep = sweep(make, {3U, true, jobs, 0, 1, std::nullopt, limit}, 2000, &state, hooks);
             if (rep.complete) {
@@ -449,6 +454,15 @@ sim::SweepReport stateful(const sim::ProgramFactory& make, std::uint64_t step_bo
     cfg.jobs = jobs;
     sim::SweepState state;
     return sim::sweep(make, cfg, state);
+}
+
+std::string refusal(const sim::SweepState& s, const sim::StateLimits& l) {
+    try {
+        sim::check_state(s, l);
+    } catch (const sim::SweepError& e) {
+        return e.what();
+    }
+    return "accepted";
 }
 
 }  // namespace
@@ -594,4 +608,71 @@ TEST_CASE("the state audit finds a value the signature does not capture", "[swee
         return std::unique_ptr<sim::Program>(new ProxyProgram(q));
     };
     CHECK_FALSE(has_mismatch(stateful(make_q, 100, 8)));
+}
+
+TEST_CASE("a saved sweep is range-checked before it is resumed", "[sweep][checkpoint]") {
+    const auto make = scenario("seed-split-refault.toml");
+    const auto names = actor_names(make);
+    sim::SweepState saved;
+    sim::SweepHooks hooks;
+    hooks.save = [&](const sim::SweepState& st) { saved = st; };
+    sim::SweepState state;
+    const auto rep = sweep(make, {3U, true, 1, 0, 1, std::nullopt, 500}, 2000, &state, hooks);
+    REQUIRE(!rep.complete);
+    REQUIRE(saved.active.size() == 1);
+    sim::StateLimits l;
+    l.actors = names.size();
+    l.preemptions = 3U;
+    l.step_bound = 2000;
+    REQUIRE(refusal(saved, l) == "accepted");
+    auto& path = saved.active[0].frontier;
+    std::size_t k = path.size();
+    while (k-- > 0 && path[k].data) {
+    }
+    REQUIRE(k < path.size());  // an actor choice to edit
+
+    auto s = saved;
+    s.active[0].frontier[k].sleep = 1ULL << 5;  // names an actor that is not enabled there
+    CHECK_THAT(refusal(s, l), Catch::Contains("sleep set 0x20 names an actor that is not"));
+    s = saved;
+    s.active[0].frontier[k].current = 100;  // once a shift overflow in DfsStrategy
+    CHECK_THAT(refusal(s, l), Catch::Contains("current actor 100"));
+    s = saved;
+    s.active[0].frontier[k].chosen = 9;
+    CHECK_THAT(refusal(s, l), Catch::Contains("chosen option 9 of"));
+    s = saved;
+    s.active[0].frontier[k].preemptions_before += 1;
+    CHECK_THAT(refusal(s, l), Catch::Contains("the path above gives"));
+    s = saved;
+    s.done.assign(s.tasks.size(), true);
+    s.active.clear();  // the hand edit that certified "0 executions"
+    CHECK_THAT(refusal(s, l), Catch::Contains("cannot finish 1 tasks"));
+    s = saved;
+    s.active[0].totals.executions += 1;
+    CHECK_THAT(refusal(s, l), Catch::Contains("add up to"));
+    sim::StateLimits other = l;
+    other.shards = 2;
+    other.shard = 1;
+    CHECK_THAT(refusal(saved, other), Catch::Contains("is not one of shard 1/2"));
+
+    // A sleep set that passes the static checks but is not the one its path gives is found
+    // when the path is replayed: a SweepError, never a different count.
+    bool tried = false;
+    for (std::size_t d = 0; d < path.size() && !tried; ++d) {
+        const auto& n = path[d];
+        for (std::uint32_t i = n.chosen + 1; i < n.options.size() && !n.data; ++i) {
+            if ((n.explorable & (1ULL << i)) == 0) {
+                continue;
+            }
+            s = saved;
+            auto& m = s.active[0].frontier[d];
+            m.sleep |= 1ULL << m.options[i];
+            m.explorable &= ~(1ULL << i);
+            REQUIRE(refusal(s, l) == "accepted");
+            CHECK_THROWS_AS(sweep(make, {3U}, 2000, &s), sim::SweepError);
+            tried = true;
+            break;
+        }
+    }
+    CHECK(tried);
 }

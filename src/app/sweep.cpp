@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include "pfnsim/app/envelope.hpp"
 #include "pfnsim/app/error.hpp"
 #include "pfnsim/app/files.hpp"
 #include "pfnsim/app/provenance.hpp"
@@ -164,23 +165,13 @@ Certificate run_sweep(const Plan& plan, const SweepRequest& rq, const SweepHooks
     sim::SweepState state;
     state.key = key;
     if (!rq.checkpoint.empty() && regular_file_exists(rq.checkpoint)) {
-        const std::string text = read_input(rq.checkpoint, kStateCap, "checkpoint");
-        try {
-            state = sim::state_from_json(json::parse(text), c.actors);
-        } catch (const std::exception& e) {
-            throw InputError{
-                fmt::format("{}: not a pfnsim checkpoint ({})", rq.checkpoint, e.what())};
-        }
-        if (state.key != key) {
-            throw InputError{
-                fmt::format("{}: the checkpoint belongs to another sweep ({}); this one is ({})",
-                            rq.checkpoint, state.key, key)};
-        }
+        state = read_checkpoint(read_input(rq.checkpoint, kStateCap, "checkpoint"),
+                                rq.checkpoint, c, key, cfg.shard, cfg.shards);
     }
     sim::SweepHooks sh;
     if (!rq.checkpoint.empty()) {
         sh.save = [&](const sim::SweepState& st) {
-            save_durably(rq.checkpoint, sim::state_json(st, c.actors).dump() + "\n");
+            save_durably(rq.checkpoint, checkpoint_text(st, c));
         };
     }
     sh.progress = hooks.progress;
@@ -266,12 +257,12 @@ json certificate_json(const Certificate& c, bool state_hashes) {
         j["missing_shards"] = c.missing_shards;
     }
     j["certificate"] = c.line();
-    return j;
+    return state_hashes ? seal(std::move(j), sweep_meta(c, kShardFormat)) : j;
 }
 
 Certificate certificate_from_json(const json& j) {
     Certificate c;
-    if (!j.is_object() || j.value("command", "") != "sweep") {
+    if (!j.is_object() || !j.contains("command") || j["command"] != "sweep") {
         throw InputError{"not the JSON of a pfnsim sweep"};
     }
     try {

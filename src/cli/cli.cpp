@@ -268,10 +268,10 @@ int run_cli(int argc, char** argv) {
             return cmd_merge(o);
         }
     } catch (const app::InputError& e) {
-        std::cerr << "pfnsim: " << e.message << "\n";
+        std::cerr << "pfnsim: " << app::one_line(e.message) << "\n";
         return 2;
     } catch (const std::exception& e) {
-        std::cerr << "pfnsim: internal error: " << e.what() << "\n";
+        std::cerr << "pfnsim: internal error: " << app::one_line(e.what()) << "\n";
         return 2;
     }
     return 2;

@@ -8,6 +8,7 @@
 
 #include "cli/options.hpp"
 #include "cli/render.hpp"
+#include "pfnsim/app/envelope.hpp"
 #include "pfnsim/app/error.hpp"
 #include "pfnsim/app/files.hpp"
 
@@ -133,16 +134,9 @@ int cmd_sweep(const Options& o) {
 int cmd_merge(const Options& o) {
     std::vector<app::Certificate> parts;
     for (const auto& f : o.paths) {
-        const std::string text = app::read_input(f, app::kStateCap, "shard");
-        try {
-            parts.push_back(app::certificate_from_json(nlohmann::json::parse(text)));
-        } catch (const app::InputError& e) {
-            throw app::InputError{fmt::format("{}: {}", f, e.message)};
-        } catch (const std::exception& e) {
-            throw app::InputError{
-                fmt::format("{}: not the JSON of a sweep shard ({})", f, e.what())};
-        }
+        parts.push_back(app::read_shard(app::read_input(f, app::kStateCap, "shard"), f));
     }
+    app::check_shard_tasks(parts, o.paths);
     const app::Certificate m = app::merge_shards(parts, o.paths, !o.no_minimize);
     std::cout << (o.json ? sweep_json(m).dump(2) + "\n" : sweep_text(m));
     return m.unexpected() ? 1 : 0;

@@ -16,6 +16,11 @@ constexpr std::uint64_t bit(std::uint32_t i) {
 // Masks are 64 bits wide: more options (or actor ids) than that cannot be enumerated.
 constexpr std::size_t kMaxOptions = 64;
 
+// DfsStrategy::cost, for a node on its own.
+unsigned cost_of(const DfsStrategy::Node& n, std::uint32_t idx) {
+    return !n.data && n.current != kNoActor && n.options[idx] != n.current ? 1 : 0;
+}
+
 }  // namespace
 
 void DfsStrategy::new_execution(std::uint64_t /*seed*/) {
@@ -33,6 +38,99 @@ void DfsStrategy::restrict_to(std::vector<std::uint32_t> prefix) {
 void DfsStrategy::restore(std::vector<Node> stack, std::uint64_t pruned) {
     stack_ = std::move(stack);
     pruned_ = pruned;
+}
+
+std::string DfsStrategy::check_saved(const std::vector<Node>& stack,
+                                     const std::vector<std::uint32_t>& prefix, std::size_t actors,
+                                     std::optional<unsigned> max_preemptions, bool reduce) {
+    if (stack.size() <= prefix.size()) {
+        return fmt::format("a saved path of {} choices is not below its task's prefix of {}",
+                           stack.size(), prefix.size());
+    }
+    unsigned preemptions = 0;
+    for (std::size_t d = 0; d < stack.size(); ++d) {
+        const Node& n = stack[d];
+        const auto at = [d](const std::string& what) {
+            return fmt::format("choice {}: {}", d, what);
+        };
+        if (n.options.empty() || n.options.size() > kMaxOptions) {
+            return at(fmt::format("{} options (valid: 1..{})", n.options.size(), kMaxOptions));
+        }
+        const auto size = static_cast<std::uint32_t>(n.options.size());
+        if (n.data) {
+            for (std::uint32_t i = 0; i < size; ++i) {
+                if (n.options[i] != i) {
+                    return at("the values of a data choice are not 0..n-1");
+                }
+            }
+            if (n.current != kNoActor || n.sleep != 0) {
+                return at("a data choice with a current actor or a sleep set");
+            }
+        } else {
+            for (std::uint32_t i = 0; i < size; ++i) {
+                if (n.options[i] >= actors || n.options[i] >= kMaxOptions) {
+                    return at(fmt::format("actor {} (the program has {})", n.options[i], actors));
+                }
+                // The current actor first, then the others by id.
+                const std::uint32_t from = n.current == kNoActor ? 1 : 2;
+                if ((i >= from && n.options[i] <= n.options[i - 1]) ||
+                    (i > 0 && n.options[i] == n.options[0])) {
+                    return at("the actors are not in exploration order");
+                }
+            }
+            if (n.current != kNoActor && n.current != n.options[0]) {
+                return at(fmt::format("current actor {} is not the first option", n.current));
+            }
+            std::uint64_t enabled = 0;
+            for (std::uint32_t o : n.options) {
+                enabled |= bit(o);
+            }
+            if ((n.sleep & ~enabled) != 0 || (!reduce && n.sleep != 0)) {
+                return at(fmt::format("sleep set {:#x} names an actor that is not enabled there",
+                                      n.sleep));
+            }
+        }
+        if (n.chosen >= size) {
+            return at(fmt::format("chosen option {} of {}", n.chosen, size));
+        }
+        if (n.preemptions_before != preemptions) {
+            return at(fmt::format("{} preemptions before it, the path above gives {}",
+                                  n.preemptions_before, preemptions));
+        }
+        // Which options are explorable follows from the bound and the sleep set alone.
+        std::uint64_t explorable = 0;
+        for (std::uint32_t i = 0; i < size; ++i) {
+            const bool within = !max_preemptions || preemptions + cost_of(n, i) <= *max_preemptions;
+            const bool asleep = !n.data && (n.sleep & bit(n.options[i])) != 0;
+            if (within && !asleep) {
+                explorable |= bit(i);
+            }
+        }
+        if (n.explorable != explorable) {
+            return at(fmt::format("explorable options {:#x}, the bound and sleep set give {:#x}",
+                                  n.explorable, explorable));
+        }
+        if ((explorable & bit(n.chosen)) == 0) {
+            return at("the chosen option is not explorable");
+        }
+        if (d < prefix.size() && n.options[n.chosen] != prefix[d]) {
+            return at("the path leaves its task's prefix");
+        }
+        preemptions += cost_of(n, n.chosen);
+    }
+    return {};
+}
+
+std::uint64_t DfsStrategy::runs_before(const std::vector<Node>& stack, std::size_t prefix) {
+    std::uint64_t runs = 0;
+    for (std::size_t d = prefix; d < stack.size(); ++d) {
+        const Node& n = stack[d];
+        if (n.chosen < kMaxOptions) {
+            runs += static_cast<std::uint64_t>(
+                std::popcount(n.explorable & (bit(n.chosen) - 1)));
+        }
+    }
+    return runs;
 }
 
 // The sleep set below `n` once its chosen option runs: the actors asleep at `n`, and the
@@ -83,12 +181,26 @@ std::uint32_t DfsStrategy::pick(Node&& fresh, std::span<const NextStep> next,
     }
     if (depth_ < stack_.size()) {
         const Node& n = stack_[depth_];
-        if (n.data != fresh.data || n.options != fresh.options) {
+        if (n.data != fresh.data || n.options != fresh.options || n.current != fresh.current) {
             error_ = fmt::format(
                 "choice point {} differs from the last execution's (the program is not "
                 "deterministic, or a saved search does not belong to it)",
                 depth_);
             return kPrune;
+        }
+        if (reduce_ && !n.data) {
+            // A restored path's sleep sets must be the ones its choices give.
+            std::uint64_t enabled_mask = 0;
+            for (ActorId e : enabled) {
+                enabled_mask |= bit(e);
+            }
+            if (n.sleep != (sleep_ & enabled_mask)) {
+                error_ = fmt::format(
+                    "choice point {} has a saved sleep set {:#x} that its path does not give "
+                    "({:#x}): a saved search that does not belong to this program",
+                    depth_, n.sleep, sleep_ & enabled_mask);
+                return kPrune;
+            }
         }
         ++depth_;
         preemptions_ = n.preemptions_before + cost(n, n.chosen);

@@ -2,8 +2,10 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <charconv>
 #include <limits>
+#include <set>
 
 #include "pfnsim/sim/schedule.hpp"
 
@@ -17,27 +19,165 @@ std::string hex(std::uint64_t v) {
     return fmt::format("{:016x}", v);
 }
 
-std::uint64_t unhex(const json& j) {
-    const std::string s = j.get<std::string>();
-    std::uint64_t v = 0;
-    const auto [ptr, ec] = std::from_chars(s.data(), s.data() + s.size(), v, 16);
-    if (s.empty() || ec != std::errc() || ptr != s.data() + s.size()) {
-        throw SweepError(fmt::format("'{}' is not a hex hash", s));
+// A JSON value and the path that names it in messages ("active[0].frontier[3].s").
+class Field {
+  public:
+    Field(const json& j, std::string path) : j_(j), path_(std::move(path)) {}
+
+    [[noreturn]] void fail(const std::string& what) const {
+        throw SweepError(fmt::format("{}: {}", path_.empty() ? "the document" : path_, what));
     }
-    return v;
+    const json& value() const { return j_; }
+    const std::string& path() const { return path_; }
+
+    Field operator[](const char* key) const {
+        if (!j_.is_object()) {
+            fail("is not an object");
+        }
+        const auto it = j_.find(key);
+        const std::string p = path_.empty() ? std::string(key) : path_ + "." + key;
+        if (it == j_.end()) {
+            throw SweepError(fmt::format("{}: is missing", p));
+        }
+        return {*it, p};
+    }
+    bool has(const char* key) const { return j_.is_object() && j_.contains(key); }
+
+    std::vector<Field> elements() const {
+        if (!j_.is_array()) {
+            fail("is not an array");
+        }
+        std::vector<Field> out;
+        out.reserve(j_.size());
+        for (std::size_t i = 0; i < j_.size(); ++i) {
+            out.emplace_back(j_[i], fmt::format("{}[{}]", path_, i));
+        }
+        return out;
+    }
+    std::vector<std::pair<std::string, Field>> members() const {
+        if (!j_.is_object()) {
+            fail("is not an object");
+        }
+        std::vector<std::pair<std::string, Field>> out;
+        for (const auto& [k, v] : j_.items()) {
+            out.emplace_back(k, Field(v, path_ + "." + k));
+        }
+        return out;
+    }
+
+    template <typename T>
+    T num() const {
+        if (!j_.is_number_unsigned() || j_.get<std::uint64_t>() > std::numeric_limits<T>::max()) {
+            fail(fmt::format("{} is not a number 0..{}", shown(), std::numeric_limits<T>::max()));
+        }
+        return static_cast<T>(j_.get<std::uint64_t>());
+    }
+    std::string str() const {
+        if (!j_.is_string()) {
+            fail(fmt::format("{} is not a string", shown()));
+        }
+        return j_.get<std::string>();
+    }
+    bool boolean() const {
+        if (!j_.is_boolean()) {
+            fail(fmt::format("{} is not true or false", shown()));
+        }
+        return j_.get<bool>();
+    }
+    std::uint64_t hash() const {
+        const std::string s = str();
+        std::uint64_t v = 0;
+        const auto [ptr, ec] = std::from_chars(s.data(), s.data() + s.size(), v, 16);
+        if (s.size() != 16 || ec != std::errc() || ptr != s.data() + s.size()) {
+            fail(fmt::format("'{}' is not a hash of 16 hex digits", s.substr(0, 40)));
+        }
+        return v;
+    }
+    template <typename T>
+    std::vector<T> nums() const {
+        std::vector<T> v;
+        for (const Field& x : elements()) {
+            v.push_back(x.num<T>());
+        }
+        return v;
+    }
+
+  private:
+    std::string shown() const {
+        std::string s = j_.dump();
+        return s.size() > 40 ? s.substr(0, 37) + "..." : s;
+    }
+    const json& j_;
+    std::string path_;
+};
+
+Witness witness_of(const Field& f) {
+    Witness w;
+    const std::string k = f["kind"].str();
+    const auto kind = parse_kind(k);
+    if (!kind) {
+        f["kind"].fail(fmt::format("unknown violation kind '{}' (valid: {})", k, kValidKinds));
+    }
+    w.violation = {*kind, f["actor"].str(), f["detail"].str()};
+    try {
+        w.schedule = decode_schedule(f["schedule"].str());
+    } catch (const ScheduleError& e) {
+        f["schedule"].fail(e.what());
+    }
+    w.count = f["count"].num<std::uint64_t>();
+    w.steps = f["steps"].num<std::uint64_t>();
+    w.preemptions = f["preemptions"].num<unsigned>();
+    w.faults = f["faults"].num<unsigned>();
+    w.trace_hash = f["trace_hash"].hash();
+    return w;
 }
 
-template <typename T>
-std::vector<T> nums(const json& j) {
-    if (!j.is_array()) {
-        throw SweepError(fmt::format("{} is not an array of numbers", j.dump()));
+SweepTotals totals_of(const Field& f, const std::vector<std::string>& actors) {
+    SweepTotals t;
+    t.executions = f["executions"].num<std::uint64_t>();
+    t.steps = f["steps"].num<std::uint64_t>();
+    t.pruned = f["pruned"].num<std::uint64_t>();
+    t.redundant = f["redundant"].num<std::uint64_t>();
+    // Stateful sweeps only.
+    for (auto [field, into] : {std::pair{"states", &t.states},
+                               std::pair{"transitions", &t.transitions},
+                               std::pair{"state_hits", &t.state_hits},
+                               std::pair{"audited", &t.audited}}) {
+        *into = f.has(field) ? f[field].num<std::uint64_t>() : 0;
     }
-    std::vector<T> v;
-    v.reserve(j.size());
-    for (const auto& x : j) {
-        v.push_back(json_number<T>(x));
+    t.results.resize(actors.size());
+    const Field results = f["results"];
+    for (const auto& [name, _] : results.members()) {
+        if (std::find(actors.begin(), actors.end(), name) == actors.end()) {
+            results.fail(fmt::format("'{}' is not an actor of the scenario", name));
+        }
     }
-    return v;
+    for (std::size_t a = 0; a < actors.size(); ++a) {
+        for (const auto& [k, n] : results[actors[a].c_str()].members()) {
+            t.results[a][k] = n.num<std::uint64_t>();
+        }
+    }
+    const auto hashes = f["final_state_hashes"].elements();
+    for (const Field& h : hashes) {
+        if (!t.final_states.insert(h.hash()).second) {
+            h.fail("a final state given twice");
+        }
+    }
+    if (f.has("final_states") && f["final_states"].num<std::size_t>() != hashes.size()) {
+        f["final_states"].fail(fmt::format("{} final states, but {} hashes",
+                                           f["final_states"].num<std::size_t>(), hashes.size()));
+    }
+    for (const Field& v : f["violations"].elements()) {
+        const Witness w = witness_of(v);
+        if (!t.violations.empty() &&
+            std::tie(t.violations.back().violation.kind, t.violations.back().violation.actor,
+                     t.violations.back().violation.detail) >=
+                std::tie(w.violation.kind, w.violation.actor, w.violation.detail)) {
+            v.fail("violations are not distinct and in order");
+        }
+        t.violations.push_back(w);
+    }
+    return t;
 }
 
 }  // namespace
@@ -55,24 +195,7 @@ json witness_json(const Witness& w) {
 }
 
 Witness witness_from_json(const json& j) {
-    Witness w;
-    const auto kind = parse_kind(j.at("kind").get<std::string>());
-    if (!kind) {
-        throw SweepError(fmt::format("unknown violation kind '{}' (valid: {})",
-                                     j.at("kind").get<std::string>(), kValidKinds));
-    }
-    w.violation = {*kind, j.at("actor").get<std::string>(), j.at("detail").get<std::string>()};
-    try {
-        w.schedule = decode_schedule(j.at("schedule").get<std::string>());
-    } catch (const ScheduleError& e) {
-        throw SweepError(e.what());
-    }
-    w.count = json_number<std::uint64_t>(j.at("count"));
-    w.steps = json_number<std::uint64_t>(j.at("steps"));
-    w.preemptions = json_number<unsigned>(j.at("preemptions"));
-    w.faults = json_number<unsigned>(j.at("faults"));
-    w.trace_hash = unhex(j.at("trace_hash"));
-    return w;
+    return witness_of(Field(j, ""));
 }
 
 json totals_json(const SweepTotals& t, const std::vector<std::string>& actors, bool hashes) {
@@ -113,29 +236,7 @@ json totals_json(const SweepTotals& t, const std::vector<std::string>& actors, b
 }
 
 SweepTotals totals_from_json(const json& j, const std::vector<std::string>& actors) {
-    SweepTotals t;
-    t.executions = json_number<std::uint64_t>(j.at("executions"));
-    t.steps = json_number<std::uint64_t>(j.at("steps"));
-    t.pruned = json_number<std::uint64_t>(j.at("pruned"));
-    t.redundant = json_number<std::uint64_t>(j.at("redundant"));
-    for (auto [field, into] : {std::pair{"states", &t.states}, std::pair{"transitions", &t.transitions},
-                               std::pair{"state_hits", &t.state_hits},
-                               std::pair{"audited", &t.audited}}) {
-        *into = j.contains(field) ? json_number<std::uint64_t>(j.at(field)) : 0;
-    }
-    t.results.resize(actors.size());
-    for (std::size_t a = 0; a < actors.size(); ++a) {
-        for (const auto& [k, n] : j.at("results").at(actors[a]).items()) {
-            t.results[a][k] = json_number<std::uint64_t>(n);
-        }
-    }
-    for (const auto& h : j.at("final_state_hashes")) {
-        t.final_states.insert(unhex(h));
-    }
-    for (const auto& v : j.at("violations")) {
-        t.add_witness(witness_from_json(v));
-    }
-    return t;
+    return totals_of(Field(j, ""), actors);
 }
 
 json state_json(const SweepState& s, const std::vector<std::string>& actors) {
@@ -173,53 +274,169 @@ json state_json(const SweepState& s, const std::vector<std::string>& actors) {
 }
 
 SweepState state_from_json(const json& j, const std::vector<std::string>& actors) {
+    const Field root(j, "");
     SweepState s;
-    if (j.at("pfnsim_checkpoint").get<int>() != 2) {
-        throw SweepError("unsupported checkpoint version (valid: 2)");
+    if (root["pfnsim_checkpoint"].num<unsigned>() != 2) {
+        root["pfnsim_checkpoint"].fail("unsupported checkpoint version (valid: 2)");
     }
-    s.key = j.at("key").get<std::string>();
-    s.tasks = [&] {
-        std::vector<std::vector<std::uint32_t>> t;
-        for (const auto& x : j.at("tasks")) {
-            t.push_back(nums<std::uint32_t>(x));
-        }
-        return t;
-    }();
+    s.key = root["key"].str();
+    for (const Field& t : root["tasks"].elements()) {
+        s.tasks.push_back(t.nums<std::uint32_t>());
+    }
     s.done.assign(s.tasks.size(), false);
-    for (const auto& k : j.at("done")) {
-        const auto i = json_number<std::size_t>(k);
+    for (const Field& k : root["done"].elements()) {
+        const auto i = k.num<std::size_t>();
         if (i >= s.tasks.size()) {
-            throw SweepError("a done task is out of range");
+            k.fail(fmt::format("task {} of {}", i, s.tasks.size()));
+        }
+        if (s.done[i]) {
+            k.fail(fmt::format("task {} is done twice", i));
         }
         s.done[i] = true;
     }
-    s.finished = totals_from_json(j.at("finished"), actors);
-    for (const auto& a : j.at("active")) {
+    s.finished = totals_of(root["finished"], actors);
+    for (const Field& a : root["active"].elements()) {
         SweepState::Active act;
-        act.task = json_number<std::size_t>(a.at("task"));
+        act.task = a["task"].num<std::size_t>();
         if (act.task >= s.tasks.size()) {
-            throw SweepError("an active task is out of range");
+            a["task"].fail(fmt::format("task {} of {}", act.task, s.tasks.size()));
         }
-        act.pruned = json_number<std::uint64_t>(a.at("pruned"));
-        for (const auto& n : a.at("frontier")) {
+        act.pruned = a["pruned"].num<std::uint64_t>();
+        for (const Field& n : a["frontier"].elements()) {
             DfsStrategy::Node node;
-            node.options = nums<std::uint32_t>(n.at("o"));
-            node.explorable = json_number<std::uint64_t>(n.at("e"));
-            node.sleep = json_number<std::uint64_t>(n.at("s"));
-            node.chosen = json_number<std::uint32_t>(n.at("c"));
-            node.current = json_number<ActorId>(n.at("a"));
-            node.preemptions_before = json_number<unsigned>(n.at("p"));
-            node.data = n.at("d").get<bool>();
-            if (node.chosen >= node.options.size()) {
-                throw SweepError("a saved choice is out of range");
-            }
+            node.options = n["o"].nums<std::uint32_t>();
+            node.explorable = n["e"].num<std::uint64_t>();
+            node.sleep = n["s"].num<std::uint64_t>();
+            node.chosen = n["c"].num<std::uint32_t>();
+            node.current = n["a"].num<ActorId>();
+            node.preemptions_before = n["p"].num<unsigned>();
+            node.data = n["d"].boolean();
             act.frontier.push_back(std::move(node));
         }
-        act.totals = totals_from_json(a.at("totals"), actors);
+        act.totals = totals_of(a["totals"], actors);
         s.active.push_back(std::move(act));
     }
     s.partitioned = true;
     return s;
+}
+
+void check_totals(const SweepTotals& t, const StateLimits& l, const std::string& path) {
+    const auto fail = [&](const std::string& what) {
+        throw SweepError(fmt::format("{}{}{}", path, path.empty() ? "" : ": ", what));
+    };
+    // Every execution gives every actor a result and reaches a final state.
+    for (std::size_t a = 0; a < t.results.size(); ++a) {
+        std::uint64_t sum = 0;
+        for (const auto& [r, n] : t.results[a]) {
+            if (n == 0 || n > t.executions - std::min(sum, t.executions)) {
+                fail(fmt::format("results of actor {} add up to more than the {} executions", a,
+                                 t.executions));
+            }
+            sum += n;
+        }
+        if (sum != t.executions) {
+            fail(fmt::format("results of actor {} add up to {}, not the {} executions", a, sum,
+                             t.executions));
+        }
+    }
+    if (t.final_states.size() > t.executions || (t.executions > 0 && t.final_states.empty())) {
+        fail(fmt::format("{} final states for {} executions", t.final_states.size(),
+                         t.executions));
+    }
+    for (const Witness& w : t.violations) {
+        const std::string what = fmt::format("violation '{}' of {}", kind_name(w.violation.kind),
+                                             w.violation.actor);
+        if (w.count == 0 || w.count > t.executions) {
+            fail(fmt::format("{} seen {} times in {} executions", what, w.count, t.executions));
+        }
+        if (l.preemptions && w.preemptions > *l.preemptions) {
+            fail(fmt::format("{} has {} preemptions, over the bound {}", what, w.preemptions,
+                             *l.preemptions));
+        }
+        if (l.faults && w.faults > *l.faults) {
+            fail(fmt::format("{} has {} faults, over the bound {}", what, w.faults, *l.faults));
+        }
+        if (l.step_bound > 0 && w.steps > l.step_bound) {
+            fail(fmt::format("{} has {} steps, over the step bound {}", what, w.steps,
+                             l.step_bound));
+        }
+    }
+}
+
+void check_state(const SweepState& s, const StateLimits& l) {
+    if (l.shards == 0 || l.shard >= l.shards) {
+        throw SweepError(fmt::format("shard {}/{}", l.shard, l.shards));
+    }
+    // A partition has at most 64 tasks per task wanted (the last level can overshoot).
+    const std::size_t most = 64 * std::max(sweep_task_target(l.shards, 1024),
+                                           sweep_task_target(l.shards, 1));
+    if (s.tasks.empty() || s.tasks.size() > most) {
+        throw SweepError(fmt::format("tasks: {} tasks (valid: 1..{})", s.tasks.size(), most));
+    }
+    if (s.done.size() != s.tasks.size()) {
+        throw SweepError("done: not one entry per task");
+    }
+    // The tasks are disjoint subtrees: no prefix is a prefix of another (nor equal to it).
+    std::vector<std::size_t> order(s.tasks.size());
+    for (std::size_t k = 0; k < order.size(); ++k) {
+        order[k] = k;
+    }
+    std::sort(order.begin(), order.end(),
+              [&](std::size_t a, std::size_t b) { return s.tasks[a] < s.tasks[b]; });
+    for (std::size_t k = 0; k < s.tasks.size(); ++k) {
+        const auto& t = s.tasks[order[k]];
+        if (std::any_of(t.begin(), t.end(), [](std::uint32_t v) { return v >= 64; })) {
+            throw SweepError(fmt::format("tasks[{}]: a choice beyond 63", order[k]));
+        }
+        if (k + 1 < s.tasks.size()) {
+            const auto& u = s.tasks[order[k + 1]];
+            if (u.size() >= t.size() && std::equal(t.begin(), t.end(), u.begin())) {
+                throw SweepError(fmt::format("tasks[{}]: overlaps tasks[{}]", order[k + 1],
+                                             order[k]));
+            }
+        }
+    }
+    std::size_t done = 0;
+    for (std::size_t k = 0; k < s.done.size(); ++k) {
+        if (s.done[k] && k % l.shards != l.shard) {
+            throw SweepError(fmt::format("done: task {} is not one of shard {}/{}", k, l.shard,
+                                         l.shards));
+        }
+        done += s.done[k] ? 1 : 0;
+    }
+    check_totals(s.finished, l, "finished");
+    // Every finished task ran at least once (an execution, or a run cut because every option
+    // was asleep).
+    if (s.finished.executions + s.finished.redundant < done) {
+        throw SweepError(fmt::format(
+            "finished: {} executions and {} redundant runs cannot finish {} tasks",
+            s.finished.executions, s.finished.redundant, done));
+    }
+    std::set<std::size_t> seen;
+    for (std::size_t i = 0; i < s.active.size(); ++i) {
+        const auto& a = s.active[i];
+        const std::string at = fmt::format("active[{}]", i);
+        if (a.task >= s.tasks.size() || a.task % l.shards != l.shard) {
+            throw SweepError(fmt::format("{}.task: task {} is not one of shard {}/{}", at, a.task,
+                                         l.shard, l.shards));
+        }
+        if (s.done[a.task] || !seen.insert(a.task).second) {
+            throw SweepError(fmt::format("{}.task: task {} is done or active twice", at, a.task));
+        }
+        const std::string why = DfsStrategy::check_saved(a.frontier, s.tasks[a.task], l.actors,
+                                                         l.preemptions, l.reduce);
+        if (!why.empty()) {
+            throw SweepError(fmt::format("{}.frontier: {}", at, why));
+        }
+        check_totals(a.totals, l, at + ".totals");
+        const std::uint64_t runs = DfsStrategy::runs_before(a.frontier, s.tasks[a.task].size());
+        if (a.totals.executions + a.totals.redundant < runs) {
+            throw SweepError(fmt::format(
+                "{}.totals: {} executions and {} redundant runs, but the saved path has "
+                "explored {} branches",
+                at, a.totals.executions, a.totals.redundant, runs));
+        }
+    }
 }
 
 }  // namespace pfnsim::sim

@@ -64,6 +64,17 @@ class DfsStrategy final : public Strategy {
     // The path to run next (after advance()), to save and restore a search.
     const std::vector<Node>& frontier() const { return stack_; }
     void restore(std::vector<Node> stack, std::uint64_t pruned);
+    // Why `stack` cannot be a saved path below `prefix` of a program with `actors` actors,
+    // searched with this bound and reduction, or "" if it can: every option, actor id, sleep
+    // set, choice and preemption count in range and consistent with the nodes above it. What
+    // depends on the program (the options themselves, the sleep sets the path gives) is
+    // checked again when the path is replayed.
+    static std::string check_saved(const std::vector<Node>& stack,
+                                   const std::vector<std::uint32_t>& prefix, std::size_t actors,
+                                   std::optional<unsigned> max_preemptions, bool reduce);
+    // Runs that a saved path says are done: at least one per explored option before the
+    // chosen one, below the prefix.
+    static std::uint64_t runs_before(const std::vector<Node>& stack, std::size_t prefix);
 
   private:
     std::uint32_t pick(Node&& fresh, std::span<const NextStep> next,

@@ -5,6 +5,7 @@
 
 #include <cstdint>
 #include <limits>
+#include <optional>
 #include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
@@ -31,7 +32,24 @@ nlohmann::json totals_json(const SweepTotals& t, const std::vector<std::string>&
 SweepTotals totals_from_json(const nlohmann::json& j, const std::vector<std::string>& actors);
 
 nlohmann::json state_json(const SweepState& s, const std::vector<std::string>& actors);
-// Throws SweepError naming what is wrong.
+// Throws SweepError naming the field that is missing or out of range ("active[0].task: ...").
 SweepState state_from_json(const nlohmann::json& j, const std::vector<std::string>& actors);
+
+// What the fields of a saved sweep must keep within.
+struct StateLimits {
+    std::size_t actors = 0;
+    std::optional<unsigned> preemptions;  // nullopt = any number
+    std::optional<unsigned> faults;       // nullopt = the scenario's budgets
+    std::uint64_t step_bound = 0;         // 0 = none
+    bool reduce = true;                   // as the sweep runs (sleep sets up to 64 actors)
+    unsigned shard = 0;
+    unsigned shards = 1;
+};
+// Range and consistency checks of totals read from a file (results that add up to the
+// executions, final states, witnesses within the bounds); throws SweepError naming `path`.
+void check_totals(const SweepTotals& t, const StateLimits& l, const std::string& path);
+// The same for a whole saved sweep: tasks, done tasks of this shard that the totals can
+// account for, and each active task's saved path (DfsStrategy::check_saved).
+void check_state(const SweepState& s, const StateLimits& l);
 
 }  // namespace pfnsim::sim
