@@ -8,11 +8,13 @@
 #include <cstdint>
 #include <string>
 
+#include "pfnsim/app/matrix.hpp"
 #include "pfnsim/model/world.hpp"
 #include "pfnsim/sim/dfs_strategy.hpp"
 #include "pfnsim/sim/execution.hpp"
 #include "pfnsim/sim/prng.hpp"
 #include "pfnsim/sim/random_strategy.hpp"
+#include "pfnsim/sim/sweep.hpp"
 #include "sim/algorithm.hpp"
 
 using namespace pfnsim;
@@ -176,6 +178,78 @@ void BM_SeedRaceReset(benchmark::State& state) {
     }
 }
 BENCHMARK(BM_SeedRaceReset);
+
+}  // namespace
+
+namespace {
+
+// Stateful sweeps (any number of preemptions) of a shipped scenario under a policy.
+sim::SweepReport stateful_sweep(const std::string& file, const std::string& policy) {
+    const auto sc = std::make_shared<model::Scenario>(
+        model::load_scenario(std::string(PFNSIM_SOURCE_DIR) + "/scenarios/" + file));
+    const model::Policy p = *model::parse_policy(policy);
+    sim::SweepConfig cfg;
+    cfg.stateful = true;
+    cfg.exec.step_bound = sc->step_bound;
+    sim::SweepState state;
+    return sim::sweep(
+        [&] {
+            auto w = std::make_unique<model::World>(*sc);
+            w->set_policy(p);
+            return w;
+        },
+        cfg, state);
+}
+
+void report_states(benchmark::State& state, const sim::SweepReport& r) {
+    state.counters["states"] = static_cast<double>(r.totals.states);
+    state.counters["transitions"] = static_cast<double>(r.totals.transitions);
+    state.counters["executions"] = static_cast<double>(r.totals.executions);
+    state.counters["table_bytes_per_state"] =
+        static_cast<double>(r.totals.table_bytes) / static_cast<double>(r.totals.states);
+}
+
+// The seed race against a numa_maps loop that runs for ever: every reachable state.
+void BM_StatefulSweepSeedRace(benchmark::State& state) {
+    sim::SweepReport r;
+    for (auto _ : state) {
+        r = stateful_sweep("lockstep-split.toml", "original");
+    }
+    report_states(state, r);
+}
+BENCHMARK(BM_StatefulSweepSeedRace)->Unit(benchmark::kMillisecond);
+
+// The lockstep livelock found in the state graph and proven by replaying its lasso.
+void BM_StatefulLockstepLivelock(benchmark::State& state) {
+    sim::SweepReport r;
+    for (auto _ : state) {
+        r = stateful_sweep("lockstep-split.toml", "eagain");
+    }
+    report_states(state, r);
+    bool proven = false;
+    for (const auto& w : r.totals.violations) {
+        proven = proven || (w.violation.kind == sim::ViolationKind::Livelock && w.lasso);
+    }
+    state.counters["proven"] = proven ? 1 : 0;
+}
+BENCHMARK(BM_StatefulLockstepLivelock)->Unit(benchmark::kMillisecond);
+
+// The whole flagship matrix, every cell a stateful sweep with its certificate.
+void BM_MatrixExhaustive(benchmark::State& state) {
+    const auto files = app::flagship_scenarios(std::string(PFNSIM_SOURCE_DIR) + "/scenarios");
+    std::size_t certified = 0;
+    for (auto _ : state) {
+        const app::Matrix m = app::run_matrix(files, {});
+        certified = 0;
+        for (const auto& row : m.cells) {
+            for (const auto& c : row) {
+                certified += c.certified ? 1 : 0;
+            }
+        }
+    }
+    state.counters["certified_cells"] = static_cast<double>(certified);
+}
+BENCHMARK(BM_MatrixExhaustive)->Unit(benchmark::kMillisecond)->Iterations(1);
 
 }  // namespace
 

@@ -41,6 +41,8 @@ expect2 sweep scenarios/seed-split-refault.toml --preemptions 1 --jobs 0
 expect2 sweep scenarios/seed-split-refault.toml --preemptions 1 --policy nope
 expect2 sweep scenarios/seed-split-refault.toml --preemptions 1 --checkpoint tests/data/bad-syntax.toml
 expect2 merge no/such/shard.json
+expect2 sweep scenarios/seed-split-refault.toml --preemptions 1 --audit-states
+expect2 sweep scenarios/seed-split-refault.toml --preemptions all --stateless --stateful
 expect2 merge tests/data/recorded.toml
 expect2 replay scenarios/seed-split-refault.toml --faults x --seed 1
 # A keyed schedule replays only on what it was recorded for (another scenario, another policy).

@@ -47,6 +47,13 @@ TEST_CASE("scenario errors are one line naming file:line:column and the valid ch
     CHECK_THAT(error_of("name = \"a\"\n[[actor]]\nname = \"p\"\nkind = \"teleport\"\n"),
                Catch::StartsWith("x.toml:4:8: unknown actor kind 'teleport' (valid: pin, split"));
     CHECK_THAT(error_of("name = \"a\"\n[[actor]\n"), Catch::StartsWith("x.toml:2:"));
+    CHECK_THAT(error_of("name = \"a\"\n" + kActor + "[explore]\nmode = \"dfs\"\n"),
+               Catch::Contains("unknown explore mode 'dfs' (valid: random, sweep)"));
+    CHECK_THAT(error_of("name = \"a\"\n" + kActor + "[explore]\npreemptions = 2\n"),
+               Catch::Contains("need mode = \"sweep\""));
+    CHECK_THAT(
+        error_of("name = \"a\"\n" + kActor + "[explore]\nmode = \"sweep\"\nfaults = 5000\n"),
+        Catch::Contains("'faults' must be 0..1000"));
     CHECK_THAT(error_of("name = \"a\"" + kDevice +
                         "[[entry]]\nlevel = \"pud\"\naddr = 0x80000000\n" + kActor),
                Catch::Contains("outside every device vma"));

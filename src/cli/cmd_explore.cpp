@@ -30,22 +30,13 @@ app::CellProgress cell_progress(bool quiet) {
     return [quiet](const std::string& label) { return progress_printer(quiet, label); };
 }
 
-// The flagship set: the seed race and the six questions asked of it on LKML.
+// The flagship set, from the working directory's scenarios/ or the source tree's.
 std::vector<std::string> default_matrix_scenarios() {
-    const std::vector<std::string> names = {"seed-split-refault.toml", "lockstep-split.toml",
-                                            "pin-zap-race.toml",       "pin-outside-vma.toml",
-                                            "pin-munmap-retry.toml",   "seed-split-signal.toml",
-                                            "kvm-split-refault.toml"};
     std::string dir = "scenarios";
-    if (!std::filesystem::exists(dir + "/" + names[0])) {
+    if (!std::filesystem::exists(dir + "/seed-split-refault.toml")) {
         dir = std::string(PFNSIM_SOURCE_DIR) + "/scenarios";
     }
-    std::vector<std::string> out;
-    out.reserve(names.size());
-    for (const auto& n : names) {
-        out.push_back(fmt::format("{}/{}", dir, n));
-    }
-    return out;
+    return app::flagship_scenarios(dir);
 }
 
 }  // namespace

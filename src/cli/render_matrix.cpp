@@ -41,7 +41,16 @@ std::string how_decided(const app::Matrix& m) {
         return "every cell a stateful sweep of all reachable states (any number of preemptions)";
     }
     if (certified == 0) {
-        return fmt::format("{} random executions per cell", random);
+        bool fallback = false;
+        for (const auto& row : m.cells) {
+            for (const auto& c : row) {
+                fallback = fallback || !c.fallback.empty();
+            }
+        }
+        return fallback ? fmt::format("no cell's sweep finished within its state budget: every "
+                                      "cell (~) {} random executions",
+                                      random)
+                        : fmt::format("{} random executions per cell", random);
     }
     return fmt::format(
         "{} of {} cells a stateful sweep of all reachable states; the others (~) {} random "

@@ -44,6 +44,9 @@ struct CheckedFile {
     bool ok() const;
 };
 
+// The flagship set: the seed race and the questions asked of it on LKML, under `dir`.
+std::vector<std::string> flagship_scenarios(const std::string& dir);
+
 // Every .toml under the paths (directories recursively), sorted; throws InputError.
 std::vector<std::string> scenario_files(const std::vector<std::string>& paths);
 std::vector<CheckedFile> check_files(const std::vector<std::string>& files,
