@@ -449,6 +449,7 @@ std::vector<Violation> SweepTotals::add(const Outcome& o) {
     ++executions;
     steps += o.steps;
     if (o.status == Status::Revisited && o.violations.empty()) {
+        ++revisited;
         return {};  // cut where its future was explored: it ends in no state of its own
     }
     if (results.size() < o.results.size()) {
@@ -481,6 +482,7 @@ void SweepTotals::merge(const SweepTotals& other) {
     states += other.states;
     transitions += other.transitions;
     state_hits += other.state_hits;
+    revisited += other.revisited;
     audited += other.audited;
     table_bytes = std::max(table_bytes, other.table_bytes);
     if (results.size() < other.results.size()) {
@@ -510,7 +512,12 @@ bool SweepTotals::operator==(const SweepTotals& o) const {
                       o.violations.end(), same);
 }
 
-std::size_t sweep_task_target(unsigned shards, unsigned jobs) {
+std::size_t sweep_task_target(unsigned shards, unsigned jobs, bool stateful) {
+    if (stateful) {
+        // Each task keeps its own table, so tasks repeat each other's states: one per shard,
+        // and threads do not split it further.
+        return shards;
+    }
     if (shards > 1) {
         return 64 * static_cast<std::size_t>(shards);  // never depends on jobs: shards must agree
     }
@@ -542,7 +549,8 @@ SweepReport sweep(const ProgramFactory& make, const SweepConfig& cfg, SweepState
             SweepTotals top;
             top.results.resize(program->actors().size());
             state.tasks =
-                partition(*program, c, sh.reduce, sweep_task_target(c.shards, c.jobs), top);
+                partition(*program, c, sh.reduce, sweep_task_target(c.shards, c.jobs, c.stateful),
+                          top);
             state.done.assign(state.tasks.size(), false);
             state.finished = SweepTotals{};
             state.finished.results.resize(program->actors().size());

@@ -142,6 +142,7 @@ SweepTotals totals_of(const Field& f, const std::vector<std::string>& actors) {
     for (auto [field, into] : {std::pair{"states", &t.states},
                                std::pair{"transitions", &t.transitions},
                                std::pair{"state_hits", &t.state_hits},
+                               std::pair{"revisited", &t.revisited},
                                std::pair{"audited", &t.audited}}) {
         *into = f.has(field) ? f[field].num<std::uint64_t>() : 0;
     }
@@ -207,6 +208,7 @@ json totals_json(const SweepTotals& t, const std::vector<std::string>& actors, b
     j["states"] = t.states;
     j["transitions"] = t.transitions;
     j["state_hits"] = t.state_hits;
+    j["revisited"] = t.revisited;
     j["audited"] = t.audited;
     json results = json::object();
     for (std::size_t a = 0; a < actors.size(); ++a) {
@@ -324,22 +326,28 @@ void check_totals(const SweepTotals& t, const StateLimits& l, const std::string&
     const auto fail = [&](const std::string& what) {
         throw SweepError(fmt::format("{}{}{}", path, path.empty() ? "" : ": ", what));
     };
-    // Every execution gives every actor a result and reaches a final state.
+    // Every execution not cut at a known state gives every actor a result and reaches a final
+    // state.
+    if (t.revisited > t.executions) {
+        fail(fmt::format("{} executions cut at a known state of {}", t.revisited, t.executions));
+    }
+    const std::uint64_t ended = t.executions - t.revisited;
     for (std::size_t a = 0; a < t.results.size(); ++a) {
         std::uint64_t sum = 0;
         for (const auto& [r, n] : t.results[a]) {
-            if (n == 0 || n > t.executions - std::min(sum, t.executions)) {
-                fail(fmt::format("results of actor {} add up to more than the {} executions", a,
-                                 t.executions));
+            if (n == 0 || n > ended - std::min(sum, ended)) {
+                fail(fmt::format("results of actor {} add up to more than the {} executions that "
+                                 "ended",
+                                 a, ended));
             }
             sum += n;
         }
-        if (sum != t.executions) {
-            fail(fmt::format("results of actor {} add up to {}, not the {} executions", a, sum,
-                             t.executions));
+        if (sum != ended) {
+            fail(fmt::format("results of actor {} add up to {}, not the {} executions that ended",
+                             a, sum, ended));
         }
     }
-    if (t.final_states.size() > t.executions || (t.executions > 0 && t.final_states.empty())) {
+    if (t.final_states.size() > ended || (ended > 0 && t.final_states.empty())) {
         fail(fmt::format("{} final states for {} executions", t.final_states.size(),
                          t.executions));
     }

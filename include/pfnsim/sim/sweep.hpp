@@ -57,6 +57,7 @@ struct SweepTotals {
     std::uint64_t states = 0;       // distinct states recorded
     std::uint64_t transitions = 0;  // transitions between them
     std::uint64_t state_hits = 0;   // executions that ended at a state recorded before
+    std::uint64_t revisited = 0;    // executions cut at a known state: they have no results
     std::uint64_t audited = 0;      // successors checked by the audit
     std::uint64_t table_bytes = 0;  // the largest visited table (not saved; for benchmarks)
     std::vector<std::map<std::string, std::uint64_t>> results;  // per actor: result -> count
@@ -126,6 +127,7 @@ SweepReport sweep(const ProgramFactory& make, const SweepConfig& cfg, SweepState
                   const SweepHooks& hooks = {});
 
 // The tasks a sweep splits into when it runs with `shards` shards and `jobs` threads.
-std::size_t sweep_task_target(unsigned shards, unsigned jobs);
+// Stateful sweeps take one task per shard (their tables are per task).
+std::size_t sweep_task_target(unsigned shards, unsigned jobs, bool stateful = false);
 
 }  // namespace pfnsim::sim
