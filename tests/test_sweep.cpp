@@ -676,3 +676,27 @@ TEST_CASE("a saved sweep is range-checked before it is resumed", "[sweep][checkp
     }
     CHECK(tried);
 }
+
+TEST_CASE("stateful shards merge to the unsharded sweep's verdicts, and threads change nothing",
+          "[sweep][stateful][shards]") {
+    const auto make = scenario("lockstep-split.toml", "eagain");
+    const auto sc = model::load_scenario(source_path("scenarios/lockstep-split.toml"));
+    const auto whole = stateful(make, sc.step_bound);
+    const auto threads = stateful(make, sc.step_bound, 0, 2);
+    CHECK(threads.totals == whole.totals);  // one task per shard: the threads do not split it
+    sim::SweepTotals merged;
+    for (unsigned i = 0; i < 3; ++i) {
+        sim::SweepConfig cfg;
+        cfg.stateful = true;
+        cfg.exec.step_bound = sc.step_bound;
+        cfg.shard = i;
+        cfg.shards = 3;
+        sim::SweepState state;
+        const auto part = sim::sweep(make, cfg, state);
+        REQUIRE(part.complete);
+        merged.merge(part.totals);
+    }
+    CHECK(kinds(merged) == kinds(whole.totals));
+    CHECK(merged.final_states == whole.totals.final_states);
+    CHECK(merged.states >= whole.totals.states);  // a state two tasks reach counts in each
+}
