@@ -60,4 +60,11 @@ $(echo "$replay" | sed "s|^pfnsim|$pfnsim|") --json >"$tmp/replayed-min.json"
 check "minimised witness replays" 'a["violations"][0]["detail"] == b["violations"][0]["detail"]' "$tmp/replayed-min.json" "$tmp/faults.json"
 "$pfnsim" sweep scenarios/pin-munmap-retry.toml --preemptions 1 --faults 1 --json --quiet --no-minimize >"$tmp/as-found.json"
 check "--no-minimize" '"minimized" not in a["violations"][0] and a["violations"] == [{k: v for k, v in w.items() if k != "minimized"} for w in b["violations"]]' "$tmp/as-found.json" "$tmp/faults.json"
+# Exit codes: 3 for a sweep stopped early (not a certificate), 0 once it is complete.
+"$pfnsim" sweep scenarios/lockstep-split.toml --preemptions all --max-states 100 --quiet >/dev/null
+code=$?
+[ "$code" -eq 3 ] || { echo "FAIL: a sweep stopped by --max-states exits $code, not 3"; fail=1; }
+"$pfnsim" sweep scenarios/lockstep-split.toml --preemptions all --quiet >/dev/null
+code=$?
+[ "$code" -eq 0 ] || { echo "FAIL: the complete stateful sweep exits $code, not 0"; fail=1; }
 exit $fail

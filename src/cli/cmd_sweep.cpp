@@ -128,7 +128,7 @@ int cmd_sweep(const Options& o) {
     if (c.stopped == "interrupted") {
         return 130;  // as a shell reports SIGINT; the checkpoint (if any) is saved
     }
-    return c.unexpected() ? 1 : 0;
+    return c.unexpected() ? 1 : !c.complete ? 3 : 0;  // 3: stopped early, not a certificate
 }
 
 int cmd_merge(const Options& o) {
@@ -139,7 +139,7 @@ int cmd_merge(const Options& o) {
     app::check_shard_tasks(parts, o.paths);
     const app::Certificate m = app::merge_shards(parts, o.paths, !o.no_minimize);
     std::cout << (o.json ? sweep_json(m).dump(2) + "\n" : sweep_text(m));
-    return m.unexpected() ? 1 : 0;
+    return m.unexpected() ? 1 : !m.complete ? 3 : 0;
 }
 
 }  // namespace pfnsim::cli
