@@ -118,13 +118,9 @@ class ProxyProgram final : public sim::Program {
     void reset() override { p_.reset(); }
     void run_actor(sim::ActorId id) override { p_.run_actor(id); }
     std::string result(sim::ActorId id) const override { return p_.result(id); }
-    void check_results(std::vector<sim::Violation>& out) const override {
-        p_.check_results(out);
-    }
+    void check_results(std::vector<sim::Violation>& out) const override { p_.check_results(out); }
     std::uint64_t state_hash() const override { return p_.state_hash(); }
-    std::optional<std::uint64_t> loop_state_hash() const override {
-        return p_.loop_state_hash();
-    }
+    std::optional<std::uint64_t> loop_state_hash() const override { return p_.loop_state_hash(); }
 
   private:
     sim::Program& p_;

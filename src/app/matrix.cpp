@@ -77,8 +77,8 @@ Matrix run_matrix(const std::vector<std::string>& files, const Overrides& o,
 std::vector<std::string> flagship_scenarios(const std::string& dir) {
     std::vector<std::string> out;
     for (const char* n : {"seed-split-refault.toml", "lockstep-split.toml", "pin-zap-race.toml",
-                          "pin-outside-vma.toml", "pin-munmap-retry.toml",
-                          "seed-split-signal.toml", "kvm-split-refault.toml"}) {
+                          "pin-outside-vma.toml", "pin-munmap-retry.toml", "seed-split-signal.toml",
+                          "kvm-split-refault.toml"}) {
         out.push_back(fmt::format("{}/{}", dir, n));
     }
     return out;

@@ -65,11 +65,10 @@ std::string Certificate::line() const {
                     totals.pruned, plural(totals.violations.size(), "violation"));
     if (stateful) {
         // States reached by two tasks (threads, shards) count once per task.
-        counts = fmt::format("{}{}, {}, {}; {}", plural(totals.states, "state"),
-                             tasks > 1 ? " (counted per task)" : "",
-                             plural(totals.transitions, "transition"),
-                             plural(totals.executions, "execution"),
-                             plural(totals.violations.size(), "violation"));
+        counts = fmt::format(
+            "{}{}, {}, {}; {}", plural(totals.states, "state"),
+            tasks > 1 ? " (counted per task)" : "", plural(totals.transitions, "transition"),
+            plural(totals.executions, "execution"), plural(totals.violations.size(), "violation"));
     }
     const std::string what = fmt::format("{} (policy {}) with {}", scenario, policy, bound_text());
     if (shard && complete) {
@@ -159,14 +158,13 @@ Certificate run_sweep(const Plan& plan, const SweepRequest& rq, const SweepHooks
         c.preemptions ? std::to_string(*c.preemptions) : "all",
         c.faults ? std::to_string(*c.faults) : "scenario", c.reduction, c.step_bound, cfg.shard,
         cfg.shards,
-        c.stateful ? fmt::format(" stateful max_states={} audit={}", cfg.max_states,
-                                 c.audited)
+        c.stateful ? fmt::format(" stateful max_states={} audit={}", cfg.max_states, c.audited)
                    : std::string());
     sim::SweepState state;
     state.key = key;
     if (!rq.checkpoint.empty() && regular_file_exists(rq.checkpoint)) {
-        state = read_checkpoint(read_input(rq.checkpoint, kStateCap, "checkpoint"),
-                                rq.checkpoint, c, key, cfg.shard, cfg.shards);
+        state = read_checkpoint(read_input(rq.checkpoint, kStateCap, "checkpoint"), rq.checkpoint,
+                                c, key, cfg.shard, cfg.shards);
     }
     sim::SweepHooks sh;
     if (!rq.checkpoint.empty()) {
@@ -332,8 +330,7 @@ Certificate merge_shards(const std::vector<Certificate>& parts,
         if (p.scenario != m.scenario || p.scenario_hash != m.scenario_hash ||
             p.policy != m.policy || p.preemptions != m.preemptions || p.faults != m.faults ||
             p.reduction != m.reduction || p.stateful != m.stateful ||
-            p.step_bound != m.step_bound || p.actors != m.actors ||
-            p.shard->second != count) {
+            p.step_bound != m.step_bound || p.actors != m.actors || p.shard->second != count) {
             throw InputError{fmt::format(
                 "{}: a shard of another sweep (scenario file hash, policy, bounds, step bound, "
                 "reduction and shard count must all match {})",

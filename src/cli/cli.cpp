@@ -145,8 +145,7 @@ int run_cli(int argc, char** argv) {
     sweep->add_flag("--no-reduction", o.no_reduction, "explore every interleaving (no sleep sets)");
     sweep->add_flag("--stateless", o.stateless,
                     "re-run every schedule, no visited-state table (the default under a bound)");
-    sweep->add_flag("--stateful", o.stateful,
-                    "cache states (the default for --preemptions all)");
+    sweep->add_flag("--stateful", o.stateful, "cache states (the default for --preemptions all)");
     sweep->add_option("--max-states", o.max_states,
                       "stop (incomplete) when a task's state table holds this many states");
     sweep->add_flag("--audit-states", o.audit_states,

@@ -47,9 +47,10 @@ std::string how_decided(const app::Matrix& m) {
                 fallback = fallback || !c.fallback.empty();
             }
         }
-        return fallback ? fmt::format("no cell's sweep finished within its state budget: every "
-                                      "cell (~) {} random executions",
-                                      random)
+        return fallback ? fmt::format(
+                              "no cell's sweep finished within its state budget: every "
+                              "cell (~) {} random executions",
+                              random)
                         : fmt::format("{} random executions per cell", random);
     }
     return fmt::format(
@@ -150,9 +151,10 @@ std::vector<std::string> footnotes(const app::Matrix& m,
 std::string matrix_markdown(const app::Matrix& m) {
     std::vector<std::vector<std::string>> refs;
     const auto notes = footnotes(m, refs);
-    std::string out = fmt::format("Retry policy x scenario, {} (pfnsim matrix --markdown).\n\n"
-                                  "| policy |",
-                                  how_decided(m));
+    std::string out = fmt::format(
+        "Retry policy x scenario, {} (pfnsim matrix --markdown).\n\n"
+        "| policy |",
+        how_decided(m));
     for (const auto& c : m.columns) {
         out += fmt::format(" {} |", c.scenario.label);
     }

@@ -180,7 +180,7 @@ vm_fault_t handle_mm_fault(World& w, vm_area_struct* vma, std::uint64_t address,
     }
     vm_fault vmf{vma, address, flags};
     sim::Loop retry_loop("__handle_mm_fault: retry_pud");  // a huge PUD raced with pmd_alloc
-    for (;;) {  // retry_pud:
+    for (;;) {                                             // retry_pud:
         retry_loop.head(address ^ (static_cast<std::uint64_t>(vmf.flags) << 48U));
         pt_slot& pudp = pt_offset(w, Level::PUD, address);
         const pt_entry pud = pt_get(w, Level::PUD, pudp, "__handle_mm_fault");

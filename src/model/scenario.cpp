@@ -726,8 +726,8 @@ class TextCheck {
             return;  // the escaped character is consumed
         }
         // A line-ending backslash: whitespace and line breaks up to the next character.
-        while (i_ < s_.size() && (s_[i_] == ' ' || s_[i_] == '\t' || s_[i_] == '\r' ||
-                                  s_[i_] == '\n')) {
+        while (i_ < s_.size() &&
+               (s_[i_] == ' ' || s_[i_] == '\t' || s_[i_] == '\r' || s_[i_] == '\n')) {
             ++i_;
         }
         if (i_ < s_.size() && static_cast<unsigned char>(s_[i_]) >= 0x80) {

@@ -786,14 +786,14 @@ void report_livelock(ExecState& x, Lasso l) {
         stuck += stuck.empty() ? (*x.decls)[a].name : ", " + (*x.decls)[a].name;
     }
     for (std::uint64_t i = l.prefix_steps; i < l.prefix_steps + l.cycle_steps; ++i) {
-        steps = steps || std::find(l.stuck.begin(), l.stuck.end(), x.steps[i].actor) !=
-                             l.stuck.end();
+        steps =
+            steps || std::find(l.stuck.begin(), l.stuck.end(), x.steps[i].actor) != l.stuck.end();
     }
-    const std::string detail =
-        steps ? fmt::format("{} loops for ever ({}, {})", stuck,
-                            l.killable ? "killable" : "unkillable",
-                            l.yielding ? "yielding" : "spinning")
-              : fmt::format("{} waits for ever while the others loop", stuck);
+    const std::string detail = steps
+                                   ? fmt::format("{} loops for ever ({}, {})", stuck,
+                                                 l.killable ? "killable" : "unkillable",
+                                                 l.yielding ? "yielding" : "spinning")
+                                   : fmt::format("{} waits for ever while the others loop", stuck);
     x.out->violations.push_back({ViolationKind::Livelock, stuck, detail});
     x.out->lasso = std::move(l);
     begin_abort(x, Status::Livelock);

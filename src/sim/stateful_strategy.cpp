@@ -80,8 +80,8 @@ bool StatefulStrategy::at_state(const StatePoint& p) {
         }
         ++audited_;
         if (graph_.key(*want) != p.signature) {
-            mismatch_ = Mismatch{graph_.path_to(last_state_), last_value_, graph_.key(*want),
-                                 p.signature};
+            mismatch_ =
+                Mismatch{graph_.path_to(last_state_), last_value_, graph_.key(*want), p.signature};
             return false;
         }
         last_state_ = *want;

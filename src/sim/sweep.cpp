@@ -548,9 +548,8 @@ SweepReport sweep(const ProgramFactory& make, const SweepConfig& cfg, SweepState
         if (!state.partitioned) {
             SweepTotals top;
             top.results.resize(program->actors().size());
-            state.tasks =
-                partition(*program, c, sh.reduce, sweep_task_target(c.shards, c.jobs, c.stateful),
-                          top);
+            state.tasks = partition(*program, c, sh.reduce,
+                                    sweep_task_target(c.shards, c.jobs, c.stateful), top);
             state.done.assign(state.tasks.size(), false);
             state.finished = SweepTotals{};
             state.finished.results.resize(program->actors().size());

@@ -139,11 +139,10 @@ SweepTotals totals_of(const Field& f, const std::vector<std::string>& actors) {
     t.pruned = f["pruned"].num<std::uint64_t>();
     t.redundant = f["redundant"].num<std::uint64_t>();
     // Stateful sweeps only.
-    for (auto [field, into] : {std::pair{"states", &t.states},
-                               std::pair{"transitions", &t.transitions},
-                               std::pair{"state_hits", &t.state_hits},
-                               std::pair{"revisited", &t.revisited},
-                               std::pair{"audited", &t.audited}}) {
+    for (auto [field, into] :
+         {std::pair{"states", &t.states}, std::pair{"transitions", &t.transitions},
+          std::pair{"state_hits", &t.state_hits}, std::pair{"revisited", &t.revisited},
+          std::pair{"audited", &t.audited}}) {
         *into = f.has(field) ? f[field].num<std::uint64_t>() : 0;
     }
     t.results.resize(actors.size());
@@ -336,9 +335,10 @@ void check_totals(const SweepTotals& t, const StateLimits& l, const std::string&
         std::uint64_t sum = 0;
         for (const auto& [r, n] : t.results[a]) {
             if (n == 0 || n > ended - std::min(sum, ended)) {
-                fail(fmt::format("results of actor {} add up to more than the {} executions that "
-                                 "ended",
-                                 a, ended));
+                fail(
+                    fmt::format("results of actor {} add up to more than the {} executions that "
+                                "ended",
+                                a, ended));
             }
             sum += n;
         }
@@ -348,12 +348,11 @@ void check_totals(const SweepTotals& t, const StateLimits& l, const std::string&
         }
     }
     if (t.final_states.size() > ended || (ended > 0 && t.final_states.empty())) {
-        fail(fmt::format("{} final states for {} executions", t.final_states.size(),
-                         t.executions));
+        fail(fmt::format("{} final states for {} executions", t.final_states.size(), t.executions));
     }
     for (const Witness& w : t.violations) {
-        const std::string what = fmt::format("violation '{}' of {}", kind_name(w.violation.kind),
-                                             w.violation.actor);
+        const std::string what =
+            fmt::format("violation '{}' of {}", kind_name(w.violation.kind), w.violation.actor);
         if (w.count == 0 || w.count > t.executions) {
             fail(fmt::format("{} seen {} times in {} executions", what, w.count, t.executions));
         }
@@ -376,8 +375,8 @@ void check_state(const SweepState& s, const StateLimits& l) {
         throw SweepError(fmt::format("shard {}/{}", l.shard, l.shards));
     }
     // A partition has at most 64 tasks per task wanted (the last level can overshoot).
-    const std::size_t most = 64 * std::max(sweep_task_target(l.shards, 1024),
-                                           sweep_task_target(l.shards, 1));
+    const std::size_t most =
+        64 * std::max(sweep_task_target(l.shards, 1024), sweep_task_target(l.shards, 1));
     if (s.tasks.empty() || s.tasks.size() > most) {
         throw SweepError(fmt::format("tasks: {} tasks (valid: 1..{})", s.tasks.size(), most));
     }
@@ -399,16 +398,16 @@ void check_state(const SweepState& s, const StateLimits& l) {
         if (k + 1 < s.tasks.size()) {
             const auto& u = s.tasks[order[k + 1]];
             if (u.size() >= t.size() && std::equal(t.begin(), t.end(), u.begin())) {
-                throw SweepError(fmt::format("tasks[{}]: overlaps tasks[{}]", order[k + 1],
-                                             order[k]));
+                throw SweepError(
+                    fmt::format("tasks[{}]: overlaps tasks[{}]", order[k + 1], order[k]));
             }
         }
     }
     std::size_t done = 0;
     for (std::size_t k = 0; k < s.done.size(); ++k) {
         if (s.done[k] && k % l.shards != l.shard) {
-            throw SweepError(fmt::format("done: task {} is not one of shard {}/{}", k, l.shard,
-                                         l.shards));
+            throw SweepError(
+                fmt::format("done: task {} is not one of shard {}/{}", k, l.shard, l.shards));
         }
         done += s.done[k] ? 1 : 0;
     }
@@ -416,9 +415,9 @@ void check_state(const SweepState& s, const StateLimits& l) {
     // Every finished task ran at least once (an execution, or a run cut because every option
     // was asleep).
     if (s.finished.executions + s.finished.redundant < done) {
-        throw SweepError(fmt::format(
-            "finished: {} executions and {} redundant runs cannot finish {} tasks",
-            s.finished.executions, s.finished.redundant, done));
+        throw SweepError(
+            fmt::format("finished: {} executions and {} redundant runs cannot finish {} tasks",
+                        s.finished.executions, s.finished.redundant, done));
     }
     std::set<std::size_t> seen;
     for (std::size_t i = 0; i < s.active.size(); ++i) {

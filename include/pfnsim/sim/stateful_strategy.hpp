@@ -68,12 +68,12 @@ class StatefulStrategy final : public Strategy {
     // The execution being run: the choices to replay, then `target`'s untried option.
     std::vector<std::uint32_t> path_;
     std::optional<Untried> target_;
-    std::size_t pos_ = 0;       // choices made so far in this execution
-    bool replaying_ = false;    // before the target's choice (or the prefix's end)
-    bool at_target_ = false;    // the last point was the target state
+    std::size_t pos_ = 0;     // choices made so far in this execution
+    bool replaying_ = false;  // before the target's choice (or the prefix's end)
+    bool at_target_ = false;  // the last point was the target state
     std::uint32_t last_state_ = StateGraph::kNone;
     std::uint32_t last_value_ = StateGraph::kNone;
-    bool last_new_ = false;     // the last point was a newly recorded state
+    bool last_new_ = false;  // the last point was a newly recorded state
     unsigned audit_left_ = 0;
     bool full_ = false;
     bool started_ = false;
