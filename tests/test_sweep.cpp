@@ -452,6 +452,18 @@ sim::SweepReport stateful(const sim::ProgramFactory& make, std::uint64_t step_bo
     return sim::sweep(make, cfg, state);
 }
 
+// The unreduced stateless sweep of `make` and its stateful sweep, both complete.
+std::pair<sim::SweepReport, sim::SweepReport> both_sweeps(const sim::ProgramFactory& make,
+                                                          std::uint64_t step_bound) {
+    Run all;
+    all.reduce = false;
+    auto stateless = sweep(make, all, step_bound);
+    auto st = stateful(make, step_bound);
+    REQUIRE(stateless.complete);
+    REQUIRE(st.complete);
+    return {std::move(stateless), std::move(st)};
+}
+
 std::string refusal(const sim::SweepState& s, const sim::StateLimits& l) {
     try {
         sim::check_state(s, l);
@@ -469,13 +481,8 @@ TEST_CASE("the stateful sweep reaches the final states of the full enumeration",
         const sim::ProgramFactory make = [seed] {
             return std::make_unique<RandomProgram>(seed, 3, 2);
         };
-        Run full;
-        full.reduce = false;
-        const auto all = sweep(make, full, 1000);
-        const auto st = stateful(make, 1000);
         INFO("seed " << seed);
-        REQUIRE(all.complete);
-        REQUIRE(st.complete);
+        const auto [all, st] = both_sweeps(make, 1000);
         CHECK(st.totals.final_states == all.totals.final_states);
         CHECK(result_keys(st.totals) == result_keys(all.totals));
         CHECK(st.totals.states > 0);
@@ -763,13 +770,8 @@ TEST_CASE("stateful and stateless sweeps agree on small random programs with ret
     int livelocks = 0;
     for (std::uint64_t seed = 1; seed <= 40; ++seed) {
         const sim::ProgramFactory make = [seed] { return std::make_unique<LoopProgram>(seed, 3); };
-        Run all;
-        all.reduce = false;
-        const auto stateless = sweep(make, all, 400);
-        const auto st = stateful(make, 400);
         INFO("seed " << seed);
-        REQUIRE(stateless.complete);
-        REQUIRE(st.complete);
+        const auto [stateless, st] = both_sweeps(make, 400);
         CHECK(violation_kinds(st.totals) == violation_kinds(stateless.totals));
         if (violation_kinds(st.totals).count("livelock") > 0) {
             // The stateless search also counts the state where it cut each livelocked run;

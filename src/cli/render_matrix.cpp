@@ -38,7 +38,7 @@ std::string how_decided(const app::Matrix& m) {
         }
     }
     if (certified == all) {
-        return "every cell a stateful sweep of all reachable states (any number of preemptions)";
+        return "every cell a stateful sweep of all reachable states,\nany number of preemptions";
     }
     if (certified == 0) {
         bool fallback = false;
@@ -48,13 +48,13 @@ std::string how_decided(const app::Matrix& m) {
             }
         }
         return fallback ? fmt::format(
-                              "no cell's sweep finished within its state budget: every "
+                              "no cell's sweep finished within its state budget:\nevery "
                               "cell (~) {} random executions",
                               random)
                         : fmt::format("{} random executions per cell", random);
     }
     return fmt::format(
-        "{} of {} cells a stateful sweep of all reachable states; the others (~) {} random "
+        "{} of {} cells a stateful sweep of all reachable states;\nthe others (~) {} random "
         "executions",
         certified, all, random);
 }

@@ -237,7 +237,7 @@ void add_graph_counts(SweepTotals& part, const StateGraph& graph, const Stateful
 
 // A stateful task: its graph is not saved, so a task that stops starts again when resumed;
 // what it did is reported (sh.partial) and not checkpointed.
-void run_stateful_task(Shared& sh, Program& program, std::size_t k) {
+void run_stateful_task(Shared& sh, unsigned worker, Program& program, std::size_t k) {
     const SweepConfig& cfg = *sh.cfg;
     StateGraph graph;
     StatefulStrategy st(graph, {cfg.max_states, cfg.audit_points});
@@ -295,7 +295,7 @@ void run_stateful_task(Shared& sh, Program& program, std::size_t k) {
     for (const Witness& w : graph_livelocks(program, graph, cfg.exec, kMaxLassos)) {
         part.add_witness(w);
     }
-    sh.finish(k, part, 0);
+    sh.finish(k, part, worker);
 }
 
 void run_task(Shared& sh, unsigned worker, Program& program, std::size_t k,
@@ -371,7 +371,7 @@ void work(Shared& sh, unsigned worker) {
                 }
             }
             if (sh.cfg->stateful) {
-                run_stateful_task(sh, *program, k);
+                run_stateful_task(sh, worker, *program, k);
             } else {
                 run_task(sh, worker, *program, k, resume);
             }
