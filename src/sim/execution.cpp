@@ -8,15 +8,17 @@
 #include <boost/fiber/operations.hpp>
 #include <boost/fiber/pooled_fixedsize_stack.hpp>
 #include <exception>
-#include <map>
 #include <stdexcept>
 
 #include "pfnsim/sim/prng.hpp"
 #include "sim/algorithm.hpp"
+#include "sim/cycle_check.hpp"
 
 namespace pfnsim::sim {
 
 namespace {
+
+using detail::LockHold;
 
 struct ActorState {
     // The choice that resumed this actor (its start, or a wake-up from block_on) already chose
@@ -40,93 +42,6 @@ struct ActorState {
     std::vector<Frame> frames;
 };
 
-// What cycle detection keeps of each step (the trace itself is recorded only on request).
-struct StepInfo {
-    ObjectId object;
-    std::uint16_t enabled;  // actors enabled before the step
-    std::uint8_t actor;
-    Op op;
-    bool slept;  // the actor then slept on a lock
-};
-
-// The global state at a loop head, for cycle detection.
-struct Sample {
-    std::uint64_t step;   // steps taken before it
-    std::size_t choices;  // schedule entries made before it
-};
-
-// Samples by state hash, reused from execution to execution without freeing: open addressing
-// with linear probing; clear() only moves to a new generation. Looked up, never iterated.
-class SampleTable {
-  public:
-    void swap(SampleTable& o) noexcept {
-        slots_.swap(o.slots_);
-        std::swap(gen_, o.gen_);
-        std::swap(size_, o.size_);
-    }
-    void clear() {
-        size_ = 0;
-        if (++gen_ == 0) {  // wrapped: forget every stamp
-            for (auto& s : slots_) {
-                s.gen = 0;
-            }
-            gen_ = 1;
-        }
-    }
-    // The sample stored under `key`, and whether it was just inserted (as `value`).
-    std::pair<Sample*, bool> try_emplace(std::uint64_t key, Sample value) {
-        if ((size_ + 1) * 2 > slots_.size()) {
-            grow();
-        }
-        Slot* s = find(key);
-        if (s->gen == gen_) {
-            return {&s->value, false};
-        }
-        *s = Slot{key, value, gen_};
-        ++size_;
-        return {&s->value, true};
-    }
-
-  private:
-    struct Slot {
-        std::uint64_t key = 0;
-        Sample value{};
-        std::uint32_t gen = 0;  // occupied in generation gen_ only
-    };
-    Slot* find(std::uint64_t key) {
-        const std::size_t mask = slots_.size() - 1;
-        for (std::size_t i = (key ^ (key >> 32U)) & mask;; i = (i + 1) & mask) {
-            Slot& s = slots_[i];
-            if (s.gen != gen_ || s.key == key) {
-                return &s;
-            }
-        }
-    }
-    void grow() {
-        std::vector<Slot> old;
-        old.swap(slots_);
-        slots_.assign(std::max<std::size_t>(64, old.size() * 2), Slot{});
-        const std::uint32_t g = gen_;
-        gen_ = 1;
-        size_ = 0;
-        for (const auto& o : old) {
-            if (o.gen == g) {
-                *find(o.key) = Slot{o.key, o.value, gen_};
-                ++size_;
-            }
-        }
-    }
-    std::vector<Slot> slots_;
-    std::uint32_t gen_ = 1;
-    std::size_t size_ = 0;
-};
-
-struct LockHold {
-    ObjectId object;
-    ActorId holder;
-    const char* mode;
-};
-
 // The state of the execution running on this thread.
 struct ExecState {
     Program* program = nullptr;
@@ -143,10 +58,7 @@ struct ExecState {
     bool strategy_uses_next = true;
     std::uint64_t hash = 0xa0761d6478bd642fULL;
     detail::ControlledAlgorithm* algo = nullptr;
-    // Cycle detection: samples by state hash, the enabled
-    // actors before each step, and the steps after which an actor slept on a lock.
-    SampleTable samples;
-    std::vector<StepInfo> steps;     // per step, when detecting cycles
+    detail::CycleDetector cycles;    // when detecting cycles
     std::uint32_t enabled_bits = 0;  // bit per actor neither finished nor blocked
     const ObjectTable* objects = nullptr;
     // Actor locations (loop frames) are kept when detecting cycles or computing signatures.
@@ -155,9 +67,6 @@ struct ExecState {
     // a lasso (config->cycle_check), whose first state is kept here.
     bool observe = false;
     bool strategy_observes = false;
-    std::optional<Sample> check_from;
-    std::uint64_t check_state = 0;
-    std::map<std::uint64_t, Sample> check_seen;  // a choice-free cycle's states, looked up
 };
 
 thread_local ExecState* tl_exec = nullptr;
@@ -170,8 +79,7 @@ struct Scratch {
     std::vector<ActorId> enabled;
     std::vector<LockHold> held;
     std::vector<boost::fibers::fiber> fibers;
-    SampleTable samples;
-    std::vector<StepInfo> steps;
+    detail::CycleDetector cycles;
     // Capacity for the next Outcome's choices: the most recently seen count, so that the
     // vectors are allocated once rather than grown step by step.
     std::size_t choices_hint = 64;
@@ -327,8 +235,8 @@ void report_deadlock(ExecState& x) {
                                         (static_cast<std::uint64_t>(op) << 56U) ^
                                         x.objects->hash(object));
         if (x.config->detect_cycles) {
-            x.steps.push_back({object, static_cast<std::uint16_t>(x.enabled_bits),
-                               static_cast<std::uint8_t>(x.current), op, false});
+            x.cycles.record({object, static_cast<std::uint16_t>(x.enabled_bits),
+                             static_cast<std::uint8_t>(x.current), op, false});
         }
     }
     ++x.out->steps;
@@ -461,8 +369,7 @@ Outcome run_execution(Program& program, Strategy& strategy, std::uint64_t seed,
     x.actors.swap(scratch.actors);
     x.enabled.swap(scratch.enabled);
     x.held.swap(scratch.held);
-    x.samples.swap(scratch.samples);
-    x.steps.swap(scratch.steps);
+    x.cycles.swap(scratch.cycles);
     if (config.cycle_check && !config.detect_cycles) {
         throw std::invalid_argument("run_execution: a cycle check needs detect_cycles");
     }
@@ -472,8 +379,7 @@ Outcome run_execution(Program& program, Strategy& strategy, std::uint64_t seed,
     x.actors.assign(x.decls->size(), ActorState{});
     x.enabled.clear();
     x.held.clear();
-    x.samples.clear();
-    x.steps.clear();
+    x.cycles.clear();
     for (ActorId a = 0; a < x.actors.size(); ++a) {
         x.actors[a].frames.push_back({hash_mix(0x9e3779b97f4a7c15ULL, a), 0, 0});
         x.enabled_bits |= 1U << a;
@@ -527,8 +433,7 @@ Outcome run_execution(Program& program, Strategy& strategy, std::uint64_t seed,
     scratch.actors.swap(x.actors);
     scratch.enabled.swap(x.enabled);
     scratch.held.swap(x.held);
-    scratch.samples.swap(x.samples);
-    scratch.steps.swap(x.steps);
+    scratch.cycles.swap(x.cycles);
     // Bounded, so that one run to a large step bound does not make every later Outcome big.
     scratch.choices_hint = std::clamp<std::size_t>(out.choices.size(), 16, 4096);
     out.trace_hash = x.hash;
@@ -652,8 +557,8 @@ void block_on(ObjectId object, const char* how) {
     if (x.config->record_trace && !x.out->trace.empty()) {
         x.out->trace.back().blocked = true;  // the step that found the lock taken
     }
-    if (x.config->detect_cycles && !x.steps.empty() && std::string_view(how) != "spin") {
-        x.steps.back().slept = true;  // a sleeping lock: the loop yields the CPU here
+    if (x.config->detect_cycles && std::string_view(how) != "spin") {
+        x.cycles.mark_slept();  // a sleeping lock: the loop yields the CPU here
     }
     x.actors[me].next = NextStep{};  // once woken, it runs code no point has declared yet
     const ActorId next = choose_next(x, me);
@@ -720,81 +625,20 @@ std::uint64_t global_state(const ExecState& x, std::uint64_t shared) {
     return h;
 }
 
-// The steps since `from` repeat from the same state. Returns the lasso when the cycle is fair
-// (every actor enabled throughout it takes a step) and some actor not marked forever takes
-// steps in it without finishing.
-std::optional<Lasso> fair_cycle(const ExecState& x, const Sample& from) {
-    const std::uint64_t to = x.out->steps;
-    if (to <= from.step) {
-        return std::nullopt;
-    }
-    std::uint32_t always_enabled = ~0U;
-    std::uint32_t stepped = 0;
-    for (std::uint64_t i = from.step; i < to; ++i) {
-        always_enabled &= x.steps[i].enabled;
-        stepped |= 1U << x.steps[i].actor;
-    }
-    if ((always_enabled & ~stepped) != 0) {
-        return std::nullopt;  // unfair: someone could run and never does
-    }
-    Lasso l;
-    l.prefix_steps = from.step;
-    l.cycle_steps = to - from.step;
-    l.prefix_choices = from.choices;
-    l.cycle_choices = x.out->choices.size() - from.choices;
+detail::CycleView cycle_view(const ExecState& x) {
+    detail::CycleView v;
+    v.program = x.program;
     for (ActorId a = 0; a < x.actors.size(); ++a) {
-        if ((stepped & (1U << a)) != 0 && !(*x.decls)[a].forever && !x.actors[a].finished) {
-            l.stuck.push_back(a);
-        }
+        v.unfinished |= x.actors[a].finished ? 0U : 1U << a;
     }
-    if (l.stuck.empty()) {
-        // Nobody that must finish takes a step: one that waits throughout is stuck as well.
-        for (ActorId a = 0; a < x.actors.size(); ++a) {
-            if (!(*x.decls)[a].forever && !x.actors[a].finished) {
-                l.stuck.push_back(a);
-            }
-        }
-    }
-    if (l.stuck.empty()) {
-        return std::nullopt;
-    }
-    for (std::uint64_t i = from.step; i < to; ++i) {
-        const StepInfo& si = x.steps[i];
-        if (std::find(l.stuck.begin(), l.stuck.end(), si.actor) == l.stuck.end()) {
-            continue;
-        }
-        Step st;
-        st.actor = si.actor;
-        st.op = si.op;
-        st.object = si.object;
-        l.killable = l.killable || x.program->is_kill_check(si.actor, st);
-        l.yielding = l.yielding || si.op == Op::Yield || si.slept;
-    }
-    for (const auto& h : x.held) {
-        if (std::find(l.stuck.begin(), l.stuck.end(), h.holder) != l.stuck.end()) {
-            l.locks_held.push_back(
-                fmt::format("{} ({})", x.program->objects().name(h.object), h.mode));
-        }
-    }
-    return l;
+    v.held = &x.held;
+    v.steps = x.out->steps;
+    v.choices = x.out->choices.size();
+    return v;
 }
 
 void report_livelock(ExecState& x, Lasso l) {
-    std::string stuck;
-    bool steps = false;
-    for (ActorId a : l.stuck) {
-        stuck += stuck.empty() ? (*x.decls)[a].name : ", " + (*x.decls)[a].name;
-    }
-    for (std::uint64_t i = l.prefix_steps; i < l.prefix_steps + l.cycle_steps; ++i) {
-        steps =
-            steps || std::find(l.stuck.begin(), l.stuck.end(), x.steps[i].actor) != l.stuck.end();
-    }
-    const std::string detail = steps
-                                   ? fmt::format("{} loops for ever ({}, {})", stuck,
-                                                 l.killable ? "killable" : "unkillable",
-                                                 l.yielding ? "yielding" : "spinning")
-                                   : fmt::format("{} waits for ever while the others loop", stuck);
-    x.out->violations.push_back({ViolationKind::Livelock, stuck, detail});
+    x.out->violations.push_back(x.cycles.livelock(l, *x.decls));
     x.out->lasso = std::move(l);
     begin_abort(x, Status::Livelock);
 }
@@ -815,15 +659,10 @@ std::uint64_t point_signature(const ExecState& x, std::uint64_t shared, bool dat
     return h;
 }
 
-// The lasso check of config->cycle_check, at a scheduling point with `options` options. With
-// choices in the cycle, the states where its first choice is made in two rounds are compared;
-// without, every state after the prefix is, and the first repeat closes the cycle.
+// The lasso check of config->cycle_check, at a scheduling point with `options` options.
 bool check_cycle(ExecState& x, std::uint32_t options) {
     const auto& cc = *x.config->cycle_check;
-    const std::size_t choices = x.out->choices.size();
-    const bool choice_free = cc.cycle_choices == 0;
-    if ((!choice_free && options < 2) ||
-        (choices != cc.prefix_choices && choices != cc.prefix_choices + cc.cycle_choices)) {
+    if (!detail::CycleDetector::check_compares(cc, x.out->choices.size(), options)) {
         return true;
     }
     const std::optional<std::uint64_t> shared = x.program->loop_state_hash();
@@ -837,29 +676,11 @@ bool check_cycle(ExecState& x, std::uint32_t options) {
     if (x.config->max_faults) {
         h = hash_mix(h, x.out->faults);
     }
-    if (choice_free) {
-        const auto [it, fresh] = x.check_seen.try_emplace(h, Sample{x.out->steps, choices});
-        if (!fresh) {
-            if (std::optional<Lasso> l = fair_cycle(x, it->second)) {
-                report_livelock(x, std::move(*l));
-                return false;
-            }
-            it->second = Sample{x.out->steps, choices};
-        }
-        return true;
+    if (std::optional<Lasso> l = x.cycles.check(cc, h, cycle_view(x))) {
+        report_livelock(x, std::move(*l));
+        return false;
     }
-    if (choices == cc.prefix_choices) {
-        x.check_from = Sample{x.out->steps, choices};
-        x.check_state = h;
-        return true;
-    }
-    if (x.check_from && h == x.check_state) {
-        if (std::optional<Lasso> l = fair_cycle(x, *x.check_from)) {
-            report_livelock(x, std::move(*l));
-            return false;
-        }
-    }
-    return true;  // not a lasso: the run goes on as the schedule says
+    return true;
 }
 
 bool observe_point(ExecState& x, bool data, std::string_view what, std::uint32_t options) {
@@ -947,22 +768,18 @@ void Loop::head(std::uint64_t locals) {
     if (!shared) {
         return;  // the program does not describe its state: no cycle can be proven
     }
-    const std::uint64_t h = global_state(x, *shared);
-    const Sample now{x.out->steps, x.out->choices.size()};
-    auto [seen, inserted] = x.samples.try_emplace(h, now);
-    if (inserted) {
+    auto [seen, lasso] = x.cycles.at_loop_head(global_state(x, *shared), cycle_view(x));
+    if (!seen) {
         return;
     }
-    std::optional<Lasso> l = fair_cycle(x, *seen);
-    *seen = now;
-    if (!l) {
+    if (!lasso) {
         if (x.config->prune_revisits) {
             begin_abort(x, Status::Revisited);
             throw_abort();
         }
         return;
     }
-    report_livelock(x, std::move(*l));
+    report_livelock(x, std::move(*lasso));
     throw_abort();
 }
 

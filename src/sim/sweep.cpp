@@ -424,59 +424,19 @@ std::vector<Witness> graph_livelocks(Program& program, const StateGraph& graph,
     return out;
 }
 
-bool better_witness(const Witness& a, const Witness& b) {
-    return std::tie(a.preemptions, a.steps, a.schedule.choices) <
-           std::tie(b.preemptions, b.steps, b.schedule.choices);
-}
-
-void SweepTotals::add_witness(const Witness& w) {
-    auto it = std::lower_bound(violations.begin(), violations.end(), w,
-                               [](const Witness& a, const Witness& b) {
-                                   return key_of(a.violation) < key_of(b.violation);
-                               });
-    if (it != violations.end() && key_of(it->violation) == key_of(w.violation)) {
-        const std::uint64_t count = it->count + w.count;
-        if (better_witness(w, *it)) {
-            *it = w;
-        }
-        it->count = count;
-        return;
-    }
-    violations.insert(it, w);
-}
-
 std::vector<Violation> SweepTotals::add(const Outcome& o) {
-    ++executions;
-    steps += o.steps;
     if (o.status == Status::Revisited && o.violations.empty()) {
+        ++executions;
+        steps += o.steps;
         ++revisited;
         return {};  // cut where its future was explored: it ends in no state of its own
     }
-    if (results.size() < o.results.size()) {
-        results.resize(o.results.size());
-    }
-    for (std::size_t a = 0; a < o.results.size(); ++a) {
-        ++results[a][o.results[a].empty() ? std::string("(unfinished)") : o.results[a]];
-    }
     final_states.insert(o.final_state);
-    std::vector<Violation> fresh;
-    for (const Violation& v : o.violations) {
-        const bool seen = std::any_of(violations.begin(), violations.end(), [&](const auto& w) {
-            return key_of(w.violation) == key_of(v);
-        });
-        Witness w = Witness::of(v, o);
-        w.seed.reset();  // a sweep's executions replay from their schedules only
-        add_witness(w);
-        if (!seen) {
-            fresh.push_back(v);
-        }
-    }
-    return fresh;
+    return Tally::add(o, false);  // a sweep's executions replay from their schedules only
 }
 
 void SweepTotals::merge(const SweepTotals& other) {
-    executions += other.executions;
-    steps += other.steps;
+    Tally::merge(other);
     pruned += other.pruned;
     redundant += other.redundant;
     states += other.states;
@@ -485,18 +445,7 @@ void SweepTotals::merge(const SweepTotals& other) {
     revisited += other.revisited;
     audited += other.audited;
     table_bytes = std::max(table_bytes, other.table_bytes);
-    if (results.size() < other.results.size()) {
-        results.resize(other.results.size());
-    }
-    for (std::size_t a = 0; a < other.results.size(); ++a) {
-        for (const auto& [r, n] : other.results[a]) {
-            results[a][r] += n;
-        }
-    }
     final_states.insert(other.final_states.begin(), other.final_states.end());
-    for (const auto& w : other.violations) {
-        add_witness(w);
-    }
 }
 
 bool SweepTotals::operator==(const SweepTotals& o) const {

@@ -22,13 +22,9 @@ struct ExploreConfig {
     bool stop_on_first = false;
 };
 
-struct ExploreReport {
-    std::uint64_t executions = 0;
-    std::uint64_t steps = 0;
-    // Per actor: result text -> executions that ended with it.
-    std::vector<std::map<std::string, std::uint64_t>> results;
-    std::vector<Witness> violations;  // unique (kind, actor, detail), first witness each
-};
+// The executions run, with witnesses that replay by seed (the best of each violation's, as
+// better_witness orders them).
+struct ExploreReport : Tally {};
 
 using Progress = std::function<void(std::uint64_t done, std::uint64_t total)>;
 

@@ -42,31 +42,22 @@ struct SweepConfig {
     unsigned audit_points = 0;     // --audit-states: points checked after each state hit
 };
 
-// Of two witnesses of one violation (kind, actor, detail), the one to keep: the fewest
-// preemptions, then the fewest steps, then the smallest schedule, so that the witness does not
-// depend on which thread or shard found it first.
-bool better_witness(const Witness& a, const Witness& b);
-
-// Totals that add up across tasks, threads, shards and resumed runs.
-struct SweepTotals {
-    std::uint64_t executions = 0;
-    std::uint64_t steps = 0;
+// Totals that add up across tasks, threads, shards and resumed runs: a Tally of the executions
+// (results and witnesses without seeds) and what the search itself counts.
+struct SweepTotals : Tally {
     std::uint64_t pruned = 0;     // options not explored: asleep, an equivalent was explored
     std::uint64_t redundant = 0;  // runs abandoned when every option was asleep
     // Stateful sweeps, summed over tasks (a state reached by two tasks counts in each):
-    std::uint64_t states = 0;       // distinct states recorded
-    std::uint64_t transitions = 0;  // transitions between them
-    std::uint64_t state_hits = 0;   // executions that ended at a state recorded before
-    std::uint64_t revisited = 0;    // executions cut at a known state: they have no results
-    std::uint64_t audited = 0;      // successors checked by the audit
-    std::uint64_t table_bytes = 0;  // the largest visited table (not saved; for benchmarks)
-    std::vector<std::map<std::string, std::uint64_t>> results;  // per actor: result -> count
-    std::set<std::uint64_t> final_states;                       // Outcome::final_state
-    std::vector<Witness> violations;                            // sorted by (kind, actor, detail)
+    std::uint64_t states = 0;              // distinct states recorded
+    std::uint64_t transitions = 0;         // transitions between them
+    std::uint64_t state_hits = 0;          // executions that ended at a state recorded before
+    std::uint64_t revisited = 0;           // executions cut at a known state: they have no results
+    std::uint64_t audited = 0;             // successors checked by the audit
+    std::uint64_t table_bytes = 0;         // the largest visited table (not saved; for benchmarks)
+    std::set<std::uint64_t> final_states;  // Outcome::final_state
 
     // Counts one execution; returns the violations it showed that were not seen before.
     std::vector<Violation> add(const Outcome& o);
-    void add_witness(const Witness& w);  // merges by (kind, actor, detail)
     void merge(const SweepTotals& other);
     bool operator==(const SweepTotals&) const;
 };

@@ -1,9 +1,13 @@
-// A violation with the execution that shows it: the one witness type of random exploration,
-// PCT and sweeps.
+// A violation with the execution that shows it, and the one aggregator of many executions:
+// random exploration, PCT, sweeps, their tasks, threads, shards and resumed runs all add up
+// through Tally.
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <optional>
+#include <string>
+#include <vector>
 
 #include "pfnsim/sim/execution.hpp"
 #include "pfnsim/sim/schedule.hpp"
@@ -26,6 +30,28 @@ struct Witness {
 
     // The witness of one violation of an execution.
     static Witness of(const Violation& v, const Outcome& o);
+};
+
+// Of two witnesses of one violation (kind, actor, detail), the one to keep: the fewest
+// preemptions, then the fewest steps, then the smallest schedule, so that the witness does not
+// depend on which thread, shard or seed found it first.
+bool better_witness(const Witness& a, const Witness& b);
+
+// Executions summed up. Adding is order-independent except for ties between equally good
+// witnesses, where the first one added stays.
+struct Tally {
+    std::uint64_t executions = 0;
+    std::uint64_t steps = 0;
+    // Per actor: result text ("(unfinished)" for none) -> executions that ended with it.
+    std::vector<std::map<std::string, std::uint64_t>> results;
+    std::vector<Witness> violations;  // one per (kind, actor, detail), sorted by it
+
+    // Counts one execution with its results and violations; returns the violations not seen
+    // before. `keep_seed`: the witnesses replay by seed (random and PCT exploration), else
+    // from their schedules only.
+    std::vector<Violation> add(const Outcome& o, bool keep_seed);
+    void add_witness(const Witness& w);  // merges by (kind, actor, detail)
+    void merge(const Tally& other);
 };
 
 }  // namespace pfnsim::sim

@@ -1,0 +1,92 @@
+#include "pfnsim/sim/witness.hpp"
+
+#include <algorithm>
+#include <tuple>
+
+#include "pfnsim/sim/minimize.hpp"
+
+namespace pfnsim::sim {
+
+namespace {
+auto key_of(const Violation& v) {
+    return std::tie(v.kind, v.actor, v.detail);
+}
+}  // namespace
+
+Witness Witness::of(const Violation& v, const Outcome& o) {
+    Witness w;
+    w.violation = v;
+    w.seed = o.seed;
+    w.schedule = o.schedule;
+    w.steps = o.steps;
+    w.preemptions = count_preemptions(o);
+    w.faults = o.faults;
+    w.trace_hash = o.trace_hash;
+    w.lasso = o.lasso;
+    return w;
+}
+
+bool better_witness(const Witness& a, const Witness& b) {
+    return std::tie(a.preemptions, a.steps, a.schedule.choices) <
+           std::tie(b.preemptions, b.steps, b.schedule.choices);
+}
+
+void Tally::add_witness(const Witness& w) {
+    auto it = std::lower_bound(violations.begin(), violations.end(), w,
+                               [](const Witness& a, const Witness& b) {
+                                   return key_of(a.violation) < key_of(b.violation);
+                               });
+    if (it != violations.end() && key_of(it->violation) == key_of(w.violation)) {
+        const std::uint64_t count = it->count + w.count;
+        if (better_witness(w, *it)) {
+            *it = w;
+        }
+        it->count = count;
+        return;
+    }
+    violations.insert(it, w);
+}
+
+std::vector<Violation> Tally::add(const Outcome& o, bool keep_seed) {
+    ++executions;
+    steps += o.steps;
+    if (results.size() < o.results.size()) {
+        results.resize(o.results.size());
+    }
+    for (std::size_t a = 0; a < o.results.size(); ++a) {
+        ++results[a][o.results[a].empty() ? std::string("(unfinished)") : o.results[a]];
+    }
+    std::vector<Violation> fresh;
+    for (const Violation& v : o.violations) {
+        const bool seen = std::any_of(violations.begin(), violations.end(), [&](const auto& w) {
+            return key_of(w.violation) == key_of(v);
+        });
+        Witness w = Witness::of(v, o);
+        if (!keep_seed) {
+            w.seed.reset();
+        }
+        add_witness(w);
+        if (!seen) {
+            fresh.push_back(v);
+        }
+    }
+    return fresh;
+}
+
+void Tally::merge(const Tally& other) {
+    executions += other.executions;
+    steps += other.steps;
+    if (results.size() < other.results.size()) {
+        results.resize(other.results.size());
+    }
+    for (std::size_t a = 0; a < other.results.size(); ++a) {
+        for (const auto& [r, n] : other.results[a]) {
+            results[a][r] += n;
+        }
+    }
+    for (const auto& w : other.violations) {
+        add_witness(w);
+    }
+}
+
+}  // namespace pfnsim::sim
