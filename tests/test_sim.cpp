@@ -15,18 +15,25 @@ using pfnsim::test::LambdaProgram;
 
 namespace {
 
-// Two actors incrementing a shared counter non-atomically (read, then write).
+// Two actors incrementing a shared counter non-atomically (read, then write). Checked, the
+// actor whose write loses an update reports it as an invariant violation.
 struct Counter : LambdaProgram {
     int value = 0;
     sim::ObjectId obj = 0;
-    Counter() {
+    explicit Counter(bool checked = false) {
         obj = table.intern("counter");
         on_reset = [this] { value = 0; };
         for (int a = 0; a < 2; ++a) {
-            add("inc" + std::to_string(a), [this] {
+            add("inc" + std::to_string(a), [this, checked] {
                 sim::point(sim::Op::Read, obj, "inc", "read");
                 const int v = value;
+                if (checked) {
+                    sim::point(sim::Op::Yield, obj, "inc", "think");
+                }
                 sim::point(sim::Op::Write, obj, "inc", "write");
+                if (checked && value != v) {
+                    sim::fail_invariant("inc", "lost update");
+                }
                 value = v + 1;
             });
         }
@@ -202,35 +209,9 @@ TEST_CASE("many executions reuse fiber stacks without growing", "[sim]") {
     CHECK(rep.results[0].at("done") == 5000);
 }
 
-namespace {
-
-// The lost update reported as an invariant violation by the actor whose write loses one.
-struct CheckedCounter : LambdaProgram {
-    int value = 0;
-    sim::ObjectId obj = 0;
-    CheckedCounter() {
-        obj = table.intern("counter");
-        on_reset = [this] { value = 0; };
-        for (int a = 0; a < 2; ++a) {
-            add("inc" + std::to_string(a), [this] {
-                sim::point(sim::Op::Read, obj, "inc", "read");
-                const int v = value;
-                sim::point(sim::Op::Yield, obj, "inc", "think");
-                sim::point(sim::Op::Write, obj, "inc", "write");
-                if (value != v) {
-                    sim::fail_invariant("inc", "lost update");
-                }
-                value = v + 1;
-            });
-        }
-    }
-};
-
-}  // namespace
-
 TEST_CASE("explore keeps the best witness of each violation, whichever seed found it first",
           "[sim][witness]") {
-    CheckedCounter p;
+    Counter p(true);
     sim::RandomStrategy r;
     sim::ExploreConfig cfg;
     cfg.iterations = 300;
@@ -267,7 +248,7 @@ TEST_CASE("explore keeps the best witness of each violation, whichever seed foun
 }
 
 TEST_CASE("tallies merged in any order agree", "[sim][witness]") {
-    CheckedCounter p;
+    Counter p(true);
     sim::RandomStrategy r;
     std::vector<sim::Outcome> runs;
     for (std::uint64_t seed = 1; seed <= 120; ++seed) {
