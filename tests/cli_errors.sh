@@ -121,4 +121,21 @@ d = json.load(sys.stdin)
 assert d["complete"] and not d["violations"], d["violations"]
 assert "-ENOMEM" in d["results"]["pin_pmd"] and "-ENOMEM" in d["results"]["cpu"], d["results"]
 ' || fail=1
+# An old policy name is accepted with a note on stderr, from the command line and from a file.
+note=$("$pfnsim" explore scenarios/seed-split-refault.toml --policy gup-style --iterations 5 \
+    --quiet 2>&1 >/dev/null)
+case "$note" in
+"--policy: note: policy 'gup-style' is now called 'return-to-user'"*) echo "ok: --policy note" ;;
+*) echo "FAIL: no note for --policy gup-style: $note"; fail=1 ;;
+esac
+tmp=$(mktemp -d)
+sed 's/^policy = .*/policy = "gup-style"/' scenarios/seed-split-refault.toml > "$tmp/old.toml"
+grep -q '^policy = "gup-style"' "$tmp/old.toml" || echo 'policy = "gup-style"' | cat - \
+    scenarios/seed-split-refault.toml > "$tmp/old.toml"
+note=$("$pfnsim" explore "$tmp/old.toml" --iterations 5 --quiet 2>&1 >/dev/null)
+case "$note" in
+"$tmp/old.toml:"*": note: policy 'gup-style' is now called"*) echo "ok: file note" ;;
+*) echo "FAIL: no note for policy = gup-style in a file: $note"; fail=1 ;;
+esac
+rm -rf "$tmp"
 exit $fail

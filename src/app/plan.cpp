@@ -55,6 +55,10 @@ Plan make_plan(const std::string& path, const Overrides& o) {
     }
     p.scenario_hash = content_hash(text);
     p.policy = policy_named(o.policy, p.scenario);
+    p.notes = p.scenario.notes;
+    if (const std::string note = model::policy_note(o.policy); !note.empty()) {
+        p.notes.push_back(fmt::format("--policy: note: {}", note));
+    }
     p.exec.step_bound = o.step_bound.value_or(p.scenario.step_bound);
     p.step_bound_given = o.step_bound && *o.step_bound != p.scenario.step_bound;
     p.exec.max_faults = o.faults;

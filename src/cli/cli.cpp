@@ -18,6 +18,14 @@ bool progress_wanted(bool quiet) {
     return !quiet && isatty(STDERR_FILENO) != 0;
 }
 
+app::Plan load_plan(const Options& o) {
+    app::Plan plan = app::make_plan(o.scenario, overrides(o));
+    for (const auto& n : plan.notes) {
+        fmt::print(stderr, "{}\n", n);
+    }
+    return plan;
+}
+
 app::Overrides overrides(const Options& o) {
     app::Overrides v = o.over;
     if (!o.faults.empty() && o.faults != "scenario") {

@@ -42,7 +42,7 @@ std::vector<std::string> default_matrix_scenarios() {
 }  // namespace
 
 int cmd_explore(const Options& o) {
-    const app::Plan plan = app::make_plan(o.scenario, overrides(o));
+    const app::Plan plan = load_plan(o);
     const app::ExploreResult r =
         app::explore_plan(plan, !o.no_minimize, progress_printer(o.quiet, plan.scenario.name));
     for (const auto& f : r.findings) {
@@ -81,7 +81,7 @@ int cmd_matrix(const Options& o) {
 }
 
 int cmd_stats(const Options& o) {
-    const app::Plan plan = app::make_plan(o.scenario, overrides(o));
+    const app::Plan plan = load_plan(o);
     std::vector<model::Policy> pols;
     if (!o.over.policy.empty()) {
         pols.push_back(plan.policy);

@@ -10,7 +10,7 @@
 namespace pfnsim::cli {
 
 int cmd_run(const Options& o, bool replay) {
-    const app::Plan plan = app::make_plan(o.scenario, overrides(o));
+    const app::Plan plan = load_plan(o);
     const app::RunResult r = app::run_plan(plan, replay ? o.schedule : std::string());
     if (!o.trace_out.empty() || !o.dot_out.empty()) {
         auto program = plan.program();

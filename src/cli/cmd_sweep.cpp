@@ -84,7 +84,7 @@ std::function<void(const sim::SweepProgress&)> progress_printer(const std::strin
 }  // namespace
 
 int cmd_sweep(const Options& o) {
-    const app::Plan plan = app::make_plan(o.scenario, overrides(o));
+    const app::Plan plan = load_plan(o);
     app::SweepRequest rq;
     rq.preemptions = parse_preemptions(o.preemptions);
     rq.reduce = !o.no_reduction;

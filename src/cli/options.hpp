@@ -44,6 +44,8 @@ struct Options {
 bool progress_wanted(bool quiet);
 // The overrides with --faults parsed; throws app::InputError.
 app::Overrides overrides(const Options& o);
+// The plan of o.scenario with the overrides; its notes (an old policy name) go to stderr.
+app::Plan load_plan(const Options& o);
 void write_file(const std::string& path, const std::string& text);
 
 int cmd_run(const Options& o, bool replay);

@@ -6,6 +6,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "pfnsim/model/policy.hpp"
 #include "pfnsim/model/scenario.hpp"
@@ -39,6 +40,8 @@ struct Plan {
     std::uint64_t seed = 0;
     std::string strategy = "random";
     unsigned depth = 3;
+    // "file:line:column: note: ..." and "--policy: note: ...", such as an old policy name.
+    std::vector<std::string> notes;
 
     const std::string& file() const { return scenario.path; }
     // A short hash of what a schedule depends on: the scenario's actors, state and kernel
