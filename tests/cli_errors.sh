@@ -129,13 +129,18 @@ case "$note" in
 *) echo "FAIL: no note for --policy gup-style: $note"; fail=1 ;;
 esac
 tmp=$(mktemp -d)
-sed 's/^policy = .*/policy = "gup-style"/' scenarios/seed-split-refault.toml > "$tmp/old.toml"
-grep -q '^policy = "gup-style"' "$tmp/old.toml" || echo 'policy = "gup-style"' | cat - \
-    scenarios/seed-split-refault.toml > "$tmp/old.toml"
-note=$("$pfnsim" explore "$tmp/old.toml" --iterations 5 --quiet 2>&1 >/dev/null)
-case "$note" in
-"$tmp/old.toml:"*": note: policy 'gup-style' is now called"*) echo "ok: file note" ;;
-*) echo "FAIL: no note for policy = gup-style in a file: $note"; fail=1 ;;
-esac
+printf '%s\n' 'name = "old"' 'policy = "gup-style"' '[[actor]]' 'name = "z"' 'kind = "split"' \
+    '[expect.policies]' 'gup-style = "clean"' > "$tmp/old.toml"
+for cmd in "explore $tmp/old.toml --iterations 5 --quiet" "check $tmp/old.toml --quiet"; do
+    # shellcheck disable=SC2086
+    note=$("$pfnsim" $cmd 2>&1 >/dev/null)
+    code=$?
+    case "$note" in
+    "$tmp/old.toml:2:10: note: policy 'gup-style' is now called"*)
+        echo "ok: file note from $cmd (exit $code)" ;;
+    *) echo "FAIL: no note for policy = gup-style from $cmd: $note"; fail=1 ;;
+    esac
+    [ "$code" -eq 0 ] || { echo "FAIL: $cmd exit $code"; fail=1; }
+done
 rm -rf "$tmp"
 exit $fail

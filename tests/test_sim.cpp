@@ -222,6 +222,7 @@ TEST_CASE("explore keeps the best witness of each violation, whichever seed foun
     const sim::Witness& w = rep.violations[0];
     // The same executions one by one: the witness is the one better_witness puts first.
     std::optional<sim::Witness> best;
+    std::optional<sim::Witness> first;
     std::uint64_t showing = 0;
     for (std::uint64_t i = 0; i < cfg.iterations; ++i) {
         const std::uint64_t seed = sim::derive_seed(cfg.seed, i);
@@ -231,11 +232,17 @@ TEST_CASE("explore keeps the best witness of each violation, whichever seed foun
         }
         const sim::Witness c = sim::Witness::of(o.violations[0], o);
         ++showing;
+        if (!first) {
+            first = c;
+        }
         if (!best || sim::better_witness(c, *best)) {
             best = c;
         }
     }
     REQUIRE(best);
+    // The seed was chosen so that the first witness found is not the best one: keeping the
+    // first would fail below.
+    REQUIRE(sim::better_witness(*best, *first));
     CHECK(w.count == showing);
     CHECK(w.seed == best->seed);
     CHECK(w.preemptions == best->preemptions);

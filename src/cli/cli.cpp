@@ -18,11 +18,15 @@ bool progress_wanted(bool quiet) {
     return !quiet && isatty(STDERR_FILENO) != 0;
 }
 
-app::Plan load_plan(const Options& o) {
-    app::Plan plan = app::make_plan(o.scenario, overrides(o));
+void print_notes(const app::Plan& plan) {
     for (const auto& n : plan.notes) {
         fmt::print(stderr, "{}\n", n);
     }
+}
+
+app::Plan load_plan(const Options& o) {
+    app::Plan plan = app::make_plan(o.scenario, overrides(o));
+    print_notes(plan);
     return plan;
 }
 

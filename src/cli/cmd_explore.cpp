@@ -72,6 +72,9 @@ int cmd_matrix(const Options& o) {
     }
     const app::Matrix m = app::run_matrix(o.paths.empty() ? default_matrix_scenarios() : o.paths,
                                           overrides(o), cell_progress(o.quiet), mode);
+    for (const auto& column : m.columns) {
+        print_notes(column);
+    }
     if (o.json) {
         std::cout << matrix_json(m).dump(2) << "\n";
     } else {
@@ -105,6 +108,11 @@ int cmd_check(const Options& o) {
     const auto files =
         app::scenario_files(o.paths.empty() ? std::vector<std::string>{"scenarios"} : o.paths);
     const auto checked = app::check_files(files, cell_progress(o.quiet));
+    for (const auto& f : checked) {
+        if (!f.cells.empty()) {
+            print_notes(f.cells.front().plan);  // the file's notes, once
+        }
+    }
     std::cout << (o.json ? check_json(checked).dump(2) + "\n" : check_text(checked));
     bool failed = false;
     for (const auto& f : checked) {

@@ -46,6 +46,7 @@ bool progress_wanted(bool quiet);
 app::Overrides overrides(const Options& o);
 // The plan of o.scenario with the overrides; its notes (an old policy name) go to stderr.
 app::Plan load_plan(const Options& o);
+void print_notes(const app::Plan& plan);  // on stderr, a line each
 void write_file(const std::string& path, const std::string& text);
 
 int cmd_run(const Options& o, bool replay);

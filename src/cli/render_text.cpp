@@ -52,10 +52,10 @@ std::string finding_text(const app::Finding& f, std::uint64_t executions) {
                 "ever\n\n",
                 w.lasso->prefix_steps, w.lasso->cycle_steps);
         } else {
-            s += fmt::format(
-                "  minimised from {}, {}\n  to {}, {} (steps up to the violation)\n\n",
-                plural(m.original_steps, "step"), plural(m.original_preemptions, "preemption"),
-                plural(m.steps, "step"), plural(m.preemptions, "preemption"));
+            s += fmt::format("  minimised from {}, {}\n  to {}, {} (steps up to the violation)\n\n",
+                             plural(m.original_steps, "step"),
+                             plural(m.original_preemptions, "preemption"), plural(m.steps, "step"),
+                             plural(m.preemptions, "preemption"));
         }
         return s + f.diagram;
     }

@@ -1,6 +1,5 @@
 #include "pfnsim/sim/explore.hpp"
 
-#include "pfnsim/sim/minimize.hpp"
 #include "pfnsim/sim/prng.hpp"
 
 namespace pfnsim::sim {
