@@ -45,6 +45,30 @@ expect2 sweep scenarios/seed-split-refault.toml --preemptions 1 --audit-states
 expect2 sweep scenarios/seed-split-refault.toml --preemptions all --stateless --stateful
 expect2 merge tests/data/recorded.toml
 expect2 replay scenarios/seed-split-refault.toml --faults x --seed 1
+# Numbers: negative, beyond 64 bits, zero where meaningless, out of range (the same rules as
+# the scenario keys: include/pfnsim/model/limits.hpp).
+s=scenarios/seed-split-refault.toml
+expect2 explore $s --iterations -1
+expect2 explore $s --iterations 0
+expect2 explore $s --seed -1
+expect2 explore $s --seed 18446744073709551616
+expect2 explore $s --step-bound 0
+expect2 run $s --step-bound 99999999999
+expect2 matrix $s --iterations 1000000001
+expect2 stats $s --seed 1x
+expect2 sweep $s --preemptions 1 --max-executions 0
+expect2 sweep $s --preemptions 1 --max-states -5
+expect2 sweep $s --preemptions 1 --time-limit -3
+expect2 sweep $s --preemptions 1 --time-limit nan
+expect2 sweep $s --preemptions -1
+expect2 sweep $s --preemptions 1001
+expect2 sweep $s --preemptions 1 --faults 1001
+expect2 sweep $s --preemptions 1 --jobs 1025
+"$pfnsim" explore $s --iterations -1 2>&1 | grep -q "^pfnsim: --iterations: bad value '-1' (valid: 1..1000000000 executions)" || {
+    echo "FAIL: --iterations -1 does not name the valid range"; fail=1; }
+"$pfnsim" explore $s --iterations 0x10 --quiet --json | python3 -c '
+import json, sys
+assert json.load(sys.stdin)["executions"] == 16' || { echo "FAIL: --iterations 0x10"; fail=1; }
 # A keyed schedule replays only on what it was recorded for (another scenario, another policy).
 sched=$("$pfnsim" run scenarios/seed-split-refault.toml --json | python3 -c 'import json,sys; print(json.load(sys.stdin)["schedule"])')
 expect2 replay scenarios/pin-zap-race.toml --schedule "$sched"

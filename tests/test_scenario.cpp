@@ -2,6 +2,7 @@
 #include <catch2/catch.hpp>
 #include <filesystem>
 
+#include "pfnsim/model/limits.hpp"
 #include "pfnsim/model/scenario.hpp"
 #include "support.hpp"
 
@@ -51,9 +52,8 @@ TEST_CASE("scenario errors are one line naming file:line:column and the valid ch
                Catch::Contains("unknown explore mode 'dfs' (valid: random, sweep)"));
     CHECK_THAT(error_of("name = \"a\"\n" + kActor + "[explore]\npreemptions = 2\n"),
                Catch::Contains("need mode = \"sweep\""));
-    CHECK_THAT(
-        error_of("name = \"a\"\n" + kActor + "[explore]\nmode = \"sweep\"\nfaults = 5000\n"),
-        Catch::Contains("'faults' must be 0..1000"));
+    CHECK_THAT(error_of("name = \"a\"\n" + kActor + "[explore]\nmode = \"sweep\"\nfaults = 5000\n"),
+               Catch::Contains("'faults' = 5000 is out of range (valid: 0..1000 faults"));
     CHECK_THAT(error_of("name = \"a\"" + kDevice +
                         "[[entry]]\nlevel = \"pud\"\naddr = 0x80000000\n" + kActor),
                Catch::Contains("outside every device vma"));
@@ -78,6 +78,49 @@ TEST_CASE("scenario errors are one line naming file:line:column and the valid ch
     CHECK(error_of(kActor) == "x.toml:1:1: missing key 'name'");
 }
 
+TEST_CASE("numbers in files are range-checked: no negative, zero, overflow or user-space overrun",
+          "[scenario]") {
+    CHECK(error_of("name = \"a\"\niterations = 0\n" + kActor) ==
+          "x.toml:2:14: 'iterations' = 0 is out of range (valid: 1..1000000000 executions)");
+    CHECK_THAT(error_of("name = \"a\"\nseed = -1\n" + kActor),
+               Catch::Contains("'seed' = -1 is out of range (valid: 0..2^64-1)"));
+    CHECK_THAT(error_of("name = \"a\"\nstep_bound = 0\n" + kActor),
+               Catch::Contains("'step_bound' = 0 is out of range (valid: 1..10000000"));
+    // 17179869186G is 2^64 + 2G: refused, not wrapped to 2G.
+    CHECK_THAT(error_of("name = \"a\"\n" + kDevice +
+                        "[[actor]]\nname = \"p\"\nkind = \"pin\"\n"
+                        "vaddr = 0x40000000\nsize = \"17179869186G\"\n"),
+               Catch::Contains("'size' = \"17179869186G\" is not a size"));
+    CHECK_THAT(
+        error_of("name = \"a\"\n" + kDevice +
+                 "[[actor]]\nname = \"p\"\nkind = \"pin\"\n"
+                 "vaddr = 0x800000000000\nsize = \"2M\"\n"),
+        Catch::Contains("'vaddr' = 140737488355328 is out of range (valid: 0..0x7ffffffff000"));
+    CHECK_THAT(error_of("name = \"a\"\n" + kDevice +
+                        "[[actor]]\nname = \"p\"\nkind = \"pin\"\n"
+                        "vaddr = 0x7fffffe00000\nsize = \"4M\"\n"),
+               Catch::Contains("range must end within the user address space"));
+    CHECK_THAT(error_of("name = \"a\"\n[[actor]]\nname = \"z\"\nkind = \"split\"\nrepeat = 0\n"),
+               Catch::Contains("'repeat' = 0 is out of range (valid: 1..1000000 rounds)"));
+}
+
+TEST_CASE("one parser for numbers on the command line and in files", "[scenario]") {
+    using pfnsim::model::parse_number;
+    namespace L = pfnsim::model::limits;
+    CHECK(parse_number(L::kSeed, "18446744073709551615") == UINT64_MAX);
+    CHECK_FALSE(parse_number(L::kSeed, "18446744073709551616"));
+    CHECK_FALSE(parse_number(L::kSeed, "-1"));
+    CHECK_FALSE(parse_number(L::kSeed, "+1"));
+    CHECK_FALSE(parse_number(L::kSeed, " 1"));
+    CHECK_FALSE(parse_number(L::kSeed, ""));
+    CHECK(parse_number(L::kSeed, "0x10") == 16);
+    CHECK(parse_number(L::kSize, "2M") == 2U << 20U);
+    CHECK_FALSE(parse_number(L::kSize, "17179869186G"));
+    CHECK_FALSE(parse_number(L::kIterations, "0"));
+    CHECK(parse_number(L::kJobs, "1024") == 1024);
+    CHECK_FALSE(parse_number(L::kJobs, "1025"));
+}
+
 TEST_CASE("sizes and policies parse", "[scenario]") {
     const auto sc = parse_scenario(
         "name = \"a\"\npolicy = \"bounded:7\"\nstep_bound = \"4K\"\n" + kActor, "x.toml");
@@ -90,15 +133,14 @@ TEST_CASE("sizes and policies parse", "[scenario]") {
     CHECK_FALSE(parse_policy("EAGAIN"));
 }
 
-TEST_CASE("scenario text is UTF-8 and never reaches toml++ 3.3's unreachable code",
-          "[scenario]") {
+TEST_CASE("scenario text is UTF-8 and never reaches toml++ 3.3's unreachable code", "[scenario]") {
     const std::string ok = "name = \"a\"\n" + kActor;
     // The bytes of the report: a space, then U+0172.
     CHECK(error_of("name = \"a\"\n \xc5\xb2\n" + kActor) ==
           "x.toml:2:2: character U+0172 outside a string or comment");
     // The code points toml++ 3.3 cannot classify as whitespace or not, at each end of each range.
-    for (const char* cp : {"\xc2\xa1", "\xd2\x99", "\xe2\xb1\x9e", "\xe3\x81\x97",
-                           "\xef\xac\xa6", "\xef\xbb\xbe", "\xc3\xa9"}) {
+    for (const char* cp : {"\xc2\xa1", "\xd2\x99", "\xe2\xb1\x9e", "\xe3\x81\x97", "\xef\xac\xa6",
+                           "\xef\xbb\xbe", "\xc3\xa9"}) {
         INFO(cp);
         CHECK_THAT(error_of("name = \"a\"\n" + kActor + "x" + cp + " = 1\n"),
                    Catch::Contains("outside a string or comment"));

@@ -11,6 +11,7 @@
 #include "cli/options.hpp"
 #include "pfnsim/app/error.hpp"
 #include "pfnsim/app/provenance.hpp"
+#include "pfnsim/model/limits.hpp"
 
 namespace pfnsim::cli {
 
@@ -33,16 +34,15 @@ app::Plan load_plan(const Options& o) {
 app::Overrides overrides(const Options& o) {
     app::Overrides v = o.over;
     if (!o.faults.empty() && o.faults != "scenario") {
-        unsigned n = 0;
-        const auto [ptr, ec] =
-            std::from_chars(o.faults.data(), o.faults.data() + o.faults.size(), n);
-        if (ec != std::errc() || ptr != o.faults.data() + o.faults.size() || n > 1000) {
+        const std::optional<std::uint64_t> n =
+            model::parse_number(model::limits::kFaults, o.faults);
+        if (!n) {
             throw app::InputError{fmt::format(
-                "bad --faults '{}' (valid: a number of faults 0..1000, or scenario for the "
-                "scenario's fault_retry budgets)",
-                o.faults)};
+                "bad --faults '{}' (valid: {}, or scenario for the scenario's fault_retry "
+                "budgets)",
+                o.faults, model::valid_range(model::limits::kFaults))};
         }
-        v.faults = n;
+        v.faults = static_cast<unsigned>(*n);
     }
     return v;
 }
@@ -64,6 +64,36 @@ struct Raw {
     unsigned depth = 3;
 };
 
+// A numeric flag under its rule (the same as the scenario key's): out of range, negative,
+// overflowing or not a number is refused with the valid range; a valid one is passed on in
+// decimal, so that CLI11 never converts anything but a checked value.
+CLI::Validator number(const model::NumberRule& rule) {
+    return {[&rule](std::string& s) {
+                const std::optional<std::uint64_t> v = model::parse_number(rule, s);
+                if (!v) {
+                    return fmt::format("bad value '{}' (valid: {})", s, model::valid_range(rule));
+                }
+                s = std::to_string(*v);
+                return std::string();
+            },
+            "", ""};
+}
+
+// A time limit in seconds: finite, above zero, at most 1e7 (115 days).
+CLI::Validator seconds() {
+    return {[](std::string& s) {
+                double v = 0;
+                const auto [ptr, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
+                if (s.empty() || ec != std::errc() || ptr != s.data() + s.size() || !(v > 0) ||
+                    v > 1e7) {
+                    return fmt::format("bad value '{}' (valid: seconds, above 0 and at most 1e7)",
+                                       s);
+                }
+                return std::string();
+            },
+            "", ""};
+}
+
 void add_policy(CLI::App* c, Options& o) {
     c->add_option("--policy", o.over.policy,
                   std::string("retry policy (default: the scenario's): ") + model::kValidPolicies);
@@ -71,7 +101,8 @@ void add_policy(CLI::App* c, Options& o) {
 
 void add_bounds(CLI::App* c, Raw& r) {
     c->add_option("--step-bound", r.step_bound,
-                  "steps per execution before giving up (default: the scenario's)");
+                  "steps per execution before giving up (default: the scenario's)")
+        ->transform(number(model::limits::kStepBound));
 }
 
 void add_exports(CLI::App* c, Options& o) {
@@ -104,7 +135,8 @@ int run_cli(int argc, char** argv) {
     add_bounds(run, r);
     add_faults(run, o);
     add_exports(run, o);
-    run->add_option("--seed", r.seed, "execution seed (default: the scenario's)");
+    run->add_option("--seed", r.seed, "execution seed (default: the scenario's)")
+        ->transform(number(model::limits::kSeed));
     run->add_flag("--json", o.json, "print one JSON document");
 
     auto* explore = app.add_subcommand("explore", "many executions, violations with witnesses");
@@ -115,10 +147,14 @@ int run_cli(int argc, char** argv) {
     add_exports(explore, o);
     explore->add_option("--strategy", o.over.strategy,
                         std::string("exploration strategy: ") + app::kValidStrategies);
-    explore->add_option("--depth", r.depth,
-                        "PCT depth d: d-1 priority change points per execution (default 3)");
-    explore->add_option("--iterations", r.iterations, "executions (default: the scenario's)");
-    explore->add_option("--seed", r.seed, "first seed (default: the scenario's)");
+    explore
+        ->add_option("--depth", r.depth,
+                     "PCT depth d: d-1 priority change points per execution (default 3)")
+        ->transform(number(model::limits::kDepth));
+    explore->add_option("--iterations", r.iterations, "executions (default: the scenario's)")
+        ->transform(number(model::limits::kIterations));
+    explore->add_option("--seed", r.seed, "first seed (default: the scenario's)")
+        ->transform(number(model::limits::kSeed));
     explore->add_flag("--json", o.json, "print one JSON document");
     explore->add_flag("--quiet", o.quiet, "no progress on stderr");
     explore->add_flag("--no-minimize", o.no_minimize, "report violations as found");
@@ -129,7 +165,8 @@ int run_cli(int argc, char** argv) {
     add_bounds(replay, r);
     add_faults(replay, o);
     add_exports(replay, o);
-    auto* rs = replay->add_option("--seed", r.seed, "execution seed from a report");
+    auto* rs = replay->add_option("--seed", r.seed, "execution seed from a report")
+                   ->transform(number(model::limits::kSeed));
     auto* rsc = replay->add_option("--schedule", o.schedule, "schedule string from a report");
     replay->add_option("--trace", o.trace, "full (every step) or diagram (the race, the default)")
         ->check(CLI::IsMember({"full", "diagram"}));
@@ -146,11 +183,14 @@ int run_cli(int argc, char** argv) {
     add_bounds(sweep, r);
     add_faults(sweep, o);
     sweep->add_flag("--json", o.json, "print one JSON document");
-    sweep->add_option("--max-executions", o.max_executions, "stop after this many executions");
-    sweep->add_option("--time-limit", o.time_limit, "stop after this many seconds");
+    sweep->add_option("--max-executions", o.max_executions, "stop after this many executions")
+        ->transform(number(model::limits::kMaxExecutions));
+    sweep->add_option("--time-limit", o.time_limit, "stop after this many seconds")
+        ->check(seconds());
     sweep->add_flag("--stop-on-first", o.stop_on_first, "stop at the first violation");
     sweep->add_flag("--quiet", o.quiet, "no progress on stderr");
-    sweep->add_option("--jobs", o.jobs, "threads (results do not depend on it)");
+    sweep->add_option("--jobs", o.jobs, "threads (results do not depend on it)")
+        ->transform(number(model::limits::kJobs));
     sweep->add_option("--shard", o.shard, "explore shard i of N (i/N) and print its JSON");
     sweep->add_option("--checkpoint", o.checkpoint,
                       "save progress to FILE; rerunning with the same FILE resumes");
@@ -158,8 +198,10 @@ int run_cli(int argc, char** argv) {
     sweep->add_flag("--stateless", o.stateless,
                     "re-run every schedule, no visited-state table (the default under a bound)");
     sweep->add_flag("--stateful", o.stateful, "cache states (the default for --preemptions all)");
-    sweep->add_option("--max-states", o.max_states,
-                      "stop (incomplete) when a task's state table holds this many states");
+    sweep
+        ->add_option("--max-states", o.max_states,
+                     "stop (incomplete) when a task's state table holds this many states")
+        ->transform(number(model::limits::kMaxStates));
     sweep->add_flag("--audit-states", o.audit_states,
                     "at each state hit, check the next steps against the ones recorded");
     sweep->add_flag("--no-minimize", o.no_minimize, "report witnesses as found");
@@ -172,23 +214,29 @@ int run_cli(int argc, char** argv) {
 
     auto* matrix = app.add_subcommand("matrix", "every retry policy against the scenarios");
     matrix->add_option("scenarios", o.paths, "scenario files (default: the flagship set)");
-    matrix->add_option("--iterations", r.iterations, "executions per cell");
-    matrix->add_option("--seed", r.seed, "first seed of every cell");
+    matrix->add_option("--iterations", r.iterations, "executions per cell")
+        ->transform(number(model::limits::kIterations));
+    matrix->add_option("--seed", r.seed, "first seed of every cell")
+        ->transform(number(model::limits::kSeed));
     add_bounds(matrix, r);
     matrix->add_flag("--json", o.json, "print one JSON document");
     matrix->add_flag("--markdown", o.markdown, "print a markdown table");
     matrix->add_flag("--quiet", o.quiet, "no progress on stderr");
     matrix->add_flag("--random", o.random_cells,
                      "decide every cell by random executions (no sweep, no certificates)");
-    matrix->add_option("--max-states", o.max_states,
-                       "state budget of each cell's sweep (default 200000); random beyond it");
+    matrix
+        ->add_option("--max-states", o.max_states,
+                     "state budget of each cell's sweep (default 200000); random beyond it")
+        ->transform(number(model::limits::kMaxStates));
 
     auto* stats = app.add_subcommand("stats", "retries per pin and results, per retry policy");
     stats->add_option("scenario", o.scenario, "scenario file")->required();
     stats->add_option("--policy", o.over.policy,
                       std::string("one retry policy (default: all): ") + model::kValidPolicies);
-    stats->add_option("--iterations", r.iterations, "executions (default: the scenario's)");
-    stats->add_option("--seed", r.seed, "first seed (default: the scenario's)");
+    stats->add_option("--iterations", r.iterations, "executions (default: the scenario's)")
+        ->transform(number(model::limits::kIterations));
+    stats->add_option("--seed", r.seed, "first seed (default: the scenario's)")
+        ->transform(number(model::limits::kSeed));
     add_bounds(stats, r);
     stats->add_flag("--json", o.json, "print one JSON document");
     stats->add_flag("--quiet", o.quiet, "no progress on stderr");

@@ -11,6 +11,7 @@
 #include "pfnsim/app/envelope.hpp"
 #include "pfnsim/app/error.hpp"
 #include "pfnsim/app/files.hpp"
+#include "pfnsim/model/limits.hpp"
 
 namespace pfnsim::cli {
 
@@ -26,12 +27,12 @@ std::optional<unsigned> parse_preemptions(const std::string& s) {
     if (s == "all") {
         return std::nullopt;
     }
-    unsigned n = 0;
-    if (!parse_number(s, n) || n > 1000) {
-        throw app::InputError{
-            fmt::format("bad --preemptions '{}' (valid: a bound 0..1000, or all)", s)};
+    const std::optional<std::uint64_t> n = model::parse_number(model::limits::kPreemptions, s);
+    if (!n) {
+        throw app::InputError{fmt::format("bad --preemptions '{}' (valid: a bound {}, or all)", s,
+                                          model::valid_range(model::limits::kPreemptions))};
     }
-    return n;
+    return static_cast<unsigned>(*n);
 }
 
 std::pair<unsigned, unsigned> parse_shard(const std::string& s) {

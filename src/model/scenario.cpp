@@ -9,6 +9,8 @@
 #include <set>
 #include <sstream>
 
+#include "pfnsim/model/limits.hpp"
+
 namespace pfnsim::model {
 
 const char* actor_kind_name(ActorKind k) {
@@ -103,9 +105,11 @@ class Loader {
         return n->as_boolean()->get();
     }
 
-    // An integer, or a size string with a K, M or G suffix ("2G", "4K").
-    std::uint64_t number(const toml::table& t, std::string_view key, std::uint64_t dflt,
+    // A number under its rule (include/pfnsim/model/limits.hpp): an integer, or for sizes and
+    // addresses also a string with a K, M or G suffix ("2G", "4K"); out of range is an error.
+    std::uint64_t number(const toml::table& t, const NumberRule& rule, std::uint64_t dflt,
                          bool required = false) const {
+        const std::string_view key = rule.name;
         const toml::node* n = t.get(key);
         if (n == nullptr) {
             if (required) {
@@ -113,40 +117,32 @@ class Loader {
             }
             return dflt;
         }
+        std::optional<std::uint64_t> v;
+        std::string shown;
         if (n->is_integer()) {
-            const std::int64_t v = n->as_integer()->get();
-            if (v < 0) {
-                fail(*n, fmt::format("'{}' must not be negative", key));
+            const std::int64_t i = n->as_integer()->get();
+            shown = std::to_string(i);
+            if (i >= 0 && in_range(rule, static_cast<std::uint64_t>(i))) {
+                v = static_cast<std::uint64_t>(i);
             }
-            return static_cast<std::uint64_t>(v);
+        } else if (n->is_string()) {
+            const std::string_view str = n->as_string()->get();
+            shown = fmt::format("\"{}\"", str);
+            v = parse_unsigned(str);
+            if (!v) {
+                fail(*n, fmt::format("'{}' = {} is not a size (an integer, or digits with K, M "
+                                     "or G: \"2G\")",
+                                     key, shown));
+            }
+            v = in_range(rule, *v) ? v : std::nullopt;
+        } else {
+            fail(*n, fmt::format("'{}' must be an integer or a size string like \"1G\"", key));
         }
-        if (n->is_string()) {
-            const std::string s(n->as_string()->get());
-            std::uint64_t v = 0;
-            std::size_t i = 0;
-            while (i < s.size() && s[i] >= '0' && s[i] <= '9') {
-                v = v * 10 + static_cast<std::uint64_t>(s[i] - '0');
-                ++i;
-            }
-            const std::string suffix = s.substr(i);
-            std::uint64_t mul = 0;
-            if (suffix == "K") {
-                mul = 1ULL << 10U;
-            } else if (suffix == "M") {
-                mul = 1ULL << 20U;
-            } else if (suffix == "G") {
-                mul = 1ULL << 30U;
-            } else if (suffix.empty()) {
-                mul = 1;
-            }
-            if (i == 0 || mul == 0 || i > 12) {
-                fail(*n, fmt::format("'{}' = \"{}\" is not a size (an integer, or digits with "
-                                     "K, M or G: \"2G\")",
-                                     key, s));
-            }
-            return v * mul;
+        if (!v) {
+            fail(*n, fmt::format("'{}' = {} is out of range (valid: {})", key, shown,
+                                 valid_range(rule)));
         }
-        fail(*n, fmt::format("'{}' must be an integer or a size string like \"1G\"", key));
+        return *v;
     }
 
     const toml::table& table_of(const toml::node& n, const char* what) const {
@@ -238,12 +234,9 @@ Scenario build(const toml::table& root, const std::string& path) {
         L.fail(*root.get("policy"),
                fmt::format("unknown policy '{}' (valid: {})", pol, kValidPolicies));
     }
-    sc.step_bound = L.number(root, "step_bound", 2000);
-    sc.iterations = L.number(root, "iterations", 2000);
-    sc.seed = L.number(root, "seed", 1);
-    if (sc.step_bound == 0) {
-        L.fail(*root.get("step_bound"), "'step_bound' must be at least 1");
-    }
+    sc.step_bound = L.number(root, limits::kStepBound, 2000);
+    sc.iterations = L.number(root, limits::kIterations, 2000);
+    sc.seed = L.number(root, limits::kSeed, 1);
 
     if (const toml::node* k = root.get("kernel")) {
         const toml::table& t = L.table_of(*k, "[kernel]");
@@ -328,8 +321,8 @@ Scenario build(const toml::table& root, const std::string& path) {
             L.fail(*t.get("kind"),
                    fmt::format("unknown device kind '{}' (valid: {})", kind, kValidDeviceKinds));
         }
-        d.bar_base = L.number(t, "bar_base", 0, true);
-        d.bar_size = L.number(t, "bar_size", 0, true);
+        d.bar_base = L.number(t, limits::kBarBase, 0, true);
+        d.bar_size = L.number(t, limits::kBarSize, 0, true);
         d.mem_enabled = L.boolean(t, "mem_enabled", true);
         if (d.bar_base % PAGE_SIZE != 0 || d.bar_size == 0 || d.bar_size % PAGE_SIZE != 0) {
             L.fail(t, "a BAR's base and size must be non-zero multiples of 4K");
@@ -345,13 +338,17 @@ Scenario build(const toml::table& root, const std::string& path) {
     each("vma", [&](const toml::table& t) {
         L.check_keys(t, {"start", "size", "flags", "pgoff", "device"}, "[[vma]]");
         VmaSpec v;
-        v.start = L.number(t, "start", 0, true);
-        v.size = L.number(t, "size", 0, true);
+        v.start = L.number(t, limits::kStart, 0, true);
+        v.size = L.number(t, limits::kSize, 0, true);
         v.flags = parse_flags(L, t);
-        v.pgoff = L.number(t, "pgoff", 0);
+        v.pgoff = L.number(t, limits::kPgoff, 0);
         v.device = L.str(t, "device", "");
         if (v.start % PAGE_SIZE != 0 || v.size == 0 || v.size % PAGE_SIZE != 0) {
             L.fail(t, "a vma's start and size must be non-zero multiples of 4K");
+        }
+        if (v.start + v.size > kTaskSize) {
+            L.fail(t, fmt::format("a vma must end within the user address space (at most {:#x})",
+                                  kTaskSize));
         }
         if ((v.flags & (VM_IO | VM_PFNMAP)) == 0) {
             L.fail(t, "only device mappings are modelled: a vma needs VM_IO or VM_PFNMAP");
@@ -392,7 +389,7 @@ Scenario build(const toml::table& root, const std::string& path) {
         } else {
             L.fail(*t.get("level"), fmt::format("unknown level '{}' (valid: pud, pmd, pte)", lv));
         }
-        e.addr = L.number(t, "addr", 0, true);
+        e.addr = L.number(t, limits::kAddr, 0, true);
         const std::uint64_t span = e.level == Level::PUD   ? PUD_SIZE
                                    : e.level == Level::PMD ? PMD_SIZE
                                                            : PAGE_SIZE;
@@ -459,14 +456,14 @@ Scenario build(const toml::table& root, const std::string& path) {
             L.fail(*t.get("kind"),
                    fmt::format("unknown actor kind '{}' (valid: {})", kind, kValidActorKinds));
         }
-        a.vaddr = L.number(t, "vaddr", 0);
-        a.size = L.number(t, "size", 0);
+        a.vaddr = L.number(t, limits::kVaddr, 0);
+        a.size = L.number(t, limits::kSize, 0);
         a.write = L.boolean(t, "write", true);
-        a.repeat = L.number(t, "repeat", 1);
+        a.repeat = L.number(t, limits::kRepeat, 1);
         a.forever = L.boolean(t, "forever", false);
         a.target = L.str(t, "target", "");
-        a.fault_retry = L.number(t, "fault_retry", 0);
-        a.placement = L.number(t, "placement", 0);
+        a.fault_retry = L.number(t, limits::kFaultRetry, 0);
+        a.placement = L.number(t, limits::kPlacement, 0);
         a.device = L.str(t, "device", "");
         const DeviceSpec* dev = sc.devices.empty() ? nullptr : &sc.devices.front();
         if (!a.device.empty()) {
@@ -534,6 +531,11 @@ Scenario build(const toml::table& root, const std::string& path) {
                                "'size'",
                                kind));
         }
+        if (ranged && a.vaddr + a.size > kTaskSize) {
+            L.fail(t, fmt::format("a {} actor's range must end within the user address space (at "
+                                  "most {:#x})",
+                                  kind, kTaskSize));
+        }
         if ((a.kind == ActorKind::Zap || a.kind == ActorKind::Enable) && sc.devices.empty()) {
             L.fail(t, fmt::format("a {} actor needs a [[device]]", kind));
         }
@@ -593,14 +595,10 @@ Scenario build(const toml::table& root, const std::string& path) {
             L.fail(*t.get("mode"),
                    fmt::format("unknown explore mode '{}' (valid: random, sweep)", mode));
         }
-        for (auto [key, into] : {std::pair{"preemptions", &sc.explore_preemptions},
-                                 std::pair{"faults", &sc.explore_faults}}) {
-            if (const toml::node* n = t.get(key)) {
-                const std::uint64_t v = L.number(t, key, 0);
-                if (v > 1000) {
-                    L.fail(*n, fmt::format("'{}' must be 0..1000", key));
-                }
-                *into = static_cast<unsigned>(v);
+        for (auto [rule, into] : {std::pair{&limits::kPreemptions, &sc.explore_preemptions},
+                                  std::pair{&limits::kFaults, &sc.explore_faults}}) {
+            if (t.get(rule->name) != nullptr) {
+                *into = static_cast<unsigned>(L.number(t, *rule, 0));
             }
         }
         if (sc.explore_mode == Scenario::ExploreMode::Random &&

@@ -1,6 +1,8 @@
 #include "pfnsim/sim/witness.hpp"
 
 #include <algorithm>
+#include <optional>
+#include <string>
 #include <tuple>
 
 #include "pfnsim/sim/minimize.hpp"
@@ -54,19 +56,37 @@ std::vector<Violation> Tally::add(const Outcome& o, bool keep_seed) {
         results.resize(o.results.size());
     }
     for (std::size_t a = 0; a < o.results.size(); ++a) {
-        ++results[a][o.results[a].empty() ? std::string("(unfinished)") : o.results[a]];
+        static const std::string unfinished = "(unfinished)";
+        ++results[a][o.results[a].empty() ? unfinished : o.results[a]];
     }
     std::vector<Violation> fresh;
+    std::optional<unsigned> preemptions;  // of o, counted once and only when needed
     for (const Violation& v : o.violations) {
-        const bool seen = std::any_of(violations.begin(), violations.end(), [&](const auto& w) {
-            return key_of(w.violation) == key_of(v);
-        });
+        auto it = std::lower_bound(
+            violations.begin(), violations.end(), v,
+            [](const Witness& a, const Violation& b) { return key_of(a.violation) < key_of(b); });
+        const bool seen = it != violations.end() && key_of(it->violation) == key_of(v);
+        if (seen) {
+            // Most executions repeat a violation already held: compare before copying, so
+            // that a sweep pays for a witness only when it is better.
+            ++it->count;
+            if (!preemptions) {
+                preemptions = count_preemptions(o);
+            }
+            if (std::tie(*preemptions, o.steps, o.schedule.choices) >=
+                std::tie(it->preemptions, it->steps, it->schedule.choices)) {
+                continue;
+            }
+        }
         Witness w = Witness::of(v, o);
         if (!keep_seed) {
             w.seed.reset();
         }
-        add_witness(w);
-        if (!seen) {
+        if (seen) {
+            w.count = it->count;
+            *it = std::move(w);
+        } else {
+            violations.insert(it, std::move(w));
             fresh.push_back(v);
         }
     }
