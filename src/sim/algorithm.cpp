@@ -1,5 +1,7 @@
 #include "sim/algorithm.hpp"
 
+#include <pthread.h>
+
 #include <boost/fiber/operations.hpp>
 #include <cstdio>
 #include <cstdlib>
@@ -30,9 +32,25 @@ ControlledAlgorithm& install_algorithm() {
     return *tl_algorithm;
 }
 
+StackRange thread_stack() {
+    StackRange r;
+    pthread_attr_t attr;
+    if (pthread_getattr_np(pthread_self(), &attr) == 0) {
+        void* addr = nullptr;
+        std::size_t size = 0;
+        if (pthread_attr_getstack(&attr, &addr, &size) == 0) {
+            r = {addr, size};
+        }
+        pthread_attr_destroy(&attr);
+    }
+    return r;
+}
+
 void ControlledAlgorithm::reset(std::size_t actors) {
     ctx_.assign(actors, nullptr);
     ready_.assign(actors, false);
+    stacks_.assign(actors, StackRange{});
+    fake_.assign(actors + 2, nullptr);
     expect_ = kNoActor;
     designated_ = kNoActor;
 }
@@ -64,23 +82,56 @@ void ControlledAlgorithm::awakened(boost::fibers::context* ctx) noexcept {
     std::abort();
 }
 
+// Runs on the context that is about to switch to `to` (pick_next's result is resumed at once).
+void ControlledAlgorithm::announce(boost::fibers::context* to) noexcept {
+    if constexpr (kFiberAsan) {
+        boost::fibers::context* const from = boost::fibers::context::active();
+        if (to == from || to->is_context(boost::fibers::type::dispatcher_context)) {
+            return;
+        }
+        std::size_t slot = ctx_.size() + 1;  // the dispatcher's
+        if (from->is_context(boost::fibers::type::main_context)) {
+            slot = ctx_.size();
+        }
+        for (std::size_t i = 0; i < ctx_.size(); ++i) {
+            slot = ctx_[i] == from ? i : slot;
+        }
+        StackRange r = main_stack_;
+        for (std::size_t i = 0; i < ctx_.size(); ++i) {
+            r = ctx_[i] == to ? stacks_[i] : r;
+        }
+        start_switch(&fake_[slot], r);
+        switching_ = true;
+    }
+}
+
+void ControlledAlgorithm::resumed(ActorId a) noexcept {
+    if constexpr (kFiberAsan) {
+        if (switching_) {
+            switching_ = false;
+            finish_switch(fake_[a == kNoActor ? ctx_.size() : a]);
+        }
+    }
+}
+
 // Priority: the designated actor, then the dispatcher (it frees finished fibers), then main.
 boost::fibers::context* ControlledAlgorithm::pick_next() noexcept {
+    boost::fibers::context* c = nullptr;
     if (designated_ != kNoActor && ready_[designated_]) {
         ready_[designated_] = false;
-        auto* c = ctx_[designated_];
+        c = ctx_[designated_];
         designated_ = kNoActor;
-        return c;
-    }
-    if (dispatcher_ready_) {
+    } else if (dispatcher_ready_) {
         dispatcher_ready_ = false;
-        return dispatcher_;
-    }
-    if (main_ready_) {
+        c = dispatcher_;
+    } else if (main_ready_) {
         main_ready_ = false;
-        return main_;
+        c = main_;
     }
-    return nullptr;
+    if (c != nullptr) {
+        announce(c);
+    }
+    return c;
 }
 
 bool ControlledAlgorithm::has_ready_fibers() const noexcept {

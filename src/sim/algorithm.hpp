@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "pfnsim/sim/types.hpp"
+#include "sim/fiber_asan.hpp"
 
 namespace pfnsim::sim::detail {
 
@@ -24,6 +25,11 @@ class ControlledAlgorithm final : public boost::fibers::algo::algorithm {
     // The next awakened worker context is actor `a`'s (fibers are created one at a time).
     void expect_new_actor(ActorId a) { expect_ = a; }
     void designate(ActorId a) { designated_ = a; }
+    // Stacks, for the switches announced to ASan (sim/fiber_asan.hpp).
+    void set_actor_stack(ActorId a, StackRange r) { stacks_[a] = r; }
+    void set_main_stack(StackRange r) { main_stack_ = r; }
+    // Called where a context resumes: the switch that brought it here is complete.
+    void resumed(ActorId a) noexcept;  // a = kNoActor: the main context
 
     void awakened(boost::fibers::context* ctx) noexcept override;
     boost::fibers::context* pick_next() noexcept override;
@@ -40,6 +46,12 @@ class ControlledAlgorithm final : public boost::fibers::algo::algorithm {
     bool dispatcher_ready_ = false;
     ActorId expect_ = kNoActor;
     ActorId designated_ = kNoActor;
+    std::vector<StackRange> stacks_;
+    StackRange main_stack_;
+    // ASan's fake-stack slot of each context while it is switched away: actors, main, dispatcher.
+    std::vector<void*> fake_;
+    bool switching_ = false;  // a switch announced, not yet finished
+    void announce(boost::fibers::context* to) noexcept;
 };
 
 // Installs the algorithm on the calling thread (once) and returns it.

@@ -71,6 +71,18 @@ struct ExecState {
 
 thread_local ExecState* tl_exec = nullptr;
 
+// The fiber stack allocator: the pool's stacks, each one's range noted in *last as it is made.
+struct RecordingStack {
+    boost::fibers::pooled_fixedsize_stack* pool;
+    detail::StackRange* last;
+    boost::context::stack_context allocate() {
+        boost::context::stack_context s = pool->allocate();
+        *last = {static_cast<const char*>(s.sp) - s.size, s.size};
+        return s;
+    }
+    void deallocate(boost::context::stack_context& s) noexcept { pool->deallocate(s); }
+};
+
 // Buffers lent to each execution on this thread and taken back at its end, so that an
 // execution allocates only what its Outcome keeps. A nested execution finds them lent out and
 // allocates its own.
@@ -178,6 +190,7 @@ ActorId lowest_unfinished(const ExecState& x) {
 void switch_to(ExecState& x, ActorId me, ActorId next) {
     x.algo->designate(next);
     boost::this_fiber::yield();
+    x.algo->resumed(me);
     x.current = me;
 }
 
@@ -291,6 +304,7 @@ void point_impl(Op op, ObjectId object, Name func, Name effect, std::uint64_t ar
 
 void actor_main(ExecState* xp, ActorId id) {
     ExecState& x = *xp;
+    x.algo->resumed(id);
     x.current = id;
     if (!x.aborting) {
         try {
@@ -392,9 +406,14 @@ Outcome run_execution(Program& program, Strategy& strategy, std::uint64_t seed,
     out.choices.reserve(scratch.choices_hint);
 
     // Pooled stacks: the default allocator costs ~12 us per execution (heap trim and regrow).
-    // The asan preset builds with --param=asan-stack=0: Boost.Context does not announce stack
-    // switches to ASan, so frames unwound on a fiber would stay poisoned (false reports).
-    thread_local boost::fibers::pooled_fixedsize_stack stacks(256UL * 1024, 64);
+    // Each actor's stack is recorded for the switches announced to ASan (sim/fiber_asan.hpp).
+    thread_local boost::fibers::pooled_fixedsize_stack pool(256UL * 1024, 64);
+    detail::StackRange last;
+    RecordingStack stacks{&pool, &last};
+    if constexpr (detail::kFiberAsan) {
+        thread_local const detail::StackRange main_stack = detail::thread_stack();
+        x.algo->set_main_stack(main_stack);
+    }
 
     ExecState* const saved = tl_exec;
     tl_exec = &x;
@@ -405,11 +424,13 @@ Outcome run_execution(Program& program, Strategy& strategy, std::uint64_t seed,
     for (ActorId i = 0; i < x.actors.size(); ++i) {
         x.algo->expect_new_actor(i);
         fibers.emplace_back(std::allocator_arg, stacks, [&x, i] { actor_main(&x, i); });
+        x.algo->set_actor_stack(i, last);
     }
     const ActorId first = choose_next(x, kNoActor);
     x.algo->designate(x.aborting ? lowest_unfinished(x) : first);
     for (auto& f : fibers) {
         f.join();
+        x.algo->resumed(kNoActor);
     }
     tl_exec = saved;
     out.schedule.choices.reserve(out.choices.size());
