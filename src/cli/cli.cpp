@@ -195,7 +195,10 @@ int run_cli(int argc, char** argv) {
 
     auto* check = app.add_subcommand("check", "run scenario files against their expectations");
     check->add_option("paths", o.paths, "files or directories (default: scenarios)");
-    check->add_flag("--json", o.json, "print one JSON document");
+    check->add_option("--format", o.format, "output on stdout: text (the default), json or ktap")
+        ->check(CLI::IsMember({"text", "json", "ktap"}));
+    check->add_flag("--json", o.json, "print one JSON document (--format json)");
+    check->add_option("--junit", o.junit, "also write the results as JUnit XML to FILE");
     check->add_flag("--quiet", o.quiet, "no progress on stderr");
 
     const std::vector<CLI::App*> all = {run, explore, replay, sweep, merge, matrix, stats, check};
