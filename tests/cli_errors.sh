@@ -79,6 +79,37 @@ expect2 replay scenarios/seed-split-refault.toml --policy eagain --schedule "$sc
     echo "FAIL: a schedule of another policy does not name it"; fail=1; }
 "$pfnsim" --version | grep -Eq '^pfnsim [0-9]+\.[0-9]+\.[0-9]+ \(.+\) model [0-9]+$' || {
     echo "FAIL: --version"; fail=1; }
+# Help: every command's states its defaults, an example and its exit codes; help CMD is --help.
+for c in run explore replay sweep merge matrix stats check help; do
+    h=$("$pfnsim" help "$c") || { echo "FAIL: help $c exit $?"; fail=1; }
+    for want in "Usage: pfnsim $c" "Example:" "Exit codes:" "  2    bad input"; do
+        case "$h" in *"$want"*) ;; *) echo "FAIL: help $c lacks '$want'"; fail=1 ;; esac
+    done
+    [ "$h" = "$("$pfnsim" "$c" --help)" ] || { echo "FAIL: help $c is not $c --help"; fail=1; }
+done
+"$pfnsim" help check | grep -q -- "--junit TEXT .*(default: none)" || {
+    echo "FAIL: help check states no --junit default"; fail=1; }
+"$pfnsim" help | grep -q "^Subcommands:" || { echo "FAIL: help prints no overview"; fail=1; }
+expect2 help nosuch
+# A mistyped command or option: one line, exit 2, the nearest real name.
+expect_line() {
+    want="$1"
+    shift
+    out=$("$pfnsim" "$@" 2>&1 >/dev/null)
+    code=$?
+    if [ "$code" -ne 2 ] || [ "$out" != "$want" ]; then
+        echo "FAIL: pfnsim $* -> exit $code: $out (want: $want)"
+        fail=1
+    else
+        echo "ok: pfnsim $* -> $out"
+    fi
+}
+expect_line "pfnsim: unknown command 'nosuch' (valid: run, explore, replay, sweep, merge, matrix, stats, check, help)" help nosuch
+expect_line "pfnsim: unknown command 'swep' (did you mean 'sweep'?)" swep scenarios/seed-split-refault.toml
+expect_line "pfnsim: unknown command 'chekc' (did you mean 'check'?)" help chekc
+expect_line "pfnsim: unknown run option '--polcy' (did you mean '--policy'?)" run scenarios/seed-split-refault.toml --polcy eagain
+expect_line "pfnsim: unknown check option '--formta' (did you mean '--format'?)" check --formta=ktap
+expect_line "pfnsim: unknown option '--verison' (did you mean '--version'?)" --verison
 # Hand-edited shards, devices and directories are refused before they are read (exit 2). The
 # edits below fail the shard's checksum; tests/fault_tests.py reseals them, so that the field
 # checks behind the checksum are what refuses them.

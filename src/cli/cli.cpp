@@ -3,12 +3,14 @@
 #include <unistd.h>
 
 #include <CLI/CLI.hpp>
+#include <algorithm>
 #include <charconv>
 #include <fstream>
 #include <iostream>
 
 #include "cli/commands.hpp"
 #include "cli/options.hpp"
+#include "cli/suggest.hpp"
 #include "pfnsim/app/error.hpp"
 #include "pfnsim/app/provenance.hpp"
 #include "pfnsim/model/limits.hpp"
@@ -107,8 +109,9 @@ void add_bounds(CLI::App* c, Raw& r) {
 
 void add_exports(CLI::App* c, Options& o) {
     c->add_option("--trace-out", o.trace_out,
-                  "write the execution as Chrome trace-event JSON (Perfetto)");
-    c->add_option("--dot", o.dot_out, "write the execution as a Graphviz happens-before graph");
+                  "write the execution as Chrome trace-event JSON (Perfetto) (default: none)");
+    c->add_option("--dot", o.dot_out,
+                  "write the execution as a Graphviz happens-before graph (default: none)");
 }
 
 void add_faults(CLI::App* c, Options& o) {
@@ -117,12 +120,85 @@ void add_faults(CLI::App* c, Options& o) {
                   "default) uses the scenario's fault_retry budgets");
 }
 
+// The end of a command's help: one example and what its exit code says. `found`: 1 is a
+// violation beyond the scenario's expectations; `judged`: also an expected one not found
+// (matrix, check); `incomplete`: as `found`, and 3 is a sweep that is not a certificate.
+enum class Codes { found, judged, incomplete, none };
+
+std::string footer(const std::string& example, Codes codes) {
+    std::string s = "Example:\n  " + example + "\n\nExit codes:\n";
+    if (codes == Codes::none) {
+        return s + "  0    done\n  2    bad input (one line on stderr)\n";
+    }
+    s += "  0    as expected and complete\n";
+    s += codes == Codes::judged ? "  1    an unexpected violation, or an expected one not found\n"
+                                : "  1    a violation the scenario does not expect\n";
+    s += "  2    bad input (one line on stderr)\n";
+    if (codes == Codes::incomplete) {
+        s += "  3    incomplete: stopped by a limit, or shards missing (not a certificate)\n";
+    }
+    return s;
+}
+
+std::vector<std::string> command_names(const std::vector<CLI::App*>& cmds) {
+    std::vector<std::string> names;
+    for (const auto* c : cmds) {
+        names.push_back(c->get_name());
+    }
+    return names;
+}
+
+std::string joined(const std::vector<std::string>& names) {
+    std::string s;
+    for (const auto& n : names) {
+        s += (s.empty() ? "" : ", ") + n;
+    }
+    return s;
+}
+
+// "unknown command 'swep' (did you mean 'sweep'?)", or with the valid names.
+std::string unknown(const std::string& what, const std::string& word,
+                    const std::vector<std::string>& names) {
+    const std::string near = closest_name(word, names);
+    return near.empty() ? fmt::format("unknown {} '{}' (valid: {})", what, word, joined(names))
+                        : fmt::format("unknown {} '{}' (did you mean '{}'?)", what, word, near);
+}
+
+// The first option on the command line that `cmd` (or the top level) does not have, if any.
+std::string unknown_option(const CLI::App& app, const CLI::App& cmd, int argc, char** argv) {
+    for (int i = 1; i < argc; ++i) {
+        const std::string arg = argv[i];
+        if (arg == "--") {
+            break;
+        }
+        if (arg.size() < 2 || arg[0] != '-' || (arg[1] >= '0' && arg[1] <= '9')) {
+            continue;
+        }
+        const std::string name = arg.substr(0, arg.find('='));
+        if (cmd.get_option_no_throw(name) == nullptr && app.get_option_no_throw(name) == nullptr) {
+            return name;
+        }
+    }
+    return "";
+}
+
+std::vector<std::string> option_names(const CLI::App& cmd) {
+    std::vector<std::string> names;
+    for (const auto* opt : cmd.get_options()) {
+        for (const auto& n : opt->get_lnames()) {
+            names.push_back("--" + n);
+        }
+    }
+    return names;
+}
+
 }  // namespace
 
 int run_cli(int argc, char** argv) {
     CLI::App app{
         "pfnsim: a deterministic concurrency simulator of the Linux mm page-table / "
-        "VFIO pin path"};
+        "VFIO pin path",
+        "pfnsim"};
     app.require_subcommand(0, 1);
     bool version = false;
     app.add_flag("--version", version, "print the tool, build and model versions");
@@ -145,8 +221,9 @@ int run_cli(int argc, char** argv) {
     add_bounds(explore, r);
     add_faults(explore, o);
     add_exports(explore, o);
-    explore->add_option("--strategy", o.over.strategy,
-                        std::string("exploration strategy: ") + app::kValidStrategies);
+    explore->add_option(
+        "--strategy", o.over.strategy,
+        std::string("exploration strategy: ") + app::kValidStrategies + " (default: random)");
     explore
         ->add_option("--depth", r.depth,
                      "PCT depth d: d-1 priority change points per execution (default 3)")
@@ -183,24 +260,32 @@ int run_cli(int argc, char** argv) {
     add_bounds(sweep, r);
     add_faults(sweep, o);
     sweep->add_flag("--json", o.json, "print one JSON document");
-    sweep->add_option("--max-executions", o.max_executions, "stop after this many executions")
+    sweep
+        ->add_option("--max-executions", o.max_executions,
+                     "stop after this many executions (default: no limit)")
         ->transform(number(model::limits::kMaxExecutions));
-    sweep->add_option("--time-limit", o.time_limit, "stop after this many seconds")
+    sweep
+        ->add_option("--time-limit", o.time_limit,
+                     "stop after this many seconds (default: no limit)")
         ->check(seconds());
     sweep->add_flag("--stop-on-first", o.stop_on_first, "stop at the first violation");
     sweep->add_flag("--quiet", o.quiet, "no progress on stderr");
     sweep->add_option("--jobs", o.jobs, "threads (results do not depend on it)")
+        ->capture_default_str()
         ->transform(number(model::limits::kJobs));
-    sweep->add_option("--shard", o.shard, "explore shard i of N (i/N) and print its JSON");
+    sweep->add_option("--shard", o.shard,
+                      "explore shard i of N (i/N) and print its JSON (default: the whole sweep)");
     sweep->add_option("--checkpoint", o.checkpoint,
-                      "save progress to FILE; rerunning with the same FILE resumes");
+                      "save progress to FILE; rerunning with the same FILE resumes (default: "
+                      "none)");
     sweep->add_flag("--no-reduction", o.no_reduction, "explore every interleaving (no sleep sets)");
     sweep->add_flag("--stateless", o.stateless,
                     "re-run every schedule, no visited-state table (the default under a bound)");
     sweep->add_flag("--stateful", o.stateful, "cache states (the default for --preemptions all)");
     sweep
         ->add_option("--max-states", o.max_states,
-                     "stop (incomplete) when a task's state table holds this many states")
+                     "stop (incomplete) when a task's state table holds this many states "
+                     "(default: no limit)")
         ->transform(number(model::limits::kMaxStates));
     sweep->add_flag("--audit-states", o.audit_states,
                     "at each state hit, check the next steps against the ones recorded");
@@ -214,9 +299,11 @@ int run_cli(int argc, char** argv) {
 
     auto* matrix = app.add_subcommand("matrix", "every retry policy against the scenarios");
     matrix->add_option("scenarios", o.paths, "scenario files (default: the flagship set)");
-    matrix->add_option("--iterations", r.iterations, "executions per cell")
+    matrix
+        ->add_option("--iterations", r.iterations,
+                     "executions per randomly decided cell (default: each scenario's)")
         ->transform(number(model::limits::kIterations));
-    matrix->add_option("--seed", r.seed, "first seed of every cell")
+    matrix->add_option("--seed", r.seed, "first seed of every cell (default: each scenario's)")
         ->transform(number(model::limits::kSeed));
     add_bounds(matrix, r);
     matrix->add_flag("--json", o.json, "print one JSON document");
@@ -243,10 +330,44 @@ int run_cli(int argc, char** argv) {
 
     auto* check = app.add_subcommand("check", "run scenario files against their expectations");
     check->add_option("paths", o.paths, "files or directories (default: scenarios)");
-    check->add_flag("--json", o.json, "print one JSON document");
+    check->add_option("--format", o.format, "output on stdout: text (the default), json or ktap")
+        ->check(CLI::IsMember({"text", "json", "ktap"}));
+    check->add_flag("--json", o.json, "print one JSON document (--format json)");
+    check->add_option("--junit", o.junit,
+                      "also write the results as JUnit XML to FILE (default: none)");
+
+    std::string topic;
+    auto* help = app.add_subcommand("help", "print the help of a command: pfnsim help CMD");
+    help->add_option("command", topic, "a command (default: the overview)");
+
+    run->footer(
+        footer("pfnsim run scenarios/pin-zap-race.toml --policy eagain --seed 7", Codes::found));
+    explore->footer(
+        footer("pfnsim explore scenarios/seed-split-refault.toml --strategy pct --iterations 2000",
+               Codes::found));
+    replay->footer(
+        footer("pfnsim replay scenarios/seed-split-refault.toml --policy original "
+               "--seed 13 --trace full",
+               Codes::found));
+    sweep->footer(footer("pfnsim sweep scenarios/seed-split-refault.toml --preemptions 2 --jobs 2",
+                         Codes::incomplete) +
+                  "  130  interrupted by SIGINT (the checkpoint, if any, is saved)\n");
+    merge->footer(
+        footer("pfnsim merge shard0.json shard1.json shard2.json shard3.json", Codes::incomplete));
+    matrix->footer(footer("pfnsim matrix scenarios/*.toml --markdown", Codes::judged));
+    stats->footer(
+        footer("pfnsim stats scenarios/lockstep-split.toml --policy bounded:3", Codes::none));
+    check->footer(
+        footer("pfnsim check scenarios --format ktap --junit results.xml", Codes::judged));
+    help->footer(footer("pfnsim help sweep", Codes::none));
+    app.footer(
+        "pfnsim help CMD (or pfnsim CMD --help) prints a command's options, defaults, an "
+        "example and its exit codes.\n");
     check->add_flag("--quiet", o.quiet, "no progress on stderr");
 
-    const std::vector<CLI::App*> all = {run, explore, replay, sweep, merge, matrix, stats, check};
+    const std::vector<CLI::App*> all = {run,    explore, replay, sweep, merge,
+                                        matrix, stats,   check,  help};
+    const std::vector<std::string> names = command_names(all);
     try {
         app.parse(argc, argv);
     } catch (const CLI::CallForHelp& e) {
@@ -254,15 +375,41 @@ int run_cli(int argc, char** argv) {
     } catch (const CLI::CallForAllHelp& e) {
         return app.exit(e);
     } catch (const CLI::ParseError& e) {
-        std::string names;
-        for (const auto* c : all) {
-            names += (names.empty() ? "" : ", ") + c->get_name();
-        }
-        if (argc > 1 && argv[1][0] != '-' && app.get_subcommands().empty()) {
-            std::cerr << "pfnsim: unknown command '" << argv[1] << "' (valid: " << names << ")\n";
+        const auto parsed = app.get_subcommands();
+        const CLI::App& cmd = parsed.empty() ? app : *parsed.front();
+        const std::string opt = dynamic_cast<const CLI::ExtrasError*>(&e) != nullptr
+                                    ? unknown_option(app, cmd, argc, argv)
+                                    : std::string();
+        if (argc > 1 && argv[1][0] != '-' && parsed.empty()) {
+            std::cerr << "pfnsim: " << unknown("command", argv[1], names) << "\n";
+        } else if (!opt.empty()) {
+            std::vector<std::string> valid = option_names(cmd);
+            for (const auto& n : option_names(app)) {
+                if (std::find(valid.begin(), valid.end(), n) == valid.end()) {
+                    valid.push_back(n);
+                }
+            }
+            std::cerr << "pfnsim: "
+                      << unknown(&cmd == &app ? "option" : cmd.get_name() + " option", opt, valid)
+                      << "\n";
         } else {
             std::cerr << "pfnsim: " << e.what() << " (see pfnsim --help)\n";
         }
+        return 2;
+    }
+    if (help->parsed()) {
+        if (topic.empty()) {
+            std::cout << app.get_formatter()->make_help(&app, app.get_name(),
+                                                        CLI::AppFormatMode::Normal);
+            return 0;
+        }
+        for (const auto* c : all) {
+            if (c->get_name() == topic) {
+                std::cout << c->help(app.get_name());
+                return 0;
+            }
+        }
+        std::cerr << "pfnsim: " << unknown("command", topic, names) << "\n";
         return 2;
     }
     if (version) {
@@ -276,11 +423,7 @@ int run_cli(int argc, char** argv) {
         }
     }
     if (cmd == nullptr) {
-        std::string names;
-        for (const auto* c : all) {
-            names += (names.empty() ? "" : ", ") + c->get_name();
-        }
-        std::cerr << "pfnsim: a command is required (valid: " << names << ")\n";
+        std::cerr << "pfnsim: a command is required (valid: " << joined(names) << ")\n";
         return 2;
     }
     if (cmd->get_option_no_throw("--seed") != nullptr && cmd->count("--seed") > 0) {

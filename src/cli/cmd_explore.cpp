@@ -7,6 +7,7 @@
 #include "cli/export.hpp"
 #include "cli/options.hpp"
 #include "cli/render.hpp"
+#include "pfnsim/app/error.hpp"
 
 #ifndef PFNSIM_SOURCE_DIR
 #define PFNSIM_SOURCE_DIR "."
@@ -105,6 +106,11 @@ int cmd_stats(const Options& o) {
 }
 
 int cmd_check(const Options& o) {
+    if (o.json && !o.format.empty() && o.format != "json") {
+        throw app::InputError{
+            fmt::format("--json is --format json: give one of --json and --format {}", o.format)};
+    }
+    const std::string format = o.json ? "json" : o.format;
     const auto files =
         app::scenario_files(o.paths.empty() ? std::vector<std::string>{"scenarios"} : o.paths);
     const auto checked = app::check_files(files, cell_progress(o.quiet));
@@ -113,7 +119,12 @@ int cmd_check(const Options& o) {
             print_notes(f.cells.front().plan);  // the file's notes, once
         }
     }
-    std::cout << (o.json ? check_json(checked).dump(2) + "\n" : check_text(checked));
+    if (!o.junit.empty()) {
+        write_file(o.junit, check_junit(checked));
+    }
+    std::cout << (format == "json"   ? check_json(checked).dump(2) + "\n"
+                  : format == "ktap" ? check_ktap(checked)
+                                     : check_text(checked));
     bool failed = false;
     for (const auto& f : checked) {
         if (!f.error.empty()) {

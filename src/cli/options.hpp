@@ -18,6 +18,8 @@ struct Options {
     std::string faults;  // "" or "scenario" = the scenario's budgets, else a number
     std::string schedule;
     bool json = false;
+    std::string format;  // check: text (""), json or ktap; --json is json
+    std::string junit;   // check: JUnit XML to this file
     bool markdown = false;
     bool quiet = false;
     bool no_minimize = false;

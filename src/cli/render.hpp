@@ -30,6 +30,10 @@ std::string sweep_text(const app::Certificate& c);
 std::string stats_text(const app::Plan& plan, const std::vector<app::PolicyStats>& st);
 std::string check_text(const std::vector<app::CheckedFile>& files);
 
+// --- CI (render_ci.cpp): check's results as KTAP, and as JUnit XML for a file. -----------
+std::string check_ktap(const std::vector<app::CheckedFile>& files);
+std::string check_junit(const std::vector<app::CheckedFile>& files);
+
 // --- The matrix (render_matrix.cpp): text and markdown. --------------------------------------
 std::string matrix_text(const app::Matrix& m);
 std::string matrix_markdown(const app::Matrix& m);
