@@ -105,12 +105,10 @@ void ControlledAlgorithm::announce(boost::fibers::context* to) noexcept {
     }
 }
 
-void ControlledAlgorithm::resumed(ActorId a) noexcept {
-    if constexpr (kFiberAsan) {
-        if (switching_) {
-            switching_ = false;
-            finish_switch(fake_[a == kNoActor ? ctx_.size() : a]);
-        }
+void ControlledAlgorithm::finish_resumed(ActorId a) noexcept {
+    if (switching_) {
+        switching_ = false;
+        finish_switch(fake_[a == kNoActor ? ctx_.size() : a]);
     }
 }
 

@@ -29,7 +29,11 @@ class ControlledAlgorithm final : public boost::fibers::algo::algorithm {
     void set_actor_stack(ActorId a, StackRange r) { stacks_[a] = r; }
     void set_main_stack(StackRange r) { main_stack_ = r; }
     // Called where a context resumes: the switch that brought it here is complete.
-    void resumed(ActorId a) noexcept;  // a = kNoActor: the main context
+    void resumed(ActorId a) noexcept {  // a = kNoActor: the main context
+        if constexpr (kFiberAsan) {
+            finish_resumed(a);
+        }
+    }
 
     void awakened(boost::fibers::context* ctx) noexcept override;
     boost::fibers::context* pick_next() noexcept override;
@@ -52,6 +56,7 @@ class ControlledAlgorithm final : public boost::fibers::algo::algorithm {
     std::vector<void*> fake_;
     bool switching_ = false;  // a switch announced, not yet finished
     void announce(boost::fibers::context* to) noexcept;
+    void finish_resumed(ActorId a) noexcept;
 };
 
 // Installs the algorithm on the calling thread (once) and returns it.

@@ -13,6 +13,12 @@ namespace {
 auto key_of(const Violation& v) {
     return std::tie(v.kind, v.actor, v.detail);
 }
+
+// The order of better_witness, of a witness or of an execution not yet made one.
+auto witness_rank(const unsigned& preemptions, const std::uint64_t& steps, const Schedule& s) {
+    return std::tie(preemptions, steps, s.choices);
+}
+
 }  // namespace
 
 Witness Witness::of(const Violation& v, const Outcome& o) {
@@ -29,8 +35,8 @@ Witness Witness::of(const Violation& v, const Outcome& o) {
 }
 
 bool better_witness(const Witness& a, const Witness& b) {
-    return std::tie(a.preemptions, a.steps, a.schedule.choices) <
-           std::tie(b.preemptions, b.steps, b.schedule.choices);
+    return witness_rank(a.preemptions, a.steps, a.schedule) <
+           witness_rank(b.preemptions, b.steps, b.schedule);
 }
 
 void Tally::add_witness(const Witness& w) {
@@ -73,8 +79,8 @@ std::vector<Violation> Tally::add(const Outcome& o, bool keep_seed) {
             if (!preemptions) {
                 preemptions = count_preemptions(o);
             }
-            if (std::tie(*preemptions, o.steps, o.schedule.choices) >=
-                std::tie(it->preemptions, it->steps, it->schedule.choices)) {
+            if (!(witness_rank(*preemptions, o.steps, o.schedule) <
+                  witness_rank(it->preemptions, it->steps, it->schedule))) {
                 continue;
             }
         }
