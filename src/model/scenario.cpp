@@ -196,6 +196,7 @@ std::uint64_t parse_flags(const Loader& L, const toml::table& t) {
 std::string check_verdict(const Loader& L, const toml::node& n) {
     const auto v = n.value<std::string>();
     static const std::set<std::string> kVerdicts = {"clean",
+                                                    "new-errno",
                                                     "wrong-return",
                                                     "step-bound",
                                                     "livelock",

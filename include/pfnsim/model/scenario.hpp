@@ -130,7 +130,7 @@ struct Scenario {
 const char* follow_errno_name(FollowErrno e);
 
 inline constexpr const char* kValidVerdicts =
-    "clean, wrong-return, step-bound, livelock, livelock ({killable|unkillable}, "
+    "clean, new-errno, wrong-return, step-bound, livelock, livelock ({killable|unkillable}, "
     "{spinning|yielding}), deadlock, invariant";
 
 Scenario load_scenario(const std::string& path);
