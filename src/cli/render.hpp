@@ -35,7 +35,9 @@ std::string check_ktap(const std::vector<app::CheckedFile>& files);
 std::string check_junit(const std::vector<app::CheckedFile>& files);
 
 // --- The matrix (render_matrix.cpp): text and markdown. --------------------------------------
-std::string matrix_text(const app::Matrix& m);
-std::string matrix_markdown(const app::Matrix& m);
+// At most `width` columns (tables split by columns; a single word longer than a line, such as
+// a long schedule, is never cut). --wide passes a width no table reaches.
+std::string matrix_text(const app::Matrix& m, std::size_t width = 80);
+std::string matrix_markdown(const app::Matrix& m, std::size_t width = 80);
 
 }  // namespace pfnsim::cli

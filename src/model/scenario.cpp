@@ -219,7 +219,7 @@ Scenario build(const toml::table& root, const std::string& path) {
     sc.path = path;
     L.check_keys(root,
                  {"name", "label", "description", "policy", "step_bound", "iterations", "seed",
-                  "kernel", "device", "vma", "entry", "actor", "expect", "explore"},
+                  "kernel", "device", "vma", "entry", "actor", "expect", "explore", "matrix"},
                  "the scenario");
     sc.name = L.str(root, "name", "", true);
     sc.description = L.str(root, "description", "");
@@ -584,6 +584,24 @@ Scenario build(const toml::table& root, const std::string& path) {
     }
     if (!finite) {
         L.fail(root, "every actor runs forever: an execution would never end");
+    }
+
+    if (const toml::node* x = root.get("matrix")) {
+        const toml::table& t = L.table_of(*x, "[matrix]");
+        L.check_keys(t, {"caller", "race"}, "[matrix]");
+        sc.matrix_caller = L.str(t, "caller", "", true);
+        sc.matrix_race = L.str(t, "race", "", true);
+        for (const char* k : {"caller", "race"}) {
+            const std::string v = L.str(t, k, "");
+            const bool plain = std::all_of(v.begin(), v.end(), [](char c) {
+                return c >= 0x21 && c <= 0x7e;  // printable ASCII, no space
+            });
+            if (v.empty() || v.size() > 16 || !plain) {
+                L.fail(*t.get(k), fmt::format("[matrix] {} must be 1 to 16 printable ASCII "
+                                              "characters without spaces",
+                                              k));
+            }
+        }
     }
 
     if (const toml::node* x = root.get("explore")) {

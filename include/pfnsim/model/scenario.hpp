@@ -98,6 +98,10 @@ struct Scenario {
     std::string path;
     std::string name;
     std::string label;  // short column title for the matrix (default: name)
+    // [matrix]: where the patchset matrix puts this file: the column (the caller) and the line
+    // within a cell (the race); rows are the API (follow_pfnmap_errno) x the policy.
+    std::string matrix_caller;
+    std::string matrix_race;
     std::string description;
     Policy policy;
     std::uint64_t step_bound = 2000;
