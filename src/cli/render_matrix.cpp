@@ -84,8 +84,10 @@ std::string cell_one_line(const app::ExploreResult& c, const std::string& ref) {
 // Words joined into lines of at most `width`: the first indented by `first`, the others by
 // `indent`; a word longer than a line stands alone. With `shell`, words are shell words (a
 // space inside single quotes does not split) and every line but the last ends in " \".
+}  // namespace
+
 std::string wrap(const std::string& text, std::size_t width, std::size_t indent, bool shell,
-                 std::size_t first = 0) {
+                 std::size_t first) {
     std::vector<std::string> words;
     std::string w;
     bool quoted = false;
@@ -122,6 +124,8 @@ std::string wrap(const std::string& text, std::size_t width, std::size_t indent,
     }
     return out;
 }
+
+namespace {
 
 // The numbered witnesses, in the order their cells are printed.
 struct Notes {

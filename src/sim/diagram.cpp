@@ -64,11 +64,25 @@ std::string replay_lines(const std::string& cmd, std::size_t width) {
     return out + line + "\n";
 }
 
-std::string fit(const std::string& s, std::size_t w) {
-    if (s.size() <= w) {
-        return s;
+// A cell's text as lines of at most `w` characters: broken after a space where there is one,
+// continuation lines indented by two; nothing is cut.
+std::vector<std::string> fold(const std::string& s, std::size_t w) {
+    std::vector<std::string> out;
+    std::string rest = s;
+    const std::size_t w2 = w > 4 ? w - 2 : w;
+    while (rest.size() > (out.empty() ? w : w2)) {
+        const std::size_t lim = out.empty() ? w : w2;
+        // After the last space, or else after an opening bracket or a comma, in the line.
+        std::size_t cut = rest.rfind(' ', lim);
+        if (cut == std::string::npos || cut < lim / 3) {
+            const std::size_t p = rest.find_last_of("([,=", lim - 1);
+            cut = p != std::string::npos && p >= lim / 3 ? p + 1 : lim;
+        }
+        out.push_back((out.empty() ? "" : "  ") + rest.substr(0, cut));
+        rest = rest.substr(cut < rest.size() && rest[cut] == ' ' ? cut + 1 : cut);
     }
-    return w <= 3 ? s.substr(0, w) : s.substr(0, w - 3) + "...";
+    out.push_back((out.empty() ? "" : "  ") + rest);
+    return out;
 }
 
 }  // namespace
@@ -163,22 +177,34 @@ std::string render_diagram(const Outcome& o, Program& program, const Violation& 
         cols.push_back(0);
     }
     // A gutter with the step number: gaps in the numbering are the folded steps.
-    const std::size_t gap = 3;
+    const std::size_t gap = 2;
     const std::size_t gutter = 7;
-    const std::size_t cw = (width - gutter - gap * (cols.size() - 1)) / cols.size();
+    const std::size_t cw =
+        std::max<std::size_t>(12, (width - gutter - gap * (cols.size() - 1)) / cols.size());
+    // A row: as many lines as its longest cell folds into.
     auto row = [&](const std::string& num, const std::vector<std::string>& cells) {
-        std::string line = fmt::format("{:>5}  ", num);
-        for (std::size_t c = 0; c < cols.size(); ++c) {
-            std::string cell = fit(cells[c], cw);
-            if (c + 1 < cols.size()) {
-                cell.resize(cw + gap, ' ');
+        std::vector<std::vector<std::string>> parts;
+        std::size_t n = 1;
+        for (const auto& c : cells) {
+            parts.push_back(fold(c, cw));
+            n = std::max(n, parts.back().size());
+        }
+        std::string out;
+        for (std::size_t l = 0; l < n; ++l) {
+            std::string line = fmt::format("{:>5}  ", l == 0 ? num : "");
+            for (std::size_t c = 0; c < cols.size(); ++c) {
+                std::string cell = l < parts[c].size() ? parts[c][l] : "";
+                if (c + 1 < cols.size()) {
+                    cell.resize(cw + gap, ' ');
+                }
+                line += cell;
             }
-            line += cell;
+            while (!line.empty() && line.back() == ' ') {
+                line.pop_back();
+            }
+            out += line + "\n";
         }
-        while (!line.empty() && line.back() == ' ') {
-            line.pop_back();
-        }
-        return line + "\n";
+        return out;
     };
     auto col_of = [&](ActorId a) {
         return static_cast<std::size_t>(std::find(cols.begin(), cols.end(), a) - cols.begin());
@@ -228,8 +254,7 @@ std::string render_diagram(const Outcome& o, Program& program, const Violation& 
         return out;
     }
     out += fmt::format(
-        "\n  {} of {} steps up to the violation folded (locks, reads of values nobody raced "
-        "on)\n",
+        "\n  {} of {} steps up to the violation folded (locks, reads nobody raced on)\n",
         folded, end + 1);
     const std::size_t after = o.trace.size() - static_cast<std::size_t>(end + 1);
     if (after != 0) {

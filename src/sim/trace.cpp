@@ -2,6 +2,8 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
+
 namespace pfnsim::sim {
 
 std::string render_effect(const Step& s) {
@@ -27,8 +29,17 @@ std::string render_trace(const Outcome& out, Program& program) {
         const std::string& actor = st.actor < actors.size() ? actors[st.actor].name : "?";
         const std::string obj =
             st.object == kNoObject ? std::string("-") : program.objects().name(st.object);
-        s += fmt::format("{:>5}  {:<{}}  {:<30} {:<8} {:<28} {}\n", i + 1, actor, width,
-                         st.func.text, op_name(st.op), obj, render_effect(st));
+        // "step actor func: effect", then what it did to which object at column 50, or on a
+        // line of its own where both do not fit in 80 columns.
+        const std::string left =
+            fmt::format("{:>5}  {:<{}}  {}: {}", i + 1, actor, width, st.func.text,
+                        render_effect(st));
+        const std::string right = fmt::format("{} {}", op_name(st.op), obj);
+        if (std::max<std::size_t>(left.size() + 2, 50) + right.size() <= 80) {
+            s += fmt::format("{:<48}  {}\n", left, right);
+        } else {
+            s += left + "\n" + std::string(width + 9, ' ') + right + "\n";
+        }
     }
     return s;
 }
