@@ -156,7 +156,9 @@ json run_json(const app::RunResult& r) {
                          {"func", st.func.text},
                          {"op", sim::op_name(st.op)},
                          {"object", program->objects().name(st.object)},
-                         {"effect", sim::render_effect(st)}});
+                         {"effect", sim::render_effect(st)},
+                         {"stack", sim::call_chain(out, st)},
+                         {"at", sim::step_location(out, st)}});
     }
     j["trace"] = trace;
     json vs = json::array();

@@ -186,7 +186,17 @@ std::string render_diagram(const Outcome& o, Program& program, const Violation& 
         std::vector<std::vector<std::string>> parts;
         std::size_t n = 1;
         for (const auto& c : cells) {
-            parts.push_back(fold(c, cw));
+            // Logical lines (a racing step's call chain is a second one), each folded.
+            std::vector<std::string> p;
+            std::size_t at = 0;
+            while (at <= c.size()) {
+                const std::size_t nl = std::min(c.find('\n', at), c.size());
+                for (auto& piece : fold(c.substr(at, nl - at), cw)) {
+                    p.push_back(std::move(piece));
+                }
+                at = nl + 1;
+            }
+            parts.push_back(std::move(p));
             n = std::max(n, parts.back().size());
         }
         std::string out;
@@ -233,6 +243,21 @@ std::string render_diagram(const Outcome& o, Program& program, const Violation& 
         const bool racing = i == rw || i == rr;
         cells[col_of(st.actor)] =
             fmt::format("{}{}: {}", racing ? "*" : "", st.func.text, render_effect(st));
+        if (racing) {
+            // Where the racing accesses are, as KCSAN names them: the callers and the line.
+            std::string chain;
+            const auto fns = call_chain(o, st);
+            for (std::size_t k = 1; k < fns.size(); ++k) {
+                chain.append(k == 1 ? "<- " : " <- ").append(fns[k]);
+            }
+            const std::string loc = step_location(o, st);
+            if (!loc.empty()) {
+                chain.append(chain.empty() ? "(" : " (").append(loc).append(")");
+            }
+            if (!chain.empty()) {
+                cells[col_of(st.actor)].append("\n ").append(chain);
+            }
+        }
         out += row(std::to_string(i + 1), cells);
     }
     if (v.kind == ViolationKind::Livelock && o.lasso) {

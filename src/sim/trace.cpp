@@ -17,6 +17,46 @@ std::string render_effect(const Step& s) {
     }
 }
 
+std::vector<std::string> call_chain(const Outcome& out, const Step& s) {
+    std::vector<std::string> c{s.func.text};
+    if (s.chain < out.chains.size()) {
+        const auto& frames = out.chains[s.chain];
+        for (auto it = frames.rbegin(); it != frames.rend(); ++it) {
+            if (c.back() != it->func.text) {
+                c.emplace_back(it->func.text);
+            }
+        }
+    }
+    return c;
+}
+
+std::string call_chain_text(const Outcome& out, const Step& s) {
+    std::string t;
+    for (const auto& f : call_chain(out, s)) {
+        t += t.empty() ? f : " <- " + f;
+    }
+    return t;
+}
+
+namespace {
+// "/any/where/src/model/memory.cpp" -> "src/model/memory.cpp"
+std::string from_src(const char* file) {
+    const std::string f = file;
+    const std::size_t at = f.rfind("src/");
+    return at == std::string::npos ? f : f.substr(at);
+}
+}  // namespace
+
+std::string step_location(const Outcome& out, const Step& s) {
+    const std::string f = from_src(s.file);
+    if (f.rfind("src/model/", 0) == 0 || s.chain >= out.chains.size() ||
+        out.chains[s.chain].empty()) {
+        return s.line == 0 ? std::string() : fmt::format("{}:{}", f, s.line);
+    }
+    const CallFrame& in = out.chains[s.chain].back();
+    return fmt::format("{}:{}", from_src(in.file), in.line);
+}
+
 std::string render_trace(const Outcome& out, Program& program) {
     std::string s;
     const auto& actors = program.actors();
@@ -40,6 +80,29 @@ std::string render_trace(const Outcome& out, Program& program) {
         } else {
             s += left + "\n" + std::string(width + 9, ' ') + right + "\n";
         }
+        // The call chain and the model line, as a lockdep or KCSAN report gives them, in lines
+        // of 80 columns broken before a " <- ".
+        const std::string indent(width + 9, ' ');
+        std::string line = indent;
+        for (const auto& f : call_chain(out, st)) {
+            const std::string part = line.size() == indent.size() ? f : " <- " + f;
+            if (line.size() > indent.size() && line.size() + part.size() > 80) {
+                s += line + "\n";
+                line = indent + "  <- " + f;
+            } else {
+                line += part;
+            }
+        }
+        if (const std::string loc = step_location(out, st); !loc.empty()) {
+            if (line.size() + loc.size() + 3 > 80) {
+                s += line + "\n";
+                line = indent + "  ";
+            } else {
+                line += " ";
+            }
+            line += "(" + loc + ")";
+        }
+        s += line + "\n";
     }
     return s;
 }
