@@ -301,8 +301,9 @@ TEST_CASE("PREEMPT_VOLUNTARY: the lockstep livelock yields at might_sleep()",
     CHECK_FALSE(rn.violations[0].lasso->yielding);
 }
 
-TEST_CASE("verdict classes: a retry handed to userspace is a new errno, a misnamed failure is wrong",
-          "[callers][oracle]") {
+TEST_CASE(
+    "verdict classes: a retry handed to userspace is a new errno, a misnamed failure is wrong",
+    "[callers][oracle]") {
     // return-to-user: -EAGAIN or -EBUSY from MAP_DMA whenever the race hits; never wrong.
     auto ru = world_for("seed-split-refault.toml", "return-to-user");
     const auto r = explore(ru, 3000);

@@ -212,16 +212,16 @@ std::string how_decided(const app::Matrix& m) {
         s = "Every cell is a certificate: a stateful sweep of all reachable states, any number "
             "of preemptions.";
     } else {
-        const std::string n =
-            random.front() == random.back()
-                ? fmt::format("{} random executions", random.front())
-                : fmt::format("{} to {} random executions (per file: below)", random.front(),
-                              random.back());
+        const std::string n = random.front() == random.back()
+                                  ? fmt::format("{} random executions", random.front())
+                                  : fmt::format("{} to {} random executions (per file: below)",
+                                                random.front(), random.back());
         s = certified == 0 ? fmt::format("Every cell (~) ran {}", n)
-                           : fmt::format("{} of {} cells are certificates (a stateful sweep of all "
-                                         "reachable states, any number of preemptions); the "
-                                         "others (~) ran {}",
-                                         certified, all, n);
+                           : fmt::format(
+                                 "{} of {} cells are certificates (a stateful sweep of all "
+                                 "reachable states, any number of preemptions); the "
+                                 "others (~) ran {}",
+                                 certified, all, n);
         s += why.empty() ? "." : fmt::format(" ({}).", why);
     }
     return s;
@@ -287,9 +287,10 @@ std::string table(const app::Matrix& m, const app::MatrixView& v, const app::Mat
             if (v.pivot) {
                 for (std::size_t l = 0; l < nl; ++l) {
                     const long i = r.scenario[c][l];
-                    lines[l][c] = i < 0 ? "-"
-                                        : cell_one_line(m.cells[r.policy][static_cast<std::size_t>(i)],
-                                                        ref_of(notes, r.policy, i));
+                    lines[l][c] =
+                        i < 0 ? "-"
+                              : cell_one_line(m.cells[r.policy][static_cast<std::size_t>(i)],
+                                              ref_of(notes, r.policy, i));
                 }
             } else {
                 const long i = r.scenario[c][0];
@@ -396,10 +397,10 @@ std::string matrix_text(const app::Matrix& m, std::size_t width) {
 std::string matrix_markdown(const app::Matrix& m, std::size_t width) {
     const auto views = app::matrix_views(m);
     const Notes notes = number_witnesses(m, views, width);
-    std::string out = wrap("Retry policies against the scenarios (pfnsim matrix --markdown). " +
-                               how_decided(m),
-                           width, 0, false) +
-                      "\n";
+    std::string out =
+        wrap("Retry policies against the scenarios (pfnsim matrix --markdown). " + how_decided(m),
+             width, 0, false) +
+        "\n";
     for (const auto& v : views) {
         for (const auto& b : v.blocks) {
             if (v.pivot) {

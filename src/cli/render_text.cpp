@@ -230,7 +230,8 @@ std::string check_text(const std::vector<app::CheckedFile>& files) {
                 f.matches[i] ? fmt::format("{}={}", c.plan.policy.name(), c.verdict.full())
                              : fmt::format("{}={} (expected {})", c.plan.policy.name(),
                                            c.verdict.name(), want);
-            if (line.size() + 1 + cell.size() > 80 && line.find_first_not_of(' ') != std::string::npos) {
+            if (line.size() + 1 + cell.size() > 80 &&
+                line.find_first_not_of(' ') != std::string::npos) {
                 out += line + "\n";
                 line = "     ";
             }

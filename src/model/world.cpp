@@ -347,8 +347,7 @@ bool World::range_populated(std::size_t actor) const {
 // interface never gave before the policy or the API change, given where the caller could
 // retry (a bounded retry gave up, the retry was handed to userspace, or -ENOENT for a failure
 // today's kernel reports as -EINVAL); wrong: a return no caller should get.
-World::ResultClass World::classify_result(const ActorSpec& a, const task_struct& t,
-                                          int r) const {
+World::ResultClass World::classify_result(const ActorSpec& a, const task_struct& t, int r) const {
     using C = ResultClass;
     const bool gone = t.saw_mem_disabled || t.saw_vma_gone;
     // A caller without a fault-in fails rightly when the range was not populated or a zap,
@@ -424,7 +423,7 @@ World::ResultClass World::classify_result(const ActorSpec& a, const task_struct&
                     return when(no_entry);
                 case -EFAULT:
                     return C::ok;  // static: read-only entry, or not VM_PFNMAP
-                case -ENOENT:  // the API change: today's -EINVAL for a page without an entry
+                case -ENOENT:      // the API change: today's -EINVAL for a page without an entry
                     return new_when(no_entry);
                 default:
                     return C::wrong;

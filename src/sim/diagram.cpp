@@ -279,8 +279,8 @@ std::string render_diagram(const Outcome& o, Program& program, const Violation& 
         return out;
     }
     out += fmt::format(
-        "\n  {} of {} steps up to the violation folded (locks, reads nobody raced on)\n",
-        folded, end + 1);
+        "\n  {} of {} steps up to the violation folded (locks, reads nobody raced on)\n", folded,
+        end + 1);
     const std::size_t after = o.trace.size() - static_cast<std::size_t>(end + 1);
     if (after != 0) {
         out += fmt::format("  {} step{} after it not shown; --trace full shows every step\n", after,

@@ -236,7 +236,7 @@ void report_deadlock(ExecState& x) {
 // Inlined: it runs at every step, and the call itself cost a fifth of it.
 [[gnu::always_inline]] inline void record_step(ExecState& x, Op op, ObjectId object, Name func,
                                                Name effect, std::uint64_t arg, bool arg_used,
-                                               const std::source_location& loc) {
+                                               const SourceLine& loc) {
     // The object enters the hash by name, not id: ids depend on interning order.
     x.hash =
         hash_mix(x.hash, (static_cast<std::uint64_t>(x.current) << 40U) ^
@@ -249,7 +249,7 @@ void report_deadlock(ExecState& x) {
             x.out->chains.push_back(a.calls);
         }
         x.out->trace.push_back(Step{x.current, op, object, func, effect, arg, arg_used, false,
-                                    a.chain, loc.file_name(), loc.line()});
+                                    a.chain, loc.file, loc.line});
     }
     if (x.track_frames) {
         // What the actor observed: the operation, the object (by name) and the value read or
@@ -285,7 +285,7 @@ void check_step_bound(ExecState& x) {
 }
 
 void point_impl(Op op, ObjectId object, Name func, Name effect, std::uint64_t arg, bool arg_used,
-                const std::source_location& loc) {
+                const SourceLine& loc) {
     ExecState& x = exec();
     if (x.aborting) {
         if (std::uncaught_exceptions() > 0) {
@@ -473,21 +473,22 @@ Outcome run_execution(Program& program, Strategy& strategy, std::uint64_t seed,
     return out;
 }
 
-void point(Op op, ObjectId object, Name func, Name effect, std::source_location loc) {
+void point(Op op, ObjectId object, Name func, Name effect, SourceLine loc) {
     point_impl(op, object, func, effect, 0, false, loc);
 }
 
 void point(Op op, ObjectId object, Name func, Name effect, std::uint64_t arg,
-           std::source_location loc) {
+           SourceLine loc) {
     point_impl(op, object, func, effect, arg, true, loc);
 }
 
-Call::Call(Name func, std::source_location loc) {
-    if (tl_exec == nullptr || !tl_exec->config->record_trace || tl_exec->current >= tl_exec->actors.size()) {
+Call::Call(Name func, SourceLine loc) {
+    if (tl_exec == nullptr || !tl_exec->config->record_trace ||
+        tl_exec->current >= tl_exec->actors.size()) {
         return;
     }
     ActorState& a = tl_exec->actors[tl_exec->current];
-    a.calls.push_back({func, loc.file_name(), loc.line()});
+    a.calls.push_back({func, loc.file, loc.line});
     a.chain = kNoChain;
     active_ = true;
 }

@@ -21,9 +21,9 @@ std::vector<std::string> call_chain(const Outcome& out, const Step& s) {
     std::vector<std::string> c{s.func.text};
     if (s.chain < out.chains.size()) {
         const auto& frames = out.chains[s.chain];
-        for (auto it = frames.rbegin(); it != frames.rend(); ++it) {
-            if (c.back() != it->func.text) {
-                c.emplace_back(it->func.text);
+        for (std::size_t k = frames.size(); k-- > 0;) {  // innermost first
+            if (c.back() != frames[k].func.text) {
+                c.emplace_back(frames[k].func.text);
             }
         }
     }
@@ -71,14 +71,13 @@ std::string render_trace(const Outcome& out, Program& program) {
             st.object == kNoObject ? std::string("-") : program.objects().name(st.object);
         // "step actor func: effect", then what it did to which object at column 50, or on a
         // line of its own where both do not fit in 80 columns.
-        const std::string left =
-            fmt::format("{:>5}  {:<{}}  {}: {}", i + 1, actor, width, st.func.text,
-                        render_effect(st));
+        const std::string left = fmt::format("{:>5}  {:<{}}  {}: {}", i + 1, actor, width,
+                                             st.func.text, render_effect(st));
         const std::string right = fmt::format("{} {}", op_name(st.op), obj);
         if (std::max<std::size_t>(left.size() + 2, 50) + right.size() <= 80) {
             s += fmt::format("{:<48}  {}\n", left, right);
         } else {
-            s += left + "\n" + std::string(width + 9, ' ') + right + "\n";
+            s.append(left).append("\n").append(width + 9, ' ').append(right).append("\n");
         }
         // The call chain and the model line, as a lockdep or KCSAN report gives them, in lines
         // of 80 columns broken before a " <- ".
@@ -87,8 +86,9 @@ std::string render_trace(const Outcome& out, Program& program) {
         for (const auto& f : call_chain(out, st)) {
             const std::string part = line.size() == indent.size() ? f : " <- " + f;
             if (line.size() > indent.size() && line.size() + part.size() > 80) {
-                s += line + "\n";
-                line = indent + "  <- " + f;
+                s.append(line).append("\n");
+                line = indent;
+                line.append("  <- ").append(f);
             } else {
                 line += part;
             }

@@ -24,8 +24,8 @@ struct Matrix {
 // block, a row per policy, a column per file. Columns and lines keep the order of the files.
 struct MatrixView {
     struct Row {
-        std::size_t policy = 0;                     // index into Matrix::rows
-        std::vector<std::vector<long>> scenario;    // [column][line]: a Matrix column, or -1
+        std::size_t policy = 0;                   // index into Matrix::rows
+        std::vector<std::vector<long>> scenario;  // [column][line]: a Matrix column, or -1
     };
     struct Block {
         std::string api;  // "einval", "enoent", "" (unset: the policy brings the API)

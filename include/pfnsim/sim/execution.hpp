@@ -4,7 +4,6 @@
 
 #include <cstdint>
 #include <optional>
-#include <source_location>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -104,9 +103,9 @@ struct AbortExecution {};
 // A scheduling point followed by one visible step on `object`: the strategy may run other
 // actors first; when this returns, the caller performs the operation described.
 void point(Op op, ObjectId object, Name func, Name effect = Name{},
-           std::source_location loc = std::source_location::current());
+           SourceLine loc = SourceLine::here());
 void point(Op op, ObjectId object, Name func, Name effect, std::uint64_t arg,
-           std::source_location loc = std::source_location::current());
+           SourceLine loc = SourceLine::here());
 // Replace the effect of the calling actor's last step (when it is known only after the read).
 void annotate(Name effect);
 void annotate(Name effect, std::uint64_t arg);
@@ -130,7 +129,7 @@ std::uint64_t steps_taken();
 // branch when no trace is recorded.
 class Call {
   public:
-    explicit Call(Name func, std::source_location loc = std::source_location::current());
+    explicit Call(Name func, SourceLine loc = SourceLine::here());
     ~Call();
     Call(const Call&) = delete;
     Call& operator=(const Call&) = delete;

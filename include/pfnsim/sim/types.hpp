@@ -46,6 +46,17 @@ enum class Op : std::uint8_t {
 
 const char* op_name(Op op);
 
+// Where a model call was written: the caller's file and line, through compiler builtins that
+// GCC 12 and clang 14 share (clang 14 cannot compile libstdc++'s std::source_location).
+struct SourceLine {
+    const char* file = "";
+    std::uint32_t line = 0;
+    static constexpr SourceLine here(const char* file = __builtin_FILE(),
+                                     std::uint32_t line = __builtin_LINE()) {
+        return {file, line};
+    }
+};
+
 // A model function on an actor's call stack (sim::Call), with the model source line it starts at.
 struct CallFrame {
     Name func;
