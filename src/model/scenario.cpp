@@ -285,11 +285,9 @@ Scenario build(const toml::table& root, const std::string& path) {
             L.fail(*t.get("preempt"),
                    fmt::format("unknown preempt model '{}' (valid: none, voluntary, full)", pr));
         }
-        const std::string rw = L.str(t, "rwsem", "fifo");
+        const std::string rw = L.str(t, "rwsem", "linux");
         if (rw == "linux") {
-            L.fail(*t.get("rwsem"),
-                   "rwsem 'linux' (reader lock stealing, writer spinning) is not "
-                   "modelled yet (valid: fifo)");
+            sc.rwsem = RwsemVariant::Linux;
         } else if (rw == "fifo") {
             sc.rwsem = RwsemVariant::Fifo;
         } else {

@@ -25,7 +25,10 @@ World::World(Scenario s) : sc(std::move(s)), policy(sc.policy) {
 }
 
 void World::reset() {
-    mm.mmap_lock.init(mmap_lock_obj_);
+    // [kernel] rwsem: kernel/locking/rwsem.c semantics or strict FIFO hand-off.
+    const sim::RwFlavour rw =
+        sc.rwsem == RwsemVariant::Linux ? sim::RwFlavour::Linux : sim::RwFlavour::Fifo;
+    mm.mmap_lock.init(mmap_lock_obj_, rw);
     mm.page_table_lock.init(page_table_lock_obj_);
     mm.mm_mt = vmas_obj_;
     mm.mm_mt_list.clear();
@@ -55,11 +58,11 @@ void World::reset() {
         v.bar_base_pfn = d.bar_base >> PAGE_SHIFT;
         v.bar_size = d.bar_size;
         v.memory_lock.init(
-            derived_object(Derived::MemoryLock, i, [&] { return d.name + ".memory_lock"; }));
+            derived_object(Derived::MemoryLock, i, [&] { return d.name + ".memory_lock"; }), rw);
         v.mem_enabled = d.mem_enabled;
         v.mem_obj = derived_object(Derived::PciCommand, i, [&] { return d.name + ".PCI_COMMAND"; });
         v.inode_mapping.i_mmap_rwsem.init(
-            derived_object(Derived::IMmapRwsem, i, [&] { return d.name + ".i_mmap_rwsem"; }));
+            derived_object(Derived::IMmapRwsem, i, [&] { return d.name + ".i_mmap_rwsem"; }), rw);
         v.inode_mapping.i_mmap.clear();
         v.zap_done_while_disabled = false;
     }

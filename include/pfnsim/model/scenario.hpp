@@ -113,7 +113,7 @@ struct Scenario {
     // with them (the thread's proposal as one patch). Set, it is independent of the policy.
     std::optional<FollowErrno> follow_errno;
     PreemptModel preempt = PreemptModel::None;
-    RwsemVariant rwsem = RwsemVariant::Fifo;
+    RwsemVariant rwsem = RwsemVariant::Linux;
     std::vector<DeviceSpec> devices;
     std::vector<VmaSpec> vmas;
     std::vector<EntrySpec> entries;
