@@ -12,6 +12,9 @@
 #ifndef PFNSIM_SOURCE_DIR
 #define PFNSIM_SOURCE_DIR "."
 #endif
+#ifndef PFNSIM_SCENARIOS_FROM_BIN
+#define PFNSIM_SCENARIOS_FROM_BIN "../share/pfnsim/scenarios"
+#endif
 
 namespace pfnsim::cli {
 
@@ -31,13 +34,22 @@ app::CellProgress cell_progress(bool quiet) {
     return [quiet](const std::string& label) { return progress_printer(quiet, label); };
 }
 
-// The flagship set, from the working directory's scenarios/ or the source tree's.
+// The flagship set, from the working directory's scenarios/, the installed ones beside the
+// binary (share/pfnsim/scenarios), or the source tree's.
 std::vector<std::string> default_matrix_scenarios() {
-    std::string dir = "scenarios";
-    if (!std::filesystem::exists(dir + "/seed-split-refault.toml")) {
-        dir = std::string(PFNSIM_SOURCE_DIR) + "/scenarios";
+    std::vector<std::string> dirs = {"scenarios"};
+    std::error_code ec;
+    const std::filesystem::path exe = std::filesystem::read_symlink("/proc/self/exe", ec);
+    if (!ec) {
+        dirs.push_back((exe.parent_path() / PFNSIM_SCENARIOS_FROM_BIN).lexically_normal().string());
     }
-    return app::flagship_scenarios(dir);
+    dirs.push_back(std::string(PFNSIM_SOURCE_DIR) + "/scenarios");
+    for (const auto& dir : dirs) {
+        if (std::filesystem::exists(dir + "/seed-split-refault.toml")) {
+            return app::flagship_scenarios(dir);
+        }
+    }
+    return app::flagship_scenarios(dirs.back());
 }
 
 }  // namespace
