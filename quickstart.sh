@@ -10,7 +10,7 @@ cd "$(dirname "$0")"
 
 packages=(cmake g++ make python3 libboost-fiber-dev libboost-context-dev libfmt-dev libcli11-dev
           catch2 libtomlplusplus-dev nlohmann-json3-dev libbenchmark-dev parallel
-          clang-14 libclang-rt-14-dev)
+          clang-14 libclang-rt-14-dev dpkg-dev file)
 missing=()
 for p in "${packages[@]}"; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -123,6 +123,16 @@ TEST_CASE("one parser for numbers on the command line and in files", "[scenario]
     CHECK_FALSE(parse_number(L::kJobs, "1025"));
 }
 
+TEST_CASE("[kernel] rwsem is linux unless fifo is asked for", "[scenario][rwsem]") {
+    CHECK(parse_scenario("name = \"a\"\n" + kActor, "x.toml").rwsem == RwsemVariant::Linux);
+    CHECK(parse_scenario("name = \"a\"\n" + kActor + "[kernel]\nrwsem = \"fifo\"\n", "x.toml")
+              .rwsem == RwsemVariant::Fifo);
+    CHECK(parse_scenario("name = \"a\"\n" + kActor + "[kernel]\nrwsem = \"linux\"\n", "x.toml")
+              .rwsem == RwsemVariant::Linux);
+    CHECK_THAT(error_of("name = \"a\"\n" + kActor + "[kernel]\nrwsem = \"ticket\"\n"),
+               Catch::Contains("unknown rwsem variant 'ticket' (valid: linux, fifo)"));
+}
+
 TEST_CASE("sizes and policies parse", "[scenario]") {
     const auto sc = parse_scenario(
         "name = \"a\"\npolicy = \"bounded:7\"\nstep_bound = \"4K\"\n" + kActor, "x.toml");

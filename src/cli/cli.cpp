@@ -299,7 +299,8 @@ int run_cli(int argc, char** argv) {
     merge->add_flag("--no-minimize", o.no_minimize, "report witnesses as found");
 
     auto* matrix = app.add_subcommand("matrix", "every retry policy against the scenarios");
-    matrix->add_option("scenarios", o.paths, "scenario files (default: the flagship set)");
+    matrix->add_option("scenarios", o.paths,
+                       "scenario files or directories (default: the flagship set)");
     matrix
         ->add_option("--iterations", r.iterations,
                      "executions per randomly decided cell (default: each scenario's)")
@@ -308,7 +309,8 @@ int run_cli(int argc, char** argv) {
         ->transform(number(model::limits::kSeed));
     add_bounds(matrix, r);
     matrix->add_flag("--json", o.json, "print one JSON document");
-    matrix->add_flag("--markdown", o.markdown, "print a markdown table");
+    matrix->add_flag("--markdown", o.markdown, "print markdown for a mail or a review");
+    matrix->add_flag("--wide", o.wide, "one table however wide (default: fit 80 columns)");
     matrix->add_flag("--quiet", o.quiet, "no progress on stderr");
     matrix->add_flag("--random", o.random_cells,
                      "decide every cell by random executions (no sweep, no certificates)");

@@ -12,6 +12,9 @@
 #ifndef PFNSIM_SOURCE_DIR
 #define PFNSIM_SOURCE_DIR "."
 #endif
+#ifndef PFNSIM_SCENARIOS_FROM_BIN
+#define PFNSIM_SCENARIOS_FROM_BIN "../share/pfnsim/scenarios"
+#endif
 
 namespace pfnsim::cli {
 
@@ -31,13 +34,22 @@ app::CellProgress cell_progress(bool quiet) {
     return [quiet](const std::string& label) { return progress_printer(quiet, label); };
 }
 
-// The flagship set, from the working directory's scenarios/ or the source tree's.
+// The flagship set, from the working directory's scenarios/, the installed ones beside the
+// binary (share/pfnsim/scenarios), or the source tree's.
 std::vector<std::string> default_matrix_scenarios() {
-    std::string dir = "scenarios";
-    if (!std::filesystem::exists(dir + "/seed-split-refault.toml")) {
-        dir = std::string(PFNSIM_SOURCE_DIR) + "/scenarios";
+    std::vector<std::string> dirs = {"scenarios"};
+    std::error_code ec;
+    const std::filesystem::path exe = std::filesystem::read_symlink("/proc/self/exe", ec);
+    if (!ec) {
+        dirs.push_back((exe.parent_path() / PFNSIM_SCENARIOS_FROM_BIN).lexically_normal().string());
     }
-    return app::flagship_scenarios(dir);
+    dirs.push_back(std::string(PFNSIM_SOURCE_DIR) + "/scenarios");
+    for (const auto& dir : dirs) {
+        if (std::filesystem::exists(dir + "/seed-split-refault.toml")) {
+            return app::flagship_scenarios(dir);
+        }
+    }
+    return app::flagship_scenarios(dirs.back());
 }
 
 }  // namespace
@@ -71,15 +83,17 @@ int cmd_matrix(const Options& o) {
     if (o.max_states != 0) {
         mode.max_states = o.max_states;
     }
-    const app::Matrix m = app::run_matrix(o.paths.empty() ? default_matrix_scenarios() : o.paths,
-                                          overrides(o), cell_progress(o.quiet), mode);
+    const app::Matrix m =
+        app::run_matrix(o.paths.empty() ? default_matrix_scenarios() : app::scenario_files(o.paths),
+                        overrides(o), cell_progress(o.quiet), mode);
     for (const auto& column : m.columns) {
         print_notes(column);
     }
     if (o.json) {
         std::cout << matrix_json(m).dump(2) << "\n";
     } else {
-        std::cout << (o.markdown ? matrix_markdown(m) : matrix_text(m));
+        const std::size_t width = o.wide ? std::size_t{100000} : std::size_t{80};
+        std::cout << (o.markdown ? matrix_markdown(m, width) : matrix_text(m, width));
     }
     return m.unexpected ? 1 : 0;
 }

@@ -289,6 +289,7 @@ std::uint64_t parse_flags(const Loader& L, const toml::table& t) {
 std::string check_verdict(const Loader& L, const toml::node& n) {
     const auto v = n.value<std::string>();
     static const std::set<std::string> kVerdicts = {"clean",
+                                                    "new-errno",
                                                     "wrong-return",
                                                     "step-bound",
                                                     "livelock",
@@ -380,7 +381,7 @@ Scenario build(const toml::table& root, const std::string& path) {
     sc.path = path;
     L.check_keys(root,
                  {"name", "label", "description", "policy", "step_bound", "iterations", "seed",
-                  "kernel", "device", "vma", "entry", "actor", "expect", "explore"},
+                  "kernel", "device", "vma", "entry", "actor", "expect", "explore", "matrix"},
                  "the scenario");
     sc.name = L.str(root, "name", "", true);
     sc.description = L.str(root, "description", "");
@@ -446,11 +447,9 @@ Scenario build(const toml::table& root, const std::string& path) {
             L.fail(*t.get("preempt"),
                    fmt::format("unknown preempt model '{}' (valid: none, voluntary, full)", pr));
         }
-        const std::string rw = L.str(t, "rwsem", "fifo");
+        const std::string rw = L.str(t, "rwsem", "linux");
         if (rw == "linux") {
-            L.fail(*t.get("rwsem"),
-                   "rwsem 'linux' (reader lock stealing, writer spinning) is not "
-                   "modelled yet (valid: fifo)");
+            sc.rwsem = RwsemVariant::Linux;
         } else if (rw == "fifo") {
             sc.rwsem = RwsemVariant::Fifo;
         } else {
@@ -769,6 +768,24 @@ Scenario build(const toml::table& root, const std::string& path) {
         L.fail(root, "every actor runs forever: an execution would never end");
     }
     resolve_after(L, sc, after_names);
+
+    if (const toml::node* x = root.get("matrix")) {
+        const toml::table& t = L.table_of(*x, "[matrix]");
+        L.check_keys(t, {"caller", "race"}, "[matrix]");
+        sc.matrix_caller = L.str(t, "caller", "", true);
+        sc.matrix_race = L.str(t, "race", "", true);
+        for (const char* k : {"caller", "race"}) {
+            const std::string v = L.str(t, k, "");
+            const bool plain = std::all_of(v.begin(), v.end(), [](char c) {
+                return c >= 0x21 && c <= 0x7e;  // printable ASCII, no space
+            });
+            if (v.empty() || v.size() > 16 || !plain) {
+                L.fail(*t.get(k), fmt::format("[matrix] {} must be 1 to 16 printable ASCII "
+                                              "characters without spaces",
+                                              k));
+            }
+        }
+    }
 
     if (const toml::node* x = root.get("explore")) {
         const toml::table& t = L.table_of(*x, "[explore]");

@@ -43,6 +43,10 @@ struct ActorState {
         std::uint64_t steps;
     };
     std::vector<Frame> frames;
+    // The model functions it is in (sim::Call), and the index of that chain in
+    // Outcome::chains once a step recorded it (kNoChain: changed since).
+    std::vector<CallFrame> calls;
+    std::uint32_t chain = kNoChain;
 };
 
 // The state of the execution running on this thread.
@@ -244,14 +248,21 @@ void report_deadlock(ExecState& x) {
 
 // Inlined: it runs at every step, and the call itself cost a fifth of it.
 [[gnu::always_inline]] inline void record_step(ExecState& x, Op op, ObjectId object, Name func,
-                                               Name effect, std::uint64_t arg, bool arg_used) {
+                                               Name effect, std::uint64_t arg, bool arg_used,
+                                               const SourceLine& loc) {
     // The object enters the hash by name, not id: ids depend on interning order.
     x.hash =
         hash_mix(x.hash, (static_cast<std::uint64_t>(x.current) << 40U) ^
                              (static_cast<std::uint64_t>(op) << 32U) ^ x.objects->hash(object));
     x.hash = hash_mix(x.hash, func.hash ^ (effect.hash * 31U) ^ arg);
     if (x.config->record_trace) {
-        x.out->trace.push_back(Step{x.current, op, object, func, effect, arg, arg_used, false});
+        ActorState& a = x.actors[x.current];
+        if (a.chain == kNoChain && !a.calls.empty()) {
+            a.chain = static_cast<std::uint32_t>(x.out->chains.size());
+            x.out->chains.push_back(a.calls);
+        }
+        x.out->trace.push_back(Step{x.current, op, object, func, effect, arg, arg_used, false,
+                                    a.chain, loc.file, loc.line});
     }
     if (x.track_frames) {
         // What the actor observed: the operation, the object (by name) and the value read or
@@ -286,7 +297,8 @@ void check_step_bound(ExecState& x) {
     }
 }
 
-void point_impl(Op op, ObjectId object, Name func, Name effect, std::uint64_t arg, bool arg_used) {
+void point_impl(Op op, ObjectId object, Name func, Name effect, std::uint64_t arg, bool arg_used,
+                const SourceLine& loc) {
     ExecState& x = exec();
     if (x.aborting) {
         if (std::uncaught_exceptions() > 0) {
@@ -298,7 +310,7 @@ void point_impl(Op op, ObjectId object, Name func, Name effect, std::uint64_t ar
     const ActorId me = x.current;
     if (x.actors[me].fresh) {
         x.actors[me].fresh = false;
-        record_step(x, op, object, func, effect, arg, arg_used);
+        record_step(x, op, object, func, effect, arg, arg_used, loc);
         return;
     }
     x.actors[me].next = NextStep{op, object, true};
@@ -312,7 +324,7 @@ void point_impl(Op op, ObjectId object, Name func, Name effect, std::uint64_t ar
             throw_abort();
         }
     }
-    record_step(x, op, object, func, effect, arg, arg_used);
+    record_step(x, op, object, func, effect, arg, arg_used, loc);
 }
 
 void actor_main(ExecState* xp, ActorId id) {
@@ -496,12 +508,35 @@ Outcome run_execution(Program& program, Strategy& strategy, std::uint64_t seed,
     return out;
 }
 
-void point(Op op, ObjectId object, Name func, Name effect) {
-    point_impl(op, object, func, effect, 0, false);
+void point(Op op, ObjectId object, Name func, Name effect, SourceLine loc) {
+    point_impl(op, object, func, effect, 0, false, loc);
 }
 
-void point(Op op, ObjectId object, Name func, Name effect, std::uint64_t arg) {
-    point_impl(op, object, func, effect, arg, true);
+void point(Op op, ObjectId object, Name func, Name effect, std::uint64_t arg,
+           SourceLine loc) {
+    point_impl(op, object, func, effect, arg, true, loc);
+}
+
+Call::Call(Name func, SourceLine loc) {
+    if (tl_exec == nullptr || !tl_exec->config->record_trace ||
+        tl_exec->current >= tl_exec->actors.size()) {
+        return;
+    }
+    ActorState& a = tl_exec->actors[tl_exec->current];
+    a.calls.push_back({func, loc.file, loc.line});
+    a.chain = kNoChain;
+    active_ = true;
+}
+
+Call::~Call() {
+    if (!active_ || tl_exec == nullptr) {
+        return;
+    }
+    ActorState& a = tl_exec->actors[tl_exec->current];
+    if (!a.calls.empty()) {
+        a.calls.pop_back();
+    }
+    a.chain = kNoChain;
 }
 
 void annotate(Name effect) {

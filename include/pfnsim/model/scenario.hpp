@@ -113,6 +113,10 @@ struct Scenario {
     std::string path;
     std::string name;
     std::string label;  // short column title for the matrix (default: name)
+    // [matrix]: where the patchset matrix puts this file: the column (the caller) and the line
+    // within a cell (the race); rows are the API (follow_pfnmap_errno) x the policy.
+    std::string matrix_caller;
+    std::string matrix_race;
     std::string description;
     Policy policy;
     std::uint64_t step_bound = 2000;
@@ -124,7 +128,7 @@ struct Scenario {
     // with them (the thread's proposal as one patch). Set, it is independent of the policy.
     std::optional<FollowErrno> follow_errno;
     PreemptModel preempt = PreemptModel::None;
-    RwsemVariant rwsem = RwsemVariant::Fifo;
+    RwsemVariant rwsem = RwsemVariant::Linux;
     std::vector<DeviceSpec> devices;
     std::vector<VmaSpec> vmas;
     std::vector<EntrySpec> entries;
@@ -147,7 +151,7 @@ struct Scenario {
 const char* follow_errno_name(FollowErrno e);
 
 inline constexpr const char* kValidVerdicts =
-    "clean, wrong-return, step-bound, livelock, livelock ({killable|unkillable}, "
+    "clean, new-errno, wrong-return, step-bound, livelock, livelock ({killable|unkillable}, "
     "{spinning|yielding}), deadlock, invariant";
 
 Scenario load_scenario(const std::string& path);

@@ -85,7 +85,9 @@ class World final : public sim::Program {
     task_struct& begin_call();
     bool range_mappable(std::size_t actor) const;
     bool range_populated(std::size_t actor) const;
-    bool result_justified(const ActorSpec& a, const task_struct& t, int r) const;
+    // The verdict class of a caller's result (docs/policies.md, "Verdict classes").
+    enum class ResultClass : std::uint8_t { ok, new_errno, wrong };
+    ResultClass classify_result(const ActorSpec& a, const task_struct& t, int r) const;
     std::vector<sim::ActorDecl> decls_;
     sim::ObjectTable objects_;
     std::map<std::pair<Derived, std::uint64_t>, sim::ObjectId> derived_;
