@@ -3,6 +3,8 @@
 
 #include <catch2/catch.hpp>
 #include <filesystem>
+#include <fstream>
+#include <map>
 
 #include "pfnsim/model/limits.hpp"
 #include "pfnsim/model/scenario.hpp"
@@ -336,4 +338,38 @@ TEST_CASE("[explore]: strategy random, pct or sweep, each with its own bounds",
           "(random takes no bound)");
     CHECK(error_of(base + "strategy = \"pct\"\ndepth = 0\n") ==
           "x.toml:7:9: 'depth' = 0 is out of range (valid: 1..1000)");
+}
+
+TEST_CASE("docs/scenarios.md lists each actor key with the kinds the loader applies it to",
+          "[scenario][docs]") {
+    std::ifstream in("docs/scenarios.md");
+    REQUIRE(in);
+    std::map<std::string, std::string> documented;
+    bool in_actors = false;
+    for (std::string line; std::getline(in, line);) {
+        if (line.rfind("## ", 0) == 0) {
+            in_actors = line.find("[[actor]]") != std::string::npos;
+            continue;
+        }
+        if (!in_actors || line.rfind("| `", 0) != 0) {
+            continue;
+        }
+        // | `key` | type | default | kinds | meaning |
+        std::vector<std::string> cells;
+        std::size_t at = 1;
+        for (std::size_t bar; (bar = line.find(" | ", at)) != std::string::npos && cells.size() < 4;
+             at = bar + 3) {
+            cells.push_back(line.substr(at, bar - at));
+        }
+        REQUIRE(cells.size() == 4);
+        const std::string key = cells[0].substr(cells[0].find('`') + 1,
+                                                cells[0].rfind('`') - cells[0].find('`') - 1);
+        documented[key] = cells[3];
+    }
+    const auto table = actor_key_table();
+    CHECK(documented.size() == table.size());
+    for (const auto& [key, kinds] : table) {
+        INFO(key);
+        CHECK(documented[key] == kinds);
+    }
 }
