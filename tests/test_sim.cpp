@@ -4,6 +4,7 @@
 #include <optional>
 #include <set>
 
+#include "pfnsim/sim/dfs_strategy.hpp"
 #include "pfnsim/sim/explore.hpp"
 #include "pfnsim/sim/prng.hpp"
 #include "pfnsim/sim/random_strategy.hpp"
@@ -440,4 +441,103 @@ TEST_CASE("tallies merged in any order agree", "[sim][witness]") {
     CHECK(forward.results == backward.results);
     CHECK(forward.executions == backward.executions);
     CHECK(forward.steps == backward.steps);
+}
+
+TEST_CASE("after: an actor starts only once the actors it names have finished, in every schedule",
+          "[sim][after]") {
+    LambdaProgram p;
+    const auto x = p.table.intern("X");
+    const auto y = p.table.intern("Y");
+    p.add("first", [&] {
+        for (int i = 0; i < 3; ++i) {
+            sim::point(sim::Op::Write, x, "first");
+        }
+    });
+    p.add("then", [&] {
+        sim::point(sim::Op::Read, x, "then");
+        sim::point(sim::Op::Write, y, "then");
+    });
+    p.add("other", [&] {
+        for (int i = 0; i < 3; ++i) {
+            sim::point(sim::Op::Write, y, "other");
+        }
+    });
+    p.decls[1].after = 1U << 0U;
+    for (const bool reduce : {false, true}) {
+        INFO("reduce " << reduce);
+        sim::DfsStrategy dfs(std::nullopt, reduce);
+        std::uint64_t runs = 0;
+        bool then_before_other = false;  // `then` still interleaves with the third actor
+        bool other_before_then = false;
+        do {
+            const auto out = sim::run_execution(p, dfs, 0, {});
+            if (out.status == sim::Status::Pruned) {
+                continue;
+            }
+            REQUIRE(out.status == sim::Status::Completed);
+            ++runs;
+            std::size_t last_first = 0;
+            std::size_t first_then = out.trace.size();
+            std::size_t last_other = 0;
+            for (std::size_t i = 0; i < out.trace.size(); ++i) {
+                const auto a = out.trace[i].actor;
+                last_first = a == 0 ? i : last_first;
+                first_then = a == 1 ? std::min(first_then, i) : first_then;
+                last_other = a == 2 ? i : last_other;
+            }
+            REQUIRE(first_then < out.trace.size());
+            CHECK(last_first < first_then);
+            then_before_other = then_before_other || first_then < last_other;
+            other_before_then = other_before_then || last_other < first_then;
+            CHECK(out.results == std::vector<std::string>{"done", "done", "done"});
+        } while (dfs.advance());
+        CHECK(runs > 1);
+        CHECK(then_before_other);
+        CHECK(other_before_then);
+    }
+}
+
+TEST_CASE("after: an actor waiting for a deadlocked one is named in the deadlock report",
+          "[sim][after][deadlock]") {
+    LambdaProgram p;
+    sim::Mutex a;
+    sim::Mutex b;
+    const auto ida = p.table.intern("A");
+    const auto idb = p.table.intern("B");
+    p.on_reset = [&] {
+        a.init(ida);
+        b.init(idb);
+    };
+    p.add("left", [&] {
+        a.lock("left");
+        b.lock("left");
+        b.unlock("left");
+        a.unlock("left");
+    });
+    p.add("right", [&] {
+        b.lock("right");
+        a.lock("right");
+        a.unlock("right");
+        b.unlock("right");
+    });
+    bool late_ran = false;
+    p.add("late", [&] { late_ran = true; });
+    p.decls[2].after = (1U << 0U) | (1U << 1U);
+    sim::DfsStrategy dfs(std::nullopt);
+    bool deadlocked = false;
+    do {
+        late_ran = false;
+        const auto out = sim::run_execution(p, dfs, 0, {});
+        if (out.status == sim::Status::Deadlock) {
+            deadlocked = true;
+            CHECK_FALSE(late_ran);
+            REQUIRE_FALSE(out.violations.empty());
+            CHECK_THAT(out.violations[0].detail,
+                       Catch::Contains("late waits for left, right to finish (after)"));
+            CHECK(out.results[2].empty());
+        } else {
+            CHECK(late_ran);
+        }
+    } while (dfs.advance());
+    CHECK(deadlocked);
 }

@@ -203,6 +203,7 @@ int run_cli(int argc, char** argv) {
     bool version = false;
     app.add_flag("--version", version, "print the tool, build and model versions");
     Options o;
+    o.over.strategy = "random";  // a scenario's [explore] strategy is for `check` alone
     Raw r;
 
     auto* run = app.add_subcommand("run", "one execution with its trace");

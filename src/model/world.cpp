@@ -12,7 +12,11 @@ namespace pfnsim::model {
 
 World::World(Scenario s) : sc(std::move(s)), policy(sc.policy) {
     for (const auto& a : sc.actors) {
-        decls_.push_back({a.name, a.forever});
+        std::uint32_t after = 0;
+        for (std::size_t j : a.after) {
+            after |= 1U << j;
+        }
+        decls_.push_back({a.name, a.forever, after});
     }
     // Intern the fixed objects first so their ids do not depend on what actors touch.
     mmap_lock_obj_ = objects_.intern("mm.mmap_lock");
@@ -130,6 +134,7 @@ const std::string& World::current_name() const {
 task_struct& World::begin_call() {
     task_struct& t = current();
     t.in_pin = true;
+    t.saw_mem_disabled = false;  // each call of a repeated actor has its own window
     for (const auto& d : devices) {
         t.saw_mem_disabled = t.saw_mem_disabled || !d.mem_enabled;
     }
@@ -211,8 +216,47 @@ void World::run_split(const ActorSpec& a) {
     current().result = 0;
 }
 
-// arch/x86/mm/fault.c do_user_addr_fault: a CPU access by the task.
+// `repeat` PCI_COMMAND writes clearing (zap) or setting (enable) the memory bit: userspace
+// writing the command register again. vfio_basic_config_write zaps on every write with the bit
+// clear, whatever it was before. The count is the loop's carried value.
+int World::run_command_writes(const ActorSpec& a) {
+    vfio_pci_core_device& vdev = device_of(a);
+    const auto write = [&] {
+        return a.kind == ActorKind::Zap ? vfio_pci_memory_disable(*this, vdev)
+                                        : vfio_pci_memory_enable(*this, vdev);
+    };
+    if (a.repeat == 1) {
+        return write();  // no loop frame: the states and schedules of a single write
+    }
+    sim::Loop writes(a.kind == ActorKind::Zap ? sim::Name("memory disable: PCI_COMMAND loop")
+                                              : sim::Name("memory enable: PCI_COMMAND loop"));
+    int r = 0;
+    for (std::uint64_t i = 0; i < a.repeat && r == 0; ++i) {
+        writes.head(i);
+        r = write();
+    }
+    return r;
+}
+
+// `repeat` CPU accesses by the task, one fault each; the first that fails (a fatal signal, or
+// -ENOMEM) ends the task with its result. The count is the loop's carried value; the task's
+// fault_retry budget is shared by all of them.
 void World::run_fault(const ActorSpec& a) {
+    if (a.repeat == 1) {
+        fault_once(a);  // no loop frame: the states and schedules of a single access
+        return;
+    }
+    sim::Loop accesses("user access loop");
+    for (std::uint64_t i = 0; i < a.repeat; ++i) {
+        accesses.head(i);
+        if (fault_once(a) != 0) {
+            return;
+        }
+    }
+}
+
+// arch/x86/mm/fault.c do_user_addr_fault: a CPU access by the task.
+int World::fault_once(const ActorSpec& a) {
     task_struct& t = begin_call();  // memory disable justifies SIGBUS
     unsigned flags = FAULT_FLAG_ALLOW_RETRY | FAULT_FLAG_KILLABLE | FAULT_FLAG_USER |
                      (a.write ? FAULT_FLAG_WRITE : 0);
@@ -239,6 +283,7 @@ void World::run_fault(const ActorSpec& a) {
     sim::point(sim::Op::Finish, sim::kNoObject, "do_user_addr_fault", returns_effect(r));
     t.in_pin = false;
     t.result = r;
+    return r;
 }
 
 void World::run_actor(sim::ActorId id) {
@@ -258,10 +303,8 @@ void World::run_actor(sim::ActorId id) {
             run_kvm(a);
             break;
         case ActorKind::Zap:
-            r = vfio_pci_memory_disable(*this, device_of(a));
-            break;
         case ActorKind::Enable:
-            r = vfio_pci_memory_enable(*this, device_of(a));
+            r = run_command_writes(a);
             break;
         case ActorKind::BoMove:
             r = ttm_bo_validate(*this, device_of(a), a.placement);

@@ -31,6 +31,9 @@ struct ActorState {
     NextStep next;
     ObjectId waiting_on = kNoObject;
     const char* wait_how = "";
+    // Bit per actor that must still finish before this one starts (ActorDecl::after); while
+    // non-zero the actor is blocked and has not started.
+    std::uint32_t waiting_for = 0;
     // Location for cycle detection: one frame per loop the actor is in (the first is the
     // actor's body), each with its id, the values declared at its head and a hash of the
     // steps taken since.
@@ -224,6 +227,16 @@ void report_deadlock(ExecState& x) {
         if (a.finished || !a.blocked) {
             continue;
         }
+        if (a.waiting_for != 0) {
+            std::string names;
+            for (std::uint32_t b = a.waiting_for; b != 0; b &= b - 1) {
+                names += (names.empty() ? "" : ", ") + (*x.decls)[std::countr_zero(b)].name;
+            }
+            detail += fmt::format("{} {} waits for {} to finish (after)", first ? "" : ";",
+                                  (*x.decls)[i].name, names);
+            first = false;
+            continue;
+        }
         detail += fmt::format("{} {} waits for {} ({}) held by {}", first ? "" : ";",
                               (*x.decls)[i].name, x.program->objects().name(a.waiting_on),
                               a.wait_how, lock_holders(x, a.waiting_on));
@@ -327,6 +340,18 @@ void actor_main(ExecState* xp, ActorId id) {
     }
     x.actors[id].finished = true;
     x.enabled_bits &= ~(1U << id);
+    // The actors waiting for this one to finish (`after`): the last of their predecessors
+    // wakes each; until then they are blocked and have not started.
+    for (ActorId b = 0; b < x.actors.size(); ++b) {
+        ActorState& w = x.actors[b];
+        if ((w.waiting_for & (1U << id)) != 0) {
+            w.waiting_for &= ~(1U << id);
+            if (w.waiting_for == 0) {
+                w.blocked = false;
+                x.enabled_bits |= 1U << b;
+            }
+        }
+    }
     if (!x.aborting) {
         bool all_done = true;
         for (ActorId i = 0; i < x.actors.size(); ++i) {
@@ -407,8 +432,18 @@ Outcome run_execution(Program& program, Strategy& strategy, std::uint64_t seed,
     x.held.clear();
     x.cycles.clear();
     for (ActorId a = 0; a < x.actors.size(); ++a) {
-        x.actors[a].frames.push_back({hash_mix(0x9e3779b97f4a7c15ULL, a), 0, 0});
-        x.enabled_bits |= 1U << a;
+        ActorState& st = x.actors[a];
+        st.frames.push_back({hash_mix(0x9e3779b97f4a7c15ULL, a), 0, 0});
+        // An actor that starts after others is blocked until they finish (actor_main wakes
+        // it); its location says so (location_hash), so it differs from one that started.
+        const std::uint32_t actors_mask =
+            x.actors.size() >= 32 ? ~0U : (1U << x.actors.size()) - 1U;
+        st.waiting_for = (*x.decls)[a].after & actors_mask & ~(1U << a);
+        if (st.waiting_for != 0) {
+            st.blocked = true;
+        } else {
+            x.enabled_bits |= 1U << a;
+        }
     }
     x.algo = &detail::install_algorithm();
     x.algo->reset(x.actors.size());
@@ -664,6 +699,9 @@ std::uint64_t location_hash(const ExecState& x, ActorId a) {
                  (st.finished ? 1U : 0U) | (st.blocked ? 2U : 0U) | (st.fresh ? 4U : 0U));
     if (st.finished) {
         return h;  // its result is part of the program's state
+    }
+    if (st.waiting_for != 0) {
+        h = hash_mix(h, st.waiting_for);  // not started: who it still waits for
     }
     for (const auto& f : st.frames) {
         h = hash_mix(h, f.id);

@@ -77,6 +77,8 @@ class World final : public sim::Program {
     void run_pin(const ActorSpec& a);
     void run_split(const ActorSpec& a);
     void run_fault(const ActorSpec& a);
+    int fault_once(const ActorSpec& a);
+    int run_command_writes(const ActorSpec& a);
     void run_kvm(const ActorSpec& a);
     void run_call(const ActorSpec& a);
     vfio_pci_core_device& device_of(const ActorSpec& a);
