@@ -166,8 +166,14 @@ TEST_CASE(
     "s390 MMIO: the API change alone leaks -ENOENT and a retry that ignores the fixup "
     "result spins on a disabled BAR",
     "[callers][s390]") {
+    // For a BAR that is gone, -ENOENT is today's -EINVAL under a new name: a new errno.
     auto api = world_for("patchset/s390w-zap-enoent.toml", "original");
-    CHECK(has_violation(explore(api, 3000), sim::ViolationKind::WrongReturn,
+    const auto a = explore(api, 3000);
+    CHECK(has_violation(a, sim::ViolationKind::NewErrno, "s390w returned -ENOENT"));
+    CHECK_FALSE(has_violation(a, sim::ViolationKind::WrongReturn, "s390w returned -ENOENT"));
+    // For one a split cleared for a moment, it is as wrong as today's -EINVAL.
+    auto split = world_for("patchset/s390w-split-enoent.toml", "original");
+    CHECK(has_violation(explore(split, 3000), sim::ViolationKind::WrongReturn,
                         "s390w returned -ENOENT"));
     auto today = world_for("patchset/s390w-zap-einval.toml", "original");
     const auto t = explore(today, 3000);
@@ -254,7 +260,8 @@ TEST_CASE("oracle: memory counts as disabled from the zap's down_write and -EBUS
     // ...but not against a split, where the BAR stays enabled.
     auto s = world_for("seed-split-refault.toml", "bounded:0");
     const auto sr = explore(s, 3000);
-    CHECK(sr.violations.empty());
+    CHECK_FALSE(has_violation(sr, sim::ViolationKind::WrongReturn, "pin returned -EBUSY"));
+    CHECK(has_violation(sr, sim::ViolationKind::NewErrno, "pin returned -EBUSY"));
     CHECK(results_of(sr).count("-EBUSY") == 1);
 }
 
@@ -292,4 +299,28 @@ TEST_CASE("PREEMPT_VOLUNTARY: the lockstep livelock yields at might_sleep()",
     REQUIRE_FALSE(rn.violations.empty());
     REQUIRE(rn.violations[0].lasso.has_value());
     CHECK_FALSE(rn.violations[0].lasso->yielding);
+}
+
+TEST_CASE(
+    "verdict classes: a retry handed to userspace is a new errno, a misnamed failure is wrong",
+    "[callers][oracle]") {
+    // return-to-user: -EAGAIN or -EBUSY from MAP_DMA whenever the race hits; never wrong.
+    auto ru = world_for("seed-split-refault.toml", "return-to-user");
+    const auto r = explore(ru, 3000);
+    REQUIRE_FALSE(r.violations.empty());
+    for (const auto& v : r.violations) {
+        CHECK(v.violation.kind == sim::ViolationKind::NewErrno);
+    }
+    // ACRN under the API change: -ENOENT for a zapped BAR is today's -EINVAL renamed...
+    auto zap = world_for("patchset/acrn-zap-enoent.toml", "original");
+    const auto z = explore(zap, 3000);
+    CHECK(has_violation(z, sim::ViolationKind::NewErrno, "acrn returned -ENOENT"));
+    CHECK_FALSE(has_violation(z, sim::ViolationKind::WrongReturn, "acrn returned -ENOENT"));
+    // ...and for a page a split cleared for a moment, wrong.
+    auto split = world_for("patchset/acrn-split-enoent.toml", "original");
+    CHECK(has_violation(explore(split, 3000), sim::ViolationKind::WrongReturn,
+                        "acrn returned -ENOENT"));
+    CHECK(sim::parse_kind("new-errno") == sim::ViolationKind::NewErrno);
+    CHECK(sim::severity(sim::ViolationKind::NewErrno) <
+          sim::severity(sim::ViolationKind::WrongReturn));
 }

@@ -86,7 +86,11 @@ TEST_CASE("bounded:3 always ends with 0 or -EBUSY, and does reach -EBUSY", "[pol
     for (const char* sc : {"seed-split-refault.toml", "lockstep-split.toml"}) {
         auto w = world_for(sc, "bounded:3");
         const auto rep = explore(w, 3000);
-        CHECK(rep.violations.empty());
+        // -EBUSY is a new errno for MAP_DMA (userspace can retry), never a wrong return.
+        for (const auto& v : rep.violations) {
+            CHECK(v.violation.kind == sim::ViolationKind::NewErrno);
+            CHECK(v.violation.detail == "pin returned -EBUSY");
+        }
         for (const auto& [res, n] : rep.results[0]) {
             CHECK((res == "0" || res == "-EBUSY"));
         }
@@ -250,5 +254,51 @@ TEST_CASE("finite adversaries give no cycle: the split's count is part of the st
     for (const char* p : {"eagain", "enoent", "enoent-killable"}) {
         auto w = world_for("seed-split-refault.toml", p);
         CHECK(explore(w, 3000).violations.empty());
+    }
+}
+
+TEST_CASE("every step records its call chain and model line, and frames end with their functions",
+          "[trace][callchain]") {
+    auto w = world_for("seed-split-refault.toml", "original");
+    sim::RandomStrategy r;
+    sim::ExecutionConfig ec;
+    ec.step_bound = w.sc.step_bound;
+    const auto o = sim::run_execution(w, r, 1, ec);
+    REQUIRE_FALSE(o.trace.empty());
+    bool follow = false;
+    bool walk = false;
+    for (const auto& st : o.trace) {
+        const auto chain = sim::call_chain(o, st);
+        REQUIRE_FALSE(chain.empty());
+        CHECK(chain.front() == std::string(st.func.text));
+        const std::string name = w.actors()[st.actor].name;
+        if (name == "pin" && chain.front() == "follow_pfnmap_start") {
+            follow = true;
+            CHECK(chain == std::vector<std::string>{"follow_pfnmap_start", "follow_fault_pfn",
+                                                    "vaddr_get_pfns", "vfio_pin_pages_remote",
+                                                    "vfio_dma_do_map"});
+            CHECK(sim::call_chain_text(o, st) ==
+                  "follow_pfnmap_start <- follow_fault_pfn <- vaddr_get_pfns <- "
+                  "vfio_pin_pages_remote <- vfio_dma_do_map");
+        }
+        if (name == "numa_maps" && chain.front() == "walk_pud_range") {
+            walk = true;
+            CHECK(chain.back() == "show_numa_maps");
+        }
+        if (name == "pin" && st.op == sim::Op::Finish) {
+            // Every frame of the call has ended by the time the actor returns.
+            CHECK(chain.size() <= 2);
+        }
+        const std::string at = sim::step_location(o, st);
+        CHECK(at.rfind("src/", 0) == 0);
+        CHECK(at.find(':') != std::string::npos);
+    }
+    CHECK(follow);
+    CHECK(walk);
+    // The same execution replayed records the same chains.
+    const auto again = sim::run_execution(w, r, 1, ec);
+    REQUIRE(again.trace.size() == o.trace.size());
+    for (std::size_t i = 0; i < o.trace.size(); ++i) {
+        CHECK(sim::call_chain(again, again.trace[i]) == sim::call_chain(o, o.trace[i]));
     }
 }

@@ -1,6 +1,10 @@
 // Scenario files: every shipped file loads; bad ones fail with file:line:column.
+#include <fmt/format.h>
+
 #include <catch2/catch.hpp>
 #include <filesystem>
+#include <fstream>
+#include <map>
 
 #include "pfnsim/model/limits.hpp"
 #include "pfnsim/model/scenario.hpp"
@@ -41,18 +45,18 @@ TEST_CASE("every shipped scenario loads", "[scenario]") {
 TEST_CASE("scenario errors are one line naming file:line:column and the valid choices",
           "[scenario]") {
     CHECK(error_of("name = \"a\"\n" + kActor + "colour = 1\n") ==
-          "x.toml:5:10: unknown key 'colour' in [[actor]] (valid: name, kind, vaddr, size, write, "
-          "repeat, forever, target, fault_retry, device, placement, allowed)");
+          "x.toml:5:10: unknown key 'colour' in [[actor]] (valid: name, kind, after, allowed, "
+          "vaddr, size, write, repeat, forever, target, fault_retry, device, placement)");
     CHECK_THAT(error_of("name = \"a\"\npolicy = \"sometimes\"\n" + kActor),
                Catch::StartsWith("x.toml:2:10: unknown policy 'sometimes' (valid: original"));
     CHECK_THAT(error_of("name = \"a\"\n[[actor]]\nname = \"p\"\nkind = \"teleport\"\n"),
                Catch::StartsWith("x.toml:4:8: unknown actor kind 'teleport' (valid: pin, split"));
     CHECK_THAT(error_of("name = \"a\"\n[[actor]\n"), Catch::StartsWith("x.toml:2:"));
+    CHECK(error_of("name = \"a\"\n" + kActor + "[explore]\nstrategy = \"dfs\"\n") ==
+          "x.toml:6:12: unknown explore strategy 'dfs' (valid: random, pct, sweep)");
     CHECK_THAT(error_of("name = \"a\"\n" + kActor + "[explore]\nmode = \"dfs\"\n"),
-               Catch::Contains("unknown explore mode 'dfs' (valid: random, sweep)"));
-    CHECK_THAT(error_of("name = \"a\"\n" + kActor + "[explore]\npreemptions = 2\n"),
-               Catch::Contains("need mode = \"sweep\""));
-    CHECK_THAT(error_of("name = \"a\"\n" + kActor + "[explore]\nmode = \"sweep\"\nfaults = 5000\n"),
+               Catch::Contains("x.toml:6:8: unknown explore strategy 'dfs'"));
+    CHECK_THAT(error_of("name = \"a\"\n" + kActor + "[explore]\nstrategy = \"sweep\"\nfaults = 5000\n"),
                Catch::Contains("'faults' = 5000 is out of range (valid: 0..1000 faults"));
     CHECK_THAT(error_of("name = \"a\"" + kDevice +
                         "[[entry]]\nlevel = \"pud\"\naddr = 0x80000000\n" + kActor),
@@ -121,6 +125,16 @@ TEST_CASE("one parser for numbers on the command line and in files", "[scenario]
     CHECK_FALSE(parse_number(L::kJobs, "1025"));
 }
 
+TEST_CASE("[kernel] rwsem is linux unless fifo is asked for", "[scenario][rwsem]") {
+    CHECK(parse_scenario("name = \"a\"\n" + kActor, "x.toml").rwsem == RwsemVariant::Linux);
+    CHECK(parse_scenario("name = \"a\"\n" + kActor + "[kernel]\nrwsem = \"fifo\"\n", "x.toml")
+              .rwsem == RwsemVariant::Fifo);
+    CHECK(parse_scenario("name = \"a\"\n" + kActor + "[kernel]\nrwsem = \"linux\"\n", "x.toml")
+              .rwsem == RwsemVariant::Linux);
+    CHECK_THAT(error_of("name = \"a\"\n" + kActor + "[kernel]\nrwsem = \"ticket\"\n"),
+               Catch::Contains("unknown rwsem variant 'ticket' (valid: linux, fifo)"));
+}
+
 TEST_CASE("sizes and policies parse", "[scenario]") {
     const auto sc = parse_scenario(
         "name = \"a\"\npolicy = \"bounded:7\"\nstep_bound = \"4K\"\n" + kActor, "x.toml");
@@ -164,4 +178,198 @@ TEST_CASE("scenario text is UTF-8 and never reaches toml++ 3.3's unreachable cod
     CHECK_THAT(error_of("name = \"\xed\xa0\x80\"\n" + kActor), Catch::Contains("surrogate"));
     CHECK_THAT(error_of("name = \"a\"\n" + kActor + "# \xe2\x82"),
                Catch::Contains("cut off by the end of the file"));
+}
+
+namespace {
+// An actor of each kind that loads in kDevice's scenario (plus a pin named "p" for the signal).
+std::string actor_of(ActorKind k, const std::string& extra = "") {
+    std::string s = "[[actor]]\nname = \"x\"\nkind = \"" + std::string(actor_kind_name(k)) + "\"\n";
+    switch (k) {
+        case ActorKind::Pin:
+        case ActorKind::Munmap:
+        case ActorKind::AcrnMap:
+            s += "vaddr = 0x40000000\nsize = \"4K\"\n";
+            break;
+        case ActorKind::Fault:
+        case ActorKind::Kvm:
+        case ActorKind::S390MmioWrite:
+        case ActorKind::S390MmioRead:
+        case ActorKind::AccessPhys:
+            s += "vaddr = 0x40000000\n";
+            break;
+        case ActorKind::Signal:
+            s += "target = \"p\"\n";
+            break;
+        default:
+            break;
+    }
+    return s + extra + "[[actor]]\nname = \"p\"\nkind = \"pin\"\nvaddr = 0x40000000\nsize = \"4K\"\n";
+}
+
+constexpr ActorKind kEveryKind[] = {
+    ActorKind::Pin,          ActorKind::Split,        ActorKind::Zap,     ActorKind::Enable,
+    ActorKind::Fault,        ActorKind::Munmap,       ActorKind::Signal,  ActorKind::Kvm,
+    ActorKind::S390MmioWrite, ActorKind::S390MmioRead, ActorKind::AcrnMap, ActorKind::AccessPhys};
+}  // namespace
+
+TEST_CASE("the actor key table: what each kind reads, and a key of another kind is an error",
+          "[scenario][keys]") {
+    // What the kinds' code reads (world.cpp and the kernel functions each calls).
+    CHECK(actor_keys(ActorKind::Zap) == "name, kind, after, allowed, repeat, device");
+    CHECK(actor_keys(ActorKind::Enable) == "name, kind, after, allowed, repeat, device");
+    CHECK(actor_keys(ActorKind::Split) == "name, kind, after, allowed, repeat, forever");
+    CHECK(actor_keys(ActorKind::Fault) ==
+          "name, kind, after, allowed, vaddr, write, repeat, fault_retry");
+    CHECK(actor_keys(ActorKind::Pin) == "name, kind, after, allowed, vaddr, size, write, fault_retry");
+    CHECK(actor_keys(ActorKind::S390MmioRead) == "name, kind, after, allowed, vaddr, fault_retry");
+    CHECK(actor_keys(ActorKind::AccessPhys) == "name, kind, after, allowed, vaddr, write");
+    CHECK(actor_keys(ActorKind::Signal) == "name, kind, after, allowed, target");
+    CHECK(actor_keys(ActorKind::BoMove) == "name, kind, after, allowed, device, placement");
+    CHECK_FALSE(actor_key_applies(ActorKind::Pin, "repeat"));
+    CHECK_FALSE(actor_key_applies(ActorKind::Pin, "colour"));
+    // The table and the per-kind lists agree, and every key is refused, at its own line and
+    // column, by every kind it does not apply to (and accepted by those it does).
+    const auto table = actor_key_table();
+    REQUIRE(table.size() == 13);
+    CHECK(table[0] == std::pair<std::string, std::string>{"name", "all"});
+    CHECK(table[8] == std::pair<std::string, std::string>{"forever", "split"});
+    for (ActorKind k : kEveryKind) {
+        for (const auto& [key, kinds] : table) {
+            const bool applies = kinds == "all" || (", " + kinds + ",").find(
+                                                       std::string(", ") + actor_kind_name(k) +
+                                                       ",") != std::string::npos;
+            CHECK(actor_key_applies(k, key) == applies);
+            if (applies || key == "name" || key == "kind") {
+                continue;
+            }
+            INFO(actor_kind_name(k) << " with " << key);
+            const std::string e =
+                error_of("name = \"a\"" + kDevice + actor_of(k, key + " = 1\n"));
+            const int line = 14 + (k == ActorKind::Split || k == ActorKind::Zap ||
+                                           k == ActorKind::Enable
+                                       ? 0
+                                   : k == ActorKind::Pin || k == ActorKind::Munmap ||
+                                           k == ActorKind::AcrnMap
+                                       ? 2
+                                       : 1);
+            CHECK(e == fmt::format("x.toml:{}:{}: key '{}' does not apply to a '{}' actor (its "
+                                   "keys: {})",
+                                   line, key.size() + 4, key, actor_kind_name(k), actor_keys(k)));
+        }
+    }
+    // The s390 syscalls take their direction from the kind.
+    const Scenario r = parse_scenario(
+        "name = \"a\"" + kDevice + actor_of(ActorKind::S390MmioRead), "x.toml");
+    CHECK_FALSE(r.actors[0].write);
+    const Scenario w = parse_scenario(
+        "name = \"a\"" + kDevice + actor_of(ActorKind::S390MmioWrite), "x.toml");
+    CHECK(w.actors[0].write);
+    CHECK(error_of("name = \"a\"\n" + kActor + "forever = true\nrepeat = 2\n" +
+                   "[[actor]]\nname = \"y\"\nkind = \"split\"\n") ==
+          "x.toml:6:10: 'repeat' and 'forever' together: a forever walker has no count (give "
+          "one of them)");
+}
+
+TEST_CASE("after: names other actors of the file, none forever, without a cycle",
+          "[scenario][after]") {
+    const std::string three = "name = \"a\"" + kDevice +
+                              "[[actor]]\nname = \"zap\"\nkind = \"zap\"\n"
+                              "[[actor]]\nname = \"enable\"\nkind = \"enable\"\n";
+    const Scenario sc = parse_scenario(three + "after = [\"zap\"]\n", "x.toml");
+    REQUIRE(sc.actors.size() == 2);
+    CHECK(sc.actors[0].after.empty());
+    CHECK(sc.actors[1].after == std::vector<std::size_t>{0});
+    CHECK(error_of(three + "after = [\"zpa\"]\n") ==
+          "x.toml:17:10: 'after' names unknown actor 'zpa' (valid: zap)");
+    CHECK(error_of(three + "after = [\"enable\"]\n") ==
+          "x.toml:17:10: actor 'enable' cannot start after itself");
+    CHECK(error_of(three + "after = [\"zap\", \"zap\"]\n") ==
+          "x.toml:17:17: 'after' names 'zap' twice");
+    CHECK(error_of(three + "after = [1]\n") ==
+          "x.toml:17:10: 'after' must be an array of actor names");
+    CHECK(error_of(three + "after = \"zap\"\n") == "x.toml:17:9: 'after' must be an array");
+    // A cycle is reported where it closes, spelled out.
+    CHECK(error_of("name = \"a\"" + kDevice +
+                   "[[actor]]\nname = \"zap\"\nkind = \"zap\"\nafter = [\"enable\"]\n"
+                   "[[actor]]\nname = \"enable\"\nkind = \"enable\"\nafter = [\"zap\"]\n") ==
+          "x.toml:18:10: 'after' makes a cycle (zap -> enable -> zap: each waits for the next "
+          "to finish)");
+    CHECK_THAT(error_of("name = \"a\"" + kDevice +
+                        "[[actor]]\nname = \"a1\"\nkind = \"zap\"\nafter = [\"a3\"]\n"
+                        "[[actor]]\nname = \"a2\"\nkind = \"zap\"\nafter = [\"a1\"]\n"
+                        "[[actor]]\nname = \"a3\"\nkind = \"zap\"\nafter = [\"a2\"]\n"),
+               Catch::EndsWith("'after' makes a cycle (a1 -> a3 -> a2 -> a1: each waits for "
+                               "the next to finish)"));
+    CHECK(error_of("name = \"a\"" + kDevice +
+                   "[[actor]]\nname = \"walk\"\nkind = \"split\"\nforever = true\n"
+                   "[[actor]]\nname = \"zap\"\nkind = \"zap\"\nafter = [\"walk\"]\n") ==
+          "x.toml:18:10: 'after' names 'walk', which runs forever: 'zap' would never start");
+}
+
+TEST_CASE("[explore]: strategy random, pct or sweep, each with its own bounds",
+          "[scenario][explore]") {
+    const std::string base = "name = \"a\"\n" + kActor + "[explore]\n";
+    const Scenario pct = parse_scenario(base + "strategy = \"pct\"\ndepth = 5\n", "x.toml");
+    CHECK(pct.explore_mode == Scenario::ExploreMode::Pct);
+    CHECK(pct.explore_depth == 5U);
+    CHECK(pct.notes.empty());
+    const Scenario sweep =
+        parse_scenario(base + "strategy = \"sweep\"\npreemptions = 2\nfaults = 1\n", "x.toml");
+    CHECK(sweep.explore_mode == Scenario::ExploreMode::Sweep);
+    CHECK(sweep.explore_preemptions == 2U);
+    CHECK(sweep.explore_faults == 1U);
+    CHECK_FALSE(sweep.explore_depth);
+    // The old spelling is read, with a note naming where.
+    const Scenario old = parse_scenario(base + "mode = \"sweep\"\n", "x.toml");
+    CHECK(old.explore_mode == Scenario::ExploreMode::Sweep);
+    REQUIRE(old.notes.size() == 1);
+    CHECK(old.notes[0] == "x.toml:6:8: note: [explore] 'mode' is the old spelling of 'strategy' "
+                          "(read as strategy = \"sweep\")");
+    CHECK(error_of(base + "strategy = \"sweep\"\nmode = \"sweep\"\n") ==
+          "x.toml:7:8: 'mode' is the old spelling of 'strategy': give one of them");
+    CHECK(error_of(base + "strategy = \"sweep\"\ndepth = 3\n") ==
+          "x.toml:7:9: 'depth' in [explore] belongs to strategy = \"pct\", not \"sweep\" "
+          "(sweep's bounds: preemptions, faults)");
+    CHECK(error_of(base + "strategy = \"pct\"\npreemptions = 1\n") ==
+          "x.toml:7:15: 'preemptions' in [explore] belongs to strategy = \"sweep\", not \"pct\" "
+          "(pct's bound: depth)");
+    CHECK(error_of(base + "faults = 1\n") ==
+          "x.toml:6:10: 'faults' in [explore] belongs to strategy = \"sweep\", not \"random\" "
+          "(random takes no bound)");
+    CHECK(error_of(base + "strategy = \"pct\"\ndepth = 0\n") ==
+          "x.toml:7:9: 'depth' = 0 is out of range (valid: 1..1000)");
+}
+
+TEST_CASE("docs/scenarios.md lists each actor key with the kinds the loader applies it to",
+          "[scenario][docs]") {
+    std::ifstream in("docs/scenarios.md");
+    REQUIRE(in);
+    std::map<std::string, std::string> documented;
+    bool in_actors = false;
+    for (std::string line; std::getline(in, line);) {
+        if (line.rfind("## ", 0) == 0) {
+            in_actors = line.find("[[actor]]") != std::string::npos;
+            continue;
+        }
+        if (!in_actors || line.rfind("| `", 0) != 0) {
+            continue;
+        }
+        // | `key` | type | default | kinds | meaning |
+        std::vector<std::string> cells;
+        std::size_t at = 1;
+        for (std::size_t bar; (bar = line.find(" | ", at)) != std::string::npos && cells.size() < 4;
+             at = bar + 3) {
+            cells.push_back(line.substr(at, bar - at));
+        }
+        REQUIRE(cells.size() == 4);
+        const std::string key = cells[0].substr(cells[0].find('`') + 1,
+                                                cells[0].rfind('`') - cells[0].find('`') - 1);
+        documented[key] = cells[3];
+    }
+    const auto table = actor_key_table();
+    CHECK(documented.size() == table.size());
+    for (const auto& [key, kinds] : table) {
+        INFO(key);
+        CHECK(documented[key] == kinds);
+    }
 }

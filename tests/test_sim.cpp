@@ -1,8 +1,10 @@
 // The simulation core on small programs of its own: choices, blocking, deadlock, determinism.
+#include <algorithm>
 #include <catch2/catch.hpp>
 #include <optional>
 #include <set>
 
+#include "pfnsim/sim/dfs_strategy.hpp"
 #include "pfnsim/sim/explore.hpp"
 #include "pfnsim/sim/prng.hpp"
 #include "pfnsim/sim/random_strategy.hpp"
@@ -158,6 +160,167 @@ TEST_CASE("a waiting writer blocks new readers of an rw_semaphore", "[sim][rwsem
     CHECK(order[2] == "r2");
 }
 
+namespace {
+
+// The index in `trace` of the first step of `actor` that is an acquire whose effect starts with
+// `effect` (or any acquire when empty); trace.size() if none.
+std::size_t find_acquire(const std::vector<sim::Step>& trace, sim::ActorId actor,
+                         std::string_view effect = {}) {
+    for (std::size_t i = 0; i < trace.size(); ++i) {
+        const auto& s = trace[i];
+        if (s.actor == actor && s.op == sim::Op::Acquire &&
+            std::string_view(s.effect.text).substr(0, effect.size()) == effect) {
+            return i;
+        }
+    }
+    return trace.size();
+}
+
+std::size_t find_effect(const std::vector<sim::Step>& trace, std::string_view part) {
+    for (std::size_t i = 0; i < trace.size(); ++i) {
+        if (std::string_view(trace[i].effect.text).find(part) != std::string_view::npos) {
+            return i;
+        }
+    }
+    return trace.size();
+}
+
+std::ptrdiff_t position(const std::vector<std::string>& order, const std::string& who) {
+    const auto it = std::find(order.begin(), order.end(), who);
+    return it == order.end() ? -1 : it - order.begin();
+}
+
+}  // namespace
+
+TEST_CASE("a reader steals a free rw_semaphore ahead of a woken writer under linux only",
+          "[sim][rwsem]") {
+    for (const auto flavour : {sim::RwFlavour::Fifo, sim::RwFlavour::Linux}) {
+        const bool linux_rw = flavour == sim::RwFlavour::Linux;
+        INFO((linux_rw ? "linux" : "fifo"));
+        LambdaProgram p;
+        sim::RwSemaphore sem;
+        std::vector<std::string> order;
+        const auto id = p.table.intern("sem");
+        p.on_reset = [&] {
+            sem.init(id, flavour);
+            order.clear();
+        };
+        p.add("w1", [&] {  // actor 0
+            sem.down_write("w1");
+            sim::point(sim::Op::Yield, sim::kNoObject, "w1");
+            sem.up_write("w1");
+        });
+        p.add("w2", [&] {  // actor 1
+            sem.down_write("w2");
+            order.push_back("w2");
+            sem.up_write("w2");
+        });
+        p.add("r", [&] {  // actor 2
+            sem.down_read("r");
+            order.push_back("r");
+            sem.up_read("r");
+        });
+        sim::RandomStrategy strat;
+        int overtaken = 0;
+        std::optional<sim::Schedule> witness;
+        for (std::uint64_t seed = 1; seed <= 400; ++seed) {
+            const auto out = sim::run_execution(p, strat, seed, {});
+            REQUIRE(out.status == sim::Status::Completed);
+            const std::size_t w2_sleeps = find_acquire(out.trace, 1, "down_write: held, sleeps");
+            const std::size_t r_arrives = find_acquire(out.trace, 2);
+            const bool steal = find_effect(out.trace, "steals it ahead") < out.trace.size();
+            CHECK(steal == (linux_rw && steal));
+            // w2 queued before r came: FIFO lets r in only after w2.
+            if (w2_sleeps < r_arrives && position(order, "r") < position(order, "w2")) {
+                ++overtaken;
+                if (!witness) {
+                    witness = out.schedule;
+                }
+            }
+        }
+        if (linux_rw) {
+            CHECK(overtaken > 0);
+            REQUIRE(witness.has_value());
+            // The witness replays to a run where r still overtakes the queued w2.
+            sim::ReplayStrategy replay(*witness);
+            const auto again = sim::run_execution(p, replay, 0, {});
+            REQUIRE(again.strategy_error.empty());
+            REQUIRE(replay.error().empty());
+            CHECK(find_effect(again.trace, "steals it ahead") < again.trace.size());
+            CHECK(position(order, "r") < position(order, "w2"));
+        } else {
+            CHECK(overtaken == 0);
+        }
+    }
+}
+
+TEST_CASE("a writer that set the rwsem handoff bit gets the lock before a later reader",
+          "[sim][rwsem]") {
+    LambdaProgram p;
+    sim::RwSemaphore sem;
+    std::vector<std::string> order;
+    const auto id = p.table.intern("sem");
+    p.on_reset = [&] {
+        sem.init(id, sim::RwFlavour::Linux);
+        order.clear();
+    };
+    p.add("r1", [&] {  // actor 0
+        sem.down_read("r1");
+        sim::point(sim::Op::Yield, sim::kNoObject, "r1");
+        sem.up_read("r1");
+    });
+    p.add("w", [&] {  // actor 1
+        sem.down_write("w");
+        order.push_back("w");
+        sem.up_write("w");
+    });
+    for (int r = 2; r <= 3; ++r) {  // actors 2, 3
+        const std::string name = r == 2 ? "r2" : "r3";
+        p.add(name, [&, name] {
+            sim::point(sim::Op::Yield, sim::kNoObject, "late");
+            sem.down_read("r");
+            sim::point(sim::Op::Yield, sim::kNoObject, "hold");
+            order.push_back(name);
+            sem.up_read("r");
+        });
+    }
+    sim::RandomStrategy strat;
+    int handoffs = 0;
+    int later_readers = 0;
+    std::optional<sim::Schedule> witness;
+    for (std::uint64_t seed = 1; seed <= 1500; ++seed) {
+        const auto out = sim::run_execution(p, strat, seed, {});
+        REQUIRE(out.status == sim::Status::Completed);
+        const std::size_t h = find_effect(out.trace, "sets RWSEM_FLAG_HANDOFF");
+        if (h == out.trace.size()) {
+            continue;
+        }
+        ++handoffs;
+        // Nothing steals the lock once the bit is set, and a reader arriving after it waits
+        // for the writer.
+        for (std::size_t i = h; i < out.trace.size(); ++i) {
+            CHECK(std::string_view(out.trace[i].effect.text).find("steals") ==
+                  std::string_view::npos);
+        }
+        for (sim::ActorId a = 2; a <= 3; ++a) {
+            if (find_acquire(out.trace, a) > h) {
+                ++later_readers;
+                const std::string name = a == 2 ? "r2" : "r3";
+                CHECK(position(order, "w") < position(order, name));
+                witness = out.schedule;
+            }
+        }
+    }
+    CHECK(handoffs > 0);
+    CHECK(later_readers > 0);
+    REQUIRE(witness.has_value());
+    sim::ReplayStrategy replay(*witness);
+    const auto again = sim::run_execution(p, replay, 0, {});
+    REQUIRE(again.strategy_error.empty());
+    REQUIRE(replay.error().empty());
+    CHECK(find_effect(again.trace, "sets RWSEM_FLAG_HANDOFF") < again.trace.size());
+}
+
 TEST_CASE("the step bound ends an execution that does not finish", "[sim]") {
     LambdaProgram p;
     p.add("spin", [] {
@@ -278,4 +441,103 @@ TEST_CASE("tallies merged in any order agree", "[sim][witness]") {
     CHECK(forward.results == backward.results);
     CHECK(forward.executions == backward.executions);
     CHECK(forward.steps == backward.steps);
+}
+
+TEST_CASE("after: an actor starts only once the actors it names have finished, in every schedule",
+          "[sim][after]") {
+    LambdaProgram p;
+    const auto x = p.table.intern("X");
+    const auto y = p.table.intern("Y");
+    p.add("first", [&] {
+        for (int i = 0; i < 3; ++i) {
+            sim::point(sim::Op::Write, x, "first");
+        }
+    });
+    p.add("then", [&] {
+        sim::point(sim::Op::Read, x, "then");
+        sim::point(sim::Op::Write, y, "then");
+    });
+    p.add("other", [&] {
+        for (int i = 0; i < 3; ++i) {
+            sim::point(sim::Op::Write, y, "other");
+        }
+    });
+    p.decls[1].after = 1U << 0U;
+    for (const bool reduce : {false, true}) {
+        INFO("reduce " << reduce);
+        sim::DfsStrategy dfs(std::nullopt, reduce);
+        std::uint64_t runs = 0;
+        bool then_before_other = false;  // `then` still interleaves with the third actor
+        bool other_before_then = false;
+        do {
+            const auto out = sim::run_execution(p, dfs, 0, {});
+            if (out.status == sim::Status::Pruned) {
+                continue;
+            }
+            REQUIRE(out.status == sim::Status::Completed);
+            ++runs;
+            std::size_t last_first = 0;
+            std::size_t first_then = out.trace.size();
+            std::size_t last_other = 0;
+            for (std::size_t i = 0; i < out.trace.size(); ++i) {
+                const auto a = out.trace[i].actor;
+                last_first = a == 0 ? i : last_first;
+                first_then = a == 1 ? std::min(first_then, i) : first_then;
+                last_other = a == 2 ? i : last_other;
+            }
+            REQUIRE(first_then < out.trace.size());
+            CHECK(last_first < first_then);
+            then_before_other = then_before_other || first_then < last_other;
+            other_before_then = other_before_then || last_other < first_then;
+            CHECK(out.results == std::vector<std::string>{"done", "done", "done"});
+        } while (dfs.advance());
+        CHECK(runs > 1);
+        CHECK(then_before_other);
+        CHECK(other_before_then);
+    }
+}
+
+TEST_CASE("after: an actor waiting for a deadlocked one is named in the deadlock report",
+          "[sim][after][deadlock]") {
+    LambdaProgram p;
+    sim::Mutex a;
+    sim::Mutex b;
+    const auto ida = p.table.intern("A");
+    const auto idb = p.table.intern("B");
+    p.on_reset = [&] {
+        a.init(ida);
+        b.init(idb);
+    };
+    p.add("left", [&] {
+        a.lock("left");
+        b.lock("left");
+        b.unlock("left");
+        a.unlock("left");
+    });
+    p.add("right", [&] {
+        b.lock("right");
+        a.lock("right");
+        a.unlock("right");
+        b.unlock("right");
+    });
+    bool late_ran = false;
+    p.add("late", [&] { late_ran = true; });
+    p.decls[2].after = (1U << 0U) | (1U << 1U);
+    sim::DfsStrategy dfs(std::nullopt);
+    bool deadlocked = false;
+    do {
+        late_ran = false;
+        const auto out = sim::run_execution(p, dfs, 0, {});
+        if (out.status == sim::Status::Deadlock) {
+            deadlocked = true;
+            CHECK_FALSE(late_ran);
+            REQUIRE_FALSE(out.violations.empty());
+            CHECK_THAT(out.violations[0].detail,
+                       Catch::Contains("late waits for left, right to finish (after)"));
+            CHECK(out.results[2].empty());
+        } else {
+            CHECK(late_ran);
+        }
+    } while (dfs.advance());
+    CHECK(deadlocked);
 }

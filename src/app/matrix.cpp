@@ -4,6 +4,9 @@
 
 #include <algorithm>
 #include <filesystem>
+#include <map>
+#include <set>
+#include <tuple>
 
 #include "pfnsim/app/error.hpp"
 
@@ -72,6 +75,77 @@ Matrix run_matrix(const std::vector<std::string>& files, const Overrides& o,
         }
     }
     return m;
+}
+
+std::vector<MatrixView> matrix_views(const Matrix& m) {
+    auto index_of = [](std::vector<std::string>& v, const std::string& s) {
+        auto it = std::find(v.begin(), v.end(), s);
+        if (it == v.end()) {
+            v.push_back(s);
+            return v.size() - 1;
+        }
+        return static_cast<std::size_t>(it - v.begin());
+    };
+    MatrixView pivot;
+    pivot.pivot = true;
+    MatrixView plain;
+    // (api, column, line) -> the matrix column; a second file for the same place is plain.
+    std::map<std::tuple<int, std::size_t, std::size_t>, std::size_t> at;
+    std::vector<std::size_t> plain_cols;
+    for (std::size_t i = 0; i < m.columns.size(); ++i) {
+        const model::Scenario& sc = m.columns[i].scenario;
+        if (sc.matrix_caller.empty()) {
+            plain_cols.push_back(i);
+            continue;
+        }
+        const int api = sc.follow_errno ? static_cast<int>(*sc.follow_errno) : 99;
+        const std::size_t c = index_of(pivot.columns, sc.matrix_caller);
+        const std::size_t l = index_of(pivot.lines, sc.matrix_race);
+        if (!at.emplace(std::tuple{api, c, l}, i).second) {
+            plain_cols.push_back(i);
+        }
+    }
+    std::set<int> apis;
+    for (const auto& [k, i] : at) {
+        apis.insert(std::get<0>(k));
+    }
+    for (const int api : apis) {
+        MatrixView::Block b;
+        b.api = api == 99 ? "" : model::follow_errno_name(static_cast<model::FollowErrno>(api));
+        for (std::size_t p = 0; p < m.rows.size(); ++p) {
+            MatrixView::Row r;
+            r.policy = p;
+            r.scenario.assign(pivot.columns.size(), std::vector<long>(pivot.lines.size(), -1));
+            for (const auto& [k, i] : at) {
+                if (std::get<0>(k) == api) {
+                    r.scenario[std::get<1>(k)][std::get<2>(k)] = static_cast<long>(i);
+                }
+            }
+            b.rows.push_back(std::move(r));
+        }
+        pivot.blocks.push_back(std::move(b));
+    }
+    std::vector<MatrixView> out;
+    if (!pivot.blocks.empty()) {
+        out.push_back(std::move(pivot));
+    }
+    if (!plain_cols.empty()) {
+        MatrixView::Block b;
+        for (const std::size_t i : plain_cols) {
+            plain.columns.push_back(m.columns[i].scenario.label);
+        }
+        for (std::size_t p = 0; p < m.rows.size(); ++p) {
+            MatrixView::Row r;
+            r.policy = p;
+            for (const std::size_t i : plain_cols) {
+                r.scenario.push_back({static_cast<long>(i)});
+            }
+            b.rows.push_back(std::move(r));
+        }
+        plain.blocks.push_back(std::move(b));
+        out.push_back(std::move(plain));
+    }
+    return out;
 }
 
 std::vector<std::string> flagship_scenarios(const std::string& dir) {

@@ -64,11 +64,18 @@ Plan make_plan(const std::string& path, const Overrides& o) {
     p.exec.max_faults = o.faults;
     p.iterations = o.iterations.value_or(p.scenario.iterations);
     p.seed = o.seed.value_or(p.scenario.seed);
-    if (o.strategy != "random" && o.strategy != "pct") {
+    p.strategy = o.strategy;
+    if (p.strategy.empty()) {
+        const bool pct = p.scenario.explore_mode == model::Scenario::ExploreMode::Pct;
+        p.strategy = pct ? "pct" : "random";
+        if (pct && p.scenario.explore_depth) {
+            p.depth = *p.scenario.explore_depth;
+        }
+    }
+    if (p.strategy != "random" && p.strategy != "pct") {
         throw InputError{
             fmt::format("unknown strategy '{}' (valid: {})", o.strategy, kValidStrategies)};
     }
-    p.strategy = o.strategy;
     if (o.depth) {
         if (p.strategy != "pct") {
             throw InputError{"--depth needs --strategy pct"};
@@ -106,7 +113,8 @@ std::unique_ptr<sim::Strategy> make_strategy(const Plan& plan, sim::Program& pro
     std::unique_ptr<sim::Strategy> s;
     if (plan.strategy == "pct") {
         s = std::make_unique<sim::PctStrategy>(
-            plan.depth, sim::PctStrategy::estimate_steps(program, exec, plan.seed));
+            plan.depth, sim::PctStrategy::estimate_steps(program, exec, plan.seed),
+            program.actors().size());
     } else {
         s = std::make_unique<sim::RandomStrategy>();
     }

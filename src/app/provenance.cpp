@@ -11,7 +11,7 @@ namespace {
 // Bump it with every model change that can change a verdict. 1: the model up to the sweeps and
 // counterexamples; 2: every caller of follow_pfnmap_start(), the errno API variant, fault
 // providers, the preemption and rwsem models.
-constexpr int kModelVersion = 2;
+constexpr int kModelVersion = 3;
 }  // namespace
 
 const char* tool_version() {

@@ -377,6 +377,7 @@ Certificate merge_shards(const std::vector<Certificate>& parts,
     // The shards name their scenario file; it must be readable from here, unchanged.
     try {
         Overrides o;
+        o.strategy = "random";  // the witnesses are schedules; no PCT estimate for them
         o.policy = m.policy;
         if (m.step_bound_given) {
             o.step_bound = m.step_bound;

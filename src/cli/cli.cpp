@@ -210,6 +210,7 @@ int run_cli(int argc, char** argv) {
     bool version = false;
     app.add_flag("--version", version, "print the tool, build and model versions");
     Options o;
+    o.over.strategy = "random";  // a scenario's [explore] strategy is for `check` alone
     Raw r;
 
     auto* run = app.add_subcommand("run", "one execution with its trace");
@@ -308,7 +309,8 @@ int run_cli(int argc, char** argv) {
     add_minimize_budget(merge, o);
 
     auto* matrix = app.add_subcommand("matrix", "every retry policy against the scenarios");
-    matrix->add_option("scenarios", o.paths, "scenario files (default: the flagship set)");
+    matrix->add_option("scenarios", o.paths,
+                       "scenario files or directories (default: the flagship set)");
     matrix
         ->add_option("--iterations", r.iterations,
                      "executions per randomly decided cell (default: each scenario's)")
@@ -317,7 +319,8 @@ int run_cli(int argc, char** argv) {
         ->transform(number(model::limits::kSeed));
     add_bounds(matrix, r);
     matrix->add_flag("--json", o.json, "print one JSON document");
-    matrix->add_flag("--markdown", o.markdown, "print a markdown table");
+    matrix->add_flag("--markdown", o.markdown, "print markdown for a mail or a review");
+    matrix->add_flag("--wide", o.wide, "one table however wide (default: fit 80 columns)");
     matrix->add_flag("--quiet", o.quiet, "no progress on stderr");
     matrix->add_flag("--random", o.random_cells,
                      "decide every cell by random executions (no sweep, no certificates)");

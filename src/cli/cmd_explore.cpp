@@ -164,15 +164,17 @@ int cmd_matrix(const Options& o) {
     if (o.max_states != 0) {
         mode.max_states = o.max_states;
     }
-    const app::Matrix m = app::run_matrix(o.paths.empty() ? default_matrix_scenarios() : o.paths,
-                                          overrides(o), cell_progress(o.quiet), mode);
+    const app::Matrix m =
+        app::run_matrix(o.paths.empty() ? default_matrix_scenarios() : app::scenario_files(o.paths),
+                        overrides(o), cell_progress(o.quiet), mode);
     for (const auto& column : m.columns) {
         print_notes(column);
     }
     if (o.json) {
         std::cout << matrix_json(m).dump(2) << "\n";
     } else {
-        std::cout << (o.markdown ? matrix_markdown(m) : matrix_text(m));
+        const std::size_t width = o.wide ? std::size_t{100000} : std::size_t{80};
+        std::cout << (o.markdown ? matrix_markdown(m, width) : matrix_text(m, width));
     }
     return m.unexpected ? 1 : 0;
 }

@@ -22,6 +22,7 @@ struct Options {
     std::string format;  // check: text (""), json or ktap; --json is json
     std::string junit;   // check: JUnit XML to this file
     bool markdown = false;
+    bool wide = false;  // matrix --wide: one table, no width limit
     bool quiet = false;
     bool no_minimize = false;
     std::string minimize_budget;  // --minimize-budget: executions or a time ("" = the default)

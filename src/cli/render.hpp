@@ -34,8 +34,16 @@ std::string check_text(const std::vector<app::CheckedFile>& files);
 std::string check_ktap(const std::vector<app::CheckedFile>& files);
 std::string check_junit(const std::vector<app::CheckedFile>& files);
 
+// Words joined into lines of at most `width` (the first indented by `first`, the others by
+// `indent`); a word longer than a line stands alone, nothing is cut. With `shell`, a printed
+// command: words are shell words and every line but the last ends in " \" (render_matrix.cpp).
+std::string wrap(const std::string& text, std::size_t width, std::size_t indent, bool shell,
+                 std::size_t first = 0);
+
 // --- The matrix (render_matrix.cpp): text and markdown. --------------------------------------
-std::string matrix_text(const app::Matrix& m);
-std::string matrix_markdown(const app::Matrix& m);
+// At most `width` columns (tables split by columns; a single word longer than a line, such as
+// a long schedule, is never cut). --wide passes a width no table reaches.
+std::string matrix_text(const app::Matrix& m, std::size_t width = 80);
+std::string matrix_markdown(const app::Matrix& m, std::size_t width = 80);
 
 }  // namespace pfnsim::cli

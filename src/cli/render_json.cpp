@@ -1,5 +1,7 @@
 #include <fmt/format.h>
 
+#include <algorithm>
+
 #include "cli/render.hpp"
 #include "pfnsim/app/provenance.hpp"
 #include "pfnsim/sim/minimize.hpp"
@@ -163,7 +165,9 @@ json run_json(const app::RunResult& r) {
                          {"func", st.func.text},
                          {"op", sim::op_name(st.op)},
                          {"object", program->objects().name(st.object)},
-                         {"effect", sim::render_effect(st)}});
+                         {"effect", sim::render_effect(st)},
+                         {"stack", sim::call_chain(out, st)},
+                         {"at", sim::step_location(out, st)}});
     }
     j["trace"] = trace;
     json vs = json::array();
@@ -219,10 +223,24 @@ json matrix_json(const app::Matrix& m) {
     json cells = json::array();
     for (const auto& row : m.cells) {
         for (const auto& c : row) {
-            cells.push_back(explore_json(c));
+            json cj = explore_json(c);
+            const model::Scenario& sc = c.plan.scenario;
+            cj["label"] = sc.label;
+            if (!sc.matrix_caller.empty()) {  // where the patchset view puts it
+                cj["matrix"] = {{"caller", sc.matrix_caller},
+                                {"race", sc.matrix_race},
+                                {"api", sc.follow_errno ? model::follow_errno_name(*sc.follow_errno)
+                                                        : "unset"}};
+            }
+            cj["expected"] = c.expected.empty() ? "clean" : c.expected;
+            cj["as_expected"] = app::meets(c.verdict, c.expected);
+            cells.push_back(std::move(cj));
         }
     }
     j["cells"] = cells;
+    j["complete"] = std::all_of(m.cells.begin(), m.cells.end(), [](const auto& row) {
+        return std::all_of(row.begin(), row.end(), [](const auto& c) { return c.certified; });
+    });
     return j;
 }
 

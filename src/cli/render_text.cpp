@@ -139,7 +139,7 @@ std::string run_text(const app::RunResult& r, bool diagram) {
                          f.witness.violation.detail);
     }
     if (!r.findings.empty()) {
-        s += fmt::format("replay      {}\n", r.replay);
+        s += "replay      " + wrap(r.replay, 80, 14, true, 12).substr(12);
     }
     return s + "\n" + provenance_text(r.plan);
 }
@@ -148,16 +148,18 @@ std::string sweep_text(const app::Certificate& c) {
     std::string out;
     out += fmt::format("scenario    {} ({})\n", c.scenario, c.file);
     out += fmt::format("policy      {}\n", c.policy);
-    out += fmt::format("bound       {}; {}\n", c.bound_text(),
-                       c.reduction ? "sleep-set reduction" : "no reduction");
+    out += wrap(fmt::format("bound       {}; {}", c.bound_text(),
+                            c.reduction ? "sleep-set reduction" : "no reduction"),
+                80, 12, false);
     if (c.shard) {
         out += fmt::format("shard       {}/{}: {} of {} tasks done\n", c.shard->first,
                            c.shard->second, c.tasks_done, c.tasks);
     }
-    out +=
-        fmt::format("explored    {}, {}; {} pruned by reduction, {}\n",
+    out += wrap(
+        fmt::format("explored    {}, {}; {} pruned by reduction, {}",
                     plural(c.totals.executions, "execution"), plural(c.totals.steps, "step"),
-                    plural(c.totals.pruned, "option"), plural(c.totals.redundant, "redundant run"));
+                    plural(c.totals.pruned, "option"), plural(c.totals.redundant, "redundant run")),
+        80, 12, false);
     out += fmt::format("states      {}\n",
                        plural(c.totals.final_states.size(), "distinct final state"));
     out += results_lines(c.totals.results, c.actors);
@@ -168,7 +170,8 @@ std::string sweep_text(const app::Certificate& c) {
     if (!c.not_minimized.empty()) {
         out += fmt::format("\n(witnesses not minimised: {})\n", c.not_minimized);
     }
-    out += fmt::format("\n{}\n", c.line());
+    out += '\n';
+    out += wrap(c.line(), 80, 2, false);
     return out + provenance_line(c.scenario_hash);
 }
 
@@ -212,12 +215,14 @@ std::string stats_text(const app::Plan& plan, const std::vector<app::PolicyStats
             out += fmt::format(" {} {:.2f}%", k,
                                100.0 * static_cast<double>(n) / static_cast<double>(s.executions));
         }
-        out += fmt::format("\n  most retries: {}\n", s.max_replay);
+        out += '\n';
+        out += wrap("most retries: " + s.max_replay, 80, 6, true, 2);
     }
-    out += fmt::format(
-        "\nrandom scheduling (every enabled actor equally likely at every step) from seed {}; "
-        "a real machine's window is narrower\n",
-        plan.seed);
+    out += '\n';
+    out += wrap(fmt::format("random scheduling (every enabled actor equally likely at every "
+                            "step) from seed {}; a real machine's window is narrower",
+                            plan.seed),
+                80, 0, false);
     return out + "\n" + provenance_text(plan);
 }
 
@@ -232,17 +237,25 @@ std::string check_text(const std::vector<app::CheckedFile>& files) {
             out += fmt::format("ERROR {}\n", f.error);
             continue;
         }
-        std::string line;
+        // The file, then its cells packed into lines of 80 columns (a cell is never split).
+        std::string line = fmt::format("{} {} [{}]:", f.ok() ? "ok   " : "FAIL ", f.file,
+                                       f.cells.empty() ? "" : f.cells.front().plan.scenario_hash);
         for (std::size_t i = 0; i < f.cells.size(); ++i) {
             const auto& c = f.cells[i];
             const std::string want = c.expected.empty() ? "clean" : c.expected;
-            line += f.matches[i] ? fmt::format(" {}={}", c.plan.policy.name(), c.verdict.full())
-                                 : fmt::format(" {}={} (expected {})", c.plan.policy.name(),
-                                               c.verdict.name(), want);
+            const std::string cell =
+                f.matches[i] ? fmt::format("{}={}", c.plan.policy.name(), c.verdict.full())
+                             : fmt::format("{}={} (expected {})", c.plan.policy.name(),
+                                           c.verdict.name(), want);
+            if (line.size() + 1 + cell.size() > 80 &&
+                line.find_first_not_of(' ') != std::string::npos) {
+                out += line + "\n";
+                line = "     ";
+            }
+            line += " " + cell;
         }
         (f.ok() ? passed : failed) += 1;
-        out += fmt::format("{} {} [{}]:{}\n", f.ok() ? "ok   " : "FAIL ", f.file,
-                           f.cells.empty() ? "" : f.cells.front().plan.scenario_hash, line);
+        out += line + "\n";
     }
     out += fmt::format("check: {} passed, {} failed{}\n", passed, failed,
                        errors != 0 ? fmt::format(", {} unreadable", errors) : "");

@@ -9,6 +9,7 @@ namespace pfnsim::model {
 // drivers/virt/acrn/mm.c acrn_vm_ram_map (the VM_PFNMAP branch), then acrn_mm_region_add of
 // [start_pfn, start_pfn + nr_pages) into the guest's EPT (recorded in the IOMMU table).
 int acrn_vm_ram_map(World& w, std::uint64_t vma_base, std::uint64_t len, bool write) {
+    const sim::Call frame{"acrn_vm_ram_map"};
     const std::uint64_t nr_pages = len >> PAGE_SHIFT;
     mmap_read_lock(w);
     vm_area_struct* vma = vma_lookup(w, vma_base, "acrn_vm_ram_map");

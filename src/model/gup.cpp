@@ -28,6 +28,7 @@ int vm_fault_to_errno(vm_fault_t ret) {
 // mm/gup.c fixup_user_fault: fault the address in; VM_FAULT_RETRY means mmap_lock was dropped:
 // retake it, set *unlocked and try again.
 int fixup_user_fault(World& w, std::uint64_t address, unsigned fault_flags, bool* unlocked) {
+    const sim::Call frame{"fixup_user_fault"};
     if (unlocked != nullptr) {
         fault_flags |= FAULT_FLAG_ALLOW_RETRY | FAULT_FLAG_KILLABLE;
     }
@@ -65,6 +66,7 @@ int fixup_user_fault(World& w, std::uint64_t address, unsigned fault_flags, bool
 // ranges have no struct pages to pin, so GUP fails with -EFAULT and vaddr_get_pfns falls back
 // to follow_fault_pfn.
 long pin_user_pages_remote(World& w, std::uint64_t start) {
+    const sim::Call frame{"pin_user_pages_remote"};
     vm_area_struct* vma = vma_lookup(w, start, "__get_user_pages");
     (void)vma;  // no vma, or VM_IO|VM_PFNMAP: either way -EFAULT (only device VMAs are modelled)
     return -EFAULT;

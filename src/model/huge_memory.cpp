@@ -50,17 +50,20 @@ void split_huge(World& w, Level l, std::uint64_t address) {
 
 // mm/huge_memory.c vmf_insert_pfn_pud
 vm_fault_t vmf_insert_pfn_pud(World& w, vm_fault& vmf, std::uint64_t pfn, bool /*write*/) {
+    const sim::Call frame{"vmf_insert_pfn_pud"};
     return insert_pfn_huge(w, vmf, Level::PUD, pfn);
 }
 
 // mm/huge_memory.c vmf_insert_pfn_pmd
 vm_fault_t vmf_insert_pfn_pmd(World& w, vm_fault& vmf, std::uint64_t pfn, bool /*write*/) {
+    const sim::Call frame{"vmf_insert_pfn_pmd"};
     return insert_pfn_huge(w, vmf, Level::PMD, pfn);
 }
 
 // mm/huge_memory.c __split_huge_pud (split_huge_pud)
 // between mmu_notifier_invalidate_range_start() and _end(), as __split_huge_pud does.
 void split_huge_pud(World& w, vm_area_struct* /*vma*/, std::uint64_t address) {
+    const sim::Call frame{"split_huge_pud"};
     mmu_notifier_invalidate_range_start(w);
     split_huge(w, Level::PUD, address);
     mmu_notifier_invalidate_range_end(w);
@@ -69,6 +72,7 @@ void split_huge_pud(World& w, vm_area_struct* /*vma*/, std::uint64_t address) {
 // mm/huge_memory.c __split_huge_pmd (split_huge_pmd)
 // between mmu_notifier_invalidate_range_start() and _end(), as __split_huge_pmd does.
 void split_huge_pmd(World& w, vm_area_struct* /*vma*/, std::uint64_t address) {
+    const sim::Call frame{"split_huge_pmd"};
     mmu_notifier_invalidate_range_start(w);
     split_huge(w, Level::PMD, address);
     mmu_notifier_invalidate_range_end(w);

@@ -10,6 +10,7 @@ namespace pfnsim::model {
 // read-only entry), or an error.
 int hva_to_pfn_remapped(World& w, vm_area_struct* vma, std::uint64_t hva, bool write_fault,
                         std::uint64_t* pfn) {
+    const sim::Call frame{"hva_to_pfn_remapped"};
     follow_pfnmap_args args{vma, hva};
     int r = follow_pfnmap_start(w, args);
     if (r != 0) {
@@ -42,6 +43,7 @@ int hva_to_pfn_remapped(World& w, vm_area_struct* vma, std::uint64_t hva, bool w
 // add their checks to the -EAGAIN round; return-to-user hands -EAGAIN/-EBUSY back (the vCPU
 // re-enters the guest and faults again).
 int hva_to_pfn(World& w, std::uint64_t hva, bool write_fault, std::uint64_t* pfn) {
+    const sim::Call frame{"hva_to_pfn"};
     mmap_read_lock(w);
     long r = 0;
     int result = 0;
@@ -75,6 +77,7 @@ int hva_to_pfn(World& w, std::uint64_t hva, bool write_fault, std::uint64_t* pfn
 // an invalidation ran meanwhile (mmu_invalidate_retry_gfn). Returns 0 once the pfn would be
 // installed.
 int kvm_mmu_faultin_pfn(World& w, std::uint64_t hva, bool write_fault) {
+    const sim::Call frame{"kvm_mmu_faultin_pfn"};
     kvm_mmu_invalidate& k = w.mm.kvm;
     sim::Loop pf_loop("kvm_mmu_page_fault: RET_PF_RETRY");
     for (;;) {

@@ -37,6 +37,7 @@ vm_fault_t huge_fault(World& w, vm_fault& vmf, unsigned order) {
 // mm/memory.c __do_fault: vm_ops->fault (vfio_pci_mmap_page_fault -> huge_fault order 0, or
 // ttm_bo_vm_fault).
 vm_fault_t do_fault(World& w, vm_fault& vmf) {
+    const sim::Call frame{"do_fault"};
     if (vmf.vma->vm_private_data->ttm) {
         return ttm_bo_vm_fault(w, vmf);
     }
@@ -71,6 +72,7 @@ int follow_huge_leaf(World& w, follow_pfnmap_args& args, Level l, pt_slot& slot,
 // mm/memory.c follow_pfnmap_start: walk to the entry of args.address in a VM_IO|VM_PFNMAP
 // vma; on success return 0 with the entry's lock held.
 int follow_pfnmap_start(World& w, follow_pfnmap_args& args) {
+    const sim::Call frame{"follow_pfnmap_start"};
     vm_area_struct* vma = args.vma;
     const std::uint64_t address = args.address;
     vma_assert_usable(w, vma, "follow_pfnmap_start");  // pfnmap_lockdep_assert
@@ -124,6 +126,7 @@ int follow_pfnmap_start(World& w, follow_pfnmap_args& args) {
 
 // mm/memory.c follow_pfnmap_end: drop the entry's lock; the pfn is unprotected from here on.
 void follow_pfnmap_end(World& /*w*/, follow_pfnmap_args& args) {
+    const sim::Call frame{"follow_pfnmap_end"};
     if (args.lock != nullptr) {
         args.lock->unlock("follow_pfnmap_end");
         args.lock = nullptr;
@@ -132,6 +135,7 @@ void follow_pfnmap_end(World& /*w*/, follow_pfnmap_args& args) {
 
 // mm/memory.c insert_pfn (reached through vmf_insert_pfn): install one special PTE.
 vm_fault_t vmf_insert_pfn(World& w, vm_fault& vmf, std::uint64_t pfn) {
+    const sim::Call frame{"vmf_insert_pfn"};
     vm_area_struct* vma = vmf.vma;
     const std::uint64_t addr = vmf.address & PAGE_MASK;
     if (addr < vma->vm_start || addr >= vma->vm_end) {
@@ -174,6 +178,7 @@ vm_fault_t vmf_insert_pfn(World& w, vm_fault& vmf, std::uint64_t pfn) {
 // mm/memory.c handle_mm_fault -> __handle_mm_fault: try a PUD-order huge fault, then PMD, then
 // a PTE fault through vm_ops->fault (vfio_pci_mmap_page_fault -> huge_fault order 0).
 vm_fault_t handle_mm_fault(World& w, vm_area_struct* vma, std::uint64_t address, unsigned flags) {
+    const sim::Call frame{"handle_mm_fault"};
     vma_assert_usable(w, vma, "handle_mm_fault");
     if (vma->vm_private_data == nullptr) {
         return VM_FAULT_SIGBUS;  // no vm_ops->fault: nothing can populate a pure PFNMAP
@@ -246,6 +251,7 @@ void note_unmapped(World& w) {
 
 // mm/memory.c zap_pte_range: clear every present PTE of one table under its lock.
 void zap_pte_range(World& w, std::uint64_t start, std::uint64_t end) {
+    const sim::Call frame{"zap_pte_range"};
     sim::SpinLock& ptl = pt_lockptr(w, Level::PTE, start);
     ptl.lock("zap_pte_range");
     auto& m = w.mm.pgtable.pte;
@@ -260,6 +266,7 @@ void zap_pte_range(World& w, std::uint64_t start, std::uint64_t end) {
 
 // mm/memory.c zap_pmd_range, with zap_huge_pmd (mm/huge_memory.c) for leaves.
 void zap_pmd_range(World& w, vm_area_struct* vma, std::uint64_t start, std::uint64_t end) {
+    const sim::Call frame{"zap_pmd_range"};
     auto& m = w.mm.pgtable.pmd;
     for (auto it = m.lower_bound(start & PMD_MASK); it != m.end() && it->first < end; ++it) {
         const std::uint64_t addr = std::max(it->first, start);
@@ -288,6 +295,7 @@ void zap_pmd_range(World& w, vm_area_struct* vma, std::uint64_t start, std::uint
 
 // mm/memory.c zap_pud_range, with zap_huge_pud (mm/huge_memory.c) for leaves.
 void zap_pud_range(World& w, vm_area_struct* vma, std::uint64_t start, std::uint64_t end) {
+    const sim::Call frame{"zap_pud_range"};
     for (std::uint64_t base = start & PUD_MASK; base < end; base += PUD_SIZE) {
         const std::uint64_t addr = std::max(base, start);
         const std::uint64_t next = std::min(base + PUD_SIZE, end);
@@ -319,6 +327,7 @@ void zap_pud_range(World& w, vm_area_struct* vma, std::uint64_t start, std::uint
 // mm/memory.c zap_page_range_single -> unmap_single_vma -> unmap_page_range, between
 // mmu_notifier_invalidate_range_start() and _end().
 void zap_page_range_single(World& w, vm_area_struct* vma, std::uint64_t start, std::uint64_t end) {
+    const sim::Call frame{"zap_page_range_single"};
     mmu_notifier_invalidate_range_start(w);
     zap_pud_range(w, vma, std::max(start, vma->vm_start), std::min(end, vma->vm_end));
     mmu_notifier_invalidate_range_end(w);
@@ -327,6 +336,7 @@ void zap_page_range_single(World& w, vm_area_struct* vma, std::uint64_t start, s
 // mm/memory.c unmap_mapping_range: zap every VMA of the mapping under i_mmap_rwsem (read);
 // it does not take mmap_lock, so it runs concurrently with faults, pins and page walks.
 void unmap_mapping_range(World& w, address_space* mapping) {
+    const sim::Call frame{"unmap_mapping_range"};
     mapping->i_mmap_rwsem.down_read("i_mmap_lock_read");
     const std::vector<vm_area_struct*> vmas = mapping->i_mmap;
     for (vm_area_struct* vma : vmas) {
@@ -362,6 +372,7 @@ void check_mmio_access(World& w, const follow_pfnmap_args& args, sim::Name func)
 // access_process_vm): follow, note pfn and permission, unlock, ioremap, follow again; if the
 // entry changed, iounmap and retry; else copy under the entry's lock. Returns len or -EINVAL.
 int generic_access_phys(World& w, vm_area_struct* vma, std::uint64_t addr, int len, bool write) {
+    const sim::Call frame{"generic_access_phys"};
     follow_pfnmap_args args{vma, addr};
     sim::Loop retry_loop("generic_access_phys: retry");
     for (;;) {  // retry:
@@ -399,6 +410,7 @@ int generic_access_phys(World& w, vm_area_struct* vma, std::uint64_t addr, int l
 // GUP fails for the vma, so vm_ops->access is tried; bytes <= 0 ends the copy. Returns the
 // bytes copied; ptrace turns 0 into -EIO. The page is never faulted in.
 int access_process_vm(World& w, std::uint64_t addr, int len, bool write) {
+    const sim::Call frame{"access_process_vm"};
     might_sleep(w);
     mmap_read_lock(w);  // mmap_read_lock_killable
     int bytes = 0;

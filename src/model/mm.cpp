@@ -67,6 +67,7 @@ void vma_assert_usable(World& w, const vm_area_struct* vma, sim::Name func) {
 // mm/mmap.c __vm_munmap -> do_vmi_munmap: detach every VMA inside [start, start+len), unlink it
 // from its file's mapping, zap its entries and free its page tables.
 int do_munmap(World& w, std::uint64_t start, std::uint64_t len) {
+    const sim::Call frame{"do_munmap"};
     const std::uint64_t end = start + len;
     mmap_write_lock(w);
     std::vector<vm_area_struct*> victims;

@@ -9,6 +9,7 @@ namespace pfnsim::model {
 // mm/mmu_notifier.c mmu_notifier_invalidate_range_start -> kvm_mmu_invalidate_begin (under
 // kvm->mmu_lock). Nothing happens without a subscriber (mm_has_notifiers()).
 void mmu_notifier_invalidate_range_start(World& w) {
+    const sim::Call frame{"mmu_notifier_invalidate_range_start"};
     kvm_mmu_invalidate& k = w.mm.kvm;
     if (!k.registered) {
         return;
@@ -20,6 +21,7 @@ void mmu_notifier_invalidate_range_start(World& w) {
 // mm/mmu_notifier.c mmu_notifier_invalidate_range_end -> kvm_mmu_invalidate_end: the sequence
 // count moves on before the in-progress count drops.
 void mmu_notifier_invalidate_range_end(World& w) {
+    const sim::Call frame{"mmu_notifier_invalidate_range_end"};
     kvm_mmu_invalidate& k = w.mm.kvm;
     if (!k.registered) {
         return;

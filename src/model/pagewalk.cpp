@@ -15,6 +15,7 @@ enum class Action : std::uint8_t { Subtree, Again, Continue };
 // the PTE lock. pte_offset_map_lock() finds no table if the PMD changed since: ACTION_AGAIN.
 // vm_normal_page() skips the special entries, so nothing is counted.
 Action gather_pte_stats(World& w, pt_slot& pmdp, std::uint64_t addr, std::uint64_t end) {
+    const sim::Call frame{"gather_pte_stats"};
     if (entry_leaf(pt_get(w, Level::PMD, pmdp, "pmd_trans_huge_lock"))) {
         sim::SpinLock& pl = pt_lockptr(w, Level::PMD, addr);
         pl.lock("__pmd_trans_huge_lock");
@@ -40,6 +41,7 @@ Action gather_pte_stats(World& w, pt_slot& pmdp, std::uint64_t addr, std::uint64
 // mm/pagewalk.c walk_pmd_range. The current form (3b89863c3fa4) snapshots the PUD first and
 // asks its caller to start again if it is no longer a table.
 Action walk_pmd_range(World& w, pt_slot& pudp, std::uint64_t addr, std::uint64_t end) {
+    const sim::Call frame{"walk_pmd_range"};
     const pt_entry pud = pt_get(w, Level::PUD, pudp, "walk_pmd_range");
     if (w.sc.pagewalk == PagewalkVariant::Current) {
         if (!entry_present(pud) || entry_leaf(pud)) {
@@ -72,6 +74,7 @@ Action walk_pmd_range(World& w, pt_slot& pudp, std::uint64_t addr, std::uint64_t
 // mm/pagewalk.c walk_pud_range: numa_maps has a pmd_entry, so a PUD leaf is split first (for a
 // pfnmap that clears it), then the walk descends.
 void walk_pud_range(World& w, vm_area_struct* vma, std::uint64_t start, std::uint64_t end) {
+    const sim::Call frame{"walk_pud_range"};
     for (std::uint64_t base = start & PUD_MASK; base < end; base += PUD_SIZE) {
         const std::uint64_t addr = std::max(base, start);
         const std::uint64_t next = std::min(base + PUD_SIZE, end);
@@ -100,6 +103,7 @@ void walk_pud_range(World& w, vm_area_struct* vma, std::uint64_t start, std::uin
 // mm/pagewalk.c walk_page_vma: unlike walk_page_range() it has no walk_page_test(), so it does
 // not skip VM_PFNMAP vmas.
 void walk_page_vma(World& w, vm_area_struct* vma) {
+    const sim::Call frame{"walk_page_vma"};
     vma_assert_usable(w, vma, "walk_page_vma");
     walk_pud_range(w, vma, vma->vm_start, vma->vm_end);
 }
@@ -107,6 +111,7 @@ void walk_page_vma(World& w, vm_area_struct* vma) {
 // fs/proc/task_mmu.c show_numa_map over every VMA, as one `cat /proc/PID/numa_maps` does
 // (m_start takes mmap_lock for read, m_stop drops it).
 int show_numa_maps(World& w) {
+    const sim::Call frame{"show_numa_maps"};
     mmap_read_lock(w);
     for (std::size_t i = 0;; ++i) {
         sim::point(sim::Op::Read, w.mm.mm_mt, "m_next", "next vma");

@@ -61,11 +61,13 @@ int s390_pci_mmio_access(World& w, std::uint64_t mmio_addr, bool write) {
 
 // arch/s390/pci/pci_mmio.c SYSCALL_DEFINE3(s390_pci_mmio_write, ...)
 int s390_pci_mmio_write(World& w, std::uint64_t mmio_addr) {
+    const sim::Call frame{"s390_pci_mmio_write"};
     return s390_pci_mmio_access(w, mmio_addr, true);
 }
 
 // arch/s390/pci/pci_mmio.c SYSCALL_DEFINE3(s390_pci_mmio_read, ...)
 int s390_pci_mmio_read(World& w, std::uint64_t mmio_addr) {
+    const sim::Call frame{"s390_pci_mmio_read"};
     return s390_pci_mmio_access(w, mmio_addr, false);
 }
 

@@ -45,6 +45,95 @@ const char* actor_kind_name(ActorKind k) {
     return "?";
 }
 
+namespace {
+
+constexpr std::uint32_t kind_bit(ActorKind k) {
+    return 1U << static_cast<unsigned>(k);
+}
+constexpr std::uint32_t kAllKinds = (1U << (static_cast<unsigned>(ActorKind::BoMove) + 1)) - 1;
+constexpr ActorKind kKinds[] = {ActorKind::Pin,          ActorKind::Split,
+                                ActorKind::Zap,          ActorKind::Enable,
+                                ActorKind::Fault,        ActorKind::Munmap,
+                                ActorKind::Signal,       ActorKind::Kvm,
+                                ActorKind::S390MmioWrite, ActorKind::S390MmioRead,
+                                ActorKind::AcrnMap,      ActorKind::AccessPhys,
+                                ActorKind::BoMove};
+
+// The one table of which [[actor]] keys apply to which kinds: what each kind's code in
+// world.cpp (and the kernel functions it calls) reads. The s390 kinds take their direction
+// from the kind; access-phys and acrn-map never fault, so fault_retry would never be used.
+struct ActorKey {
+    std::string_view key;
+    std::uint32_t kinds;
+};
+constexpr std::uint32_t kCallers =
+    kind_bit(ActorKind::Pin) | kind_bit(ActorKind::Fault) | kind_bit(ActorKind::Kvm) |
+    kind_bit(ActorKind::S390MmioWrite) | kind_bit(ActorKind::S390MmioRead) |
+    kind_bit(ActorKind::AcrnMap) | kind_bit(ActorKind::AccessPhys);
+constexpr std::uint32_t kRanged =
+    kind_bit(ActorKind::Pin) | kind_bit(ActorKind::Munmap) | kind_bit(ActorKind::AcrnMap);
+constexpr ActorKey kActorKeys[] = {
+    {"name", kAllKinds},
+    {"kind", kAllKinds},
+    {"after", kAllKinds},
+    {"allowed", kAllKinds},
+    {"vaddr", kCallers | kind_bit(ActorKind::Munmap)},
+    {"size", kRanged},
+    {"write", kind_bit(ActorKind::Pin) | kind_bit(ActorKind::Fault) | kind_bit(ActorKind::Kvm) |
+                  kind_bit(ActorKind::AcrnMap) | kind_bit(ActorKind::AccessPhys)},
+    {"repeat", kind_bit(ActorKind::Split) | kind_bit(ActorKind::Zap) |
+                   kind_bit(ActorKind::Enable) | kind_bit(ActorKind::Fault)},
+    {"forever", kind_bit(ActorKind::Split)},
+    {"target", kind_bit(ActorKind::Signal)},
+    {"fault_retry", kind_bit(ActorKind::Pin) | kind_bit(ActorKind::Fault) |
+                        kind_bit(ActorKind::Kvm) | kind_bit(ActorKind::S390MmioWrite) |
+                        kind_bit(ActorKind::S390MmioRead)},
+    {"device", kind_bit(ActorKind::Zap) | kind_bit(ActorKind::Enable) |
+                   kind_bit(ActorKind::BoMove)},
+    {"placement", kind_bit(ActorKind::BoMove)},
+};
+
+}  // namespace
+
+bool actor_key_applies(ActorKind kind, std::string_view key) {
+    for (const auto& k : kActorKeys) {
+        if (k.key == key) {
+            return (k.kinds & kind_bit(kind)) != 0;
+        }
+    }
+    return false;
+}
+
+std::string actor_keys(ActorKind kind) {
+    std::string s;
+    for (const auto& k : kActorKeys) {
+        if ((k.kinds & kind_bit(kind)) != 0) {
+            s += s.empty() ? "" : ", ";
+            s += k.key;
+        }
+    }
+    return s;
+}
+
+std::vector<std::pair<std::string, std::string>> actor_key_table() {
+    std::vector<std::pair<std::string, std::string>> out;
+    for (const auto& k : kActorKeys) {
+        std::string kinds;
+        if (k.kinds == kAllKinds) {
+            kinds = "all";
+        } else {
+            for (ActorKind a : kKinds) {
+                if ((k.kinds & kind_bit(a)) != 0) {
+                    kinds += kinds.empty() ? "" : ", ";
+                    kinds += actor_kind_name(a);
+                }
+            }
+        }
+        out.emplace_back(std::string(k.key), kinds);
+    }
+    return out;
+}
+
 const char* follow_errno_name(FollowErrno e) {
     return e == FollowErrno::Enoent ? "enoent" : "einval";
 }
@@ -65,6 +154,10 @@ class Loader {
 
     // Rejects keys not in `allowed`, naming the valid ones.
     void check_keys(const toml::table& t, std::initializer_list<std::string_view> allowed,
+                    const char* what) const {
+        check_keys(t, std::vector<std::string_view>(allowed), what);
+    }
+    void check_keys(const toml::table& t, const std::vector<std::string_view>& allowed,
                     const char* what) const {
         for (const auto& [k, v] : t) {
             if (std::find(allowed.begin(), allowed.end(), k.str()) == allowed.end()) {
@@ -196,6 +289,7 @@ std::uint64_t parse_flags(const Loader& L, const toml::table& t) {
 std::string check_verdict(const Loader& L, const toml::node& n) {
     const auto v = n.value<std::string>();
     static const std::set<std::string> kVerdicts = {"clean",
+                                                    "new-errno",
                                                     "wrong-return",
                                                     "step-bound",
                                                     "livelock",
@@ -212,13 +306,82 @@ std::string check_verdict(const Loader& L, const toml::node& n) {
     return *v;
 }
 
+// Resolves every actor's `after` names to indices: each must name another actor of the file
+// that does not run forever, and the order they give must have no cycle.
+void resolve_after(
+    const Loader& L, Scenario& sc,
+    const std::vector<std::vector<std::pair<std::string, toml::source_region>>>& names) {
+    for (std::size_t i = 0; i < sc.actors.size(); ++i) {
+        ActorSpec& a = sc.actors[i];
+        for (const auto& [n, where] : names[i]) {
+            if (n == a.name) {
+                L.fail(where, fmt::format("actor '{}' cannot start after itself", n));
+            }
+            std::size_t j = 0;
+            while (j < sc.actors.size() && sc.actors[j].name != n) {
+                ++j;
+            }
+            if (j == sc.actors.size()) {
+                std::string valid;
+                for (const auto& o : sc.actors) {
+                    if (o.name != a.name) {
+                        valid += (valid.empty() ? "" : ", ") + o.name;
+                    }
+                }
+                L.fail(where, fmt::format("'after' names unknown actor '{}' (valid: {})", n,
+                                          valid.empty() ? std::string("none") : valid));
+            }
+            if (sc.actors[j].forever) {
+                L.fail(where, fmt::format("'after' names '{}', which runs forever: '{}' would "
+                                          "never start",
+                                          n, a.name));
+            }
+            a.after.push_back(j);
+        }
+    }
+    // A cycle: depth-first from each actor in file order; the first back edge found is
+    // reported at the name that closes it, with the cycle spelled out.
+    enum class Mark : std::uint8_t { New, Open, Done };
+    std::vector<Mark> mark(sc.actors.size(), Mark::New);
+    std::vector<std::size_t> path;
+    const auto visit = [&](const auto& self, std::size_t v) -> void {
+        mark[v] = Mark::Open;
+        path.push_back(v);
+        for (std::size_t k = 0; k < sc.actors[v].after.size(); ++k) {
+            const std::size_t w = sc.actors[v].after[k];
+            if (mark[w] == Mark::Open) {
+                std::string cycle;
+                const auto from = std::find(path.begin(), path.end(), w);
+                for (auto it = from; it != path.end(); ++it) {
+                    cycle += sc.actors[*it].name + " -> ";
+                }
+                cycle += sc.actors[w].name;
+                L.fail(names[v][k].second,
+                       fmt::format("'after' makes a cycle ({}: each waits for the next to "
+                                   "finish)",
+                                   cycle));
+            }
+            if (mark[w] == Mark::New) {
+                self(self, w);
+            }
+        }
+        path.pop_back();
+        mark[v] = Mark::Done;
+    };
+    for (std::size_t v = 0; v < sc.actors.size(); ++v) {
+        if (mark[v] == Mark::New) {
+            visit(visit, v);
+        }
+    }
+}
+
 Scenario build(const toml::table& root, const std::string& path) {
     Loader L(path);
     Scenario sc;
     sc.path = path;
     L.check_keys(root,
                  {"name", "label", "description", "policy", "step_bound", "iterations", "seed",
-                  "kernel", "device", "vma", "entry", "actor", "expect", "explore"},
+                  "kernel", "device", "vma", "entry", "actor", "expect", "explore", "matrix"},
                  "the scenario");
     sc.name = L.str(root, "name", "", true);
     sc.description = L.str(root, "description", "");
@@ -284,11 +447,9 @@ Scenario build(const toml::table& root, const std::string& path) {
             L.fail(*t.get("preempt"),
                    fmt::format("unknown preempt model '{}' (valid: none, voluntary, full)", pr));
         }
-        const std::string rw = L.str(t, "rwsem", "fifo");
+        const std::string rw = L.str(t, "rwsem", "linux");
         if (rw == "linux") {
-            L.fail(*t.get("rwsem"),
-                   "rwsem 'linux' (reader lock stealing, writer spinning) is not "
-                   "modelled yet (valid: fifo)");
+            sc.rwsem = RwsemVariant::Linux;
         } else if (rw == "fifo") {
             sc.rwsem = RwsemVariant::Fifo;
         } else {
@@ -434,19 +595,19 @@ Scenario build(const toml::table& root, const std::string& path) {
         sc.entries.push_back(e);
     });
 
+    // Each actor's `after` names, with where each is written, resolved once all are read.
+    std::vector<std::vector<std::pair<std::string, toml::source_region>>> after_names;
     each("actor", [&](const toml::table& t) {
-        L.check_keys(t,
-                     {"name", "kind", "vaddr", "size", "write", "repeat", "forever", "target",
-                      "fault_retry", "device", "placement", "allowed"},
-                     "[[actor]]");
+        std::vector<std::string_view> all_keys;
+        for (const auto& k : kActorKeys) {
+            all_keys.push_back(k.key);
+        }
+        L.check_keys(t, all_keys, "[[actor]]");
         ActorSpec a;
         a.name = L.str(t, "name", "", true);
         const std::string kind = L.str(t, "kind", "", true);
         bool found = false;
-        for (auto k : {ActorKind::Pin, ActorKind::Split, ActorKind::Zap, ActorKind::Enable,
-                       ActorKind::Fault, ActorKind::Munmap, ActorKind::Signal, ActorKind::Kvm,
-                       ActorKind::S390MmioWrite, ActorKind::S390MmioRead, ActorKind::AcrnMap,
-                       ActorKind::AccessPhys, ActorKind::BoMove}) {
+        for (auto k : kKinds) {
             if (kind == actor_kind_name(k)) {
                 a.kind = k;
                 found = true;
@@ -456,9 +617,18 @@ Scenario build(const toml::table& root, const std::string& path) {
             L.fail(*t.get("kind"),
                    fmt::format("unknown actor kind '{}' (valid: {})", kind, kValidActorKinds));
         }
+        for (const auto& [k, v] : t) {
+            if (!actor_key_applies(a.kind, k.str())) {
+                L.fail(v, fmt::format("key '{}' does not apply to a '{}' actor (its keys: {})",
+                                      k.str(), kind, actor_keys(a.kind)));
+            }
+        }
         a.vaddr = L.number(t, limits::kVaddr, 0);
         a.size = L.number(t, limits::kSize, 0);
-        a.write = L.boolean(t, "write", true);
+        // The s390 syscalls' direction is their kind; the oracle reads `write` for it.
+        a.write = a.kind == ActorKind::S390MmioWrite || a.kind == ActorKind::S390MmioRead
+                      ? a.kind == ActorKind::S390MmioWrite
+                      : L.boolean(t, "write", true);
         a.repeat = L.number(t, limits::kRepeat, 1);
         a.forever = L.boolean(t, "forever", false);
         a.target = L.str(t, "target", "");
@@ -514,9 +684,6 @@ Scenario build(const toml::table& root, const std::string& path) {
                 }
             }
         }
-        if (a.forever && a.kind != ActorKind::Split) {
-            L.fail(*t.get("forever"), "only a split actor (a page-walk loop) can run forever");
-        }
         const bool ranged =
             a.kind == ActorKind::Pin || a.kind == ActorKind::Munmap || a.kind == ActorKind::AcrnMap;
         const bool addressed = a.kind == ActorKind::Fault || a.kind == ActorKind::Kvm ||
@@ -539,8 +706,24 @@ Scenario build(const toml::table& root, const std::string& path) {
         if ((a.kind == ActorKind::Zap || a.kind == ActorKind::Enable) && sc.devices.empty()) {
             L.fail(t, fmt::format("a {} actor needs a [[device]]", kind));
         }
-        if (a.kind == ActorKind::Split && a.repeat == 0 && !a.forever) {
-            L.fail(t, "'repeat' must be at least 1");
+        if (a.forever && t.get("repeat") != nullptr) {
+            L.fail(*t.get("repeat"), "'repeat' and 'forever' together: a forever walker has no "
+                                     "count (give one of them)");
+        }
+        auto& names = after_names.emplace_back();
+        if (const toml::array* af = L.array(t, "after")) {
+            for (const auto& n : *af) {
+                const auto s = n.value<std::string>();
+                if (!s) {
+                    L.fail(n, "'after' must be an array of actor names");
+                }
+                for (const auto& [o, where] : names) {
+                    if (o == *s) {
+                        L.fail(n, fmt::format("'after' names '{}' twice", *s));
+                    }
+                }
+                names.emplace_back(*s, n.source());
+            }
         }
         if (const toml::array* al = L.array(t, "allowed")) {
             for (const auto& n : *al) {
@@ -584,26 +767,77 @@ Scenario build(const toml::table& root, const std::string& path) {
     if (!finite) {
         L.fail(root, "every actor runs forever: an execution would never end");
     }
+    resolve_after(L, sc, after_names);
+
+    if (const toml::node* x = root.get("matrix")) {
+        const toml::table& t = L.table_of(*x, "[matrix]");
+        L.check_keys(t, {"caller", "race"}, "[matrix]");
+        sc.matrix_caller = L.str(t, "caller", "", true);
+        sc.matrix_race = L.str(t, "race", "", true);
+        for (const char* k : {"caller", "race"}) {
+            const std::string v = L.str(t, k, "");
+            const bool plain = std::all_of(v.begin(), v.end(), [](char c) {
+                return c >= 0x21 && c <= 0x7e;  // printable ASCII, no space
+            });
+            if (v.empty() || v.size() > 16 || !plain) {
+                L.fail(*t.get(k), fmt::format("[matrix] {} must be 1 to 16 printable ASCII "
+                                              "characters without spaces",
+                                              k));
+            }
+        }
+    }
 
     if (const toml::node* x = root.get("explore")) {
         const toml::table& t = L.table_of(*x, "[explore]");
-        L.check_keys(t, {"mode", "preemptions", "faults"}, "[explore]");
-        const std::string mode = L.str(t, "mode", "random");
-        if (mode == "sweep") {
+        L.check_keys(t, {"strategy", "mode", "depth", "preemptions", "faults"}, "[explore]");
+        if (t.get("strategy") != nullptr && t.get("mode") != nullptr) {
+            L.fail(*t.get("mode"), "'mode' is the old spelling of 'strategy': give one of them");
+        }
+        const char* key = t.get("mode") != nullptr ? "mode" : "strategy";
+        const std::string strategy = L.str(t, key, "random");
+        if (t.get("mode") != nullptr) {
+            const auto& b = t.get("mode")->source().begin;
+            sc.notes.push_back(fmt::format("{}:{}:{}: note: [explore] 'mode' is the old spelling "
+                                           "of 'strategy' (read as strategy = \"{}\")",
+                                           path, b.line, b.column, strategy));
+        }
+        if (strategy == "sweep") {
             sc.explore_mode = Scenario::ExploreMode::Sweep;
-        } else if (mode != "random") {
-            L.fail(*t.get("mode"),
-                   fmt::format("unknown explore mode '{}' (valid: random, sweep)", mode));
+        } else if (strategy == "pct") {
+            sc.explore_mode = Scenario::ExploreMode::Pct;
+        } else if (strategy != "random") {
+            L.fail(*t.get(key), fmt::format("unknown explore strategy '{}' (valid: random, pct, "
+                                            "sweep)",
+                                            strategy));
         }
-        for (auto [rule, into] : {std::pair{&limits::kPreemptions, &sc.explore_preemptions},
-                                  std::pair{&limits::kFaults, &sc.explore_faults}}) {
-            if (t.get(rule->name) != nullptr) {
-                *into = static_cast<unsigned>(L.number(t, *rule, 0));
+        // Each bound belongs to one strategy.
+        struct Bound {
+            const NumberRule* rule;
+            std::optional<unsigned>* into;
+            Scenario::ExploreMode owner;
+        };
+        for (const Bound& b : {Bound{&limits::kDepth, &sc.explore_depth, Scenario::ExploreMode::Pct},
+                               Bound{&limits::kPreemptions, &sc.explore_preemptions,
+                                     Scenario::ExploreMode::Sweep},
+                               Bound{&limits::kFaults, &sc.explore_faults,
+                                     Scenario::ExploreMode::Sweep}}) {
+            const toml::node* n = t.get(b.rule->name);
+            if (n == nullptr) {
+                continue;
             }
-        }
-        if (sc.explore_mode == Scenario::ExploreMode::Random &&
-            (sc.explore_preemptions || sc.explore_faults)) {
-            L.fail(*x, "'preemptions' and 'faults' in [explore] need mode = \"sweep\"");
+            if (b.owner != sc.explore_mode) {
+                const char* bounds = sc.explore_mode == Scenario::ExploreMode::Pct
+                                         ? "pct's bound: depth"
+                                     : sc.explore_mode == Scenario::ExploreMode::Sweep
+                                         ? "sweep's bounds: preemptions, faults"
+                                         : "random takes no bound";
+                L.fail(*n, fmt::format("'{}' in [explore] belongs to strategy = \"{}\", not "
+                                       "\"{}\" ({})",
+                                       b.rule->name,
+                                       b.owner == Scenario::ExploreMode::Pct ? "pct" : "sweep",
+                                       strategy, bounds));
+            }
+            *b.into = static_cast<unsigned>(L.number(t, *b.rule, 0));
         }
     }
 

@@ -35,6 +35,7 @@ bool fault_flag_allow_retry_first(unsigned flags) {
 // contended and this is the first try. `fault_retry` budgets a contention by a holder outside
 // the scenario (the wait is then not modelled).
 vm_fault_t ttm_bo_vm_reserve(World& w, vfio_pci_core_device& bo, vm_fault& vmf) {
+    const sim::Call frame{"ttm_bo_vm_reserve"};
     task_struct& t = w.current();
     if (fault_flag_allow_retry_first(vmf.flags) &&
         sim::inject("handle_mm_fault returns VM_FAULT_RETRY", t.fault_retry_budget > 0)) {
@@ -64,6 +65,7 @@ vm_fault_t ttm_bo_vm_reserve(World& w, vfio_pci_core_device& bo, vm_fault& vmf) 
 // then insert the pfn of its current placement (vmf_insert_pfn_prot; the prefault of up to 16
 // pages is not modelled).
 vm_fault_t ttm_bo_vm_fault(World& w, vm_fault& vmf) {
+    const sim::Call frame{"ttm_bo_vm_fault"};
     vfio_pci_core_device& bo = *vmf.vma->vm_private_data;
     const vm_fault_t r = ttm_bo_vm_reserve(w, bo, vmf);
     if (r != 0) {
@@ -81,6 +83,7 @@ vm_fault_t ttm_bo_vm_fault(World& w, vm_fault& vmf) {
 // held: ttm_bo_unmap_virtual() (unmap_mapping_range of the BO's mappings), then the new
 // placement.
 int ttm_bo_validate(World& w, vfio_pci_core_device& bo, std::uint64_t placement) {
+    const sim::Call frame{"ttm_bo_validate"};
     dma_resv_lock(w, bo.resv, "ttm_bo_reserve");
     unmap_mapping_range(w, &bo.inode_mapping);  // ttm_bo_unmap_virtual
     sim::point(sim::Op::Write, bo.mem_obj, "ttm_bo_move_memcpy", "new placement at page {:#x}",

@@ -39,6 +39,7 @@ void write_command_memory(World& w, vfio_pci_core_device& vdev, bool enable) {
 // leaf of the requested order, SIGBUS while memory is disabled, FALLBACK when the order does not
 // fit the vma or the pfn's alignment.
 vm_fault_t vfio_pci_mmap_huge_fault(World& w, vm_fault& vmf, unsigned order) {
+    const sim::Call frame{"vfio_pci_mmap_huge_fault"};
     vm_area_struct* vma = vmf.vma;
     vfio_pci_core_device& vdev = *vma->vm_private_data;
     const std::uint64_t span = PAGE_SIZE << order;
@@ -71,6 +72,7 @@ vm_fault_t vfio_pci_mmap_huge_fault(World& w, vm_fault& vmf, unsigned order) {
 // drivers/vfio/pci/vfio_pci_core.c vfio_pci_zap_and_down_write_memory_lock: take memory_lock
 // for write, then vfio_pci_zap_bars -> unmap_mapping_range over the device inode's mappings.
 void vfio_pci_zap_and_down_write_memory_lock(World& w, vfio_pci_core_device& vdev) {
+    const sim::Call frame{"vfio_pci_zap_and_down_write_memory_lock"};
     might_sleep(w);
     vdev.memory_lock.down_write("vfio_pci_zap_and_down_write_memory_lock");
     // From here memory is as good as disabled for the calls in flight: the BAR is being
@@ -85,6 +87,7 @@ void vfio_pci_zap_and_down_write_memory_lock(World& w, vfio_pci_core_device& vde
 
 // drivers/vfio/pci/vfio_pci_config.c vfio_basic_config_write clearing PCI_COMMAND_MEMORY.
 int vfio_pci_memory_disable(World& w, vfio_pci_core_device& vdev) {
+    const sim::Call frame{"vfio_pci_memory_disable"};
     vfio_pci_zap_and_down_write_memory_lock(w, vdev);
     write_command_memory(w, vdev, false);
     // I-STALE from here on: the zap completed and memory is off.
@@ -106,6 +109,7 @@ int vfio_pci_memory_disable(World& w, vfio_pci_core_device& vdev) {
 
 // drivers/vfio/pci/vfio_pci_config.c vfio_basic_config_write setting PCI_COMMAND_MEMORY.
 int vfio_pci_memory_enable(World& w, vfio_pci_core_device& vdev) {
+    const sim::Call frame{"vfio_pci_memory_enable"};
     vdev.memory_lock.down_write("down_write");
     write_command_memory(w, vdev, true);
     vdev.zap_done_while_disabled = false;

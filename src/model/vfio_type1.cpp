@@ -39,6 +39,7 @@ bool is_invalid_reserved_pfn(const World& w, std::uint64_t pfn) {
 // vaddr_get_pfns returns a run of contiguous reserved pfns.
 long vfio_pin_pages_remote(World& w, std::uint64_t vaddr, long npage, bool write,
                            std::uint64_t* pfn_base) {
+    const sim::Call frame{"vfio_pin_pages_remote"};
     return vaddr_get_pfns(w, vaddr, npage, write, pfn_base);
 }
 
@@ -49,6 +50,7 @@ long vfio_pin_pages_remote(World& w, std::uint64_t vaddr, long npage, bool write
 // policies differ.
 int follow_fault_pfn(World& w, vm_area_struct* vma, std::uint64_t vaddr, std::uint64_t* pfn,
                      std::uint64_t* addr_mask, bool write_fault) {
+    const sim::Call frame{"follow_fault_pfn"};
     follow_pfnmap_args args{vma, vaddr};
     int ret = follow_pfnmap_start(w, args);
     if (ret != 0) {
@@ -91,6 +93,7 @@ int follow_fault_pfn(World& w, vm_area_struct* vma, std::uint64_t vaddr, std::ui
 // drivers/vfio/vfio_iommu_type1.c vaddr_get_pfns: GUP first (fails for PFNMAP), then the
 // follow_fault_pfn loop that restarts from vma_lookup() on -EAGAIN.
 long vaddr_get_pfns(World& w, std::uint64_t vaddr, long npages, bool write, std::uint64_t* pfn) {
+    const sim::Call frame{"vaddr_get_pfns"};
     mmap_read_lock(w);
     long ret = pin_user_pages_remote(w, vaddr);
     // For cycle detection, `ret` is the only value carried from one iteration to the next
@@ -143,6 +146,7 @@ long vaddr_get_pfns(World& w, std::uint64_t vaddr, long npages, bool write, std:
 // run by run; on failure unmap what was mapped.
 int vfio_dma_do_map(World& w, std::uint64_t vaddr, std::uint64_t iova, std::uint64_t size,
                     bool write) {
+    const sim::Call frame{"vfio_dma_do_map"};
     might_sleep(w);  // mutex_lock
     w.iommu.lock.lock("vfio_dma_do_map");
     // vfio_find_dma(iommu, iova, size): a MAP_DMA overlapping an existing mapping is -EEXIST.

@@ -12,7 +12,11 @@ namespace pfnsim::model {
 
 World::World(Scenario s) : sc(std::move(s)), policy(sc.policy) {
     for (const auto& a : sc.actors) {
-        decls_.push_back({a.name, a.forever});
+        std::uint32_t after = 0;
+        for (std::size_t j : a.after) {
+            after |= 1U << j;
+        }
+        decls_.push_back({a.name, a.forever, after});
     }
     // Intern the fixed objects first so their ids do not depend on what actors touch.
     mmap_lock_obj_ = objects_.intern("mm.mmap_lock");
@@ -25,7 +29,10 @@ World::World(Scenario s) : sc(std::move(s)), policy(sc.policy) {
 }
 
 void World::reset() {
-    mm.mmap_lock.init(mmap_lock_obj_);
+    // [kernel] rwsem: kernel/locking/rwsem.c semantics or strict FIFO hand-off.
+    const sim::RwFlavour rw =
+        sc.rwsem == RwsemVariant::Linux ? sim::RwFlavour::Linux : sim::RwFlavour::Fifo;
+    mm.mmap_lock.init(mmap_lock_obj_, rw);
     mm.page_table_lock.init(page_table_lock_obj_);
     mm.mm_mt = vmas_obj_;
     mm.mm_mt_list.clear();
@@ -55,11 +62,11 @@ void World::reset() {
         v.bar_base_pfn = d.bar_base >> PAGE_SHIFT;
         v.bar_size = d.bar_size;
         v.memory_lock.init(
-            derived_object(Derived::MemoryLock, i, [&] { return d.name + ".memory_lock"; }));
+            derived_object(Derived::MemoryLock, i, [&] { return d.name + ".memory_lock"; }), rw);
         v.mem_enabled = d.mem_enabled;
         v.mem_obj = derived_object(Derived::PciCommand, i, [&] { return d.name + ".PCI_COMMAND"; });
         v.inode_mapping.i_mmap_rwsem.init(
-            derived_object(Derived::IMmapRwsem, i, [&] { return d.name + ".i_mmap_rwsem"; }));
+            derived_object(Derived::IMmapRwsem, i, [&] { return d.name + ".i_mmap_rwsem"; }), rw);
         v.inode_mapping.i_mmap.clear();
         v.zap_done_while_disabled = false;
     }
@@ -127,6 +134,7 @@ const std::string& World::current_name() const {
 task_struct& World::begin_call() {
     task_struct& t = current();
     t.in_pin = true;
+    t.saw_mem_disabled = false;  // each call of a repeated actor has its own window
     for (const auto& d : devices) {
         t.saw_mem_disabled = t.saw_mem_disabled || !d.mem_enabled;
     }
@@ -208,8 +216,47 @@ void World::run_split(const ActorSpec& a) {
     current().result = 0;
 }
 
-// arch/x86/mm/fault.c do_user_addr_fault: a CPU access by the task.
+// `repeat` PCI_COMMAND writes clearing (zap) or setting (enable) the memory bit: userspace
+// writing the command register again. vfio_basic_config_write zaps on every write with the bit
+// clear, whatever it was before. The count is the loop's carried value.
+int World::run_command_writes(const ActorSpec& a) {
+    vfio_pci_core_device& vdev = device_of(a);
+    const auto write = [&] {
+        return a.kind == ActorKind::Zap ? vfio_pci_memory_disable(*this, vdev)
+                                        : vfio_pci_memory_enable(*this, vdev);
+    };
+    if (a.repeat == 1) {
+        return write();  // no loop frame: the states and schedules of a single write
+    }
+    sim::Loop writes(a.kind == ActorKind::Zap ? sim::Name("memory disable: PCI_COMMAND loop")
+                                              : sim::Name("memory enable: PCI_COMMAND loop"));
+    int r = 0;
+    for (std::uint64_t i = 0; i < a.repeat && r == 0; ++i) {
+        writes.head(i);
+        r = write();
+    }
+    return r;
+}
+
+// `repeat` CPU accesses by the task, one fault each; the first that fails (a fatal signal, or
+// -ENOMEM) ends the task with its result. The count is the loop's carried value; the task's
+// fault_retry budget is shared by all of them.
 void World::run_fault(const ActorSpec& a) {
+    if (a.repeat == 1) {
+        fault_once(a);  // no loop frame: the states and schedules of a single access
+        return;
+    }
+    sim::Loop accesses("user access loop");
+    for (std::uint64_t i = 0; i < a.repeat; ++i) {
+        accesses.head(i);
+        if (fault_once(a) != 0) {
+            return;
+        }
+    }
+}
+
+// arch/x86/mm/fault.c do_user_addr_fault: a CPU access by the task.
+int World::fault_once(const ActorSpec& a) {
     task_struct& t = begin_call();  // memory disable justifies SIGBUS
     unsigned flags = FAULT_FLAG_ALLOW_RETRY | FAULT_FLAG_KILLABLE | FAULT_FLAG_USER |
                      (a.write ? FAULT_FLAG_WRITE : 0);
@@ -236,6 +283,7 @@ void World::run_fault(const ActorSpec& a) {
     sim::point(sim::Op::Finish, sim::kNoObject, "do_user_addr_fault", returns_effect(r));
     t.in_pin = false;
     t.result = r;
+    return r;
 }
 
 void World::run_actor(sim::ActorId id) {
@@ -255,10 +303,8 @@ void World::run_actor(sim::ActorId id) {
             run_kvm(a);
             break;
         case ActorKind::Zap:
-            r = vfio_pci_memory_disable(*this, device_of(a));
-            break;
         case ActorKind::Enable:
-            r = vfio_pci_memory_enable(*this, device_of(a));
+            r = run_command_writes(a);
             break;
         case ActorKind::BoMove:
             r = ttm_bo_validate(*this, device_of(a), a.placement);
@@ -342,85 +388,98 @@ bool World::range_populated(std::size_t actor) const {
     return true;
 }
 
-// The oracle: whether what happened during the call justifies result r for this caller.
-bool World::result_justified(const ActorSpec& a, const task_struct& t, int r) const {
+// The oracle: the class of result r for this caller, from what happened during the call.
+// ok: today's interface gives it in this situation; new_errno: a return the caller's
+// interface never gave before the policy or the API change, given where the caller could
+// retry (a bounded retry gave up, the retry was handed to userspace, or -ENOENT for a failure
+// today's kernel reports as -EINVAL); wrong: a return no caller should get.
+World::ResultClass World::classify_result(const ActorSpec& a, const task_struct& t, int r) const {
+    using C = ResultClass;
     const bool gone = t.saw_mem_disabled || t.saw_vma_gone;
     // A caller without a fault-in fails rightly when the range was not populated or a zap,
     // BO move or munmap removed entries; a split does not justify it (the kernel's own
     // transient clearing of an entry it would refault).
     const bool no_entry = gone || t.saw_unpopulated || t.saw_unmapped;
     const bool to_user = policy.returns_to_user();
+    const bool bounded = policy.kind == Policy::Kind::Bounded;
+    auto when = [](bool justified) { return justified ? C::ok : C::wrong; };
+    auto new_when = [](bool justified) { return justified ? C::new_errno : C::wrong; };
     switch (a.kind) {
         case ActorKind::Pin:
             switch (r) {
                 case 0:
-                    return true;
+                    return C::ok;
                 case -EFAULT:
-                    return gone;
+                    return when(gone);
                 case -EINTR:
-                    return t.sigkill_pending;
+                    return when(t.sigkill_pending);
                 case -ENOMEM:  // fixup_user_fault's VM_FAULT_OOM after an injected failure
-                    return t.alloc_failed;
+                    return when(t.alloc_failed);
                 case -EEXIST:
-                    return t.saw_overlap;
+                    return when(t.saw_overlap);
                 case -EBUSY:  // bounded gives up; but a disabled BAR or lost vma is -EFAULT
-                    return (policy.kind == Policy::Kind::Bounded && !gone) || to_user;
+                    return new_when((bounded && !gone) || to_user);
                 case -EAGAIN:
-                    return to_user;
+                    return new_when(to_user);
                 default:
-                    return false;  // -EINVAL, and -ENOENT: a new errno for the ioctl
+                    // -EINVAL, and -ENOENT: a disabled BAR is -EFAULT (the refault SIGBUSes)
+                    return C::wrong;
             }
         case ActorKind::Kvm:
             switch (r) {
                 case 0:
-                    return true;
+                    return C::ok;
                 case -EFAULT:  // KVM_PFN_ERR_FAULT: "KVM run failed Bad address"
-                    return gone || t.sigkill_pending;
+                    return when(gone || t.sigkill_pending);
                 case kKvmRoFault:
-                    return a.write;  // only a write fault can see a read-only entry
+                    return when(a.write);  // only a write fault can see a read-only entry
                 case -ENOMEM:
-                    return t.alloc_failed;
+                    return when(t.alloc_failed);
                 case -EAGAIN:
                 case -EBUSY:
-                    return to_user;
+                    return new_when(to_user);
                 default:
-                    return false;
+                    return C::wrong;
             }
         case ActorKind::S390MmioWrite:
         case ActorKind::S390MmioRead:
             switch (r) {
                 case 0:
-                    return true;
+                    return C::ok;
                 case -EINVAL:  // no usable vma, or the fault could not map it
-                    return gone;
+                    return when(gone);
                 case -EACCES:
-                    return true;  // static: the vma's permission (checked by `allowed`)
+                    return C::ok;  // static: the vma's permission (checked by `allowed`)
                 case -EINTR:
-                    return t.sigkill_pending;
+                    return when(t.sigkill_pending);
                 case -EBUSY:
-                    return (policy.kind == Policy::Kind::Bounded && !gone) || to_user;
+                    return new_when((bounded && !gone) || to_user);
                 case -EAGAIN:
-                    return to_user;
+                    return new_when(to_user);
+                case -ENOENT:  // the API change: today's -EINVAL for a BAR that is gone
+                    return new_when(gone);
                 default:
-                    return false;  // -ENOENT: a new errno for the syscall
+                    return C::wrong;
             }
         case ActorKind::AcrnMap:
             switch (r) {
                 case 0:
-                    return true;
+                    return C::ok;
                 case -EINVAL:  // a page without an entry (ACRN never faults) or not contiguous
-                    return no_entry;
+                    return when(no_entry);
                 case -EFAULT:
-                    return true;  // static: read-only entry, or not VM_PFNMAP
+                    return C::ok;  // static: read-only entry, or not VM_PFNMAP
+                case -ENOENT:      // the API change: today's -EINVAL for a page without an entry
+                    return new_when(no_entry);
                 default:
-                    return false;  // -ENOENT: a new errno for the ioctl
+                    return C::wrong;
             }
         case ActorKind::AccessPhys:
-            return r == 0 || (r == -EIO && no_entry);
+            return when(r == 0 || (r == -EIO && no_entry));
         case ActorKind::Fault:
-            return r != kSigbus || gone;
+            return when(r != kSigbus || gone);
         default:
-            return true;
+            return C::ok;
     }
 }
 
@@ -438,12 +497,19 @@ void World::check_results(std::vector<sim::Violation>& out) const {
         const int r = t.result;
         // A SIGKILL injected by a fault site is beyond what the scenario planned for: -EINTR is
         // then allowed (the oracle below still requires the signal).
-        bool ok = a.allowed.empty() ||
-                  std::find(a.allowed.begin(), a.allowed.end(), r) != a.allowed.end() ||
-                  (r == -EINTR && t.sigkill_injected) || (r == -ENOMEM && t.alloc_failed);
-        // The oracle: an error must be justified by what happened during the call.
-        ok = ok && result_justified(a, t, r);
-        if (!ok) {
+        // The oracle decides the class; `allowed` can only narrow what is ok (a result the
+        // scenario's author rules out), never make a new errno or a wrong return ok.
+        ResultClass c = classify_result(a, t, r);
+        const bool listed = a.allowed.empty() ||
+                            std::find(a.allowed.begin(), a.allowed.end(), r) != a.allowed.end() ||
+                            (r == -EINTR && t.sigkill_injected) || (r == -ENOMEM && t.alloc_failed);
+        if (c == ResultClass::ok && !listed) {
+            c = ResultClass::wrong;
+        }
+        if (c == ResultClass::new_errno) {
+            out.push_back({sim::ViolationKind::NewErrno, a.name,
+                           fmt::format("{} returned {}", a.name, result_name(r))});
+        } else if (c == ResultClass::wrong) {
             out.push_back({sim::ViolationKind::WrongReturn, a.name,
                            fmt::format("{} returned {}", a.name, result_name(r))});
         }

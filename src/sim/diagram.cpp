@@ -64,11 +64,25 @@ std::string replay_lines(const std::string& cmd, std::size_t width) {
     return out + line + "\n";
 }
 
-std::string fit(const std::string& s, std::size_t w) {
-    if (s.size() <= w) {
-        return s;
+// A cell's text as lines of at most `w` characters: broken after a space where there is one,
+// continuation lines indented by two; nothing is cut.
+std::vector<std::string> fold(const std::string& s, std::size_t w) {
+    std::vector<std::string> out;
+    std::string rest = s;
+    const std::size_t w2 = w > 4 ? w - 2 : w;
+    while (rest.size() > (out.empty() ? w : w2)) {
+        const std::size_t lim = out.empty() ? w : w2;
+        // After the last space, or else after an opening bracket or a comma, in the line.
+        std::size_t cut = rest.rfind(' ', lim);
+        if (cut == std::string::npos || cut < lim / 3) {
+            const std::size_t p = rest.find_last_of("([,=", lim - 1);
+            cut = p != std::string::npos && p >= lim / 3 ? p + 1 : lim;
+        }
+        out.push_back((out.empty() ? "" : "  ") + rest.substr(0, cut));
+        rest = rest.substr(cut < rest.size() && rest[cut] == ' ' ? cut + 1 : cut);
     }
-    return w <= 3 ? s.substr(0, w) : s.substr(0, w - 3) + "...";
+    out.push_back((out.empty() ? "" : "  ") + rest);
+    return out;
 }
 
 }  // namespace
@@ -163,22 +177,44 @@ std::string render_diagram(const Outcome& o, Program& program, const Violation& 
         cols.push_back(0);
     }
     // A gutter with the step number: gaps in the numbering are the folded steps.
-    const std::size_t gap = 3;
+    const std::size_t gap = 2;
     const std::size_t gutter = 7;
-    const std::size_t cw = (width - gutter - gap * (cols.size() - 1)) / cols.size();
+    const std::size_t cw =
+        std::max<std::size_t>(12, (width - gutter - gap * (cols.size() - 1)) / cols.size());
+    // A row: as many lines as its longest cell folds into.
     auto row = [&](const std::string& num, const std::vector<std::string>& cells) {
-        std::string line = fmt::format("{:>5}  ", num);
-        for (std::size_t c = 0; c < cols.size(); ++c) {
-            std::string cell = fit(cells[c], cw);
-            if (c + 1 < cols.size()) {
-                cell.resize(cw + gap, ' ');
+        std::vector<std::vector<std::string>> parts;
+        std::size_t n = 1;
+        for (const auto& c : cells) {
+            // Logical lines (a racing step's call chain is a second one), each folded.
+            std::vector<std::string> p;
+            std::size_t at = 0;
+            while (at <= c.size()) {
+                const std::size_t nl = std::min(c.find('\n', at), c.size());
+                for (auto& piece : fold(c.substr(at, nl - at), cw)) {
+                    p.push_back(std::move(piece));
+                }
+                at = nl + 1;
             }
-            line += cell;
+            parts.push_back(std::move(p));
+            n = std::max(n, parts.back().size());
         }
-        while (!line.empty() && line.back() == ' ') {
-            line.pop_back();
+        std::string out;
+        for (std::size_t l = 0; l < n; ++l) {
+            std::string line = fmt::format("{:>5}  ", l == 0 ? num : "");
+            for (std::size_t c = 0; c < cols.size(); ++c) {
+                std::string cell = l < parts[c].size() ? parts[c][l] : "";
+                if (c + 1 < cols.size()) {
+                    cell.resize(cw + gap, ' ');
+                }
+                line += cell;
+            }
+            while (!line.empty() && line.back() == ' ') {
+                line.pop_back();
+            }
+            out += line + "\n";
         }
-        return line + "\n";
+        return out;
     };
     auto col_of = [&](ActorId a) {
         return static_cast<std::size_t>(std::find(cols.begin(), cols.end(), a) - cols.begin());
@@ -207,6 +243,21 @@ std::string render_diagram(const Outcome& o, Program& program, const Violation& 
         const bool racing = i == rw || i == rr;
         cells[col_of(st.actor)] =
             fmt::format("{}{}: {}", racing ? "*" : "", st.func.text, render_effect(st));
+        if (racing) {
+            // Where the racing accesses are, as KCSAN names them: the callers and the line.
+            std::string chain;
+            const auto fns = call_chain(o, st);
+            for (std::size_t k = 1; k < fns.size(); ++k) {
+                chain.append(k == 1 ? "<- " : " <- ").append(fns[k]);
+            }
+            const std::string loc = step_location(o, st);
+            if (!loc.empty()) {
+                chain.append(chain.empty() ? "(" : " (").append(loc).append(")");
+            }
+            if (!chain.empty()) {
+                cells[col_of(st.actor)].append("\n ").append(chain);
+            }
+        }
         out += row(std::to_string(i + 1), cells);
     }
     if (v.kind == ViolationKind::Livelock && o.lasso) {
@@ -228,9 +279,8 @@ std::string render_diagram(const Outcome& o, Program& program, const Violation& 
         return out;
     }
     out += fmt::format(
-        "\n  {} of {} steps up to the violation folded (locks, reads of values nobody raced "
-        "on)\n",
-        folded, end + 1);
+        "\n  {} of {} steps up to the violation folded (locks, reads nobody raced on)\n", folded,
+        end + 1);
     const std::size_t after = o.trace.size() - static_cast<std::size_t>(end + 1);
     if (after != 0) {
         out += fmt::format("  {} step{} after it not shown; --trace full shows every step\n", after,

@@ -31,6 +31,9 @@ struct ActorState {
     NextStep next;
     ObjectId waiting_on = kNoObject;
     const char* wait_how = "";
+    // Bit per actor that must still finish before this one starts (ActorDecl::after); while
+    // non-zero the actor is blocked and has not started.
+    std::uint32_t waiting_for = 0;
     // Location for cycle detection: one frame per loop the actor is in (the first is the
     // actor's body), each with its id, the values declared at its head and a hash of the
     // steps taken since.
@@ -40,6 +43,10 @@ struct ActorState {
         std::uint64_t steps;
     };
     std::vector<Frame> frames;
+    // The model functions it is in (sim::Call), and the index of that chain in
+    // Outcome::chains once a step recorded it (kNoChain: changed since).
+    std::vector<CallFrame> calls;
+    std::uint32_t chain = kNoChain;
 };
 
 // The state of the execution running on this thread.
@@ -220,6 +227,16 @@ void report_deadlock(ExecState& x) {
         if (a.finished || !a.blocked) {
             continue;
         }
+        if (a.waiting_for != 0) {
+            std::string names;
+            for (std::uint32_t b = a.waiting_for; b != 0; b &= b - 1) {
+                names += (names.empty() ? "" : ", ") + (*x.decls)[std::countr_zero(b)].name;
+            }
+            detail += fmt::format("{} {} waits for {} to finish (after)", first ? "" : ";",
+                                  (*x.decls)[i].name, names);
+            first = false;
+            continue;
+        }
         detail += fmt::format("{} {} waits for {} ({}) held by {}", first ? "" : ";",
                               (*x.decls)[i].name, x.program->objects().name(a.waiting_on),
                               a.wait_how, lock_holders(x, a.waiting_on));
@@ -231,14 +248,21 @@ void report_deadlock(ExecState& x) {
 
 // Inlined: it runs at every step, and the call itself cost a fifth of it.
 [[gnu::always_inline]] inline void record_step(ExecState& x, Op op, ObjectId object, Name func,
-                                               Name effect, std::uint64_t arg, bool arg_used) {
+                                               Name effect, std::uint64_t arg, bool arg_used,
+                                               const SourceLine& loc) {
     // The object enters the hash by name, not id: ids depend on interning order.
     x.hash =
         hash_mix(x.hash, (static_cast<std::uint64_t>(x.current) << 40U) ^
                              (static_cast<std::uint64_t>(op) << 32U) ^ x.objects->hash(object));
     x.hash = hash_mix(x.hash, func.hash ^ (effect.hash * 31U) ^ arg);
     if (x.config->record_trace) {
-        x.out->trace.push_back(Step{x.current, op, object, func, effect, arg, arg_used, false});
+        ActorState& a = x.actors[x.current];
+        if (a.chain == kNoChain && !a.calls.empty()) {
+            a.chain = static_cast<std::uint32_t>(x.out->chains.size());
+            x.out->chains.push_back(a.calls);
+        }
+        x.out->trace.push_back(Step{x.current, op, object, func, effect, arg, arg_used, false,
+                                    a.chain, loc.file, loc.line});
     }
     if (x.track_frames) {
         // What the actor observed: the operation, the object (by name) and the value read or
@@ -273,7 +297,8 @@ void check_step_bound(ExecState& x) {
     }
 }
 
-void point_impl(Op op, ObjectId object, Name func, Name effect, std::uint64_t arg, bool arg_used) {
+void point_impl(Op op, ObjectId object, Name func, Name effect, std::uint64_t arg, bool arg_used,
+                const SourceLine& loc) {
     ExecState& x = exec();
     if (x.aborting) {
         if (std::uncaught_exceptions() > 0) {
@@ -285,7 +310,7 @@ void point_impl(Op op, ObjectId object, Name func, Name effect, std::uint64_t ar
     const ActorId me = x.current;
     if (x.actors[me].fresh) {
         x.actors[me].fresh = false;
-        record_step(x, op, object, func, effect, arg, arg_used);
+        record_step(x, op, object, func, effect, arg, arg_used, loc);
         return;
     }
     x.actors[me].next = NextStep{op, object, true};
@@ -299,7 +324,7 @@ void point_impl(Op op, ObjectId object, Name func, Name effect, std::uint64_t ar
             throw_abort();
         }
     }
-    record_step(x, op, object, func, effect, arg, arg_used);
+    record_step(x, op, object, func, effect, arg, arg_used, loc);
 }
 
 void actor_main(ExecState* xp, ActorId id) {
@@ -315,6 +340,18 @@ void actor_main(ExecState* xp, ActorId id) {
     }
     x.actors[id].finished = true;
     x.enabled_bits &= ~(1U << id);
+    // The actors waiting for this one to finish (`after`): the last of their predecessors
+    // wakes each; until then they are blocked and have not started.
+    for (ActorId b = 0; b < x.actors.size(); ++b) {
+        ActorState& w = x.actors[b];
+        if ((w.waiting_for & (1U << id)) != 0) {
+            w.waiting_for &= ~(1U << id);
+            if (w.waiting_for == 0) {
+                w.blocked = false;
+                x.enabled_bits |= 1U << b;
+            }
+        }
+    }
     if (!x.aborting) {
         bool all_done = true;
         for (ActorId i = 0; i < x.actors.size(); ++i) {
@@ -395,8 +432,18 @@ Outcome run_execution(Program& program, Strategy& strategy, std::uint64_t seed,
     x.held.clear();
     x.cycles.clear();
     for (ActorId a = 0; a < x.actors.size(); ++a) {
-        x.actors[a].frames.push_back({hash_mix(0x9e3779b97f4a7c15ULL, a), 0, 0});
-        x.enabled_bits |= 1U << a;
+        ActorState& st = x.actors[a];
+        st.frames.push_back({hash_mix(0x9e3779b97f4a7c15ULL, a), 0, 0});
+        // An actor that starts after others is blocked until they finish (actor_main wakes
+        // it); its location says so (location_hash), so it differs from one that started.
+        const std::uint32_t actors_mask =
+            x.actors.size() >= 32 ? ~0U : (1U << x.actors.size()) - 1U;
+        st.waiting_for = (*x.decls)[a].after & actors_mask & ~(1U << a);
+        if (st.waiting_for != 0) {
+            st.blocked = true;
+        } else {
+            x.enabled_bits |= 1U << a;
+        }
     }
     x.algo = &detail::install_algorithm();
     x.algo->reset(x.actors.size());
@@ -461,12 +508,35 @@ Outcome run_execution(Program& program, Strategy& strategy, std::uint64_t seed,
     return out;
 }
 
-void point(Op op, ObjectId object, Name func, Name effect) {
-    point_impl(op, object, func, effect, 0, false);
+void point(Op op, ObjectId object, Name func, Name effect, SourceLine loc) {
+    point_impl(op, object, func, effect, 0, false, loc);
 }
 
-void point(Op op, ObjectId object, Name func, Name effect, std::uint64_t arg) {
-    point_impl(op, object, func, effect, arg, true);
+void point(Op op, ObjectId object, Name func, Name effect, std::uint64_t arg,
+           SourceLine loc) {
+    point_impl(op, object, func, effect, arg, true, loc);
+}
+
+Call::Call(Name func, SourceLine loc) {
+    if (tl_exec == nullptr || !tl_exec->config->record_trace ||
+        tl_exec->current >= tl_exec->actors.size()) {
+        return;
+    }
+    ActorState& a = tl_exec->actors[tl_exec->current];
+    a.calls.push_back({func, loc.file, loc.line});
+    a.chain = kNoChain;
+    active_ = true;
+}
+
+Call::~Call() {
+    if (!active_ || tl_exec == nullptr) {
+        return;
+    }
+    ActorState& a = tl_exec->actors[tl_exec->current];
+    if (!a.calls.empty()) {
+        a.calls.pop_back();
+    }
+    a.chain = kNoChain;
 }
 
 void annotate(Name effect) {
@@ -629,6 +699,9 @@ std::uint64_t location_hash(const ExecState& x, ActorId a) {
                  (st.finished ? 1U : 0U) | (st.blocked ? 2U : 0U) | (st.fresh ? 4U : 0U));
     if (st.finished) {
         return h;  // its result is part of the program's state
+    }
+    if (st.waiting_for != 0) {
+        h = hash_mix(h, st.waiting_for);  // not started: who it still waits for
     }
     for (const auto& f : st.frames) {
         h = hash_mix(h, f.id);

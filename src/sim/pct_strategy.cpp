@@ -6,8 +6,8 @@
 
 namespace pfnsim::sim {
 
-PctStrategy::PctStrategy(unsigned depth, std::uint64_t steps)
-    : depth_(std::max(depth, 1U)), k_(std::max<std::uint64_t>(steps, 1)) {}
+PctStrategy::PctStrategy(unsigned depth, std::uint64_t steps, std::size_t actors)
+    : depth_(std::max(depth, 1U)), k_(std::max<std::uint64_t>(steps, 1)), actors_(actors) {}
 
 void PctStrategy::new_execution(std::uint64_t seed) {
     rng_.reseed(seed);
@@ -39,8 +39,8 @@ void PctStrategy::assign_initial(std::size_t actors) {
         }
         return;
     }
-    // All actors are enabled at the first choice, so this is only a safety net: a late actor
-    // ranks above everyone so far.
+    // Given the actor count, every actor was ranked at the first choice, so this is only a
+    // safety net: a late actor ranks above everyone so far.
     std::uint64_t top = depth_;
     for (auto p : priority_) {
         top = std::max(top, p + 1);
@@ -54,7 +54,10 @@ void PctStrategy::assign_initial(std::size_t actors) {
 ActorId PctStrategy::choose_actor(std::span<const ActorId> enabled, ActorId /*current*/,
                                   std::span<const NextStep> /*next*/) {
     if (enabled.back() >= priority_.size()) {
-        assign_initial(enabled.back() + std::size_t{1});
+        // The first choice ranks every actor; without a count, those enabled then (which is
+        // every actor unless some start after others).
+        assign_initial(std::max<std::size_t>(priority_.empty() ? actors_ : 0,
+                                             enabled.back() + std::size_t{1}));
     }
     auto highest = [&] {
         ActorId best = enabled.front();

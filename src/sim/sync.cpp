@@ -63,9 +63,11 @@ void ExclusiveLock::unlock(Name func) {
     }
 }
 
-void RwSemaphore::init(ObjectId id) {
+void RwSemaphore::init(ObjectId id, RwFlavour flavour) {
     id_ = id;
+    flavour_ = flavour;
     writer_ = kNoActor;
+    handoff_ = false;
     readers_.clear();
     waiters_.clear();
 }
@@ -78,7 +80,13 @@ bool RwSemaphore::read_held_by(ActorId a) const {
 void RwSemaphore::down_read(Name func) {
     point(Op::Acquire, id_, func, "down_read");
     const ActorId me = current_actor();
-    if (writer_ == kNoActor && waiters_.empty()) {
+    // Linux (rwsem_down_read_slowpath): with waiters queued, a reader steals a lock no writer
+    // holds and no handoff guards, unless readers hold it already (then it queues).
+    const bool steal = flavour_ == RwFlavour::Linux && !handoff_ && readers_.empty();
+    if (writer_ == kNoActor && (waiters_.empty() || steal)) {
+        if (!waiters_.empty()) {
+            annotate("down_read: lock free, steals it ahead of the queue");
+        }
         readers_.push_back(me);
         note_acquired(id_, "read", me);
         return;
@@ -103,6 +111,10 @@ void RwSemaphore::up_read(Name func) {
 void RwSemaphore::down_write(Name func) {
     point(Op::Acquire, id_, func, "down_write");
     const ActorId me = current_actor();
+    if (flavour_ == RwFlavour::Linux) {
+        down_write_linux(func, me);
+        return;
+    }
     if (writer_ == kNoActor && readers_.empty() && waiters_.empty()) {
         writer_ = me;
         note_acquired(id_, "write", me);
@@ -111,6 +123,51 @@ void RwSemaphore::down_write(Name func) {
     waiters_.push_back({me, true});
     annotate("down_write: held, sleeps");
     block_on(id_, "write");
+}
+
+// kernel/locking/rwsem.c rwsem_down_write_slowpath, rwsem_try_write_lock: a free lock is taken
+// (optimistic spinning steals it from the queue) unless the head set the handoff bit; a woken
+// writer retries, and the one at the head may set the handoff bit when it finds the lock taken.
+void RwSemaphore::down_write_linux(Name func, ActorId me) {
+    auto free_for = [&] {
+        if (writer_ != kNoActor || !readers_.empty()) {
+            return false;
+        }
+        return waiters_.empty() || !handoff_ || waiters_.front().actor == me;
+    };
+    if (free_for()) {
+        if (!waiters_.empty()) {
+            annotate("down_write: lock free, steals it ahead of the queue");
+        }
+        writer_ = me;
+        note_acquired(id_, "write", me);
+        return;
+    }
+    waiters_.push_back({me, true});
+    annotate("down_write: held, sleeps");
+    for (;;) {
+        block_on(id_, "write");
+        point(Op::Acquire, id_, func, "rwsem_try_write_lock");
+        if (free_for()) {
+            const auto it = std::find_if(waiters_.begin(), waiters_.end(),
+                                         [&](const Waiter& w) { return w.actor == me; });
+            const bool head = it == waiters_.begin();
+            waiters_.erase(it);
+            if (head) {
+                handoff_ = false;
+            }
+            writer_ = me;
+            note_acquired(id_, "write", me);
+            return;
+        }
+        if (!handoff_ && waiters_.front().actor == me &&
+            choose(2, "rwsem: head writer waited past RWSEM_WAIT_TIMEOUT, sets handoff") == 1) {
+            handoff_ = true;
+            annotate("rwsem_try_write_lock: taken again, sets RWSEM_FLAG_HANDOFF, sleeps");
+        } else {
+            annotate("rwsem_try_write_lock: taken again, sleeps");
+        }
+    }
 }
 
 void RwSemaphore::up_write(Name func) {
@@ -136,7 +193,9 @@ void RwSemaphore::grant_waiters() {
         return;
     }
     if (waiters_.front().write) {
-        if (readers_.empty()) {
+        if (readers_.empty() && flavour_ == RwFlavour::Linux) {
+            wake(waiters_.front().actor);  // rwsem_mark_wake: woken, not handed the lock
+        } else if (readers_.empty()) {
             writer_ = waiters_.front().actor;
             waiters_.pop_front();
             note_acquired(id_, "write", writer_);
@@ -148,6 +207,23 @@ void RwSemaphore::grant_waiters() {
 }
 
 void RwSemaphore::grant_readers() {
+    if (flavour_ == RwFlavour::Linux) {
+        // rwsem_mark_wake: the head is a reader; every reader of the queue is let in.
+        if (waiters_.empty() || waiters_.front().write) {
+            return;
+        }
+        for (auto it = waiters_.begin(); it != waiters_.end();) {
+            if (it->write) {
+                ++it;
+                continue;
+            }
+            readers_.push_back(it->actor);
+            note_acquired(id_, "read", it->actor);
+            wake(it->actor);
+            it = waiters_.erase(it);
+        }
+        return;
+    }
     while (!waiters_.empty() && !waiters_.front().write) {
         const ActorId a = waiters_.front().actor;
         waiters_.pop_front();
@@ -180,6 +256,9 @@ std::uint64_t RwSemaphore::state_hash() const {
         readers += hash_mix(0x51ed270b27d1a5c3ULL, static_cast<std::uint64_t>(r) + 1);
     }
     std::uint64_t h = hash_mix(hash_mix(0x2545f4914f6cdd1dULL, writer_), readers);
+    if (flavour_ == RwFlavour::Linux) {  // Fifo keeps its signatures
+        h = hash_mix(h, handoff_ ? 0x3c6ef372fe94f82bULL : 0x1b873593cc9e2d51ULL);
+    }
     for (const auto& w : waiters_) {
         h = hash_mix(h, (static_cast<std::uint64_t>(w.actor) << 1U) | (w.write ? 1U : 0U));
     }

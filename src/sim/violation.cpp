@@ -6,7 +6,7 @@ namespace pfnsim::sim {
 
 namespace {
 constexpr std::array<const char*, kViolationKinds> kNames = {
-    "step-bound", "livelock",       "wrong-return",  "deadlock",
+    "new-errno",  "step-bound", "livelock",       "wrong-return",  "deadlock",
     "invariant",  "state-mismatch", "nondeterminism"};
 }  // namespace
 

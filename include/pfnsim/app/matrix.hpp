@@ -18,6 +18,26 @@ struct Matrix {
     bool unexpected = false;                        // some cell's verdict is not its expectation
 };
 
+// Where each cell goes in a report. Files with a `[matrix]` table form the patchset view:
+// blocks by API (follow_pfnmap_errno: einval, enoent, then unset), a row per policy, a column
+// per caller and a line per race within a cell. The other files form the plain view: one
+// block, a row per policy, a column per file. Columns and lines keep the order of the files.
+struct MatrixView {
+    struct Row {
+        std::size_t policy = 0;                   // index into Matrix::rows
+        std::vector<std::vector<long>> scenario;  // [column][line]: a Matrix column, or -1
+    };
+    struct Block {
+        std::string api;  // "einval", "enoent", "" (unset: the policy brings the API)
+        std::vector<Row> rows;
+    };
+    bool pivot = false;
+    std::vector<std::string> columns;  // callers, or file labels
+    std::vector<std::string> lines;    // races (pivot only)
+    std::vector<Block> blocks;
+};
+std::vector<MatrixView> matrix_views(const Matrix& m);
+
 using CellProgress = std::function<sim::Progress(const std::string& label)>;
 
 // How a matrix cell is decided: a stateful sweep over all reachable states (any number of

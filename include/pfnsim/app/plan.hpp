@@ -23,8 +23,10 @@ struct Overrides {
     std::optional<std::uint64_t> iterations;
     std::optional<std::uint64_t> seed;
     std::optional<unsigned> faults;   // every fault site open, at most N faults per execution
-    std::string strategy = "random";  // random or pct
-    std::optional<unsigned> depth;    // PCT depth d
+    // random or pct; "" = the scenario's [explore] strategy when it is pct (with its depth),
+    // else random (`check` plans this way; the other commands default to random).
+    std::string strategy;
+    std::optional<unsigned> depth;  // PCT depth d
 };
 
 inline constexpr const char* kValidStrategies = "random, pct";

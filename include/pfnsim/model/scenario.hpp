@@ -6,6 +6,8 @@
 #include <optional>
 #include <stdexcept>
 #include <string>
+#include <string_view>
+#include <utility>
 #include <vector>
 
 #include "pfnsim/model/kernel.hpp"
@@ -68,19 +70,32 @@ inline constexpr const char* kValidActorKinds =
     "pin, split, zap, enable, fault, munmap, signal, kvm, s390-mmio-write, s390-mmio-read, "
     "acrn-map, access-phys, bo-move";
 
+// Which [[actor]] keys apply to which kinds (one table, kActorKeys in scenario.cpp): a key
+// that does not apply to an actor's kind is an error naming the kind and its keys.
+bool actor_key_applies(ActorKind kind, std::string_view key);
+// The keys of `kind`, in the table's order: "name, kind, after, allowed, device, repeat".
+std::string actor_keys(ActorKind kind);
+// Every key of the table, in its order, and the kinds each applies to ("all" or a list).
+std::vector<std::pair<std::string, std::string>> actor_key_table();
+
 struct ActorSpec {
     std::string name;
     ActorKind kind = ActorKind::Pin;
-    std::uint64_t vaddr = 0;        // pin, fault, munmap
-    std::uint64_t size = 0;         // pin, munmap
-    bool write = true;              // pin: VFIO_DMA_MAP_FLAG_WRITE; fault: a store
-    std::uint64_t repeat = 1;       // split: walks to run
+    std::uint64_t vaddr = 0;  // the callers' address; pin, munmap, acrn-map: the range start
+    std::uint64_t size = 0;   // pin, munmap, acrn-map
+    // pin: VFIO_DMA_MAP_FLAG_WRITE; fault, kvm: a write fault; acrn-map, access-phys: a write
+    // access. s390-mmio-write/-read: set by the kind (not a key).
+    bool write = true;
+    std::uint64_t repeat = 1;       // split: walks; zap, enable: PCI_COMMAND writes; fault: accesses
     bool forever = false;           // split: run until the others finish
     std::string target;             // signal: the actor that receives SIGKILL
     std::uint64_t fault_retry = 0;  // injected VM_FAULT_RETRY returns the fault may take
     std::string device;             // zap, enable, bo-move: the device (default: the first)
     std::uint64_t placement = 0;    // bo-move: the BO's new offset in VRAM
     std::vector<int> allowed;       // allowed results; empty = the oracle alone decides
+    // The actors (indices into Scenario::actors) that must have finished before this one
+    // starts; no cycle, none runs forever.
+    std::vector<std::size_t> after;
 };
 
 enum class PagewalkVariant : std::uint8_t { Current, Pre3b89863c3fa4 };
@@ -98,6 +113,10 @@ struct Scenario {
     std::string path;
     std::string name;
     std::string label;  // short column title for the matrix (default: name)
+    // [matrix]: where the patchset matrix puts this file: the column (the caller) and the line
+    // within a cell (the race); rows are the API (follow_pfnmap_errno) x the policy.
+    std::string matrix_caller;
+    std::string matrix_race;
     std::string description;
     Policy policy;
     std::uint64_t step_bound = 2000;
@@ -109,7 +128,7 @@ struct Scenario {
     // with them (the thread's proposal as one patch). Set, it is independent of the policy.
     std::optional<FollowErrno> follow_errno;
     PreemptModel preempt = PreemptModel::None;
-    RwsemVariant rwsem = RwsemVariant::Fifo;
+    RwsemVariant rwsem = RwsemVariant::Linux;
     std::vector<DeviceSpec> devices;
     std::vector<VmaSpec> vmas;
     std::vector<EntrySpec> entries;
@@ -117,20 +136,22 @@ struct Scenario {
     std::string expect_verdict;                          // for `policy`
     std::map<std::string, std::string> expect_policies;  // policy name -> verdict
     std::vector<std::string> notes;  // "file:line:column: note: ..." (e.g. an old policy name)
-    // [explore]: how `check` decides this file. mode "random" (the default) explores
-    // `iterations` random executions; "sweep" asks for a certificate: a stateful sweep when
-    // `preemptions` is unset (any number), a stateless one under that bound; `faults` bounds
-    // the fault sites as --faults does (unset: the scenario's budgets).
-    enum class ExploreMode : std::uint8_t { Random, Sweep };
+    // [explore]: how `check` decides this file. strategy "random" (the default) explores
+    // `iterations` random executions; "pct" as many PCT executions of `depth` (unset: 3);
+    // "sweep" asks for a certificate: a stateful sweep when `preemptions` is unset (any
+    // number), a stateless one under that bound; `faults` bounds the fault sites as --faults
+    // does (unset: the scenario's budgets). `mode` is the old spelling of `strategy`.
+    enum class ExploreMode : std::uint8_t { Random, Sweep, Pct };
     ExploreMode explore_mode = ExploreMode::Random;
     std::optional<unsigned> explore_preemptions;
     std::optional<unsigned> explore_faults;
+    std::optional<unsigned> explore_depth;
 };
 
 const char* follow_errno_name(FollowErrno e);
 
 inline constexpr const char* kValidVerdicts =
-    "clean, wrong-return, step-bound, livelock, livelock ({killable|unkillable}, "
+    "clean, new-errno, wrong-return, step-bound, livelock, livelock ({killable|unkillable}, "
     "{spinning|yielding}), deadlock, invariant";
 
 Scenario load_scenario(const std::string& path);

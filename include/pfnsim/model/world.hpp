@@ -77,13 +77,17 @@ class World final : public sim::Program {
     void run_pin(const ActorSpec& a);
     void run_split(const ActorSpec& a);
     void run_fault(const ActorSpec& a);
+    int fault_once(const ActorSpec& a);
+    int run_command_writes(const ActorSpec& a);
     void run_kvm(const ActorSpec& a);
     void run_call(const ActorSpec& a);
     vfio_pci_core_device& device_of(const ActorSpec& a);
     task_struct& begin_call();
     bool range_mappable(std::size_t actor) const;
     bool range_populated(std::size_t actor) const;
-    bool result_justified(const ActorSpec& a, const task_struct& t, int r) const;
+    // The verdict class of a caller's result (docs/policies.md, "Verdict classes").
+    enum class ResultClass : std::uint8_t { ok, new_errno, wrong };
+    ResultClass classify_result(const ActorSpec& a, const task_struct& t, int r) const;
     std::vector<sim::ActorDecl> decls_;
     sim::ObjectTable objects_;
     std::map<std::pair<Derived, std::uint64_t>, sim::ObjectId> derived_;

@@ -25,6 +25,6 @@ std::pair<long, long> racing_pair(const Outcome& o, const std::vector<bool>& key
 // Renders the diagram (at most `width` columns): header, rows, folded runs ("..."), the
 // violation and `replay`.
 std::string render_diagram(const Outcome& o, Program& program, const Violation& v,
-                           const std::string& replay, std::size_t width = 100);
+                           const std::string& replay, std::size_t width = 80);
 
 }  // namespace pfnsim::sim

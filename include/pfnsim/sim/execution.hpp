@@ -78,6 +78,8 @@ struct Outcome {
     Schedule schedule;
     std::vector<ChoiceRecord> choices;  // one per schedule entry
     std::vector<Step> trace;            // empty unless record_trace
+    // The call chains the steps refer to (Step::chain); one per change of an actor's stack.
+    std::vector<std::vector<CallFrame>> chains;
     std::uint64_t steps = 0;
     std::uint64_t trace_hash = 0;      // covers steps, choices and results
     std::uint64_t final_state = 0;     // the results and Program::state_hash at the end
@@ -100,8 +102,10 @@ struct AbortExecution {};
 
 // A scheduling point followed by one visible step on `object`: the strategy may run other
 // actors first; when this returns, the caller performs the operation described.
-void point(Op op, ObjectId object, Name func, Name effect = Name{});
-void point(Op op, ObjectId object, Name func, Name effect, std::uint64_t arg);
+void point(Op op, ObjectId object, Name func, Name effect = Name{},
+           SourceLine loc = SourceLine::here());
+void point(Op op, ObjectId object, Name func, Name effect, std::uint64_t arg,
+           SourceLine loc = SourceLine::here());
 // Replace the effect of the calling actor's last step (when it is known only after the read).
 void annotate(Name effect);
 void annotate(Name effect, std::uint64_t arg);
@@ -119,6 +123,22 @@ ActorId current_actor();
 // Steps recorded so far in the running execution. At a choice the chosen actor takes the next
 // step, so a strategy that follows an order of steps reads its position here.
 std::uint64_t steps_taken();
+
+// A model function's frame: while it lives, the calling actor's steps record it in their call
+// chain (reports print "follow_pfnmap_start <- follow_fault_pfn <- vaddr_get_pfns"). Costs a
+// branch when no trace is recorded.
+class Call {
+  public:
+    explicit Call(Name func, SourceLine loc = SourceLine::here());
+    ~Call();
+    Call(const Call&) = delete;
+    Call& operator=(const Call&) = delete;
+    Call(Call&&) = delete;
+    Call& operator=(Call&&) = delete;
+
+  private:
+    bool active_ = false;
+};
 
 // Marks a retry loop for cycle detection. An actor's location is the stack of loops it is in,
 // the loop-carried values each declared at its head, and the steps it took since; at every

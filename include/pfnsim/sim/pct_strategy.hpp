@@ -19,7 +19,10 @@ class PctStrategy final : public Strategy {
 
     // depth >= 1: d-1 change points. steps: the estimate k of actor choices per execution;
     // it is fixed for the strategy's life so that a seed alone replays its execution.
-    explicit PctStrategy(unsigned depth, std::uint64_t steps = kDefaultSteps);
+    // actors: the program's actor count, so that every actor gets its random priority at the
+    // first choice even when some are not enabled yet (`after`); 0 = the actors enabled then.
+    explicit PctStrategy(unsigned depth, std::uint64_t steps = kDefaultSteps,
+                         std::size_t actors = 0);
     void new_execution(std::uint64_t seed) override;
     ActorId choose_actor(std::span<const ActorId> enabled, ActorId current,
                          std::span<const NextStep> next) override;
@@ -39,6 +42,7 @@ class PctStrategy final : public Strategy {
     void assign_initial(std::size_t actors);
     unsigned depth_;
     std::uint64_t k_;
+    std::size_t actors_;
     Xoshiro256 rng_;
     std::vector<std::uint64_t> priority_;   // by actor id; higher runs first
     std::vector<std::uint64_t> change_at_;  // change point i+1 at actor choice change_at_[i]

@@ -16,6 +16,9 @@ namespace pfnsim::sim {
 struct ActorDecl {
     std::string name;
     bool forever = false;  // runs until every other actor has finished (a `cat numa_maps` loop)
+    // Bit per actor that must have finished before this one starts: until then it is blocked
+    // (not enabled), and the last of them to finish wakes it.
+    std::uint32_t after = 0;
 };
 
 class Program {

@@ -63,11 +63,18 @@ class WwMutex final : public ExclusiveLock {
     WwMutex();
 };
 
-// rw_semaphore: a waiting writer blocks new readers (no reader starvation of writers), and a
-// release hands the lock to the writer at the head of the queue or to the readers at its head.
+// How an RwSemaphore arbitrates. Fifo: a waiting writer blocks new readers, and a release hands
+// the lock to the writer at the head of the queue or to the readers at its head. Linux
+// (kernel/locking/rwsem.c): a release wakes the writer at the head without handing it the lock,
+// so a reader or writer arriving first may steal a free lock (a reader only when no reader
+// holds it); a woken writer that finds it taken again may set the handoff bit (a data choice of
+// the strategy standing for "waited past RWSEM_WAIT_TIMEOUT"), which stops stealing until it
+// gets the lock; a release to readers lets in every reader of the queue.
+enum class RwFlavour : std::uint8_t { Fifo, Linux };
+
 class RwSemaphore {
   public:
-    void init(ObjectId id);
+    void init(ObjectId id, RwFlavour flavour = RwFlavour::Fifo);
     void down_read(Name func);
     void up_read(Name func);
     void down_write(Name func);
@@ -80,7 +87,10 @@ class RwSemaphore {
     ObjectId id() const { return id_; }
     int readers() const { return static_cast<int>(readers_.size()); }
     bool write_locked() const { return writer_ != kNoActor; }
-    std::uint64_t state_hash() const;  // writer, readers as a set, waiters in queue order
+    bool handoff() const { return handoff_; }
+    RwFlavour flavour() const { return flavour_; }
+    // writer, readers as a set, waiters in queue order, the handoff bit
+    std::uint64_t state_hash() const;
 
   private:
     struct Waiter {
@@ -88,9 +98,12 @@ class RwSemaphore {
         bool write;
     };
     void grant_waiters();
-    void grant_readers();  // the readers at the head of the queue
+    void grant_readers();  // the readers at the head of the queue (Linux: every queued reader)
+    void down_write_linux(Name func, ActorId me);
     ObjectId id_ = kNoObject;
+    RwFlavour flavour_ = RwFlavour::Fifo;
     ActorId writer_ = kNoActor;
+    bool handoff_ = false;  // Linux: RWSEM_FLAG_HANDOFF, set by the writer at the head
     std::vector<ActorId> readers_;
     std::deque<Waiter> waiters_;
 };

@@ -46,6 +46,25 @@ enum class Op : std::uint8_t {
 
 const char* op_name(Op op);
 
+// Where a model call was written: the caller's file and line, through compiler builtins that
+// GCC 12 and clang 14 share (clang 14 cannot compile libstdc++'s std::source_location).
+struct SourceLine {
+    const char* file = "";
+    std::uint32_t line = 0;
+    static constexpr SourceLine here(const char* file = __builtin_FILE(),
+                                     std::uint32_t line = __builtin_LINE()) {
+        return {file, line};
+    }
+};
+
+// A model function on an actor's call stack (sim::Call), with the model source line it starts at.
+struct CallFrame {
+    Name func;
+    const char* file = "";  // as the compiler names it; reports print it from "src/"
+    std::uint32_t line = 0;
+};
+inline constexpr std::uint32_t kNoChain = ~std::uint32_t{0};
+
 // One atomic step of one actor, as recorded in the trace.
 struct Step {
     ActorId actor = kNoActor;
@@ -56,6 +75,11 @@ struct Step {
     std::uint64_t arg = 0;
     bool arg_used = false;
     bool blocked = false;  // the actor then slept or spun until another actor woke it (a lock)
+    // The call chain: an index into Outcome::chains (innermost frame last), or kNoChain.
+    std::uint32_t chain = kNoChain;
+    // Where the model took the step (the point() call).
+    const char* file = "";
+    std::uint32_t line = 0;
 };
 
 }  // namespace pfnsim::sim
