@@ -843,7 +843,9 @@ TEST_CASE("stateful and stateless sweeps agree on small random programs with ret
 
 TEST_CASE("stateful = stateless on repeated zaps and enables ordered by after", "[sweep][stateful]") {
     // Each PCI_COMMAND loop declares its count; an enable that has not started (blocked by
-    // `after`) is a different state from one that has.
+    // `after`) is a different state from one that has. Against the stateless sweep with
+    // sleep sets: unreduced, the four PCI_COMMAND writes' interleavings with the pin run to
+    // millions of executions.
     const auto sc = std::make_shared<model::Scenario>(model::parse_scenario(
         R"(name = "t"
 [[device]]
@@ -874,7 +876,11 @@ after = ["zap"]
     const sim::ProgramFactory make = [sc]() -> std::unique_ptr<sim::Program> {
         return std::make_unique<model::World>(*sc);
     };
-    const auto [all, st] = both_sweeps(make, 2000);
+    const Run reduced;  // sleep sets
+    const auto all = sweep(make, reduced, 2000);
+    const auto st = stateful(make, 2000);
+    REQUIRE(all.complete);
+    REQUIRE(st.complete);
     CHECK(st.totals.final_states == all.totals.final_states);
     CHECK(result_keys(st.totals) == result_keys(all.totals));
     CHECK(kinds(st.totals) == kinds(all.totals));
