@@ -6,7 +6,8 @@
 - a small --minimize-budget stops minimisation, the text and JSON say so, and the witness it
   returns replays (same violation, same trace hash); the default budget does not stop it;
 - SIGINT during a long explore (sent once progress shows the executions that find the
-  violation) ends it with exit 3 and a report of the violation found so far.
+  violation) ends it with exit 3 and a report of the violation found so far; during a sweep,
+  exit 3 and an incomplete certificate.
 No durations are asserted: waits are for output, with a generous guard against hanging."""
 import fcntl
 import json
@@ -166,6 +167,22 @@ got = [v["detail"] for v in j.get("violations", [])]
 check(found and all(d in got for d in found), f"the report names what was found ({got})")
 check(all("minimized" in v for v in j.get("violations", [])), "and minimises it (its budget)")
 check(tty.endswith("\r\x1b[K"), "the progress line is cleared")
+
+# SIGINT in a sweep: incomplete, so exit 3 with "stopped": "interrupted" (not a certificate).
+p = OnPty(["sweep", "scenarios/lockstep-split.toml", "--policy", "eagain", "--preemptions", "all",
+           "--stateless", "--json"], 80)
+check(p.wait_for(lambda d: re.search(rb"sweep lockstep-split: \d+ executions", d) is not None),
+      "the sweep's progress line shows")
+p.proc.send_signal(signal.SIGINT)
+code, out, tty = p.finish()
+try:
+    j = json.loads(out)
+except ValueError:
+    j = {}
+check(code == 3 and j.get("complete") is False and j.get("stopped") == "interrupted",
+      f"sweep after SIGINT: exit 3, incomplete, stopped 'interrupted' (exit {code}, "
+      f"stopped {j.get('stopped')})")
+check(all(len(x) <= 79 for x in segments(tty)), "the sweep's progress lines fit 80 columns")
 
 if failures:
     print(f"{len(failures)} failed")

@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <chrono>
 
 #include "pfnsim/sim/diagram.hpp"
@@ -174,6 +175,8 @@ std::vector<Finding> process_witnesses(const Plan& plan, const std::vector<sim::
                 clock::now() + std::chrono::duration_cast<clock::duration>(
                                    std::chrono::duration<double>(opt.budget.seconds));
             mc.budget = opt.budget.seconds > 0 ? ~std::uint64_t{0} : opt.budget.executions;
+            mc.dfs_budget = opt.budget.seconds > 0 ? sim::kDefaultMinimizeBudget / 5
+                                                   : std::max<std::uint64_t>(mc.budget / 5, 1);
             bool timed_out = false;
             mc.stop = [&] {
                 if (opt.interrupts != nullptr && opt.interrupts->load() > seen) {

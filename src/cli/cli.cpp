@@ -358,14 +358,14 @@ int run_cli(int argc, char** argv) {
     explore->footer(
         footer("pfnsim explore scenarios/seed-split-refault.toml --strategy pct --iterations 2000",
                Codes::found) +
-        "  3    interrupted by SIGINT: the findings so far (a second SIGINT stops minimising)\n");
+        "  3    interrupted by SIGINT: the findings so far (a second one stops minimising)\n");
     replay->footer(
         footer("pfnsim replay scenarios/seed-split-refault.toml --policy original "
                "--seed 13 --trace full",
                Codes::found));
     sweep->footer(footer("pfnsim sweep scenarios/seed-split-refault.toml --preemptions 2 --jobs 2",
                          Codes::incomplete) +
-                  "  130  interrupted by SIGINT (the checkpoint, if any, is saved)\n");
+                  "       and after SIGINT (the checkpoint, if any, is saved)\n");
     merge->footer(
         footer("pfnsim merge shard0.json shard1.json shard2.json shard3.json", Codes::incomplete));
     matrix->footer(footer("pfnsim matrix scenarios/*.toml --markdown", Codes::judged));

@@ -127,10 +127,8 @@ int cmd_sweep(const Options& o) {
     line.clear();
     hooks.minimize_progress = nullptr;  // clears the minimiser's line, if any
     std::cout << (o.json || c.shard ? sweep_json(c).dump(2) + "\n" : sweep_text(c));
-    if (c.stopped == "interrupted") {
-        return 130;  // as a shell reports SIGINT; the checkpoint (if any) is saved
-    }
-    return c.unexpected() ? 1 : !c.complete ? 3 : 0;  // 3: stopped early, not a certificate
+    // 3: stopped early (a limit, SIGINT; the checkpoint, if any, is saved): not a certificate
+    return c.unexpected() ? 1 : !c.complete ? 3 : 0;
 }
 
 int cmd_merge(const Options& o) {

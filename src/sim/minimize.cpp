@@ -174,7 +174,10 @@ std::optional<Minimized> minimize(Program& program, const Outcome& original,
     Outcome best = original;
     const unsigned top = std::min(mc.max_preemptions, m.original_preemptions);
     bool found = false;
-    for (unsigned k = 0; k < top && !found && more(); ++k) {
+    // Its share of the budget: a rare violation (a forever actor makes the bounded trees deep)
+    // must not leave delta debugging, which usually does most of the work, nothing.
+    const std::uint64_t share = std::min(mc.dfs_budget, mc.budget);
+    for (unsigned k = 0; k < top && !found && spent < share && more(); ++k) {
         DfsStrategy dfs(k);
         do {
             Outcome o = run_execution(program, dfs, 0, quiet);
@@ -183,7 +186,7 @@ std::optional<Minimized> minimize(Program& program, const Outcome& original,
                 best = std::move(o);
                 found = true;
             }
-        } while (dfs.advance() && more());
+        } while (spent < share && dfs.advance() && more());
     }
 
     // 2. Delta debugging over the deviations from the non-preemptive scheduler.

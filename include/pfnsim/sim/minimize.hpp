@@ -13,9 +13,9 @@
 
 namespace pfnsim::sim {
 
-// The default budget: executions per witness. The shipped scenarios' witnesses need at most
-// about 82000 (lockstep-split-voluntary under original; docs/counterexamples.md), so none of
-// them is stopped by it; a witness of long executions stops here, and says so.
+// The default budget: executions per witness, all stages together; the first stage (the
+// bounded searches) may spend a fifth of it. A witness of long executions stops here, and
+// says so.
 inline constexpr std::uint64_t kDefaultMinimizeBudget = 100000;
 
 // Why minimisation ended before it was done; the witness is valid (replay-checked) either way.
@@ -25,6 +25,7 @@ struct MinimizeConfig {
     unsigned max_preemptions = 3;  // preemption bounds tried: 0, 1, ... this
     // Executions spent searching, in all; the final traced run and the replay check come on top.
     std::uint64_t budget = kDefaultMinimizeBudget;
+    std::uint64_t dfs_budget = kDefaultMinimizeBudget / 5;  // of it, the bounded searches' share
     bool cut = true;  // move the steps that do not affect the violation after it
     // Polled at every execution boundary: true stops the search (a time budget, an interrupt).
     std::function<bool()> stop;
