@@ -38,7 +38,8 @@ bool RunResult::unexpected() const {
     return app::unexpected(witnesses(findings), expected.empty() ? "clean" : expected);
 }
 
-ExploreResult explore_plan(const Plan& plan, bool minimize, const sim::Progress& progress) {
+ExploreResult explore_plan(const Plan& plan, bool minimize, const sim::Progress& progress,
+                           const ExploreHooks& hooks) {
     ExploreResult r;
     r.plan = plan;
     auto program = plan.program();
@@ -53,9 +54,16 @@ ExploreResult explore_plan(const Plan& plan, bool minimize, const sim::Progress&
         r.pct_steps = pct->steps();
     }
     r.actors = actor_names(*program);
+    cfg.interrupts = hooks.interrupts;
+    r.iterations = plan.iterations;
     r.report = sim::explore(*program, *strategy, cfg, progress);
+    r.interrupted = r.report.interrupted;
+    r.minimize_budget = hooks.minimize_budget;
     FindingOptions opt;
     opt.minimize = minimize;
+    opt.budget = hooks.minimize_budget;
+    opt.interrupts = hooks.interrupts;
+    opt.progress = hooks.minimize_progress;
     r.findings = process_witnesses(plan, r.report.violations, opt);
     r.verdict = verdict_of(witnesses(r.findings));
     r.expected = expected_for(plan.scenario, plan.policy);

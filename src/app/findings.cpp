@@ -2,11 +2,19 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
+#include <chrono>
+
 #include "pfnsim/sim/diagram.hpp"
 #include "pfnsim/sim/replay_strategy.hpp"
 #include "pfnsim/sim/schedule.hpp"
 
 namespace pfnsim::app {
+
+std::string MinimizeBudget::text() const {
+    return seconds > 0 ? fmt::format("{:g} s", seconds)
+                       : fmt::format("{} execution{}", executions, executions == 1 ? "" : "s");
+}
 
 std::string Verdict::name() const {
     return kind ? sim::kind_name(*kind) : "clean";
@@ -158,7 +166,36 @@ std::vector<Finding> process_witnesses(const Plan& plan, const std::vector<sim::
             continue;
         }
         if (opt.minimize) {
-            f.minimized = sim::minimize(*program, again, w.violation, exec, opt.minimize_config);
+            sim::MinimizeConfig mc = opt.minimize_config;
+            const unsigned seen = opt.interrupts != nullptr ? opt.interrupts->load() : 0;
+            // The only clock in the pipeline: a time budget decides when minimisation stops,
+            // never what an execution does; the report says the witness depends on it.
+            using clock = std::chrono::steady_clock;
+            const auto deadline =
+                clock::now() + std::chrono::duration_cast<clock::duration>(
+                                   std::chrono::duration<double>(opt.budget.seconds));
+            mc.budget = opt.budget.seconds > 0 ? ~std::uint64_t{0} : opt.budget.executions;
+            mc.dfs_budget = opt.budget.seconds > 0 ? sim::kDefaultMinimizeBudget / 5
+                                                   : std::max<std::uint64_t>(mc.budget / 5, 1);
+            bool timed_out = false;
+            mc.stop = [&] {
+                if (opt.interrupts != nullptr && opt.interrupts->load() > seen) {
+                    return true;
+                }
+                timed_out = opt.budget.seconds > 0 && clock::now() >= deadline;
+                return timed_out;
+            };
+            const auto index = static_cast<std::size_t>(&w - ws.data()) + 1;
+            if (opt.progress) {
+                mc.progress = [&](std::uint64_t spent) { opt.progress(index, ws.size(), spent); };
+            }
+            f.minimized = sim::minimize(*program, again, w.violation, exec, mc);
+            f.minimize_budget = opt.budget.text();
+            if (f.minimized && f.minimized->stopped != sim::MinimizeStop::none) {
+                f.minimize_stopped = f.minimized->stopped == sim::MinimizeStop::budget ? "budget"
+                                     : timed_out                                       ? "time"
+                                                 : "interrupted";
+            }
             if (f.minimized) {
                 const sim::Schedule ms = sim::decode_schedule(f.minimized->schedule);
                 f.minimized_schedule = schedule_text(plan, ms);

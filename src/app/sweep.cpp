@@ -25,9 +25,12 @@ std::vector<sim::Witness> witnesses(const Certificate& c) {
     return c.totals.violations;
 }
 
-void add_findings(Certificate& c, const Plan& plan, bool minimize) {
+void add_findings(Certificate& c, const Plan& plan, bool minimize, const MinimizeBudget& budget,
+                  const SweepHooks& hooks = {}) {
     FindingOptions opt;
     opt.minimize = minimize;
+    opt.budget = budget;
+    opt.progress = hooks.minimize_progress;
     c.findings = process_witnesses(plan, c.totals.violations, opt);
 }
 
@@ -185,7 +188,8 @@ Certificate run_sweep(const Plan& plan, const SweepRequest& rq, const SweepHooks
     c.stopped = rep.stopped;
     c.tasks = rep.tasks;
     c.tasks_done = rep.tasks_done;
-    add_findings(c, plan, rq.minimize && !c.shard);  // shards are minimised when merged
+    add_findings(c, plan, rq.minimize && !c.shard, rq.minimize_budget,
+                 hooks);  // shards are minimised when merged
     return c;
 }
 
@@ -229,7 +233,10 @@ json certificate_json(const Certificate& c, bool state_hashes) {
                 {"preemptions", f.minimized->preemptions},
                 {"trace_hash", fmt::format("{:016x}", f.minimized->outcome.trace_hash)},
                 {"replay", f.minimized_replay},
-                {"diagram", f.diagram}};
+                {"diagram", f.diagram},
+                {"executions", f.minimized->executions},
+                {"budget", f.minimize_budget},
+                {"stopped", f.minimize_stopped.empty() ? json(nullptr) : json(f.minimize_stopped)}};
         }
     }
     for (std::size_t i = c.totals.violations.size(); i < c.findings.size(); ++i) {
@@ -303,7 +310,8 @@ Certificate certificate_from_json(const json& j) {
 }
 
 Certificate merge_shards(const std::vector<Certificate>& parts,
-                         const std::vector<std::string>& files, bool minimize) {
+                         const std::vector<std::string>& files, bool minimize,
+                         const MinimizeBudget& budget) {
     if (parts.empty()) {
         throw InputError{"merge needs at least one shard"};
     }
@@ -379,7 +387,7 @@ Certificate merge_shards(const std::vector<Certificate>& parts,
         if (plan.scenario_hash != m.scenario_hash) {
             throw InputError{fmt::format("{} changed since the shards were swept", m.file)};
         }
-        add_findings(m, plan, minimize);
+        add_findings(m, plan, minimize, budget);
     } catch (const InputError& e) {
         m.not_minimized = e.message;
     }

@@ -120,6 +120,13 @@ void add_faults(CLI::App* c, Options& o) {
                   "default) uses the scenario's fault_retry budgets");
 }
 
+void add_minimize_budget(CLI::App* c, Options& o) {
+    c->add_option("--minimize-budget", o.minimize_budget,
+                  fmt::format("per witness: executions (500) or a time (30s, 2m; where it stops "
+                              "then varies between runs) (default: {} executions)",
+                              sim::kDefaultMinimizeBudget));
+}
+
 // The end of a command's help: one example and what its exit code says. `found`: 1 is a
 // violation beyond the scenario's expectations; `judged`: also an expected one not found
 // (matrix, check); `incomplete`: as `found`, and 3 is a sweep that is not a certificate.
@@ -236,6 +243,7 @@ int run_cli(int argc, char** argv) {
     explore->add_flag("--json", o.json, "print one JSON document");
     explore->add_flag("--quiet", o.quiet, "no progress on stderr");
     explore->add_flag("--no-minimize", o.no_minimize, "report violations as found");
+    add_minimize_budget(explore, o);
 
     auto* replay = app.add_subcommand("replay", "replay one execution from a seed or schedule");
     replay->add_option("scenario", o.scenario, "scenario file")->required();
@@ -291,12 +299,14 @@ int run_cli(int argc, char** argv) {
     sweep->add_flag("--audit-states", o.audit_states,
                     "at each state hit, check the next steps against the ones recorded");
     sweep->add_flag("--no-minimize", o.no_minimize, "report witnesses as found");
+    add_minimize_budget(sweep, o);
 
     auto* merge =
         app.add_subcommand("merge", "combine the JSON of sweep shards into one certificate");
     merge->add_option("files", o.paths, "JSON files written by sweep --shard i/N")->required();
     merge->add_flag("--json", o.json, "print one JSON document");
     merge->add_flag("--no-minimize", o.no_minimize, "report witnesses as found");
+    add_minimize_budget(merge, o);
 
     auto* matrix = app.add_subcommand("matrix", "every retry policy against the scenarios");
     matrix->add_option("scenarios", o.paths,
@@ -347,14 +357,15 @@ int run_cli(int argc, char** argv) {
         footer("pfnsim run scenarios/pin-zap-race.toml --policy eagain --seed 7", Codes::found));
     explore->footer(
         footer("pfnsim explore scenarios/seed-split-refault.toml --strategy pct --iterations 2000",
-               Codes::found));
+               Codes::found) +
+        "  3    interrupted by SIGINT: the findings so far (a second one stops minimising)\n");
     replay->footer(
         footer("pfnsim replay scenarios/seed-split-refault.toml --policy original "
                "--seed 13 --trace full",
                Codes::found));
     sweep->footer(footer("pfnsim sweep scenarios/seed-split-refault.toml --preemptions 2 --jobs 2",
                          Codes::incomplete) +
-                  "  130  interrupted by SIGINT (the checkpoint, if any, is saved)\n");
+                  "       and after SIGINT (the checkpoint, if any, is saved)\n");
     merge->footer(
         footer("pfnsim merge shard0.json shard1.json shard2.json shard3.json", Codes::incomplete));
     matrix->footer(footer("pfnsim matrix scenarios/*.toml --markdown", Codes::judged));

@@ -1,11 +1,15 @@
 // pfnsim explore, matrix, stats and check: many random (or PCT) executions.
 #include <fmt/format.h>
 
+#include <charconv>
+#include <csignal>
 #include <filesystem>
 #include <iostream>
+#include <memory>
 
 #include "cli/export.hpp"
 #include "cli/options.hpp"
+#include "cli/progress.hpp"
 #include "cli/render.hpp"
 #include "pfnsim/app/error.hpp"
 
@@ -24,10 +28,25 @@ sim::Progress progress_printer(bool quiet, const std::string& label) {
     if (!progress_wanted(quiet)) {
         return {};
     }
-    return [label](std::uint64_t done, std::uint64_t total) {
-        std::cerr << fmt::format("\r{}: {}/{} executions", label, done, total)
-                  << (done == total ? "\r\033[K" : "") << std::flush;
+    auto line = std::make_shared<ProgressLine>(true);
+    return [label, line](std::uint64_t done, std::uint64_t total) {
+        if (done == total) {
+            line->clear();
+        } else {
+            line->show(fmt::format("{}: {}/{} executions", label, done, total), done == 1);
+        }
     };
+}
+
+// SIGINTs during explore: the first stops exploring at the next execution, one more stops
+// minimising (each witness keeps what it has, replay-checked); after two, the default action.
+std::atomic<unsigned> g_sigints{0};
+static_assert(std::atomic<unsigned>::is_always_lock_free);
+
+extern "C" void on_explore_sigint(int /*sig*/) {
+    if (g_sigints.fetch_add(1) + 1 >= 2) {
+        std::signal(SIGINT, SIG_DFL);
+    }
 }
 
 app::CellProgress cell_progress(bool quiet) {
@@ -54,10 +73,72 @@ std::vector<std::string> default_matrix_scenarios() {
 
 }  // namespace
 
+app::MinimizeBudget minimize_budget(const Options& o) {
+    app::MinimizeBudget b;
+    const std::string& s = o.minimize_budget;
+    if (s.empty()) {
+        return b;
+    }
+    const auto bad = [&s] {
+        return app::InputError{fmt::format(
+            "bad --minimize-budget '{}' (valid: executions 1 to {}, e.g. 500, or a time 1s to "
+            "1e7s, e.g. 30s or 2m)",
+            s, kMaxMinimizeExecutions)};
+    };
+    const char unit = s.back();
+    if (unit == 's' || unit == 'm' || unit == 'h') {
+        double v = 0;
+        const auto [ptr, ec] = std::from_chars(s.data(), s.data() + s.size() - 1, v);
+        const double secs = v * (unit == 's' ? 1 : unit == 'm' ? 60 : 3600);
+        if (s.size() < 2 || ec != std::errc() || ptr != s.data() + s.size() - 1 || !(secs >= 1) ||
+            secs > 1e7) {
+            throw bad();
+        }
+        b.seconds = secs;
+        return b;
+    }
+    std::uint64_t n = 0;
+    const auto [ptr, ec] = std::from_chars(s.data(), s.data() + s.size(), n);
+    if (ec != std::errc() || ptr != s.data() + s.size() || n == 0 || n > kMaxMinimizeExecutions) {
+        throw bad();
+    }
+    b.executions = n;
+    return b;
+}
+
+std::function<void(std::size_t, std::size_t, std::uint64_t)> minimize_printer(
+    bool quiet, const std::string& label, const app::MinimizeBudget& budget) {
+    if (!progress_wanted(quiet)) {
+        return {};
+    }
+    auto line = std::make_shared<ProgressLine>(true);
+    const std::string of = budget.seconds > 0 ? fmt::format(" (budget {})", budget.text())
+                                              : fmt::format("/{}", budget.executions);
+    return [label, line, of](std::size_t witness, std::size_t n, std::uint64_t spent) {
+        line->show(fmt::format("{}: minimising witness {}/{}: {}{} executions", label, witness, n,
+                               spent, of),
+                   spent == 1);
+    };
+}
+
 int cmd_explore(const Options& o) {
     const app::Plan plan = load_plan(o);
-    const app::ExploreResult r =
-        app::explore_plan(plan, !o.no_minimize, progress_printer(o.quiet, plan.scenario.name));
+    app::ExploreHooks hooks;
+    hooks.minimize_budget = minimize_budget(o);
+    hooks.minimize_progress = minimize_printer(o.quiet, plan.scenario.name, hooks.minimize_budget);
+    g_sigints = 0;
+    hooks.interrupts = &g_sigints;
+    const auto previous = std::signal(SIGINT, on_explore_sigint);
+    app::ExploreResult r;
+    try {
+        r = app::explore_plan(plan, !o.no_minimize, progress_printer(o.quiet, plan.scenario.name),
+                              hooks);
+    } catch (...) {
+        std::signal(SIGINT, previous);
+        throw;
+    }
+    std::signal(SIGINT, previous);
+    hooks.minimize_progress = nullptr;  // clears the minimiser's line, if any
     for (const auto& f : r.findings) {
         if (f.minimized) {  // the first minimised witness is the one exported
             auto program = plan.program();
@@ -74,7 +155,7 @@ int cmd_explore(const Options& o) {
         }
     }
     std::cout << (o.json ? explore_json(r).dump(2) + "\n" : explore_text(r));
-    return r.unexpected() ? 1 : 0;
+    return r.unexpected() ? 1 : r.interrupted ? 3 : 0;  // 3: interrupted, the findings so far
 }
 
 int cmd_matrix(const Options& o) {

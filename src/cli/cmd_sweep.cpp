@@ -7,6 +7,7 @@
 #include <iostream>
 
 #include "cli/options.hpp"
+#include "cli/progress.hpp"
 #include "cli/render.hpp"
 #include "pfnsim/app/envelope.hpp"
 #include "pfnsim/app/error.hpp"
@@ -57,12 +58,12 @@ extern "C" void on_sigint(int /*sig*/) {
 
 // A terminal line: executions, rate, and an estimate of the total from the branching so far.
 std::function<void(const sim::SweepProgress&)> progress_printer(const std::string& label,
-                                                                bool& printed) {
+                                                                ProgressLine& line) {
     using clock = std::chrono::steady_clock;
     const auto start = clock::now();
     auto last = start;
     std::uint64_t first = ~std::uint64_t{0};
-    return [label, start, last, first, &printed](const sim::SweepProgress& p) mutable {
+    return [label, start, last, first, &line](const sim::SweepProgress& p) mutable {
         const auto now = clock::now();
         if (first == ~std::uint64_t{0}) {
             first = p.executions;  // resumed from a checkpoint: the rate is this run's
@@ -75,10 +76,8 @@ std::function<void(const sim::SweepProgress&)> progress_printer(const std::strin
         const double rate = secs > 0 ? static_cast<double>(p.executions - first) / secs : 0;
         const std::string estimate =
             p.estimate > 0 ? fmt::format(", ~{:.3g} in all", p.estimate) : std::string();
-        std::cerr << fmt::format("\r\033[K{}: {} executions, {:.0f}/s{}", label, p.executions, rate,
-                                 estimate)
-                  << std::flush;
-        printed = true;
+        line.show(fmt::format("{}: {} executions, {:.0f}/s{}", label, p.executions, rate, estimate),
+                  true);
     };
 }
 
@@ -106,11 +105,14 @@ int cmd_sweep(const Options& o) {
     }
     rq.checkpoint = o.checkpoint;
     rq.minimize = !o.no_minimize;
+    rq.minimize_budget = minimize_budget(o);
     app::SweepHooks hooks;
-    bool printed = false;
-    if (progress_wanted(o.quiet)) {
-        hooks.progress = progress_printer("sweep " + plan.scenario.name, printed);
+    ProgressLine line(progress_wanted(o.quiet));
+    if (line.enabled()) {
+        hooks.progress = progress_printer("sweep " + plan.scenario.name, line);
     }
+    hooks.minimize_progress =
+        minimize_printer(o.quiet, "sweep " + plan.scenario.name, rq.minimize_budget);
     g_interrupted = false;
     hooks.interrupt = &g_interrupted;
     const auto previous = std::signal(SIGINT, on_sigint);
@@ -122,14 +124,11 @@ int cmd_sweep(const Options& o) {
         throw;
     }
     std::signal(SIGINT, previous);
-    if (printed) {
-        std::cerr << "\r\033[K" << std::flush;
-    }
+    line.clear();
+    hooks.minimize_progress = nullptr;  // clears the minimiser's line, if any
     std::cout << (o.json || c.shard ? sweep_json(c).dump(2) + "\n" : sweep_text(c));
-    if (c.stopped == "interrupted") {
-        return 130;  // as a shell reports SIGINT; the checkpoint (if any) is saved
-    }
-    return c.unexpected() ? 1 : !c.complete ? 3 : 0;  // 3: stopped early, not a certificate
+    // 3: stopped early (a limit, SIGINT; the checkpoint, if any, is saved): not a certificate
+    return c.unexpected() ? 1 : !c.complete ? 3 : 0;
 }
 
 int cmd_merge(const Options& o) {
@@ -138,7 +137,8 @@ int cmd_merge(const Options& o) {
         parts.push_back(app::read_shard(app::read_input(f, app::kStateCap, "shard"), f));
     }
     app::check_shard_tasks(parts, o.paths);
-    const app::Certificate m = app::merge_shards(parts, o.paths, !o.no_minimize);
+    const app::Certificate m =
+        app::merge_shards(parts, o.paths, !o.no_minimize, minimize_budget(o));
     std::cout << (o.json ? sweep_json(m).dump(2) + "\n" : sweep_text(m));
     return m.unexpected() ? 1 : !m.complete ? 3 : 0;
 }

@@ -2,6 +2,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
 #include <vector>
@@ -24,9 +25,10 @@ struct Options {
     bool wide = false;  // matrix --wide: one table, no width limit
     bool quiet = false;
     bool no_minimize = false;
-    std::string trace;      // "full" or "diagram"; default per command
-    std::string trace_out;  // Chrome trace-event JSON
-    std::string dot_out;    // Graphviz
+    std::string minimize_budget;  // --minimize-budget: executions or a time ("" = the default)
+    std::string trace;            // "full" or "diagram"; default per command
+    std::string trace_out;        // Chrome trace-event JSON
+    std::string dot_out;          // Graphviz
     // sweep
     std::string preemptions;
     std::string shard;
@@ -51,6 +53,13 @@ app::Overrides overrides(const Options& o);
 app::Plan load_plan(const Options& o);
 void print_notes(const app::Plan& plan);  // on stderr, a line each
 void write_file(const std::string& path, const std::string& text);
+
+inline constexpr std::uint64_t kMaxMinimizeExecutions = 1'000'000'000'000;
+// --minimize-budget parsed (the default when not given); throws app::InputError.
+app::MinimizeBudget minimize_budget(const Options& o);
+// The minimiser's progress line, or none (not a terminal, --quiet).
+std::function<void(std::size_t, std::size_t, std::uint64_t)> minimize_printer(
+    bool quiet, const std::string& label, const app::MinimizeBudget& budget);
 
 int cmd_run(const Options& o, bool replay);
 int cmd_explore(const Options& o);

@@ -77,15 +77,20 @@ json finding_json(const app::Finding& f, const std::vector<std::string>& actors)
     }
     if (f.minimized) {
         const auto& m = *f.minimized;
-        v["minimized"] = {{"schedule", f.minimized_schedule},
-                          {"steps", m.steps},
-                          {"total_steps", m.total_steps},
-                          {"preemptions", m.preemptions},
-                          {"original_steps", m.original_steps},
-                          {"original_preemptions", m.original_preemptions},
-                          {"trace_hash", hex(m.outcome.trace_hash)},
-                          {"replay", f.minimized_replay},
-                          {"diagram", f.diagram}};
+        v["minimized"] = {
+            {"schedule", f.minimized_schedule},
+            {"steps", m.steps},
+            {"total_steps", m.total_steps},
+            {"preemptions", m.preemptions},
+            {"original_steps", m.original_steps},
+            {"original_preemptions", m.original_preemptions},
+            {"trace_hash", hex(m.outcome.trace_hash)},
+            {"replay", f.minimized_replay},
+            {"diagram", f.diagram},
+            {"executions", m.executions},
+            {"budget", f.minimize_budget},
+            // "budget", "time" or "interrupted" when it stopped before it was done
+            {"stopped", f.minimize_stopped.empty() ? json(nullptr) : json(f.minimize_stopped)}};
     }
     return v;
 }
@@ -112,6 +117,10 @@ json explore_json(const app::ExploreResult& r) {
     }
     j["executions"] = r.report.executions;
     j["steps"] = r.report.steps;
+    if (r.iterations != 0) {
+        j["iterations"] = r.iterations;
+        j["interrupted"] = r.interrupted;  // by SIGINT: the findings so far (exit 3)
+    }
     j["verdict"] = r.verdict.name();
     j["verdict_class"] = r.verdict.full();
     if (!r.expected.empty()) {

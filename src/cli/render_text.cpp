@@ -52,10 +52,23 @@ std::string finding_text(const app::Finding& f, std::uint64_t executions) {
                 "ever\n\n",
                 w.lasso->prefix_steps, w.lasso->cycle_steps);
         } else {
-            s += fmt::format("  minimised from {}, {}\n  to {}, {} (steps up to the violation)\n\n",
+            s += fmt::format("  minimised from {}, {}\n  to {}, {} (steps up to the violation)\n",
                              plural(m.original_steps, "step"),
                              plural(m.original_preemptions, "preemption"), plural(m.steps, "step"),
                              plural(m.preemptions, "preemption"));
+            if (f.minimize_stopped == "budget") {
+                s += fmt::format("  minimisation stopped by its budget after {}\n",
+                                 plural(m.executions, "execution"));
+            } else if (f.minimize_stopped == "time") {
+                s += fmt::format(
+                    "  minimisation stopped by its budget ({}) after {}:\n  a time budget, so "
+                    "where it stops varies between runs\n",
+                    f.minimize_budget, plural(m.executions, "execution"));
+            } else if (f.minimize_stopped == "interrupted") {
+                s += fmt::format("  minimisation interrupted (SIGINT) after {}\n",
+                                 plural(m.executions, "execution"));
+            }
+            s += "\n";
         }
         return s + f.diagram;
     }
@@ -86,6 +99,10 @@ std::string explore_text(const app::ExploreResult& r) {
     s += fmt::format("explored    {} ({} strategy{} from seed {}), {}\n",
                      plural(r.report.executions, "execution"), r.strategy, params, r.plan.seed,
                      plural(r.report.steps, "step"));
+    if (r.interrupted) {
+        s += fmt::format("interrupted by SIGINT after {} of {}: the findings so far\n",
+                         plural(r.report.executions, "execution"), r.iterations);
+    }
     s += results_lines(r.report.results, r.actors);
     s += verdict_line(r.verdict, r.expected);
     for (const auto& f : r.findings) {

@@ -12,10 +12,14 @@ ExploreReport explore(Program& program, Strategy& strategy, const ExploreConfig&
     exec.record_trace = false;
     for (std::uint64_t i = 0; i < config.iterations; ++i) {
         const std::uint64_t seed = derive_seed(config.seed, i);
+        if (config.interrupts != nullptr && config.interrupts->load() != 0) {
+            rep.interrupted = true;
+            break;
+        }
         Outcome out = run_execution(program, strategy, seed, exec);
         rep.add(out, true);
-        if (progress && (i % 256 == 0 || i + 1 == config.iterations)) {
-            progress(i + 1, config.iterations);
+        if (progress) {
+            progress(i + 1, config.iterations);  // after every execution: the caller throttles
         }
         if (config.stop_on_first && !out.violations.empty()) {
             break;

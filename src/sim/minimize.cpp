@@ -149,22 +149,44 @@ std::optional<Minimized> minimize(Program& program, const Outcome& original,
         return m;
     }
 
+    // Whether the search may run one more execution; asked only when it has one to run, so
+    // that `stopped` says the budget (or the hook) cut it short.
+    std::uint64_t spent = 0;
+    auto more = [&] {
+        if (m.stopped == MinimizeStop::none) {
+            if (spent >= mc.budget) {
+                m.stopped = MinimizeStop::budget;
+            } else if (mc.stop && mc.stop()) {
+                m.stopped = MinimizeStop::hook;
+            }
+        }
+        return m.stopped == MinimizeStop::none;
+    };
+    auto ran = [&] {
+        ++spent;
+        if (mc.progress) {
+            mc.progress(spent);
+        }
+    };
+
     // 1. Fewest preemptions: bounded depth-first searches with bound 0, 1, 2, ... The first
     // bound with the violation is searched on (within the budget) for its shortest execution.
     Outcome best = original;
-    std::uint64_t spent = 0;
     const unsigned top = std::min(mc.max_preemptions, m.original_preemptions);
     bool found = false;
-    for (unsigned k = 0; k < top && !found && spent < mc.budget; ++k) {
+    // Its share of the budget: a rare violation (a forever actor makes the bounded trees deep)
+    // must not leave delta debugging, which usually does most of the work, nothing.
+    const std::uint64_t share = std::min(mc.dfs_budget, mc.budget);
+    for (unsigned k = 0; k < top && !found && spent < share && more(); ++k) {
         DfsStrategy dfs(k);
         do {
             Outcome o = run_execution(program, dfs, 0, quiet);
-            ++spent;
+            ran();
             if (shows(o, target) && (!found || o.steps < best.steps)) {
                 best = std::move(o);
                 found = true;
             }
-        } while (spent < mc.budget && dfs.advance());
+        } while (spent < share && dfs.advance() && more());
     }
 
     // 2. Delta debugging over the deviations from the non-preemptive scheduler.
@@ -173,14 +195,14 @@ std::optional<Minimized> minimize(Program& program, const Outcome& original,
     auto test = [&](const std::vector<std::pair<std::size_t, std::uint32_t>>& keep) {
         DeviationStrategy s({keep.begin(), keep.end()});
         Outcome o = run_execution(program, s, 0, quiet);
-        ++spent;
+        ran();
         return shows(o, target);
     };
     std::size_t chunks = 2;
-    while (items.size() >= 2 && spent < mc.budget * 2) {
+    while (items.size() >= 2 && more()) {
         const std::size_t size = (items.size() + chunks - 1) / chunks;
         bool reduced = false;
-        for (std::size_t start = 0; start < items.size(); start += size) {
+        for (std::size_t start = 0; start < items.size() && more(); start += size) {
             std::vector<std::pair<std::size_t, std::uint32_t>> rest;
             for (std::size_t i = 0; i < items.size(); ++i) {
                 if (i < start || i >= start + size) {
@@ -195,13 +217,13 @@ std::optional<Minimized> minimize(Program& program, const Outcome& original,
             }
         }
         if (!reduced) {
-            if (chunks >= items.size()) {
+            if (m.stopped != MinimizeStop::none || chunks >= items.size()) {
                 break;
             }
             chunks = std::min(items.size(), chunks * 2);
         }
     }
-    if (items.size() == 1 && test({})) {
+    if (items.size() == 1 && more() && test({})) {
         items.clear();
     }
 
@@ -210,11 +232,11 @@ std::optional<Minimized> minimize(Program& program, const Outcome& original,
     traced.record_trace = true;
     DeviationStrategy final_strategy({items.begin(), items.end()});
     Outcome fin = run_execution(program, final_strategy, 0, traced);
-    ++spent;
+    ran();
     if (!shows(fin, target)) {
         ReplayStrategy as_found(original.schedule);
         fin = run_execution(program, as_found, 0, traced);
-        ++spent;
+        ran();
         if (!shows(fin, target)) {
             return std::nullopt;
         }
@@ -253,6 +275,9 @@ std::optional<Minimized> minimize(Program& program, const Outcome& original,
             if (order.size() == fin.trace.size() || order.size() > static_cast<std::size_t>(t)) {
                 continue;  // nothing before the violation moves
             }
+            if (!more()) {
+                break;
+            }
             for (std::size_t i = 0; i < fin.trace.size(); ++i) {
                 if (!first(i)) {
                     order.push_back(fin.trace[i].actor);
@@ -260,7 +285,7 @@ std::optional<Minimized> minimize(Program& program, const Outcome& original,
             }
             StepOrderStrategy cut(std::move(order), data);
             Outcome o = run_execution(program, cut, 0, traced);
-            ++spent;
+            ran();
             const long ot = violation_step(o, program, target);
             if (shows(o, target) && ot >= 0 && ot < t &&
                 count_preemptions(o) <= count_preemptions(fin)) {
@@ -274,7 +299,7 @@ std::optional<Minimized> minimize(Program& program, const Outcome& original,
     const std::string text = encode_schedule(fin.schedule);
     ReplayStrategy check(decode_schedule(text));
     const Outcome again = run_execution(program, check, 0, traced);
-    ++spent;
+    ran();
     if (!shows(again, target) || again.trace_hash != fin.trace_hash || !check.error().empty()) {
         return std::nullopt;
     }

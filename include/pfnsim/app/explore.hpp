@@ -31,10 +31,22 @@ struct ExploreResult {
     std::uint64_t states = 0;
     std::uint64_t transitions = 0;
     std::string fallback;
+    std::uint64_t iterations = 0;  // asked for; fewer ran when interrupted
+    bool interrupted = false;      // by SIGINT: the findings so far, not every execution
+    MinimizeBudget minimize_budget;
     bool unexpected() const;
 };
 
-ExploreResult explore_plan(const Plan& plan, bool minimize, const sim::Progress& progress = {});
+// What explore takes from its command beyond the plan: the minimiser's budget, SIGINTs (the
+// first stops exploring, one more stops minimising) and minimisation progress.
+struct ExploreHooks {
+    MinimizeBudget minimize_budget;
+    const std::atomic<unsigned>* interrupts = nullptr;
+    std::function<void(std::size_t witness, std::size_t of, std::uint64_t spent)> minimize_progress;
+};
+
+ExploreResult explore_plan(const Plan& plan, bool minimize, const sim::Progress& progress = {},
+                           const ExploreHooks& hooks = {});
 
 struct RunResult {
     Plan plan;

@@ -2,7 +2,9 @@
 // replay-command builder, the determinism self-check, and minimise-and-draw.
 #pragma once
 
+#include <atomic>
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
 #include <vector>
@@ -46,12 +48,29 @@ struct Finding {
     std::string minimized_schedule;
     std::string minimized_replay;
     std::string diagram;  // the minimised execution's race diagram
+    // Why minimisation stopped before it was done: "" (it finished), "budget" (its executions),
+    // "time" (its time budget: where it stops varies between runs) or "interrupted" (SIGINT).
+    std::string minimize_stopped;
+    std::string minimize_budget;  // the budget it was minimised within ("2000 executions")
+};
+
+// --minimize-budget: executions per witness, or seconds per witness (then the witness, still
+// replay-checked, depends on how fast the machine is).
+struct MinimizeBudget {
+    std::uint64_t executions = sim::kDefaultMinimizeBudget;
+    double seconds = 0;        // > 0: a time budget, instead of executions
+    std::string text() const;  // "2000 executions", "30 s"
 };
 
 struct FindingOptions {
     bool minimize = true;
     sim::MinimizeConfig minimize_config;
+    MinimizeBudget budget;
     std::string not_minimized;  // set when minimisation was asked for and skipped
+    // SIGINTs so far: minimisation stops (keeping what it has) when one more arrives.
+    const std::atomic<unsigned>* interrupts = nullptr;
+    // After each minimising execution: the witness (1-based, of how many), executions spent.
+    std::function<void(std::size_t witness, std::size_t of, std::uint64_t spent)> progress;
 };
 
 // Replays each witness from its schedule (and from its seed, when the plan's strategy replays

@@ -28,6 +28,7 @@ struct SweepRequest {
     std::optional<std::pair<unsigned, unsigned>> shard;  // index, count
     std::string checkpoint;                              // "" = none
     bool minimize = true;
+    MinimizeBudget minimize_budget;
     // Stateful (a visited table, livelocks from the state graph) unless `stateless`; the
     // default for any number of preemptions. With a bound, stateless is the default.
     std::optional<bool> stateful;
@@ -70,6 +71,8 @@ struct Certificate {
 struct SweepHooks {
     std::function<void(const sim::SweepProgress&)> progress;
     const std::atomic<bool>* interrupt = nullptr;
+    // After each minimising execution: the witness (1-based, of how many), executions spent.
+    std::function<void(std::size_t witness, std::size_t of, std::uint64_t spent)> minimize_progress;
 };
 
 // Runs (or resumes, from the request's checkpoint) the sweep; throws InputError.
@@ -83,6 +86,7 @@ Certificate certificate_from_json(const nlohmann::json& j);  // throws InputErro
 // given twice is an InputError, a missing one makes the certificate incomplete. The witnesses
 // are minimised against the scenario file the shards name, when it can be read.
 Certificate merge_shards(const std::vector<Certificate>& parts,
-                         const std::vector<std::string>& files, bool minimize);
+                         const std::vector<std::string>& files, bool minimize,
+                         const MinimizeBudget& budget = {});
 
 }  // namespace pfnsim::app

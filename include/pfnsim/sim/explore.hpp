@@ -1,6 +1,7 @@
 // Many executions under one strategy, with the results seen and one witness per violation.
 #pragma once
 
+#include <atomic>
 #include <cstdint>
 #include <functional>
 #include <map>
@@ -20,11 +21,15 @@ struct ExploreConfig {
     std::uint64_t seed = 1;  // execution i runs with derive_seed(seed, i)
     ExecutionConfig exec;
     bool stop_on_first = false;
+    // Nonzero (a SIGINT): stop at the next execution boundary, with what was found so far.
+    const std::atomic<unsigned>* interrupts = nullptr;
 };
 
 // The executions run, with witnesses that replay by seed (the best of each violation's, as
 // better_witness orders them).
-struct ExploreReport : Tally {};
+struct ExploreReport : Tally {
+    bool interrupted = false;  // stopped by `interrupts` before its iterations
+};
 
 using Progress = std::function<void(std::uint64_t done, std::uint64_t total)>;
 

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
 
@@ -12,10 +13,23 @@
 
 namespace pfnsim::sim {
 
+// The default budget: executions per witness, all stages together; the first stage (the
+// bounded searches) may spend a fifth of it. A witness of long executions stops here, and
+// says so.
+inline constexpr std::uint64_t kDefaultMinimizeBudget = 100000;
+
+// Why minimisation ended before it was done; the witness is valid (replay-checked) either way.
+enum class MinimizeStop { none, budget, hook };
+
 struct MinimizeConfig {
     unsigned max_preemptions = 3;  // preemption bounds tried: 0, 1, ... this
-    std::uint64_t budget = 20000;  // executions spent on the bounded searches
-    bool cut = true;               // move the steps that do not affect the violation after it
+    // Executions spent searching, in all; the final traced run and the replay check come on top.
+    std::uint64_t budget = kDefaultMinimizeBudget;
+    std::uint64_t dfs_budget = kDefaultMinimizeBudget / 5;  // of it, the bounded searches' share
+    bool cut = true;  // move the steps that do not affect the violation after it
+    // Polled at every execution boundary: true stops the search (a time budget, an interrupt).
+    std::function<bool()> stop;
+    std::function<void(std::uint64_t spent)> progress;  // after each execution
 };
 
 struct Minimized {
@@ -28,7 +42,8 @@ struct Minimized {
     std::uint64_t steps = 0;
     std::uint64_t total_steps = 0;  // the whole minimised execution, steps after it included
     unsigned preemptions = 0;
-    std::uint64_t executions = 0;  // spent minimising
+    std::uint64_t executions = 0;               // spent minimising
+    MinimizeStop stopped = MinimizeStop::none;  // the budget or the hook ended the search
 };
 
 unsigned count_preemptions(const Outcome& o);
