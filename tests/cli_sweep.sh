@@ -67,4 +67,17 @@ code=$?
 "$pfnsim" sweep scenarios/lockstep-split.toml --preemptions all --quiet >/dev/null
 code=$?
 [ "$code" -eq 0 ] || { echo "FAIL: the complete stateful sweep exits $code, not 0"; fail=1; }
+# An expected verdict not found is exit 1 once the search is complete: the seed race's -EINVAL
+# needs a preemption, so a sweep without any finds the race clean (3 while incomplete), and so
+# does a single random execution of the zap race.
+"$pfnsim" sweep $scen --preemptions 0 --quiet >/dev/null
+code=$?
+[ "$code" -eq 1 ] || { echo "FAIL: a complete sweep missing the expected wrong-return exits $code, not 1"; fail=1; }
+"$pfnsim" sweep $scen --preemptions 0 --max-executions 1 --quiet >/dev/null
+code=$?
+[ "$code" -eq 3 ] || { echo "FAIL: an incomplete sweep that has not found it yet exits $code, not 3"; fail=1; }
+"$pfnsim" explore scenarios/pin-zap-race.toml --iterations 1 --quiet >"$tmp/missed.txt"
+code=$?
+[ "$code" -eq 1 ] && grep -q "verdict *clean (expected wrong-return)" "$tmp/missed.txt" || {
+    echo "FAIL: explore missing the expected wrong-return exits $code, not 1, or does not say so"; fail=1; }
 exit $fail

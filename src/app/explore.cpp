@@ -34,6 +34,10 @@ bool ExploreResult::unexpected() const {
     return app::unexpected(witnesses(findings), expected.empty() ? "clean" : expected);
 }
 
+bool ExploreResult::missed() const {
+    return !meets(verdict, expected);
+}
+
 bool RunResult::unexpected() const {
     return app::unexpected(witnesses(findings), expected.empty() ? "clean" : expected);
 }

@@ -54,6 +54,10 @@ bool Certificate::unexpected() const {
     return app::unexpected(ws, expected.empty() ? "clean" : expected);
 }
 
+bool Certificate::missed() const {
+    return !meets(verdict(), expected);
+}
+
 std::string Certificate::bound_text() const {
     const std::string p = preemptions ? fmt::format("≤{} preemptions", *preemptions)
                                       : std::string("any number of preemptions");

@@ -128,8 +128,9 @@ void add_minimize_budget(CLI::App* c, Options& o) {
 }
 
 // The end of a command's help: one example and what its exit code says. `found`: 1 is a
-// violation beyond the scenario's expectations; `judged`: also an expected one not found
-// (matrix, check); `incomplete`: as `found`, and 3 is a sweep that is not a certificate.
+// violation beyond the scenario's expectations (run, replay: one execution need not show the
+// expected one); `judged`: also an expected one not found (explore, matrix, check);
+// `incomplete`: as `judged`, and 3 is a sweep that is not a certificate.
 enum class Codes { found, judged, incomplete, none };
 
 std::string footer(const std::string& example, Codes codes) {
@@ -138,8 +139,8 @@ std::string footer(const std::string& example, Codes codes) {
         return s + "  0    done\n  2    bad input (one line on stderr)\n";
     }
     s += "  0    as expected and complete\n";
-    s += codes == Codes::judged ? "  1    an unexpected violation, or an expected one not found\n"
-                                : "  1    a violation the scenario does not expect\n";
+    s += codes == Codes::found ? "  1    a violation the scenario does not expect\n"
+                               : "  1    an unexpected violation, or an expected one not found\n";
     s += "  2    bad input (one line on stderr)\n";
     if (codes == Codes::incomplete) {
         s += "  3    incomplete: stopped by a limit, or shards missing (not a certificate)\n";
@@ -357,7 +358,7 @@ int run_cli(int argc, char** argv) {
         footer("pfnsim run scenarios/pin-zap-race.toml --policy eagain --seed 7", Codes::found));
     explore->footer(
         footer("pfnsim explore scenarios/seed-split-refault.toml --strategy pct --iterations 2000",
-               Codes::found) +
+               Codes::judged) +
         "  3    interrupted by SIGINT: the findings so far (a second one stops minimising)\n");
     replay->footer(
         footer("pfnsim replay scenarios/seed-split-refault.toml --policy original "

@@ -155,7 +155,8 @@ int cmd_explore(const Options& o) {
         }
     }
     std::cout << (o.json ? explore_json(r).dump(2) + "\n" : explore_text(r));
-    return r.unexpected() ? 1 : r.interrupted ? 3 : 0;  // 3: interrupted, the findings so far
+    // 3: interrupted, the findings so far; 1: also an expected verdict not found
+    return r.unexpected() ? 1 : r.interrupted ? 3 : r.missed() ? 1 : 0;
 }
 
 int cmd_matrix(const Options& o) {

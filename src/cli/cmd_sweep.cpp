@@ -128,7 +128,7 @@ int cmd_sweep(const Options& o) {
     hooks.minimize_progress = nullptr;  // clears the minimiser's line, if any
     std::cout << (o.json || c.shard ? sweep_json(c).dump(2) + "\n" : sweep_text(c));
     // 3: stopped early (a limit, SIGINT; the checkpoint, if any, is saved): not a certificate
-    return c.unexpected() ? 1 : !c.complete ? 3 : 0;
+    return c.unexpected() ? 1 : !c.complete ? 3 : c.missed() ? 1 : 0;
 }
 
 int cmd_merge(const Options& o) {
@@ -140,7 +140,7 @@ int cmd_merge(const Options& o) {
     const app::Certificate m =
         app::merge_shards(parts, o.paths, !o.no_minimize, minimize_budget(o));
     std::cout << (o.json ? sweep_json(m).dump(2) + "\n" : sweep_text(m));
-    return m.unexpected() ? 1 : !m.complete ? 3 : 0;
+    return m.unexpected() ? 1 : !m.complete ? 3 : m.missed() ? 1 : 0;
 }
 
 }  // namespace pfnsim::cli

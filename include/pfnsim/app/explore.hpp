@@ -35,6 +35,8 @@ struct ExploreResult {
     bool interrupted = false;      // by SIGINT: the findings so far, not every execution
     MinimizeBudget minimize_budget;
     bool unexpected() const;
+    // The expected verdict was not met although nothing unexpected was found (exit 1).
+    bool missed() const;
 };
 
 // What explore takes from its command beyond the plan: the minimiser's budget, SIGINTs (the

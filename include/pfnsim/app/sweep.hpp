@@ -63,6 +63,9 @@ struct Certificate {
 
     Verdict verdict() const;
     bool unexpected() const;
+    // The expected verdict was not met although nothing unexpected was found: exit 1 for a
+    // certificate (an incomplete sweep is exit 3 instead).
+    bool missed() const;
     // The one line a reviewer quotes.
     std::string line() const;
     std::string bound_text() const;
