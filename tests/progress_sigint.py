@@ -79,6 +79,13 @@ class OnPty:
         return self.proc.returncode, out.decode(), self.data.decode(errors="replace")
 
 
+def json_or_empty(text):
+    try:
+        return json.loads(text)
+    except ValueError:
+        return {}
+
+
 def segments(tty):
     """The progress lines written: the text between carriage returns, without erase codes."""
     return [s.replace("\x1b[K", "") for s in tty.split("\r")]
@@ -158,10 +165,7 @@ def explored(data):
 check(p.wait_for(explored), f"progress shows {first} executions")
 p.proc.send_signal(signal.SIGINT)
 code, out, tty = p.finish()
-try:
-    j = json.loads(out)
-except ValueError:
-    j = {}
+j = json_or_empty(out)
 check(code == 3, f"SIGINT: exit 3 (got {code})")
 check(j.get("interrupted") is True and first <= j.get("executions", 0) < 1000000000,
       f"the report says interrupted after {j.get('executions')} executions")
@@ -177,10 +181,7 @@ check(p.wait_for(lambda d: re.search(rb"sweep lockstep-split: \d+ executions", d
       "the sweep's progress line shows")
 p.proc.send_signal(signal.SIGINT)
 code, out, tty = p.finish()
-try:
-    j = json.loads(out)
-except ValueError:
-    j = {}
+j = json_or_empty(out)
 check(code == 3 and j.get("complete") is False and j.get("stopped") == "interrupted",
       f"sweep after SIGINT: exit 3, incomplete, stopped 'interrupted' (exit {code}, "
       f"stopped {j.get('stopped')})")

@@ -42,6 +42,32 @@ struct Counter : LambdaProgram {
     }
 };
 
+// "left" takes mutex A then B, "right" B then A: some schedules deadlock.
+struct OppositeLocks : LambdaProgram {
+    sim::Mutex a;
+    sim::Mutex b;
+    OppositeLocks() {
+        const auto ida = table.intern("A");
+        const auto idb = table.intern("B");
+        on_reset = [this, ida, idb] {
+            a.init(ida);
+            b.init(idb);
+        };
+        add("left", [this] {
+            a.lock("left");
+            b.lock("left");
+            b.unlock("left");
+            a.unlock("left");
+        });
+        add("right", [this] {
+            b.lock("right");
+            a.lock("right");
+            a.unlock("right");
+            b.unlock("right");
+        });
+    }
+};
+
 }  // namespace
 
 TEST_CASE("random exploration finds both outcomes of a lost update", "[sim]") {
@@ -87,27 +113,7 @@ TEST_CASE("a replayed schedule that does not fit is reported", "[sim]") {
 
 TEST_CASE("opposite lock order deadlocks, and the report names holders and waiters",
           "[sim][deadlock]") {
-    LambdaProgram p;
-    sim::Mutex a;
-    sim::Mutex b;
-    const auto ida = p.table.intern("A");
-    const auto idb = p.table.intern("B");
-    p.on_reset = [&] {
-        a.init(ida);
-        b.init(idb);
-    };
-    p.add("left", [&] {
-        a.lock("left");
-        b.lock("left");
-        b.unlock("left");
-        a.unlock("left");
-    });
-    p.add("right", [&] {
-        b.lock("right");
-        a.lock("right");
-        a.unlock("right");
-        b.unlock("right");
-    });
+    OppositeLocks p;
     sim::RandomStrategy r;
     sim::ExploreConfig cfg;
     cfg.iterations = 300;
@@ -499,27 +505,7 @@ TEST_CASE("after: an actor starts only once the actors it names have finished, i
 
 TEST_CASE("after: an actor waiting for a deadlocked one is named in the deadlock report",
           "[sim][after][deadlock]") {
-    LambdaProgram p;
-    sim::Mutex a;
-    sim::Mutex b;
-    const auto ida = p.table.intern("A");
-    const auto idb = p.table.intern("B");
-    p.on_reset = [&] {
-        a.init(ida);
-        b.init(idb);
-    };
-    p.add("left", [&] {
-        a.lock("left");
-        b.lock("left");
-        b.unlock("left");
-        a.unlock("left");
-    });
-    p.add("right", [&] {
-        b.lock("right");
-        a.lock("right");
-        a.unlock("right");
-        b.unlock("right");
-    });
+    OppositeLocks p;
     bool late_ran = false;
     p.add("late", [&] { late_ran = true; });
     p.decls[2].after = (1U << 0U) | (1U << 1U);
