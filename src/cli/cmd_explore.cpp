@@ -12,6 +12,7 @@
 #include "cli/progress.hpp"
 #include "cli/render.hpp"
 #include "pfnsim/app/error.hpp"
+#include "pfnsim/model/limits.hpp"
 
 #ifndef PFNSIM_SOURCE_DIR
 #define PFNSIM_SOURCE_DIR "."
@@ -80,10 +81,8 @@ app::MinimizeBudget minimize_budget(const Options& o) {
         return b;
     }
     const auto bad = [&s] {
-        return app::InputError{fmt::format(
-            "bad --minimize-budget '{}' (valid: executions 1 to {}, e.g. 500, or a time 1s to "
-            "1e7s, e.g. 30s or 2m)",
-            s, kMaxMinimizeExecutions)};
+        return app::InputError{fmt::format("--minimize-budget '{}': valid are {}, or 1s..1e7s", s,
+                                           model::valid_range(model::limits::kMinimizeBudget))};
     };
     const char unit = s.back();
     if (unit == 's' || unit == 'm' || unit == 'h') {
@@ -97,12 +96,12 @@ app::MinimizeBudget minimize_budget(const Options& o) {
         b.seconds = secs;
         return b;
     }
-    std::uint64_t n = 0;
-    const auto [ptr, ec] = std::from_chars(s.data(), s.data() + s.size(), n);
-    if (ec != std::errc() || ptr != s.data() + s.size() || n == 0 || n > kMaxMinimizeExecutions) {
+    // A count follows the rules of every other number (decimal or 0x, K/M/G, no sign).
+    const std::optional<std::uint64_t> n = model::parse_number(model::limits::kMinimizeBudget, s);
+    if (!n) {
         throw bad();
     }
-    b.executions = n;
+    b.executions = *n;
     return b;
 }
 

@@ -54,7 +54,6 @@ app::Plan load_plan(const Options& o);
 void print_notes(const app::Plan& plan);  // on stderr, a line each
 void write_file(const std::string& path, const std::string& text);
 
-inline constexpr std::uint64_t kMaxMinimizeExecutions = 1'000'000'000'000;
 // --minimize-budget parsed (the default when not given); throws app::InputError.
 app::MinimizeBudget minimize_budget(const Options& o);
 // The minimiser's progress line, or none (not a terminal, --quiet).

@@ -33,6 +33,8 @@ inline constexpr NumberRule kMaxStates{"max_states", 1, 1ULL << 40U, "states"};
 inline constexpr NumberRule kJobs{"jobs", 1, 1024, "threads"};
 inline constexpr NumberRule kRepeat{"repeat", 1, 1'000'000, "rounds"};
 inline constexpr NumberRule kFaultRetry{"fault_retry", 0, 1000, "faults"};
+// --minimize-budget given as a count (it also takes a time: cli/cmd_explore.cpp).
+inline constexpr NumberRule kMinimizeBudget{"minimize_budget", 1, 1'000'000'000, "executions"};
 // Addresses and sizes in the user address space, and a BAR's place in a 52-bit physical one.
 inline constexpr NumberRule kVaddr{"vaddr", 0, kTaskSize, "(user addresses)", true};
 inline constexpr NumberRule kSize{"size", 0, kTaskSize, "bytes", true};
