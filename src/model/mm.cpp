@@ -116,7 +116,7 @@ int do_munmap(World& w, std::uint64_t start, std::uint64_t len) {
         for (auto* m : {&w.mm.pgtable.pmd, &w.mm.pgtable.pte}) {
             for (auto it = m->lower_bound(v->vm_start); it != m->end() && it->first < v->vm_end;
                  ++it) {
-                it->second.e = pt_entry{};
+                pt_store(w.mm.pgtable, it->second, pt_entry{});
             }
         }
         v->detached = true;

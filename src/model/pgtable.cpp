@@ -3,6 +3,7 @@
 
 #include "pfnsim/model/world.hpp"
 #include "pfnsim/sim/execution.hpp"
+#include "pfnsim/sim/prng.hpp"
 
 namespace pfnsim::model {
 
@@ -86,6 +87,7 @@ pt_slot& pt_offset(World& w, Level l, std::uint64_t addr) {
     if (it == m.end()) {
         it = m.emplace(key, pt_slot{}).first;
         const auto kind_key = key | static_cast<std::uint64_t>(l);  // page-aligned: low bits free
+        it->second.key = kind_key;
         it->second.obj = w.derived_object(World::Derived::Slot, kind_key, [&] {
             return fmt::format("{}[{:#x}]", level_name(l), key);
         });
@@ -123,15 +125,45 @@ void pt_set(World& w, Level l, std::uint64_t addr, pt_slot& s, const pt_entry& e
         sim::point(sim::Op::Write, s.obj, func, fx.clear);
     }
     check_stale(w, e, addr, l);
-    s.e = e;
+    pt_store(w.mm.pgtable, s, e);
 }
 
 // include/linux/pgtable.h pudp_huge_get_and_clear / pmdp_huge_get_and_clear / ptep_get_and_clear
-pt_entry pt_get_and_clear(World& /*w*/, Level l, pt_slot& s, sim::Name func) {
+pt_entry pt_get_and_clear(World& w, Level l, pt_slot& s, sim::Name func) {
     sim::point(sim::Op::Write, s.obj, func, effects(l).clear);
     const pt_entry old = s.e;
-    s.e = pt_entry{};
+    pt_store(w.mm.pgtable, s, pt_entry{});
     return old;
+}
+
+namespace {
+// A slot's term of the digest: none for an empty slot (an untouched slot and a cleared one are
+// the same state), else a strong mix of its place and its entry, so that the XOR of the terms
+// identifies the set of present entries.
+std::uint64_t digest_term(const pt_slot& s) {
+    if (!entry_present(s.e)) {
+        return 0;
+    }
+    const std::uint64_t bits = (s.e.pfn << 4U) | (static_cast<std::uint64_t>(s.e.kind) << 2U) |
+                               (s.e.writable ? 2U : 0U) | (s.e.special ? 1U : 0U);
+    return sim::mix64(sim::mix64(s.key ^ 0x243f6a8885a308d3ULL) ^ bits);
+}
+}  // namespace
+
+void pt_store(page_table& pt, pt_slot& s, const pt_entry& e) {
+    pt.digest ^= digest_term(s);
+    s.e = e;
+    pt.digest ^= digest_term(s);
+}
+
+std::uint64_t pt_digest_walk(const page_table& pt) {
+    std::uint64_t d = 0;
+    for (const auto* m : {&pt.pud, &pt.pmd, &pt.pte}) {
+        for (const auto& [addr, slot] : *m) {
+            d ^= digest_term(slot);
+        }
+    }
+    return d;
 }
 
 // include/linux/mm.h pud_lockptr (mm->page_table_lock), pmd_lockptr (split PMD ptlock of the

@@ -102,13 +102,16 @@ void World::reset() {
                 vma = v;
             }
         }
-        pt_offset(*this, e.level, e.addr).e = pt_entry{
-            pt_entry::Kind::leaf, vma_addr_to_pfn(vma, e.addr), vm_page_prot_writable(vma), true};
+        pt_store(mm.pgtable, pt_offset(*this, e.level, e.addr),
+                 pt_entry{pt_entry::Kind::leaf, vma_addr_to_pfn(vma, e.addr),
+                          vm_page_prot_writable(vma), true});
         if (e.level != Level::PUD) {
-            pt_offset(*this, Level::PUD, e.addr).e = pt_entry{pt_entry::Kind::table};
+            pt_store(mm.pgtable, pt_offset(*this, Level::PUD, e.addr),
+                     pt_entry{pt_entry::Kind::table});
         }
         if (e.level == Level::PTE) {
-            pt_offset(*this, Level::PMD, e.addr).e = pt_entry{pt_entry::Kind::table};
+            pt_store(mm.pgtable, pt_offset(*this, Level::PMD, e.addr),
+                     pt_entry{pt_entry::Kind::table});
         }
     }
 
@@ -516,25 +519,17 @@ void World::check_results(std::vector<sim::Violation>& out) const {
     }
 }
 
-// The abstract state, canonically: present entries in address order, lock states, VMAs,
+// The abstract state, canonically: the present entries as a set, lock states, VMAs,
 // devices, the IOMMU table and the per-task fields the code branches on. Counters that only
 // feed the oracles or statistics are left out unless the code under test reads them (the
 // bounded policy's retry count).
 std::optional<std::uint64_t> World::loop_state_hash() const {
     using sim::hash_mix;
-    std::uint64_t h = 0x243f6a8885a308d3ULL;
-    int level = 0;
-    for (const auto* m : {&mm.pgtable.pud, &mm.pgtable.pmd, &mm.pgtable.pte}) {
-        ++level;
-        for (const auto& [addr, slot] : *m) {
-            if (slot.e.kind == pt_entry::Kind::none) {
-                continue;  // an untouched slot and a cleared one are the same state
-            }
-            h = hash_mix(h, addr ^ static_cast<std::uint64_t>(level));
-            h = hash_mix(h, (slot.e.pfn << 4U) | (static_cast<std::uint64_t>(slot.e.kind) << 2U) |
-                                (slot.e.writable ? 2U : 0U) | (slot.e.special ? 1U : 0U));
-        }
+    if (audit_digests) {
+        audit_kept_digests();
     }
+    // The present entries as the digest pt_store keeps (a set: no walk of the tables).
+    std::uint64_t h = hash_mix(0x243f6a8885a308d3ULL, mm.pgtable.digest);
     for (const auto* m : {&mm.pgtable.pmd_ptl, &mm.pgtable.pte_ptl}) {
         for (const auto& [addr, lock] : *m) {
             h = hash_mix(h, lock.state_hash());
@@ -583,6 +578,30 @@ std::optional<std::uint64_t> World::loop_state_hash() const {
                                   (t.looked_up_gen == t.mmap_lock_gen ? 1U : 0U));
     }
     return h;
+}
+
+// The audit of what loop_state_hash reads without a walk: the page-table digest and every
+// lock's kept hash, each against its recomputation.
+void World::audit_kept_digests() const {
+    ++digest_audits;
+    bool ok = mm.pgtable.digest == pt_digest_walk(mm.pgtable);
+    auto lock_ok = [&](const auto& lock) { ok = ok && lock.state_hash() == lock.state_hash_walk(); };
+    for (const auto* m : {&mm.pgtable.pmd_ptl, &mm.pgtable.pte_ptl}) {
+        for (const auto& [addr, lock] : *m) {
+            lock_ok(lock);
+        }
+    }
+    lock_ok(mm.mmap_lock);
+    lock_ok(mm.page_table_lock);
+    for (const auto& d : devices) {
+        lock_ok(d.resv.lock);
+        lock_ok(d.memory_lock);
+        lock_ok(d.inode_mapping.i_mmap_rwsem);
+    }
+    lock_ok(iommu.lock);
+    if (!ok) {
+        ++digest_mismatches;
+    }
 }
 
 // loop_state_hash() and the facts the oracles read when the execution ends, so that two

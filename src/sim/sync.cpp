@@ -25,10 +25,12 @@ void ExclusiveLock::init(ObjectId id) {
     id_ = id;
     owner_ = kNoActor;
     waiters_.clear();
+    changed();
 }
 
 void ExclusiveLock::lock(Name func) {
     point(Op::Acquire, id_, func, flavour_->lock);
+    changed();
     const ActorId me = current_actor();
     if (owner_ == kNoActor) {
         owner_ = me;
@@ -42,6 +44,7 @@ void ExclusiveLock::lock(Name func) {
 
 bool ExclusiveLock::try_lock(Name func) {
     point(Op::Acquire, id_, func, flavour_->trylock);
+    changed();
     if (owner_ != kNoActor) {
         annotate("trylock: contended, fails");
         return false;
@@ -53,6 +56,7 @@ bool ExclusiveLock::try_lock(Name func) {
 
 void ExclusiveLock::unlock(Name func) {
     point(Op::Release, id_, func, flavour_->unlock);
+    changed();
     note_released(id_, owner_);
     owner_ = kNoActor;
     if (!waiters_.empty()) {
@@ -70,6 +74,7 @@ void RwSemaphore::init(ObjectId id, RwFlavour flavour) {
     handoff_ = false;
     readers_.clear();
     waiters_.clear();
+    changed();
 }
 
 bool RwSemaphore::read_held_by(ActorId a) const {
@@ -79,6 +84,7 @@ bool RwSemaphore::read_held_by(ActorId a) const {
 // kernel/locking/rwsem.c down_read: a reader queues behind a holding or waiting writer.
 void RwSemaphore::down_read(Name func) {
     point(Op::Acquire, id_, func, "down_read");
+    changed();
     const ActorId me = current_actor();
     // Linux (rwsem_down_read_slowpath): with waiters queued, a reader steals a lock no writer
     // holds and no handoff guards, unless readers hold it already (then it queues).
@@ -98,6 +104,7 @@ void RwSemaphore::down_read(Name func) {
 
 void RwSemaphore::up_read(Name func) {
     point(Op::Release, id_, func, "up_read");
+    changed();
     const ActorId me = current_actor();
     auto it = std::find(readers_.begin(), readers_.end(), me);
     if (it != readers_.end()) {
@@ -110,6 +117,7 @@ void RwSemaphore::up_read(Name func) {
 // kernel/locking/rwsem.c down_write
 void RwSemaphore::down_write(Name func) {
     point(Op::Acquire, id_, func, "down_write");
+    changed();
     const ActorId me = current_actor();
     if (flavour_ == RwFlavour::Linux) {
         down_write_linux(func, me);
@@ -148,6 +156,7 @@ void RwSemaphore::down_write_linux(Name func, ActorId me) {
     for (;;) {
         block_on(id_, "write");
         point(Op::Acquire, id_, func, "rwsem_try_write_lock");
+        changed();
         if (free_for()) {
             const auto it = std::find_if(waiters_.begin(), waiters_.end(),
                                          [&](const Waiter& w) { return w.actor == me; });
@@ -163,6 +172,7 @@ void RwSemaphore::down_write_linux(Name func, ActorId me) {
         if (!handoff_ && waiters_.front().actor == me &&
             choose(2, "rwsem: head writer waited past RWSEM_WAIT_TIMEOUT, sets handoff") == 1) {
             handoff_ = true;
+            changed();
             annotate("rwsem_try_write_lock: taken again, sets RWSEM_FLAG_HANDOFF, sleeps");
         } else {
             annotate("rwsem_try_write_lock: taken again, sleeps");
@@ -172,6 +182,7 @@ void RwSemaphore::down_write_linux(Name func, ActorId me) {
 
 void RwSemaphore::up_write(Name func) {
     point(Op::Release, id_, func, "up_write");
+    changed();
     note_released(id_, writer_);
     writer_ = kNoActor;
     grant_waiters();
@@ -179,6 +190,7 @@ void RwSemaphore::up_write(Name func) {
 
 void RwSemaphore::downgrade_write(Name func) {
     point(Op::Release, id_, func, "downgrade_write");
+    changed();
     const ActorId me = writer_;
     note_released(id_, me);
     writer_ = kNoActor;
@@ -244,12 +256,28 @@ std::uint64_t hash_queue(std::uint64_t h, const Q& q) {
 }  // namespace
 
 std::uint64_t ExclusiveLock::state_hash() const {
+    if (!hash_valid_) {
+        hash_ = state_hash_walk();
+        hash_valid_ = true;
+    }
+    return hash_;
+}
+
+std::uint64_t ExclusiveLock::state_hash_walk() const {
     // Not the object id (it depends on the order objects were interned): callers hash locks in
     // a canonical order.
     return hash_queue(hash_mix(0x9fb21c651e98df25ULL, owner_), waiters_);
 }
 
 std::uint64_t RwSemaphore::state_hash() const {
+    if (!hash_valid_) {
+        hash_ = state_hash_walk();
+        hash_valid_ = true;
+    }
+    return hash_;
+}
+
+std::uint64_t RwSemaphore::state_hash_walk() const {
     // Acquisition order does not matter: the readers enter as a sum, which ignores it.
     std::uint64_t readers = 0;
     for (ActorId r : readers_) {

@@ -62,10 +62,12 @@ inline bool entry_leaf(const pt_entry& e) {
     return e.kind == pt_entry::Kind::leaf;
 }
 
-// A slot of the page table: the entry and the simulation object that stands for it.
+// A slot of the page table: the entry and the simulation object that stands for it. The entry
+// is written only through pt_store (pgtable.cpp), which keeps page_table::digest current.
 struct pt_slot {
     pt_entry e;
     sim::ObjectId obj = sim::kNoObject;
+    std::uint64_t key = 0;  // level and aligned address: the slot's place in the digest
 };
 
 struct vfio_pci_core_device;
@@ -98,6 +100,9 @@ struct page_table {
     std::map<std::uint64_t, pt_slot> pte;            // keyed by page address
     std::map<std::uint64_t, sim::SpinLock> pmd_ptl;  // split PMD lock, per PMD table
     std::map<std::uint64_t, sim::SpinLock> pte_ptl;  // PTE lock, per PTE table
+    // The present entries as a set (Zobrist: the XOR of one term per slot), kept by pt_store
+    // so that a state signature need not walk the tables; pt_digest_walk recomputes it.
+    std::uint64_t digest = 0;
 };
 
 // include/linux/kvm_host.h struct kvm, the fields the mmu_notifier updates: a vCPU fault

@@ -73,7 +73,15 @@ class World final : public sim::Program {
     vfio_iommu iommu;
     std::vector<task_struct> tasks;
 
+    // When set, every loop_state_hash() first checks what it reads without walking (the
+    // page-table digest, each lock's kept hash) against a recomputation, and counts the
+    // checks and the mismatches (a mismatch is a bug of pfnsim: a write that bypassed them).
+    bool audit_digests = false;
+    mutable std::uint64_t digest_audits = 0;
+    mutable std::uint64_t digest_mismatches = 0;
+
   private:
+    void audit_kept_digests() const;
     void run_pin(const ActorSpec& a);
     void run_split(const ActorSpec& a);
     void run_fault(const ActorSpec& a);
@@ -100,6 +108,10 @@ pt_slot& pt_offset(World& w, Level l, std::uint64_t addr);
 pt_entry pt_get(World& w, Level l, pt_slot& s, sim::Name func);
 void pt_set(World& w, Level l, std::uint64_t addr, pt_slot& s, const pt_entry& e, sim::Name func);
 pt_entry pt_get_and_clear(World& w, Level l, pt_slot& s, sim::Name func);
+// Every write of a slot's entry, with no scheduling point: keeps page_table::digest.
+void pt_store(page_table& pt, pt_slot& s, const pt_entry& e);
+// page_table::digest computed from the tables (the audit compares it with the kept one).
+std::uint64_t pt_digest_walk(const page_table& pt);
 sim::SpinLock& pt_lockptr(World& w, Level l, std::uint64_t addr);
 std::uint64_t level_size(Level l);
 

@@ -13,6 +13,12 @@ constexpr std::uint64_t splitmix64(std::uint64_t& state) {
     return z ^ (z >> 31U);
 }
 
+// One word mixed into a well-spread one (splitmix64 of it): the terms of XOR-combined
+// (Zobrist) digests, whose parts must look independent of each other.
+constexpr std::uint64_t mix64(std::uint64_t v) {
+    return splitmix64(v);
+}
+
 // Seed of execution `index` of an exploration started from `base`.
 constexpr std::uint64_t derive_seed(std::uint64_t base, std::uint64_t index) {
     std::uint64_t s = base ^ (index * 0xd1b54a32d192ed03ULL);

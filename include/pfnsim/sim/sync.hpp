@@ -30,16 +30,24 @@ class ExclusiveLock {
     bool held_by(ActorId a) const { return owner_ == a; }
     ActorId owner() const { return owner_; }
     ObjectId id() const { return id_; }
-    std::uint64_t state_hash() const;  // owner and waiters in queue order
+    // Owner and waiters in queue order; kept from one change of the lock to the next, so that a
+    // state signature reading an unchanged lock costs a load. state_hash_walk recomputes it.
+    std::uint64_t state_hash() const;
+    std::uint64_t state_hash_walk() const;
 
   protected:
     explicit ExclusiveLock(const Flavour& f) : flavour_(&f) {}
 
   private:
+    // Every change of the state below is followed by changed(), with no scheduling point in
+    // between (each change follows the operation's point, see sync.cpp).
+    void changed() { hash_valid_ = false; }
     const Flavour* flavour_;
     ObjectId id_ = kNoObject;
     ActorId owner_ = kNoActor;
     std::deque<ActorId> waiters_;
+    mutable std::uint64_t hash_ = 0;
+    mutable bool hash_valid_ = false;
 };
 
 // include/linux/spinlock.h spin_lock. A spinning waiter burns its CPU but cannot proceed:
@@ -89,8 +97,10 @@ class RwSemaphore {
     bool write_locked() const { return writer_ != kNoActor; }
     bool handoff() const { return handoff_; }
     RwFlavour flavour() const { return flavour_; }
-    // writer, readers as a set, waiters in queue order, the handoff bit
+    // Writer, readers as a set, waiters in queue order, the handoff bit; kept as for
+    // ExclusiveLock::state_hash.
     std::uint64_t state_hash() const;
+    std::uint64_t state_hash_walk() const;
 
   private:
     struct Waiter {
@@ -100,12 +110,15 @@ class RwSemaphore {
     void grant_waiters();
     void grant_readers();  // the readers at the head of the queue (Linux: every queued reader)
     void down_write_linux(Name func, ActorId me);
+    void changed() { hash_valid_ = false; }  // after every change, as in ExclusiveLock
     ObjectId id_ = kNoObject;
     RwFlavour flavour_ = RwFlavour::Fifo;
     ActorId writer_ = kNoActor;
     bool handoff_ = false;  // Linux: RWSEM_FLAG_HANDOFF, set by the writer at the head
     std::vector<ActorId> readers_;
     std::deque<Waiter> waiters_;
+    mutable std::uint64_t hash_ = 0;
+    mutable bool hash_valid_ = false;
 };
 
 }  // namespace pfnsim::sim
