@@ -2,13 +2,16 @@
 // shards and checkpoints against the plain sweep.
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <catch2/catch.hpp>
+#include <filesystem>
 #include <set>
 
 #include "pfnsim/app/sweep.hpp"
 #include "pfnsim/model/world.hpp"
 #include "pfnsim/sim/dfs_strategy.hpp"
 #include "pfnsim/sim/prng.hpp"
+#include "pfnsim/sim/random_strategy.hpp"
 #include "pfnsim/sim/replay_strategy.hpp"
 #include "pfnsim/sim/sweep.hpp"
 #include "pfnsim/sim/sweep_checkpoint.hpp"
@@ -548,11 +551,10 @@ TEST_CASE("stateful and stateless sweeps agree on a Linux rw_semaphore",
 TEST_CASE("stateful and stateless sweeps of the shipped scenarios find the same violations",
           "[sweep][stateful]") {
     // The scenarios whose unbounded stateless sweep finishes quickly.
-    for (const char* file :
-         {"pin-zap-race.toml", "pin-outside-vma.toml", "pin-munmap-retry.toml",
-          "pin-mem-disabled.toml", "seed-split-refault.toml", "pin-zap-enable.toml",
-          "patchset/vfio-zap-einval.toml",
-          "patchset/acrn-zap-enoent.toml", "patchset/s390r-zap-enoent.toml"}) {
+    for (const char* file : {"pin-zap-race.toml", "pin-outside-vma.toml", "pin-munmap-retry.toml",
+                             "pin-mem-disabled.toml", "seed-split-refault.toml",
+                             "pin-zap-enable.toml", "patchset/vfio-zap-einval.toml",
+                             "patchset/acrn-zap-enoent.toml", "patchset/s390r-zap-enoent.toml"}) {
         INFO(file);
         const auto make = scenario(file);
         const auto sc = model::load_scenario(source_path(std::string("scenarios/") + file));
@@ -841,7 +843,8 @@ TEST_CASE("stateful and stateless sweeps agree on small random programs with ret
     CHECK(livelocks > 0);  // some programs wait for a value nobody writes
 }
 
-TEST_CASE("stateful = stateless on repeated zaps and enables ordered by after", "[sweep][stateful]") {
+TEST_CASE("stateful = stateless on repeated zaps and enables ordered by after",
+          "[sweep][stateful]") {
     // Each PCI_COMMAND loop declares its count; an enable that has not started (blocked by
     // `after`) is a different state from one that has. Against the stateless sweep with
     // sleep sets: unreduced, the four PCI_COMMAND writes' interleavings with the pin run to
@@ -886,4 +889,51 @@ after = ["zap"]
     CHECK(kinds(st.totals) == kinds(all.totals));
     CHECK(st.totals.states > 0);
     CHECK(st.totals.executions < all.totals.executions);
+}
+
+// What the state signature reads without walking (page_table::digest kept by pt_store, each
+// lock's kept hash) equals its recomputation at every loop head of every shipped scenario.
+TEST_CASE("the kept page-table digest and lock hashes match their recomputation",
+          "[sweep][stateful][digest]") {
+    std::vector<std::filesystem::path> files;
+    for (const char* dir : {"scenarios", "scenarios/patchset"}) {
+        for (const auto& e : std::filesystem::directory_iterator(source_path(dir))) {
+            if (e.path().extension() == ".toml") {
+                files.push_back(e.path());
+            }
+        }
+    }
+    std::sort(files.begin(), files.end());
+    REQUIRE(files.size() > 20);
+    for (const auto& f : files) {
+        INFO(f.filename().string());
+        for (const char* policy : {"original", "eagain", "enoent"}) {
+            model::World w(model::load_scenario(f.string()));
+            w.set_policy(*model::parse_policy(policy));
+            w.audit_digests = true;
+            sim::ExecutionConfig cfg;
+            cfg.step_bound = w.sc.step_bound;
+            cfg.record_trace = false;
+            sim::RandomStrategy random;
+            for (std::uint64_t i = 0; i < 40; ++i) {
+                sim::run_execution(w, random, sim::derive_seed(7, i), cfg);
+            }
+            sim::DfsStrategy dfs(2);
+            std::uint64_t n = 0;
+            do {
+                sim::run_execution(w, dfs, n, cfg);
+            } while (dfs.advance() && ++n < 200);
+            CHECK(w.digest_mismatches == 0);
+            CHECK(w.digest_audits > 0);
+        }
+    }
+    // The audit sees a write that bypasses pt_store.
+    model::World w(model::load_scenario(source_path("scenarios/seed-split-refault.toml")));
+    w.audit_digests = true;
+    REQUIRE(!w.mm.pgtable.pud.empty());
+    (void)w.loop_state_hash();
+    CHECK(w.digest_mismatches == 0);
+    w.mm.pgtable.pud.begin()->second.e = model::pt_entry{};
+    (void)w.loop_state_hash();
+    CHECK(w.digest_mismatches == 1);
 }

@@ -585,7 +585,9 @@ std::optional<std::uint64_t> World::loop_state_hash() const {
 void World::audit_kept_digests() const {
     ++digest_audits;
     bool ok = mm.pgtable.digest == pt_digest_walk(mm.pgtable);
-    auto lock_ok = [&](const auto& lock) { ok = ok && lock.state_hash() == lock.state_hash_walk(); };
+    auto lock_ok = [&](const auto& lock) {
+        ok = ok && lock.state_hash() == lock.state_hash_walk();
+    };
     for (const auto* m : {&mm.pgtable.pmd_ptl, &mm.pgtable.pte_ptl}) {
         for (const auto& [addr, lock] : *m) {
             lock_ok(lock);
