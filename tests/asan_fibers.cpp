@@ -1,7 +1,7 @@
 // ASan builds only: whether AddressSanitizer can be believed on actor stacks. `bad` makes an
 // actor read a local whose scope has ended, across a fiber switch: ASan must report a
 // stack-use-after-scope (the test expects the report). `clean` runs executions that unwind
-// actor frames by exception (step-bound and deadlock aborts) on reused pooled stacks, then a
+// actor frames by forced unwind (step-bound and deadlock aborts) on reused pooled stacks, then a
 // shipped scenario at random: nothing may be reported.
 #include <cstdio>
 #include <cstring>

@@ -1,8 +1,10 @@
 // The simulation core on small programs of its own: choices, blocking, deadlock, determinism.
 #include <algorithm>
 #include <catch2/catch.hpp>
+#include <functional>
 #include <optional>
 #include <set>
+#include <vector>
 
 #include "pfnsim/sim/dfs_strategy.hpp"
 #include "pfnsim/sim/explore.hpp"
@@ -368,6 +370,52 @@ TEST_CASE("actors marked forever are stopped when the others finish", "[sim]") {
     }
 }
 
+
+TEST_CASE("an actor stopped mid-run has each of its frames' destructors run once", "[sim]") {
+    // Frames with destructors at several depths, one of which takes a scheduling point (as a
+    // model unlock would): stopping the actor unwinds them all, innermost first, and the point
+    // in a destructor does not stop it a second time.
+    struct Guard {
+        std::vector<int>* log;
+        int depth;
+        std::vector<int> owned;  // heap memory: a skipped destructor leaks it (ASan reports)
+        ~Guard() {
+            if (depth == 1) {
+                sim::point(sim::Op::Release, sim::kNoObject, "unlock in a destructor");
+            }
+            log->push_back(depth);
+        }
+    };
+    std::vector<int> log;
+    std::function<void(int)> nest = [&](int depth) {
+        const Guard g{&log, depth, std::vector<int>(64, depth)};
+        if (depth < 3) {
+            nest(depth + 1);
+            return;
+        }
+        for (;;) {
+            sim::point(sim::Op::Yield, sim::kNoObject, "spin");
+        }
+    };
+    LambdaProgram p;
+    p.on_reset = [&] { log.clear(); };
+    p.add("spin", [&] { nest(1); });
+    p.add("forever", [&] { nest(1); }, true);
+    p.add("once", [] { sim::point(sim::Op::Yield, sim::kNoObject, "once"); });
+    sim::RandomStrategy r;
+    sim::ExecutionConfig cfg;
+    cfg.detect_cycles = false;
+    for (std::uint64_t seed = 1; seed <= 40; ++seed) {
+        cfg.step_bound = 4 + seed;  // stops at different points of both spinning actors
+        const auto out = sim::run_execution(p, r, seed, cfg);
+        REQUIRE(out.status == sim::Status::StepBound);
+        // Both spinning actors had started when the bound hit, or only the one that ran.
+        REQUIRE((log.size() == 3 || log.size() == 6));
+        for (std::size_t i = 0; i < log.size(); ++i) {
+            CHECK(log[i] == 3 - static_cast<int>(i % 3));
+        }
+    }
+}
 TEST_CASE("many executions reuse fiber stacks without growing", "[sim]") {
     Counter p;
     sim::RandomStrategy r;

@@ -654,6 +654,46 @@ TEST_CASE("the state audit finds a value the signature does not capture", "[swee
     CHECK_FALSE(has_mismatch(audit(true, 8)));
 }
 
+TEST_CASE("a replay that does not reach the state it recorded stops the stateful sweep",
+          "[sweep][determinism]") {
+    // The replay of a recorded path trusts the states on the way and checks the state at its
+    // end. A program that behaves differently from its second execution on (it counts its
+    // executions outside its state) reaches other states: the sweep must stop, not certify.
+    std::uint64_t vx = 0;
+    unsigned runs = 0;
+    test::LambdaProgram p;
+    const sim::ObjectId x = p.table.intern("x");
+    p.on_reset = [&] {
+        vx = 0;
+        ++runs;
+    };
+    p.state = [&] { return vx; };
+    p.add("a", [&, x] {
+        sim::point(sim::Op::Write, x, "write");
+        vx = runs == 1 ? 1 : 2;
+        sim::point(sim::Op::Yield, sim::kNoObject, "think");
+        sim::point(sim::Op::Yield, sim::kNoObject, "think again");
+    });
+    p.add("b", [&, x] {
+        sim::point(sim::Op::Write, x, "write");
+        vx += 10;
+        sim::point(sim::Op::Yield, sim::kNoObject, "think");
+    });
+    const sim::ProgramFactory make = [&p] {
+        return std::unique_ptr<sim::Program>(new ProxyProgram(p));
+    };
+    REQUIRE_THROWS_WITH(stateful(make, 100),
+                        Catch::Contains("not deterministic, or its signature misses"));
+    // The same program with the count reset every time is swept to a certificate.
+    p.on_reset = [&] {
+        vx = 0;
+        runs = 1;
+    };
+    const auto r = stateful(make, 100);
+    CHECK(r.complete);
+    CHECK(r.totals.states > 0);
+}
+
 TEST_CASE("a saved sweep is range-checked before it is resumed", "[sweep][checkpoint]") {
     const auto make = scenario("seed-split-refault.toml");
     const auto names = actor_names(make);

@@ -7,8 +7,13 @@
 #include <boost/fiber/fiber.hpp>
 #include <boost/fiber/operations.hpp>
 #include <boost/fiber/pooled_fixedsize_stack.hpp>
+#include <csetjmp>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
 #include <exception>
 #include <stdexcept>
+#include <unwind.h>
 
 #include "pfnsim/sim/prng.hpp"
 #include "sim/algorithm.hpp"
@@ -47,6 +52,11 @@ struct ActorState {
     // Outcome::chains once a step recorded it (kNoChain: changed since).
     std::vector<CallFrame> calls;
     std::uint32_t chain = kNoChain;
+    // Where throw_abort's unwinding of this actor's stack ends (run_until_unwound), and
+    // whether it is under way (a destructor's scheduling point then does nothing).
+    std::jmp_buf* landing = nullptr;
+    std::uintptr_t landing_mark = 0;
+    bool unwinding = false;
 };
 
 // The state of the execution running on this thread.
@@ -201,9 +211,64 @@ void switch_to(ExecState& x, ActorId me, ActorId next) {
     x.current = me;
 }
 
-// Called on the fiber of an actor when it must stop: unwinds its stack to actor_main.
+// Ending an actor's run early. Its stack is unwound as pthread_cancel unwinds a thread:
+// a forced unwind (_Unwind_ForcedUnwind) runs every frame's destructors, from the point that
+// stopped it to run_until_unwound, which the stop function below then returns to by longjmp.
+// A thrown C++ exception did the same in two passes over the frames (search, then cleanup);
+// the forced unwind has no search pass, and unwinding is most of the cost of an execution a
+// stateful sweep stops at a visited state (docs/performance.md). The longjmp crosses only the
+// unwinder's own frames: every model frame's cleanups have run when it is taken.
+constexpr _Unwind_Exception_Class kAbortClass = 0x5046'4e53'4142'5254ULL;  // "PFNSABRT"
+
+thread_local _Unwind_Exception tl_abort_exception{};
+
+_Unwind_Reason_Code stop_at_landing(int /*version*/, _Unwind_Action actions,
+                                    _Unwind_Exception_Class /*cls*/, _Unwind_Exception* /*exc*/,
+                                    _Unwind_Context* context, void* param) {
+    ActorState& a = *static_cast<ActorState*>(param);
+    // A context's CFA is the stack pointer of the frame it describes at its call: above the
+    // landing's mark only once every frame below run_until_unwound has been cleaned up.
+    if ((actions & _UA_END_OF_STACK) != 0 || _Unwind_GetCFA(context) > a.landing_mark) {
+        std::longjmp(*a.landing, 1);  // NOLINT(cert-err52-cpp): the end of a forced unwind
+    }
+    return _URC_NO_REASON;
+}
+
+// Called on the fiber of an actor when it must stop: unwinds its stack to run_until_unwound.
 [[noreturn]] void throw_abort() {
-    throw AbortExecution{};
+    ExecState& x = *tl_exec;
+    ActorState& a = x.actors[x.current];
+    if (a.landing == nullptr || a.unwinding) {
+        // Not on an actor's stack, or a destructor that stops again while it is unwound:
+        // either is a bug in the core or the model.
+        std::fputs("pfnsim: an execution was stopped outside an actor's run\n", stderr);
+        std::abort();
+    }
+    a.unwinding = true;
+    detail::handle_no_return();
+    std::memset(&tl_abort_exception, 0, sizeof tl_abort_exception);
+    tl_abort_exception.exception_class = kAbortClass;
+    _Unwind_ForcedUnwind(&tl_abort_exception, stop_at_landing, &a);
+    std::fputs("pfnsim: the unwinder could not end an actor's run\n", stderr);
+    std::abort();
+}
+
+// Runs the actor's program; false when throw_abort ended it. Nothing here has a destructor:
+// the unwinding ends in this frame by longjmp, before its cleanups could run.
+[[gnu::noinline]] bool run_until_unwound(ExecState& x, ActorId id) {
+    ActorState& a = x.actors[id];
+    std::jmp_buf landing;
+    volatile char mark = 0;
+    a.landing = &landing;
+    a.landing_mark = reinterpret_cast<std::uintptr_t>(&mark);
+    if (setjmp(landing) != 0) {  // NOLINT(cert-err52-cpp): see throw_abort
+        a.landing = nullptr;
+        a.unwinding = false;
+        return false;
+    }
+    x.program->run_actor(id);
+    a.landing = nullptr;
+    return true;
 }
 
 std::string lock_holders(const ExecState& x, ObjectId obj) {
@@ -301,7 +366,7 @@ void point_impl(Op op, ObjectId object, Name func, Name effect, std::uint64_t ar
                 const SourceLine& loc) {
     ExecState& x = exec();
     if (x.aborting) {
-        if (std::uncaught_exceptions() > 0) {
+        if (x.actors[x.current].unwinding) {
             return;  // a destructor during unwinding: let the unwinding finish
         }
         throw_abort();
@@ -332,11 +397,7 @@ void actor_main(ExecState* xp, ActorId id) {
     x.algo->resumed(id);
     x.current = id;
     if (!x.aborting) {
-        try {
-            x.program->run_actor(id);
-        } catch (const AbortExecution&) {
-            // unwound by the core: the execution is being torn down
-        }
+        run_until_unwound(x, id);  // false: unwound, the execution is being torn down
     }
     x.actors[id].finished = true;
     x.enabled_bits &= ~(1U << id);
@@ -784,16 +845,19 @@ bool observe_point(ExecState& x, bool data, std::string_view what, std::uint32_t
     if (!x.strategy_observes) {
         return true;
     }
-    const std::optional<std::uint64_t> shared = x.program->state_signature();
-    if (!shared) {
-        if (x.out->strategy_error.empty()) {
-            x.out->strategy_error = "the program does not describe its state (state_signature)";
-        }
-        begin_abort(x, Status::Pruned);
-        return false;
-    }
     StatePoint p;
-    p.signature = point_signature(x, *shared, data, what);
+    if (x.strategy->needs_signature()) {
+        const std::optional<std::uint64_t> shared = x.program->state_signature();
+        if (!shared) {
+            if (x.out->strategy_error.empty()) {
+                x.out->strategy_error =
+                    "the program does not describe its state (state_signature)";
+            }
+            begin_abort(x, Status::Pruned);
+            return false;
+        }
+        p.signature = point_signature(x, *shared, data, what);
+    }
     p.enabled = x.enabled_bits;
     if (data) {
         p.enabled |= 1U << x.current;

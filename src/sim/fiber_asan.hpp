@@ -23,6 +23,7 @@
 #endif
 
 #ifdef PFNSIM_FIBER_ASAN
+#include <sanitizer/asan_interface.h>
 #include <sanitizer/common_interface_defs.h>
 #endif
 
@@ -53,6 +54,14 @@ inline void finish_switch([[maybe_unused]] void* fake) {
     const void* bottom = nullptr;
     std::size_t size = 0;
     __sanitizer_finish_switch_fiber(fake, &bottom, &size);
+#endif
+}
+
+// About to leave frames without their epilogues (throw_abort's forced unwind): clears the
+// poison of the running stack below the caller, as ASan's interceptor of __cxa_throw does.
+inline void handle_no_return() {
+#ifdef PFNSIM_FIBER_ASAN
+    __asan_handle_no_return();
 #endif
 }
 

@@ -105,6 +105,15 @@ std::vector<std::uint32_t> StateGraph::path_to(std::uint32_t i) const {
     return out;
 }
 
+std::vector<std::uint32_t> StateGraph::states_to(std::uint32_t i) const {
+    std::vector<std::uint32_t> out;
+    for (std::uint32_t s = i; s != kNone; s = info_[s].parent) {
+        out.push_back(s);
+    }
+    std::reverse(out.begin(), out.end());
+    return out;
+}
+
 std::vector<StateGraph::Lasso> StateGraph::fair_cycles(std::uint32_t forever,
                                                        std::size_t max) const {
     const auto n = static_cast<std::uint32_t>(keys_.size());

@@ -14,6 +14,7 @@ StatefulStrategy::StatefulStrategy(StateGraph& graph, const Options& o) : graph_
 
 void StatefulStrategy::new_execution(std::uint64_t /*seed*/) {
     pos_ = 0;
+    points_ = 0;
     last_state_ = StateGraph::kNone;
     last_value_ = StateGraph::kNone;
     last_new_ = false;
@@ -35,11 +36,27 @@ bool StatefulStrategy::advance() {
     target_ = frontier_.front();
     frontier_.pop_front();
     path_ = graph_.path_to(target_->state);
+    chain_ = graph_.states_to(target_->state);
     return true;
+}
+
+// On the way to a target every state but the target's is the recorded one: a deterministic
+// program passes the recorded states of its path in order. The target's signature is computed
+// and must be the target's: that checks the whole replay (a program that is not deterministic,
+// or whose signature misses part of its state, reaches another state or none recorded).
+bool StatefulStrategy::needs_signature() const {
+    return !(replaying_ && target_ && points_ + 1 < chain_.size());
 }
 
 bool StatefulStrategy::at_state(const StatePoint& p) {
     at_target_ = false;
+    const std::size_t point = points_++;
+    if (replaying_ && target_ && point + 1 < chain_.size()) {
+        last_state_ = chain_[point];  // needs_signature() was false: p.signature is not set
+        last_value_ = StateGraph::kNone;
+        last_new_ = false;
+        return true;
+    }
     if (replaying_ && !target_ && pos_ >= path_.size()) {
         replaying_ = false;  // the first execution leaves the task's prefix: search from here
     }
@@ -48,8 +65,9 @@ bool StatefulStrategy::at_state(const StatePoint& p) {
         if (!i) {
             if (target_) {
                 error_ = fmt::format(
-                    "a state on the replayed path after {} choices was never recorded (the "
-                    "program is not deterministic)",
+                    "the state the replayed path reaches after {} choices was never recorded "
+                    "(the program is not deterministic, or its signature misses part of its "
+                    "state)",
                     pos_);
                 return false;
             }

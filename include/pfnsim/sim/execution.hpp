@@ -94,9 +94,9 @@ struct Outcome {
 Outcome run_execution(Program& program, Strategy& strategy, std::uint64_t seed,
                       const ExecutionConfig& config);
 
-// Thrown through an actor's stack to end it when the execution is being torn down. Model code
-// must not catch it (it never catches `...`).
-struct AbortExecution {};
+// An actor that must stop (the execution is being torn down) has its stack unwound by a forced
+// unwind, as a cancelled thread's is: every destructor runs; a `catch (...)` would intercept it,
+// so model code never catches `...`, and a model function on an actor's stack is not noexcept.
 
 // --- The interface model code uses while running on an actor's fiber. -----------------------
 

@@ -43,6 +43,8 @@ class StateGraph {
     std::size_t bytes() const;
     // The choices from the first state to state i, along the transitions that discovered it.
     std::vector<std::uint32_t> path_to(std::uint32_t i) const;
+    // The states of that path, the root first and state i last: the points its replay passes.
+    std::vector<std::uint32_t> states_to(std::uint32_t i) const;
 
     // A fair cycle: the choices to its first state (`prefix`), then one round (`cycle`).
     struct Lasso {

@@ -34,6 +34,7 @@ class StatefulStrategy final : public Strategy {
     bool uses_next_steps() const override { return false; }
     bool observes_states() const override { return true; }
     bool at_state(const StatePoint& p) override;
+    bool needs_signature() const override;
 
     // Explores only what is reachable below `prefix` (forced first choices, whose alternatives
     // belong to other tasks). Call before the first execution.
@@ -67,6 +68,10 @@ class StatefulStrategy final : public Strategy {
     std::deque<Untried> frontier_;  // breadth first: the oldest state's options first
     // The execution being run: the choices to replay, then `target`'s untried option.
     std::vector<std::uint32_t> path_;
+    // The states the replay of path_ passes (StateGraph::states_to), and the points seen so
+    // far in this execution: before the last of them the state is known without a signature.
+    std::vector<std::uint32_t> chain_;
+    std::size_t points_ = 0;
     std::optional<Untried> target_;
     std::size_t pos_ = 0;     // choices made so far in this execution
     bool replaying_ = false;  // before the target's choice (or the prefix's end)

@@ -62,6 +62,10 @@ class Strategy {
     // Called before each scheduling point when observes_states(); false abandons the execution
     // with status Revisited (its future from here was explored already).
     virtual bool at_state(const StatePoint& /*point*/) { return true; }
+    // Asked before each at_state(): false when the strategy knows this point's state without
+    // its signature (a stateful strategy replaying a recorded path); the core then skips
+    // computing it and passes signature 0.
+    virtual bool needs_signature() const { return true; }
 };
 
 }  // namespace pfnsim::sim
