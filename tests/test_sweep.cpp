@@ -977,3 +977,67 @@ TEST_CASE("the kept page-table digest and lock hashes match their recomputation"
     (void)w.loop_state_hash();
     CHECK(w.digest_mismatches == 1);
 }
+
+namespace {
+
+// The seed race, where the first actor's first step clears a PUD entry without pt_store.
+class BypassingWorld final : public sim::Program {
+  public:
+    explicit BypassingWorld(model::World& w) : w_(w) {}
+    const std::vector<sim::ActorDecl>& actors() const override { return w_.actors(); }
+    sim::ObjectTable& objects() override { return w_.objects(); }
+    void reset() override { w_.reset(); }
+    void run_actor(sim::ActorId id) override {
+        if (id == 0) {
+            sim::point(sim::Op::Write, sim::kNoObject, "bypass");
+            w_.mm.pgtable.pud.begin()->second.e = model::pt_entry{};
+        }
+        w_.run_actor(id);
+    }
+    std::string result(sim::ActorId id) const override { return w_.result(id); }
+    void check_results(std::vector<sim::Violation>& out) const override {
+        w_.check_results(out);
+    }
+    std::uint64_t state_hash() const override { return w_.state_hash(); }
+    std::optional<std::uint64_t> loop_state_hash() const override {
+        return w_.loop_state_hash();
+    }
+    std::optional<std::uint64_t> state_signature() const override {
+        return w_.state_signature();
+    }
+
+  private:
+    model::World& w_;
+};
+
+}  // namespace
+
+TEST_CASE("the state audit reports a kept signature value that differs from its recomputation",
+          "[sweep][stateful][digest][audit]") {
+    model::World w(model::load_scenario(source_path("scenarios/seed-split-refault.toml")));
+    const auto run = [&](bool audit) {
+        sim::SweepConfig cfg;
+        cfg.stateful = true;
+        cfg.exec.step_bound = w.sc.step_bound;
+        cfg.exec.audit_kept_state = audit;
+        sim::SweepState state;
+        const sim::ProgramFactory make = [&w] {
+            return std::unique_ptr<sim::Program>(new BypassingWorld(w));
+        };
+        return sim::sweep(make, cfg, state);
+    };
+    const auto mismatches = [](const sim::SweepReport& r) {
+        std::vector<std::string> found;
+        for (const auto& v : r.totals.violations) {
+            if (v.violation.kind == sim::ViolationKind::StateMismatch) {
+                found.push_back(v.violation.detail);
+            }
+        }
+        return found;
+    };
+    CHECK(mismatches(run(false)).empty());  // unaudited, the bypass goes unseen
+    const auto found = mismatches(run(true));
+    REQUIRE(found.size() == 1);
+    CHECK_THAT(found[0], Catch::Contains("written without pt_store"));
+    CHECK(w.digest_mismatches > 0);
+}

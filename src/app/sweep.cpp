@@ -136,6 +136,7 @@ Certificate run_sweep(const Plan& plan, const SweepRequest& rq, const SweepHooks
     cfg.stateful = rq.stateful.value_or(!rq.preemptions.has_value());
     cfg.max_states = rq.max_states;
     cfg.audit_points = rq.audit_states ? kAuditPoints : 0;
+    cfg.exec.audit_kept_state = rq.audit_states;  // and the model's kept signature values
     if (rq.audit_states && !cfg.stateful) {
         throw InputError{"--audit-states checks a stateful sweep (drop --stateless)"};
     }

@@ -525,7 +525,7 @@ void World::check_results(std::vector<sim::Violation>& out) const {
 // bounded policy's retry count).
 std::optional<std::uint64_t> World::loop_state_hash() const {
     using sim::hash_mix;
-    if (audit_digests) {
+    if (audit_digests || sim::audit_kept_state()) {
         audit_kept_digests();
     }
     // The present entries as the digest pt_store keeps (a set: no walk of the tables).
@@ -584,25 +584,36 @@ std::optional<std::uint64_t> World::loop_state_hash() const {
 // lock's kept hash, each against its recomputation.
 void World::audit_kept_digests() const {
     ++digest_audits;
-    bool ok = mm.pgtable.digest == pt_digest_walk(mm.pgtable);
-    auto lock_ok = [&](const auto& lock) {
-        ok = ok && lock.state_hash() == lock.state_hash_walk();
+    std::string wrong;  // the first kept value that differs
+    // Without values: one wrong write gives one witness, whatever the state it is found in.
+    if (mm.pgtable.digest != pt_digest_walk(mm.pgtable)) {
+        wrong = "the page-table digest kept by pt_store differs from a walk of the tables (an "
+                "entry was written without pt_store)";
+    }
+    auto lock_ok = [&](const auto& lock, std::string_view what, std::uint64_t addr = 0) {
+        if (wrong.empty() && lock.state_hash() != lock.state_hash_walk()) {
+            wrong = fmt::format("the kept state hash of {}{} differs from its recomputation",
+                                what, addr != 0 ? fmt::format(" at {:#x}", addr) : "");
+        }
     };
     for (const auto* m : {&mm.pgtable.pmd_ptl, &mm.pgtable.pte_ptl}) {
         for (const auto& [addr, lock] : *m) {
-            lock_ok(lock);
+            lock_ok(lock, "the split page-table lock", addr);
         }
     }
-    lock_ok(mm.mmap_lock);
-    lock_ok(mm.page_table_lock);
+    lock_ok(mm.mmap_lock, "mmap_lock");
+    lock_ok(mm.page_table_lock, "page_table_lock");
     for (const auto& d : devices) {
-        lock_ok(d.resv.lock);
-        lock_ok(d.memory_lock);
-        lock_ok(d.inode_mapping.i_mmap_rwsem);
+        lock_ok(d.resv.lock, "a device's dma_resv lock");
+        lock_ok(d.memory_lock, "a device's memory_lock");
+        lock_ok(d.inode_mapping.i_mmap_rwsem, "a device's i_mmap_rwsem");
     }
-    lock_ok(iommu.lock);
-    if (!ok) {
+    lock_ok(iommu.lock, "the iommu lock");
+    if (!wrong.empty()) {
         ++digest_mismatches;
+        if (sim::audit_kept_state()) {
+            sim::report_state_mismatch(std::move(wrong));
+        }
     }
 }
 

@@ -682,6 +682,22 @@ bool inject(std::string_view site, bool budgeted) {
     return v;
 }
 
+bool audit_kept_state() {
+    return tl_exec != nullptr && tl_exec->config->audit_kept_state;
+}
+
+void report_state_mismatch(std::string detail) {
+    ExecState& x = exec();
+    for (const Violation& v : x.out->violations) {
+        if (v.kind == ViolationKind::StateMismatch) {
+            return;
+        }
+    }
+    std::string actor = x.current < x.decls->size() ? (*x.decls)[x.current].name : "";
+    x.out->violations.push_back({ViolationKind::StateMismatch, std::move(actor), std::move(detail)});
+    begin_abort(x, Status::Invariant);  // no unwinding here: the next point stops the actor
+}
+
 void fail_invariant(std::string actor, std::string detail) {
     ExecState& x = exec();
     x.out->violations.push_back({ViolationKind::Invariant, std::move(actor), std::move(detail)});
@@ -857,6 +873,9 @@ bool observe_point(ExecState& x, bool data, std::string_view what, std::uint32_t
             return false;
         }
         p.signature = point_signature(x, *shared, data, what);
+        if (x.aborting) {
+            return false;  // the program's audit of its kept state found a difference
+        }
     }
     p.enabled = x.enabled_bits;
     if (data) {

@@ -128,7 +128,7 @@ bool StatefulStrategy::at_state(const StatePoint& p) {
     return false;
 }
 
-std::uint32_t StatefulStrategy::pick(std::vector<std::uint32_t> options) {
+std::uint32_t StatefulStrategy::pick(std::span<const std::uint32_t> options) {
     std::uint32_t v = options.front();
     if (replaying_) {
         if (pos_ >= path_.size()) {
@@ -155,26 +155,25 @@ std::uint32_t StatefulStrategy::pick(std::vector<std::uint32_t> options) {
 
 ActorId StatefulStrategy::choose_actor(std::span<const ActorId> enabled, ActorId current,
                                        std::span<const NextStep> /*next*/) {
-    std::vector<std::uint32_t> options;
-    options.reserve(enabled.size());
+    options_.clear();
     // The current actor first: its continuation is the non-preemptive one.
     if (std::find(enabled.begin(), enabled.end(), current) != enabled.end()) {
-        options.push_back(current);
+        options_.push_back(current);
     }
     for (ActorId e : enabled) {
         if (e != current) {
-            options.push_back(e);
+            options_.push_back(e);
         }
     }
-    return pick(std::move(options));
+    return pick(options_);
 }
 
 std::uint32_t StatefulStrategy::choose_value(std::uint32_t n, std::string_view /*what*/) {
-    std::vector<std::uint32_t> options(n);
+    options_.resize(n);
     for (std::uint32_t v = 0; v < n; ++v) {
-        options[v] = v;
+        options_[v] = v;
     }
-    return pick(std::move(options));
+    return pick(options_);
 }
 
 }  // namespace pfnsim::sim

@@ -36,6 +36,10 @@ struct ExecutionConfig {
         std::size_t cycle_choices = 0;
     };
     std::optional<CycleCheck> cycle_check;
+    // --audit-states: the program also checks the values it keeps for its state signature
+    // (kept instead of recomputed at each point) against a recomputation, and reports a
+    // difference with report_state_mismatch().
+    bool audit_kept_state = false;
 };
 
 enum class Status : std::uint8_t {
@@ -106,6 +110,14 @@ void point(Op op, ObjectId object, Name func, Name effect = Name{},
            SourceLine loc = SourceLine::here());
 void point(Op op, ObjectId object, Name func, Name effect, std::uint64_t arg,
            SourceLine loc = SourceLine::here());
+// Whether the running execution asks the program to audit its kept state
+// (ExecutionConfig::audit_kept_state); false outside an execution.
+bool audit_kept_state();
+// A value the program keeps for its signature differs from its recomputation: a StateMismatch
+// violation (a bug of the program's bookkeeping, not of what it models); the execution ends at
+// its next scheduling point with status Invariant. Once per execution; may be called at any
+// point of it, also while the core computes a signature.
+void report_state_mismatch(std::string detail);
 // Replace the effect of the calling actor's last step (when it is known only after the read).
 void annotate(Name effect);
 void annotate(Name effect, std::uint64_t arg);

@@ -8,6 +8,7 @@
 #include <cstdint>
 #include <deque>
 #include <optional>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -57,7 +58,7 @@ class StatefulStrategy final : public Strategy {
     const std::optional<Mismatch>& mismatch() const { return mismatch_; }
 
   private:
-    std::uint32_t pick(std::vector<std::uint32_t> options);
+    std::uint32_t pick(std::span<const std::uint32_t> options);
     struct Untried {
         std::uint32_t state;
         std::uint32_t value;
@@ -71,6 +72,7 @@ class StatefulStrategy final : public Strategy {
     // The states the replay of path_ passes (StateGraph::states_to), and the points seen so
     // far in this execution: before the last of them the state is known without a signature.
     std::vector<std::uint32_t> chain_;
+    std::vector<std::uint32_t> options_;  // the options of the choice at hand (reused)
     std::size_t points_ = 0;
     std::optional<Untried> target_;
     std::size_t pos_ = 0;     // choices made so far in this execution
