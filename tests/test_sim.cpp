@@ -370,7 +370,6 @@ TEST_CASE("actors marked forever are stopped when the others finish", "[sim]") {
     }
 }
 
-
 TEST_CASE("an actor stopped mid-run has each of its frames' destructors run once", "[sim]") {
     // Frames with destructors at several depths, one of which takes a scheduling point (as a
     // model unlock would): stopping the actor unwinds them all, innermost first, and the point
@@ -400,7 +399,8 @@ TEST_CASE("an actor stopped mid-run has each of its frames' destructors run once
     LambdaProgram p;
     p.on_reset = [&] { log.clear(); };
     p.add("spin", [&] { nest(1); });
-    p.add("forever", [&] { nest(1); }, true);
+    p.add(
+        "forever", [&] { nest(1); }, true);
     p.add("once", [] { sim::point(sim::Op::Yield, sim::kNoObject, "once"); });
     sim::RandomStrategy r;
     sim::ExecutionConfig cfg;

@@ -995,16 +995,10 @@ class BypassingWorld final : public sim::Program {
         w_.run_actor(id);
     }
     std::string result(sim::ActorId id) const override { return w_.result(id); }
-    void check_results(std::vector<sim::Violation>& out) const override {
-        w_.check_results(out);
-    }
+    void check_results(std::vector<sim::Violation>& out) const override { w_.check_results(out); }
     std::uint64_t state_hash() const override { return w_.state_hash(); }
-    std::optional<std::uint64_t> loop_state_hash() const override {
-        return w_.loop_state_hash();
-    }
-    std::optional<std::uint64_t> state_signature() const override {
-        return w_.state_signature();
-    }
+    std::optional<std::uint64_t> loop_state_hash() const override { return w_.loop_state_hash(); }
+    std::optional<std::uint64_t> state_signature() const override { return w_.state_signature(); }
 
   private:
     model::World& w_;

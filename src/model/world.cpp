@@ -587,13 +587,14 @@ void World::audit_kept_digests() const {
     std::string wrong;  // the first kept value that differs
     // Without values: one wrong write gives one witness, whatever the state it is found in.
     if (mm.pgtable.digest != pt_digest_walk(mm.pgtable)) {
-        wrong = "the page-table digest kept by pt_store differs from a walk of the tables (an "
-                "entry was written without pt_store)";
+        wrong =
+            "the page-table digest kept by pt_store differs from a walk of the tables (an "
+            "entry was written without pt_store)";
     }
     auto lock_ok = [&](const auto& lock, std::string_view what, std::uint64_t addr = 0) {
         if (wrong.empty() && lock.state_hash() != lock.state_hash_walk()) {
-            wrong = fmt::format("the kept state hash of {}{} differs from its recomputation",
-                                what, addr != 0 ? fmt::format(" at {:#x}", addr) : "");
+            wrong = fmt::format("the kept state hash of {}{} differs from its recomputation", what,
+                                addr != 0 ? fmt::format(" at {:#x}", addr) : "");
         }
     };
     for (const auto* m : {&mm.pgtable.pmd_ptl, &mm.pgtable.pte_ptl}) {

@@ -1,6 +1,7 @@
 #include "pfnsim/sim/execution.hpp"
 
 #include <fmt/format.h>
+#include <unwind.h>
 
 #include <algorithm>
 #include <bit>
@@ -13,7 +14,6 @@
 #include <cstring>
 #include <exception>
 #include <stdexcept>
-#include <unwind.h>
 
 #include "pfnsim/sim/prng.hpp"
 #include "sim/algorithm.hpp"
@@ -57,6 +57,9 @@ struct ActorState {
     std::jmp_buf* landing = nullptr;
     std::uintptr_t landing_mark = 0;
     bool unwinding = false;
+    // The unwinder's record of that unwinding: one per actor, so that an unwinding suspended
+    // by a fiber switch (a destructor that blocks) is not overwritten by another actor's.
+    _Unwind_Exception abort_exception{};
 };
 
 // The state of the execution running on this thread.
@@ -220,8 +223,6 @@ void switch_to(ExecState& x, ActorId me, ActorId next) {
 // unwinder's own frames: every model frame's cleanups have run when it is taken.
 constexpr _Unwind_Exception_Class kAbortClass = 0x5046'4e53'4142'5254ULL;  // "PFNSABRT"
 
-thread_local _Unwind_Exception tl_abort_exception{};
-
 _Unwind_Reason_Code stop_at_landing(int /*version*/, _Unwind_Action actions,
                                     _Unwind_Exception_Class /*cls*/, _Unwind_Exception* /*exc*/,
                                     _Unwind_Context* context, void* param) {
@@ -246,9 +247,9 @@ _Unwind_Reason_Code stop_at_landing(int /*version*/, _Unwind_Action actions,
     }
     a.unwinding = true;
     detail::handle_no_return();
-    std::memset(&tl_abort_exception, 0, sizeof tl_abort_exception);
-    tl_abort_exception.exception_class = kAbortClass;
-    _Unwind_ForcedUnwind(&tl_abort_exception, stop_at_landing, &a);
+    std::memset(&a.abort_exception, 0, sizeof a.abort_exception);
+    a.abort_exception.exception_class = kAbortClass;
+    _Unwind_ForcedUnwind(&a.abort_exception, stop_at_landing, &a);
     std::fputs("pfnsim: the unwinder could not end an actor's run\n", stderr);
     std::abort();
 }
@@ -687,6 +688,9 @@ bool audit_kept_state() {
 }
 
 void report_state_mismatch(std::string detail) {
+    if (tl_exec == nullptr) {
+        return;
+    }
     ExecState& x = exec();
     for (const Violation& v : x.out->violations) {
         if (v.kind == ViolationKind::StateMismatch) {
@@ -694,7 +698,8 @@ void report_state_mismatch(std::string detail) {
         }
     }
     std::string actor = x.current < x.decls->size() ? (*x.decls)[x.current].name : "";
-    x.out->violations.push_back({ViolationKind::StateMismatch, std::move(actor), std::move(detail)});
+    x.out->violations.push_back(
+        {ViolationKind::StateMismatch, std::move(actor), std::move(detail)});
     begin_abort(x, Status::Invariant);  // no unwinding here: the next point stops the actor
 }
 
@@ -866,8 +871,7 @@ bool observe_point(ExecState& x, bool data, std::string_view what, std::uint32_t
         const std::optional<std::uint64_t> shared = x.program->state_signature();
         if (!shared) {
             if (x.out->strategy_error.empty()) {
-                x.out->strategy_error =
-                    "the program does not describe its state (state_signature)";
+                x.out->strategy_error = "the program does not describe its state (state_signature)";
             }
             begin_abort(x, Status::Pruned);
             return false;
