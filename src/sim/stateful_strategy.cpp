@@ -13,6 +13,7 @@ StatefulStrategy::StatefulStrategy(StateGraph& graph, const Options& o) : graph_
 }
 
 void StatefulStrategy::new_execution(std::uint64_t /*seed*/) {
+    ++execution_;
     pos_ = 0;
     points_ = 0;
     last_state_ = StateGraph::kNone;
@@ -30,11 +31,14 @@ void StatefulStrategy::new_execution(std::uint64_t /*seed*/) {
 
 bool StatefulStrategy::advance() {
     started_ = true;
-    if (frontier_.empty() || full_) {
+    while (head_ < frontier_.size() && taken_[head_]) {
+        ++head_;
+    }
+    if (head_ >= frontier_.size() || full_) {
         return false;
     }
-    target_ = frontier_.front();
-    frontier_.pop_front();
+    target_ = frontier_[head_++];
+    --left_;
     path_ = graph_.path_to(target_->state);
     chain_ = graph_.states_to(target_->state);
     return true;
@@ -53,6 +57,7 @@ bool StatefulStrategy::at_state(const StatePoint& p) {
     const std::size_t point = points_++;
     if (replaying_ && target_ && point + 1 < chain_.size()) {
         last_state_ = chain_[point];  // needs_signature() was false: p.signature is not set
+        passed(last_state_);
         last_value_ = StateGraph::kNone;
         last_new_ = false;
         return true;
@@ -78,11 +83,13 @@ bool StatefulStrategy::at_state(const StatePoint& p) {
                 graph_.add_edge({last_state_, k, last_value_, p.arrived});
             }
             last_state_ = k;
+            passed(k);
             last_value_ = StateGraph::kNone;
             last_new_ = false;
             return true;
         }
         last_state_ = *i;
+        passed(*i);
         last_value_ = StateGraph::kNone;
         last_new_ = false;
         at_target_ = target_ && *i == target_->state && pos_ == path_.size();
@@ -113,6 +120,9 @@ bool StatefulStrategy::at_state(const StatePoint& p) {
     last_state_ = i;
     last_value_ = StateGraph::kNone;
     last_new_ = fresh;
+    // Whether this execution passed the state before (a cycle on its own path), then mark it.
+    const bool again = !fresh && i < passed_in_.size() && passed_in_[i] == execution_;
+    passed(i);
     if (fresh) {
         if (opt_.max_states != 0 && graph_.states() >= opt_.max_states) {
             full_ = true;
@@ -125,7 +135,42 @@ bool StatefulStrategy::at_state(const StatePoint& p) {
         audit_left_ = opt_.audit_points;
         return true;
     }
+    // A hit on a state whose options are still queued: take one now. It is the transition an
+    // execution would later replay the path to this state for; the state is the same, so is
+    // its future (the audit above checks that assumption), and one execution is saved.
+    // Not when the hit closes a cycle on this execution's own path: its paths stay simple, as
+    // the stateless sweep's are (its replay cuts a path at a repeated state).
+    if (!again && points_ < opt_.continue_points) {
+        if (const std::optional<std::uint32_t> v = take_untried(i)) {
+            target_ = Untried{i, *v};
+            at_target_ = true;
+            return true;
+        }
+    }
     return false;
+}
+
+void StatefulStrategy::passed(std::uint32_t state) {
+    if (passed_in_.size() <= state) {
+        passed_in_.resize(static_cast<std::size_t>(state) + 1, 0);
+    }
+    passed_in_[state] = execution_;
+}
+
+std::optional<std::uint32_t> StatefulStrategy::take_untried(std::uint32_t state) {
+    if (state >= first_untried_.size() || first_untried_[state] == StateGraph::kNone) {
+        return std::nullopt;
+    }
+    for (std::size_t k = first_untried_[state];
+         k < frontier_.size() && frontier_[k].state == state; ++k) {
+        if (k >= head_ && !taken_[k]) {
+            taken_[k] = true;
+            --left_;
+            return frontier_[k].value;
+        }
+    }
+    first_untried_[state] = StateGraph::kNone;  // all run or taken
+    return std::nullopt;
 }
 
 std::uint32_t StatefulStrategy::pick(std::span<const std::uint32_t> options) {
@@ -142,9 +187,21 @@ std::uint32_t StatefulStrategy::pick(std::span<const std::uint32_t> options) {
         }
     } else if (at_target_) {
         v = target_->value;  // the untried option
+        if (std::find(options.begin(), options.end(), v) == options.end()) {
+            error_ = fmt::format("the untried option {} is not an option here (the program is "
+                                 "not deterministic)",
+                                 v);
+            return kPrune;
+        }
     } else if (last_new_ && audit_left_ == 0) {
+        if (first_untried_.size() <= last_state_) {
+            first_untried_.resize(graph_.states(), StateGraph::kNone);
+        }
+        first_untried_[last_state_] = static_cast<std::uint32_t>(frontier_.size());
         for (std::size_t k = 1; k < options.size(); ++k) {
             frontier_.push_back({last_state_, options[k]});
+            taken_.push_back(false);
+            ++left_;
         }
     }
     ++pos_;

@@ -240,7 +240,10 @@ void add_graph_counts(SweepTotals& part, const StateGraph& graph, const Stateful
 void run_stateful_task(Shared& sh, unsigned worker, Program& program, std::size_t k) {
     const SweepConfig& cfg = *sh.cfg;
     StateGraph graph;
-    StatefulStrategy st(graph, {cfg.max_states, cfg.audit_points});
+    // Queued options are taken at state hits in the first quarter of the step bound: a longer
+    // execution would come near the bound, which is a verdict (step-bound) of its own.
+    StatefulStrategy st(graph, {cfg.max_states, cfg.audit_points,
+                                cfg.take_at_hits ? cfg.exec.step_bound / 4 : 0});
     st.restrict_to(sh.state->tasks[k]);
     SweepTotals part;
     part.results.resize(program.actors().size());

@@ -6,7 +6,6 @@
 #pragma once
 
 #include <cstdint>
-#include <deque>
 #include <optional>
 #include <span>
 #include <string>
@@ -24,6 +23,10 @@ class StatefulStrategy final : public Strategy {
         // > 0: at a state hit, go on for this many points along first options and check each
         // successor against the transition recorded before; a difference is kept in mismatch().
         unsigned audit_points = 0;
+        // > 0: at a state hit while fewer points than this were seen in the execution, take
+        // one of the hit state's queued options at once instead of stopping (the transition a
+        // later execution would have replayed the path to). 0: stop at every hit.
+        std::uint64_t continue_points = 0;
     };
     StatefulStrategy(StateGraph& graph, const Options& o);
 
@@ -47,7 +50,7 @@ class StatefulStrategy final : public Strategy {
     const std::string& error() const { return error_; }
     std::uint64_t state_hits() const { return hits_; }
     std::uint64_t audited() const { return audited_; }
-    std::size_t frontier() const { return frontier_.size(); }
+    std::size_t frontier() const { return left_; }
 
     struct Mismatch {
         std::vector<std::uint32_t> recorded;  // the path that recorded the audited state
@@ -66,7 +69,19 @@ class StatefulStrategy final : public Strategy {
     StateGraph& graph_;
     Options opt_;
     std::vector<std::uint32_t> prefix_;
-    std::deque<Untried> frontier_;  // breadth first: the oldest state's options first
+    // Queued options, breadth first: the oldest state's first. Those before head_ were run;
+    // taken_ marks those a state hit took early. A state's options are queued together, from
+    // first_untried_[state] on (kNone: none left).
+    std::vector<Untried> frontier_;
+    std::vector<bool> taken_;
+    std::vector<std::uint32_t> first_untried_;
+    std::size_t head_ = 0;
+    std::size_t left_ = 0;  // neither run nor taken
+    std::optional<std::uint32_t> take_untried(std::uint32_t state);
+    // Per state, the last execution (numbered from 1) that passed it.
+    std::vector<std::uint32_t> passed_in_;
+    std::uint32_t execution_ = 0;
+    void passed(std::uint32_t state);
     // The execution being run: the choices to replay, then `target`'s untried option.
     std::vector<std::uint32_t> path_;
     // The states the replay of path_ passes (StateGraph::states_to), and the points seen so

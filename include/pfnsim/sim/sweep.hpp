@@ -40,6 +40,10 @@ struct SweepConfig {
     bool stateful = false;
     std::uint64_t max_states = 0;  // per task; reaching it stops the sweep ("max-states")
     unsigned audit_points = 0;     // --audit-states: points checked after each state hit
+    // Stateful: a state hit whose options are still queued takes one at once (in the first
+    // quarter of the step bound, off the execution's own path) instead of ending the
+    // execution; the graph explored is the same, with fewer executions. Off: stop at every hit.
+    bool take_at_hits = true;
 };
 
 // Totals that add up across tasks, threads, shards and resumed runs: a Tally of the executions
@@ -50,7 +54,7 @@ struct SweepTotals : Tally {
     // Stateful sweeps, summed over tasks (a state reached by two tasks counts in each):
     std::uint64_t states = 0;              // distinct states recorded
     std::uint64_t transitions = 0;         // transitions between them
-    std::uint64_t state_hits = 0;          // executions that ended at a state recorded before
+    std::uint64_t state_hits = 0;          // points at a state recorded before (ended or not)
     std::uint64_t revisited = 0;           // executions cut at a known state: they have no results
     std::uint64_t audited = 0;             // successors checked by the audit
     std::uint64_t table_bytes = 0;         // the largest visited table (not saved; for benchmarks)
