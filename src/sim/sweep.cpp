@@ -244,6 +244,10 @@ void run_stateful_task(Shared& sh, unsigned worker, Program& program, std::size_
     // execution would come near the bound, which is a verdict (step-bound) of its own.
     StatefulStrategy st(graph, {cfg.max_states, cfg.audit_points,
                                 cfg.take_at_hits ? cfg.exec.step_bound / 4 : 0});
+    // A stateful execution samples no loop heads (it sees every point instead), so it is never
+    // cut at a repeated loop-head state: its self-check replays it the same way.
+    ExecutionConfig replayed = cfg.exec;
+    replayed.detect_cycles = false;
     st.restrict_to(sh.state->tasks[k]);
     SweepTotals part;
     part.results.resize(program.actors().size());
@@ -265,7 +269,7 @@ void run_stateful_task(Shared& sh, unsigned worker, Program& program, std::size_
         }
         ++sh.executions;
         for (const Violation& v : part.add(out)) {
-            self_check(program, cfg.exec, out, v, part);
+            self_check(program, replayed, out, v, part);
         }
         if (const auto& m = st.mismatch()) {
             Witness w = Witness::of(
