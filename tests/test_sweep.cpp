@@ -731,6 +731,45 @@ TEST_CASE("taking queued options at state hits explores the same graph in fewer 
     CHECK(fewer > 0);
 }
 
+TEST_CASE("a stateful sweep's self-check replays its execution as it ran, without loop heads",
+          "[sweep][stateful][determinism]") {
+    // The loop's head repeats the loop-state sample (shared state and location), while the
+    // signature, which also has `round` (as World's has task flags the sample lacks), does
+    // not repeat. The stateful execution sees every point and is not cut; a replay that sampled
+    // loop heads would stop at the second head (a repeated state, or a one-actor livelock) and
+    // report its own violation's schedule as nondeterministic.
+    struct Program final : test::LambdaProgram {
+        std::uint64_t round = 0;
+        std::optional<std::uint64_t> state_signature() const override {
+            return sim::hash_mix(*loop_state_hash(), round);
+        }
+    };
+    const sim::ProgramFactory make = [] {
+        auto p = std::make_unique<Program>();
+        Program* const q = p.get();
+        const sim::ObjectId x = q->table.intern("x");
+        q->on_reset = [q] { q->round = 0; };
+        q->state = [] { return std::uint64_t{7}; };
+        q->add("a", [q, x] {
+            sim::Loop loop("rounds");
+            for (std::uint64_t i = 0; i < 3; ++i) {
+                loop.head();
+                sim::point(sim::Op::Write, x, "next round");
+                q->round = i + 1;
+            }
+            sim::fail_invariant("a", "three rounds");
+        });
+        return std::unique_ptr<sim::Program>(std::move(p));
+    };
+    const auto r = stateful(make, 100);
+    REQUIRE(r.complete);
+    const auto found = kinds(r.totals);
+    CHECK(found.count({"invariant", "a", "three rounds"}) == 1);
+    for (const auto& [kind, actor, detail] : found) {
+        CHECK(kind != "nondeterminism");
+    }
+}
+
 TEST_CASE("a saved sweep is range-checked before it is resumed", "[sweep][checkpoint]") {
     const auto make = scenario("seed-split-refault.toml");
     const auto names = actor_names(make);
