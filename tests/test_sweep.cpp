@@ -113,7 +113,7 @@ class RandomProgram final : public sim::Program {
 };
 
 // Lends one program to a sweep (which asks a factory for its own).
-class ProxyProgram final : public sim::Program {
+class ProxyProgram : public sim::Program {
   public:
     explicit ProxyProgram(sim::Program& p) : p_(p) {}
     const std::vector<sim::ActorDecl>& actors() const override { return p_.actors(); }
@@ -124,6 +124,7 @@ class ProxyProgram final : public sim::Program {
     void check_results(std::vector<sim::Violation>& out) const override { p_.check_results(out); }
     std::uint64_t state_hash() const override { return p_.state_hash(); }
     std::optional<std::uint64_t> loop_state_hash() const override { return p_.loop_state_hash(); }
+    std::optional<std::uint64_t> state_signature() const override { return p_.state_signature(); }
 
   private:
     sim::Program& p_;
@@ -1057,24 +1058,16 @@ TEST_CASE("the kept page-table digest and lock hashes match their recomputation"
 namespace {
 
 // The seed race, where the first actor's first step clears a PUD entry without pt_store.
-class BypassingWorld final : public sim::Program {
+class BypassingWorld final : public ProxyProgram {
   public:
-    explicit BypassingWorld(model::World& w) : w_(w) {}
-    const std::vector<sim::ActorDecl>& actors() const override { return w_.actors(); }
-    sim::ObjectTable& objects() override { return w_.objects(); }
-    void reset() override { w_.reset(); }
+    explicit BypassingWorld(model::World& w) : ProxyProgram(w), w_(w) {}
     void run_actor(sim::ActorId id) override {
         if (id == 0) {
             sim::point(sim::Op::Write, sim::kNoObject, "bypass");
             w_.mm.pgtable.pud.begin()->second.e = model::pt_entry{};
         }
-        w_.run_actor(id);
+        ProxyProgram::run_actor(id);
     }
-    std::string result(sim::ActorId id) const override { return w_.result(id); }
-    void check_results(std::vector<sim::Violation>& out) const override { w_.check_results(out); }
-    std::uint64_t state_hash() const override { return w_.state_hash(); }
-    std::optional<std::uint64_t> loop_state_hash() const override { return w_.loop_state_hash(); }
-    std::optional<std::uint64_t> state_signature() const override { return w_.state_signature(); }
 
   private:
     model::World& w_;

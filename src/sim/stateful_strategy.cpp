@@ -140,7 +140,8 @@ bool StatefulStrategy::at_state(const StatePoint& p) {
     // its future (the audit above checks that assumption), and one execution is saved.
     // Not when the hit closes a cycle on this execution's own path: its paths stay simple, as
     // the stateless sweep's are (its replay cuts a path at a repeated state).
-    if (!again && points_ < opt_.continue_points) {
+    // Only where a choice follows (a point with one option has none to take).
+    if (!again && p.options > 1 && points_ < opt_.continue_points) {
         if (const std::optional<std::uint32_t> v = take_untried(i)) {
             target_ = Untried{i, *v};
             at_target_ = true;
