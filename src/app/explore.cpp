@@ -51,8 +51,8 @@ ExploreResult explore_plan(const Plan& plan, bool minimize, const sim::Progress&
     cfg.iterations = plan.iterations;
     cfg.seed = plan.seed;
     cfg.exec = plan.exec;
-    auto strategy = make_strategy(plan, *program, cfg.exec);
-    r.strategy = strategy->name();
+    auto strategy = make_strategy(plan, *program);
+    r.strategy = plan.strategy;
     if (const auto* pct = dynamic_cast<const sim::PctStrategy*>(strategy.get())) {
         r.pct_depth = pct->depth();
         r.pct_steps = pct->steps();

@@ -112,7 +112,7 @@ std::string replay_command(const Plan& plan, const sim::Schedule& s) {
 
 std::string replay_command(const Plan& plan, const sim::Witness& w, bool by_seed) {
     // `replay --seed` replays under the random strategy; other strategies' seeds do not carry.
-    if (by_seed && w.seed && plan.strategy == "random") {
+    if (by_seed && w.seed && sim::traits(plan.strategy).seed_replays) {
         return fmt::format("pfnsim replay {}{} --seed {}", shell_word(plan.file()),
                            replay_options(plan), *w.seed);
     }
@@ -123,13 +123,13 @@ std::vector<Finding> process_witnesses(const Plan& plan, const std::vector<sim::
                                        const FindingOptions& opt) {
     std::vector<Finding> out;
     auto program = plan.program();
-    sim::ExecutionConfig exec = plan.exec;
-    auto strategy = make_strategy(plan, *program, exec);
+    const sim::ExecutionConfig& exec = plan.exec;
+    const bool seed_replays = sim::traits(plan.strategy).seed_replays;
     for (const auto& w : ws) {
         Finding f;
         f.witness = w;
         f.schedule = schedule_text(plan, w.schedule);
-        f.replay = replay_command(plan, w, strategy->seed_replays());
+        f.replay = replay_command(plan, w, seed_replays);
         if (w.violation.kind == sim::ViolationKind::Nondeterminism ||
             w.violation.kind == sim::ViolationKind::StateMismatch) {
             out.push_back(std::move(f));  // reports of the tool's own checks: nothing to replay
@@ -146,7 +146,8 @@ std::vector<Finding> process_witnesses(const Plan& plan, const std::vector<sim::
         } else if (w.trace_hash != 0 && again.trace_hash != w.trace_hash) {
             diff = fmt::format("replaying the schedule gave trace hash {:016x}, expected {:016x}",
                                again.trace_hash, w.trace_hash);
-        } else if (w.seed && strategy->seed_replays()) {
+        } else if (w.seed && seed_replays) {
+            const auto strategy = make_strategy(plan, *program);
             const sim::Outcome by_seed = sim::run_execution(*program, *strategy, *w.seed, exec);
             if (by_seed.trace_hash != again.trace_hash) {
                 diff = fmt::format("replaying seed {} gave trace hash {:016x}, expected {:016x}",

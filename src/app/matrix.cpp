@@ -33,7 +33,7 @@ ExploreResult certify_plan(const Plan& plan, std::optional<unsigned> preemptions
     }
     ExploreResult r;
     r.plan = plan;
-    r.strategy = c.stateful ? "stateful sweep" : "sweep";
+    r.strategy = c.stateful ? sim::StrategyKind::Stateful : sim::StrategyKind::Dfs;
     r.actors = c.actors;
     r.report.executions = c.totals.executions;
     r.report.steps = c.totals.steps;
@@ -190,7 +190,9 @@ std::vector<CheckedFile> check_files(const std::vector<std::string>& files,
         cf.file = f;
         Plan base;
         try {
-            base = make_plan(f, {});
+            Overrides o;
+            o.scenario_strategy = true;
+            base = make_plan(f, o);
         } catch (const InputError& e) {
             cf.error = e.message;
             out.push_back(std::move(cf));

@@ -64,21 +64,26 @@ Plan make_plan(const std::string& path, const Overrides& o) {
     p.exec.max_faults = o.faults;
     p.iterations = o.iterations.value_or(p.scenario.iterations);
     p.seed = o.seed.value_or(p.scenario.seed);
-    p.strategy = o.strategy;
-    if (p.strategy.empty()) {
-        const bool pct = p.scenario.explore_mode == model::Scenario::ExploreMode::Pct;
-        p.strategy = pct ? "pct" : "random";
+    if (o.strategy.empty()) {
+        const bool pct =
+            o.scenario_strategy && p.scenario.explore_mode == model::Scenario::ExploreMode::Pct;
+        p.strategy = pct ? sim::StrategyKind::Pct : kDefaultStrategy;
         if (pct && p.scenario.explore_depth) {
             p.depth = *p.scenario.explore_depth;
         }
+    } else if (const auto k = sim::parse_exploration_strategy(o.strategy)) {
+        p.strategy = *k;
+    } else {
+        throw InputError{fmt::format("unknown strategy '{}' (valid: {})", o.strategy,
+                                     sim::exploration_strategies())};
     }
-    if (p.strategy != "random" && p.strategy != "pct") {
-        throw InputError{
-            fmt::format("unknown strategy '{}' (valid: {})", o.strategy, kValidStrategies)};
-    }
+    // After its last change point PCT lets a higher-priority actor that runs for ever starve
+    // the others: such a run only repeats a state. Cut it there instead of at the step bound.
+    p.exec.prune_revisits = !sim::traits(p.strategy).fair;
     if (o.depth) {
-        if (p.strategy != "pct") {
-            throw InputError{"--depth needs --strategy pct"};
+        if (p.strategy != sim::StrategyKind::Pct) {
+            throw InputError{fmt::format("--depth needs --strategy {}",
+                                         sim::strategy_name(sim::StrategyKind::Pct))};
         }
         if (*o.depth == 0) {
             throw InputError{"--depth 0: the depth must be at least 1"};
@@ -108,20 +113,13 @@ std::unique_ptr<sim::Program> Plan::program() const {
     return w;
 }
 
-std::unique_ptr<sim::Strategy> make_strategy(const Plan& plan, sim::Program& program,
-                                             sim::ExecutionConfig& exec) {
-    std::unique_ptr<sim::Strategy> s;
-    if (plan.strategy == "pct") {
-        s = std::make_unique<sim::PctStrategy>(
-            plan.depth, sim::PctStrategy::estimate_steps(program, exec, plan.seed),
+std::unique_ptr<sim::Strategy> make_strategy(const Plan& plan, sim::Program& program) {
+    if (plan.strategy == sim::StrategyKind::Pct) {
+        return std::make_unique<sim::PctStrategy>(
+            plan.depth, sim::PctStrategy::estimate_steps(program, plan.exec, plan.seed),
             program.actors().size());
-    } else {
-        s = std::make_unique<sim::RandomStrategy>();
     }
-    // After its last change point PCT lets a higher-priority actor that runs for ever starve
-    // the others: such a run only repeats a state. Cut it there instead of at the step bound.
-    exec.prune_revisits = !s->fair();
-    return s;
+    return std::make_unique<sim::RandomStrategy>();
 }
 
 sim::Schedule decode_for(const Plan& plan, const std::string& text) {

@@ -206,7 +206,7 @@ json certificate_json(const Certificate& c, bool state_hashes) {
     j["file"] = c.file;
     j["scenario_hash"] = c.scenario_hash;
     j["policy"] = c.policy;
-    j["strategy"] = "dfs";
+    j["strategy"] = std::string(sim::strategy_name(sim::StrategyKind::Dfs));  // stateful ones too
     j["actors"] = c.actors;
     j["complete"] = c.complete;
     if (!c.stopped.empty()) {
@@ -381,8 +381,7 @@ Certificate merge_shards(const std::vector<Certificate>& parts,
     m.findings.clear();
     // The shards name their scenario file; it must be readable from here, unchanged.
     try {
-        Overrides o;
-        o.strategy = "random";  // the witnesses are schedules; no PCT estimate for them
+        Overrides o;  // the default strategy: the witnesses are schedules
         o.policy = m.policy;
         if (m.step_bound_given) {
             o.step_bound = m.step_bound;

@@ -211,7 +211,6 @@ int run_cli(int argc, char** argv) {
     bool version = false;
     app.add_flag("--version", version, "print the tool, build and model versions");
     Options o;
-    o.over.strategy = "random";  // a scenario's [explore] strategy is for `check` alone
     Raw r;
 
     auto* run = app.add_subcommand("run", "one execution with its trace");
@@ -232,7 +231,8 @@ int run_cli(int argc, char** argv) {
     add_exports(explore, o);
     explore->add_option(
         "--strategy", o.over.strategy,
-        std::string("exploration strategy: ") + app::kValidStrategies + " (default: random)");
+        fmt::format("exploration strategy: {} (default: {})", sim::exploration_strategies(),
+                    sim::strategy_name(app::kDefaultStrategy)));
     explore
         ->add_option("--depth", r.depth,
                      "PCT depth d: d-1 priority change points per execution (default 3)")

@@ -99,8 +99,8 @@ json explore_json(const app::ExploreResult& r) {
     json j;
     j["command"] = "explore";
     provenance(j, r.plan);
-    j["strategy"] = r.strategy;
-    if (r.strategy == "pct") {
+    j["strategy"] = std::string(sim::traits(r.strategy).label);
+    if (r.strategy == sim::StrategyKind::Pct) {
         j["depth"] = r.pct_depth;
         j["pct_steps"] = r.pct_steps;
     }

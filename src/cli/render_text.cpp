@@ -94,11 +94,12 @@ std::string explore_text(const app::ExploreResult& r) {
     std::string s;
     s += fmt::format("scenario    {} ({})\n", r.plan.scenario.name, r.plan.file());
     s += fmt::format("policy      {}\n", r.plan.policy.name());
-    const std::string params =
-        r.strategy == "pct" ? fmt::format(", depth {}, k {},", r.pct_depth, r.pct_steps) : "";
+    const std::string params = r.strategy == sim::StrategyKind::Pct
+                                   ? fmt::format(", depth {}, k {},", r.pct_depth, r.pct_steps)
+                                   : "";
     s += fmt::format("explored    {} ({} strategy{} from seed {}), {}\n",
-                     plural(r.report.executions, "execution"), r.strategy, params, r.plan.seed,
-                     plural(r.report.steps, "step"));
+                     plural(r.report.executions, "execution"), sim::traits(r.strategy).label,
+                     params, r.plan.seed, plural(r.report.steps, "step"));
     if (r.interrupted) {
         s += fmt::format("interrupted by SIGINT after {} of {}: the findings so far\n",
                          plural(r.report.executions, "execution"), r.iterations);

@@ -20,7 +20,8 @@ ActorId non_preemptive(std::span<const ActorId> enabled, ActorId current);
 // elsewhere (the current actor if it can continue, else the lowest enabled; data value 0).
 class DeviationStrategy final : public Strategy {
   public:
-    explicit DeviationStrategy(std::map<std::size_t, std::uint32_t> dev) : dev_(std::move(dev)) {}
+    explicit DeviationStrategy(std::map<std::size_t, std::uint32_t> dev)
+        : Strategy(StrategyKind::Deviation), dev_(std::move(dev)) {}
     void new_execution(std::uint64_t /*seed*/) override { index_ = 0; }
     ActorId choose_actor(std::span<const ActorId> enabled, ActorId current,
                          std::span<const NextStep> /*next*/) override {
@@ -35,8 +36,6 @@ class DeviationStrategy final : public Strategy {
         auto it = dev_.find(index_++);
         return it != dev_.end() && it->second < n ? it->second : 0;
     }
-    std::string name() const override { return "deviation"; }
-    bool uses_next_steps() const override { return false; }
 
   private:
     std::map<std::size_t, std::uint32_t> dev_;

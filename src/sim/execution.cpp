@@ -470,8 +470,8 @@ Outcome run_execution(Program& program, Strategy& strategy, std::uint64_t seed,
     ExecState x;
     x.program = &program;
     x.strategy = &strategy;
-    x.strategy_uses_next = strategy.uses_next_steps();
-    x.strategy_observes = strategy.observes_states();
+    x.strategy_uses_next = strategy.traits().uses_next_steps;
+    x.strategy_observes = strategy.traits().observes_states;
     x.observe = x.strategy_observes || config.cycle_check.has_value();
     x.track_frames = config.detect_cycles || x.observe;
     x.config = &config;

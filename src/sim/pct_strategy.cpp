@@ -7,7 +7,10 @@
 namespace pfnsim::sim {
 
 PctStrategy::PctStrategy(unsigned depth, std::uint64_t steps, std::size_t actors)
-    : depth_(std::max(depth, 1U)), k_(std::max<std::uint64_t>(steps, 1)), actors_(actors) {}
+    : Strategy(StrategyKind::Pct),
+      depth_(std::max(depth, 1U)),
+      k_(std::max<std::uint64_t>(steps, 1)),
+      actors_(actors) {}
 
 void PctStrategy::new_execution(std::uint64_t seed) {
     rng_.reseed(seed);
@@ -90,6 +93,7 @@ std::uint64_t PctStrategy::estimate_steps(Program& program, const ExecutionConfi
     ExecutionConfig quiet = config;
     quiet.record_trace = false;
     RandomStrategy random;
+    quiet.prune_revisits = !random.traits().fair;  // run as random runs are: never cut short
     std::uint64_t most = 0;
     for (int i = 0; i < kSamples; ++i) {
         const Outcome out =

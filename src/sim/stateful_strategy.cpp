@@ -6,7 +6,8 @@
 
 namespace pfnsim::sim {
 
-StatefulStrategy::StatefulStrategy(StateGraph& graph, const Options& o) : graph_(graph), opt_(o) {
+StatefulStrategy::StatefulStrategy(StateGraph& graph, const Options& o)
+    : Strategy(StrategyKind::Stateful), graph_(graph), opt_(o) {
     if (o.audit_points > 0) {
         graph_.index_successors();
     }

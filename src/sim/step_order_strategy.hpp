@@ -22,7 +22,7 @@ ActorId non_preemptive(std::span<const ActorId> enabled, ActorId current);
 class StepOrderStrategy final : public Strategy {
   public:
     StepOrderStrategy(std::vector<ActorId> order, std::vector<std::deque<std::uint32_t>> data)
-        : order_(std::move(order)), data_(std::move(data)) {}
+        : Strategy(StrategyKind::StepOrder), order_(std::move(order)), data_(std::move(data)) {}
     void new_execution(std::uint64_t /*seed*/) override { left_ = data_; }
     ActorId choose_actor(std::span<const ActorId> enabled, ActorId current,
                          std::span<const NextStep> /*next*/) override {
@@ -42,8 +42,6 @@ class StepOrderStrategy final : public Strategy {
         left_[a].pop_front();
         return v < n ? v : 0;
     }
-    std::string name() const override { return "step-order"; }
-    bool uses_next_steps() const override { return false; }
 
   private:
     std::vector<ActorId> order_;

@@ -15,7 +15,7 @@ namespace pfnsim::app {
 
 struct ExploreResult {
     Plan plan;
-    std::string strategy;         // as the strategy names itself
+    sim::StrategyKind strategy = kDefaultStrategy;  // reports print its label
     unsigned pct_depth = 0;       // PCT only: depth d
     std::uint64_t pct_steps = 0;  // PCT only: the step estimate k
     std::vector<std::string> actors;

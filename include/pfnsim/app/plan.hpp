@@ -23,13 +23,15 @@ struct Overrides {
     std::optional<std::uint64_t> iterations;
     std::optional<std::uint64_t> seed;
     std::optional<unsigned> faults;   // every fault site open, at most N faults per execution
-    // random or pct; "" = the scenario's [explore] strategy when it is pct (with its depth),
-    // else random (`check` plans this way; the other commands default to random).
+    // As given: the name of a strategy `explore` may choose (sim::kStrategies); "" = the
+    // default, or with scenario_strategy the scenario's [explore] strategy when it is pct
+    // (with its depth), else the default (`check` plans this way).
     std::string strategy;
+    bool scenario_strategy = false;
     std::optional<unsigned> depth;  // PCT depth d
 };
 
-inline constexpr const char* kValidStrategies = "random, pct";
+inline constexpr sim::StrategyKind kDefaultStrategy = sim::StrategyKind::Random;
 
 struct Plan {
     model::Scenario scenario;
@@ -40,7 +42,7 @@ struct Plan {
     bool step_bound_given = false;
     std::uint64_t iterations = 0;
     std::uint64_t seed = 0;
-    std::string strategy = "random";
+    sim::StrategyKind strategy = kDefaultStrategy;  // exec.prune_revisits when it is unfair
     unsigned depth = 3;
     // "file:line:column: note: ..." and "--policy: note: ...", such as an old policy name.
     std::vector<std::string> notes;
@@ -59,10 +61,8 @@ Plan make_plan(const std::string& path, const Overrides& o);
 // The policy `name`, or the scenario's when empty; throws InputError.
 model::Policy policy_named(const std::string& name, const model::Scenario& sc);
 
-// The exploration strategy a plan names, built for `program`; sets exec.prune_revisits when
-// the strategy is unfair.
-std::unique_ptr<sim::Strategy> make_strategy(const Plan& plan, sim::Program& program,
-                                             sim::ExecutionConfig& exec);
+// The exploration strategy a plan names, built for `program` (PCT runs its step estimate).
+std::unique_ptr<sim::Strategy> make_strategy(const Plan& plan, sim::Program& program);
 
 // A schedule string checked against the plan it is replayed under: a keyed schedule recorded
 // for another scenario, policy or fault bound is refused (InputError naming what it was for).

@@ -33,12 +33,11 @@ class DfsStrategy final : public Strategy {
     // max_preemptions: switches away from an actor that could have continued; nullopt = any.
     // reduce: sleep sets over the conflict relation of the actors' next steps.
     explicit DfsStrategy(std::optional<unsigned> max_preemptions, bool reduce = false)
-        : bound_(max_preemptions), reduce_(reduce) {}
+        : Strategy(StrategyKind::Dfs), bound_(max_preemptions), reduce_(reduce) {}
     void new_execution(std::uint64_t seed) override;
     ActorId choose_actor(std::span<const ActorId> enabled, ActorId current,
                          std::span<const NextStep> next) override;
     std::uint32_t choose_value(std::uint32_t n, std::string_view what) override;
-    std::string name() const override { return "dfs"; }
     // Prepares the next execution; false once every schedule within the bound was run.
     bool advance();
 

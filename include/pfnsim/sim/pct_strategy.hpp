@@ -27,8 +27,6 @@ class PctStrategy final : public Strategy {
     ActorId choose_actor(std::span<const ActorId> enabled, ActorId current,
                          std::span<const NextStep> next) override;
     std::uint32_t choose_value(std::uint32_t n, std::string_view what) override;
-    std::string name() const override { return "pct"; }
-    bool uses_next_steps() const override { return false; }
 
     unsigned depth() const { return depth_; }
     std::uint64_t steps() const { return k_; }

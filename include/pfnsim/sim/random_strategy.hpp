@@ -8,14 +8,11 @@ namespace pfnsim::sim {
 
 class RandomStrategy final : public Strategy {
   public:
+    RandomStrategy() : Strategy(StrategyKind::Random) {}
     void new_execution(std::uint64_t seed) override { rng_.reseed(seed); }
     ActorId choose_actor(std::span<const ActorId> enabled, ActorId current,
                          std::span<const NextStep> next) override;
     std::uint32_t choose_value(std::uint32_t n, std::string_view what) override;
-    std::string name() const override { return "random"; }
-    bool uses_next_steps() const override { return false; }
-    bool fair() const override { return true; }
-    bool seed_replays() const override { return true; }
 
   private:
     Xoshiro256 rng_;

@@ -11,7 +11,7 @@ namespace pfnsim::sim {
 
 class ReplayStrategy final : public Strategy {
   public:
-    explicit ReplayStrategy(Schedule s) : schedule_(std::move(s)) {}
+    explicit ReplayStrategy(Schedule s) : Strategy(StrategyKind::Replay), schedule_(std::move(s)) {}
     void new_execution(std::uint64_t /*seed*/) override {
         pos_ = 0;
         error_.clear();
@@ -19,8 +19,6 @@ class ReplayStrategy final : public Strategy {
     ActorId choose_actor(std::span<const ActorId> enabled, ActorId current,
                          std::span<const NextStep> next) override;
     std::uint32_t choose_value(std::uint32_t n, std::string_view what) override;
-    std::string name() const override { return "replay"; }
-    bool uses_next_steps() const override { return false; }
     // Set when the schedule ran out before the execution ended.
     const std::string& error() const { return error_; }
 

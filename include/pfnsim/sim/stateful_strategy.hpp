@@ -34,9 +34,6 @@ class StatefulStrategy final : public Strategy {
     ActorId choose_actor(std::span<const ActorId> enabled, ActorId current,
                          std::span<const NextStep> next) override;
     std::uint32_t choose_value(std::uint32_t n, std::string_view what) override;
-    std::string name() const override { return "stateful"; }
-    bool uses_next_steps() const override { return false; }
-    bool observes_states() const override { return true; }
     bool at_state(const StatePoint& p) override;
     bool needs_signature() const override;
 

@@ -8,6 +8,7 @@
 #include <string_view>
 
 #include "pfnsim/sim/dependence.hpp"
+#include "pfnsim/sim/strategy_kind.hpp"
 #include "pfnsim/sim/types.hpp"
 
 namespace pfnsim::sim {
@@ -31,41 +32,36 @@ struct StatePoint {
 };
 
 // Like Shuttle's Scheduler trait: a strategy sees each scheduling point and returns a choice.
-// Choice points with a single option are never shown to the strategy.
+// Choice points with a single option are never shown to the strategy. A strategy is one kind
+// of the table in strategy_kind.hpp, which holds its name and traits.
 class Strategy {
   public:
+    explicit Strategy(StrategyKind kind) : kind_(kind) {}
     virtual ~Strategy() = default;
+
+    StrategyKind kind() const { return kind_; }
+    const StrategyTraits& traits() const { return sim::traits(kind_); }
+
     // Called before each execution; `seed` identifies the execution (random strategies reseed).
     virtual void new_execution(std::uint64_t seed) = 0;
     // `enabled` is sorted by actor id and has at least two entries; `current` is the actor that
     // reached the scheduling point (kNoActor when none, e.g. at the start or after a finish);
-    // `next[i]` is what enabled[i] does when it runs (empty unless uses_next_steps()).
+    // `next[i]` is what enabled[i] does when it runs (empty unless traits().uses_next_steps).
     virtual ActorId choose_actor(std::span<const ActorId> enabled, ActorId current,
                                  std::span<const NextStep> next) = 0;
     // A data choice in [0, n), n >= 2; `what` names it (e.g. "handle_mm_fault returns
     // VM_FAULT_RETRY").
     virtual std::uint32_t choose_value(std::uint32_t n, std::string_view what) = 0;
-    virtual std::string name() const = 0;
-    // Whether choose_actor reads `next`; when false it gets an empty span (and the core saves
-    // collecting it at every choice).
-    virtual bool uses_next_steps() const { return true; }
-    // Whether every enabled actor eventually runs (a random choice is fair with probability 1).
-    // An unfair strategy can starve an actor in a cycle that no fair scheduler would repeat, so
-    // its runs are cut at a repeated state instead of being reported as livelocks.
-    virtual bool fair() const { return false; }
-    // Whether new_execution(seed) alone determines the execution, so that a witness's seed
-    // replays it under this strategy (`replay --seed`); otherwise only its schedule does.
-    virtual bool seed_replays() const { return false; }
-    // Whether the strategy reads state signatures: only then does the core compute them, at
-    // every scheduling point (including those with one option), and call at_state().
-    virtual bool observes_states() const { return false; }
-    // Called before each scheduling point when observes_states(); false abandons the execution
-    // with status Revisited (its future from here was explored already).
+    // Called before each scheduling point when traits().observes_states; false abandons the
+    // execution with status Revisited (its future from here was explored already).
     virtual bool at_state(const StatePoint& /*point*/) { return true; }
     // Asked before each at_state(): false when the strategy knows this point's state without
     // its signature (a stateful strategy replaying a recorded path); the core then skips
     // computing it and passes signature 0.
     virtual bool needs_signature() const { return true; }
+
+  private:
+    StrategyKind kind_;
 };
 
 }  // namespace pfnsim::sim
