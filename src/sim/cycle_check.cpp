@@ -166,7 +166,7 @@ CycleDetector::Repeat CycleDetector::at_loop_head(std::uint64_t h, const CycleVi
 
 // With choices in the cycle, the states where its first choice is made in two rounds are
 // compared; without, every state after the prefix is, and the first repeat closes the cycle.
-bool CycleDetector::check_compares(const ExecutionConfig::CycleCheck& cc, std::size_t choices,
+bool CycleDetector::check_compares(const CycleCheck& cc, std::size_t choices,
                                    std::uint32_t options) {
     if (cc.cycle_choices == 0) {
         return choices == cc.prefix_choices;
@@ -175,7 +175,7 @@ bool CycleDetector::check_compares(const ExecutionConfig::CycleCheck& cc, std::s
            (choices == cc.prefix_choices || choices == cc.prefix_choices + cc.cycle_choices);
 }
 
-std::optional<Lasso> CycleDetector::check(const ExecutionConfig::CycleCheck& cc, std::uint64_t h,
+std::optional<Lasso> CycleDetector::check(const CycleCheck& cc, std::uint64_t h,
                                           const CycleView& v) {
     const Sample now{v.steps, v.choices};
     if (cc.cycle_choices == 0) {

@@ -10,7 +10,7 @@
 #include <utility>
 #include <vector>
 
-#include "pfnsim/sim/execution.hpp"
+#include "pfnsim/sim/lasso.hpp"
 #include "pfnsim/sim/program.hpp"
 #include "pfnsim/sim/types.hpp"
 #include "pfnsim/sim/violation.hpp"
@@ -95,11 +95,9 @@ class CycleDetector {
 
     // Whether the cycle check compares the state at a point with `options` options after
     // `choices` schedule entries (the others need no hash).
-    static bool check_compares(const ExecutionConfig::CycleCheck& cc, std::size_t choices,
-                               std::uint32_t options);
+    static bool check_compares(const CycleCheck& cc, std::size_t choices, std::uint32_t options);
     // The cycle check at such a point with state `h`: the lasso when the claim holds here.
-    std::optional<Lasso> check(const ExecutionConfig::CycleCheck& cc, std::uint64_t h,
-                               const CycleView& v);
+    std::optional<Lasso> check(const CycleCheck& cc, std::uint64_t h, const CycleView& v);
 
     // The livelock a lasso proves, in the words of its report.
     Violation livelock(const Lasso& l, const std::vector<ActorDecl>& decls) const;

@@ -11,34 +11,6 @@ namespace pfnsim::sim {
 
 namespace {
 
-ActorId victim_of(const Outcome& o, const Program& program, const Violation& v) {
-    const auto& decls = program.actors();
-    for (ActorId i = 0; i < decls.size(); ++i) {
-        if (decls[i].name == v.actor) {
-            return i;
-        }
-    }
-    return o.trace.empty() ? 0 : o.trace.back().actor;
-}
-
-long last_step_of(const Outcome& o, ActorId a) {
-    for (long i = static_cast<long>(o.trace.size()) - 1; i >= 0; --i) {
-        if (o.trace[static_cast<std::size_t>(i)].actor == a) {
-            return i;
-        }
-    }
-    return static_cast<long>(o.trace.size()) - 1;
-}
-
-long last_write_before(const Outcome& o, ObjectId obj, std::size_t before) {
-    for (std::size_t i = before; i-- > 0;) {
-        if (o.trace[i].object == obj && o.trace[i].op == Op::Write) {
-            return static_cast<long>(i);
-        }
-    }
-    return -1;
-}
-
 // "  replay: COMMAND", broken before an option with a shell continuation where it is wider than
 // `width`, so that it still pastes into a shell as one command.
 std::string replay_lines(const std::string& cmd, std::size_t width) {
@@ -86,10 +58,6 @@ std::vector<std::string> fold(const std::string& s, std::size_t w) {
 }
 
 }  // namespace
-
-long violation_step(const Outcome& o, const Program& program, const Violation& v) {
-    return o.trace.empty() ? -1 : last_step_of(o, victim_of(o, program, v));
-}
 
 std::vector<bool> key_steps(const Outcome& o, const Program& program, const Violation& v) {
     std::vector<bool> key(o.trace.size(), false);

@@ -1,95 +1,39 @@
+// The engine: one execution of a Program under a Strategy, its scheduling points, and the
+// interface model code calls on an actor's fiber. The unwinding of a stopped actor is
+// unwind.cpp, the observation of states (locations, signatures, loop heads) observe.cpp.
 #include "pfnsim/sim/execution.hpp"
 
 #include <fmt/format.h>
-#include <unwind.h>
 
 #include <algorithm>
 #include <bit>
 #include <boost/fiber/fiber.hpp>
 #include <boost/fiber/operations.hpp>
 #include <boost/fiber/pooled_fixedsize_stack.hpp>
-#include <csetjmp>
-#include <cstdio>
-#include <cstdlib>
-#include <cstring>
-#include <exception>
 #include <stdexcept>
 
 #include "pfnsim/sim/prng.hpp"
 #include "sim/algorithm.hpp"
 #include "sim/cycle_check.hpp"
+#include "sim/exec_state.hpp"
 
 namespace pfnsim::sim {
 
-namespace {
+namespace detail {
+thread_local constinit ExecState* tl_exec = nullptr;
+}  // namespace detail
 
+using detail::ActorState;
+using detail::begin_abort;
+using detail::exec;
+using detail::ExecState;
 using detail::LockHold;
+using detail::observe_point;
+using detail::run_until_unwound;
+using detail::throw_abort;
+using detail::tl_exec;
 
-struct ActorState {
-    // The choice that resumed this actor (its start, or a wake-up from block_on) already chose
-    // its next step: its next scheduling point records the step without choosing again, so
-    // that no execution is reachable by two choice sequences.
-    bool fresh = true;
-    bool finished = false;
-    bool blocked = false;
-    // The step declared at the point it waits in (reduction needs it at every choice).
-    NextStep next;
-    ObjectId waiting_on = kNoObject;
-    const char* wait_how = "";
-    // Bit per actor that must still finish before this one starts (ActorDecl::after); while
-    // non-zero the actor is blocked and has not started.
-    std::uint32_t waiting_for = 0;
-    // Location for cycle detection: one frame per loop the actor is in (the first is the
-    // actor's body), each with its id, the values declared at its head and a hash of the
-    // steps taken since.
-    struct Frame {
-        std::uint64_t id;
-        std::uint64_t locals;
-        std::uint64_t steps;
-    };
-    std::vector<Frame> frames;
-    // The model functions it is in (sim::Call), and the index of that chain in
-    // Outcome::chains once a step recorded it (kNoChain: changed since).
-    std::vector<CallFrame> calls;
-    std::uint32_t chain = kNoChain;
-    // Where throw_abort's unwinding of this actor's stack ends (run_until_unwound), and
-    // whether it is under way (a destructor's scheduling point then does nothing).
-    std::jmp_buf* landing = nullptr;
-    std::uintptr_t landing_mark = 0;
-    bool unwinding = false;
-    // The unwinder's record of that unwinding: one per actor, so that an unwinding suspended
-    // by a fiber switch (a destructor that blocks) is not overwritten by another actor's.
-    _Unwind_Exception abort_exception{};
-};
-
-// The state of the execution running on this thread.
-struct ExecState {
-    Program* program = nullptr;
-    Strategy* strategy = nullptr;
-    const ExecutionConfig* config = nullptr;
-    Outcome* out = nullptr;
-    const std::vector<ActorDecl>* decls = nullptr;
-    std::vector<ActorState> actors;
-    std::vector<ActorId> enabled;
-    std::vector<NextStep> next_steps;  // parallel to enabled
-    std::vector<LockHold> held;
-    ActorId current = kNoActor;
-    bool aborting = false;
-    bool strategy_uses_next = true;
-    std::uint64_t hash = 0xa0761d6478bd642fULL;
-    detail::ControlledAlgorithm* algo = nullptr;
-    detail::CycleDetector cycles;    // when detecting cycles
-    std::uint32_t enabled_bits = 0;  // bit per actor neither finished nor blocked
-    const ObjectTable* objects = nullptr;
-    // Actor locations (loop frames) are kept when detecting cycles or computing signatures.
-    bool track_frames = false;
-    // Scheduling points are observed: for a strategy that reads state signatures, or to check
-    // a lasso (config->cycle_check), whose first state is kept here.
-    bool observe = false;
-    bool strategy_observes = false;
-};
-
-thread_local ExecState* tl_exec = nullptr;
+namespace {
 
 // The fiber stack allocator: the pool's stacks, each one's range noted in *last as it is made.
 struct RecordingStack {
@@ -118,10 +62,6 @@ struct Scratch {
 };
 thread_local Scratch tl_scratch;
 
-ExecState& exec() {
-    return *tl_exec;
-}
-
 // The enabled actors, from the bit set kept up to date as actors finish, block and wake.
 void collect_enabled(ExecState& x) {
     x.enabled.clear();
@@ -138,9 +78,6 @@ void collect_next_steps(ExecState& x) {
         x.next_steps.push_back((*x.decls)[i].forever ? NextStep{} : x.actors[i].next);
     }
 }
-
-void begin_abort(ExecState& x, Status status);
-bool observe_point(ExecState& x, bool data, std::string_view what, std::uint32_t options);
 
 void record_choice(ExecState& x, const ChoiceRecord& c) {
     x.out->choices.push_back(c);  // the schedule is copied out of these at the end
@@ -190,13 +127,6 @@ ActorId choose_next(ExecState& x, ActorId current) {
     return next;
 }
 
-void begin_abort(ExecState& x, Status status) {
-    if (!x.aborting) {
-        x.aborting = true;
-        x.out->status = status;
-    }
-}
-
 ActorId lowest_unfinished(const ExecState& x) {
     for (ActorId i = 0; i < x.actors.size(); ++i) {
         if (!x.actors[i].finished) {
@@ -212,64 +142,6 @@ void switch_to(ExecState& x, ActorId me, ActorId next) {
     boost::this_fiber::yield();
     x.algo->resumed(me);
     x.current = me;
-}
-
-// Ending an actor's run early. Its stack is unwound as pthread_cancel unwinds a thread:
-// a forced unwind (_Unwind_ForcedUnwind) runs every frame's destructors, from the point that
-// stopped it to run_until_unwound, which the stop function below then returns to by longjmp.
-// A thrown C++ exception did the same in two passes over the frames (search, then cleanup);
-// the forced unwind has no search pass, and unwinding is most of the cost of an execution a
-// stateful sweep stops at a visited state (docs/performance.md). The longjmp crosses only the
-// unwinder's own frames: every model frame's cleanups have run when it is taken.
-constexpr _Unwind_Exception_Class kAbortClass = 0x5046'4e53'4142'5254ULL;  // "PFNSABRT"
-
-_Unwind_Reason_Code stop_at_landing(int /*version*/, _Unwind_Action actions,
-                                    _Unwind_Exception_Class /*cls*/, _Unwind_Exception* /*exc*/,
-                                    _Unwind_Context* context, void* param) {
-    ActorState& a = *static_cast<ActorState*>(param);
-    // A context's CFA is the stack pointer of the frame it describes at its call: above the
-    // landing's mark only once every frame below run_until_unwound has been cleaned up.
-    if ((actions & _UA_END_OF_STACK) != 0 || _Unwind_GetCFA(context) > a.landing_mark) {
-        std::longjmp(*a.landing, 1);  // NOLINT(cert-err52-cpp): the end of a forced unwind
-    }
-    return _URC_NO_REASON;
-}
-
-// Called on the fiber of an actor when it must stop: unwinds its stack to run_until_unwound.
-[[noreturn]] void throw_abort() {
-    ExecState& x = *tl_exec;
-    ActorState& a = x.actors[x.current];
-    if (a.landing == nullptr || a.unwinding) {
-        // Not on an actor's stack, or a destructor that stops again while it is unwound:
-        // either is a bug in the core or the model.
-        std::fputs("pfnsim: an execution was stopped outside an actor's run\n", stderr);
-        std::abort();
-    }
-    a.unwinding = true;
-    detail::handle_no_return();
-    std::memset(&a.abort_exception, 0, sizeof a.abort_exception);
-    a.abort_exception.exception_class = kAbortClass;
-    _Unwind_ForcedUnwind(&a.abort_exception, stop_at_landing, &a);
-    std::fputs("pfnsim: the unwinder could not end an actor's run\n", stderr);
-    std::abort();
-}
-
-// Runs the actor's program; false when throw_abort ended it. Nothing here has a destructor:
-// the unwinding ends in this frame by longjmp, before its cleanups could run.
-[[gnu::noinline]] bool run_until_unwound(ExecState& x, ActorId id) {
-    ActorState& a = x.actors[id];
-    std::jmp_buf landing;
-    volatile char mark = 0;
-    a.landing = &landing;
-    a.landing_mark = reinterpret_cast<std::uintptr_t>(&mark);
-    if (setjmp(landing) != 0) {  // NOLINT(cert-err52-cpp): see throw_abort
-        a.landing = nullptr;
-        a.unwinding = false;
-        return false;
-    }
-    x.program->run_actor(id);
-    a.landing = nullptr;
-    return true;
 }
 
 std::string lock_holders(const ExecState& x, ObjectId obj) {
@@ -497,7 +369,7 @@ Outcome run_execution(Program& program, Strategy& strategy, std::uint64_t seed,
         ActorState& st = x.actors[a];
         st.frames.push_back({hash_mix(0x9e3779b97f4a7c15ULL, a), 0, 0});
         // An actor that starts after others is blocked until they finish (actor_main wakes
-        // it); its location says so (location_hash), so it differs from one that started.
+        // it); its location says so (observe.cpp), so it differs from one that started.
         const std::uint32_t actors_mask =
             x.actors.size() >= 32 ? ~0U : (1U << x.actors.size()) - 1U;
         st.waiting_for = (*x.decls)[a].after & actors_mask & ~(1U << a);
@@ -770,198 +642,6 @@ void note_released(ObjectId object, ActorId holder) {
             return;
         }
     }
-}
-
-namespace {
-
-std::uint64_t location_hash(const ExecState& x, ActorId a) {
-    const ActorState& st = x.actors[a];
-    std::uint64_t h =
-        hash_mix(0x51ed270b2b8f1e29ULL,
-                 (st.finished ? 1U : 0U) | (st.blocked ? 2U : 0U) | (st.fresh ? 4U : 0U));
-    if (st.finished) {
-        return h;  // its result is part of the program's state
-    }
-    if (st.waiting_for != 0) {
-        h = hash_mix(h, st.waiting_for);  // not started: who it still waits for
-    }
-    for (const auto& f : st.frames) {
-        h = hash_mix(h, f.id);
-        h = hash_mix(h, f.locals);
-        h = hash_mix(h, f.steps);
-    }
-    return h;
-}
-
-std::uint64_t global_state(const ExecState& x, std::uint64_t shared) {
-    std::uint64_t h = hash_mix(shared, x.current);
-    for (ActorId a = 0; a < x.actors.size(); ++a) {
-        h = hash_mix(h, location_hash(x, a));
-    }
-    return h;
-}
-
-detail::CycleView cycle_view(const ExecState& x) {
-    detail::CycleView v;
-    v.program = x.program;
-    for (ActorId a = 0; a < x.actors.size(); ++a) {
-        v.unfinished |= x.actors[a].finished ? 0U : 1U << a;
-    }
-    v.held = &x.held;
-    v.steps = x.out->steps;
-    v.choices = x.out->choices.size();
-    return v;
-}
-
-void report_livelock(ExecState& x, Lasso l) {
-    x.out->violations.push_back(x.cycles.livelock(l, *x.decls));
-    x.out->lasso = std::move(l);
-    begin_abort(x, Status::Livelock);
-}
-
-// The signature of the state at a scheduling point (see StatePoint::signature).
-std::uint64_t point_signature(const ExecState& x, std::uint64_t shared, bool data,
-                              std::string_view what) {
-    std::uint64_t h = hash_mix(shared, data ? fnv1a(what) : 0x3c6ef372fe94f82bULL);
-    if (data) {
-        h = hash_mix(h, x.current);  // the actor in the middle of a step
-    }
-    for (ActorId a = 0; a < x.actors.size(); ++a) {
-        h = hash_mix(h, location_hash(x, a));
-    }
-    if (x.config->max_faults) {
-        h = hash_mix(h, x.out->faults);  // the fault bound left shapes the future
-    }
-    return h;
-}
-
-// The lasso check of config->cycle_check, at a scheduling point with `options` options.
-bool check_cycle(ExecState& x, std::uint32_t options) {
-    const auto& cc = *x.config->cycle_check;
-    if (!detail::CycleDetector::check_compares(cc, x.out->choices.size(), options)) {
-        return true;
-    }
-    const std::optional<std::uint64_t> shared = x.program->loop_state_hash();
-    if (!shared) {
-        return true;
-    }
-    std::uint64_t h = *shared;
-    for (ActorId a = 0; a < x.actors.size(); ++a) {
-        h = hash_mix(h, location_hash(x, a));
-    }
-    if (x.config->max_faults) {
-        h = hash_mix(h, x.out->faults);
-    }
-    if (std::optional<Lasso> l = x.cycles.check(cc, h, cycle_view(x))) {
-        report_livelock(x, std::move(*l));
-        return false;
-    }
-    return true;
-}
-
-bool observe_point(ExecState& x, bool data, std::string_view what, std::uint32_t options) {
-    if (x.config->cycle_check && !check_cycle(x, options)) {
-        return false;
-    }
-    if (!x.strategy_observes) {
-        return true;
-    }
-    StatePoint p;
-    if (x.strategy->needs_signature()) {
-        const std::optional<std::uint64_t> shared = x.program->state_signature();
-        if (!shared) {
-            if (x.out->strategy_error.empty()) {
-                x.out->strategy_error = "the program does not describe its state (state_signature)";
-            }
-            begin_abort(x, Status::Pruned);
-            return false;
-        }
-        p.signature = point_signature(x, *shared, data, what);
-        if (x.aborting) {
-            return false;  // the program's audit of its kept state found a difference
-        }
-    }
-    p.enabled = x.enabled_bits;
-    if (data) {
-        p.enabled |= 1U << x.current;
-    }
-    for (ActorId a = 0; a < x.actors.size(); ++a) {
-        p.unfinished |= x.actors[a].finished ? 0U : 1U << a;
-    }
-    p.arrived = x.current;
-    p.data = data;
-    p.options = options;
-    if (!x.strategy->at_state(p)) {
-        begin_abort(x, Status::Revisited);
-        return false;
-    }
-    return true;
-}
-
-}  // namespace
-
-Loop::Loop(Name id) {
-    if (tl_exec == nullptr || !tl_exec->track_frames) {
-        return;
-    }
-    ExecState& x = exec();
-    x.actors[x.current].frames.push_back({id.hash, 0, 0});
-    active_ = true;
-}
-
-Loop::~Loop() {
-    if (!active_ || tl_exec == nullptr) {
-        return;
-    }
-    ExecState& x = exec();
-    auto& frames = x.actors[x.current].frames;
-    if (frames.size() > 1) {
-        // After the loop, what it observed since its last head (and the values declared
-        // there) is part of what the actor observed since the enclosing head: the values the
-        // loop hands on to the code after it come from them.
-        const auto inner = frames.back();
-        frames.pop_back();
-        auto& outer = frames.back().steps;
-        outer = hash_mix(hash_mix(hash_mix(outer, inner.id), inner.locals), inner.steps);
-    }
-}
-
-void Loop::head(std::uint64_t locals) {
-    if (!active_) {
-        return;
-    }
-    ExecState& x = exec();
-    if (x.aborting) {
-        return;
-    }
-    auto& f = x.actors[x.current].frames.back();
-    f.locals = locals;
-    f.steps = 0;
-    if (x.observe || !x.config->detect_cycles) {
-        return;  // states are seen at scheduling points instead (or not at all)
-    }
-    if ((*x.decls)[x.current].forever && !x.config->prune_revisits) {
-        // A livelock needs a stuck actor that is not marked forever looping in a declared
-        // loop; its own loop heads are where the repeated state is seen, so these are enough.
-        return;
-    }
-    const std::optional<std::uint64_t> shared = x.program->loop_state_hash();
-    if (!shared) {
-        return;  // the program does not describe its state: no cycle can be proven
-    }
-    auto [seen, lasso] = x.cycles.at_loop_head(global_state(x, *shared), cycle_view(x));
-    if (!seen) {
-        return;
-    }
-    if (!lasso) {
-        if (x.config->prune_revisits) {
-            begin_abort(x, Status::Revisited);
-            throw_abort();
-        }
-        return;
-    }
-    report_livelock(x, std::move(*lasso));
-    throw_abort();
 }
 
 }  // namespace pfnsim::sim

@@ -7,7 +7,6 @@
 #include "deviation_strategy.hpp"
 #include "pfnsim/sim/dependence.hpp"
 #include "pfnsim/sim/dfs_strategy.hpp"
-#include "pfnsim/sim/diagram.hpp"
 #include "pfnsim/sim/replay_strategy.hpp"
 #include "pfnsim/sim/schedule.hpp"
 #include "step_order_strategy.hpp"
@@ -84,11 +83,6 @@ std::vector<bool> causal_cone(const std::vector<Step>& trace, std::size_t t) {
     }
 }
 
-bool shows(const Outcome& o, const Violation& v) {
-    return std::any_of(o.violations.begin(), o.violations.end(),
-                       [&](const Violation& w) { return same_violation(w, v); });
-}
-
 std::map<std::size_t, std::uint32_t> deviations(const Outcome& o) {
     std::map<std::size_t, std::uint32_t> d;
     for (std::size_t i = 0; i < o.choices.size(); ++i) {
@@ -100,15 +94,6 @@ std::map<std::size_t, std::uint32_t> deviations(const Outcome& o) {
 }
 
 }  // namespace
-
-unsigned count_preemptions(const Outcome& o) {
-    return static_cast<unsigned>(std::count_if(o.choices.begin(), o.choices.end(),
-                                               [](const ChoiceRecord& c) { return c.preemption; }));
-}
-
-bool same_violation(const Violation& a, const Violation& b) {
-    return a.kind == b.kind && a.actor == b.actor && a.detail == b.detail;
-}
 
 std::optional<Minimized> minimize(Program& program, const Outcome& original,
                                   const Violation& target, const ExecutionConfig& config,

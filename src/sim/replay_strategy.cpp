@@ -47,8 +47,7 @@ ExecutionConfig replay_config(const ExecutionConfig& base, const Schedule& s) {
     c.cycle_check.reset();
     if (s.cycle_start && *s.cycle_start <= s.choices.size()) {
         c.detect_cycles = true;
-        c.cycle_check = ExecutionConfig::CycleCheck{*s.cycle_start,
-                                                    s.choices.size() - *s.cycle_start};
+        c.cycle_check = CycleCheck{*s.cycle_start, s.choices.size() - *s.cycle_start};
     }
     return c;
 }

@@ -5,7 +5,7 @@
 #include <string>
 #include <tuple>
 
-#include "pfnsim/sim/minimize.hpp"
+#include "pfnsim/sim/outcome.hpp"
 
 namespace pfnsim::sim {
 

@@ -4,14 +4,10 @@
 #include <string>
 #include <vector>
 
-#include "pfnsim/sim/execution.hpp"
+#include "pfnsim/sim/outcome.hpp"
 #include "pfnsim/sim/program.hpp"
 
 namespace pfnsim::sim {
-
-// The step at which `v` is decided: the last step of the actor it concerns (its return), else
-// the last step of the execution; -1 when the trace is empty.
-long violation_step(const Outcome& o, const Program& program, const Violation& v);
 
 // The steps that explain `v`: the violating step, and transitively every read by an involved
 // actor of a value another actor wrote, with that write (locks only order, they are left out).

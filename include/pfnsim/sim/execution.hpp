@@ -8,8 +8,9 @@
 #include <string_view>
 #include <vector>
 
+#include "pfnsim/sim/lasso.hpp"
+#include "pfnsim/sim/outcome.hpp"
 #include "pfnsim/sim/program.hpp"
-#include "pfnsim/sim/schedule.hpp"
 #include "pfnsim/sim/strategy.hpp"
 #include "pfnsim/sim/types.hpp"
 
@@ -26,72 +27,13 @@ struct ExecutionConfig {
     // budget allows (the scenario's fault_retry); N = every site asks while fewer than N faults
     // were injected in this execution, whatever the model's budgets.
     std::optional<unsigned> max_faults;
-    // The check of a lasso (a cyclic schedule, see replay_config): the state at the choice
-    // point where choice `prefix_choices` is made, and at the one `cycle_choices` choices later,
-    // are compared (Program::loop_state_hash and every actor's location); when they are the
-    // same and the steps between are a fair cycle, the execution ends with status Livelock.
-    // Loop heads are then not sampled.
-    struct CycleCheck {
-        std::size_t prefix_choices = 0;
-        std::size_t cycle_choices = 0;
-    };
+    // The check of a lasso's claim (a cyclic schedule, see replay_config and lasso.hpp);
+    // loop heads are then not sampled.
     std::optional<CycleCheck> cycle_check;
     // --audit-states: the program also checks the values it keeps for its state signature
     // (kept instead of recomputed at each point) against a recomputation, and reports a
     // difference with report_state_mismatch().
     bool audit_kept_state = false;
-};
-
-enum class Status : std::uint8_t {
-    Completed,  // every actor not marked forever finished
-    Deadlock,   // some actor unfinished and none enabled
-    StepBound,  // the step bound was reached
-    Invariant,  // the model reported an invariant violation
-    Livelock,   // a fair cycle was found: the execution can repeat it for ever
-    Pruned,     // the strategy abandoned it as redundant (kPrune): no behaviour to report
-    Revisited,  // the state repeated on the path without a fair cycle (prune_revisits), or
-                // the strategy had explored its future already (Strategy::at_state)
-};
-
-// A proven livelock: the execution reached the same state twice, and the steps between can
-// repeat for ever (prefix, then the cycle for ever).
-struct Lasso {
-    std::uint64_t prefix_steps = 0;       // steps before the cycle
-    std::uint64_t cycle_steps = 0;        // steps in one round of the cycle
-    std::size_t prefix_choices = 0;       // schedule entries before the cycle
-    std::size_t cycle_choices = 0;        // schedule entries in one round
-    std::vector<ActorId> stuck;           // actors not marked forever that loop (or wait) in it
-    bool killable = false;                // the loop checks for a pending fatal signal
-    bool yielding = false;                // the loop calls cond_resched() or sleeps
-    std::vector<std::string> locks_held;  // held by the stuck actors across the loop
-};
-
-// What was decided at one choice point (only points with two or more options are recorded).
-struct ChoiceRecord {
-    std::uint32_t value = 0;     // the actor id or data value chosen
-    std::uint32_t fallback = 0;  // what a non-preemptive scheduler would have taken
-    ActorId current = kNoActor;  // the actor at the point (kNoActor at a start or finish)
-    bool data = false;           // a data choice (sim::choose or sim::inject)
-    bool fault = false;          // a fault site (sim::inject); value 1 = injected
-    bool preemption = false;     // switched away from a current actor that could continue
-};
-
-struct Outcome {
-    std::uint64_t seed = 0;
-    Status status = Status::Completed;
-    Schedule schedule;
-    std::vector<ChoiceRecord> choices;  // one per schedule entry
-    std::vector<Step> trace;            // empty unless record_trace
-    // The call chains the steps refer to (Step::chain); one per change of an actor's stack.
-    std::vector<std::vector<CallFrame>> chains;
-    std::uint64_t steps = 0;
-    std::uint64_t trace_hash = 0;      // covers steps, choices and results
-    std::uint64_t final_state = 0;     // the results and Program::state_hash at the end
-    unsigned faults = 0;               // faults injected (sim::inject returned true)
-    std::vector<std::string> results;  // per actor, as Program::result
-    std::vector<Violation> violations;
-    std::string strategy_error;  // a replay that did not fit the program
-    std::optional<Lasso> lasso;  // set with status Livelock
 };
 
 // Runs one execution on the calling thread.

@@ -9,6 +9,7 @@
 #include <string>
 
 #include "pfnsim/sim/execution.hpp"
+#include "pfnsim/sim/outcome.hpp"
 #include "pfnsim/sim/program.hpp"
 
 namespace pfnsim::sim {
@@ -45,9 +46,6 @@ struct Minimized {
     std::uint64_t executions = 0;               // spent minimising
     MinimizeStop stopped = MinimizeStop::none;  // the budget or the hook ended the search
 };
-
-unsigned count_preemptions(const Outcome& o);
-bool same_violation(const Violation& a, const Violation& b);
 
 // Returns nullopt when no execution (the original included) reproduces `target` on replay.
 std::optional<Minimized> minimize(Program& program, const Outcome& original,

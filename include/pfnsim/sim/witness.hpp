@@ -9,7 +9,7 @@
 #include <string>
 #include <vector>
 
-#include "pfnsim/sim/execution.hpp"
+#include "pfnsim/sim/outcome.hpp"
 #include "pfnsim/sim/schedule.hpp"
 #include "pfnsim/sim/violation.hpp"
 

@@ -1,0 +1,108 @@
+// The state of the execution running on this thread, shared by the engine (execution.cpp),
+// the unwinding of an actor's stack (unwind.cpp) and the observation of its states
+// (observe.cpp). Internal to the core.
+#pragma once
+
+#include <unwind.h>
+
+#include <csetjmp>
+#include <cstdint>
+#include <string_view>
+#include <vector>
+
+#include "pfnsim/sim/execution.hpp"
+#include "sim/algorithm.hpp"
+#include "sim/cycle_check.hpp"
+
+namespace pfnsim::sim::detail {
+
+struct ActorState {
+    // The choice that resumed this actor (its start, or a wake-up from block_on) already chose
+    // its next step: its next scheduling point records the step without choosing again, so
+    // that no execution is reachable by two choice sequences.
+    bool fresh = true;
+    bool finished = false;
+    bool blocked = false;
+    // The step declared at the point it waits in (reduction needs it at every choice).
+    NextStep next;
+    ObjectId waiting_on = kNoObject;
+    const char* wait_how = "";
+    // Bit per actor that must still finish before this one starts (ActorDecl::after); while
+    // non-zero the actor is blocked and has not started.
+    std::uint32_t waiting_for = 0;
+    // Location for cycle detection: one frame per loop the actor is in (the first is the
+    // actor's body), each with its id, the values declared at its head and a hash of the
+    // steps taken since.
+    struct Frame {
+        std::uint64_t id;
+        std::uint64_t locals;
+        std::uint64_t steps;
+    };
+    std::vector<Frame> frames;
+    // The model functions it is in (sim::Call), and the index of that chain in
+    // Outcome::chains once a step recorded it (kNoChain: changed since).
+    std::vector<CallFrame> calls;
+    std::uint32_t chain = kNoChain;
+    // Where throw_abort's unwinding of this actor's stack ends (run_until_unwound), and
+    // whether it is under way (a destructor's scheduling point then does nothing).
+    std::jmp_buf* landing = nullptr;
+    std::uintptr_t landing_mark = 0;
+    bool unwinding = false;
+    // The unwinder's record of that unwinding: one per actor, so that an unwinding suspended
+    // by a fiber switch (a destructor that blocks) is not overwritten by another actor's.
+    _Unwind_Exception abort_exception{};
+};
+
+// The state of the execution running on this thread.
+struct ExecState {
+    Program* program = nullptr;
+    Strategy* strategy = nullptr;
+    const ExecutionConfig* config = nullptr;
+    Outcome* out = nullptr;
+    const std::vector<ActorDecl>* decls = nullptr;
+    std::vector<ActorState> actors;
+    std::vector<ActorId> enabled;
+    std::vector<NextStep> next_steps;  // parallel to enabled
+    std::vector<LockHold> held;
+    ActorId current = kNoActor;
+    bool aborting = false;
+    bool strategy_uses_next = true;
+    std::uint64_t hash = 0xa0761d6478bd642fULL;
+    ControlledAlgorithm* algo = nullptr;
+    CycleDetector cycles;            // when detecting cycles
+    std::uint32_t enabled_bits = 0;  // bit per actor neither finished nor blocked
+    const ObjectTable* objects = nullptr;
+    // Actor locations (loop frames) are kept when detecting cycles or computing signatures.
+    bool track_frames = false;
+    // Scheduling points are observed: for a strategy that reads state signatures, or to check
+    // a lasso (config->cycle_check), whose first state is kept here.
+    bool observe = false;
+    bool strategy_observes = false;
+};
+
+// The execution running on this thread (nullptr outside one). constinit: no dynamic
+// initialisation, so other files read it without a TLS wrapper call.
+extern thread_local constinit ExecState* tl_exec;
+
+inline ExecState& exec() {
+    return *tl_exec;
+}
+
+// Ends the execution with `status`; the first status set wins.
+inline void begin_abort(ExecState& x, Status status) {
+    if (!x.aborting) {
+        x.aborting = true;
+        x.out->status = status;
+    }
+}
+
+// unwind.cpp: stops the current actor by unwinding its stack to run_until_unwound, which runs
+// the actor's program and returns false when it was stopped so.
+[[noreturn]] void throw_abort();
+bool run_until_unwound(ExecState& x, ActorId id);
+
+// observe.cpp: a scheduling point with `options` options seen by a strategy that observes
+// states, or by the check of a lasso; false when the execution is ending.
+bool observe_point(ExecState& x, bool data, std::string_view what, std::uint32_t options);
+
+}  // namespace pfnsim::sim::detail
