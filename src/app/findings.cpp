@@ -6,8 +6,8 @@
 #include <chrono>
 
 #include "pfnsim/sim/diagram.hpp"
-#include "pfnsim/sim/replay_strategy.hpp"
 #include "pfnsim/sim/schedule.hpp"
+#include "pfnsim/sim/self_check.hpp"
 
 namespace pfnsim::app {
 
@@ -125,6 +125,9 @@ std::vector<Finding> process_witnesses(const Plan& plan, const std::vector<sim::
     auto program = plan.program();
     const sim::ExecutionConfig& exec = plan.exec;
     const bool seed_replays = sim::traits(plan.strategy).seed_replays;
+    // Built only when a witness's seed replays it under the plan's strategy.
+    const std::unique_ptr<sim::Strategy> by_seed =
+        seed_replays ? make_strategy(plan, *program) : nullptr;
     for (const auto& w : ws) {
         Finding f;
         f.witness = w;
@@ -137,23 +140,10 @@ std::vector<Finding> process_witnesses(const Plan& plan, const std::vector<sim::
         }
         // The determinism self-check: the schedule, and the seed where it replays, must give
         // the trace hash the witness was found with.
-        sim::ReplayStrategy replay(w.schedule);
-        const sim::Outcome again =
-            sim::run_execution(*program, replay, 0, sim::replay_config(exec, w.schedule));
-        std::string diff;
-        if (!replay.error().empty()) {
-            diff = fmt::format("its schedule does not replay: {}", replay.error());
-        } else if (w.trace_hash != 0 && again.trace_hash != w.trace_hash) {
-            diff = fmt::format("replaying the schedule gave trace hash {:016x}, expected {:016x}",
-                               again.trace_hash, w.trace_hash);
-        } else if (w.seed && seed_replays) {
-            const auto strategy = make_strategy(plan, *program);
-            const sim::Outcome by_seed = sim::run_execution(*program, *strategy, *w.seed, exec);
-            if (by_seed.trace_hash != again.trace_hash) {
-                diff = fmt::format("replaying seed {} gave trace hash {:016x}, expected {:016x}",
-                                   *w.seed, by_seed.trace_hash, again.trace_hash);
-            }
-        }
+        const sim::SelfCheck check =
+            sim::self_check(*program, exec, w.schedule, w.trace_hash, by_seed.get(), w.seed);
+        const sim::Outcome& again = check.again;
+        const std::string& diff = check.diff;
         f.witness.trace_hash = again.trace_hash;
         if (!diff.empty()) {
             sim::Witness nd = w;

@@ -12,6 +12,7 @@
 
 #include "pfnsim/sim/minimize.hpp"
 #include "pfnsim/sim/replay_strategy.hpp"
+#include "pfnsim/sim/self_check.hpp"
 #include "pfnsim/sim/stateful_strategy.hpp"
 
 namespace pfnsim::sim {
@@ -211,16 +212,11 @@ struct Shared {
 };
 
 // The determinism self-check of a new violation: its schedule must replay to the same trace.
-void self_check(Program& program, const ExecutionConfig& exec, const Outcome& out,
-                const Violation& v, SweepTotals& part) {
-    ReplayStrategy replay(out.schedule);
-    const Outcome again = run_execution(program, replay, 0, replay_config(exec, out.schedule));
-    if (again.trace_hash != out.trace_hash || !replay.error().empty()) {
-        Witness w = Witness::of(
-            {ViolationKind::Nondeterminism, v.actor,
-             fmt::format("replaying the schedule gave trace hash {:016x}, expected {:016x}",
-                         again.trace_hash, out.trace_hash)},
-            out);
+void check_replays(Program& program, const ExecutionConfig& exec, const Outcome& out,
+                   const Violation& v, SweepTotals& part) {
+    const SelfCheck c = self_check(program, exec, out.schedule, out.trace_hash);
+    if (!c.diff.empty()) {
+        Witness w = Witness::of({ViolationKind::Nondeterminism, v.actor, c.diff}, out);
         w.seed.reset();
         w.lasso.reset();
         part.add_witness(w);
@@ -269,7 +265,7 @@ void run_stateful_task(Shared& sh, unsigned worker, Program& program, std::size_
         }
         ++sh.executions;
         for (const Violation& v : part.add(out)) {
-            self_check(program, replayed, out, v, part);
+            check_replays(program, replayed, out, v, part);
         }
         if (const auto& m = st.mismatch()) {
             Witness w = Witness::of(
@@ -339,7 +335,7 @@ void run_task(Shared& sh, unsigned worker, Program& program, std::size_t k,
         } else {
             ++sh.executions;
             for (const Violation& v : part.add(out)) {
-                self_check(program, cfg.exec, out, v, part);
+                check_replays(program, cfg.exec, out, v, part);
             }
             if (cfg.stop_on_first && !out.violations.empty()) {
                 sh.request_stop("stop-on-first");
