@@ -223,110 +223,159 @@ void check_replays(Program& program, const ExecutionConfig& exec, const Outcome&
     }
 }
 
-void add_graph_counts(SweepTotals& part, const StateGraph& graph, const StatefulStrategy& st) {
-    part.states += graph.states();
-    part.transitions += graph.transitions();
-    part.state_hits += st.state_hits();
-    part.audited += st.audited();
-    part.table_bytes = std::max<std::uint64_t>(part.table_bytes, graph.table_bytes());
-}
+// One task's search, as the task loop (run_task) drives it: the stateless DFS, which saves
+// its path in checkpoints, or the stateful search, whose graph is not saved.
+class TaskSearch {
+  public:
+    TaskSearch() = default;
+    virtual ~TaskSearch() = default;
+    TaskSearch(const TaskSearch&) = delete;
+    TaskSearch& operator=(const TaskSearch&) = delete;
+    TaskSearch(TaskSearch&&) = delete;
+    TaskSearch& operator=(TaskSearch&&) = delete;
+
+    virtual Strategy& strategy() = 0;
+    // A forced prefix or a replayed path that did not fit the program; "" if none.
+    virtual std::string error(const Outcome& out) const = 0;
+    // The configuration the self-check of a violation replays under.
+    virtual const ExecutionConfig& check_config() const = 0;
+    // After an execution was counted: what the search itself found in it.
+    virtual void found(const Outcome& /*out*/, SweepTotals& /*part*/) {}
+    // The search reached its budget of states: the sweep stops.
+    virtual bool full() const { return false; }
+    // Prepares the next execution; false once the task is explored.
+    virtual bool advance() = 0;
+    // Between two executions: checkpoints and progress.
+    virtual void between(Shared& sh, unsigned worker, std::size_t k, const SweepTotals& part) = 0;
+    // The sweep stops before the task is done (`started`: the search has a path to save).
+    virtual void stopped(Shared& sh, std::size_t k, const SweepTotals& part, bool started) = 0;
+    // The task is done: the search's counts, and the witnesses it finds at the end.
+    virtual void done(Program& program, SweepTotals& part) = 0;
+};
+
+class DfsSearch final : public TaskSearch {
+  public:
+    DfsSearch(const SweepConfig& cfg, bool reduce, std::vector<std::uint32_t> prefix)
+        : cfg_(cfg), dfs_(cfg.max_preemptions, reduce) {
+        dfs_.restrict_to(std::move(prefix));  // tasks do not change once partitioned
+    }
+    // Resumes from a checkpoint's path; whether there was one.
+    bool restore(const SweepState::Active& a) {
+        if (a.frontier.empty()) {
+            return false;
+        }
+        dfs_.restore(a.frontier, a.pruned);
+        return true;
+    }
+    Strategy& strategy() override { return dfs_; }
+    std::string error(const Outcome& /*out*/) const override { return dfs_.error(); }
+    const ExecutionConfig& check_config() const override { return cfg_.exec; }
+    bool advance() override { return dfs_.advance(); }
+    void between(Shared& sh, unsigned worker, std::size_t k, const SweepTotals& part) override {
+        if (++since_save_ >= cfg_.checkpoint_every) {
+            since_save_ = 0;
+            sh.deposit(k, dfs_, part, true);
+        }
+        sh.report_progress(worker, dfs_);
+    }
+    void stopped(Shared& sh, std::size_t k, const SweepTotals& part, bool started) override {
+        if (started) {
+            sh.deposit(k, dfs_, part, false);
+        }
+    }
+    void done(Program& /*program*/, SweepTotals& part) override { part.pruned += dfs_.pruned(); }
+
+  private:
+    const SweepConfig& cfg_;
+    DfsStrategy dfs_;
+    std::uint64_t since_save_ = 0;
+};
 
 // A stateful task: its graph is not saved, so a task that stops starts again when resumed;
-// what it did is reported (sh.partial) and not checkpointed.
-void run_stateful_task(Shared& sh, unsigned worker, Program& program, std::size_t k) {
-    const SweepConfig& cfg = *sh.cfg;
-    StateGraph graph;
+// what it did is reported (Shared::partial) and not checkpointed.
+class StatefulSearch final : public TaskSearch {
+  public:
     // Queued options are taken at state hits in the first quarter of the step bound: a longer
     // execution would come near the bound, which is a verdict (step-bound) of its own.
-    StatefulStrategy st(graph, {cfg.max_states, cfg.audit_points,
-                                cfg.take_at_hits ? cfg.exec.step_bound / 4 : 0});
-    // A stateful execution samples no loop heads (it sees every point instead), so it is never
-    // cut at a repeated loop-head state: its self-check replays it the same way.
-    ExecutionConfig replayed = cfg.exec;
-    replayed.detect_cycles = false;
-    st.restrict_to(sh.state->tasks[k]);
-    SweepTotals part;
-    part.results.resize(program.actors().size());
-    const auto stop = [&] {
-        add_graph_counts(part, graph, st);
-        const std::lock_guard<std::mutex> lock(sh.mu);
-        sh.partial.merge(part);
-    };
-    for (;;) {
-        if (sh.should_stop()) {
-            stop();
-            return;
-        }
-        const Outcome out = run_execution(program, st, 0, cfg.exec);
-        if (!st.error().empty() || !out.strategy_error.empty()) {
-            sh.fail(fmt::format("task {}: {}", k,
-                                st.error().empty() ? out.strategy_error : st.error()));
-            return;
-        }
-        ++sh.executions;
-        for (const Violation& v : part.add(out)) {
-            check_replays(program, replayed, out, v, part);
-        }
-        if (const auto& m = st.mismatch()) {
-            Witness w = Witness::of(
-                {ViolationKind::StateMismatch, "",
-                 fmt::format("a state hit's successor differs from the one recorded: after "
-                             "choice {} the state is {:016x}, not {:016x} as when reached by "
-                             "schedule {}",
-                             m->value == StateGraph::kNone ? std::string("(none)")
-                                                           : std::to_string(m->value),
-                             m->found, m->expected,
-                             encode_schedule(Schedule{m->recorded, {}, {}}))},
-                out);
-            w.seed.reset();
-            part.add_witness(w);
-        }
-        if (cfg.stop_on_first && !out.violations.empty()) {
-            sh.request_stop("stop-on-first");
-        }
-        if (st.full()) {
-            sh.request_stop("max-states");
-            stop();
-            return;
-        }
-        if (!st.advance()) {
-            break;
-        }
-        sh.report_stateful(st.frontier());
+    StatefulSearch(const SweepConfig& cfg, std::vector<std::uint32_t> prefix)
+        : cfg_(cfg),
+          st_(graph_,
+              {cfg.max_states, cfg.audit_points, cfg.take_at_hits ? cfg.exec.step_bound / 4 : 0}),
+          replayed_(cfg.exec) {
+        // A stateful execution samples no loop heads (it sees every point instead), so it is
+        // never cut at a repeated loop-head state: its self-check replays it the same way.
+        replayed_.detect_cycles = false;
+        st_.restrict_to(std::move(prefix));
     }
-    add_graph_counts(part, graph, st);
-    for (const Witness& w : graph_livelocks(program, graph, cfg.exec, kMaxLassos)) {
+    Strategy& strategy() override { return st_; }
+    std::string error(const Outcome& out) const override {
+        return st_.error().empty() ? out.strategy_error : st_.error();
+    }
+    const ExecutionConfig& check_config() const override { return replayed_; }
+    void found(const Outcome& out, SweepTotals& part) override {
+        const auto& m = st_.mismatch();
+        if (!m) {
+            return;
+        }
+        Witness w = Witness::of(
+            {ViolationKind::StateMismatch, "",
+             fmt::format(
+                 "a state hit's successor differs from the one recorded: after "
+                 "choice {} the state is {:016x}, not {:016x} as when reached by "
+                 "schedule {}",
+                 m->value == StateGraph::kNone ? std::string("(none)") : std::to_string(m->value),
+                 m->found, m->expected, encode_schedule(Schedule{m->recorded, {}, {}}))},
+            out);
+        w.seed.reset();
         part.add_witness(w);
     }
-    sh.finish(k, part, worker);
-}
-
-void run_task(Shared& sh, unsigned worker, Program& program, std::size_t k,
-              const std::optional<SweepState::Active>& resume) {
-    const SweepConfig& cfg = *sh.cfg;
-    DfsStrategy dfs(cfg.max_preemptions, sh.reduce);
-    dfs.restrict_to(sh.state->tasks[k]);  // tasks do not change once partitioned
-    SweepTotals part;
-    part.results.resize(program.actors().size());
-    bool started = false;
-    if (resume) {
-        part = resume->totals;
-        if (!resume->frontier.empty()) {
-            dfs.restore(resume->frontier, resume->pruned);
-            started = true;
+    bool full() const override { return st_.full(); }
+    bool advance() override { return st_.advance(); }
+    void between(Shared& sh, unsigned /*worker*/, std::size_t /*k*/,
+                 const SweepTotals& /*part*/) override {
+        sh.report_stateful(st_.frontier());
+    }
+    void stopped(Shared& sh, std::size_t /*k*/, const SweepTotals& part,
+                 bool /*started*/) override {
+        SweepTotals p = part;
+        add_counts(p);
+        const std::lock_guard<std::mutex> lock(sh.mu);
+        sh.partial.merge(p);
+    }
+    void done(Program& program, SweepTotals& part) override {
+        add_counts(part);
+        for (const Witness& w : graph_livelocks(program, graph_, cfg_.exec, kMaxLassos)) {
+            part.add_witness(w);
         }
     }
-    std::uint64_t since_save = 0;
+
+  private:
+    void add_counts(SweepTotals& part) const {
+        part.states += graph_.states();
+        part.transitions += graph_.transitions();
+        part.state_hits += st_.state_hits();
+        part.audited += st_.audited();
+        part.table_bytes = std::max<std::uint64_t>(part.table_bytes, graph_.table_bytes());
+    }
+    const SweepConfig& cfg_;
+    StateGraph graph_;
+    StatefulStrategy st_;
+    ExecutionConfig replayed_;
+};
+
+// The one task loop: runs task `k` under `search` from `part` (its totals so far) to its end
+// or to a stop.
+void run_task(Shared& sh, unsigned worker, Program& program, std::size_t k, TaskSearch& search,
+              SweepTotals part, bool started) {
+    const SweepConfig& cfg = *sh.cfg;
     for (;;) {
         if (sh.should_stop()) {
-            if (started) {
-                sh.deposit(k, dfs, part, false);
-            }
+            search.stopped(sh, k, part, started);
             return;
         }
-        const Outcome out = run_execution(program, dfs, 0, cfg.exec);
-        if (!dfs.error().empty()) {
-            sh.fail(fmt::format("task {}: {}", k, dfs.error()));
+        const Outcome out = run_execution(program, search.strategy(), 0, cfg.exec);
+        if (const std::string e = search.error(out); !e.empty()) {
+            sh.fail(fmt::format("task {}: {}", k, e));
             return;
         }
         started = true;
@@ -335,22 +384,24 @@ void run_task(Shared& sh, unsigned worker, Program& program, std::size_t k,
         } else {
             ++sh.executions;
             for (const Violation& v : part.add(out)) {
-                check_replays(program, cfg.exec, out, v, part);
+                check_replays(program, search.check_config(), out, v, part);
             }
+            search.found(out, part);
             if (cfg.stop_on_first && !out.violations.empty()) {
                 sh.request_stop("stop-on-first");
             }
         }
-        if (!dfs.advance()) {
+        if (search.full()) {
+            sh.request_stop("max-states");
+            search.stopped(sh, k, part, started);
+            return;
+        }
+        if (!search.advance()) {
             break;
         }
-        if (++since_save >= cfg.checkpoint_every) {
-            since_save = 0;
-            sh.deposit(k, dfs, part, true);
-        }
-        sh.report_progress(worker, dfs);
+        search.between(sh, worker, k, part);
     }
-    part.pruned += dfs.pruned();
+    search.done(program, part);
     sh.finish(k, part, worker);
 }
 
@@ -373,11 +424,21 @@ void work(Shared& sh, unsigned worker) {
                     }
                 }
             }
+            SweepTotals part;
+            part.results.resize(program->actors().size());
+            bool started = false;
+            std::unique_ptr<TaskSearch> search;
             if (sh.cfg->stateful) {
-                run_stateful_task(sh, worker, *program, k);
+                search = std::make_unique<StatefulSearch>(*sh.cfg, sh.state->tasks[k]);
             } else {
-                run_task(sh, worker, *program, k, resume);
+                auto dfs = std::make_unique<DfsSearch>(*sh.cfg, sh.reduce, sh.state->tasks[k]);
+                if (resume) {
+                    part = resume->totals;
+                    started = dfs->restore(*resume);
+                }
+                search = std::move(dfs);
             }
+            run_task(sh, worker, *program, k, *search, std::move(part), started);
         }
     } catch (const std::exception& e) {
         sh.fail(e.what());
