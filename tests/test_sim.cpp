@@ -11,6 +11,8 @@
 #include "pfnsim/sim/prng.hpp"
 #include "pfnsim/sim/random_strategy.hpp"
 #include "pfnsim/sim/replay_strategy.hpp"
+#include "pfnsim/sim/self_check.hpp"
+#include "pfnsim/sim/strategy_kind.hpp"
 #include "pfnsim/sim/sync.hpp"
 #include "support.hpp"
 
@@ -111,6 +113,37 @@ TEST_CASE("a replayed schedule that does not fit is reported", "[sim]") {
     sim::ReplayStrategy short_replay(sim::Schedule{{0}, std::nullopt, std::nullopt});
     sim::run_execution(p, short_replay, 0, {});
     CHECK_THAT(short_replay.error(), Catch::Contains("schedule ended"));
+}
+
+TEST_CASE("a strategy's name and traits come from the one table, without running it",
+          "[sim][strategy]") {
+    CHECK(sim::exploration_strategies() == "random, pct");
+    CHECK(sim::parse_exploration_strategy("pct") == sim::StrategyKind::Pct);
+    CHECK_FALSE(sim::parse_exploration_strategy("dfs"));  // a sweep's, not --strategy's
+    CHECK(sim::strategy_name(sim::StrategyKind::Dfs) == "dfs");
+    CHECK(sim::traits(sim::StrategyKind::Stateful).observes_states);
+    CHECK_FALSE(sim::traits(sim::StrategyKind::Pct).seed_replays);
+    sim::RandomStrategy r;
+    CHECK(r.kind() == sim::StrategyKind::Random);
+    CHECK(r.traits().fair);
+    CHECK(r.traits().seed_replays);
+    const sim::DfsStrategy d(std::nullopt);
+    CHECK(d.traits().uses_next_steps);
+    CHECK_FALSE(d.traits().fair);
+}
+
+TEST_CASE("the self-check replays a schedule, and a seed, to the trace they were found with",
+          "[sim][determinism]") {
+    Counter p;
+    sim::RandomStrategy r;
+    const auto a = sim::run_execution(p, r, 7, {});
+    const sim::SelfCheck ok = sim::self_check(p, {}, a.schedule, a.trace_hash, &r, 7);
+    CHECK(ok.diff.empty());
+    CHECK(ok.again.trace_hash == a.trace_hash);
+    const sim::SelfCheck off = sim::self_check(p, {}, a.schedule, a.trace_hash ^ 1U);
+    CHECK_THAT(off.diff, Catch::Contains("replaying the schedule gave trace hash"));
+    const sim::SelfCheck cut = sim::self_check(p, {}, sim::Schedule{}, 0);
+    CHECK_THAT(cut.diff, Catch::Contains("its schedule does not replay"));
 }
 
 TEST_CASE("opposite lock order deadlocks, and the report names holders and waiters",
