@@ -56,6 +56,16 @@ void write_file(const std::string& path, const std::string& text) {
     }
 }
 
+int exit_code(const app::Result& r, bool judged) {
+    if (r.unexpected_found) {
+        return 1;
+    }
+    if (!judged) {
+        return 0;
+    }
+    return !r.complete() ? 3 : !r.as_expected ? 1 : 0;
+}
+
 namespace {
 
 // Values CLI11 fills; an option given on the command line becomes an override.

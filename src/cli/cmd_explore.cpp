@@ -128,7 +128,7 @@ int cmd_explore(const Options& o) {
     g_sigints = 0;
     hooks.interrupts = &g_sigints;
     const auto previous = std::signal(SIGINT, on_explore_sigint);
-    app::ExploreResult r;
+    app::Result r;
     try {
         r = app::explore_plan(plan, !o.no_minimize, progress_printer(o.quiet, plan.scenario.name),
                               hooks);
@@ -155,7 +155,7 @@ int cmd_explore(const Options& o) {
     }
     std::cout << (o.json ? explore_json(r).dump(2) + "\n" : explore_text(r));
     // 3: interrupted, the findings so far; 1: also an expected verdict not found
-    return r.unexpected() ? 1 : r.interrupted ? 3 : r.missed() ? 1 : 0;
+    return exit_code(r, true);
 }
 
 int cmd_matrix(const Options& o) {

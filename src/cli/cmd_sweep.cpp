@@ -116,9 +116,9 @@ int cmd_sweep(const Options& o) {
     g_interrupted = false;
     hooks.interrupt = &g_interrupted;
     const auto previous = std::signal(SIGINT, on_sigint);
-    app::Certificate c;
+    app::Result r;
     try {
-        c = app::run_sweep(plan, rq, hooks);
+        r = app::run_sweep(plan, rq, hooks);
     } catch (...) {
         std::signal(SIGINT, previous);
         throw;
@@ -126,21 +126,19 @@ int cmd_sweep(const Options& o) {
     std::signal(SIGINT, previous);
     line.clear();
     hooks.minimize_progress = nullptr;  // clears the minimiser's line, if any
-    std::cout << (o.json || c.shard ? sweep_json(c).dump(2) + "\n" : sweep_text(c));
-    // 3: stopped early (a limit, SIGINT; the checkpoint, if any, is saved): not a certificate
-    return c.unexpected() ? 1 : !c.complete ? 3 : c.missed() ? 1 : 0;
+    std::cout << (o.json || r.certificate->shard ? sweep_json(r).dump(2) + "\n" : sweep_text(r));
+    return exit_code(r, true);
 }
 
 int cmd_merge(const Options& o) {
-    std::vector<app::Certificate> parts;
+    std::vector<app::Result> parts;
     for (const auto& f : o.paths) {
         parts.push_back(app::read_shard(app::read_input(f, app::kStateCap, "shard"), f));
     }
     app::check_shard_tasks(parts, o.paths);
-    const app::Certificate m =
-        app::merge_shards(parts, o.paths, !o.no_minimize, minimize_budget(o));
+    const app::Result m = app::merge_shards(parts, o.paths, !o.no_minimize, minimize_budget(o));
     std::cout << (o.json ? sweep_json(m).dump(2) + "\n" : sweep_text(m));
-    return m.unexpected() ? 1 : !m.complete ? 3 : m.missed() ? 1 : 0;
+    return exit_code(m, true);
 }
 
 }  // namespace pfnsim::cli

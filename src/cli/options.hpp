@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "pfnsim/app/plan.hpp"
+#include "pfnsim/app/result.hpp"
 #include "pfnsim/app/sweep.hpp"
 
 namespace pfnsim::cli {
@@ -53,6 +54,11 @@ app::Overrides overrides(const Options& o);
 app::Plan load_plan(const Options& o);
 void print_notes(const app::Plan& plan);  // on stderr, a line each
 void write_file(const std::string& path, const std::string& text);
+// The exit code of a result, the same for every command: 1 for a violation beyond the
+// expectation; then, when `judged` (not one run or replay), 3 for a result cut short (an
+// incomplete sweep, an interrupted exploration: the findings so far) and 1 for an expected
+// verdict not found; else 0.
+int exit_code(const app::Result& r, bool judged);
 
 // --minimize-budget parsed (the default when not given); throws app::InputError.
 app::MinimizeBudget minimize_budget(const Options& o);

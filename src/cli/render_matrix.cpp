@@ -14,7 +14,7 @@ namespace pfnsim::cli {
 namespace {
 
 // The finding that decides a cell's verdict.
-const app::Finding* deciding(const app::ExploreResult& c) {
+const app::Finding* deciding(const app::Result& c) {
     for (const auto& f : c.findings) {
         if (f.witness.violation.kind == c.verdict.kind) {
             return &f;
@@ -30,9 +30,9 @@ std::string returned(const app::Finding& f) {
 }
 
 // "0 -EBUSY": the results the first actor ended with.
-std::string results_line(const app::ExploreResult& c) {
+std::string results_line(const app::Result& c) {
     std::string s;
-    for (const auto& [r, n] : c.report.results.at(0)) {
+    for (const auto& [r, n] : c.tally().results.at(0)) {
         const std::string t = r == "(unfinished)" ? "-" : r;
         s += s.empty() ? t : " " + t;
     }
@@ -46,7 +46,7 @@ struct CellText {
     std::string detail;
 };
 
-CellText cell_text(const app::ExploreResult& c, const std::string& ref) {
+CellText cell_text(const app::Result& c, const std::string& ref) {
     CellText t;
     const app::Finding* f = deciding(c);
     const std::string r = ref.empty() ? "" : " " + ref;
@@ -69,7 +69,7 @@ CellText cell_text(const app::ExploreResult& c, const std::string& ref) {
 }
 
 // One line: "wrong -EINVAL [1]", "livelock kill spin [3]", "ok".
-std::string cell_one_line(const app::ExploreResult& c, const std::string& ref) {
+std::string cell_one_line(const app::Result& c, const std::string& ref) {
     CellText t = cell_text(c, "");
     if (!c.verdict.kind) {
         return t.verdict;
@@ -140,7 +140,7 @@ Notes number_witnesses(const app::Matrix& m, const std::vector<app::MatrixView>&
         if (i < 0 || n.ref.count({p, i}) != 0) {
             return;
         }
-        const app::ExploreResult& c = m.cells[p][static_cast<std::size_t>(i)];
+        const app::Result& c = m.cells[p][static_cast<std::size_t>(i)];
         const app::Finding* f = deciding(c);
         if (f == nullptr || !c.verdict.kind) {
             return;
@@ -196,10 +196,10 @@ std::string how_decided(const app::Matrix& m) {
     for (const auto& row : m.cells) {
         for (const auto& c : row) {
             ++all;
-            if (c.certified) {
+            if (c.certified()) {
                 ++certified;
             } else {
-                random.push_back(c.report.executions);
+                random.push_back(c.tally().executions);
                 if (why.empty()) {
                     why = c.fallback;
                 }
@@ -242,8 +242,8 @@ std::string unexpected_cells(const app::Matrix& m, std::size_t width) {
     std::string out;
     for (std::size_t p = 0; p < m.rows.size(); ++p) {
         for (std::size_t i = 0; i < m.columns.size(); ++i) {
-            const app::ExploreResult& c = m.cells[p][i];
-            if (!app::meets(c.verdict, c.expected)) {
+            const app::Result& c = m.cells[p][i];
+            if (!c.as_expected) {
                 out += wrap(fmt::format("unexpected: {} under {}: {}, expected {}",
                                         m.columns[i].file(), m.rows[p].name(), c.verdict.full(),
                                         c.expected.empty() ? "clean" : c.expected),
@@ -261,8 +261,8 @@ std::string file_list(const app::Matrix& m, std::size_t width) {
         const auto& c = m.columns[i];
         std::string s = fmt::format("{} {} {}", c.scenario_hash, c.scenario.label, c.file());
         for (std::size_t p = 0; p < m.rows.size(); ++p) {
-            if (!m.cells[p][i].certified) {
-                s += fmt::format(" (~ {} random executions)", m.cells[p][i].report.executions);
+            if (!m.cells[p][i].certified()) {
+                s += fmt::format(" (~ {} random executions)", m.cells[p][i].tally().executions);
                 break;
             }
         }
