@@ -37,7 +37,7 @@ std::string check_junit(const std::vector<app::CheckedFile>& files);
 
 // Words joined into lines of at most `width` (the first indented by `first`, the others by
 // `indent`); a word longer than a line stands alone, nothing is cut. With `shell`, a printed
-// command: words are shell words and every line but the last ends in " \" (render_matrix.cpp).
+// command: words are shell words and every line but the last ends in " \" (text_wrap.cpp).
 std::string wrap(const std::string& text, std::size_t width, std::size_t indent, bool shell,
                  std::size_t first = 0);
 
