@@ -72,6 +72,14 @@ TEST_CASE("a plan applies the command line's overrides once", "[app][plan]") {
         REQUIRE(q.notes.size() == 1);
         CHECK(q.notes.front().rfind("--policy: note: ", 0) == 0);
     }
+    SECTION("--policy is read once, with its note") {
+        CHECK(app::policy_option("", base.scenario).policy == base.scenario.policy);
+        CHECK(app::policy_option("", base.scenario).note.empty());
+        CHECK(app::policy_option("bounded:3", base.scenario).note.empty());
+        const app::PolicyChoice old = app::policy_option("gup-style", base.scenario);
+        CHECK(old.policy.name() == "return-to-user");
+        CHECK(old.note.rfind("--policy: note: policy 'gup-style'", 0) == 0);
+    }
     SECTION("bad overrides are one-line input errors") {
         app::Overrides bad;
         bad.policy = "eagian";

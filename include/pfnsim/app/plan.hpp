@@ -22,7 +22,7 @@ struct Overrides {
     std::optional<std::uint64_t> step_bound;
     std::optional<std::uint64_t> iterations;
     std::optional<std::uint64_t> seed;
-    std::optional<unsigned> faults;   // every fault site open, at most N faults per execution
+    std::optional<unsigned> faults;  // every fault site open, at most N faults per execution
     // random or pct; "" = the scenario's [explore] strategy when it is pct (with its depth),
     // else random (`check` plans this way; the other commands default to random).
     std::string strategy;
@@ -56,8 +56,13 @@ struct Plan {
 
 // Reads and validates the scenario file and applies the overrides; throws InputError.
 Plan make_plan(const std::string& path, const Overrides& o);
-// The policy `name`, or the scenario's when empty; throws InputError.
-model::Policy policy_named(const std::string& name, const model::Scenario& sc);
+// The policy --policy names (the scenario's when `text` is empty), read once: with the note
+// an old name gets ("--policy: note: ..."); throws InputError naming the valid policies.
+struct PolicyChoice {
+    model::Policy policy;
+    std::string note;  // "" unless the name is an old one
+};
+PolicyChoice policy_option(const std::string& text, const model::Scenario& sc);
 
 // The exploration strategy a plan names, built for `program`; sets exec.prune_revisits when
 // the strategy is unfair.
