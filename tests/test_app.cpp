@@ -133,7 +133,7 @@ TEST_CASE("replay commands carry every option that shapes the execution", "[app]
         0);
 }
 
-TEST_CASE("verdicts meet expectations exactly; lesser findings are shown", "[app][expect]") {
+TEST_CASE("verdicts meet expectations exactly, lesser findings are shown", "[app][expect]") {
     app::Verdict clean;
     CHECK(app::meets(clean, ""));
     CHECK(app::meets(clean, "clean"));

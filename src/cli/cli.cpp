@@ -142,7 +142,7 @@ int run_cli(int argc, char** argv) {
     const auto chosen =
         std::find_if(subs.begin(), subs.end(), [](const auto& s) { return s.first->parsed(); });
     const Command* cmd = chosen == subs.end() ? nullptr : chosen->second;
-    if (version && (cmd == nullptr || cmd->run != cmd_help)) {
+    if (version && (cmd == nullptr || cmd->run != cmd_help)) {  // help wins over --version
         std::cout << app::version_line() << "\n";
         return 0;
     }
