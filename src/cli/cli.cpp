@@ -38,7 +38,7 @@ std::string unknown_option(const CLI::App& app, const CLI::App& cmd, int argc, c
         if (arg.size() < 2 || arg[0] != '-' || (arg[1] >= '0' && arg[1] <= '9')) {
             continue;
         }
-        const std::string name = arg.substr(0, arg.find('='));
+        std::string name = arg.substr(0, arg.find('='));
         if (cmd.get_option_no_throw(name) == nullptr && app.get_option_no_throw(name) == nullptr) {
             return name;
         }
