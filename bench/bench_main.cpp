@@ -243,7 +243,7 @@ void BM_MatrixExhaustive(benchmark::State& state) {
         certified = 0;
         for (const auto& row : m.cells) {
             for (const auto& c : row) {
-                certified += c.certified ? 1 : 0;
+                certified += c.certified() ? 1 : 0;
             }
         }
     }

@@ -322,7 +322,8 @@ TEST_CASE("four shards merged equal the unsharded sweep", "[sweep][shards]") {
             CHECK(part.totals.executions > 0);
             CHECK(part.totals.executions < whole.totals.executions);
             // Through the JSON that `pfnsim merge` reads.
-            app::Certificate s;
+            app::Result r;
+            app::Certificate& s = r.certificate.emplace();
             s.scenario = "pin-zap-race";
             s.file = "scenarios/pin-zap-race.toml";
             s.policy = "original";
@@ -331,7 +332,8 @@ TEST_CASE("four shards merged equal the unsharded sweep", "[sweep][shards]") {
             s.complete = part.complete;
             s.shard = std::pair{i, 4U};
             s.totals = part.totals;
-            merged.merge(app::certificate_from_json(app::certificate_json(s, true)).totals);
+            merged.merge(
+                app::certificate_from_json(app::certificate_json(r, true)).certificate->totals);
         }
         CHECK(merged.executions == whole.totals.executions);
         CHECK(kinds(merged) == kinds(whole.totals));
@@ -385,7 +387,8 @@ TEST_CASE("stopping early says so", "[sweep]") {
     CHECK_FALSE(first.complete);
     CHECK(first.stopped == "stop-on-first");
     CHECK(first.totals.violations.size() == 1);
-    app::Certificate s;
+    app::Result r;
+    app::Certificate& s = r.certificate.emplace();
     s.scenario = "seed-split-refault";
     s.policy = "original";
     s.preemptions = 3;
@@ -394,7 +397,7 @@ TEST_CASE("stopping early says so", "[sweep]") {
     s.complete = false;
     s.stopped = first.stopped;
     CHECK_THAT(s.line(), Catch::StartsWith("INCOMPLETE"));
-    CHECK(app::certificate_json(s, false)["complete"] == false);
+    CHECK(app::certificate_json(r, false)["complete"] == false);
     s.complete = true;
     s.stopped.clear();
     CHECK(
@@ -403,7 +406,7 @@ TEST_CASE("stopping early says so", "[sweep]") {
                     "and ≤1 faults explored: {} executions ({} pruned by reduction); 1 violation; "
                     "no fair cycle (livelock) within the bound",
                     first.totals.executions, first.totals.pruned));
-    const auto j = app::certificate_json(s, false);
+    const auto j = app::certificate_json(r, false);
     CHECK(j["bound"]["preemptions"] == 3);
     CHECK(j["bound"]["faults"] == 1);
     CHECK_FALSE(j["violations"][0].contains("seed"));

@@ -199,14 +199,15 @@ sim::SweepState read_checkpoint(const std::string& text, const std::string& file
     return state;
 }
 
-Certificate read_shard(const std::string& text, const std::string& file) {
+Result read_shard(const std::string& text, const std::string& file) {
     const Opened o = unseal(text, file, kShardFormat);
-    Certificate c;
+    Result r;
     try {
-        c = certificate_from_json(o.body);
+        r = certificate_from_json(o.body);
     } catch (const InputError& e) {
         bad(file, e.message);
     }
+    const Certificate& c = *r.certificate;
     expect_meta(o, sweep_meta(c, kShardFormat), file);
     if (!c.shard) {
         bad(file, "shard: is missing (only the JSON of a --shard run merges)");
@@ -244,37 +245,43 @@ Certificate read_shard(const std::string& text, const std::string& file) {
         bad(file, fmt::format("executions: {} (and {} redundant runs) cannot finish {} tasks",
                               c.totals.executions, c.totals.redundant, c.tasks_done));
     }
-    return c;
+    return r;
 }
 
-void check_shard_tasks(const std::vector<Certificate>& parts,
-                       const std::vector<std::string>& files) {
-    if (parts.empty() || !parts.front().shard) {
+void check_shard_tasks(const std::vector<Result>& results, const std::vector<std::string>& files) {
+    std::vector<const Certificate*> parts;
+    for (const auto& r : results) {
+        if (!r.certificate) {
+            return;  // merge_shards names what is wrong
+        }
+        parts.push_back(&*r.certificate);
+    }
+    if (parts.empty() || !parts.front()->shard) {
         return;
     }
-    const unsigned count = parts.front().shard->second;
+    const unsigned count = parts.front()->shard->second;
     if (parts.size() != count) {
         return;  // shards missing or given twice: merge_shards says which
     }
     std::vector<bool> seen(count, false);
     std::size_t total = 0;
-    for (const auto& p : parts) {
-        if (!p.shard || p.shard->second != count || p.shard->first >= count) {
+    for (const auto* p : parts) {
+        if (!p->shard || p->shard->second != count || p->shard->first >= count) {
             return;  // merge_shards names what is wrong
         }
-        seen[p.shard->first] = true;
-        total += p.tasks;
+        seen[p->shard->first] = true;
+        total += p->tasks;
     }
     if (std::find(seen.begin(), seen.end(), false) != seen.end()) {
         return;  // an incomplete merge; its certificate says so
     }
     for (std::size_t i = 0; i < parts.size(); ++i) {
-        const unsigned index = parts[i].shard->first;
+        const unsigned index = parts[i]->shard->first;
         const std::size_t share = total / count + (index < total % count ? 1 : 0);
-        if (parts[i].tasks != share) {
+        if (parts[i]->tasks != share) {
             bad(files[i], fmt::format("shard.tasks: {}, but shard {} of {} has {} of the {} "
                                       "tasks the shards name",
-                                      parts[i].tasks, index, count, share, total));
+                                      parts[i]->tasks, index, count, share, total));
         }
     }
 }

@@ -20,31 +20,11 @@ std::vector<std::string> actor_names(const sim::Program& p) {
     return n;
 }
 
-std::vector<sim::Witness> witnesses(const std::vector<Finding>& fs) {
-    std::vector<sim::Witness> ws;
-    ws.reserve(fs.size());
-    for (const auto& f : fs) {
-        ws.push_back(f.witness);
-    }
-    return ws;
-}
 }  // namespace
 
-bool ExploreResult::unexpected() const {
-    return app::unexpected(witnesses(findings), expected.empty() ? "clean" : expected);
-}
-
-bool ExploreResult::missed() const {
-    return !meets(verdict, expected);
-}
-
-bool RunResult::unexpected() const {
-    return app::unexpected(witnesses(findings), expected.empty() ? "clean" : expected);
-}
-
-ExploreResult explore_plan(const Plan& plan, bool minimize, const sim::Progress& progress,
-                           const ExploreHooks& hooks) {
-    ExploreResult r;
+Result explore_plan(const Plan& plan, bool minimize, const sim::Progress& progress,
+                    const ExploreHooks& hooks) {
+    Result r;
     r.plan = plan;
     auto program = plan.program();
     sim::ExploreConfig cfg;
@@ -61,60 +41,59 @@ ExploreResult explore_plan(const Plan& plan, bool minimize, const sim::Progress&
     cfg.interrupts = hooks.interrupts;
     r.iterations = plan.iterations;
     r.report = sim::explore(*program, *strategy, cfg, progress);
-    r.interrupted = r.report.interrupted;
-    r.minimize_budget = hooks.minimize_budget;
     FindingOptions opt;
     opt.minimize = minimize;
     opt.budget = hooks.minimize_budget;
     opt.interrupts = hooks.interrupts;
     opt.progress = hooks.minimize_progress;
     r.findings = process_witnesses(plan, r.report.violations, opt);
-    r.verdict = verdict_of(witnesses(r.findings));
     r.expected = expected_for(plan.scenario, plan.policy);
+    judge(r);
     return r;
 }
 
-RunResult run_plan(const Plan& plan, const std::string& schedule) {
-    RunResult r;
+Result run_plan(const Plan& plan, const std::string& schedule) {
+    Result r;
     r.plan = plan;
     auto program = plan.program();
     r.actors = actor_names(*program);
+    Run& run = r.run.emplace();
     sim::ExecutionConfig exec = plan.exec;
     sim::Schedule given;
     if (!schedule.empty()) {
-        r.by_seed = false;
+        run.by_seed = false;
         given = decode_for(plan, schedule);
         sim::ReplayStrategy replay(given);
-        r.outcome = sim::run_execution(*program, replay, 0, sim::replay_config(exec, given));
-        if (!r.outcome.strategy_error.empty() || !replay.error().empty()) {
+        run.outcome = sim::run_execution(*program, replay, 0, sim::replay_config(exec, given));
+        if (!run.outcome.strategy_error.empty() || !replay.error().empty()) {
             throw InputError{fmt::format(
                 "the schedule does not fit {} under policy {}: {}", plan.file(), plan.policy.name(),
-                r.outcome.strategy_error.empty() ? replay.error() : r.outcome.strategy_error)};
+                run.outcome.strategy_error.empty() ? replay.error() : run.outcome.strategy_error)};
         }
     } else {
         sim::RandomStrategy random;
-        r.outcome = sim::run_execution(*program, random, plan.seed, exec);
+        run.outcome = sim::run_execution(*program, random, plan.seed, exec);
     }
     std::vector<sim::Witness> ws;
-    for (const auto& v : r.outcome.violations) {
-        ws.push_back(sim::Witness::of(v, r.outcome));
-        if (!r.by_seed) {
+    for (const auto& v : run.outcome.violations) {
+        ws.push_back(sim::Witness::of(v, run.outcome));
+        if (!run.by_seed) {
             ws.back().seed.reset();
         }
     }
     FindingOptions opt;
     opt.minimize = false;
     r.findings = process_witnesses(plan, ws, opt);
-    r.verdict = verdict_of(witnesses(r.findings));
     r.expected = expected_for(plan.scenario, plan.policy);
-    r.schedule = schedule_text(plan, r.outcome.schedule);
+    judge(r);
+    run.schedule = schedule_text(plan, run.outcome.schedule);
     // The schedule as given: a lasso's cycle is written once, not as far as this run unrolled it.
-    sim::Witness self = sim::Witness::of({}, r.outcome);
-    if (!r.by_seed) {
+    sim::Witness self = sim::Witness::of({}, run.outcome);
+    if (!run.by_seed) {
         self.seed.reset();
         self.schedule = given;
     }
-    r.replay = replay_command(plan, self, r.by_seed);
+    run.replay = replay_command(plan, self, run.by_seed);
     return r;
 }
 

@@ -17,35 +17,22 @@ namespace {
 constexpr std::uint64_t kCheckStates = 1000000;
 }  // namespace
 
-ExploreResult certify_plan(const Plan& plan, std::optional<unsigned> preemptions,
-                           std::uint64_t max_states, const sim::Progress& progress) {
+Result certify_plan(const Plan& plan, std::optional<unsigned> preemptions, std::uint64_t max_states,
+                    const sim::Progress& progress) {
     SweepRequest rq;
     rq.preemptions = preemptions;
     rq.max_states = max_states;
     rq.minimize = false;  // a cell shows its verdict; `sweep` minimises
-    const Certificate c = run_sweep(plan, rq);
+    Result r = run_sweep(plan, rq);
+    const Certificate& c = *r.certificate;
     if (!c.complete) {
-        ExploreResult r = explore_plan(plan, false, progress);
-        r.fallback = c.stopped == "max-states"
+        Result e = explore_plan(plan, false, progress);
+        e.fallback = c.stopped == "max-states"
                          ? fmt::format("the sweep ran out of its budget of {} states", max_states)
                          : fmt::format("the sweep stopped ({})", c.stopped);
-        return r;
+        return e;
     }
-    ExploreResult r;
-    r.plan = plan;
     r.strategy = c.stateful ? sim::StrategyKind::Stateful : sim::StrategyKind::Dfs;
-    r.actors = c.actors;
-    r.report.executions = c.totals.executions;
-    r.report.steps = c.totals.steps;
-    r.report.results = c.totals.results;
-    r.report.violations = c.totals.violations;
-    r.findings = c.findings;
-    r.verdict = c.verdict();
-    r.expected = c.expected;
-    r.certified = true;
-    r.certificate = c.line();
-    r.states = c.totals.states;
-    r.transitions = c.totals.transitions;
     return r;
 }
 
@@ -70,8 +57,7 @@ Matrix run_matrix(const std::vector<std::string>& files, const Overrides& o,
                                      : certify_plan(plan, std::nullopt, mode.max_states, pr));
             // As `check` judges a file: by the verdict (the most severe finding) against the
             // scenario's expectation; a lesser finding beside it is shown, not a failure.
-            const ExploreResult& c = m.cells[p].back();
-            m.unexpected = m.unexpected || !meets(c.verdict, c.expected);
+            m.unexpected = m.unexpected || !m.cells[p].back().as_expected;
         }
     }
     return m;
@@ -159,7 +145,8 @@ std::vector<std::string> flagship_scenarios(const std::string& dir) {
 }
 
 bool CheckedFile::ok() const {
-    return error.empty() && std::all_of(matches.begin(), matches.end(), [](bool b) { return b; });
+    return error.empty() &&
+           std::all_of(cells.begin(), cells.end(), [](const Result& c) { return c.as_expected; });
 }
 
 std::vector<std::string> scenario_files(const std::vector<std::string>& paths) {
@@ -219,7 +206,6 @@ std::vector<CheckedFile> check_files(const std::vector<std::string>& files,
             } else {
                 cf.cells.push_back(explore_plan(plan, false, pr));
             }
-            cf.matches.push_back(meets(cf.cells.back().verdict, cf.cells.back().expected));
         }
         out.push_back(std::move(cf));
     }

@@ -32,14 +32,15 @@ std::string shape_of(const std::string& text, const std::string& path) {
 
 }  // namespace
 
-model::Policy policy_named(const std::string& name, const model::Scenario& sc) {
-    if (name.empty()) {
-        return sc.policy;
+PolicyChoice policy_option(const std::string& text, const model::Scenario& sc) {
+    if (text.empty()) {
+        return {sc.policy, ""};
     }
-    if (auto p = model::parse_policy(name)) {
-        return *p;
+    if (auto p = model::parse_policy(text)) {
+        const std::string note = model::policy_note(text);
+        return {*p, note.empty() ? note : fmt::format("--policy: note: {}", note)};
     }
-    throw InputError{fmt::format("unknown policy '{}' (valid: {})", name, model::kValidPolicies)};
+    throw InputError{fmt::format("unknown policy '{}' (valid: {})", text, model::kValidPolicies)};
 }
 
 Plan make_plan(const std::string& path, const Overrides& o) {
@@ -54,10 +55,11 @@ Plan make_plan(const std::string& path, const Overrides& o) {
         throw InputError{fmt::format("{}: {}", path, e.description())};
     }
     p.scenario_hash = content_hash(text);
-    p.policy = policy_named(o.policy, p.scenario);
+    const PolicyChoice chosen = policy_option(o.policy, p.scenario);
+    p.policy = chosen.policy;
     p.notes = p.scenario.notes;
-    if (const std::string note = model::policy_note(o.policy); !note.empty()) {
-        p.notes.push_back(fmt::format("--policy: note: {}", note));
+    if (!chosen.note.empty()) {
+        p.notes.push_back(chosen.note);
     }
     p.exec.step_bound = o.step_bound.value_or(p.scenario.step_bound);
     p.step_bound_given = o.step_bound && *o.step_bound != p.scenario.step_bound;

@@ -17,104 +17,18 @@ namespace {
 // Points an audit follows past each state hit.
 constexpr unsigned kAuditPoints = 8;
 
-std::string plural(std::uint64_t n, const char* word) {
-    return fmt::format("{} {}{}", n, word, n == 1 ? "" : "s");
-}
-
-std::vector<sim::Witness> witnesses(const Certificate& c) {
-    return c.totals.violations;
-}
-
-void add_findings(Certificate& c, const Plan& plan, bool minimize, const MinimizeBudget& budget,
+void add_findings(Result& r, const Plan& plan, bool minimize, const MinimizeBudget& budget,
                   const SweepHooks& hooks = {}) {
     FindingOptions opt;
     opt.minimize = minimize;
     opt.budget = budget;
     opt.progress = hooks.minimize_progress;
-    c.findings = process_witnesses(plan, c.totals.violations, opt);
+    r.findings = process_witnesses(plan, r.certificate->totals.violations, opt);
 }
 
 }  // namespace
 
-Verdict Certificate::verdict() const {
-    std::vector<sim::Witness> ws = witnesses(*this);
-    for (const auto& f : findings) {
-        if (f.witness.violation.kind == sim::ViolationKind::Nondeterminism) {
-            ws.push_back(f.witness);
-        }
-    }
-    return verdict_of(ws);
-}
-
-bool Certificate::unexpected() const {
-    std::vector<sim::Witness> ws = witnesses(*this);
-    for (const auto& f : findings) {
-        ws.push_back(f.witness);
-    }
-    return app::unexpected(ws, expected.empty() ? "clean" : expected);
-}
-
-bool Certificate::missed() const {
-    return !meets(verdict(), expected);
-}
-
-std::string Certificate::bound_text() const {
-    const std::string p = preemptions ? fmt::format("≤{} preemptions", *preemptions)
-                                      : std::string("any number of preemptions");
-    const std::string f =
-        faults ? fmt::format("≤{} faults", *faults) : std::string("the scenario's fault budgets");
-    return p + " and " + f;
-}
-
-std::string Certificate::line() const {
-    std::string counts =
-        fmt::format("{} ({} pruned by reduction); {}", plural(totals.executions, "execution"),
-                    totals.pruned, plural(totals.violations.size(), "violation"));
-    if (stateful) {
-        // States reached by two tasks (threads, shards) count once per task.
-        counts = fmt::format(
-            "{}{}, {}, {}; {}", plural(totals.states, "state"),
-            tasks > 1 ? " (counted per task)" : "", plural(totals.transitions, "transition"),
-            plural(totals.executions, "execution"), plural(totals.violations.size(), "violation"));
-    }
-    const std::string what = fmt::format("{} (policy {}) with {}", scenario, policy, bound_text());
-    if (shard && complete) {
-        return fmt::format(
-            "shard {}/{} of the schedules of {} explored: {} (merge all shards for the "
-            "certificate)",
-            shard->first, shard->second, what, counts);
-    }
-    if (complete) {
-        bool livelock = false;
-        for (const auto& v : totals.violations) {
-            livelock = livelock || v.violation.kind == sim::ViolationKind::Livelock;
-        }
-        if (stateful) {
-            return fmt::format("all reachable states of {} explored: {}{}", what, counts,
-                               livelock ? "" : "; no fair cycle");
-        }
-        return fmt::format("all schedules of {} explored: {}{}", what, counts,
-                           livelock ? "" : "; no fair cycle (livelock) within the bound");
-    }
-    std::string why = stopped.empty()            ? std::string()
-                      : stopped == "interrupted" ? std::string(" (interrupted)")
-                                                 : " (--" + stopped + ")";
-    if (!missing_shards.empty()) {
-        std::string m;
-        for (unsigned i : missing_shards) {
-            m += fmt::format("{}{}", m.empty() ? "" : ", ", i);
-        }
-        why = fmt::format(" (shards missing: {})", m);
-    } else if (stopped.empty()) {
-        why = " (a shard stopped early)";
-    }
-    return fmt::format(
-        "INCOMPLETE: the sweep of {} stopped early{}: {} so far; not a certificate (rerun with "
-        "--checkpoint to finish it)",
-        what, why, counts);
-}
-
-Certificate run_sweep(const Plan& plan, const SweepRequest& rq, const SweepHooks& hooks) {
+Result run_sweep(const Plan& plan, const SweepRequest& rq, const SweepHooks& hooks) {
     sim::SweepConfig cfg;
     cfg.max_preemptions = rq.preemptions;
     cfg.exec = plan.exec;
@@ -141,7 +55,9 @@ Certificate run_sweep(const Plan& plan, const SweepRequest& rq, const SweepHooks
         throw InputError{"--audit-states checks a stateful sweep (drop --stateless)"};
     }
 
-    Certificate c;
+    Result r;
+    r.plan = plan;
+    Certificate& c = r.certificate.emplace();
     c.scenario = plan.scenario.name;
     c.file = plan.file();
     c.scenario_hash = plan.scenario_hash;
@@ -149,6 +65,7 @@ Certificate run_sweep(const Plan& plan, const SweepRequest& rq, const SweepHooks
     for (const auto& a : plan.scenario.actors) {
         c.actors.push_back(a.name);
     }
+    r.actors = c.actors;
     c.preemptions = cfg.max_preemptions;
     c.faults = cfg.exec.max_faults;
     c.stateful = cfg.stateful;
@@ -156,7 +73,7 @@ Certificate run_sweep(const Plan& plan, const SweepRequest& rq, const SweepHooks
     c.reduction = cfg.reduce && !cfg.stateful;
     c.step_bound = cfg.exec.step_bound;
     c.step_bound_given = plan.step_bound_given;
-    c.expected = expected_for(plan.scenario, plan.policy);
+    r.expected = expected_for(plan.scenario, plan.policy);
     c.shard = rq.shard;
 
     // What a checkpoint must agree with: everything that shapes the tree or its split.
@@ -193,12 +110,14 @@ Certificate run_sweep(const Plan& plan, const SweepRequest& rq, const SweepHooks
     c.stopped = rep.stopped;
     c.tasks = rep.tasks;
     c.tasks_done = rep.tasks_done;
-    add_findings(c, plan, rq.minimize && !c.shard, rq.minimize_budget,
+    add_findings(r, plan, rq.minimize && !c.shard, rq.minimize_budget,
                  hooks);  // shards are minimised when merged
-    return c;
+    judge(r);
+    return r;
 }
 
-json certificate_json(const Certificate& c, bool state_hashes) {
+json certificate_json(const Result& r, bool state_hashes) {
+    const Certificate& c = r.certificate.value();
     json j;
     j["command"] = "sweep";
     j["version"] = version_line();
@@ -225,9 +144,9 @@ json certificate_json(const Certificate& c, bool state_hashes) {
     for (auto& [k, v] : t.items()) {
         j[k] = v;
     }
-    for (std::size_t i = 0; i < j["violations"].size() && i < c.findings.size(); ++i) {
+    for (std::size_t i = 0; i < j["violations"].size() && i < r.findings.size(); ++i) {
         json& v = j["violations"][i];
-        const Finding& f = c.findings[i];
+        const Finding& f = r.findings[i];
         v["schedule"] = f.schedule;
         v["replay"] = f.replay;
         if (f.minimized) {
@@ -244,18 +163,18 @@ json certificate_json(const Certificate& c, bool state_hashes) {
                 {"stopped", f.minimize_stopped.empty() ? json(nullptr) : json(f.minimize_stopped)}};
         }
     }
-    for (std::size_t i = c.totals.violations.size(); i < c.findings.size(); ++i) {
-        json v = sim::witness_json(c.findings[i].witness);
-        v["schedule"] = c.findings[i].schedule;
-        v["replay"] = c.findings[i].replay;
+    for (std::size_t i = c.totals.violations.size(); i < r.findings.size(); ++i) {
+        json v = sim::witness_json(r.findings[i].witness);
+        v["schedule"] = r.findings[i].schedule;
+        v["replay"] = r.findings[i].replay;
         j["violations"].push_back(v);
     }
-    if (!c.not_minimized.empty()) {
-        j["not_minimized"] = c.not_minimized;
+    if (!r.not_minimized.empty()) {
+        j["not_minimized"] = r.not_minimized;
     }
-    j["verdict"] = c.verdict().name();
-    if (!c.expected.empty()) {
-        j["expected"] = c.expected;
+    j["verdict"] = r.verdict.name();
+    if (!r.expected.empty()) {
+        j["expected"] = r.expected;
     }
     if (c.shard) {
         j["shard"] = {{"index", c.shard->first},
@@ -270,8 +189,9 @@ json certificate_json(const Certificate& c, bool state_hashes) {
     return state_hashes ? seal(std::move(j), sweep_meta(c, kShardFormat)) : j;
 }
 
-Certificate certificate_from_json(const json& j) {
-    Certificate c;
+Result certificate_from_json(const json& j) {
+    Result r;
+    Certificate& c = r.certificate.emplace();
     if (!j.is_object() || !j.contains("command") || j["command"] != "sweep") {
         throw InputError{"not the JSON of a pfnsim sweep"};
     }
@@ -281,6 +201,7 @@ Certificate certificate_from_json(const json& j) {
         c.scenario_hash = j.at("scenario_hash").get<std::string>();
         c.policy = j.at("policy").get<std::string>();
         c.actors = j.at("actors").get<std::vector<std::string>>();
+        r.actors = c.actors;
         c.complete = j.at("complete").get<bool>();
         c.stopped = j.value("stopped", "");
         const auto& b = j.at("bound");
@@ -295,7 +216,7 @@ Certificate certificate_from_json(const json& j) {
         c.audited = j.value("audit_states", false);
         c.step_bound = sim::json_number<std::uint64_t>(j.at("step_bound"));
         c.step_bound_given = j.at("step_bound_given").get<bool>();
-        c.expected = j.value("expected", "");
+        r.expected = j.value("expected", "");
         if (!j.contains("final_state_hashes")) {
             throw InputError{"it has no final_state_hashes: only the JSON of a --shard run merges"};
         }
@@ -311,22 +232,22 @@ Certificate certificate_from_json(const json& j) {
     } catch (const std::exception& e) {
         throw InputError{fmt::format("not the JSON of a sweep shard ({})", e.what())};
     }
-    return c;
+    return r;
 }
 
-Certificate merge_shards(const std::vector<Certificate>& parts,
-                         const std::vector<std::string>& files, bool minimize,
-                         const MinimizeBudget& budget) {
+Result merge_shards(const std::vector<Result>& parts, const std::vector<std::string>& files,
+                    bool minimize, const MinimizeBudget& budget) {
     if (parts.empty()) {
         throw InputError{"merge needs at least one shard"};
     }
     for (std::size_t i = 0; i < parts.size(); ++i) {
-        if (!parts[i].shard) {
+        if (!parts[i].certificate || !parts[i].certificate->shard) {
             throw InputError{
                 fmt::format("{}: not the JSON of a sweep shard (no \"shard\")", files[i])};
         }
     }
-    Certificate m = parts.front();
+    Result merged = parts.front();
+    Certificate& m = *merged.certificate;
     const unsigned count = m.shard->second;
     if (count == 0 || count > kMaxShards) {
         throw InputError{
@@ -339,7 +260,7 @@ Certificate merge_shards(const std::vector<Certificate>& parts,
     m.tasks = 0;
     m.tasks_done = 0;
     for (std::size_t i = 0; i < parts.size(); ++i) {
-        const Certificate& p = parts[i];
+        const Certificate& p = *parts[i].certificate;
         if (p.scenario != m.scenario || p.scenario_hash != m.scenario_hash ||
             p.policy != m.policy || p.preemptions != m.preemptions || p.faults != m.faults ||
             p.reduction != m.reduction || p.stateful != m.stateful ||
@@ -378,7 +299,7 @@ Certificate merge_shards(const std::vector<Certificate>& parts,
         }
     }
     m.shard.reset();
-    m.findings.clear();
+    merged.findings.clear();
     // The shards name their scenario file; it must be readable from here, unchanged.
     try {
         Overrides o;  // the default strategy: the witnesses are schedules
@@ -391,11 +312,13 @@ Certificate merge_shards(const std::vector<Certificate>& parts,
         if (plan.scenario_hash != m.scenario_hash) {
             throw InputError{fmt::format("{} changed since the shards were swept", m.file)};
         }
-        add_findings(m, plan, minimize, budget);
+        merged.plan = plan;
+        add_findings(merged, plan, minimize, budget);
     } catch (const InputError& e) {
-        m.not_minimized = e.message;
+        merged.not_minimized = e.message;
     }
-    return m;
+    judge(merged);
+    return merged;
 }
 
 }  // namespace pfnsim::app

@@ -1,52 +1,17 @@
-// pfnsim sweep and pfnsim merge: exhaustive sweeps, shards and their certificates.
-#include <fmt/format.h>
-
-#include <charconv>
-#include <chrono>
+// pfnsim sweep: every schedule within a preemption and fault bound, with a certificate.
 #include <csignal>
 #include <iostream>
 
-#include "cli/options.hpp"
+#include "cli/commands.hpp"
 #include "cli/progress.hpp"
 #include "cli/render.hpp"
-#include "pfnsim/app/envelope.hpp"
+#include "cli/validate.hpp"
 #include "pfnsim/app/error.hpp"
-#include "pfnsim/app/files.hpp"
-#include "pfnsim/model/limits.hpp"
+#include "pfnsim/app/sweep.hpp"
 
 namespace pfnsim::cli {
 
 namespace {
-
-template <typename T>
-bool parse_number(const std::string& s, T& out) {
-    const auto [ptr, ec] = std::from_chars(s.data(), s.data() + s.size(), out);
-    return !s.empty() && ec == std::errc() && ptr == s.data() + s.size();
-}
-
-std::optional<unsigned> parse_preemptions(const std::string& s) {
-    if (s == "all") {
-        return std::nullopt;
-    }
-    const std::optional<std::uint64_t> n = model::parse_number(model::limits::kPreemptions, s);
-    if (!n) {
-        throw app::InputError{fmt::format("bad --preemptions '{}' (valid: a bound {}, or all)", s,
-                                          model::valid_range(model::limits::kPreemptions))};
-    }
-    return static_cast<unsigned>(*n);
-}
-
-std::pair<unsigned, unsigned> parse_shard(const std::string& s) {
-    const auto slash = s.find('/');
-    unsigned i = 0;
-    unsigned n = 0;
-    if (slash == std::string::npos || !parse_number(s.substr(0, slash), i) ||
-        !parse_number(s.substr(slash + 1), n) || n == 0 || i >= n || n > app::kMaxShards) {
-        throw app::InputError{
-            fmt::format("bad --shard '{}' (valid: i/N with 0 <= i < N <= 100000, e.g. 0/4)", s)};
-    }
-    return {i, n};
-}
 
 // Set by SIGINT during a sweep: it stops between executions and saves its checkpoint.
 std::atomic<bool> g_interrupted{false};
@@ -56,35 +21,7 @@ extern "C" void on_sigint(int /*sig*/) {
     g_interrupted = true;
 }
 
-// A terminal line: executions, rate, and an estimate of the total from the branching so far.
-std::function<void(const sim::SweepProgress&)> progress_printer(const std::string& label,
-                                                                ProgressLine& line) {
-    using clock = std::chrono::steady_clock;
-    const auto start = clock::now();
-    auto last = start;
-    std::uint64_t first = ~std::uint64_t{0};
-    return [label, start, last, first, &line](const sim::SweepProgress& p) mutable {
-        const auto now = clock::now();
-        if (first == ~std::uint64_t{0}) {
-            first = p.executions;  // resumed from a checkpoint: the rate is this run's
-        }
-        if (now - last < std::chrono::milliseconds(200)) {
-            return;
-        }
-        last = now;
-        const double secs = std::chrono::duration<double>(now - start).count();
-        const double rate = secs > 0 ? static_cast<double>(p.executions - first) / secs : 0;
-        const std::string estimate =
-            p.estimate > 0 ? fmt::format(", ~{:.3g} in all", p.estimate) : std::string();
-        line.show(fmt::format("{}: {} executions, {:.0f}/s{}", label, p.executions, rate, estimate),
-                  true);
-    };
-}
-
-}  // namespace
-
-int cmd_sweep(const Options& o) {
-    const app::Plan plan = load_plan(o);
+app::SweepRequest request(const Options& o) {
     app::SweepRequest rq;
     rq.preemptions = parse_preemptions(o.preemptions);
     rq.reduce = !o.no_reduction;
@@ -105,20 +42,68 @@ int cmd_sweep(const Options& o) {
     }
     rq.checkpoint = o.checkpoint;
     rq.minimize = !o.no_minimize;
-    rq.minimize_budget = minimize_budget(o);
+    rq.minimize_budget = parse_minimize_budget(o.minimize_budget);
+    return rq;
+}
+
+}  // namespace
+
+void add_sweep(CLI::App& cmd, Options& o) {
+    add_scenario(cmd, o);
+    cmd.add_option("--preemptions", o.preemptions, "preemption bound: a number, or all")
+        ->required();
+    add_policy(cmd, o);
+    add_step_bound(cmd, o);
+    add_faults(cmd, o);
+    cmd.add_flag("--json", o.json, "print one JSON document");
+    cmd.add_option("--max-executions", o.max_executions,
+                   "stop after this many executions (default: no limit)")
+        ->transform(number(Number::max_executions));
+    cmd.add_option("--time-limit", o.time_limit, "stop after this many seconds (default: no limit)")
+        ->check(seconds());
+    cmd.add_flag("--stop-on-first", o.stop_on_first, "stop at the first violation");
+    cmd.add_flag("--quiet", o.quiet, "no progress on stderr");
+    cmd.add_option("--jobs", o.jobs, "threads (results do not depend on it)")
+        ->capture_default_str()
+        ->transform(number(Number::jobs));
+    cmd.add_option("--shard", o.shard,
+                   "explore shard i of N (i/N) and print its JSON (default: the whole sweep)");
+    cmd.add_option("--checkpoint", o.checkpoint,
+                   "save progress to FILE; rerunning with the same FILE resumes (default: "
+                   "none)");
+    cmd.add_flag("--no-reduction", o.no_reduction, "explore every interleaving (no sleep sets)");
+    cmd.add_flag("--stateless", o.stateless,
+                 "re-run every schedule, no visited-state table (the default under a bound)");
+    cmd.add_flag("--stateful", o.stateful, "cache states (the default for --preemptions all)");
+    cmd.add_option("--max-states", o.max_states,
+                   "stop (incomplete) when a task's state table holds this many states "
+                   "(default: no limit)")
+        ->transform(number(Number::max_states));
+    cmd.add_flag("--audit-states", o.audit_states,
+                 "at each state hit, check the next steps against the ones recorded");
+    cmd.add_flag("--no-minimize", o.no_minimize, "report witnesses as found");
+    add_minimize_budget(cmd, o);
+    cmd.footer(footer("pfnsim sweep scenarios/seed-split-refault.toml --preemptions 2 --jobs 2",
+                      Codes::incomplete) +
+               "       and after SIGINT (the checkpoint, if any, is saved)\n");
+}
+
+int cmd_sweep(const Options& o) {
+    const app::Plan plan = load_plan(o);
+    const app::SweepRequest rq = request(o);
     app::SweepHooks hooks;
     ProgressLine line(progress_wanted(o.quiet));
     if (line.enabled()) {
-        hooks.progress = progress_printer("sweep " + plan.scenario.name, line);
+        hooks.progress = sweep_printer("sweep " + plan.scenario.name, line);
     }
     hooks.minimize_progress =
         minimize_printer(o.quiet, "sweep " + plan.scenario.name, rq.minimize_budget);
     g_interrupted = false;
     hooks.interrupt = &g_interrupted;
     const auto previous = std::signal(SIGINT, on_sigint);
-    app::Certificate c;
+    app::Result r;
     try {
-        c = app::run_sweep(plan, rq, hooks);
+        r = app::run_sweep(plan, rq, hooks);
     } catch (...) {
         std::signal(SIGINT, previous);
         throw;
@@ -126,21 +111,9 @@ int cmd_sweep(const Options& o) {
     std::signal(SIGINT, previous);
     line.clear();
     hooks.minimize_progress = nullptr;  // clears the minimiser's line, if any
-    std::cout << (o.json || c.shard ? sweep_json(c).dump(2) + "\n" : sweep_text(c));
+    std::cout << (o.json || r.certificate->shard ? sweep_json(r).dump(2) + "\n" : sweep_text(r));
     // 3: stopped early (a limit, SIGINT; the checkpoint, if any, is saved): not a certificate
-    return c.unexpected() ? 1 : !c.complete ? 3 : c.missed() ? 1 : 0;
-}
-
-int cmd_merge(const Options& o) {
-    std::vector<app::Certificate> parts;
-    for (const auto& f : o.paths) {
-        parts.push_back(app::read_shard(app::read_input(f, app::kStateCap, "shard"), f));
-    }
-    app::check_shard_tasks(parts, o.paths);
-    const app::Certificate m =
-        app::merge_shards(parts, o.paths, !o.no_minimize, minimize_budget(o));
-    std::cout << (o.json ? sweep_json(m).dump(2) + "\n" : sweep_text(m));
-    return m.unexpected() ? 1 : !m.complete ? 3 : m.missed() ? 1 : 0;
+    return exit_code(r, true);
 }
 
 }  // namespace pfnsim::cli

@@ -1,21 +1,31 @@
-// What the command line says, before the application layer turns it into a plan.
+// What the command line says, before the application layer turns it into a plan, and what the
+// commands share: the options several of them register, the plan they load, their exit codes.
 #pragma once
 
+#include <CLI/CLI.hpp>
 #include <cstdint>
-#include <functional>
 #include <optional>
 #include <string>
 #include <vector>
 
 #include "pfnsim/app/plan.hpp"
-#include "pfnsim/app/sweep.hpp"
+#include "pfnsim/app/result.hpp"
 
 namespace pfnsim::cli {
+
+// Values CLI11 fills; an option given on the command line becomes an override.
+struct Numbers {
+    std::uint64_t seed = 0;
+    std::uint64_t iterations = 0;
+    std::uint64_t step_bound = 0;
+    unsigned depth = 3;
+};
 
 struct Options {
     std::string scenario;
     std::vector<std::string> paths;  // matrix, check, merge
     app::Overrides over;
+    Numbers numbers;
     std::string faults;  // "" or "scenario" = the scenario's budgets, else a number
     std::string schedule;
     bool json = false;
@@ -26,7 +36,7 @@ struct Options {
     bool quiet = false;
     bool no_minimize = false;
     std::string minimize_budget;  // --minimize-budget: executions or a time ("" = the default)
-    std::string trace;            // "full" or "diagram"; default per command
+    std::string trace;            // replay: "full" or "diagram" ("" = diagram)
     std::string trace_out;        // Chrome trace-event JSON
     std::string dot_out;          // Graphviz
     // sweep
@@ -42,30 +52,37 @@ struct Options {
     bool stateful = false;
     std::uint64_t max_states = 0;
     bool audit_states = false;
-    bool random_cells = false;  // matrix --random
+    bool random_cells = false;       // matrix --random
+    std::string topic;               // help: the command asked about
+    const CLI::App* root = nullptr;  // help: the whole command line
 };
 
-// Progress goes to stderr only when it is a terminal, and not with --quiet.
-bool progress_wanted(bool quiet);
+// --- Options that several commands register (options.cpp). -------------------------------
+void add_scenario(CLI::App& c, Options& o);
+void add_policy(CLI::App& c, Options& o);
+void add_step_bound(CLI::App& c, Options& o);
+void add_faults(CLI::App& c, Options& o);
+void add_exports(CLI::App& c, Options& o);
+void add_minimize_budget(CLI::App& c, Options& o);
+
+// The end of a command's help: one example and what its exit code says. `found`: 1 is a
+// violation beyond the scenario's expectations (run, replay: one execution need not show the
+// expected one); `judged`: also an expected one not found (explore, matrix, check);
+// `incomplete`: as `judged`, and 3 is a sweep that is not a certificate.
+enum class Codes { found, judged, incomplete, none };
+std::string footer(const std::string& example, Codes codes);
+
+// --- What the commands share. ---------------------------------------------------------------
 // The overrides with --faults parsed; throws app::InputError.
 app::Overrides overrides(const Options& o);
 // The plan of o.scenario with the overrides; its notes (an old policy name) go to stderr.
 app::Plan load_plan(const Options& o);
 void print_notes(const app::Plan& plan);  // on stderr, a line each
 void write_file(const std::string& path, const std::string& text);
-
-// --minimize-budget parsed (the default when not given); throws app::InputError.
-app::MinimizeBudget minimize_budget(const Options& o);
-// The minimiser's progress line, or none (not a terminal, --quiet).
-std::function<void(std::size_t, std::size_t, std::uint64_t)> minimize_printer(
-    bool quiet, const std::string& label, const app::MinimizeBudget& budget);
-
-int cmd_run(const Options& o, bool replay);
-int cmd_explore(const Options& o);
-int cmd_sweep(const Options& o);
-int cmd_merge(const Options& o);
-int cmd_matrix(const Options& o);
-int cmd_stats(const Options& o);
-int cmd_check(const Options& o);
+// The exit code of a result, the same for every command: 1 for a violation beyond the
+// expectation; then, when `judged` (not one run or replay), 3 for a result cut short (an
+// incomplete sweep, an interrupted exploration: the findings so far) and 1 for an expected
+// verdict not found; else 0.
+int exit_code(const app::Result& r, bool judged);
 
 }  // namespace pfnsim::cli

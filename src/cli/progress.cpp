@@ -8,6 +8,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <memory>
 
 namespace pfnsim::cli {
 
@@ -58,6 +59,67 @@ void ProgressLine::clear() {
         std::fflush(stderr);
         shown_ = false;
     }
+}
+
+bool progress_wanted(bool quiet) {
+    return !quiet && isatty(STDERR_FILENO) != 0;
+}
+
+sim::Progress progress_printer(bool quiet, const std::string& label) {
+    if (!progress_wanted(quiet)) {
+        return {};
+    }
+    auto line = std::make_shared<ProgressLine>(true);
+    return [label, line](std::uint64_t done, std::uint64_t total) {
+        if (done == total) {
+            line->clear();
+        } else {
+            line->show(fmt::format("{}: {}/{} executions", label, done, total), done == 1);
+        }
+    };
+}
+
+app::CellProgress cell_progress(bool quiet) {
+    return [quiet](const std::string& label) { return progress_printer(quiet, label); };
+}
+
+std::function<void(std::size_t, std::size_t, std::uint64_t)> minimize_printer(
+    bool quiet, const std::string& label, const app::MinimizeBudget& budget) {
+    if (!progress_wanted(quiet)) {
+        return {};
+    }
+    auto line = std::make_shared<ProgressLine>(true);
+    const std::string of = budget.seconds > 0 ? fmt::format(" (budget {})", budget.text())
+                                              : fmt::format("/{}", budget.executions);
+    return [label, line, of](std::size_t witness, std::size_t n, std::uint64_t spent) {
+        line->show(fmt::format("{}: minimising witness {}/{}: {}{} executions", label, witness, n,
+                               spent, of),
+                   spent == 1);
+    };
+}
+
+std::function<void(const sim::SweepProgress&)> sweep_printer(const std::string& label,
+                                                             ProgressLine& line) {
+    using clock = std::chrono::steady_clock;
+    const auto start = clock::now();
+    auto last = start;
+    std::uint64_t first = ~std::uint64_t{0};
+    return [label, start, last, first, &line](const sim::SweepProgress& p) mutable {
+        const auto now = clock::now();
+        if (first == ~std::uint64_t{0}) {
+            first = p.executions;  // resumed from a checkpoint: the rate is this run's
+        }
+        if (now - last < std::chrono::milliseconds(200)) {
+            return;
+        }
+        last = now;
+        const double secs = std::chrono::duration<double>(now - start).count();
+        const double rate = secs > 0 ? static_cast<double>(p.executions - first) / secs : 0;
+        const std::string estimate =
+            p.estimate > 0 ? fmt::format(", ~{:.3g} in all", p.estimate) : std::string();
+        line.show(fmt::format("{}: {} executions, {:.0f}/s{}", label, p.executions, rate, estimate),
+                  true);
+    };
 }
 
 }  // namespace pfnsim::cli

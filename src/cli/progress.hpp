@@ -4,7 +4,14 @@
 
 #include <chrono>
 #include <cstddef>
+#include <cstdint>
+#include <functional>
 #include <string>
+
+#include "pfnsim/app/findings.hpp"
+#include "pfnsim/app/matrix.hpp"
+#include "pfnsim/sim/explore.hpp"
+#include "pfnsim/sim/sweep.hpp"
 
 namespace pfnsim::cli {
 
@@ -30,5 +37,22 @@ class ProgressLine {
     bool shown_ = false;
     std::chrono::steady_clock::time_point last_{};
 };
+
+// Progress goes to stderr only when it is a terminal, and not with --quiet.
+bool progress_wanted(bool quiet);
+
+// The printers the commands hand the application layer; none when stderr is not a terminal or
+// with --quiet (`quiet`).
+// "LABEL: 12/3000 executions", for random executions.
+sim::Progress progress_printer(bool quiet, const std::string& label);
+// The same for each cell of a matrix or a check.
+app::CellProgress cell_progress(bool quiet);
+// The minimiser's line: "LABEL: minimising witness 1/2: 40/2000 executions".
+std::function<void(std::size_t, std::size_t, std::uint64_t)> minimize_printer(
+    bool quiet, const std::string& label, const app::MinimizeBudget& budget);
+// A sweep's line on `line`: executions, rate, and an estimate of the total from the branching
+// so far.
+std::function<void(const sim::SweepProgress&)> sweep_printer(const std::string& label,
+                                                             ProgressLine& line);
 
 }  // namespace pfnsim::cli

@@ -7,6 +7,7 @@
 
 #include "pfnsim/app/explore.hpp"
 #include "pfnsim/app/matrix.hpp"
+#include "pfnsim/app/result.hpp"
 #include "pfnsim/app/sweep.hpp"
 
 namespace pfnsim::cli {
@@ -14,9 +15,9 @@ namespace pfnsim::cli {
 // --- JSON (render_json.cpp): every document names "version" and "scenario_hash". ----------
 nlohmann::json lasso_json(const sim::Lasso& l, const std::vector<std::string>& actors);
 nlohmann::json finding_json(const app::Finding& f, const std::vector<std::string>& actors);
-nlohmann::json explore_json(const app::ExploreResult& r);
-nlohmann::json run_json(const app::RunResult& r);
-nlohmann::json sweep_json(const app::Certificate& c);
+nlohmann::json explore_json(const app::Result& r);
+nlohmann::json run_json(const app::Result& r);    // r.run
+nlohmann::json sweep_json(const app::Result& r);  // r.certificate
 nlohmann::json stats_json(const app::Plan& plan, const std::vector<app::PolicyStats>& st);
 nlohmann::json matrix_json(const app::Matrix& m);
 nlohmann::json check_json(const std::vector<app::CheckedFile>& files);
@@ -24,9 +25,9 @@ nlohmann::json check_json(const std::vector<app::CheckedFile>& files);
 // --- Text (render_text.cpp): for people, ending in the provenance line. ---------------------
 std::string provenance_line(const std::string& scenario_hash);
 std::string provenance_text(const app::Plan& plan);
-std::string explore_text(const app::ExploreResult& r);
-std::string run_text(const app::RunResult& r, bool diagram);
-std::string sweep_text(const app::Certificate& c);
+std::string explore_text(const app::Result& r);
+std::string run_text(const app::Result& r, bool diagram);  // r.run
+std::string sweep_text(const app::Result& r);              // r.certificate
 std::string stats_text(const app::Plan& plan, const std::vector<app::PolicyStats>& st);
 std::string check_text(const std::vector<app::CheckedFile>& files);
 
@@ -36,7 +37,7 @@ std::string check_junit(const std::vector<app::CheckedFile>& files);
 
 // Words joined into lines of at most `width` (the first indented by `first`, the others by
 // `indent`); a word longer than a line stands alone, nothing is cut. With `shell`, a printed
-// command: words are shell words and every line but the last ends in " \" (render_matrix.cpp).
+// command: words are shell words and every line but the last ends in " \" (text_wrap.cpp).
 std::string wrap(const std::string& text, std::size_t width, std::size_t indent, bool shell,
                  std::size_t first = 0);
 

@@ -11,7 +11,7 @@ namespace pfnsim::cli {
 
 namespace {
 
-std::string expected_text(const app::ExploreResult& c) {
+std::string expected_text(const app::Result& c) {
     return c.expected.empty() ? "clean" : c.expected;
 }
 
@@ -28,7 +28,7 @@ std::vector<std::string> failure_lines(const app::CheckedFile& f) {
         return out;
     }
     for (std::size_t i = 0; i < f.cells.size(); ++i) {
-        if (f.matches[i]) {
+        if (f.cells[i].as_expected) {
             continue;
         }
         const auto& c = f.cells[i];
@@ -40,9 +40,10 @@ std::vector<std::string> failure_lines(const app::CheckedFile& f) {
             out.push_back("  replay: " + fd.replay);
         }
         if (c.findings.empty()) {
-            out.push_back(c.certified ? "  not found by a complete sweep: " + c.certificate
-                                      : fmt::format("  not found in {} random executions",
-                                                    c.report.executions));
+            out.push_back(
+                c.certified()
+                    ? "  not found by a complete sweep: " + c.certificate->line()
+                    : fmt::format("  not found in {} random executions", c.tally().executions));
         }
     }
     return out;

@@ -95,7 +95,7 @@ json finding_json(const app::Finding& f, const std::vector<std::string>& actors)
     return v;
 }
 
-json explore_json(const app::ExploreResult& r) {
+json explore_json(const app::Result& r) {
     json j;
     j["command"] = "explore";
     provenance(j, r.plan);
@@ -104,29 +104,29 @@ json explore_json(const app::ExploreResult& r) {
         j["depth"] = r.pct_depth;
         j["pct_steps"] = r.pct_steps;
     }
-    if (r.certified) {
+    if (r.certified()) {
         j["certified"] = true;
-        j["certificate"] = r.certificate;
-        j["states"] = r.states;
-        j["transitions"] = r.transitions;
+        j["certificate"] = r.certificate->line();
+        j["states"] = r.certificate->totals.states;
+        j["transitions"] = r.certificate->totals.transitions;
     } else {
         j["seed"] = std::to_string(r.plan.seed);
     }
     if (!r.fallback.empty()) {
         j["fallback"] = r.fallback;  // random exploration decided it: not a certificate
     }
-    j["executions"] = r.report.executions;
-    j["steps"] = r.report.steps;
+    j["executions"] = r.tally().executions;
+    j["steps"] = r.tally().steps;
     if (r.iterations != 0) {
         j["iterations"] = r.iterations;
-        j["interrupted"] = r.interrupted;  // by SIGINT: the findings so far (exit 3)
+        j["interrupted"] = r.report.interrupted;  // by SIGINT: the findings so far (exit 3)
     }
     j["verdict"] = r.verdict.name();
     j["verdict_class"] = r.verdict.full();
     if (!r.expected.empty()) {
         j["expected"] = r.expected;
     }
-    j["results"] = results_json(r.report.results, r.actors);
+    j["results"] = results_json(r.tally().results, r.actors);
     json vs = json::array();
     for (const auto& f : r.findings) {
         vs.push_back(finding_json(f, r.actors));
@@ -135,15 +135,16 @@ json explore_json(const app::ExploreResult& r) {
     return j;
 }
 
-json run_json(const app::RunResult& r) {
-    const sim::Outcome& out = r.outcome;
+json run_json(const app::Result& r) {
+    const app::Run& run = r.run.value();
+    const sim::Outcome& out = run.outcome;
     json j;
-    j["command"] = r.by_seed ? "run" : "replay";
+    j["command"] = run.by_seed ? "run" : "replay";
     provenance(j, r.plan);
     j["executions"] = 1;
     j["steps"] = out.steps;
-    j["seed"] = r.by_seed ? json(std::to_string(out.seed)) : json(nullptr);
-    j["schedule"] = r.schedule;
+    j["seed"] = run.by_seed ? json(std::to_string(out.seed)) : json(nullptr);
+    j["schedule"] = run.schedule;
     j["status"] = sim::status_name(out.status);
     j["trace_hash"] = hex(out.trace_hash);
     j["preemptions"] = sim::count_preemptions(out);
@@ -152,7 +153,7 @@ json run_json(const app::RunResult& r) {
     if (!r.expected.empty()) {
         j["expected"] = r.expected;
     }
-    j["replay"] = r.replay;
+    j["replay"] = run.replay;
     json results = json::object();
     for (std::size_t a = 0; a < out.results.size(); ++a) {
         results[r.actors[a]] = out.results[a];
@@ -178,8 +179,8 @@ json run_json(const app::RunResult& r) {
     return j;
 }
 
-json sweep_json(const app::Certificate& c) {
-    return app::certificate_json(c, c.shard.has_value());
+json sweep_json(const app::Result& r) {
+    return app::certificate_json(r, r.certificate->shard.has_value());
 }
 
 json stats_json(const app::Plan& plan, const std::vector<app::PolicyStats>& st) {
@@ -233,13 +234,13 @@ json matrix_json(const app::Matrix& m) {
                                                         : "unset"}};
             }
             cj["expected"] = c.expected.empty() ? "clean" : c.expected;
-            cj["as_expected"] = app::meets(c.verdict, c.expected);
+            cj["as_expected"] = c.as_expected;
             cells.push_back(std::move(cj));
         }
     }
     j["cells"] = cells;
     j["complete"] = std::all_of(m.cells.begin(), m.cells.end(), [](const auto& row) {
-        return std::all_of(row.begin(), row.end(), [](const auto& c) { return c.certified; });
+        return std::all_of(row.begin(), row.end(), [](const auto& c) { return c.certified(); });
     });
     return j;
 }
@@ -258,7 +259,7 @@ json check_json(const std::vector<app::CheckedFile>& files) {
         for (std::size_t i = 0; i < f.cells.size(); ++i) {
             json cj = explore_json(f.cells[i]);
             cj["expected"] = f.cells[i].expected.empty() ? "clean" : f.cells[i].expected;
-            cj["ok"] = f.matches[i];
+            cj["ok"] = f.cells[i].as_expected;
             cells.push_back(cj);
         }
         fj["cells"] = cells;

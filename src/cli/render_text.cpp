@@ -18,12 +18,11 @@ std::string plural(std::uint64_t n, const char* word) {
     return fmt::format("{} {}{}", n, word, n == 1 ? "" : "s");
 }
 
-std::string verdict_line(const app::Verdict& v, const std::string& expected) {
-    const std::string got = v.name();
-    return fmt::format("verdict     {}{}\n", got,
-                       expected.empty()          ? std::string()
-                       : app::meets(v, expected) ? " (as expected)"
-                                                 : fmt::format(" (expected {})", expected));
+std::string verdict_line(const app::Result& r) {
+    return fmt::format("verdict     {}{}\n", r.verdict.name(),
+                       r.expected.empty() ? std::string()
+                       : r.as_expected    ? " (as expected)"
+                                          : fmt::format(" (expected {})", r.expected));
 }
 
 std::string results_lines(const std::vector<std::map<std::string, std::uint64_t>>& results,
@@ -90,7 +89,7 @@ std::string provenance_text(const app::Plan& plan) {
     return provenance_line(plan.scenario_hash);
 }
 
-std::string explore_text(const app::ExploreResult& r) {
+std::string explore_text(const app::Result& r) {
     std::string s;
     s += fmt::format("scenario    {} ({})\n", r.plan.scenario.name, r.plan.file());
     s += fmt::format("policy      {}\n", r.plan.policy.name());
@@ -100,25 +99,26 @@ std::string explore_text(const app::ExploreResult& r) {
     s += fmt::format("explored    {} ({} strategy{} from seed {}), {}\n",
                      plural(r.report.executions, "execution"), sim::traits(r.strategy).label,
                      params, r.plan.seed, plural(r.report.steps, "step"));
-    if (r.interrupted) {
+    if (r.report.interrupted) {
         s += fmt::format("interrupted by SIGINT after {} of {}: the findings so far\n",
                          plural(r.report.executions, "execution"), r.iterations);
     }
     s += results_lines(r.report.results, r.actors);
-    s += verdict_line(r.verdict, r.expected);
+    s += verdict_line(r);
     for (const auto& f : r.findings) {
         s += finding_text(f, r.report.executions);
     }
     return s + "\n" + provenance_text(r.plan);
 }
 
-std::string run_text(const app::RunResult& r, bool diagram) {
-    const sim::Outcome& out = r.outcome;
+std::string run_text(const app::Result& r, bool diagram) {
+    const app::Run& run = r.run.value();
+    const sim::Outcome& out = run.outcome;
     auto program = r.plan.program();
     std::string s = fmt::format("scenario    {} ({})\npolicy      {}\n", r.plan.scenario.name,
                                 r.plan.file(), r.plan.policy.name());
-    s += r.by_seed ? fmt::format("seed        {}\n", out.seed)
-                   : fmt::format("schedule    {}\n", r.schedule);
+    s += run.by_seed ? fmt::format("seed        {}\n", out.seed)
+                     : fmt::format("schedule    {}\n", run.schedule);
     s += "\n";
     s += diagram && !r.findings.empty()
              ? sim::render_diagram(out, *program, r.findings.front().witness.violation, "")
@@ -133,19 +133,20 @@ std::string run_text(const app::RunResult& r, bool diagram) {
     s += fmt::format("outcome     {}, {}, {}, trace hash {:016x}\n", sim::status_name(out.status),
                      plural(out.steps, "step"), plural(sim::count_preemptions(out), "preemption"),
                      out.trace_hash);
-    s += fmt::format("schedule    {}\n", r.schedule);
-    s += verdict_line(r.verdict, r.expected);
+    s += fmt::format("schedule    {}\n", run.schedule);
+    s += verdict_line(r);
     for (const auto& f : r.findings) {
         s += fmt::format("  {}: {}\n", sim::kind_name(f.witness.violation.kind),
                          f.witness.violation.detail);
     }
     if (!r.findings.empty()) {
-        s += "replay      " + wrap(r.replay, 80, 14, true, 12).substr(12);
+        s += "replay      " + wrap(run.replay, 80, 14, true, 12).substr(12);
     }
     return s + "\n" + provenance_text(r.plan);
 }
 
-std::string sweep_text(const app::Certificate& c) {
+std::string sweep_text(const app::Result& r) {
+    const app::Certificate& c = r.certificate.value();
     std::string out;
     out += fmt::format("scenario    {} ({})\n", c.scenario, c.file);
     out += fmt::format("policy      {}\n", c.policy);
@@ -164,12 +165,12 @@ std::string sweep_text(const app::Certificate& c) {
     out += fmt::format("states      {}\n",
                        plural(c.totals.final_states.size(), "distinct final state"));
     out += results_lines(c.totals.results, c.actors);
-    out += verdict_line(c.verdict(), c.expected);
-    for (const auto& f : c.findings) {
+    out += verdict_line(r);
+    for (const auto& f : r.findings) {
         out += finding_text(f, c.totals.executions);
     }
-    if (!c.not_minimized.empty()) {
-        out += fmt::format("\n(witnesses not minimised: {})\n", c.not_minimized);
+    if (!r.not_minimized.empty()) {
+        out += fmt::format("\n(witnesses not minimised: {})\n", r.not_minimized);
     }
     out += '\n';
     out += wrap(c.line(), 80, 2, false);
@@ -245,9 +246,9 @@ std::string check_text(const std::vector<app::CheckedFile>& files) {
             const auto& c = f.cells[i];
             const std::string want = c.expected.empty() ? "clean" : c.expected;
             const std::string cell =
-                f.matches[i] ? fmt::format("{}={}", c.plan.policy.name(), c.verdict.full())
-                             : fmt::format("{}={} (expected {})", c.plan.policy.name(),
-                                           c.verdict.name(), want);
+                c.as_expected ? fmt::format("{}={}", c.plan.policy.name(), c.verdict.full())
+                              : fmt::format("{}={} (expected {})", c.plan.policy.name(),
+                                            c.verdict.name(), want);
             if (line.size() + 1 + cell.size() > 80 &&
                 line.find_first_not_of(' ') != std::string::npos) {
                 out += line + "\n";

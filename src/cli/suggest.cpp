@@ -1,5 +1,7 @@
 #include "cli/suggest.hpp"
 
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <numeric>
 
@@ -32,6 +34,21 @@ std::string closest_name(std::string_view word, const std::vector<std::string>& 
         }
     }
     return best;
+}
+
+std::string joined(const std::vector<std::string>& names) {
+    std::string s;
+    for (const auto& n : names) {
+        s += (s.empty() ? "" : ", ") + n;
+    }
+    return s;
+}
+
+std::string unknown(const std::string& what, const std::string& word,
+                    const std::vector<std::string>& names) {
+    const std::string near = closest_name(word, names);
+    return near.empty() ? fmt::format("unknown {} '{}' (valid: {})", what, word, joined(names))
+                        : fmt::format("unknown {} '{}' (did you mean '{}'?)", what, word, near);
 }
 
 }  // namespace pfnsim::cli

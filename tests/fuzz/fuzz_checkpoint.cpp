@@ -36,7 +36,7 @@ struct Setup {
         rq.max_executions = 3;
         rq.checkpoint = file.string();
         rq.minimize = false;
-        cert = app::run_sweep(plan, rq);
+        cert = *app::run_sweep(plan, rq).certificate;
         const std::string text = app::read_input(rq.checkpoint, app::kStateCap, "checkpoint");
         key = app::unseal(text, "setup", app::kCheckpointFormat).body.at("key").get<std::string>();
         std::filesystem::remove(file);

@@ -22,8 +22,8 @@ std::string resealed(const std::string& text) {
     }
     j.erase("envelope");
     try {
-        const app::Certificate c = app::certificate_from_json(j);
-        return app::seal(std::move(j), app::sweep_meta(c, app::kShardFormat)).dump();
+        const app::Result r = app::certificate_from_json(j);
+        return app::seal(std::move(j), app::sweep_meta(*r.certificate, app::kShardFormat)).dump();
     } catch (const app::InputError&) {
         return text;
     }
@@ -45,7 +45,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
         }
         at = sep + 4;
     }
-    std::vector<app::Certificate> parts;
+    std::vector<app::Result> parts;
     std::vector<std::string> files;
     try {
         for (std::size_t i = 0; i < texts.size(); ++i) {
@@ -54,7 +54,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
                                             files.back()));
         }
         app::check_shard_tasks(parts, files);
-        const app::Certificate m = app::merge_shards(parts, files, false);
+        const app::Result m = app::merge_shards(parts, files, false);
         (void)app::certificate_json(m, false).dump();
     } catch (const app::InputError& e) {
         if (e.message.find('\n') != std::string::npos) {

@@ -49,6 +49,7 @@ inline constexpr const char* kCheckpointFormat = "pfnsim-checkpoint";
 inline constexpr const char* kShardFormat = "pfnsim-shard";
 
 struct Certificate;
+struct Result;
 // The envelope of a sweep's files (`format` is one of the two above).
 EnvelopeMeta sweep_meta(const Certificate& c, const char* format);
 // The text of a checkpoint of the sweep `c` describes.
@@ -62,9 +63,8 @@ sim::SweepState read_checkpoint(const std::string& text, const std::string& file
 // A shard file's certificate, every field checked: the envelope, the body's agreement with it,
 // the shard's index, count and tasks, and its totals (sim::check_totals). Throws InputError
 // "FILE: ...".
-Certificate read_shard(const std::string& text, const std::string& file);
+Result read_shard(const std::string& text, const std::string& file);
 // With every shard of a sweep given, each one's task count must be its share of their sum.
-void check_shard_tasks(const std::vector<Certificate>& parts,
-                       const std::vector<std::string>& files);
+void check_shard_tasks(const std::vector<Result>& parts, const std::vector<std::string>& files);
 
 }  // namespace pfnsim::app

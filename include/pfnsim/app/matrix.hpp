@@ -12,10 +12,10 @@
 namespace pfnsim::app {
 
 struct Matrix {
-    std::vector<Plan> columns;                      // one per scenario
-    std::vector<model::Policy> rows;                // the policies
-    std::vector<std::vector<ExploreResult>> cells;  // [row][column]
-    bool unexpected = false;                        // some cell's verdict is not its expectation
+    std::vector<Plan> columns;               // one per scenario
+    std::vector<model::Policy> rows;         // the policies
+    std::vector<std::vector<Result>> cells;  // [row][column]
+    bool unexpected = false;                 // some cell's verdict is not its expectation
 };
 
 // Where each cell goes in a report. Files with a `[matrix]` table form the patchset view:
@@ -50,17 +50,16 @@ struct CellMode {
 
 // The plan decided by a sweep: stateful for any number of preemptions, stateless under a
 // bound; when it cannot finish within the state budget, by random exploration (`fallback`).
-ExploreResult certify_plan(const Plan& plan, std::optional<unsigned> preemptions,
-                           std::uint64_t max_states, const sim::Progress& progress = {});
+Result certify_plan(const Plan& plan, std::optional<unsigned> preemptions, std::uint64_t max_states,
+                    const sim::Progress& progress = {});
 
 Matrix run_matrix(const std::vector<std::string>& files, const Overrides& o,
                   const CellProgress& progress = {}, const CellMode& mode = {});
 
 struct CheckedFile {
     std::string file;
-    std::string error;                 // the scenario could not be read
-    std::vector<ExploreResult> cells;  // one per policy the file has an expectation for
-    std::vector<bool> matches;
+    std::string error;          // the scenario could not be read
+    std::vector<Result> cells;  // one per policy the file has an expectation for
     bool ok() const;
 };
 

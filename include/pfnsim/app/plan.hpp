@@ -58,8 +58,13 @@ struct Plan {
 
 // Reads and validates the scenario file and applies the overrides; throws InputError.
 Plan make_plan(const std::string& path, const Overrides& o);
-// The policy `name`, or the scenario's when empty; throws InputError.
-model::Policy policy_named(const std::string& name, const model::Scenario& sc);
+// The policy --policy names (the scenario's when `text` is empty), read once: with the note
+// an old name gets ("--policy: note: ..."); throws InputError naming the valid policies.
+struct PolicyChoice {
+    model::Policy policy;
+    std::string note;  // "" unless the name is an old one
+};
+PolicyChoice policy_option(const std::string& text, const model::Scenario& sc);
 
 // The exploration strategy a plan names, built for `program` (PCT runs its step estimate).
 std::unique_ptr<sim::Strategy> make_strategy(const Plan& plan, sim::Program& program);

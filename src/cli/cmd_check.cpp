@@ -1,0 +1,56 @@
+// pfnsim check: scenario files against their own expectations, for CI.
+#include <fmt/format.h>
+
+#include <iostream>
+
+#include "cli/commands.hpp"
+#include "cli/progress.hpp"
+#include "cli/render.hpp"
+#include "pfnsim/app/error.hpp"
+#include "pfnsim/app/matrix.hpp"
+
+namespace pfnsim::cli {
+
+void add_check(CLI::App& cmd, Options& o) {
+    cmd.add_option("paths", o.paths, "files or directories (default: scenarios)");
+    cmd.add_option("--format", o.format, "output on stdout: text (the default), json or ktap")
+        ->check(CLI::IsMember({"text", "json", "ktap"}));
+    cmd.add_flag("--json", o.json, "print one JSON document (--format json)");
+    cmd.add_option("--junit", o.junit,
+                   "also write the results as JUnit XML to FILE (default: none)");
+    cmd.add_flag("--quiet", o.quiet, "no progress on stderr");
+    cmd.footer(footer("pfnsim check scenarios --format ktap --junit results.xml", Codes::judged));
+}
+
+int cmd_check(const Options& o) {
+    if (o.json && !o.format.empty() && o.format != "json") {
+        throw app::InputError{
+            fmt::format("--json is --format json: give one of --json and --format {}", o.format)};
+    }
+    const std::string format = o.json ? "json" : o.format;
+    const auto files =
+        app::scenario_files(o.paths.empty() ? std::vector<std::string>{"scenarios"} : o.paths);
+    const auto checked = app::check_files(files, cell_progress(o.quiet));
+    for (const auto& f : checked) {
+        if (!f.cells.empty()) {
+            print_notes(f.cells.front().plan);  // the file's notes, once
+        }
+    }
+    if (!o.junit.empty()) {
+        write_file(o.junit, check_junit(checked));
+    }
+    std::cout << (format == "json"   ? check_json(checked).dump(2) + "\n"
+                  : format == "ktap" ? check_ktap(checked)
+                                     : check_text(checked));
+    bool failed = false;
+    for (const auto& f : checked) {
+        if (!f.error.empty()) {
+            std::cerr << "pfnsim: " << f.error << "\n";
+            return 2;
+        }
+        failed = failed || !f.ok();
+    }
+    return failed ? 1 : 0;
+}
+
+}  // namespace pfnsim::cli

@@ -1,0 +1,212 @@
+// The pieces of the matrix reports: each cell's words, the numbered witnesses, and the
+// paragraphs around the tables.
+#include "cli/matrix_cells.hpp"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+
+#include "cli/render.hpp"
+
+namespace pfnsim::cli {
+
+namespace {
+
+// The finding that decides a cell's verdict.
+const app::Finding* deciding(const app::Result& c) {
+    for (const auto& f : c.findings) {
+        if (f.witness.violation.kind == c.verdict.kind) {
+            return &f;
+        }
+    }
+    return nullptr;
+}
+
+// "pin returned -EBUSY" -> "-EBUSY".
+std::string returned(const app::Finding& f) {
+    const auto& d = f.witness.violation.detail;
+    return d.substr(d.rfind(' ') + 1);
+}
+
+// "0 -EBUSY": the results the first actor ended with.
+std::string results_line(const app::Result& c) {
+    std::string s;
+    for (const auto& [r, n] : c.tally().results.at(0)) {
+        const std::string t = r == "(unfinished)" ? "-" : r;
+        s += s.empty() ? t : " " + t;
+    }
+    return s;
+}
+
+}  // namespace
+
+CellText cell_text(const app::Result& c, const std::string& ref) {
+    CellText t;
+    const app::Finding* f = deciding(c);
+    const std::string r = ref.empty() ? "" : " " + ref;
+    if (!c.verdict.kind) {
+        t = {"ok", results_line(c)};
+    } else if (f != nullptr && f->witness.lasso) {
+        t = {"livelock" + r, fmt::format("{} {}", f->witness.lasso->killable ? "kill" : "UNKILL",
+                                         f->witness.lasso->yielding ? "yield" : "spin")};
+    } else if (f != nullptr && (c.verdict.kind == sim::ViolationKind::WrongReturn ||
+                                c.verdict.kind == sim::ViolationKind::NewErrno)) {
+        t = {(c.verdict.kind == sim::ViolationKind::NewErrno ? "new errno" : "wrong") + r,
+             returned(*f)};
+    } else {
+        t = {c.verdict.name() + r, ""};
+    }
+    if (!c.fallback.empty()) {
+        t.verdict = "~" + t.verdict;
+    }
+    return t;
+}
+
+std::string cell_one_line(const app::Result& c, const std::string& ref) {
+    CellText t = cell_text(c, "");
+    if (!c.verdict.kind) {
+        return t.verdict;
+    }
+    std::string s = t.verdict;
+    if (!t.detail.empty()) {
+        s += " " + t.detail;
+    }
+    return ref.empty() ? s : s + " " + ref;
+}
+
+Notes number_witnesses(const app::Matrix& m, const std::vector<app::MatrixView>& views,
+                       std::size_t width) {
+    Notes n;
+    auto note = [&](std::size_t p, long i) {
+        if (i < 0 || n.ref.count({p, i}) != 0) {
+            return;
+        }
+        const app::Result& c = m.cells[p][static_cast<std::size_t>(i)];
+        const app::Finding* f = deciding(c);
+        if (f == nullptr || !c.verdict.kind) {
+            return;
+        }
+        const std::string num = fmt::format("[{}]", n.text.size() + 1);
+        // The command's continuation lines sit under it, indented.
+        std::string s;
+        if (f->witness.lasso) {
+            s = fmt::format("{} a lasso: {} steps, then a cycle of {} repeated for ever\n", num,
+                            f->witness.lasso->prefix_steps, f->witness.lasso->cycle_steps) +
+                wrap(f->replay, width, 6, true, 4);
+        } else {
+            s = wrap(num + " " + f->replay, width, 6, true);
+        }
+        n.text.push_back(s);
+        n.ref[{p, static_cast<std::size_t>(i)}] = num;
+    };
+    for (const auto& v : views) {
+        for (const auto& b : v.blocks) {
+            for (const auto& r : b.rows) {
+                for (const auto& col : r.scenario) {
+                    for (const long i : col) {
+                        note(r.policy, i);
+                    }
+                }
+            }
+        }
+    }
+    return n;
+}
+
+std::string ref_of(const Notes& n, std::size_t p, long i) {
+    auto it = n.ref.find({p, static_cast<std::size_t>(i)});
+    return it == n.ref.end() ? "" : it->second;
+}
+
+std::string api_title(const std::string& api) {
+    if (api == "einval") {
+        return "follow_pfnmap_errno = einval (today's API)";
+    }
+    if (api == "enoent") {
+        return "follow_pfnmap_errno = enoent (the proposed API)";
+    }
+    return "follow_pfnmap_errno unset (the enoent policies bring the API)";
+}
+
+std::string how_decided(const app::Matrix& m) {
+    std::size_t certified = 0;
+    std::size_t all = 0;
+    std::vector<std::uint64_t> random;
+    std::string why;
+    for (const auto& row : m.cells) {
+        for (const auto& c : row) {
+            ++all;
+            if (c.certified()) {
+                ++certified;
+            } else {
+                random.push_back(c.tally().executions);
+                if (why.empty()) {
+                    why = c.fallback;
+                }
+            }
+        }
+    }
+    std::sort(random.begin(), random.end());
+    std::string s;
+    if (certified == all) {
+        s = "Every cell is a certificate: a stateful sweep of all reachable states, any number "
+            "of preemptions.";
+    } else {
+        const std::string n = random.front() == random.back()
+                                  ? fmt::format("{} random executions", random.front())
+                                  : fmt::format("{} to {} random executions (per file: below)",
+                                                random.front(), random.back());
+        s = certified == 0 ? fmt::format("Every cell (~) ran {}", n)
+                           : fmt::format(
+                                 "{} of {} cells are certificates (a stateful sweep of all "
+                                 "reachable states, any number of preemptions); the "
+                                 "others (~) ran {}",
+                                 certified, all, n);
+        s += why.empty() ? "." : fmt::format(" ({}).", why);
+    }
+    return s;
+}
+
+std::string legend(std::size_t width) {
+    return wrap(
+        "ok: results today's interface gives (listed); new errno: a return the interface never "
+        "gave before, which userspace must handle; wrong: a return no caller should get; "
+        "livelock: a proven fair cycle, kill or UNKILL (whether SIGKILL ends it), spin or "
+        "yield (whether it reschedules); [n]: the witness below, to replay; ~: decided by "
+        "random executions, not a certificate.",
+        width, 0, false);
+}
+
+std::string unexpected_cells(const app::Matrix& m, std::size_t width) {
+    std::string out;
+    for (std::size_t p = 0; p < m.rows.size(); ++p) {
+        for (std::size_t i = 0; i < m.columns.size(); ++i) {
+            const app::Result& c = m.cells[p][i];
+            if (!c.as_expected) {
+                out += wrap(fmt::format("unexpected: {} under {}: {}, expected {}",
+                                        m.columns[i].file(), m.rows[p].name(), c.verdict.full(),
+                                        c.expected.empty() ? "clean" : c.expected),
+                            width, 2, false);
+            }
+        }
+    }
+    return out;
+}
+
+std::string file_list(const app::Matrix& m, std::size_t width) {
+    std::string out = "Files:\n";
+    for (std::size_t i = 0; i < m.columns.size(); ++i) {
+        const auto& c = m.columns[i];
+        std::string s = fmt::format("{} {} {}", c.scenario_hash, c.scenario.label, c.file());
+        for (std::size_t p = 0; p < m.rows.size(); ++p) {
+            if (!m.cells[p][i].certified()) {
+                s += fmt::format(" (~ {} random executions)", m.cells[p][i].tally().executions);
+                break;
+            }
+        }
+        out += "  " + wrap(s, width - 2, 4, false);
+    }
+    return out;
+}
+
+}  // namespace pfnsim::cli

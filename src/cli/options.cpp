@@ -1,0 +1,98 @@
+#include "cli/options.hpp"
+
+#include <fmt/format.h>
+
+#include <fstream>
+
+#include "cli/validate.hpp"
+#include "pfnsim/app/error.hpp"
+#include "pfnsim/sim/minimize.hpp"
+
+namespace pfnsim::cli {
+
+void add_scenario(CLI::App& c, Options& o) {
+    c.add_option("scenario", o.scenario, "scenario file")->required();
+}
+
+void add_policy(CLI::App& c, Options& o) {
+    c.add_option("--policy", o.over.policy,
+                 std::string("retry policy (default: the scenario's): ") + valid_policies());
+}
+
+void add_step_bound(CLI::App& c, Options& o) {
+    c.add_option("--step-bound", o.numbers.step_bound,
+                 "steps per execution before giving up (default: the scenario's)")
+        ->transform(number(Number::step_bound));
+}
+
+void add_faults(CLI::App& c, Options& o) {
+    c.add_option("--faults", o.faults,
+                 "open every fault site, at most N faults per execution; scenario (the "
+                 "default) uses the scenario's fault_retry budgets");
+}
+
+void add_exports(CLI::App& c, Options& o) {
+    c.add_option("--trace-out", o.trace_out,
+                 "write the execution as Chrome trace-event JSON (Perfetto) (default: none)");
+    c.add_option("--dot", o.dot_out,
+                 "write the execution as a Graphviz happens-before graph (default: none)");
+}
+
+void add_minimize_budget(CLI::App& c, Options& o) {
+    c.add_option("--minimize-budget", o.minimize_budget,
+                 fmt::format("per witness: executions (500) or a time (30s, 2m; where it stops "
+                             "then varies between runs) (default: {} executions)",
+                             sim::kDefaultMinimizeBudget));
+}
+
+std::string footer(const std::string& example, Codes codes) {
+    std::string s = "Example:\n  " + example + "\n\nExit codes:\n";
+    if (codes == Codes::none) {
+        return s + "  0    done\n  2    bad input (one line on stderr)\n";
+    }
+    s += "  0    as expected and complete\n";
+    s += codes == Codes::found ? "  1    a violation the scenario does not expect\n"
+                               : "  1    an unexpected violation, or an expected one not found\n";
+    s += "  2    bad input (one line on stderr)\n";
+    if (codes == Codes::incomplete) {
+        s += "  3    incomplete: stopped by a limit, or shards missing (not a certificate)\n";
+    }
+    return s;
+}
+
+void print_notes(const app::Plan& plan) {
+    for (const auto& n : plan.notes) {
+        fmt::print(stderr, "{}\n", n);
+    }
+}
+
+app::Plan load_plan(const Options& o) {
+    app::Plan plan = app::make_plan(o.scenario, overrides(o));
+    print_notes(plan);
+    return plan;
+}
+
+app::Overrides overrides(const Options& o) {
+    app::Overrides v = o.over;
+    v.faults = parse_faults(o.faults);
+    return v;
+}
+
+void write_file(const std::string& path, const std::string& text) {
+    std::ofstream f(path, std::ios::binary);
+    if (!f || !(f << text)) {
+        throw app::InputError{fmt::format("{}: cannot write the file", path)};
+    }
+}
+
+int exit_code(const app::Result& r, bool judged) {
+    if (r.unexpected_found) {
+        return 1;
+    }
+    if (!judged) {
+        return 0;
+    }
+    return !r.complete() ? 3 : !r.as_expected ? 1 : 0;
+}
+
+}  // namespace pfnsim::cli
