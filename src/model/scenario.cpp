@@ -9,130 +9,10 @@
 #include <set>
 #include <sstream>
 
+#include "actor_kinds.hpp"
 #include "pfnsim/model/limits.hpp"
 
 namespace pfnsim::model {
-
-const char* actor_kind_name(ActorKind k) {
-    switch (k) {
-        case ActorKind::Pin:
-            return "pin";
-        case ActorKind::Split:
-            return "split";
-        case ActorKind::Zap:
-            return "zap";
-        case ActorKind::Enable:
-            return "enable";
-        case ActorKind::Fault:
-            return "fault";
-        case ActorKind::Munmap:
-            return "munmap";
-        case ActorKind::Signal:
-            return "signal";
-        case ActorKind::Kvm:
-            return "kvm";
-        case ActorKind::S390MmioWrite:
-            return "s390-mmio-write";
-        case ActorKind::S390MmioRead:
-            return "s390-mmio-read";
-        case ActorKind::AcrnMap:
-            return "acrn-map";
-        case ActorKind::AccessPhys:
-            return "access-phys";
-        case ActorKind::BoMove:
-            return "bo-move";
-    }
-    return "?";
-}
-
-namespace {
-
-constexpr std::uint32_t kind_bit(ActorKind k) {
-    return 1U << static_cast<unsigned>(k);
-}
-constexpr std::uint32_t kAllKinds = (1U << (static_cast<unsigned>(ActorKind::BoMove) + 1)) - 1;
-constexpr ActorKind kKinds[] = {ActorKind::Pin,          ActorKind::Split,
-                                ActorKind::Zap,          ActorKind::Enable,
-                                ActorKind::Fault,        ActorKind::Munmap,
-                                ActorKind::Signal,       ActorKind::Kvm,
-                                ActorKind::S390MmioWrite, ActorKind::S390MmioRead,
-                                ActorKind::AcrnMap,      ActorKind::AccessPhys,
-                                ActorKind::BoMove};
-
-// The one table of which [[actor]] keys apply to which kinds: what each kind's code in
-// world.cpp (and the kernel functions it calls) reads. The s390 kinds take their direction
-// from the kind; access-phys and acrn-map never fault, so fault_retry would never be used.
-struct ActorKey {
-    std::string_view key;
-    std::uint32_t kinds;
-};
-constexpr std::uint32_t kCallers =
-    kind_bit(ActorKind::Pin) | kind_bit(ActorKind::Fault) | kind_bit(ActorKind::Kvm) |
-    kind_bit(ActorKind::S390MmioWrite) | kind_bit(ActorKind::S390MmioRead) |
-    kind_bit(ActorKind::AcrnMap) | kind_bit(ActorKind::AccessPhys);
-constexpr std::uint32_t kRanged =
-    kind_bit(ActorKind::Pin) | kind_bit(ActorKind::Munmap) | kind_bit(ActorKind::AcrnMap);
-constexpr ActorKey kActorKeys[] = {
-    {"name", kAllKinds},
-    {"kind", kAllKinds},
-    {"after", kAllKinds},
-    {"allowed", kAllKinds},
-    {"vaddr", kCallers | kind_bit(ActorKind::Munmap)},
-    {"size", kRanged},
-    {"write", kind_bit(ActorKind::Pin) | kind_bit(ActorKind::Fault) | kind_bit(ActorKind::Kvm) |
-                  kind_bit(ActorKind::AcrnMap) | kind_bit(ActorKind::AccessPhys)},
-    {"repeat", kind_bit(ActorKind::Split) | kind_bit(ActorKind::Zap) |
-                   kind_bit(ActorKind::Enable) | kind_bit(ActorKind::Fault)},
-    {"forever", kind_bit(ActorKind::Split)},
-    {"target", kind_bit(ActorKind::Signal)},
-    {"fault_retry", kind_bit(ActorKind::Pin) | kind_bit(ActorKind::Fault) |
-                        kind_bit(ActorKind::Kvm) | kind_bit(ActorKind::S390MmioWrite) |
-                        kind_bit(ActorKind::S390MmioRead)},
-    {"device", kind_bit(ActorKind::Zap) | kind_bit(ActorKind::Enable) |
-                   kind_bit(ActorKind::BoMove)},
-    {"placement", kind_bit(ActorKind::BoMove)},
-};
-
-}  // namespace
-
-bool actor_key_applies(ActorKind kind, std::string_view key) {
-    for (const auto& k : kActorKeys) {
-        if (k.key == key) {
-            return (k.kinds & kind_bit(kind)) != 0;
-        }
-    }
-    return false;
-}
-
-std::string actor_keys(ActorKind kind) {
-    std::string s;
-    for (const auto& k : kActorKeys) {
-        if ((k.kinds & kind_bit(kind)) != 0) {
-            s += s.empty() ? "" : ", ";
-            s += k.key;
-        }
-    }
-    return s;
-}
-
-std::vector<std::pair<std::string, std::string>> actor_key_table() {
-    std::vector<std::pair<std::string, std::string>> out;
-    for (const auto& k : kActorKeys) {
-        std::string kinds;
-        if (k.kinds == kAllKinds) {
-            kinds = "all";
-        } else {
-            for (ActorKind a : kKinds) {
-                if ((k.kinds & kind_bit(a)) != 0) {
-                    kinds += kinds.empty() ? "" : ", ";
-                    kinds += actor_kind_name(a);
-                }
-            }
-        }
-        out.emplace_back(std::string(k.key), kinds);
-    }
-    return out;
-}
 
 const char* follow_errno_name(FollowErrno e) {
     return e == FollowErrno::Enoent ? "enoent" : "einval";
@@ -598,25 +478,18 @@ Scenario build(const toml::table& root, const std::string& path) {
     // Each actor's `after` names, with where each is written, resolved once all are read.
     std::vector<std::vector<std::pair<std::string, toml::source_region>>> after_names;
     each("actor", [&](const toml::table& t) {
-        std::vector<std::string_view> all_keys;
-        for (const auto& k : kActorKeys) {
-            all_keys.push_back(k.key);
-        }
-        L.check_keys(t, all_keys, "[[actor]]");
+        L.check_keys(t, std::vector<std::string_view>(std::begin(kActorKeyNames), std::end(kActorKeyNames)),
+                     "[[actor]]");
         ActorSpec a;
         a.name = L.str(t, "name", "", true);
         const std::string kind = L.str(t, "kind", "", true);
-        bool found = false;
-        for (auto k : kKinds) {
-            if (kind == actor_kind_name(k)) {
-                a.kind = k;
-                found = true;
-            }
-        }
-        if (!found) {
+        if (const auto k = parse_actor_kind(kind)) {
+            a.kind = *k;
+        } else {
             L.fail(*t.get("kind"),
-                   fmt::format("unknown actor kind '{}' (valid: {})", kind, kValidActorKinds));
+                   fmt::format("unknown actor kind '{}' (valid: {})", kind, valid_actor_kinds()));
         }
+        const ActorKindRow& row = actor_kind_row(a.kind);
         for (const auto& [k, v] : t) {
             if (!actor_key_applies(a.kind, k.str())) {
                 L.fail(v, fmt::format("key '{}' does not apply to a '{}' actor (its keys: {})",
@@ -626,9 +499,7 @@ Scenario build(const toml::table& root, const std::string& path) {
         a.vaddr = L.number(t, limits::kVaddr, 0);
         a.size = L.number(t, limits::kSize, 0);
         // The s390 syscalls' direction is their kind; the oracle reads `write` for it.
-        a.write = a.kind == ActorKind::S390MmioWrite || a.kind == ActorKind::S390MmioRead
-                      ? a.kind == ActorKind::S390MmioWrite
-                      : L.boolean(t, "write", true);
+        a.write = row.write ? *row.write : L.boolean(t, "write", true);
         a.repeat = L.number(t, limits::kRepeat, 1);
         a.forever = L.boolean(t, "forever", false);
         a.target = L.str(t, "target", "");
@@ -652,7 +523,7 @@ Scenario build(const toml::table& root, const std::string& path) {
                        fmt::format("unknown device '{}' (valid: {})", a.device, valid));
             }
         }
-        if (a.kind == ActorKind::BoMove) {
+        if ((row.shape & kTtmDevice) != 0) {
             if (dev == nullptr || dev->kind != DeviceKind::TtmVram) {
                 L.fail(t, "a bo-move actor needs a ttm-vram [[device]] ('device')");
             }
@@ -684,11 +555,8 @@ Scenario build(const toml::table& root, const std::string& path) {
                 }
             }
         }
-        const bool ranged =
-            a.kind == ActorKind::Pin || a.kind == ActorKind::Munmap || a.kind == ActorKind::AcrnMap;
-        const bool addressed = a.kind == ActorKind::Fault || a.kind == ActorKind::Kvm ||
-                               a.kind == ActorKind::S390MmioWrite ||
-                               a.kind == ActorKind::S390MmioRead || a.kind == ActorKind::AccessPhys;
+        const bool ranged = (row.shape & kRanged) != 0;
+        const bool addressed = (row.shape & kAddressed) != 0;
         if ((ranged || addressed) && t.get("vaddr") == nullptr) {
             L.fail(t, fmt::format("a {} actor needs 'vaddr'", kind));
         }
@@ -703,7 +571,7 @@ Scenario build(const toml::table& root, const std::string& path) {
                                   "most {:#x})",
                                   kind, kTaskSize));
         }
-        if ((a.kind == ActorKind::Zap || a.kind == ActorKind::Enable) && sc.devices.empty()) {
+        if ((row.shape & kDevice) != 0 && sc.devices.empty()) {
             L.fail(t, fmt::format("a {} actor needs a [[device]]", kind));
         }
         if (a.forever && t.get("repeat") != nullptr) {
@@ -753,7 +621,7 @@ Scenario build(const toml::table& root, const std::string& path) {
     bool finite = false;
     for (const auto& a : sc.actors) {
         finite = finite || !a.forever;
-        if (a.kind == ActorKind::Signal) {
+        if (actor_key_applies(a.kind, "target")) {
             bool ok = false;
             for (const auto& o : sc.actors) {
                 ok = ok || (o.name == a.target && o.name != a.name);

@@ -10,6 +10,7 @@
 #include <utility>
 #include <vector>
 
+#include "pfnsim/model/actor_kind.hpp"
 #include "pfnsim/model/kernel.hpp"
 #include "pfnsim/model/policy.hpp"
 
@@ -49,34 +50,6 @@ struct EntrySpec {
     Level level = Level::PTE;
     std::uint64_t addr = 0;
 };
-
-enum class ActorKind : std::uint8_t {
-    Pin,
-    Split,
-    Zap,
-    Enable,
-    Fault,
-    Munmap,
-    Signal,
-    Kvm,
-    S390MmioWrite,
-    S390MmioRead,
-    AcrnMap,
-    AccessPhys,
-    BoMove,
-};
-const char* actor_kind_name(ActorKind k);
-inline constexpr const char* kValidActorKinds =
-    "pin, split, zap, enable, fault, munmap, signal, kvm, s390-mmio-write, s390-mmio-read, "
-    "acrn-map, access-phys, bo-move";
-
-// Which [[actor]] keys apply to which kinds (one table, kActorKeys in scenario.cpp): a key
-// that does not apply to an actor's kind is an error naming the kind and its keys.
-bool actor_key_applies(ActorKind kind, std::string_view key);
-// The keys of `kind`, in the table's order: "name, kind, after, allowed, device, repeat".
-std::string actor_keys(ActorKind kind);
-// Every key of the table, in its order, and the kinds each applies to ("all" or a list).
-std::vector<std::pair<std::string, std::string>> actor_key_table();
 
 struct ActorSpec {
     std::string name;
