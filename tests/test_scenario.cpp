@@ -373,3 +373,49 @@ TEST_CASE("docs/scenarios.md lists each actor key with the kinds the loader appl
         CHECK(documented[key] == kinds);
     }
 }
+
+TEST_CASE("expectations are typed values read from the file's eleven spellings",
+          "[scenario][expect]") {
+    using pfnsim::sim::ViolationKind;
+    const std::vector<std::string> spellings = {"clean",
+                                                "new-errno",
+                                                "wrong-return",
+                                                "step-bound",
+                                                "livelock",
+                                                "livelock (killable, spinning)",
+                                                "livelock (killable, yielding)",
+                                                "livelock (unkillable, spinning)",
+                                                "livelock (unkillable, yielding)",
+                                                "deadlock",
+                                                "invariant"};
+    for (const auto& s : spellings) {
+        INFO(s);
+        const auto e = parse_expectation(s);
+        REQUIRE(e);
+        CHECK(e->name() == s);
+    }
+    for (const char* s : {"state-mismatch", "nondeterminism", "livelock (killable)", "Clean", ""}) {
+        CHECK_FALSE(parse_expectation(s));
+    }
+    CHECK(valid_expectations() ==
+          "clean, new-errno, wrong-return, step-bound, livelock, livelock ({killable|unkillable}, "
+          "{spinning|yielding}), deadlock, invariant");
+    const Expectation spinning = *parse_expectation("livelock (killable, spinning)");
+    CHECK(spinning.kind == ViolationKind::Livelock);
+    CHECK(spinning.met_by(ViolationKind::Livelock, LivelockClass{true, false}));
+    CHECK_FALSE(spinning.met_by(ViolationKind::Livelock, LivelockClass{true, true}));
+    CHECK_FALSE(spinning.met_by(ViolationKind::Livelock, std::nullopt));
+    CHECK(parse_expectation("livelock")->met_by(ViolationKind::Livelock, LivelockClass{}));
+    CHECK(Expectation{}.met_by(std::nullopt, std::nullopt));
+    CHECK_FALSE(Expectation{}.met_by(ViolationKind::NewErrno, std::nullopt));
+    const Scenario sc = parse_scenario("name = \"a\"\n" + kActor +
+                                           "[expect]\nverdict = \"deadlock\"\n"
+                                           "[expect.policies]\neagain = \"livelock (killable, "
+                                           "yielding)\"\n",
+                                       "x.toml");
+    CHECK(sc.expect_verdict == Expectation{ViolationKind::Deadlock, std::nullopt});
+    CHECK(sc.expect_policies.at("eagain") ==
+          Expectation{ViolationKind::Livelock, LivelockClass{true, true}});
+    CHECK(error_of("name = \"a\"\n" + kActor + "[expect]\nverdict = 3\n") ==
+          "x.toml:6:11: unknown verdict (not a string) (valid: " + valid_expectations() + ")");
+}

@@ -2,7 +2,6 @@
 #include <fmt/format.h>
 
 #include <algorithm>
-#include <set>
 
 #include "loader.hpp"
 
@@ -10,24 +9,15 @@ namespace pfnsim::model {
 
 namespace {
 
-std::string check_verdict(const Loader& L, const toml::node& n) {
+Expectation check_verdict(const Loader& L, const toml::node& n) {
     const auto v = n.value<std::string>();
-    static const std::set<std::string> kVerdicts = {"clean",
-                                                    "new-errno",
-                                                    "wrong-return",
-                                                    "step-bound",
-                                                    "livelock",
-                                                    "livelock (killable, spinning)",
-                                                    "livelock (killable, yielding)",
-                                                    "livelock (unkillable, spinning)",
-                                                    "livelock (unkillable, yielding)",
-                                                    "deadlock",
-                                                    "invariant"};
-    if (!v || kVerdicts.count(*v) == 0) {
+    const auto e = v ? parse_expectation(*v) : std::nullopt;
+    if (!e) {
         L.fail(n, fmt::format("unknown verdict {} (valid: {})",
-                              v ? "'" + *v + "'" : std::string("(not a string)"), kValidVerdicts));
+                              v ? "'" + *v + "'" : std::string("(not a string)"),
+                              valid_expectations()));
     }
-    return *v;
+    return *e;
 }
 
 }  // namespace

@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "pfnsim/model/actor_kind.hpp"
+#include "pfnsim/model/expectation.hpp"
 #include "pfnsim/model/kernel.hpp"
 #include "pfnsim/model/policy.hpp"
 
@@ -106,8 +107,8 @@ struct Scenario {
     std::vector<VmaSpec> vmas;
     std::vector<EntrySpec> entries;
     std::vector<ActorSpec> actors;
-    std::string expect_verdict;                          // for `policy`
-    std::map<std::string, std::string> expect_policies;  // policy name -> verdict
+    std::optional<Expectation> expect_verdict;           // [expect] verdict: for `policy`
+    std::map<std::string, Expectation> expect_policies;  // canonical policy name -> verdict
     std::vector<std::string> notes;  // "file:line:column: note: ..." (e.g. an old policy name)
     // [explore]: how `check` decides this file. strategy "random" (the default) explores
     // `iterations` random executions; "pct" as many PCT executions of `depth` (unset: 3);
@@ -122,10 +123,6 @@ struct Scenario {
 };
 
 const char* follow_errno_name(FollowErrno e);
-
-inline constexpr const char* kValidVerdicts =
-    "clean, new-errno, wrong-return, step-bound, livelock, livelock ({killable|unkillable}, "
-    "{spinning|yielding}), deadlock, invariant";
 
 Scenario load_scenario(const std::string& path);
 Scenario parse_scenario(const std::string& text, const std::string& path);
