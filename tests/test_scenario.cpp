@@ -419,3 +419,14 @@ TEST_CASE("expectations are typed values read from the file's eleven spellings",
     CHECK(error_of("name = \"a\"\n" + kActor + "[expect]\nverdict = 3\n") ==
           "x.toml:6:11: unknown verdict (not a string) (valid: " + valid_expectations() + ")");
 }
+
+TEST_CASE("the loader's one parse gives the schedule key's shape text", "[scenario][shape]") {
+    const std::string body = kDevice + kActor + "[expect]\nverdict = \"clean\"\n";
+    const Scenario a = parse_scenario("name = \"a\"\ndescription = \"one\"\n" + body, "x.toml");
+    const Scenario b = parse_scenario("name = \"a\"\ndescription = \"two\"\nseed = 7\n" + body,
+                                      "x.toml");
+    CHECK(a.shape == b.shape);  // a description, a seed or an expectation shape nothing
+    CHECK(a.shape.find("start = 0x40000000") != std::string::npos);  // numbers as written
+    CHECK(a.shape.find("expect") == std::string::npos);
+    CHECK(a.shape != parse_scenario("name = \"b\"\n" + body, "x.toml").shape);
+}

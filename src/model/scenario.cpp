@@ -43,6 +43,19 @@ void load_top(const Loader& L, const toml::table& root, Scenario& sc) {
     sc.seed = L.number(root, limits::kSeed, 1);
 }
 
+// The parsed file without the keys that do not shape an execution, printed canonically (toml++
+// keeps a table's keys sorted): a comment, a description or an expectation can change without
+// invalidating the schedules recorded for the file. It erases from the parsed table itself: a
+// copy would lose the values' formats (0x40000000 would print as 1073741824).
+std::string shape_of(toml::table& t) {
+    for (const char* k : {"description", "label", "iterations", "seed", "expect", "explore"}) {
+        t.erase(k);
+    }
+    std::ostringstream os;
+    os << t;
+    return os.str();
+}
+
 Scenario build(const toml::table& root, const std::string& path) {
     const Loader L(path);
     Scenario sc;
@@ -66,8 +79,10 @@ Scenario parse_scenario(const std::string& text, const std::string& path) {
         throw ScenarioError(*problem);
     }
     try {
-        const toml::table root = toml::parse(text, path);
-        return build(root, path);
+        toml::table root = toml::parse(text, path);
+        Scenario sc = build(root, path);
+        sc.shape = shape_of(root);
+        return sc;
     } catch (const toml::parse_error& e) {
         const auto& b = e.source().begin;
         throw ScenarioError(fmt::format("{}:{}:{}: {}", path, b.line, b.column, e.description()));

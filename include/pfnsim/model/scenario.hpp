@@ -110,6 +110,10 @@ struct Scenario {
     std::optional<Expectation> expect_verdict;           // [expect] verdict: for `policy`
     std::map<std::string, Expectation> expect_policies;  // canonical policy name -> verdict
     std::vector<std::string> notes;  // "file:line:column: note: ..." (e.g. an old policy name)
+    // The file's keys that shape an execution, printed canonically: what a schedule's key is
+    // computed from (app::Plan::schedule_key), so that a description, a label, the bounds of
+    // `explore` and `check` or an expectation can change without invalidating schedules.
+    std::string shape;
     // [explore]: how `check` decides this file. strategy "random" (the default) explores
     // `iterations` random executions; "pct" as many PCT executions of `depth` (unset: 3);
     // "sweep" asks for a certificate: a stateful sweep when `preemptions` is unset (any
