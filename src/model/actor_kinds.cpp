@@ -23,8 +23,8 @@ using K = ActorKey;
 constexpr ActorKindRow kRows[] = {
     {ActorKind::Pin, "pin", keys({K::Vaddr, K::Size, K::Write, K::FaultRetry}), kRanged,
      std::nullopt, false, drive_pin, oracle_pin},
-    {ActorKind::Split, "split", keys({K::Repeat, K::Forever}), 0, std::nullopt, false, drive_split,
-     oracle_none},
+    {ActorKind::Split, "split", keys({K::Repeat, K::Forever, K::Walker}), 0, std::nullopt, false,
+     drive_split, oracle_none},
     {ActorKind::Zap, "zap", keys({K::Repeat, K::Device}), kDevice, std::nullopt, false, drive_zap,
      oracle_none},
     {ActorKind::Enable, "enable", keys({K::Repeat, K::Device}), kDevice, std::nullopt, false,

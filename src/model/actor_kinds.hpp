@@ -31,10 +31,11 @@ enum class ActorKey : std::uint8_t {
     FaultRetry,
     Device,
     Placement,
+    Walker,
 };
 inline constexpr std::string_view kActorKeyNames[] = {
     "name",   "kind",    "after",  "allowed",     "vaddr",  "size",      "write",
-    "repeat", "forever", "target", "fault_retry", "device", "placement",
+    "repeat", "forever", "target", "fault_retry", "device", "placement", "walker",
 };
 constexpr std::uint32_t key_bit(ActorKey k) {
     return 1U << static_cast<unsigned>(k);

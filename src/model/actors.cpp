@@ -91,13 +91,25 @@ int drive_pin(World& w, const ActorSpec& a) {
                     [&] { return vfio_dma_do_map(w, a.vaddr, a.vaddr, a.size, a.write); });
 }
 
+// `repeat` (or forever) reads of the walker's /proc file, each one `cat`.
 int drive_split(World& w, const ActorSpec& a) {
-    sim::Loop walks("numa_maps: cat loop");
+    struct Walk {
+        sim::Name loop;
+        sim::Name finish;
+        int (*show)(World& w);
+    };
+    static constexpr Walk kWalks[] = {
+        {"numa_maps: cat loop", "numa_maps", show_numa_maps},           // Walker::NumaMaps
+        {"smaps: cat loop", "smaps", show_smaps},                       // Walker::Smaps
+        {"smaps_rollup: cat loop", "smaps_rollup", show_smaps_rollup},  // Walker::SmapsRollup
+    };
+    const Walk& walk = kWalks[static_cast<std::size_t>(a.walker)];
+    sim::Loop walks(walk.loop);
     for (std::uint64_t i = 0; a.forever || i < a.repeat; ++i) {
         walks.head(a.forever ? 0 : i);  // a finite walker's count is loop-carried
-        show_numa_maps(w);
+        walk.show(w);
     }
-    sim::point(sim::Op::Finish, sim::kNoObject, "numa_maps", returns_effect(0));
+    sim::point(sim::Op::Finish, sim::kNoObject, walk.finish, returns_effect(0));
     return 0;
 }
 

@@ -112,6 +112,25 @@ AfterNames after_names(const Loader& L, const toml::table& t) {
     return names;
 }
 
+// split's 'walker': the file's spelling of each.
+constexpr std::pair<std::string_view, Walker> kWalkers[] = {
+    {"numa_maps", Walker::NumaMaps},
+    {"smaps", Walker::Smaps},
+    {"smaps_rollup", Walker::SmapsRollup},
+};
+
+Walker walker_of(const Loader& L, const toml::table& t) {
+    const std::string name = L.str(t, "walker", "numa_maps");
+    std::string valid;
+    for (const auto& [n, w] : kWalkers) {
+        if (n == name) {
+            return w;
+        }
+        valid += (valid.empty() ? "" : ", ") + std::string(n);
+    }
+    L.fail(*t.get("walker"), fmt::format("unknown walker '{}' (valid: {})", name, valid));
+}
+
 // An actor's table: its kind first, then only the keys its kind takes.
 ActorSpec load_actor(const Loader& L, const toml::table& t, const Scenario& sc) {
     L.check_keys(
@@ -143,6 +162,7 @@ ActorSpec load_actor(const Loader& L, const toml::table& t, const Scenario& sc) 
     a.fault_retry = L.number(t, limits::kFaultRetry, 0);
     a.placement = L.number(t, limits::kPlacement, 0);
     a.device = L.str(t, "device", "");
+    a.walker = walker_of(L, t);
     check_actor(L, t, sc, a);
     return a;
 }

@@ -52,6 +52,10 @@ struct EntrySpec {
     std::uint64_t addr = 0;
 };
 
+// split: the /proc/PID file the walker reads (fs/proc/task_mmu.c); each walks every VMA with
+// walk_page_vma(), splitting PUD leaves.
+enum class Walker : std::uint8_t { NumaMaps, Smaps, SmapsRollup };
+
 struct ActorSpec {
     std::string name;
     ActorKind kind = ActorKind::Pin;
@@ -62,6 +66,7 @@ struct ActorSpec {
     bool write = true;
     std::uint64_t repeat = 1;       // split: walks; zap, enable: PCI_COMMAND writes; fault: accesses
     bool forever = false;           // split: run until the others finish
+    Walker walker = Walker::NumaMaps;  // split: which file each walk reads
     std::string target;             // signal: the actor that receives SIGKILL
     std::uint64_t fault_retry = 0;  // injected VM_FAULT_RETRY returns the fault may take
     std::string device;             // zap, enable, bo-move: the device (default: the first)

@@ -151,8 +151,10 @@ int fixup_user_fault(World& w, std::uint64_t address, unsigned fault_flags, bool
 long pin_user_pages_remote(World& w, std::uint64_t start);
 
 // --- mm/pagewalk.c, fs/proc/task_mmu.c ---------------------------------------------------------
-void walk_page_vma(World& w, vm_area_struct* vma);
+// One `cat` of /proc/PID/numa_maps, smaps or smaps_rollup: walk_page_vma() of every VMA.
 int show_numa_maps(World& w);
+int show_smaps(World& w);
+int show_smaps_rollup(World& w);
 
 // --- kernel/signal.c, include/linux/sched/signal.h, kernel/sched/core.c -------------------------
 void send_sig_kill(World& w, task_struct& t);
