@@ -396,7 +396,7 @@ TEST_CASE("numa_maps takes the PMD lock only for a PMD leaf", "[model][pagewalk]
     CHECK(pmd_locks("[[entry]]\nlevel = \"pmd\"\naddr = 0x40000000\n") == 1);
 }
 
-TEST_CASE("smaps and smaps_rollup split a PUD leaf as numa_maps does; smaps reschedules",
+TEST_CASE("smaps and smaps_rollup split a PUD leaf as numa_maps does, and smaps reschedules",
           "[model][pagewalk][walker]") {
     // fs/proc/task_mmu.c: smap_gather_stats -> walk_page_vma with smaps_walk_ops, whose
     // pmd_entry (smaps_pte_range) and no pud_entry make walk_pud_range() split the leaf.
