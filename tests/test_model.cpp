@@ -396,6 +396,54 @@ TEST_CASE("numa_maps takes the PMD lock only for a PMD leaf", "[model][pagewalk]
     CHECK(pmd_locks("[[entry]]\nlevel = \"pmd\"\naddr = 0x40000000\n") == 1);
 }
 
+TEST_CASE("smaps and smaps_rollup split a PUD leaf as numa_maps does, and smaps reschedules",
+          "[model][pagewalk][walker]") {
+    // fs/proc/task_mmu.c: smap_gather_stats -> walk_page_vma with smaps_walk_ops, whose
+    // pmd_entry (smaps_pte_range) and no pud_entry make walk_pud_range() split the leaf.
+    for (const auto show : {show_numa_maps, show_smaps, show_smaps_rollup}) {
+        ModelHarness h(bar_scenario("[[entry]]\nlevel = \"pud\"\naddr = 0x40000000\n"));
+        run1(h, [&](World& w) { show(w); });
+        CHECK_FALSE(entry_present(h.world.mm.pgtable.pud.at(kBase).e));
+    }
+    // smaps_pte_range() ends in cond_resched() after a PMD leaf; gather_pte_stats() does not.
+    auto yields = [](int (*show)(World&)) {
+        ModelHarness h(bar_scenario("[[entry]]\nlevel = \"pmd\"\naddr = 0x40000000\n"));
+        const auto out = run1(h, [&](World& w) { show(w); });
+        return std::count_if(out.trace.begin(), out.trace.end(),
+                             [](const sim::Step& st) { return st.op == sim::Op::Yield; });
+    };
+    CHECK(yields(show_numa_maps) == 0);
+    CHECK(yields(show_smaps) == 1);
+    CHECK(yields(show_smaps_rollup) == 1);
+}
+
+TEST_CASE("the seed race with an smaps or smaps_rollup walker gives the same -EINVAL",
+          "[model][walker]") {
+    // scenarios/seed-split-refault.toml with `walker` set: the split between the refault and
+    // the second follow_pfnmap_start() is the same whichever /proc file splits.
+    for (const char* walker : {"smaps", "smaps_rollup"}) {
+        INFO(walker);
+        std::string text =
+            bar_scenario("[[entry]]\nlevel = \"pud\"\naddr = 0x40000000\n", 0) +
+            "[[actor]]\nname = \"pin\"\nkind = \"pin\"\nvaddr = 0x40000000\nsize = \"1G\"\n"
+            "[[actor]]\nname = \"walker\"\nkind = \"split\"\nrepeat = 3\nwalker = \"" +
+            walker + "\"\n";
+        World w(parse_scenario(text, "walker.toml"));
+        sim::RandomStrategy r;
+        sim::ExploreConfig cfg;
+        cfg.iterations = 3000;
+        cfg.seed = 1;
+        cfg.exec.step_bound = 2000;
+        const auto rep = sim::explore(w, r, cfg);
+        bool einval = false;
+        for (const auto& v : rep.violations) {
+            einval = einval || (v.violation.kind == sim::ViolationKind::WrongReturn &&
+                                v.violation.detail == "pin returned -EINVAL");
+        }
+        CHECK(einval);
+    }
+}
+
 namespace {
 // The steps of `actor` in `out` whose function is `func`.
 std::size_t steps_of(const sim::Outcome& out, sim::ActorId actor, std::string_view func) {

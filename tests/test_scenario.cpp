@@ -46,7 +46,8 @@ TEST_CASE("scenario errors are one line naming file:line:column and the valid ch
           "[scenario]") {
     CHECK(error_of("name = \"a\"\n" + kActor + "colour = 1\n") ==
           "x.toml:5:10: unknown key 'colour' in [[actor]] (valid: name, kind, after, allowed, "
-          "vaddr, size, write, repeat, forever, target, fault_retry, device, placement)");
+          "vaddr, size, write, repeat, forever, target, fault_retry, device, placement, "
+          "walker)");
     CHECK_THAT(error_of("name = \"a\"\npolicy = \"sometimes\"\n" + kActor),
                Catch::StartsWith("x.toml:2:10: unknown policy 'sometimes' (valid: original"));
     CHECK_THAT(error_of("name = \"a\"\n[[actor]]\nname = \"p\"\nkind = \"teleport\"\n"),
@@ -217,7 +218,7 @@ TEST_CASE("the actor key table: what each kind reads, and a key of another kind 
     // What the kinds' code reads (world.cpp and the kernel functions each calls).
     CHECK(actor_keys(ActorKind::Zap) == "name, kind, after, allowed, repeat, device");
     CHECK(actor_keys(ActorKind::Enable) == "name, kind, after, allowed, repeat, device");
-    CHECK(actor_keys(ActorKind::Split) == "name, kind, after, allowed, repeat, forever");
+    CHECK(actor_keys(ActorKind::Split) == "name, kind, after, allowed, repeat, forever, walker");
     CHECK(actor_keys(ActorKind::Fault) ==
           "name, kind, after, allowed, vaddr, write, repeat, fault_retry");
     CHECK(actor_keys(ActorKind::Pin) == "name, kind, after, allowed, vaddr, size, write, fault_retry");
@@ -230,7 +231,7 @@ TEST_CASE("the actor key table: what each kind reads, and a key of another kind 
     // The table and the per-kind lists agree, and every key is refused, at its own line and
     // column, by every kind it does not apply to (and accepted by those it does).
     const auto table = actor_key_table();
-    REQUIRE(table.size() == 13);
+    REQUIRE(table.size() == 14);
     CHECK(table[0] == std::pair<std::string, std::string>{"name", "all"});
     CHECK(table[8] == std::pair<std::string, std::string>{"forever", "split"});
     for (ActorKind k : kEveryKind) {
@@ -372,4 +373,75 @@ TEST_CASE("docs/scenarios.md lists each actor key with the kinds the loader appl
         INFO(key);
         CHECK(documented[key] == kinds);
     }
+}
+
+TEST_CASE("expectations are typed values read from the file's eleven spellings",
+          "[scenario][expect]") {
+    using pfnsim::sim::ViolationKind;
+    const std::vector<std::string> spellings = {"clean",
+                                                "new-errno",
+                                                "wrong-return",
+                                                "step-bound",
+                                                "livelock",
+                                                "livelock (killable, spinning)",
+                                                "livelock (killable, yielding)",
+                                                "livelock (unkillable, spinning)",
+                                                "livelock (unkillable, yielding)",
+                                                "deadlock",
+                                                "invariant"};
+    for (const auto& s : spellings) {
+        INFO(s);
+        const auto e = parse_expectation(s);
+        REQUIRE(e);
+        CHECK(e->name() == s);
+    }
+    for (const char* s : {"state-mismatch", "nondeterminism", "livelock (killable)", "Clean", ""}) {
+        CHECK_FALSE(parse_expectation(s));
+    }
+    CHECK(valid_expectations() ==
+          "clean, new-errno, wrong-return, step-bound, livelock, livelock ({killable|unkillable}, "
+          "{spinning|yielding}), deadlock, invariant");
+    const Expectation spinning = *parse_expectation("livelock (killable, spinning)");
+    CHECK(spinning.kind == ViolationKind::Livelock);
+    CHECK(spinning.met_by(ViolationKind::Livelock, LivelockClass{true, false}));
+    CHECK_FALSE(spinning.met_by(ViolationKind::Livelock, LivelockClass{true, true}));
+    CHECK_FALSE(spinning.met_by(ViolationKind::Livelock, std::nullopt));
+    CHECK(parse_expectation("livelock")->met_by(ViolationKind::Livelock, LivelockClass{}));
+    CHECK(Expectation{}.met_by(std::nullopt, std::nullopt));
+    CHECK_FALSE(Expectation{}.met_by(ViolationKind::NewErrno, std::nullopt));
+    const Scenario sc = parse_scenario("name = \"a\"\n" + kActor +
+                                           "[expect]\nverdict = \"deadlock\"\n"
+                                           "[expect.policies]\neagain = \"livelock (killable, "
+                                           "yielding)\"\n",
+                                       "x.toml");
+    CHECK(sc.expect_verdict == Expectation{ViolationKind::Deadlock, std::nullopt});
+    CHECK(sc.expect_policies.at("eagain") ==
+          Expectation{ViolationKind::Livelock, LivelockClass{true, true}});
+    CHECK(error_of("name = \"a\"\n" + kActor + "[expect]\nverdict = 3\n") ==
+          "x.toml:6:11: unknown verdict (not a string) (valid: " + valid_expectations() + ")");
+}
+
+TEST_CASE("the loader's one parse gives the schedule key's shape text", "[scenario][shape]") {
+    const std::string body = kDevice + kActor + "[expect]\nverdict = \"clean\"\n";
+    const Scenario a = parse_scenario("name = \"a\"\ndescription = \"one\"\n" + body, "x.toml");
+    const Scenario b = parse_scenario("name = \"a\"\ndescription = \"two\"\nseed = 7\n" + body,
+                                      "x.toml");
+    CHECK(a.shape == b.shape);  // a description, a seed or an expectation shape nothing
+    CHECK(a.shape.find("start = 0x40000000") != std::string::npos);  // numbers as written
+    CHECK(a.shape.find("expect") == std::string::npos);
+    CHECK(a.shape != parse_scenario("name = \"b\"\n" + body, "x.toml").shape);
+}
+
+TEST_CASE("split's walker: numa_maps by default, smaps or smaps_rollup by name",
+          "[scenario][walker]") {
+    CHECK(parse_scenario("name = \"a\"\n" + kActor, "x.toml").actors[0].walker ==
+          Walker::NumaMaps);
+    CHECK(parse_scenario("name = \"a\"\n" + kActor + "walker = \"smaps\"\n", "x.toml")
+              .actors[0]
+              .walker == Walker::Smaps);
+    CHECK(parse_scenario("name = \"a\"\n" + kActor + "walker = \"smaps_rollup\"\n", "x.toml")
+              .actors[0]
+              .walker == Walker::SmapsRollup);
+    CHECK(error_of("name = \"a\"\n" + kActor + "walker = \"maps\"\n") ==
+          "x.toml:5:10: unknown walker 'maps' (valid: numa_maps, smaps, smaps_rollup)");
 }

@@ -42,7 +42,8 @@ Verdict verdict_of(const std::vector<sim::Witness>& ws) {
     return v;
 }
 
-std::string expected_for(const model::Scenario& sc, const model::Policy& p) {
+std::optional<model::Expectation> expectation_for(const model::Scenario& sc,
+                                                  const model::Policy& p) {
     auto it = sc.expect_policies.find(p.name());
     if (it != sc.expect_policies.end()) {
         return it->second;
@@ -50,17 +51,33 @@ std::string expected_for(const model::Scenario& sc, const model::Policy& p) {
     if (p == sc.policy) {
         return sc.expect_verdict;
     }
-    return {};
+    return std::nullopt;
 }
 
+std::string expected_for(const model::Scenario& sc, const model::Policy& p) {
+    const auto e = expectation_for(sc, p);
+    return e ? e->name() : std::string();
+}
+
+namespace {
+// A result's expectation as it carries it ("" expects clean); text that names none is never met.
+std::optional<model::Expectation> expectation_named(const std::string& expected) {
+    return expected.empty() ? model::Expectation{} : model::parse_expectation(expected);
+}
+}  // namespace
+
 bool meets(const Verdict& v, const std::string& expected) {
-    const std::string want = expected.empty() ? "clean" : expected;
-    return v.name() == want || v.full() == want;
+    const auto want = expectation_named(expected);
+    std::optional<model::LivelockClass> cls;
+    if (v.lasso) {
+        cls = model::LivelockClass{v.lasso->killable, v.lasso->yielding};
+    }
+    return want && want->met_by(v.kind, cls);
 }
 
 bool unexpected(const std::vector<sim::Witness>& ws, const std::string& expected) {
-    const std::string word = expected.substr(0, expected.find(' '));
-    const std::optional<sim::ViolationKind> kind = sim::parse_kind(word);
+    const auto want = expectation_named(expected);
+    const std::optional<sim::ViolationKind> kind = want ? want->kind : std::nullopt;
     for (const auto& w : ws) {
         // A new errno beside a more severe expected verdict is shown, not a surprise.
         const bool lesser = w.violation.kind == sim::ViolationKind::NewErrno && kind &&

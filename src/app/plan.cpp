@@ -1,9 +1,6 @@
 #include "pfnsim/app/plan.hpp"
 
 #include <fmt/format.h>
-#include <toml++/toml.h>
-
-#include <sstream>
 
 #include "pfnsim/app/error.hpp"
 #include "pfnsim/app/files.hpp"
@@ -14,23 +11,6 @@
 #include "pfnsim/sim/schedule.hpp"
 
 namespace pfnsim::app {
-
-namespace {
-
-// The parsed file without the keys that do not shape an execution, printed canonically (toml++
-// keeps a table's keys sorted): a comment, a description or an expectation can change without
-// invalidating the schedules recorded for the file.
-std::string shape_of(const std::string& text, const std::string& path) {
-    toml::table t = toml::parse(text, path);
-    for (const char* k : {"description", "label", "iterations", "seed", "expect", "explore"}) {
-        t.erase(k);
-    }
-    std::ostringstream os;
-    os << t;
-    return os.str();
-}
-
-}  // namespace
 
 PolicyChoice policy_option(const std::string& text, const model::Scenario& sc) {
     if (text.empty()) {
@@ -48,11 +28,8 @@ Plan make_plan(const std::string& path, const Overrides& o) {
     const std::string text = read_input(path, kScenarioCap, "scenario");
     try {
         p.scenario = model::parse_scenario(text, path);
-        p.shape = shape_of(text, path);
     } catch (const model::ScenarioError& e) {
         throw InputError{e.what()};
-    } catch (const toml::parse_error& e) {
-        throw InputError{fmt::format("{}: {}", path, e.description())};
     }
     p.scenario_hash = content_hash(text);
     const PolicyChoice chosen = policy_option(o.policy, p.scenario);
@@ -97,7 +74,7 @@ Plan make_plan(const std::string& path, const Overrides& o) {
 
 std::uint32_t Plan::schedule_key() const {
     const std::string what =
-        fmt::format("{}\npolicy={}\nfaults={}", shape, policy.name(),
+        fmt::format("{}\npolicy={}\nfaults={}", scenario.shape, policy.name(),
                     exec.max_faults ? std::to_string(*exec.max_faults) : std::string("scenario"));
     const std::uint64_t h = sim::fnv1a(what);
     return static_cast<std::uint32_t>(h ^ (h >> 32U));

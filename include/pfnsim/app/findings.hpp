@@ -24,10 +24,13 @@ struct Verdict {
 };
 Verdict verdict_of(const std::vector<sim::Witness>& ws);
 
-// The verdict a scenario expects under `p` ("clean", a kind, or a livelock with its class),
-// or "" when it says nothing.
+// The verdict a scenario expects under `p` (clean, a kind, or a livelock with its class), or
+// nullopt when it says nothing; expected_for is its spelling, "" when it says nothing.
+std::optional<model::Expectation> expectation_for(const model::Scenario& sc,
+                                                  const model::Policy& p);
 std::string expected_for(const model::Scenario& sc, const model::Policy& p);
-// Whether the verdict is exactly what is expected ("" expects clean).
+// Whether the verdict is exactly what is expected ("" expects clean), compared as values
+// (model::Expectation).
 bool meets(const Verdict& v, const std::string& expected);
 // Whether the witnesses go beyond the expectation: a violation of another kind.
 bool unexpected(const std::vector<sim::Witness>& ws, const std::string& expected);

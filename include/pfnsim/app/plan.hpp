@@ -36,7 +36,6 @@ inline constexpr sim::StrategyKind kDefaultStrategy = sim::StrategyKind::Random;
 struct Plan {
     model::Scenario scenario;
     std::string scenario_hash;  // content hash of the file's bytes
-    std::string shape;          // the scenario as it shapes executions (see schedule_key)
     model::Policy policy;
     sim::ExecutionConfig exec;  // step bound and fault bound
     bool step_bound_given = false;

@@ -10,6 +10,8 @@
 #include <utility>
 #include <vector>
 
+#include "pfnsim/model/actor_kind.hpp"
+#include "pfnsim/model/expectation.hpp"
 #include "pfnsim/model/kernel.hpp"
 #include "pfnsim/model/policy.hpp"
 
@@ -50,33 +52,9 @@ struct EntrySpec {
     std::uint64_t addr = 0;
 };
 
-enum class ActorKind : std::uint8_t {
-    Pin,
-    Split,
-    Zap,
-    Enable,
-    Fault,
-    Munmap,
-    Signal,
-    Kvm,
-    S390MmioWrite,
-    S390MmioRead,
-    AcrnMap,
-    AccessPhys,
-    BoMove,
-};
-const char* actor_kind_name(ActorKind k);
-inline constexpr const char* kValidActorKinds =
-    "pin, split, zap, enable, fault, munmap, signal, kvm, s390-mmio-write, s390-mmio-read, "
-    "acrn-map, access-phys, bo-move";
-
-// Which [[actor]] keys apply to which kinds (one table, kActorKeys in scenario.cpp): a key
-// that does not apply to an actor's kind is an error naming the kind and its keys.
-bool actor_key_applies(ActorKind kind, std::string_view key);
-// The keys of `kind`, in the table's order: "name, kind, after, allowed, device, repeat".
-std::string actor_keys(ActorKind kind);
-// Every key of the table, in its order, and the kinds each applies to ("all" or a list).
-std::vector<std::pair<std::string, std::string>> actor_key_table();
+// split: the /proc/PID file the walker reads (fs/proc/task_mmu.c); each walks every VMA with
+// walk_page_vma(), splitting PUD leaves.
+enum class Walker : std::uint8_t { NumaMaps, Smaps, SmapsRollup };
 
 struct ActorSpec {
     std::string name;
@@ -88,6 +66,7 @@ struct ActorSpec {
     bool write = true;
     std::uint64_t repeat = 1;       // split: walks; zap, enable: PCI_COMMAND writes; fault: accesses
     bool forever = false;           // split: run until the others finish
+    Walker walker = Walker::NumaMaps;  // split: which file each walk reads
     std::string target;             // signal: the actor that receives SIGKILL
     std::uint64_t fault_retry = 0;  // injected VM_FAULT_RETRY returns the fault may take
     std::string device;             // zap, enable, bo-move: the device (default: the first)
@@ -133,9 +112,13 @@ struct Scenario {
     std::vector<VmaSpec> vmas;
     std::vector<EntrySpec> entries;
     std::vector<ActorSpec> actors;
-    std::string expect_verdict;                          // for `policy`
-    std::map<std::string, std::string> expect_policies;  // policy name -> verdict
+    std::optional<Expectation> expect_verdict;           // [expect] verdict: for `policy`
+    std::map<std::string, Expectation> expect_policies;  // canonical policy name -> verdict
     std::vector<std::string> notes;  // "file:line:column: note: ..." (e.g. an old policy name)
+    // The file's keys that shape an execution, printed canonically: what a schedule's key is
+    // computed from (app::Plan::schedule_key), so that a description, a label, the bounds of
+    // `explore` and `check` or an expectation can change without invalidating schedules.
+    std::string shape;
     // [explore]: how `check` decides this file. strategy "random" (the default) explores
     // `iterations` random executions; "pct" as many PCT executions of `depth` (unset: 3);
     // "sweep" asks for a certificate: a stateful sweep when `preemptions` is unset (any
@@ -149,10 +132,6 @@ struct Scenario {
 };
 
 const char* follow_errno_name(FollowErrno e);
-
-inline constexpr const char* kValidVerdicts =
-    "clean, new-errno, wrong-return, step-bound, livelock, livelock ({killable|unkillable}, "
-    "{spinning|yielding}), deadlock, invariant";
 
 Scenario load_scenario(const std::string& path);
 Scenario parse_scenario(const std::string& text, const std::string& path);

@@ -80,22 +80,14 @@ class World final : public sim::Program {
     mutable std::uint64_t digest_audits = 0;
     mutable std::uint64_t digest_mismatches = 0;
 
+    // Opens the oracle's window of the current actor's call (oracle.cpp): what holds when it
+    // starts (memory off, range not mapped or not populated) justifies a failure.
+    task_struct& begin_call();
+
   private:
     void audit_kept_digests() const;
-    void run_pin(const ActorSpec& a);
-    void run_split(const ActorSpec& a);
-    void run_fault(const ActorSpec& a);
-    int fault_once(const ActorSpec& a);
-    int run_command_writes(const ActorSpec& a);
-    void run_kvm(const ActorSpec& a);
-    void run_call(const ActorSpec& a);
-    vfio_pci_core_device& device_of(const ActorSpec& a);
-    task_struct& begin_call();
     bool range_mappable(std::size_t actor) const;
     bool range_populated(std::size_t actor) const;
-    // The verdict class of a caller's result (docs/policies.md, "Verdict classes").
-    enum class ResultClass : std::uint8_t { ok, new_errno, wrong };
-    ResultClass classify_result(const ActorSpec& a, const task_struct& t, int r) const;
     std::vector<sim::ActorDecl> decls_;
     sim::ObjectTable objects_;
     std::map<std::pair<Derived, std::uint64_t>, sim::ObjectId> derived_;
@@ -159,8 +151,10 @@ int fixup_user_fault(World& w, std::uint64_t address, unsigned fault_flags, bool
 long pin_user_pages_remote(World& w, std::uint64_t start);
 
 // --- mm/pagewalk.c, fs/proc/task_mmu.c ---------------------------------------------------------
-void walk_page_vma(World& w, vm_area_struct* vma);
+// One `cat` of /proc/PID/numa_maps, smaps or smaps_rollup: walk_page_vma() of every VMA.
 int show_numa_maps(World& w);
+int show_smaps(World& w);
+int show_smaps_rollup(World& w);
 
 // --- kernel/signal.c, include/linux/sched/signal.h, kernel/sched/core.c -------------------------
 void send_sig_kill(World& w, task_struct& t);

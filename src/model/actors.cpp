@@ -1,0 +1,187 @@
+// The actor drivers: what each kind of actor does (the rows of actor_kinds.cpp name them).
+// Each returns the actor's result; a caller closes its oracle window in its finish step.
+#include <cerrno>
+
+#include "actor_kinds.hpp"
+#include "pfnsim/model/world.hpp"
+#include "pfnsim/sim/execution.hpp"
+
+namespace pfnsim::model {
+
+namespace {
+
+vfio_pci_core_device& device_of(World& w, const ActorSpec& a) {
+    for (auto& d : w.devices) {
+        if (d.name == a.device) {
+            return d;
+        }
+    }
+    return w.devices.front();
+}
+
+// One call of a caller: opens the oracle window, runs `call`, and closes the window in the
+// finish step named `fn`, which conflicts with every step (the reduction must not reorder it).
+template <class Call>
+int one_call(World& w, sim::Name fn, Call&& call) {
+    task_struct& t = w.begin_call();
+    const int r = call();
+    sim::point(sim::Op::Finish, sim::kNoObject, fn, returns_effect(r));
+    t.in_pin = false;
+    t.result = r;
+    return r;
+}
+
+// `repeat` PCI_COMMAND writes clearing (zap) or setting (enable) the memory bit: userspace
+// writing the command register again. vfio_basic_config_write zaps on every write with the bit
+// clear, whatever it was before. The count is the loop's carried value.
+int command_writes(World& w, const ActorSpec& a, bool zap) {
+    vfio_pci_core_device& vdev = device_of(w, a);
+    const auto write = [&] {
+        return zap ? vfio_pci_memory_disable(w, vdev) : vfio_pci_memory_enable(w, vdev);
+    };
+    if (a.repeat == 1) {
+        return write();  // no loop frame: the states and schedules of a single write
+    }
+    sim::Loop writes(zap ? sim::Name("memory disable: PCI_COMMAND loop")
+                         : sim::Name("memory enable: PCI_COMMAND loop"));
+    int r = 0;
+    for (std::uint64_t i = 0; i < a.repeat && r == 0; ++i) {
+        writes.head(i);
+        r = write();
+    }
+    return r;
+}
+
+// arch/x86/mm/fault.c do_user_addr_fault: a CPU access by the task.
+int fault_once(World& w, const ActorSpec& a) {
+    task_struct& t = w.begin_call();  // memory disable justifies SIGBUS
+    unsigned flags = FAULT_FLAG_ALLOW_RETRY | FAULT_FLAG_KILLABLE | FAULT_FLAG_USER |
+                     (a.write ? FAULT_FLAG_WRITE : 0);
+    int r = 0;
+    for (;;) {              // retry:
+        mmap_read_lock(w);  // lock_mm_and_find_vma
+        vm_area_struct* vma = vma_lookup(w, a.vaddr, "lock_mm_and_find_vma");
+        if (vma == nullptr) {
+            mmap_read_unlock(w);
+            r = kSigbus;  // bad_area: SIGSEGV in the kernel; reported as a fatal signal
+            break;
+        }
+        const vm_fault_t f = handle_mm_fault(w, vma, a.vaddr, flags);
+        if ((f & VM_FAULT_RETRY) != 0) {
+            flags |= FAULT_FLAG_TRIED;
+            continue;
+        }
+        mmap_read_unlock(w);
+        // mm_fault_error: VM_FAULT_OOM goes to pagefault_out_of_memory(), reported as -ENOMEM;
+        // SIGBUS and SIGSEGV are delivered to the task.
+        r = (f & VM_FAULT_OOM) != 0 ? -ENOMEM : (f & VM_FAULT_ERROR) != 0 ? kSigbus : 0;
+        break;
+    }
+    sim::point(sim::Op::Finish, sim::kNoObject, "do_user_addr_fault", returns_effect(r));
+    t.in_pin = false;
+    t.result = r;
+    return r;
+}
+
+}  // namespace
+
+int drive_pin(World& w, const ActorSpec& a) {
+    // The ioctl is in progress until it returns: the oracle window closes in the finish step.
+    return one_call(w, "VFIO_IOMMU_MAP_DMA",
+                    [&] { return vfio_dma_do_map(w, a.vaddr, a.vaddr, a.size, a.write); });
+}
+
+// `repeat` (or forever) reads of the walker's /proc file, each one `cat`.
+int drive_split(World& w, const ActorSpec& a) {
+    struct Walk {
+        sim::Name loop;
+        sim::Name finish;
+        int (*show)(World& w);
+    };
+    static constexpr Walk kWalks[] = {
+        {"numa_maps: cat loop", "numa_maps", show_numa_maps},           // Walker::NumaMaps
+        {"smaps: cat loop", "smaps", show_smaps},                       // Walker::Smaps
+        {"smaps_rollup: cat loop", "smaps_rollup", show_smaps_rollup},  // Walker::SmapsRollup
+    };
+    const Walk& walk = kWalks[static_cast<std::size_t>(a.walker)];
+    sim::Loop walks(walk.loop);
+    for (std::uint64_t i = 0; a.forever || i < a.repeat; ++i) {
+        walks.head(a.forever ? 0 : i);  // a finite walker's count is loop-carried
+        walk.show(w);
+    }
+    sim::point(sim::Op::Finish, sim::kNoObject, walk.finish, returns_effect(0));
+    return 0;
+}
+
+int drive_zap(World& w, const ActorSpec& a) {
+    return command_writes(w, a, true);
+}
+
+int drive_enable(World& w, const ActorSpec& a) {
+    return command_writes(w, a, false);
+}
+
+// `repeat` CPU accesses by the task, one fault each; the first that fails (a fatal signal, or
+// -ENOMEM) ends the task with its result. The count is the loop's carried value; the task's
+// fault_retry budget is shared by all of them.
+int drive_fault(World& w, const ActorSpec& a) {
+    if (a.repeat == 1) {
+        return fault_once(w, a);  // no loop frame: the states and schedules of a single access
+    }
+    sim::Loop accesses("user access loop");
+    int r = 0;
+    for (std::uint64_t i = 0; i < a.repeat; ++i) {
+        accesses.head(i);
+        r = fault_once(w, a);
+        if (r != 0) {
+            break;
+        }
+    }
+    return r;
+}
+
+int drive_munmap(World& w, const ActorSpec& a) {
+    return do_munmap(w, a.vaddr, a.size);
+}
+
+int drive_signal(World& w, const ActorSpec& a) {
+    for (std::size_t i = 0; i < w.sc.actors.size(); ++i) {
+        if (w.sc.actors[i].name == a.target) {
+            send_sig_kill(w, w.tasks[i]);
+        }
+    }
+    return 0;
+}
+
+// A vCPU fault on a memslot backed by the BAR mapping (kvm_mmu_faultin_pfn -> hva_to_pfn).
+int drive_kvm(World& w, const ActorSpec& a) {
+    return one_call(w, "kvm_mmu_faultin_pfn",
+                    [&] { return kvm_mmu_faultin_pfn(w, a.vaddr, a.write); });
+}
+
+int drive_s390_mmio_write(World& w, const ActorSpec& a) {
+    return one_call(w, "s390_pci_mmio_write", [&] { return s390_pci_mmio_write(w, a.vaddr); });
+}
+
+int drive_s390_mmio_read(World& w, const ActorSpec& a) {
+    return one_call(w, "s390_pci_mmio_read", [&] { return s390_pci_mmio_read(w, a.vaddr); });
+}
+
+int drive_acrn_map(World& w, const ActorSpec& a) {
+    return one_call(w, "ACRN_IOCTL_SET_MEMSEG",
+                    [&] { return acrn_vm_ram_map(w, a.vaddr, a.size, a.write); });
+}
+
+// ptrace(PTRACE_PEEKDATA / POKEDATA): access_process_vm of one word; 0 bytes is -EIO.
+int drive_access_phys(World& w, const ActorSpec& a) {
+    return one_call(w, "ptrace", [&] {
+        const int bytes = access_process_vm(w, a.vaddr, 8, a.write);
+        return bytes == 8 ? 0 : -EIO;
+    });
+}
+
+int drive_bo_move(World& w, const ActorSpec& a) {
+    return ttm_bo_validate(w, device_of(w, a), a.placement);
+}
+
+}  // namespace pfnsim::model

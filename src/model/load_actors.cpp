@@ -1,0 +1,296 @@
+// The [[actor]] tables of a scenario: each actor's keys as its kind's row (actor_kinds.cpp)
+// allows them, the checks its shape asks for, and the order `after` gives.
+#include <fmt/format.h>
+
+#include <algorithm>
+
+#include "actor_kinds.hpp"
+#include "loader.hpp"
+
+namespace pfnsim::model {
+
+namespace {
+
+// An actor's `after` names, with where each is written, resolved once all actors are read.
+using AfterNames = std::vector<std::pair<std::string, toml::source_region>>;
+
+// The device the actor names ('device'), else the scenario's first (none: nullptr).
+const DeviceSpec* device_of(const Loader& L, const toml::table& t, const Scenario& sc,
+                            const ActorSpec& a) {
+    if (a.device.empty()) {
+        return sc.devices.empty() ? nullptr : &sc.devices.front();
+    }
+    for (const auto& o : sc.devices) {
+        if (o.name == a.device) {
+            return &o;
+        }
+    }
+    std::string valid;
+    for (const auto& o : sc.devices) {
+        valid += (valid.empty() ? "" : ", ") + o.name;
+    }
+    L.fail(*t.get("device"), fmt::format("unknown device '{}' (valid: {})", a.device, valid));
+}
+
+// What the kind's shape asks of the actor, and what its keys must not make impossible.
+void check_actor(const Loader& L, const toml::table& t, const Scenario& sc, const ActorSpec& a) {
+    const ActorKindRow& row = actor_kind_row(a.kind);
+    const DeviceSpec* dev = device_of(L, t, sc, a);
+    if ((row.shape & kTtmDevice) != 0) {
+        if (dev == nullptr || dev->kind != DeviceKind::TtmVram) {
+            L.fail(t, fmt::format("a {} actor needs a ttm-vram [[device]] ('device')", row.name));
+        }
+        if (a.placement % PAGE_SIZE != 0) {
+            L.fail(*t.get("placement"), "'placement' must be a multiple of 4K");
+        }
+        for (const auto& v : sc.vmas) {
+            if (v.device == dev->name &&
+                a.placement + (v.pgoff << PAGE_SHIFT) + v.size > dev->bar_size) {
+                L.fail(t, fmt::format("impossible state: the BO would be placed past the end "
+                                      "of {}'s VRAM",
+                                      dev->name));
+            }
+        }
+    }
+    if (a.fault_retry != 0) {
+        // Only a fault handler that drops mmap_lock can return VM_FAULT_RETRY.
+        for (const auto& v : sc.vmas) {
+            if (a.vaddr >= v.start && a.vaddr < v.start + v.size && !v.device.empty()) {
+                for (const auto& o : sc.devices) {
+                    if (o.name == v.device && o.kind == DeviceKind::VfioPci) {
+                        L.fail(*t.get("fault_retry"),
+                               fmt::format("impossible state: 'fault_retry' on a vfio-pci "
+                                           "mapping ({}): vfio_pci_mmap_huge_fault() never "
+                                           "returns VM_FAULT_RETRY (valid: a ttm-vram device)",
+                                           o.name));
+                    }
+                }
+            }
+        }
+    }
+    const bool ranged = (row.shape & kRanged) != 0;
+    if ((ranged || (row.shape & kAddressed) != 0) && t.get("vaddr") == nullptr) {
+        L.fail(t, fmt::format("a {} actor needs 'vaddr'", row.name));
+    }
+    if (ranged && (a.size == 0 || a.size % PAGE_SIZE != 0 || a.vaddr % PAGE_SIZE != 0)) {
+        L.fail(t, fmt::format("a {} actor needs a 4K-aligned 'vaddr' and a non-zero 4K-multiple "
+                              "'size'",
+                              row.name));
+    }
+    if (ranged && a.vaddr + a.size > kTaskSize) {
+        L.fail(t, fmt::format("a {} actor's range must end within the user address space (at "
+                              "most {:#x})",
+                              row.name, kTaskSize));
+    }
+    if ((row.shape & kDevice) != 0 && sc.devices.empty()) {
+        L.fail(t, fmt::format("a {} actor needs a [[device]]", row.name));
+    }
+    if (a.forever && t.get("repeat") != nullptr) {
+        L.fail(*t.get("repeat"),
+               "'repeat' and 'forever' together: a forever walker has no "
+               "count (give one of them)");
+    }
+}
+
+// The `after` names of an actor's table, each once.
+AfterNames after_names(const Loader& L, const toml::table& t) {
+    AfterNames names;
+    if (const toml::array* af = L.array(t, "after")) {
+        for (const auto& n : *af) {
+            const auto s = n.value<std::string>();
+            if (!s) {
+                L.fail(n, "'after' must be an array of actor names");
+            }
+            for (const auto& [o, where] : names) {
+                if (o == *s) {
+                    L.fail(n, fmt::format("'after' names '{}' twice", *s));
+                }
+            }
+            names.emplace_back(*s, n.source());
+        }
+    }
+    return names;
+}
+
+// split's 'walker': the file's spelling of each.
+constexpr std::pair<std::string_view, Walker> kWalkers[] = {
+    {"numa_maps", Walker::NumaMaps},
+    {"smaps", Walker::Smaps},
+    {"smaps_rollup", Walker::SmapsRollup},
+};
+
+Walker walker_of(const Loader& L, const toml::table& t) {
+    const std::string name = L.str(t, "walker", "numa_maps");
+    std::string valid;
+    for (const auto& [n, w] : kWalkers) {
+        if (n == name) {
+            return w;
+        }
+        valid += (valid.empty() ? "" : ", ") + std::string(n);
+    }
+    L.fail(*t.get("walker"), fmt::format("unknown walker '{}' (valid: {})", name, valid));
+}
+
+// An actor's table: its kind first, then only the keys its kind takes.
+ActorSpec load_actor(const Loader& L, const toml::table& t, const Scenario& sc) {
+    L.check_keys(
+        t, std::vector<std::string_view>(std::begin(kActorKeyNames), std::end(kActorKeyNames)),
+        "[[actor]]");
+    ActorSpec a;
+    a.name = L.str(t, "name", "", true);
+    const std::string kind = L.str(t, "kind", "", true);
+    if (const auto k = parse_actor_kind(kind)) {
+        a.kind = *k;
+    } else {
+        L.fail(*t.get("kind"),
+               fmt::format("unknown actor kind '{}' (valid: {})", kind, valid_actor_kinds()));
+    }
+    const ActorKindRow& row = actor_kind_row(a.kind);
+    for (const auto& [k, v] : t) {
+        if (!actor_key_applies(a.kind, k.str())) {
+            L.fail(v, fmt::format("key '{}' does not apply to a '{}' actor (its keys: {})", k.str(),
+                                  kind, actor_keys(a.kind)));
+        }
+    }
+    a.vaddr = L.number(t, limits::kVaddr, 0);
+    a.size = L.number(t, limits::kSize, 0);
+    // The s390 syscalls' direction is their kind; the oracle reads `write` for it.
+    a.write = row.write ? *row.write : L.boolean(t, "write", true);
+    a.repeat = L.number(t, limits::kRepeat, 1);
+    a.forever = L.boolean(t, "forever", false);
+    a.target = L.str(t, "target", "");
+    a.fault_retry = L.number(t, limits::kFaultRetry, 0);
+    a.placement = L.number(t, limits::kPlacement, 0);
+    a.device = L.str(t, "device", "");
+    a.walker = walker_of(L, t);
+    check_actor(L, t, sc, a);
+    return a;
+}
+
+// The results an actor allows ('allowed').
+std::vector<int> allowed_results(const Loader& L, const toml::table& t) {
+    std::vector<int> out;
+    if (const toml::array* al = L.array(t, "allowed")) {
+        for (const auto& n : *al) {
+            const auto s = n.value<std::string>();
+            const auto r = s ? parse_result(*s) : std::nullopt;
+            if (!r) {
+                L.fail(n, fmt::format("unknown result {} (valid: {})",
+                                      s ? "'" + *s + "'" : std::string("(not a string)"),
+                                      valid_result_names()));
+            }
+            out.push_back(*r);
+        }
+    }
+    return out;
+}
+
+// Resolves every actor's `after` names to indices: each must name another actor of the file
+// that does not run forever, and the order they give must have no cycle.
+void resolve_after(const Loader& L, Scenario& sc, const std::vector<AfterNames>& names) {
+    for (std::size_t i = 0; i < sc.actors.size(); ++i) {
+        ActorSpec& a = sc.actors[i];
+        for (const auto& [n, where] : names[i]) {
+            if (n == a.name) {
+                L.fail(where, fmt::format("actor '{}' cannot start after itself", n));
+            }
+            std::size_t j = 0;
+            while (j < sc.actors.size() && sc.actors[j].name != n) {
+                ++j;
+            }
+            if (j == sc.actors.size()) {
+                std::string valid;
+                for (const auto& o : sc.actors) {
+                    if (o.name != a.name) {
+                        valid += (valid.empty() ? "" : ", ") + o.name;
+                    }
+                }
+                L.fail(where, fmt::format("'after' names unknown actor '{}' (valid: {})", n,
+                                          valid.empty() ? std::string("none") : valid));
+            }
+            if (sc.actors[j].forever) {
+                L.fail(where, fmt::format("'after' names '{}', which runs forever: '{}' would "
+                                          "never start",
+                                          n, a.name));
+            }
+            a.after.push_back(j);
+        }
+    }
+    // A cycle: depth-first from each actor in file order; the first back edge found is
+    // reported at the name that closes it, with the cycle spelled out.
+    enum class Mark : std::uint8_t { New, Open, Done };
+    std::vector<Mark> mark(sc.actors.size(), Mark::New);
+    std::vector<std::size_t> path;
+    const auto visit = [&](const auto& self, std::size_t v) -> void {
+        mark[v] = Mark::Open;
+        path.push_back(v);
+        for (std::size_t k = 0; k < sc.actors[v].after.size(); ++k) {
+            const std::size_t w = sc.actors[v].after[k];
+            if (mark[w] == Mark::Open) {
+                std::string cycle;
+                const auto from = std::find(path.begin(), path.end(), w);
+                for (auto it = from; it != path.end(); ++it) {
+                    cycle += sc.actors[*it].name + " -> ";
+                }
+                cycle += sc.actors[w].name;
+                L.fail(names[v][k].second,
+                       fmt::format("'after' makes a cycle ({}: each waits for the next to "
+                                   "finish)",
+                                   cycle));
+            }
+            if (mark[w] == Mark::New) {
+                self(self, w);
+            }
+        }
+        path.pop_back();
+        mark[v] = Mark::Done;
+    };
+    for (std::size_t v = 0; v < sc.actors.size(); ++v) {
+        if (mark[v] == Mark::New) {
+            visit(visit, v);
+        }
+    }
+}
+
+}  // namespace
+
+void load_actors(const Loader& L, const toml::table& root, Scenario& sc) {
+    std::vector<AfterNames> names;
+    L.each(root, "actor", [&](const toml::table& t) {
+        ActorSpec a = load_actor(L, t, sc);
+        names.push_back(after_names(L, t));
+        a.allowed = allowed_results(L, t);
+        for (const auto& o : sc.actors) {
+            if (o.name == a.name) {
+                L.fail(t, fmt::format("actor '{}' defined twice", a.name));
+            }
+        }
+        sc.actors.push_back(a);
+    });
+    if (sc.actors.empty()) {
+        L.fail(root, "a scenario needs at least one [[actor]]");
+    }
+    if (sc.actors.size() > 16) {
+        L.fail(root, "at most 16 actors are supported");
+    }
+    bool finite = false;
+    for (const auto& a : sc.actors) {
+        finite = finite || !a.forever;
+        if (actor_key_applies(a.kind, "target")) {
+            bool ok = false;
+            for (const auto& o : sc.actors) {
+                ok = ok || (o.name == a.target && o.name != a.name);
+            }
+            if (!ok) {
+                L.fail(root, fmt::format("signal actor '{}' targets unknown actor '{}'", a.name,
+                                         a.target));
+            }
+        }
+    }
+    if (!finite) {
+        L.fail(root, "every actor runs forever: an execution would never end");
+    }
+    resolve_after(L, sc, names);
+}
+
+}  // namespace pfnsim::model

@@ -1,0 +1,181 @@
+// The state tables of a scenario: [[device]], [[vma]] and [[entry]].
+#include <fmt/format.h>
+
+#include "loader.hpp"
+
+namespace pfnsim::model {
+
+namespace {
+
+std::uint64_t parse_flags(const Loader& L, const toml::table& t) {
+    const toml::array* a = L.array(t, "flags");
+    if (a == nullptr) {
+        L.fail(t, "missing key 'flags'");
+    }
+    std::uint64_t f = 0;
+    for (const auto& n : *a) {
+        const auto s = n.value<std::string>();
+        if (s == "VM_READ") {
+            f |= VM_READ;
+        } else if (s == "VM_WRITE") {
+            f |= VM_WRITE;
+        } else if (s == "VM_SHARED") {
+            f |= VM_SHARED;
+        } else if (s == "VM_IO") {
+            f |= VM_IO;
+        } else if (s == "VM_PFNMAP") {
+            f |= VM_PFNMAP;
+        } else {
+            L.fail(n, fmt::format("unknown vma flag {} (valid: VM_READ, VM_WRITE, VM_SHARED, "
+                                  "VM_IO, VM_PFNMAP)",
+                                  s ? "'" + *s + "'" : std::string("(not a string)")));
+        }
+    }
+    return f;
+}
+
+// A device's table.
+void load_device(const Loader& L, const toml::table& t, Scenario& sc) {
+    L.check_keys(t, {"name", "kind", "bar_base", "bar_size", "mem_enabled"}, "[[device]]");
+    DeviceSpec d;
+    d.name = L.str(t, "name", "", true);
+    const std::string kind = L.str(t, "kind", "vfio-pci");
+    if (kind == "vfio-pci") {
+        d.kind = DeviceKind::VfioPci;
+    } else if (kind == "ttm-vram") {
+        d.kind = DeviceKind::TtmVram;
+    } else {
+        L.fail(*t.get("kind"),
+               fmt::format("unknown device kind '{}' (valid: {})", kind, kValidDeviceKinds));
+    }
+    d.bar_base = L.number(t, limits::kBarBase, 0, true);
+    d.bar_size = L.number(t, limits::kBarSize, 0, true);
+    d.mem_enabled = L.boolean(t, "mem_enabled", true);
+    if (d.bar_base % PAGE_SIZE != 0 || d.bar_size == 0 || d.bar_size % PAGE_SIZE != 0) {
+        L.fail(t, "a BAR's base and size must be non-zero multiples of 4K");
+    }
+    for (const auto& o : sc.devices) {
+        if (o.name == d.name) {
+            L.fail(t, fmt::format("device '{}' defined twice", d.name));
+        }
+    }
+    sc.devices.push_back(d);
+}
+
+// A vma's table: within user space, a device mapping, inside its device's BAR, overlapping no
+// other.
+void load_vma(const Loader& L, const toml::table& t, Scenario& sc) {
+    L.check_keys(t, {"start", "size", "flags", "pgoff", "device"}, "[[vma]]");
+    VmaSpec v;
+    v.start = L.number(t, limits::kStart, 0, true);
+    v.size = L.number(t, limits::kSize, 0, true);
+    v.flags = parse_flags(L, t);
+    v.pgoff = L.number(t, limits::kPgoff, 0);
+    v.device = L.str(t, "device", "");
+    if (v.start % PAGE_SIZE != 0 || v.size == 0 || v.size % PAGE_SIZE != 0) {
+        L.fail(t, "a vma's start and size must be non-zero multiples of 4K");
+    }
+    if (v.start + v.size > kTaskSize) {
+        L.fail(t, fmt::format("a vma must end within the user address space (at most {:#x})",
+                              kTaskSize));
+    }
+    if ((v.flags & (VM_IO | VM_PFNMAP)) == 0) {
+        L.fail(t, "only device mappings are modelled: a vma needs VM_IO or VM_PFNMAP");
+    }
+    if (!v.device.empty()) {
+        const DeviceSpec* d = nullptr;
+        for (const auto& o : sc.devices) {
+            if (o.name == v.device) {
+                d = &o;
+            }
+        }
+        if (d == nullptr) {
+            L.fail(*t.get("device"), fmt::format("unknown device '{}'", v.device));
+        }
+        if ((v.pgoff << PAGE_SHIFT) + v.size > d->bar_size) {
+            L.fail(t,
+                   fmt::format("impossible state: the vma maps past the end of {}'s BAR", d->name));
+        }
+    }
+    for (const auto& o : sc.vmas) {
+        if (v.start < o.start + o.size && o.start < v.start + v.size) {
+            L.fail(t, "impossible state: vmas overlap");
+        }
+    }
+    sc.vmas.push_back(v);
+}
+
+// An entry's table: aligned, inside a device vma, mapping an aligned physical address,
+// overlapping no other.
+void load_entry(const Loader& L, const toml::table& t, Scenario& sc) {
+    L.check_keys(t, {"level", "addr"}, "[[entry]]");
+    EntrySpec e;
+    const std::string lv = L.str(t, "level", "", true);
+    if (lv == "pud") {
+        e.level = Level::PUD;
+    } else if (lv == "pmd") {
+        e.level = Level::PMD;
+    } else if (lv == "pte") {
+        e.level = Level::PTE;
+    } else {
+        L.fail(*t.get("level"), fmt::format("unknown level '{}' (valid: pud, pmd, pte)", lv));
+    }
+    e.addr = L.number(t, limits::kAddr, 0, true);
+    const std::uint64_t span = e.level == Level::PUD   ? PUD_SIZE
+                               : e.level == Level::PMD ? PMD_SIZE
+                                                       : PAGE_SIZE;
+    if (e.addr % span != 0) {
+        L.fail(t, fmt::format("impossible state: a {} entry must be at a {}-aligned address", lv,
+                              span == PUD_SIZE   ? "1G"
+                              : span == PMD_SIZE ? "2M"
+                                                 : "4K"));
+    }
+    const VmaSpec* vma = nullptr;
+    for (const auto& v : sc.vmas) {
+        if (e.addr >= v.start && e.addr + span <= v.start + v.size) {
+            vma = &v;
+        }
+    }
+    if (vma == nullptr || vma->device.empty()) {
+        L.fail(t, fmt::format("impossible state: the {} entry at {:#x} is outside every "
+                              "device vma",
+                              lv, e.addr));
+    }
+    const DeviceSpec* d = nullptr;
+    for (const auto& o : sc.devices) {
+        if (o.name == vma->device) {
+            d = &o;
+        }
+    }
+    const std::uint64_t phys = d->bar_base + (vma->pgoff << PAGE_SHIFT) + (e.addr - vma->start);
+    if (phys % span != 0) {
+        L.fail(t, fmt::format("impossible state: the {} entry at {:#x} would map physical "
+                              "{:#x}, which is not {}-aligned",
+                              lv, e.addr, phys, span == PUD_SIZE ? "1G" : "2M"));
+    }
+    for (const auto& o : sc.entries) {
+        const std::uint64_t ospan = o.level == Level::PUD   ? PUD_SIZE
+                                    : o.level == Level::PMD ? PMD_SIZE
+                                                            : PAGE_SIZE;
+        if (e.addr < o.addr + ospan && o.addr < e.addr + span) {
+            L.fail(t, "impossible state: entries overlap");
+        }
+    }
+    sc.entries.push_back(e);
+}
+
+}  // namespace
+
+void load_devices(const Loader& L, const toml::table& root, Scenario& sc) {
+    L.each(root, "device", [&](const toml::table& t) { load_device(L, t, sc); });
+}
+
+void load_vmas(const Loader& L, const toml::table& root, Scenario& sc) {
+    L.each(root, "vma", [&](const toml::table& t) { load_vma(L, t, sc); });
+}
+
+void load_entries(const Loader& L, const toml::table& root, Scenario& sc) {
+    L.each(root, "entry", [&](const toml::table& t) { load_entry(L, t, sc); });
+}
+
+}  // namespace pfnsim::model
