@@ -1,4 +1,5 @@
-// Test helpers: programs made of lambdas, and scenarios from inline TOML.
+// Test helpers of the model layer and above: the sim helpers, model functions run as actors,
+// and scenarios from inline TOML.
 #pragma once
 
 #include <functional>
@@ -6,47 +7,12 @@
 #include <vector>
 
 #include "pfnsim/model/world.hpp"
-#include "pfnsim/sim/execution.hpp"
-#include "pfnsim/sim/program.hpp"
+#include "pfnsim/sim/explore.hpp"
+#include "pfnsim/sim/minimize.hpp"
+#include "pfnsim/sim/random_strategy.hpp"
+#include "sim_support.hpp"
 
 namespace pfnsim::test {
-
-inline std::string source_path(const std::string& rel) {
-    return std::string(PFNSIM_SOURCE_DIR) + "/" + rel;
-}
-
-// Runs lambdas as actors over some state owned by the test.
-class LambdaProgram : public sim::Program {
-  public:
-    std::vector<sim::ActorDecl> decls;
-    std::vector<std::function<void()>> bodies;
-    std::function<void()> on_reset;
-    std::function<std::uint64_t()> state;  // the shared state's hash (cycle detection)
-    std::vector<std::string> results;
-    sim::ObjectTable table;
-
-    void add(const std::string& name, std::function<void()> body, bool forever = false) {
-        decls.push_back({name, forever});
-        bodies.push_back(std::move(body));
-    }
-    const std::vector<sim::ActorDecl>& actors() const override { return decls; }
-    sim::ObjectTable& objects() override { return table; }
-    void reset() override {
-        results.assign(decls.size(), "");
-        if (on_reset) {
-            on_reset();
-        }
-    }
-    void run_actor(sim::ActorId id) override {
-        bodies[id]();
-        results[id] = "done";
-    }
-    std::string result(sim::ActorId id) const override { return results[id]; }
-    void check_results(std::vector<sim::Violation>& /*out*/) const override {}
-    std::optional<std::uint64_t> loop_state_hash() const override {
-        return state ? std::optional<std::uint64_t>(state()) : std::nullopt;
-    }
-};
 
 // Runs model functions as actors of a World built from `toml` (whose [[actor]]s give the task
 // structs; their kinds are ignored).
@@ -99,6 +65,37 @@ inline std::string error_of(const std::string& text) {
         return e.what();
     }
     return "no error";
+}
+
+struct Found {
+    sim::Outcome original;
+    sim::Violation violation;
+    sim::Minimized min;
+};
+
+// What `pfnsim explore FILE --policy P` reports first, minimised.
+inline Found first_minimised(model::World& w) {
+    sim::RandomStrategy r;
+    sim::ExploreConfig cfg;
+    cfg.iterations = w.sc.iterations;
+    cfg.seed = w.sc.seed;
+    cfg.exec.step_bound = w.sc.step_bound;
+    const auto rep = sim::explore(w, r, cfg);
+    REQUIRE_FALSE(rep.violations.empty());
+    const auto& wit = rep.violations.front();
+    Found f;
+    f.violation = wit.violation;
+    f.original = sim::run_execution(w, r, wit.seed.value(), cfg.exec);
+    auto m = sim::minimize(w, f.original, wit.violation, cfg.exec);
+    REQUIRE(m.has_value());
+    f.min = std::move(*m);
+    return f;
+}
+
+inline model::World world(const std::string& scenario, const std::string& policy) {
+    model::World w(model::load_scenario(source_path("scenarios/" + scenario)));
+    w.set_policy(*model::parse_policy(policy));
+    return w;
 }
 
 }  // namespace pfnsim::test

@@ -1,4 +1,5 @@
-// Counterexamples people can read: minimisation, race diagrams, timeline and graph exports.
+// Counterexamples people can read: minimisation and race diagrams (the exports are the cli's:
+// test_export.cpp).
 #include <catch2/catch.hpp>
 #include <cstdlib>
 #include <fstream>
@@ -6,7 +7,6 @@
 #include <set>
 #include <sstream>
 
-#include "cli/export.hpp"
 #include "pfnsim/model/world.hpp"
 #include "pfnsim/sim/dfs_strategy.hpp"
 #include "pfnsim/sim/diagram.hpp"
@@ -18,40 +18,12 @@
 #include "support.hpp"
 
 using namespace pfnsim;
+using pfnsim::test::first_minimised;
+using pfnsim::test::Found;
 using pfnsim::test::source_path;
+using pfnsim::test::world;
 
 namespace {
-
-struct Found {
-    sim::Outcome original;
-    sim::Violation violation;
-    sim::Minimized min;
-};
-
-// What `pfnsim explore FILE --policy P` reports first, minimised.
-Found first_minimised(model::World& w) {
-    sim::RandomStrategy r;
-    sim::ExploreConfig cfg;
-    cfg.iterations = w.sc.iterations;
-    cfg.seed = w.sc.seed;
-    cfg.exec.step_bound = w.sc.step_bound;
-    const auto rep = sim::explore(w, r, cfg);
-    REQUIRE_FALSE(rep.violations.empty());
-    const auto& wit = rep.violations.front();
-    Found f;
-    f.violation = wit.violation;
-    f.original = sim::run_execution(w, r, wit.seed.value(), cfg.exec);
-    auto m = sim::minimize(w, f.original, wit.violation, cfg.exec);
-    REQUIRE(m.has_value());
-    f.min = std::move(*m);
-    return f;
-}
-
-model::World world(const std::string& scenario, const std::string& policy) {
-    model::World w(model::load_scenario(source_path("scenarios/" + scenario)));
-    w.set_policy(*model::parse_policy(policy));
-    return w;
-}
 
 std::string read(const std::string& path) {
     std::ifstream in(path);
@@ -251,94 +223,6 @@ TEST_CASE("golden race diagrams of the seed race and the zap race", "[diagram][g
                                    "pfnsim replay scenarios/" + file +
                                        " --policy original --schedule " + f.min.schedule));
     }
-}
-
-TEST_CASE("the Chrome trace export is well formed", "[timeline]") {
-    auto w = world("seed-split-refault.toml", "original");
-    const Found f = first_minimised(w);
-    const auto trace = cli::chrome_trace(f.min.outcome, w, "seed race");
-    CHECK(cli::check_chrome_trace(trace).empty());
-    std::set<std::string> phases;
-    std::set<std::uint64_t> tracks;
-    for (const auto& e : trace["traceEvents"]) {
-        phases.insert(e["ph"].get<std::string>());
-        tracks.insert(e["tid"].get<std::uint64_t>());
-    }
-    CHECK(phases == std::set<std::string>{"M", "X", "B", "E", "i"});
-    CHECK(tracks == std::set<std::uint64_t>{0, 1, 2, 1000, 1016});  // two CPUs, their locks
-    // No event at time 0 but the metadata: some viewers take ts 0 for "unset".
-    for (const auto& e : trace["traceEvents"]) {
-        CHECK((e["ph"] == "M" || e["ts"].get<std::uint64_t>() > 0));
-    }
-    // The checker itself rejects broken traces.
-    auto broken = trace;
-    broken["traceEvents"].push_back({{"name", "x"},
-                                     {"ph", "b"},
-                                     {"cat", "lock"},
-                                     {"id", 999},
-                                     {"ts", 99999},
-                                     {"pid", 1},
-                                     {"tid", 1}});
-    CHECK_THAT(cli::check_chrome_trace(broken), Catch::Contains("never closed"));
-    auto backwards = trace;
-    backwards["traceEvents"].push_back(
-        {{"name", "x"}, {"ph", "X"}, {"dur", 1}, {"ts", 0}, {"pid", 1}, {"tid", 1}});
-    CHECK_THAT(cli::check_chrome_trace(backwards), Catch::Contains("time goes back"));
-    auto crossed = trace;
-    crossed["traceEvents"].push_back(
-        {{"name", "a"}, {"ph", "B"}, {"ts", 9000}, {"pid", 1}, {"tid", 7}});
-    crossed["traceEvents"].push_back(
-        {{"name", "b"}, {"ph", "B"}, {"ts", 9001}, {"pid", 1}, {"tid", 7}});
-    crossed["traceEvents"].push_back(
-        {{"name", "a"}, {"ph", "E"}, {"ts", 9002}, {"pid", 1}, {"tid", 7}});
-    CHECK_THAT(cli::check_chrome_trace(crossed),
-               Catch::Contains("does not close the open begin 'b'"));
-    auto missing = trace;
-    missing["traceEvents"].push_back({{"ph", "X"}});
-    CHECK_THAT(cli::check_chrome_trace(missing), Catch::Contains("has no 'name'"));
-}
-
-TEST_CASE("the timeline shows a contended lock as a wait, then a hold", "[timeline]") {
-    pfnsim::test::LambdaProgram p;
-    sim::Mutex m;
-    const auto lock = p.table.intern("m");
-    const auto data = p.table.intern("d");
-    p.on_reset = [&] { m.init(lock); };
-    p.add("first", [&m, data] {
-        m.lock("first");
-        sim::point(sim::Op::Write, data, "first", "d = 1");
-        m.unlock("first");
-    });
-    p.add("second", [&m, data] {
-        m.lock("second");
-        sim::point(sim::Op::Write, data, "second", "d = 1");
-        m.unlock("second");
-    });
-    // first takes the lock; second tries and sleeps; first writes and releases.
-    sim::ReplayStrategy order(sim::Schedule{{0, 1, 0}, std::nullopt, std::nullopt});
-    const auto o = sim::run_execution(p, order, 0, {});
-    REQUIRE(o.trace.size() == 6);
-    CHECK(o.trace[1].blocked);
-    const auto trace = cli::chrome_trace(o, p, "contended");
-    CHECK(cli::check_chrome_trace(trace).empty());
-    std::vector<std::string> second_locks;  // B/E of the second actor's lock track
-    for (const auto& e : trace["traceEvents"]) {
-        if (e["tid"] == 1016 && e["ph"] != "M") {
-            second_locks.push_back(e["ph"].get<std::string>() + " " + e["name"].get<std::string>());
-        }
-    }
-    CHECK(second_locks == std::vector<std::string>{"B waits for m", "E waits for m", "B m", "E m"});
-}
-
-TEST_CASE("the happens-before graph has program order and conflict edges", "[dot]") {
-    auto w = world("pin-zap-race.toml", "original");
-    const Found f = first_minimised(w);
-    const std::string dot = cli::happens_before_dot(f.min.outcome, w, "zap race");
-    CHECK(dot.rfind("digraph pfnsim {", 0) == 0);
-    CHECK_THAT(dot, Catch::Contains("subgraph cluster_0"));
-    CHECK_THAT(dot, Catch::Contains("subgraph cluster_1"));
-    CHECK_THAT(dot, Catch::Contains("style=dashed, color=red"));
-    CHECK_THAT(dot, Catch::Contains("s1 -> s2;"));
 }
 
 TEST_CASE("depth-first enumeration covers every interleaving, fewer under a bound", "[dfs]") {

@@ -14,7 +14,7 @@
 #include "pfnsim/sim/self_check.hpp"
 #include "pfnsim/sim/strategy_kind.hpp"
 #include "pfnsim/sim/sync.hpp"
-#include "support.hpp"
+#include "sim_support.hpp"
 
 using namespace pfnsim;
 using pfnsim::test::LambdaProgram;
