@@ -4,6 +4,7 @@
 #include <algorithm>
 
 #include "loader.hpp"
+#include "pfnsim/sim/strategy_kind.hpp"
 
 namespace pfnsim::model {
 
@@ -104,6 +105,32 @@ void load_matrix(const Loader& L, const toml::table& root, Scenario& sc) {
     }
 }
 
+namespace {
+
+// How `check` decides a file ([explore] strategy): random or PCT exploration, named as the
+// strategy table names them, or "sweep" (a certificate: the sweep picks DFS or stateful itself).
+struct ExploreModeRow {
+    Scenario::ExploreMode mode;
+    std::string_view name;
+    const char* bounds;  // the keys of [explore] that belong to it
+};
+constexpr ExploreModeRow kExploreModes[] = {
+    {Scenario::ExploreMode::Random, sim::strategy_name(sim::StrategyKind::Random), ""},
+    {Scenario::ExploreMode::Pct, sim::strategy_name(sim::StrategyKind::Pct), "depth"},
+    {Scenario::ExploreMode::Sweep, "sweep", "preemptions, faults"},
+};
+
+const ExploreModeRow& explore_mode_row(Scenario::ExploreMode m) {
+    for (const auto& r : kExploreModes) {
+        if (r.mode == m) {
+            return r;
+        }
+    }
+    return kExploreModes[0];
+}
+
+}  // namespace
+
 void load_explore(const Loader& L, const toml::table& root, Scenario& sc) {
     const toml::node* x = root.get("explore");
     if (x == nullptr) {
@@ -115,22 +142,24 @@ void load_explore(const Loader& L, const toml::table& root, Scenario& sc) {
         L.fail(*t.get("mode"), "'mode' is the old spelling of 'strategy': give one of them");
     }
     const char* key = t.get("mode") != nullptr ? "mode" : "strategy";
-    const std::string strategy = L.str(t, key, "random");
+    const std::string strategy = L.str(t, key, std::string(kExploreModes[0].name));
     if (t.get("mode") != nullptr) {
         sc.notes.push_back(
             L.note(*t.get("mode"), fmt::format("[explore] 'mode' is the old spelling of "
                                                "'strategy' (read as strategy = \"{}\")",
                                                strategy)));
     }
-    if (strategy == "sweep") {
-        sc.explore_mode = Scenario::ExploreMode::Sweep;
-    } else if (strategy == "pct") {
-        sc.explore_mode = Scenario::ExploreMode::Pct;
-    } else if (strategy != "random") {
-        L.fail(*t.get(key), fmt::format("unknown explore strategy '{}' (valid: random, pct, "
-                                        "sweep)",
-                                        strategy));
+    const ExploreModeRow* row = nullptr;
+    std::string valid;
+    for (const auto& r : kExploreModes) {
+        valid += fmt::format("{}{}", valid.empty() ? "" : ", ", r.name);
+        row = r.name == strategy ? &r : row;
     }
+    if (row == nullptr) {
+        L.fail(*t.get(key),
+               fmt::format("unknown explore strategy '{}' (valid: {})", strategy, valid));
+    }
+    sc.explore_mode = row->mode;
     // Each bound belongs to one strategy.
     struct Bound {
         const NumberRule* rule;
@@ -146,16 +175,17 @@ void load_explore(const Loader& L, const toml::table& root, Scenario& sc) {
             continue;
         }
         if (b.owner != sc.explore_mode) {
-            const char* bounds = sc.explore_mode == Scenario::ExploreMode::Pct
-                                     ? "pct's bound: depth"
-                                 : sc.explore_mode == Scenario::ExploreMode::Sweep
-                                     ? "sweep's bounds: preemptions, faults"
-                                     : "random takes no bound";
+            const std::string bounds =
+                row->bounds[0] == '\0'
+                    ? fmt::format("{} takes no bound", row->name)
+                    : fmt::format("{}'s bound{}: {}", row->name,
+                                  std::string_view(row->bounds).find(',') == std::string_view::npos
+                                      ? ""
+                                      : "s",
+                                  row->bounds);
             L.fail(*n, fmt::format("'{}' in [explore] belongs to strategy = \"{}\", not "
                                    "\"{}\" ({})",
-                                   b.rule->name,
-                                   b.owner == Scenario::ExploreMode::Pct ? "pct" : "sweep",
-                                   strategy, bounds));
+                                   b.rule->name, explore_mode_row(b.owner).name, strategy, bounds));
         }
         *b.into = static_cast<unsigned>(L.number(t, *b.rule, 0));
     }
