@@ -15,6 +15,7 @@
 #include "pfnsim/sim/random_strategy.hpp"
 #include "pfnsim/sim/replay_strategy.hpp"
 #include "pfnsim/sim/sync.hpp"
+#include "found.hpp"
 #include "support.hpp"
 
 using namespace pfnsim;

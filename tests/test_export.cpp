@@ -6,6 +6,7 @@
 #include "cli/export.hpp"
 #include "pfnsim/sim/replay_strategy.hpp"
 #include "pfnsim/sim/sync.hpp"
+#include "found.hpp"
 #include "support.hpp"
 
 using namespace pfnsim;
