@@ -103,6 +103,7 @@ bool run_until_unwound(ExecState& x, ActorId id);
 
 // observe.cpp: a scheduling point with `options` options seen by a strategy that observes
 // states, or by the check of a lasso; false when the execution is ending.
-bool observe_point(ExecState& x, bool data, std::string_view what, std::uint32_t options);
+bool observe_point(ExecState& x, bool data, std::string_view what, std::uint32_t options,
+                   bool eventual = false);
 
 }  // namespace pfnsim::sim::detail

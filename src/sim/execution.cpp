@@ -446,8 +446,7 @@ void point(Op op, ObjectId object, Name func, Name effect, SourceLine loc) {
     point_impl(op, object, func, effect, 0, false, loc);
 }
 
-void point(Op op, ObjectId object, Name func, Name effect, std::uint64_t arg,
-           SourceLine loc) {
+void point(Op op, ObjectId object, Name func, Name effect, std::uint64_t arg, SourceLine loc) {
     point_impl(op, object, func, effect, arg, true, loc);
 }
 
@@ -502,12 +501,13 @@ void annotate(Name effect, std::uint64_t arg) {
 
 namespace {
 
-std::uint32_t choose_impl(std::uint32_t n, std::string_view what, bool fault) {
+std::uint32_t choose_impl(std::uint32_t n, std::string_view what, bool fault,
+                          bool eventual = false) {
     ExecState& x = exec();
     if (n <= 1) {
         return 0;
     }
-    if (x.observe && !observe_point(x, true, what, n)) {
+    if (x.observe && !observe_point(x, true, what, n, eventual)) {
         throw_abort();
     }
     std::uint32_t v = x.strategy->choose_value(n, what);
@@ -533,6 +533,9 @@ std::uint32_t choose_impl(std::uint32_t n, std::string_view what, bool fault) {
         auto& f = x.actors[x.current].frames.back();
         f.steps = hash_mix(f.steps, 0xd6e8feb86659fd93ULL + v);
     }
+    if (eventual && v == 0 && x.config->detect_cycles) {
+        x.cycles.mark_postponed(x.out->steps);  // a cycle through here is not fair
+    }
     return v;
 }
 
@@ -540,6 +543,10 @@ std::uint32_t choose_impl(std::uint32_t n, std::string_view what, bool fault) {
 
 std::uint32_t choose(std::uint32_t n, std::string_view what) {
     return choose_impl(n, what, false);
+}
+
+bool eventually(std::string_view what) {
+    return choose_impl(2, what, false, true) == 1;
 }
 
 bool inject(std::string_view site, bool budgeted) {

@@ -102,7 +102,8 @@ bool check_cycle(ExecState& x, std::uint32_t options) {
 
 }  // namespace
 
-bool detail::observe_point(ExecState& x, bool data, std::string_view what, std::uint32_t options) {
+bool detail::observe_point(ExecState& x, bool data, std::string_view what, std::uint32_t options,
+                           bool eventual) {
     if (x.config->cycle_check && !check_cycle(x, options)) {
         return false;
     }
@@ -134,6 +135,7 @@ bool detail::observe_point(ExecState& x, bool data, std::string_view what, std::
     p.arrived = x.current;
     p.data = data;
     p.options = options;
+    p.eventual = eventual;
     if (!x.strategy->at_state(p)) {
         begin_abort(x, Status::Revisited);
         return false;
