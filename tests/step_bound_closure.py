@@ -31,6 +31,7 @@ REPRESENTATIVE = [
     "scenarios/patchset/phys-move.toml",
     "scenarios/patchset/s390w-split-enoent.toml",
     "tests/data/nonclose.toml",
+    "tests/data/two-faults-zap.toml",
 ]
 
 

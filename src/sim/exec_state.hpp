@@ -25,6 +25,12 @@ struct ActorState {
     bool blocked = false;
     // The step declared at the point it waits in (reduction needs it at every choice).
     NextStep next;
+    // That step in full (operation, object by name, function, effect, argument), hashed; 0
+    // when none is declared (not started, woken, or running). Part of its location: model code
+    // between two points may read shared state without a step of its own (an iterator over a
+    // table, a flag), so where an actor stopped depends on when it got there, not only on what
+    // it observed.
+    std::uint64_t pending = 0;
     ObjectId waiting_on = kNoObject;
     const char* wait_how = "";
     // Bit per actor that must still finish before this one starts (ActorDecl::after); while

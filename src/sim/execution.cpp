@@ -203,6 +203,7 @@ void report_deadlock(ExecState& x) {
                                     a.chain, loc.file, loc.line});
     }
     if (x.track_frames) {
+        x.actors[x.current].pending = 0;  // taken: what it observed says the rest
         // What the actor observed: the operation, the object (by name) and the value read or
         // written, as the effect text and argument describe it.
         auto& f = x.actors[x.current].frames.back();
@@ -252,6 +253,12 @@ void point_impl(Op op, ObjectId object, Name func, Name effect, std::uint64_t ar
         return;
     }
     x.actors[me].next = NextStep{op, object, true};
+    if (x.track_frames) {
+        x.actors[me].pending = hash_mix(func.hash ^ (effect.hash * 31U) ^ arg ^
+                                            (static_cast<std::uint64_t>(op) << 56U),
+                                        x.objects->hash(object)) |
+                               1U;
+    }
     const ActorId next = choose_next(x, me);
     if (x.aborting) {
         throw_abort();  // pruned by the strategy
@@ -613,6 +620,7 @@ void block_on(ObjectId object, const char* how) {
         x.cycles.mark_slept();  // a sleeping lock: the loop yields the CPU here
     }
     x.actors[me].next = NextStep{};  // once woken, it runs code no point has declared yet
+    x.actors[me].pending = 0;
     const ActorId next = choose_next(x, me);
     if (next == kNoActor) {
         if (!x.aborting) {
