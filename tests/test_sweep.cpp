@@ -688,6 +688,9 @@ TEST_CASE("a replay that does not reach the state it recorded stops the stateful
     };
     REQUIRE_THROWS_WITH(stateful(make, 100),
                         Catch::Contains("not deterministic, or its signature misses"));
+    // An inconsistency of the program, not of the input: its own exception (exit 4, not 2).
+    runs = 0;
+    CHECK_THROWS_AS(stateful(make, 100), sim::SweepInconsistency);
     // The same program with the count reset every time is swept to a certificate.
     p.on_reset = [&] {
         vx = 0;

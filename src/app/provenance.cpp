@@ -10,8 +10,9 @@ namespace pfnsim::app {
 namespace {
 // Bump it with every model change that can change a verdict. 1: the model up to the sweeps and
 // counterexamples; 2: every caller of follow_pfnmap_start(), the errno API variant, fault
-// providers, the preemption and rwsem models.
-constexpr int kModelVersion = 3;
+// providers, the preemption and rwsem models; 4: a Linux rwsem writer's retries as a loop of
+// their own and its handoff a weakly fair event (state counts; no fair cycle of stealing).
+constexpr int kModelVersion = 4;
 }  // namespace
 
 const char* tool_version() {

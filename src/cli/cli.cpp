@@ -155,9 +155,12 @@ int run_cli(int argc, char** argv) {
     } catch (const app::InputError& e) {
         std::cerr << "pfnsim: " << app::one_line(e.message) << "\n";
         return 2;
+    } catch (const app::InternalError& e) {
+        std::cerr << "pfnsim: internal error: " << app::one_line(e.message) << "\n";
+        return 4;
     } catch (const std::exception& e) {
         std::cerr << "pfnsim: internal error: " << app::one_line(e.what()) << "\n";
-        return 2;
+        return 4;
     }
 }
 

@@ -45,10 +45,15 @@ void add_minimize_budget(CLI::App& c, Options& o) {
                              sim::kDefaultMinimizeBudget));
 }
 
+namespace {
+constexpr const char* kInternal =
+    "  4    internal inconsistency of pfnsim, not of the input (one line on stderr)\n";
+}  // namespace
+
 std::string footer(const std::string& example, Codes codes) {
     std::string s = "Example:\n  " + example + "\n\nExit codes:\n";
     if (codes == Codes::none) {
-        return s + "  0    done\n  2    bad input (one line on stderr)\n";
+        return s + "  0    done\n  2    bad input (one line on stderr)\n" + kInternal;
     }
     s += "  0    as expected and complete\n";
     s += codes == Codes::found ? "  1    a violation the scenario does not expect\n"
@@ -57,7 +62,7 @@ std::string footer(const std::string& example, Codes codes) {
     if (codes == Codes::incomplete) {
         s += "  3    incomplete: stopped by a limit, or shards missing (not a certificate)\n";
     }
-    return s;
+    return s + kInternal;
 }
 
 void print_notes(const app::Plan& plan) {

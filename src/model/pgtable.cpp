@@ -37,6 +37,13 @@ const LevelEffects& effects(Level l) {
     return kEffects[static_cast<int>(l)];
 }
 
+// A slot's or split lock's term of page_table::shape: its key (level and aligned address; a
+// lock's with kShapeLock set), strongly mixed so that the XOR identifies the set.
+constexpr std::uint64_t kShapeLock = 8;
+std::uint64_t shape_term(std::uint64_t kind_key) {
+    return sim::mix64(kind_key ^ 0x13198a2e03707344ULL);
+}
+
 // I-STALE: while memory is disabled after a completed zap, nothing may map the BAR.
 void check_stale(World& w, const pt_entry& e, std::uint64_t addr, Level l) {
     if (!entry_leaf(e)) {
@@ -87,6 +94,7 @@ pt_slot& pt_offset(World& w, Level l, std::uint64_t addr) {
     if (it == m.end()) {
         it = m.emplace(key, pt_slot{}).first;
         const auto kind_key = key | static_cast<std::uint64_t>(l);  // page-aligned: low bits free
+        w.mm.pgtable.shape ^= shape_term(kind_key);
         it->second.key = kind_key;
         it->second.obj = w.derived_object(World::Derived::Slot, kind_key, [&] {
             return fmt::format("{}[{:#x}]", level_name(l), key);
@@ -156,6 +164,23 @@ void pt_store(page_table& pt, pt_slot& s, const pt_entry& e) {
     pt.digest ^= digest_term(s);
 }
 
+std::uint64_t pt_shape_walk(const page_table& pt) {
+    std::uint64_t d = 0;
+    for (const auto* m : {&pt.pud, &pt.pmd, &pt.pte}) {
+        for (const auto& [addr, slot] : *m) {
+            d ^= shape_term(slot.key);
+        }
+    }
+    const std::pair<const std::map<std::uint64_t, sim::SpinLock>*, Level> locks[] = {
+        {&pt.pmd_ptl, Level::PMD}, {&pt.pte_ptl, Level::PTE}};
+    for (const auto& [m, l] : locks) {
+        for (const auto& [key, lock] : *m) {
+            d ^= shape_term(key | static_cast<std::uint64_t>(l) | kShapeLock);
+        }
+    }
+    return d;
+}
+
 std::uint64_t pt_digest_walk(const page_table& pt) {
     std::uint64_t d = 0;
     for (const auto* m : {&pt.pud, &pt.pmd, &pt.pte}) {
@@ -178,6 +203,7 @@ sim::SpinLock& pt_lockptr(World& w, Level l, std::uint64_t addr) {
     if (it == m.end()) {
         it = m.emplace(key, sim::SpinLock{}).first;
         const auto kind_key = key | static_cast<std::uint64_t>(l);
+        w.mm.pgtable.shape ^= shape_term(kind_key | kShapeLock);
         it->second.init(w.derived_object(World::Derived::Ptl, kind_key, [&] {
             return fmt::format("{}_ptl[{:#x}]", level_name(l), key);
         }));

@@ -29,6 +29,10 @@
 // loop_state_hash     | the page-table digest against a walk, and     | |                    |
 // reads without a walk              | each lock of each_lock() against a recompute  |
 //
+// loop_state_hash also covers the page table's shape: which slots and split locks exist (they
+// are created lazily, and the zaps and walks take a step at each one that exists, empty or
+// not); audit_kept_digests checks it against a walk as well.
+//
 // Counters that only feed the oracles or statistics are left out unless the code under test
 // reads them (the bounded policy's retry count).
 #include <fmt/format.h>
@@ -90,6 +94,9 @@ std::optional<std::uint64_t> World::loop_state_hash() const {
     }
     // The present entries as the digest pt_store keeps (a set: no walk of the tables).
     std::uint64_t h = hash_mix(0x243f6a8885a308d3ULL, mm.pgtable.digest);
+    // Which slots and split locks exist (kept by pt_offset and pt_lockptr): the zaps and walks
+    // take a step at every slot that exists, so two states that differ only there differ.
+    h = hash_mix(h, mm.pgtable.shape);
     const auto mix_lock = [&h](const auto& lock, std::string_view /*what*/, std::uint64_t /*at*/) {
         h = hash_mix(h, lock.state_hash());
     };
@@ -145,6 +152,11 @@ void World::audit_kept_digests() const {
         wrong =
             "the page-table digest kept by pt_store differs from a walk of the tables (an "
             "entry was written without pt_store)";
+    }
+    if (wrong.empty() && mm.pgtable.shape != pt_shape_walk(mm.pgtable)) {
+        wrong =
+            "the page-table shape kept by pt_offset and pt_lockptr differs from a walk of the "
+            "tables (a slot or split lock was created elsewhere)";
     }
     const auto lock_ok = [&](const auto& lock, std::string_view what, std::uint64_t addr) {
         if (wrong.empty() && lock.state_hash() != lock.state_hash_walk()) {

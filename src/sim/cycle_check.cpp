@@ -57,6 +57,7 @@ void SampleTable::grow() {
 void CycleDetector::clear() {
     samples_.clear();
     steps_.clear();
+    postponed_.clear();
     check_from_.reset();
     check_state_ = 0;
     check_seen_.clear();
@@ -65,6 +66,7 @@ void CycleDetector::clear() {
 void CycleDetector::swap(CycleDetector& o) noexcept {
     samples_.swap(o.samples_);
     steps_.swap(o.steps_);
+    postponed_.swap(o.postponed_);
     std::swap(check_from_, o.check_from_);
     std::swap(check_state_, o.check_state_);
     check_seen_.swap(o.check_seen_);
@@ -86,6 +88,12 @@ std::optional<Lasso> CycleDetector::fair_cycle(const Sample& from, const CycleVi
     }
     if ((always_enabled & ~stepped) != 0) {
         return std::nullopt;  // unfair: someone could run and never does
+    }
+    // A weakly fair event put off inside the cycle: after its first step, up to the sample
+    // that closes it (an event put off at the same step count as a sample precedes it).
+    const auto put_off = std::upper_bound(postponed_.begin(), postponed_.end(), from.step);
+    if (put_off != postponed_.end() && *put_off <= to) {
+        return std::nullopt;  // unfair: it would have happened
     }
     const auto& decls = v.program->actors();
     const auto unfinished = [&](ActorId a) { return ((v.unfinished >> a) & 1U) != 0; };

@@ -85,6 +85,10 @@ class CycleDetector {
         }
     }
 
+    // A weakly fair event was put off after `steps` steps (sim::eventually): a cycle that
+    // contains that moment is not fair.
+    void mark_postponed(std::uint64_t steps) { postponed_.push_back(steps); }
+
     // At a loop head whose global state is `h`: whether the state was seen before on this
     // path, and the lasso when the steps since are a fair cycle.
     struct Repeat {
@@ -107,6 +111,7 @@ class CycleDetector {
 
     SampleTable samples_;
     std::vector<StepInfo> steps_;
+    std::vector<std::uint64_t> postponed_;  // steps taken when each was put off, ascending
     // The cycle check: the state where the cycle starts, or, for a cycle with no choice in
     // it, every state after the prefix.
     std::optional<Sample> check_from_;

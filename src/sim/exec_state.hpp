@@ -25,6 +25,12 @@ struct ActorState {
     bool blocked = false;
     // The step declared at the point it waits in (reduction needs it at every choice).
     NextStep next;
+    // That step in full (operation, object by name, function, effect, argument), hashed; 0
+    // when none is declared (not started, woken, or running). Part of its location: model code
+    // between two points may read shared state without a step of its own (an iterator over a
+    // table, a flag), so where an actor stopped depends on when it got there, not only on what
+    // it observed.
+    std::uint64_t pending = 0;
     ObjectId waiting_on = kNoObject;
     const char* wait_how = "";
     // Bit per actor that must still finish before this one starts (ActorDecl::after); while
@@ -103,6 +109,7 @@ bool run_until_unwound(ExecState& x, ActorId id);
 
 // observe.cpp: a scheduling point with `options` options seen by a strategy that observes
 // states, or by the check of a lasso; false when the execution is ending.
-bool observe_point(ExecState& x, bool data, std::string_view what, std::uint32_t options);
+bool observe_point(ExecState& x, bool data, std::string_view what, std::uint32_t options,
+                   bool eventual = false);
 
 }  // namespace pfnsim::sim::detail

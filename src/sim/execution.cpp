@@ -203,6 +203,7 @@ void report_deadlock(ExecState& x) {
                                     a.chain, loc.file, loc.line});
     }
     if (x.track_frames) {
+        x.actors[x.current].pending = 0;  // taken: what it observed says the rest
         // What the actor observed: the operation, the object (by name) and the value read or
         // written, as the effect text and argument describe it.
         auto& f = x.actors[x.current].frames.back();
@@ -252,6 +253,12 @@ void point_impl(Op op, ObjectId object, Name func, Name effect, std::uint64_t ar
         return;
     }
     x.actors[me].next = NextStep{op, object, true};
+    if (x.track_frames) {
+        x.actors[me].pending = hash_mix(func.hash ^ (effect.hash * 31U) ^ arg ^
+                                            (static_cast<std::uint64_t>(op) << 56U),
+                                        x.objects->hash(object)) |
+                               1U;
+    }
     const ActorId next = choose_next(x, me);
     if (x.aborting) {
         throw_abort();  // pruned by the strategy
@@ -446,8 +453,7 @@ void point(Op op, ObjectId object, Name func, Name effect, SourceLine loc) {
     point_impl(op, object, func, effect, 0, false, loc);
 }
 
-void point(Op op, ObjectId object, Name func, Name effect, std::uint64_t arg,
-           SourceLine loc) {
+void point(Op op, ObjectId object, Name func, Name effect, std::uint64_t arg, SourceLine loc) {
     point_impl(op, object, func, effect, arg, true, loc);
 }
 
@@ -502,12 +508,13 @@ void annotate(Name effect, std::uint64_t arg) {
 
 namespace {
 
-std::uint32_t choose_impl(std::uint32_t n, std::string_view what, bool fault) {
+std::uint32_t choose_impl(std::uint32_t n, std::string_view what, bool fault,
+                          bool eventual = false) {
     ExecState& x = exec();
     if (n <= 1) {
         return 0;
     }
-    if (x.observe && !observe_point(x, true, what, n)) {
+    if (x.observe && !observe_point(x, true, what, n, eventual)) {
         throw_abort();
     }
     std::uint32_t v = x.strategy->choose_value(n, what);
@@ -533,6 +540,9 @@ std::uint32_t choose_impl(std::uint32_t n, std::string_view what, bool fault) {
         auto& f = x.actors[x.current].frames.back();
         f.steps = hash_mix(f.steps, 0xd6e8feb86659fd93ULL + v);
     }
+    if (eventual && v == 0 && x.config->detect_cycles) {
+        x.cycles.mark_postponed(x.out->steps);  // a cycle through here is not fair
+    }
     return v;
 }
 
@@ -540,6 +550,10 @@ std::uint32_t choose_impl(std::uint32_t n, std::string_view what, bool fault) {
 
 std::uint32_t choose(std::uint32_t n, std::string_view what) {
     return choose_impl(n, what, false);
+}
+
+bool eventually(std::string_view what) {
+    return choose_impl(2, what, false, true) == 1;
 }
 
 bool inject(std::string_view site, bool budgeted) {
@@ -606,6 +620,7 @@ void block_on(ObjectId object, const char* how) {
         x.cycles.mark_slept();  // a sleeping lock: the loop yields the CPU here
     }
     x.actors[me].next = NextStep{};  // once woken, it runs code no point has declared yet
+    x.actors[me].pending = 0;
     const ActorId next = choose_next(x, me);
     if (next == kNoActor) {
         if (!x.aborting) {

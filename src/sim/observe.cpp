@@ -22,10 +22,11 @@ using detail::tl_exec;
 namespace {
 
 // The one hash of where the actors are, mixed into `h`: per actor, whether it finished, is
-// blocked or was just resumed, who it still waits for before it starts (`after`), and its
-// loop frames (each loop's id, the values declared at its head, what it observed since); a
-// finished actor's result is part of the program's state instead. With `faults`, the faults
-// injected when a fault bound is set, since the bound left shapes the future.
+// blocked or was just resumed, who it still waits for before it starts (`after`), the step it
+// stopped at (ActorState::pending), and its loop frames (each loop's id, the values declared at its
+// head, what it observed since); a finished actor's result is part of the program's state instead.
+// With `faults`, the faults injected when a fault bound is set, since the bound left shapes the
+// future.
 std::uint64_t with_locations(const ExecState& x, std::uint64_t h, bool faults) {
     for (const ActorState& st : x.actors) {
         std::uint64_t l =
@@ -34,6 +35,9 @@ std::uint64_t with_locations(const ExecState& x, std::uint64_t h, bool faults) {
         if (!st.finished) {
             if (st.waiting_for != 0) {
                 l = hash_mix(l, st.waiting_for);
+            }
+            if (st.pending != 0) {
+                l = hash_mix(l, st.pending);  // the step it stopped at, see ActorState
             }
             for (const auto& f : st.frames) {
                 l = hash_mix(l, f.id);
@@ -102,7 +106,8 @@ bool check_cycle(ExecState& x, std::uint32_t options) {
 
 }  // namespace
 
-bool detail::observe_point(ExecState& x, bool data, std::string_view what, std::uint32_t options) {
+bool detail::observe_point(ExecState& x, bool data, std::string_view what, std::uint32_t options,
+                           bool eventual) {
     if (x.config->cycle_check && !check_cycle(x, options)) {
         return false;
     }
@@ -134,6 +139,7 @@ bool detail::observe_point(ExecState& x, bool data, std::string_view what, std::
     p.arrived = x.current;
     p.data = data;
     p.options = options;
+    p.eventual = eventual;
     if (!x.strategy->at_state(p)) {
         begin_abort(x, Status::Revisited);
         return false;

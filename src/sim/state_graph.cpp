@@ -118,18 +118,21 @@ std::vector<StateGraph::Lasso> StateGraph::fair_cycles(std::uint32_t forever,
                                                        std::size_t max) const {
     const auto n = static_cast<std::uint32_t>(keys_.size());
     // Transitions by source (CSR), in the order they were recorded.
+    // A transition that puts off a weakly fair event is left out: no fair cycle takes it.
     std::vector<std::uint32_t> start(n + 1, 0);
     for (const Edge& e : edges_) {
-        ++start[e.from + 1];
+        start[e.from + 1] += e.unfair ? 0U : 1U;
     }
     for (std::uint32_t i = 0; i < n; ++i) {
         start[i + 1] += start[i];
     }
-    std::vector<std::uint32_t> out(edges_.size());
+    std::vector<std::uint32_t> out(start[n]);
     {
         std::vector<std::uint32_t> fill(start.begin(), start.end() - 1);
         for (std::uint32_t k = 0; k < edges_.size(); ++k) {
-            out[fill[edges_[k].from]++] = k;
+            if (!edges_[k].unfair) {
+                out[fill[edges_[k].from]++] = k;
+            }
         }
     }
     // Tarjan, iteratively: comp[v] is v's component, numbered in the order they close.
@@ -200,7 +203,7 @@ std::vector<StateGraph::Lasso> StateGraph::fair_cycles(std::uint32_t forever,
         c.entry = std::min(c.entry, v);
     }
     for (const Edge& e : edges_) {
-        if (comp[e.from] == comp[e.to]) {
+        if (!e.unfair && comp[e.from] == comp[e.to]) {
             Comp& c = cs[comp[e.from]];
             c.cyclic = true;
             if (e.actor != kNoActor) {
@@ -260,7 +263,7 @@ std::vector<StateGraph::Lasso> StateGraph::fair_cycles(std::uint32_t forever,
             std::uint32_t pick = kNone;
             for (std::uint32_t k2 = 0; k2 < edges_.size() && pick == kNone; ++k2) {
                 const Edge& e = edges_[k2];
-                if (e.actor == a && comp[e.from] == k && comp[e.to] == k) {
+                if (!e.unfair && e.actor == a && comp[e.from] == k && comp[e.to] == k) {
                     pick = k2;
                 }
             }

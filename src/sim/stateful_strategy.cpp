@@ -19,6 +19,7 @@ void StatefulStrategy::new_execution(std::uint64_t /*seed*/) {
     points_ = 0;
     last_state_ = StateGraph::kNone;
     last_value_ = StateGraph::kNone;
+    last_eventual_ = false;
     last_new_ = false;
     at_target_ = false;
     audit_left_ = 0;
@@ -55,6 +56,9 @@ bool StatefulStrategy::needs_signature() const {
 
 bool StatefulStrategy::at_state(const StatePoint& p) {
     at_target_ = false;
+    // The transition into this point put off a weakly fair event: it is in no fair cycle.
+    const bool put_off = last_eventual_ && last_value_ == 0;
+    last_eventual_ = p.eventual;
     const std::size_t point = points_++;
     if (replaying_ && target_ && point + 1 < chain_.size()) {
         last_state_ = chain_[point];  // needs_signature() was false: p.signature is not set
@@ -81,7 +85,7 @@ bool StatefulStrategy::at_state(const StatePoint& p) {
             // choices are other tasks'.
             const std::uint32_t k = graph_.visit(p.signature, p, last_state_, last_value_).first;
             if (last_state_ != StateGraph::kNone) {
-                graph_.add_edge({last_state_, k, last_value_, p.arrived});
+                graph_.add_edge({last_state_, k, last_value_, p.arrived, put_off});
             }
             last_state_ = k;
             passed(k);
@@ -116,7 +120,7 @@ bool StatefulStrategy::at_state(const StatePoint& p) {
     }
     const auto [i, fresh] = graph_.visit(p.signature, p, last_state_, last_value_);
     if (last_state_ != StateGraph::kNone) {
-        graph_.add_edge({last_state_, i, last_value_, p.arrived});
+        graph_.add_edge({last_state_, i, last_value_, p.arrived, put_off});
     }
     last_state_ = i;
     last_value_ = StateGraph::kNone;
@@ -163,8 +167,8 @@ std::optional<std::uint32_t> StatefulStrategy::take_untried(std::uint32_t state)
     if (state >= first_untried_.size() || first_untried_[state] == StateGraph::kNone) {
         return std::nullopt;
     }
-    for (std::size_t k = first_untried_[state];
-         k < frontier_.size() && frontier_[k].state == state; ++k) {
+    for (std::size_t k = first_untried_[state]; k < frontier_.size() && frontier_[k].state == state;
+         ++k) {
         if (k >= head_ && !taken_[k]) {
             taken_[k] = true;
             --left_;
@@ -190,9 +194,10 @@ std::uint32_t StatefulStrategy::pick(std::span<const std::uint32_t> options) {
     } else if (at_target_) {
         v = target_->value;  // the untried option
         if (std::find(options.begin(), options.end(), v) == options.end()) {
-            error_ = fmt::format("the untried option {} is not an option here (the program is "
-                                 "not deterministic)",
-                                 v);
+            error_ = fmt::format(
+                "the untried option {} is not an option here (the program is "
+                "not deterministic)",
+                v);
             return kPrune;
         }
     } else if (last_new_ && audit_left_ == 0) {

@@ -51,7 +51,7 @@ std::vector<std::vector<std::uint32_t>> partition(Program& p, const SweepConfig&
             probe.set_probe(true);
             run_execution(p, probe, 0, cfg.exec);
             if (!probe.error().empty()) {
-                throw SweepError(probe.error());
+                throw SweepInconsistency(probe.error());
             }
             if (!probe.probed()) {
                 item.leaf = true;  // the execution ended before another choice
@@ -613,7 +613,7 @@ SweepReport sweep(const ProgramFactory& make, const SweepConfig& cfg, SweepState
         }
     }
     if (!sh.error.empty()) {
-        throw SweepError(sh.error);
+        throw SweepInconsistency(sh.error);
     }
     if (hooks.save) {
         hooks.save(state);

@@ -153,7 +153,11 @@ void RwSemaphore::down_write_linux(Name func, ActorId me) {
     }
     waiters_.push_back({me, true});
     annotate("down_write: held, sleeps");
+    // Every wake-up retries: a loop of its own, so that what one round observed does not pile
+    // up in the caller's location (the state space would grow with every retry).
+    Loop wait_loop("rwsem_down_write_slowpath: wait");
     for (;;) {
+        wait_loop.head();
         block_on(id_, "write");
         point(Op::Acquire, id_, func, "rwsem_try_write_lock");
         changed();
@@ -169,8 +173,10 @@ void RwSemaphore::down_write_linux(Name func, ActorId me) {
             note_acquired(id_, "write", me);
             return;
         }
+        // The timeout passes whatever the others do: setting the bit is a weakly fair event,
+        // and a cycle in which the head writer keeps putting it off is not a fair one.
         if (!handoff_ && waiters_.front().actor == me &&
-            choose(2, "rwsem: head writer waited past RWSEM_WAIT_TIMEOUT, sets handoff") == 1) {
+            eventually("rwsem: head writer waited past RWSEM_WAIT_TIMEOUT, sets handoff")) {
             handoff_ = true;
             changed();
             annotate("rwsem_try_write_lock: taken again, sets RWSEM_FLAG_HANDOFF, sleeps");

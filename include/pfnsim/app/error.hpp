@@ -9,6 +9,13 @@ struct InputError {
     std::string message;
 };
 
+// An inconsistency of pfnsim itself (a search whose replay did not reach the state it recorded:
+// the model's state signature misses part of its state): nothing in the input is wrong. One
+// line for the user, naming what differed and how to get an answer anyway; exit code 4.
+struct InternalError {
+    std::string message;
+};
+
 // `s` on one line: control characters (a newline in a name read from a file) escaped.
 inline std::string one_line(const std::string& s) {
     static constexpr char kHex[] = "0123456789abcdef";

@@ -103,6 +103,12 @@ struct page_table {
     // The present entries as a set (Zobrist: the XOR of one term per slot), kept by pt_store
     // so that a state signature need not walk the tables; pt_digest_walk recomputes it.
     std::uint64_t digest = 0;
+    // The slots and split locks that exist (Zobrist: one term per slot or lock key), kept where
+    // pt_offset and pt_lockptr create them; pt_shape_walk recomputes it. They are created
+    // lazily by whoever touches them first, and whatever iterates the tables (the zaps, page
+    // walks, munmap) visits every slot that exists, empty or not, with a step each: which
+    // exist is state, and part of every signature.
+    std::uint64_t shape = 0;
 };
 
 // include/linux/kvm_host.h struct kvm, the fields the mmu_notifier updates: a vCPU fault

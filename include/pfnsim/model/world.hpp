@@ -104,6 +104,8 @@ pt_entry pt_get_and_clear(World& w, Level l, pt_slot& s, sim::Name func);
 void pt_store(page_table& pt, pt_slot& s, const pt_entry& e);
 // page_table::digest computed from the tables (the audit compares it with the kept one).
 std::uint64_t pt_digest_walk(const page_table& pt);
+// page_table::shape computed from the tables and lock maps (the audit compares it too).
+std::uint64_t pt_shape_walk(const page_table& pt);
 sim::SpinLock& pt_lockptr(World& w, Level l, std::uint64_t addr);
 std::uint64_t level_size(Level l);
 

@@ -65,6 +65,10 @@ void annotate(Name effect);
 void annotate(Name effect, std::uint64_t arg);
 // A data choice through the strategy, in [0, n): part of the schedule.
 std::uint32_t choose(std::uint32_t n, std::string_view what);
+// A weakly fair event offered as a data choice: true = it happens now, false = not yet (value
+// 0). The event cannot be put off for ever (a timeout that expires whatever else runs), so a
+// cycle that puts it off is not fair: no livelock is proven by one.
+bool eventually(std::string_view what);
 // A fault site named `site` (e.g. "handle_mm_fault returns VM_FAULT_RETRY"): true = inject the
 // fault. A data choice (value 1 = inject) when ExecutionConfig::max_faults allows one more fault,
 // or, without max_faults, when the model's own budget allows it (`budgeted`); else false without

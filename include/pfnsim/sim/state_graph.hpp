@@ -22,6 +22,8 @@ class StateGraph {
         std::uint32_t to = 0;
         std::uint32_t value = kNone;  // the choice made at `from`; kNone when it had one option
         ActorId actor = kNoActor;     // the actor that ran
+        // It puts off a weakly fair event (sim::eventually): no fair cycle goes through it.
+        bool unfair = false;
     };
 
     // The state with signature `key`, inserted (reached from `parent` by choice `via`) if new;
@@ -52,10 +54,10 @@ class StateGraph {
         std::vector<std::uint32_t> cycle;
         std::uint64_t state = 0;  // the signature of the state the cycle starts and ends in
     };
-    // The strongly connected components (Tarjan) in which some actor outside `forever` is
-    // unfinished and every actor enabled in all of their states takes a step; for each, a
-    // lasso whose cycle takes a step of every such actor and of every unfinished actor that
-    // steps in it. At most `max` of them, in order of discovery.
+    // The strongly connected components (Tarjan) of the transitions that are not `unfair`, in which
+    // some actor outside `forever` is unfinished and every actor enabled in all of their states
+    // takes a step; for each, a lasso whose cycle takes a step of every such actor and of every
+    // unfinished actor that steps in it. At most `max` of them, in order of discovery.
     std::vector<Lasso> fair_cycles(std::uint32_t forever, std::size_t max) const;
 
   private:

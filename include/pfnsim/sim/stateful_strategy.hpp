@@ -92,7 +92,8 @@ class StatefulStrategy final : public Strategy {
     bool at_target_ = false;  // the last point was the target state
     std::uint32_t last_state_ = StateGraph::kNone;
     std::uint32_t last_value_ = StateGraph::kNone;
-    bool last_new_ = false;  // the last point was a newly recorded state
+    bool last_new_ = false;       // the last point was a newly recorded state
+    bool last_eventual_ = false;  // the last point was a weakly fair event's choice
     unsigned audit_left_ = 0;
     bool full_ = false;
     bool started_ = false;

@@ -29,6 +29,9 @@ struct StatePoint {
     ActorId arrived = kNoActor;    // the actor that ran since the previous point (none at start)
     bool data = false;             // a data choice (choose/inject) of the current actor
     std::uint32_t options = 0;     // options at this point (1 = the core decides alone)
+    // A weakly fair event's choice (sim::eventually): taking value 0 puts it off, and a cycle
+    // through such a transition is not fair.
+    bool eventual = false;
 };
 
 // Like Shuttle's Scheduler trait: a strategy sees each scheduling point and returns a choice.

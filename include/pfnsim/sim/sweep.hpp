@@ -114,6 +114,13 @@ class SweepError : public std::runtime_error {
     using std::runtime_error::runtime_error;
 };
 
+// The search's own replay did not reach the state it recorded: the program is not
+// deterministic, or its state signature misses part of its state. Not the input's fault.
+class SweepInconsistency : public SweepError {
+  public:
+    using SweepError::SweepError;
+};
+
 using ProgramFactory = std::function<std::unique_ptr<Program>()>;
 
 // Runs the sweep of this shard, resuming from `state` (empty for a new sweep) and leaving in it
