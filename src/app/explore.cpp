@@ -78,7 +78,10 @@ Result run_plan(const Plan& plan, const std::string& schedule) {
     for (const auto& v : run.outcome.violations) {
         ws.push_back(sim::Witness::of(v, run.outcome));
         if (!run.by_seed) {
+            // What reproduces it is the schedule as given: a lasso's cycle is written once, not
+            // as far as this execution unrolled it (the unrolled choices end before it does).
             ws.back().seed.reset();
+            ws.back().schedule = given;
         }
     }
     FindingOptions opt;
@@ -86,8 +89,8 @@ Result run_plan(const Plan& plan, const std::string& schedule) {
     r.findings = process_witnesses(plan, ws, opt);
     r.expected = expected_for(plan.scenario, plan.policy);
     judge(r);
-    run.schedule = schedule_text(plan, run.outcome.schedule);
-    // The schedule as given: a lasso's cycle is written once, not as far as this run unrolled it.
+    run.given = schedule;
+    run.schedule = schedule_text(plan, run.by_seed ? run.outcome.schedule : given);
     sim::Witness self = sim::Witness::of({}, run.outcome);
     if (!run.by_seed) {
         self.seed.reset();

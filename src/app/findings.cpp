@@ -95,7 +95,7 @@ std::string schedule_text(const Plan& plan, sim::Schedule s) {
 }
 
 namespace {
-// The scenario path as a shell word: quoted when it holds anything but [A-Za-z0-9_./+:-].
+// A word of a printed command (a path, a lasso schedule's parentheses): quoted when it holds anything but [A-Za-z0-9_./+:-].
 std::string shell_word(const std::string& s) {
     const bool plain = !s.empty() && s.find_first_not_of(
                                          "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
@@ -124,7 +124,7 @@ std::string replay_options(const Plan& plan) {
 
 std::string replay_command(const Plan& plan, const sim::Schedule& s) {
     return fmt::format("pfnsim replay {}{} --schedule {}", shell_word(plan.file()),
-                       replay_options(plan), schedule_text(plan, s));
+                       replay_options(plan), shell_word(schedule_text(plan, s)));
 }
 
 std::string replay_command(const Plan& plan, const sim::Witness& w, bool by_seed) {

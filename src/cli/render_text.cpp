@@ -118,7 +118,7 @@ std::string run_text(const app::Result& r, bool diagram) {
     std::string s = fmt::format("scenario    {} ({})\npolicy      {}\n", r.plan.scenario.name,
                                 r.plan.file(), r.plan.policy.name());
     s += run.by_seed ? fmt::format("seed        {}\n", out.seed)
-                     : fmt::format("schedule    {}\n", run.schedule);
+                     : fmt::format("schedule    {}\n", run.given);
     s += "\n";
     s += diagram && !r.findings.empty()
              ? sim::render_diagram(out, *program, r.findings.front().witness.violation, "")

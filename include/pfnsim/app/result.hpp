@@ -48,7 +48,8 @@ struct Certificate {
 struct Run {
     bool by_seed = true;  // false: replayed from a schedule
     sim::Outcome outcome;
-    std::string schedule;  // of the execution, keyed to the plan
+    std::string given;     // the schedule as the user gave it (replay --schedule)
+    std::string schedule;  // what replays it, keyed to the plan (a lasso's cycle written once)
     std::string replay;
 };
 
