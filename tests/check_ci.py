@@ -1,7 +1,9 @@
 #!/usr/bin/env python3
 """`pfnsim check --format ktap --junit FILE` on a passing and a failing scenario file: the
-KTAP follows its grammar, the JUnit XML parses and counts the failure, both name the version
-and each scenario's hash, and the exit code is 1 (0 for the passing file alone)."""
+KTAP follows its grammar, the JUnit XML parses and counts the failure, both name the version,
+each scenario's hash and how each file was decided (certified by a complete stateful sweep
+here, sampled when the state budget is too small), and the exit code is 1 (0 for the passing
+file alone)."""
 import os
 import re
 import shutil
@@ -31,18 +33,21 @@ def ktap(text, files):
           "'# pfnsim VERSION' before the plan")
     results, diag, n = {}, [], 0
     for l in lines[plan[0] + 1:]:
-        m = re.fullmatch(r"(not )?ok (\d+) (\S.*)", l)
+        m = re.fullmatch(r"(not )?ok (\d+) (\S[^#]*?)(?: # (.*))?", l)
         if m:
             n += 1
             check(int(m.group(2)) == n, f"result {n} numbered {n}: {l}")
-            check(" # " not in l, f"no directive (nothing is skipped): {l}")
-            results[m.group(3)] = (m.group(1) is None, diag)
+            d = m.group(4) or ""
+            check(not re.match(r"(?i)(skip|todo)\b", d), f"no directive (nothing is skipped): {l}")
+            check(re.fullmatch(r"(certified|bounded|sampled|incomplete|error)( .*)?", d)
+                  is not None, f"how it was decided on the test line: {l}")
+            results[m.group(3)] = (m.group(1) is None, diag, d)
             diag = []
         else:
             check(l.startswith("#"), f"a diagnostic line starts with '#': {l}")
             diag.append(l)
     check(n == len(files) and set(results) == set(files), f"{len(files)} results, one per file")
-    for name, (_, d) in results.items():
+    for name, (_, d, _) in results.items():
         check(any(re.fullmatch(r"# scenario hash [0-9a-f]{16}", l) for l in d),
               f"{name}: its scenario hash")
     return results
@@ -65,6 +70,8 @@ def junit(path, files, failed):
     cases = {c.get("name"): c for c in s.findall("testcase")}
     check(set(cases) == set(files), "a testcase per file")
     for name, c in cases.items():
+        dp = c.find("properties/property[@name='decided']")
+        check(dp is not None and dp.get("value") == "certified", f"{name}: decided property")
         h = c.find("properties/property[@name='scenario_hash']")
         check(h is not None and re.fullmatch(r"[0-9a-f]{16}", h.get("value")) is not None,
               f"{name}: scenario_hash property")
@@ -95,13 +102,22 @@ try:
     check(p.returncode == 0, f"passing file: exit 0 (got {p.returncode}) {p.stderr}")
     r = ktap(p.stdout, [PASSING])
     check(r.get(PASSING, (False,))[0], "passing file: ok")
+    check(r.get(PASSING, (0, 0, ""))[2] == "certified", "passing file: certified")
     junit(xml, [PASSING], set())
+    # A state budget too small to certify: the file's own [explore] decides it (sampled).
+    p = run(["--format", "ktap", "--max-states", "10", PASSING])
+    r = ktap(p.stdout, [PASSING])
+    check(r.get(PASSING, (0, 0, ""))[2] == "sampled", f"--max-states 10: sampled: {p.stdout}")
+    js = __import__("json").loads(run(["--json", "--max-states", "10", PASSING]).stdout)
+    check({c["decided"] for c in js["files"][0]["cells"]} == {"sampled"} and
+          all("budget of 10 states" in c["fallback"] for c in js["files"][0]["cells"]),
+          "JSON: each cell decided, and why it fell back")
 
     p = run(["--format", "ktap", "--junit", xml, PASSING, failing])
     check(p.returncode == 1, f"failing file: exit 1 (got {p.returncode}) {p.stderr}")
     r = ktap(p.stdout, sorted([PASSING, failing]))
     check(r.get(PASSING, (False,))[0], "the passing file beside it: ok")
-    ok, diag = r.get(failing, (True, []))
+    ok, diag, _ = r.get(failing, (True, [], ""))
     check(not ok, "failing file: not ok")
     check(any("policy original: got wrong-return, expected clean" in l for l in diag),
           "failing file: the failed expectation as a diagnostic")

@@ -28,16 +28,46 @@ std::string Verdict::full() const {
     return name();
 }
 
-Verdict verdict_of(const std::vector<sim::Witness>& ws) {
+std::string Verdict::all() const {
+    std::string s = full();
+    for (const auto& a : also) {
+        s += ", " + a;
+    }
+    return s;
+}
+
+namespace {
+// One class: a kind, and for a livelock the class of the first lasso that shows it.
+Verdict class_of(const std::vector<sim::Witness>& ws, sim::ViolationKind k) {
     Verdict v;
+    v.kind = k;
     for (const auto& w : ws) {
-        if (!v.kind || sim::severity(w.violation.kind) > sim::severity(*v.kind)) {
-            v.kind = w.violation.kind;
-            v.lasso.reset();
-        }
-        if (w.violation.kind == *v.kind && w.lasso && !v.lasso) {
+        if (w.violation.kind == k && w.lasso) {
             v.lasso = w.lasso;
+            break;
         }
+    }
+    return v;
+}
+}  // namespace
+
+Verdict verdict_of(const std::vector<sim::Witness>& ws) {
+    std::vector<sim::ViolationKind> kinds;
+    for (const auto& w : ws) {
+        if (std::find(kinds.begin(), kinds.end(), w.violation.kind) == kinds.end()) {
+            kinds.push_back(w.violation.kind);
+        }
+    }
+    // Most severe first; kinds of equal severity in the order found.
+    std::stable_sort(kinds.begin(), kinds.end(), [](auto a, auto b) {
+        return sim::severity(a) > sim::severity(b);
+    });
+    if (kinds.empty()) {
+        return {};
+    }
+    Verdict v = class_of(ws, kinds.front());
+    for (std::size_t i = 1; i < kinds.size(); ++i) {
+        v.also.push_back(class_of(ws, kinds[i]).full());
     }
     return v;
 }

@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <filesystem>
 #include <map>
+#include <optional>
 #include <set>
 #include <tuple>
 
@@ -13,12 +14,10 @@
 namespace pfnsim::app {
 
 namespace {
-// The state budget of a `check` cell that asks for a sweep.
-constexpr std::uint64_t kCheckStates = 1000000;
-}  // namespace
 
-Result certify_plan(const Plan& plan, std::optional<unsigned> preemptions, std::uint64_t max_states,
-                    const sim::Progress& progress) {
+// A sweep of the plan, when it completes within `max_states`; else why it did not.
+std::optional<Result> complete_sweep(const Plan& plan, std::optional<unsigned> preemptions,
+                                     std::uint64_t max_states, std::string& why) {
     SweepRequest rq;
     rq.preemptions = preemptions;
     rq.max_states = max_states;
@@ -26,14 +25,51 @@ Result certify_plan(const Plan& plan, std::optional<unsigned> preemptions, std::
     Result r = run_sweep(plan, rq);
     const Certificate& c = *r.certificate;
     if (!c.complete) {
-        Result e = explore_plan(plan, false, progress);
-        e.fallback = c.stopped == "max-states"
-                         ? fmt::format("the sweep ran out of its budget of {} states", max_states)
-                         : fmt::format("the sweep stopped ({})", c.stopped);
-        return e;
+        why = c.stopped == "max-states"
+                  ? fmt::format("the {} sweep ran out of its budget of {} states",
+                                preemptions ? "bounded" : "stateful", max_states)
+                  : fmt::format("the sweep stopped ({})", c.stopped);
+        return std::nullopt;
     }
     r.strategy = c.stateful ? sim::StrategyKind::Stateful : sim::StrategyKind::Dfs;
     return r;
+}
+
+}  // namespace
+
+Result certify_plan(const Plan& plan, std::optional<unsigned> preemptions, std::uint64_t max_states,
+                    const sim::Progress& progress) {
+    std::string why;
+    if (auto r = complete_sweep(plan, preemptions, max_states, why)) {
+        return std::move(*r);
+    }
+    Result e = explore_plan(plan, false, progress);
+    e.fallback = why;
+    return e;
+}
+
+Result check_plan(const Plan& plan, std::uint64_t max_states, const sim::Progress& progress) {
+    const model::Scenario& sc = plan.scenario;
+    std::string why;
+    if (auto r = complete_sweep(plan, std::nullopt, max_states, why)) {
+        return std::move(*r);
+    }
+    // The file's own [explore]: a bounded sweep, else its random or PCT exploration.
+    if (sc.explore_mode == model::Scenario::ExploreMode::Sweep && sc.explore_preemptions) {
+        Plan bounded = plan;
+        if (sc.explore_faults) {
+            bounded.exec.max_faults = sc.explore_faults;
+        }
+        std::string why_bounded;
+        if (auto r = complete_sweep(bounded, sc.explore_preemptions, max_states, why_bounded)) {
+            r->fallback = why;
+            return std::move(*r);
+        }
+        why += "; " + why_bounded;
+    }
+    Result e = explore_plan(plan, false, progress);
+    e.fallback = why;
+    return e;
 }
 
 Matrix run_matrix(const std::vector<std::string>& files, const Overrides& o,
@@ -165,12 +201,15 @@ std::vector<std::string> scenario_files(const std::vector<std::string>& paths) {
             throw InputError{fmt::format("{}: no such file or directory", p)};
         }
     }
+    // A file named twice (a directory and a file or directory under it) is checked once.
     std::sort(files.begin(), files.end());
+    files.erase(std::unique(files.begin(), files.end()), files.end());
     return files;
 }
 
 std::vector<CheckedFile> check_files(const std::vector<std::string>& files,
-                                     const CellProgress& progress) {
+                                     const CellProgress& progress, std::uint64_t max_states,
+                                     const CellDecider& decide) {
     std::vector<CheckedFile> out;
     for (const auto& f : files) {
         CheckedFile cf;
@@ -185,6 +224,7 @@ std::vector<CheckedFile> check_files(const std::vector<std::string>& files,
             out.push_back(std::move(cf));
             continue;
         }
+        cf.scenario_hash = base.scenario_hash;
         std::vector<model::Policy> pols = {base.scenario.policy};
         for (const auto& [name, v] : base.scenario.expect_policies) {
             const auto p = model::parse_policy(name);
@@ -197,14 +237,17 @@ std::vector<CheckedFile> check_files(const std::vector<std::string>& files,
             const sim::Progress pr =
                 progress ? progress(fmt::format("{} {}", base.scenario.name, p.name()))
                          : sim::Progress{};
-            if (base.scenario.explore_mode == model::Scenario::ExploreMode::Sweep) {
-                if (base.scenario.explore_faults) {
-                    plan.exec.max_faults = base.scenario.explore_faults;
-                }
-                cf.cells.push_back(
-                    certify_plan(plan, base.scenario.explore_preemptions, kCheckStates, pr));
-            } else {
-                cf.cells.push_back(explore_plan(plan, false, pr));
+            // A search that fails is this file's diagnostic; the other files go on.
+            try {
+                cf.cells.push_back(decide ? decide(plan, max_states, pr)
+                                          : check_plan(plan, max_states, pr));
+            } catch (const InternalError& e) {
+                cf.error = fmt::format("{} (policy {}): {}", f, p.name(), e.message);
+                cf.internal = true;
+                break;
+            } catch (const InputError& e) {
+                cf.error = fmt::format("{} (policy {}): {}", f, p.name(), e.message);
+                break;
             }
         }
         out.push_back(std::move(cf));

@@ -79,6 +79,16 @@ bool Result::certified() const {
     return certificate && certificate->complete;
 }
 
+std::string Result::decided() const {
+    if (certificate) {
+        if (!certificate->complete) {
+            return "incomplete";
+        }
+        return certificate->preemptions ? "bounded" : "certified";
+    }
+    return run ? "" : "sampled";
+}
+
 bool Result::complete() const {
     return certificate ? certificate->complete : !report.interrupted;
 }

@@ -155,6 +155,11 @@ json certificate_json(const Result& r, bool state_hashes) {
         const Finding& f = r.findings[i];
         v["schedule"] = f.schedule;
         v["replay"] = f.replay;
+        if (f.witness.lasso) {
+            v.update(lasso_json(*f.witness.lasso, c.actors));
+        } else if (f.witness.violation.kind == sim::ViolationKind::StepBound) {
+            v["proof"] = "none";
+        }
         if (f.minimized) {
             v["minimized"] = {
                 {"schedule", f.minimized_schedule},
@@ -193,6 +198,17 @@ json certificate_json(const Result& r, bool state_hashes) {
     }
     j["certificate"] = c.line();
     return state_hashes ? seal(std::move(j), sweep_meta(c, kShardFormat)) : j;
+}
+
+json lasso_json(const sim::Lasso& l, const std::vector<std::string>& actors) {
+    json stuck = json::array();
+    for (auto a : l.stuck) {
+        stuck.push_back(a < actors.size() ? actors[a] : fmt::format("actor {}", a));
+    }
+    return {{"proof", "cycle"},         {"cycle_length", l.cycle_steps},
+            {"prefix_length", l.prefix_steps}, {"stuck", stuck},
+            {"killable", l.killable},   {"yielding", l.yielding},
+            {"locks_held", l.locks_held}};
 }
 
 Result certificate_from_json(const json& j) {

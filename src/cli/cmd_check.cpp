@@ -6,6 +6,7 @@
 #include "cli/commands.hpp"
 #include "cli/progress.hpp"
 #include "cli/render.hpp"
+#include "cli/validate.hpp"
 #include "pfnsim/app/error.hpp"
 #include "pfnsim/app/matrix.hpp"
 
@@ -18,6 +19,10 @@ void add_check(CLI::App& cmd, Options& o) {
     cmd.add_flag("--json", o.json, "print one JSON document (--format json)");
     cmd.add_option("--junit", o.junit,
                    "also write the results as JUnit XML to FILE (default: none)");
+    cmd.add_option("--max-states", o.max_states,
+                   "state budget of each file's stateful sweep (default 5000000); beyond it "
+                   "the file's [explore] decides")
+        ->transform(number(Number::max_states));
     cmd.add_flag("--quiet", o.quiet, "no progress on stderr");
     cmd.footer(footer("pfnsim check scenarios --format ktap --junit results.xml", Codes::judged));
 }
@@ -30,7 +35,8 @@ int cmd_check(const Options& o) {
     const std::string format = o.json ? "json" : o.format;
     const auto files =
         app::scenario_files(o.paths.empty() ? std::vector<std::string>{"scenarios"} : o.paths);
-    const auto checked = app::check_files(files, cell_progress(o.quiet));
+    const auto checked = app::check_files(files, cell_progress(o.quiet),
+                                          o.max_states != 0 ? o.max_states : app::kCellStates);
     for (const auto& f : checked) {
         if (!f.cells.empty()) {
             print_notes(f.cells.front().plan);  // the file's notes, once
@@ -42,15 +48,19 @@ int cmd_check(const Options& o) {
     std::cout << (format == "json"   ? check_json(checked).dump(2) + "\n"
                   : format == "ktap" ? check_ktap(checked)
                                      : check_text(checked));
+    // Every file was reported; the exit code is the worst: bad input (2), then a search that
+    // failed (4, pfnsim's own inconsistency), then an unexpected verdict (1).
+    bool bad = false;
+    bool internal = false;
     bool failed = false;
     for (const auto& f : checked) {
         if (!f.error.empty()) {
-            std::cerr << "pfnsim: " << f.error << "\n";
-            return 2;
+            std::cerr << "pfnsim: " << app::one_line(f.error) << "\n";
+            (f.internal ? internal : bad) = true;
         }
         failed = failed || !f.ok();
     }
-    return failed ? 1 : 0;
+    return bad ? 2 : internal ? 4 : failed ? 1 : 0;
 }
 
 }  // namespace pfnsim::cli

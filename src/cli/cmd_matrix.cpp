@@ -55,7 +55,7 @@ void add_matrix(CLI::App& cmd, Options& o) {
     cmd.add_flag("--random", o.random_cells,
                  "decide every cell by random executions (no sweep, no certificates)");
     cmd.add_option("--max-states", o.max_states,
-                   "state budget of each cell's sweep (default 200000); random beyond it")
+                   "state budget of each cell's sweep (default 5000000); random beyond it")
         ->transform(number(Number::max_states));
     cmd.footer(footer("pfnsim matrix scenarios/*.toml --markdown", Codes::judged));
 }

@@ -56,6 +56,12 @@ CellText cell_text(const app::Result& c, const std::string& ref) {
     } else {
         t = {c.verdict.name() + r, ""};
     }
+    // The other classes found beside the verdict's, most severe first: "+livelock".
+    for (const auto& a : c.verdict.also) {
+        const std::string word = a.substr(0, a.find(' '));
+        t.detail += (t.detail.empty() ? "+" : " +") +
+                    (word == "wrong-return" ? "wrong" : word == "new-errno" ? "new errno" : word);
+    }
     if (!c.fallback.empty()) {
         t.verdict = "~" + t.verdict;
     }
@@ -147,6 +153,16 @@ std::string how_decided(const app::Matrix& m) {
         }
     }
     std::sort(random.begin(), random.end());
+    // The cells that fell back, by name (policy x file label).
+    std::vector<std::string> fell;
+    for (std::size_t p = 0; p < m.cells.size(); ++p) {
+        for (std::size_t i = 0; i < m.cells[p].size(); ++i) {
+            if (!m.cells[p][i].certified()) {
+                fell.push_back(fmt::format("{} x {}", m.rows[p].name(),
+                                           m.columns[i].scenario.label));
+            }
+        }
+    }
     std::string s;
     if (certified == all) {
         s = "Every cell is a certificate: a stateful sweep of all reachable states, any number "
@@ -163,6 +179,13 @@ std::string how_decided(const app::Matrix& m) {
                                  "others (~) ran {}",
                                  certified, all, n);
         s += why.empty() ? "." : fmt::format(" ({}).", why);
+        if (certified != 0) {
+            s += " Not certified: ";
+            for (std::size_t k = 0; k < fell.size(); ++k) {
+                s += (k == 0 ? "" : ", ") + fell[k];
+            }
+            s += ".";
+        }
     }
     return s;
 }
@@ -172,8 +195,9 @@ std::string legend(std::size_t width) {
         "ok: results today's interface gives (listed); new errno: a return the interface never "
         "gave before, which userspace must handle; wrong: a return no caller should get; "
         "livelock: a proven fair cycle, kill or UNKILL (whether SIGKILL ends it), spin or "
-        "yield (whether it reschedules); [n]: the witness below, to replay; ~: decided by "
-        "random executions, not a certificate.",
+        "yield (whether it reschedules); +class: another class found in the cell besides its "
+        "verdict; [n]: the witness below, to replay; ~: decided by random executions, not a "
+        "certificate.",
         width, 0, false);
 }
 

@@ -13,7 +13,6 @@
 namespace pfnsim::cli {
 
 // --- JSON (render_json.cpp): every document names "version" and "scenario_hash". ----------
-nlohmann::json lasso_json(const sim::Lasso& l, const std::vector<std::string>& actors);
 nlohmann::json finding_json(const app::Finding& f, const std::vector<std::string>& actors);
 nlohmann::json explore_json(const app::Result& r);
 nlohmann::json run_json(const app::Result& r);    // r.run
@@ -30,6 +29,14 @@ std::string run_text(const app::Result& r, bool diagram);  // r.run
 std::string sweep_text(const app::Result& r);              // r.certificate
 std::string stats_text(const app::Plan& plan, const std::vector<app::PolicyStats>& st);
 std::string check_text(const std::vector<app::CheckedFile>& files);
+
+// How a result was decided, every report's one wording (Result::decided, with what it ran):
+// "certified (a complete stateful sweep, 584 states)", "sampled (3000 random executions)".
+std::string decided_text(const app::Result& r);
+// A file's cells: "certified" when they agree, else "certified (original), sampled (eagain)".
+std::string decided_of(const app::CheckedFile& f);
+// Every class a result found, most severe first: "wrong-return+livelock (killable, spinning)".
+std::string classes(const app::Result& r);
 
 // --- CI (render_ci.cpp): check's results as KTAP, and as JUnit XML for a file. -----------
 std::string check_ktap(const std::vector<app::CheckedFile>& files);

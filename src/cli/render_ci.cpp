@@ -16,7 +16,7 @@ std::string expected_text(const app::Result& c) {
 }
 
 std::string hash_of(const app::CheckedFile& f) {
-    return f.cells.empty() ? "unknown" : f.cells.front().plan.scenario_hash;
+    return f.scenario_hash.empty() ? "unknown" : f.scenario_hash;
 }
 
 // What failed in a file, a line each: every expectation not met, then each finding of that
@@ -97,11 +97,19 @@ std::string check_ktap(const std::vector<app::CheckedFile>& files) {
     for (std::size_t n = 0; n < files.size(); ++n) {
         const auto& f = files[n];
         out += fmt::format("# scenario hash {}\n", hash_of(f));
+        // Every cell: every class found, most severe first, and how it was decided.
+        for (const auto& c : f.cells) {
+            out += fmt::format("# {}: {}, {}\n", c.plan.policy.name(), app::one_line(classes(c)),
+                               decided_text(c));
+        }
         for (const auto& line : failure_lines(f)) {
             out += "# " + line + "\n";
         }
         (f.ok() ? pass : f.error.empty() ? fail : error) += 1;
-        out += fmt::format("{} {} {}\n", f.ok() ? "ok" : "not ok", n + 1, ktap_name(f.file));
+        // The test line carries how it was decided (KTAP diagnostic data after " # ").
+        const std::string d = f.error.empty() ? decided_of(f) : "error";
+        out += fmt::format("{} {} {}{}\n", f.ok() ? "ok" : "not ok", n + 1, ktap_name(f.file),
+                           d.empty() ? "" : " # " + d);
     }
     out += fmt::format("# Totals: pass:{} fail:{} xfail:0 xpass:0 skip:0 error:{}\n", pass, fail,
                        error);
@@ -130,6 +138,14 @@ std::string check_junit(const std::vector<app::CheckedFile>& files) {
         out += "      <properties>\n";
         out += fmt::format("        <property name=\"scenario_hash\" value=\"{}\"/>\n",
                            xml(hash_of(f)));
+        if (f.error.empty()) {
+            out += fmt::format("        <property name=\"decided\" value=\"{}\"/>\n",
+                               xml(decided_of(f)));
+        }
+        for (const auto& c : f.cells) {
+            out += fmt::format("        <property name=\"verdict.{}\" value=\"{}\"/>\n",
+                               xml(c.plan.policy.name()), xml(classes(c)));
+        }
         out += "      </properties>\n";
         if (!f.ok()) {
             const auto lines = failure_lines(f);
@@ -138,7 +154,8 @@ std::string check_junit(const std::vector<app::CheckedFile>& files) {
                 body += l + "\n";
             }
             const char* tag = f.error.empty() ? "failure" : "error";
-            const char* type = f.error.empty() ? "unexpected-verdict" : "unreadable";
+            const char* type = !f.error.empty() ? (f.internal ? "search-failed" : "bad-input")
+                                                : "unexpected-verdict";
             out +=
                 fmt::format("      <{} message=\"{}\" type=\"{}\">{}</{}>\n", tag,
                             xml(lines.empty() ? "" : lines.front()), type, xml(body, false), tag);

@@ -42,20 +42,6 @@ void provenance(json& j, const app::Plan& plan) {
 
 }  // namespace
 
-json lasso_json(const sim::Lasso& l, const std::vector<std::string>& actors) {
-    json stuck = json::array();
-    for (auto a : l.stuck) {
-        stuck.push_back(actors.at(a));
-    }
-    return {{"proof", "cycle"},
-            {"cycle_length", l.cycle_steps},
-            {"prefix_length", l.prefix_steps},
-            {"stuck", stuck},
-            {"killable", l.killable},
-            {"yielding", l.yielding},
-            {"locks_held", l.locks_held}};
-}
-
 json finding_json(const app::Finding& f, const std::vector<std::string>& actors) {
     const sim::Witness& w = f.witness;
     json v = {{"kind", sim::kind_name(w.violation.kind)},
@@ -71,7 +57,7 @@ json finding_json(const app::Finding& f, const std::vector<std::string>& actors)
               {"trace_hash", hex(w.trace_hash)},
               {"replay", f.replay}};
     if (w.lasso) {
-        v.update(lasso_json(*w.lasso, actors));
+        v.update(app::lasso_json(*w.lasso, actors));
     } else if (w.violation.kind == sim::ViolationKind::StepBound) {
         v["proof"] = "none";
     }
@@ -113,8 +99,9 @@ json explore_json(const app::Result& r) {
         j["seed"] = std::to_string(r.plan.seed);
     }
     if (!r.fallback.empty()) {
-        j["fallback"] = r.fallback;  // random exploration decided it: not a certificate
+        j["fallback"] = r.fallback;  // why it is not certified
     }
+    j["decided"] = r.decided();  // certified, bounded, sampled
     j["executions"] = r.tally().executions;
     j["steps"] = r.tally().steps;
     if (r.iterations != 0) {
@@ -123,6 +110,7 @@ json explore_json(const app::Result& r) {
     }
     j["verdict"] = r.verdict.name();
     j["verdict_class"] = r.verdict.full();
+    j["also"] = r.verdict.also;  // every other class found, most severe first
     if (!r.expected.empty()) {
         j["expected"] = r.expected;
     }
@@ -180,7 +168,14 @@ json run_json(const app::Result& r) {
 }
 
 json sweep_json(const app::Result& r) {
-    return app::certificate_json(r, r.certificate->shard.has_value());
+    if (r.certificate->shard) {
+        return app::certificate_json(r, true);  // a shard file: sealed, as merge reads it
+    }
+    json j = app::certificate_json(r, false);
+    j["decided"] = r.decided();
+    j["verdict_class"] = r.verdict.full();
+    j["also"] = r.verdict.also;
+    return j;
 }
 
 json stats_json(const app::Plan& plan, const std::vector<app::PolicyStats>& st) {
@@ -252,8 +247,14 @@ json check_json(const std::vector<app::CheckedFile>& files) {
     json fs = json::array();
     for (const auto& f : files) {
         json fj = {{"file", f.file}, {"ok", f.ok()}};
+        if (!f.scenario_hash.empty()) {
+            fj["scenario_hash"] = f.scenario_hash;
+        }
         if (!f.error.empty()) {
             fj["error"] = f.error;
+            fj["error_kind"] = f.internal ? "search-failed" : "bad-input";
+        } else {
+            fj["decided"] = decided_of(f);
         }
         json cells = json::array();
         for (std::size_t i = 0; i < f.cells.size(); ++i) {

@@ -19,10 +19,22 @@ std::string plural(std::uint64_t n, const char* word) {
 }
 
 std::string verdict_line(const app::Result& r) {
-    return fmt::format("verdict     {}{}\n", r.verdict.name(),
-                       r.expected.empty() ? std::string()
-                       : r.as_expected    ? " (as expected)"
-                                          : fmt::format(" (expected {})", r.expected));
+    std::string s = fmt::format("verdict     {}{}\n", r.verdict.name(),
+                                r.expected.empty() ? std::string()
+                                : r.as_expected    ? " (as expected)"
+                                                   : fmt::format(" (expected {})", r.expected));
+    if (!r.verdict.also.empty()) {
+        std::string also;
+        for (const auto& a : r.verdict.also) {
+            also += (also.empty() ? "" : ", ") + a;
+        }
+        s += wrap("also found  " + also, 80, 12, false);
+    }
+    // How it was decided, for every result that is not one execution.
+    if (const std::string d = r.decided(); !d.empty() && !(r.certificate && r.certificate->shard)) {
+        s += fmt::format("decided     {}\n", decided_text(r));
+    }
+    return s;
 }
 
 std::string results_lines(const std::vector<std::map<std::string, std::uint64_t>>& results,
@@ -78,7 +90,69 @@ std::string finding_text(const app::Finding& f, std::uint64_t executions) {
     return s;
 }
 
+// "12 certified, 3 sampled": the cells of the files by how they were decided.
+std::string decided_counts(const std::vector<app::CheckedFile>& files) {
+    std::map<std::string, std::size_t> n;
+    for (const auto& f : files) {
+        for (const auto& c : f.cells) {
+            ++n[c.decided()];
+        }
+    }
+    std::string s;
+    for (const char* d : {"certified", "bounded", "sampled", "incomplete"}) {
+        if (n[d] != 0) {
+            s += fmt::format("{}{} {}", s.empty() ? "" : ", ", n[d], d);
+        }
+    }
+    return s.empty() ? "no cells decided" : s;
+}
+
 }  // namespace
+
+std::string decided_text(const app::Result& r) {
+    const std::string d = r.decided();
+    if (d == "certified" || d == "bounded") {
+        const app::Certificate& c = *r.certificate;
+        const std::string what =
+            c.stateful ? plural(c.totals.states, "state") : plural(c.totals.executions, "execution");
+        return d == "certified"
+                   ? fmt::format("certified (a complete {} sweep, {})",
+                                 c.stateful ? "stateful" : "stateless", what)
+                   : fmt::format("bounded (a complete sweep of ≤{} preemptions, {})",
+                                 *c.preemptions, what);
+    }
+    if (d == "sampled") {
+        return fmt::format("sampled ({} {} executions)", r.tally().executions,
+                           sim::traits(r.strategy).label);
+    }
+    if (d == "incomplete") {
+        return fmt::format("incomplete (the sweep stopped: {})", r.certificate->stopped);
+    }
+    return d;
+}
+
+std::string decided_of(const app::CheckedFile& f) {
+    std::vector<std::string> ds;
+    for (const auto& c : f.cells) {
+        ds.push_back(c.decided());
+    }
+    if (ds.empty() || std::all_of(ds.begin(), ds.end(), [&](const auto& d) { return d == ds[0]; })) {
+        return ds.empty() ? "" : ds[0];
+    }
+    std::string s;
+    for (std::size_t i = 0; i < ds.size(); ++i) {
+        s += fmt::format("{}{} ({})", i == 0 ? "" : ", ", ds[i], f.cells[i].plan.policy.name());
+    }
+    return s;
+}
+
+std::string classes(const app::Result& r) {
+    std::string s = r.verdict.full();
+    for (const auto& a : r.verdict.also) {
+        s += "+" + a;
+    }
+    return s;
+}
 
 // The last line of a report, within 80 columns (the scenario's path is in its first line).
 std::string provenance_line(const std::string& scenario_hash) {
@@ -236,19 +310,20 @@ std::string check_text(const std::vector<app::CheckedFile>& files) {
     for (const auto& f : files) {
         if (!f.error.empty()) {
             ++errors;
-            out += fmt::format("ERROR {}\n", f.error);
+            out += wrap(fmt::format("ERROR {}", f.error), 80, 6, false);
             continue;
         }
         // The file, then its cells packed into lines of 80 columns (a cell is never split).
-        std::string line = fmt::format("{} {} [{}]:", f.ok() ? "ok   " : "FAIL ", f.file,
-                                       f.cells.empty() ? "" : f.cells.front().plan.scenario_hash);
+        std::string line = fmt::format("{} {} [{}] {}:", f.ok() ? "ok   " : "FAIL ", f.file,
+                                       f.cells.empty() ? "" : f.cells.front().plan.scenario_hash,
+                                       decided_of(f));
         for (std::size_t i = 0; i < f.cells.size(); ++i) {
             const auto& c = f.cells[i];
             const std::string want = c.expected.empty() ? "clean" : c.expected;
             const std::string cell =
-                c.as_expected ? fmt::format("{}={}", c.plan.policy.name(), c.verdict.full())
+                c.as_expected ? fmt::format("{}={}", c.plan.policy.name(), classes(c))
                               : fmt::format("{}={} (expected {})", c.plan.policy.name(),
-                                            c.verdict.name(), want);
+                                            classes(c), want);
             if (line.size() + 1 + cell.size() > 80 &&
                 line.find_first_not_of(' ') != std::string::npos) {
                 out += line + "\n";
@@ -259,8 +334,9 @@ std::string check_text(const std::vector<app::CheckedFile>& files) {
         (f.ok() ? passed : failed) += 1;
         out += line + "\n";
     }
-    out += fmt::format("check: {} passed, {} failed{}\n", passed, failed,
-                       errors != 0 ? fmt::format(", {} unreadable", errors) : "");
+    out += fmt::format("check: {} passed, {} failed{}; {}\n", passed, failed,
+                       errors != 0 ? fmt::format(", {} not decided (ERROR)", errors) : "",
+                       decided_counts(files));
     return out + app::version_line() + "\n";
 }
 

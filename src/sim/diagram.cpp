@@ -27,7 +27,20 @@ std::string replay_lines(const std::string& cmd, std::size_t width) {
         const std::string word = cmd.substr(pos, next - pos);  // " --option value" or the start
         if (line.size() > indent.size() && line.size() + word.size() + 2 > width) {
             out += line + " \\\n";
-            line = indent + word.substr(word.front() == ' ' ? 1 : 0);
+            const std::string w = word.substr(word.front() == ' ' ? 1 : 0);
+            const std::size_t sp = w.find(' ');
+            if (indent.size() + w.size() > width && sp != std::string::npos) {
+                // Too wide even on its own line: the option, then its value (a long schedule)
+                // on a line of its own, as far left as it must be to fit.
+                out += indent + w.substr(0, sp) + " \\\n";
+                const std::string v = w.substr(sp + 1);
+                const std::size_t in = indent.size() + v.size() <= width ? indent.size()
+                                       : width > v.size()                 ? width - v.size()
+                                                                          : 0;
+                line = std::string(in, ' ') + v;
+            } else {
+                line = indent + w;
+            }
         } else {
             line += word;
         }

@@ -19,8 +19,13 @@ namespace pfnsim::app {
 struct Verdict {
     std::optional<sim::ViolationKind> kind;
     std::optional<sim::Lasso> lasso;
+    // Every other class found beside the verdict's, most severe first, as full() spells it:
+    // a wrong return does not hide a livelock found beside it.
+    std::vector<std::string> also;
     std::string name() const;  // "clean", "wrong-return", "livelock"
     std::string full() const;  // with a livelock's class: "livelock (killable, spinning)"
+    // Every class found, most severe first: "wrong-return, livelock (killable, spinning)".
+    std::string all() const;
 };
 Verdict verdict_of(const std::vector<sim::Witness>& ws);
 

@@ -43,9 +43,10 @@ using CellProgress = std::function<sim::Progress(const std::string& label)>;
 // How a matrix cell is decided: a stateful sweep over all reachable states (any number of
 // preemptions) with at most `max_states` per cell, else random exploration; `random` skips
 // the sweep.
+inline constexpr std::uint64_t kCellStates = 5000000;
 struct CellMode {
     bool random = false;
-    std::uint64_t max_states = 200000;
+    std::uint64_t max_states = kCellStates;
 };
 
 // The plan decided by a sweep: stateful for any number of preemptions, stateless under a
@@ -53,12 +54,20 @@ struct CellMode {
 Result certify_plan(const Plan& plan, std::optional<unsigned> preemptions, std::uint64_t max_states,
                     const sim::Progress& progress = {});
 
+// How `check` decides a file under one policy: certified by a stateful sweep when it completes
+// within `max_states`; else by the file's [explore]: a bounded sweep (`[explore] preemptions`)
+// when it asks for one and that completes, else its random or PCT exploration. `fallback` says
+// why it was not certified.
+Result check_plan(const Plan& plan, std::uint64_t max_states, const sim::Progress& progress = {});
+
 Matrix run_matrix(const std::vector<std::string>& files, const Overrides& o,
                   const CellProgress& progress = {}, const CellMode& mode = {});
 
 struct CheckedFile {
     std::string file;
-    std::string error;          // the scenario could not be read
+    std::string scenario_hash;  // once it could be read
+    std::string error;          // the scenario could not be read, or its search failed
+    bool internal = false;      // the error is pfnsim's own inconsistency, not bad input
     std::vector<Result> cells;  // one per policy the file has an expectation for
     bool ok() const;
 };
@@ -68,7 +77,14 @@ std::vector<std::string> flagship_scenarios(const std::string& dir);
 
 // Every .toml under the paths (directories recursively), sorted; throws InputError.
 std::vector<std::string> scenario_files(const std::vector<std::string>& paths);
+// Each file under each policy it has an expectation for (check_plan); a file that cannot be
+// read or whose search fails is one CheckedFile with its error, and the others go on.
+// `decide` stands for check_plan (tests give one that fails).
+using CellDecider =
+    std::function<Result(const Plan& plan, std::uint64_t max_states, const sim::Progress&)>;
 std::vector<CheckedFile> check_files(const std::vector<std::string>& files,
-                                     const CellProgress& progress = {});
+                                     const CellProgress& progress = {},
+                                     std::uint64_t max_states = kCellStates,
+                                     const CellDecider& decide = {});
 
 }  // namespace pfnsim::app

@@ -81,6 +81,10 @@ struct Result {
     const sim::Tally& tally() const;
     // A complete sweep decided it.
     bool certified() const;
+    // How it was decided, as every report says it: "certified" (a complete sweep of any number
+    // of preemptions), "bounded" (a complete sweep under a preemption bound), "sampled" (random
+    // or PCT executions), "incomplete" (a sweep that stopped); "" for one execution.
+    std::string decided() const;
     // Nothing was cut short: a sweep that finished, an exploration not interrupted.
     bool complete() const;
 };

@@ -51,6 +51,9 @@ Result run_sweep(const Plan& plan, const SweepRequest& rq, const SweepHooks& hoo
 // The JSON of a result with a certificate; with the final state hashes it is a shard that
 // merges.
 nlohmann::json certificate_json(const Result& r, bool state_hashes);
+// A livelock's proof fields, the same in every command's JSON (proof, cycle_length, stuck,
+// killable, yielding, locks_held).
+nlohmann::json lasso_json(const sim::Lasso& l, const std::vector<std::string>& actors);
 Result certificate_from_json(const nlohmann::json& j);  // throws InputError
 
 // Merges the shards of one sweep (each read from files[i]); a shard of another sweep or one
