@@ -1,8 +1,8 @@
 #!/usr/bin/env python3
 """Checkpoints of stateful sweeps (--preemptions all) and their progress:
-- kill -9 of a checkpointed stateful sweep part way, then a resume: the counts of the
-  uninterrupted certificate (executions, steps, states, transitions, final states, violations,
-  complete);
+- kill -9 of a checkpointed stateful sweep part way, and SIGINT (exit 3), then a resume: the
+  counts of the uninterrupted certificate (executions, steps, states, transitions, final
+  states, results, violations, complete);
 - every single-byte change (at a stride) of a saved stateful checkpoint: exit 2 with one line,
   or exactly the uninterrupted certificate;
 - changes of the saved search behind a correct checksum (resealed, as a hand edit): exit 2 with
@@ -99,6 +99,26 @@ if midway < 2:
     fail(f"only {midway} kills found a stateful search part way (the test did not test)")
 else:
     print(f"ok: {midway} kills left a saved search part way")
+
+# --- SIGINT: exit 3, the search saved, then a resume -------------------------------------------
+if os.path.exists(ck):
+    os.remove(ck)
+p = subprocess.Popen([PFNSIM, *big, "--checkpoint", ck], stdout=subprocess.PIPE,
+                     stderr=subprocess.PIPE)
+time.sleep(round(0.5 * span, 2))
+p.send_signal(signal.SIGINT)
+out, err = p.communicate(timeout=900)
+saved = json.load(open(ck)) if os.path.exists(ck) else {"active": []}
+n = sum(a["totals"]["executions"] for a in saved["active"])
+if p.returncode != 3 or not saved["active"] or "search" not in saved["active"][0] or n == 0:
+    fail(f"SIGINT: exit {p.returncode}, {n} executions saved {err.decode()[:200]}")
+else:
+    rc, out, err = run(*big, "--checkpoint", ck)
+    if rc not in (0, 1) or counts(out) != whole:
+        fail(f"SIGINT after {n} executions and resumed: exit {rc} {err.strip()[:300]}")
+    else:
+        print(f"ok: SIGINT after {n} executions (exit 3, search saved), resumed to the "
+              f"uninterrupted counts")
 
 # --- single-byte changes --------------------------------------------------------------------
 small = ["sweep", SMALL, "--preemptions", "all", "--json", "--quiet", "--no-minimize"]
