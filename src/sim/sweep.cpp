@@ -361,7 +361,8 @@ class StatefulSearch final : public TaskSearch {
     bool full() const override { return st_.full(); }
     bool advance() override { return st_.advance(); }
     void between(Shared& sh, unsigned /*worker*/, std::size_t k, const SweepTotals& part) override {
-        if (++since_save_ >= cfg_.checkpoint_every) {
+        // Only for a checkpoint: saving the search copies the whole graph.
+        if (sh.hooks->save && ++since_save_ >= cfg_.checkpoint_every) {
             since_save_ = 0;
             deposit(sh, k, part, true);
         }
