@@ -1117,3 +1117,216 @@ TEST_CASE("the state audit reports a kept signature value that differs from its 
     CHECK_THAT(found[0], Catch::Contains("written without pt_store"));
     CHECK(w.digest_mismatches > 0);
 }
+
+namespace {
+
+struct Resumed {
+    sim::SweepReport rep;
+    int runs = 0;
+    std::uint64_t saves = 0;
+};
+
+// A stateful sweep stopped after `first` executions and then every `step` more (0: not again),
+// each run resumed from the JSON text of the last checkpoint, read and checked as
+// `pfnsim sweep --checkpoint` reads it.
+Resumed stateful_resumed(const sim::ProgramFactory& make, const sim::SweepConfig& base,
+                         std::uint64_t first, std::uint64_t step) {
+    const auto names = actor_names(make);
+    Resumed out;
+    std::string saved;
+    sim::SweepHooks hooks;
+    hooks.save = [&](const sim::SweepState& st) {
+        saved = sim::state_json(st, names).dump();
+        ++out.saves;
+    };
+    std::uint64_t limit = first;
+    for (;; ++out.runs) {
+        REQUIRE(out.runs < 64);
+        sim::SweepState state;
+        if (!saved.empty()) {
+            state = sim::state_from_json(nlohmann::json::parse(saved), names);
+            sim::StateLimits l;
+            l.actors = names.size();
+            l.step_bound = base.exec.step_bound;
+            l.reduce = false;
+            l.stateful = true;
+            REQUIRE_NOTHROW(sim::check_state(state, l));  // a saved search passes its checks
+        }
+        sim::SweepConfig cfg = base;
+        cfg.max_executions = limit;
+        out.rep = sim::sweep(make, cfg, state, hooks);
+        if (out.rep.complete || out.rep.stopped != "max-executions") {
+            return out;
+        }
+        CHECK(out.rep.totals.executions == limit);
+        CHECK(out.rep.totals.states > 0);  // a stopped task reports its graph so far
+        limit = step == 0 ? 0 : limit + step;
+    }
+}
+
+void same_certificate(const sim::SweepReport& a, const sim::SweepReport& b) {
+    CHECK(a.complete == b.complete);
+    CHECK(a.stopped == b.stopped);
+    CHECK(a.totals == b.totals);  // executions, steps, results, final states, violations
+    CHECK(a.totals.states == b.totals.states);
+    CHECK(a.totals.transitions == b.totals.transitions);
+    CHECK(a.totals.state_hits == b.totals.state_hits);
+    CHECK(a.totals.revisited == b.totals.revisited);
+    CHECK(a.totals.audited == b.totals.audited);
+    CHECK(kinds(a.totals) == kinds(b.totals));
+}
+
+}  // namespace
+
+TEST_CASE("an interrupted stateful sweep resumes from its checkpoint to the same certificate",
+          "[sweep][stateful][checkpoint]") {
+    struct Case {
+        const char* file;
+        const char* policy;
+        unsigned audit;
+        std::uint64_t every;  // executions between saves
+    };
+    // nonclose: three actors, some 10^5 executions and states.
+    for (const Case& c : {Case{"seed-split-refault.toml", "original", 0, 5},
+                          Case{"../tests/data/nonclose.toml", "original", 0, 20000},
+                          Case{"lockstep-split.toml", "eagain", 0, 5},
+                          Case{"seed-split-refault.toml", "original", 8, 5}}) {
+        INFO(c.file << " --policy " << c.policy << " audit " << c.audit);
+        const auto make = scenario(c.file, c.policy);
+        const auto sc = model::load_scenario(source_path(std::string("scenarios/") + c.file));
+        sim::SweepConfig cfg;
+        cfg.stateful = true;
+        cfg.exec.step_bound = sc.step_bound;
+        cfg.audit_points = c.audit;
+        cfg.checkpoint_every = c.every;  // saves between executions too, not only at the stop
+        sim::SweepState fresh;
+        const auto whole = sim::sweep(make, cfg, fresh);
+        REQUIRE(whole.complete);
+        const std::uint64_t n = whole.totals.executions;
+        REQUIRE(n > 4);
+        // Stopped once after K executions for several K, then run to the end.
+        for (const std::uint64_t k :
+             {std::uint64_t{1}, std::uint64_t{2}, std::uint64_t{7}, n / 3, n / 2 + 1, n - 1}) {
+            INFO("stopped after " << k << " of " << n << " executions");
+            const Resumed r = stateful_resumed(make, cfg, k, 0);
+            CHECK(r.runs == 1);
+            same_certificate(r.rep, whole);
+        }
+        // Stopped again and again.
+        const Resumed chain = stateful_resumed(make, cfg, n / 5 + 1, n / 5 + 1);
+        CHECK(chain.runs >= 3);
+        same_certificate(chain.rep, whole);
+    }
+}
+
+TEST_CASE("a stateful sweep stopped by --max-states resumes to the same stop",
+          "[sweep][stateful][checkpoint]") {
+    const auto make = scenario("seed-split-refault.toml");
+    const auto sc = model::load_scenario(source_path("scenarios/seed-split-refault.toml"));
+    sim::SweepConfig cfg;
+    cfg.stateful = true;
+    cfg.exec.step_bound = sc.step_bound;
+    cfg.max_states = 200;
+    sim::SweepState fresh;
+    const auto whole = sim::sweep(make, cfg, fresh);
+    REQUIRE_FALSE(whole.complete);
+    REQUIRE(whole.stopped == "max-states");
+    const Resumed r = stateful_resumed(make, cfg, whole.totals.executions / 2, 0);
+    same_certificate(r.rep, whole);
+    // Resumed once more from the search that reached the limit: it stops at once, unchanged.
+    const Resumed again = stateful_resumed(make, cfg, whole.totals.executions / 2, 1);
+    same_certificate(again.rep, whole);
+}
+
+TEST_CASE("a saved stateful search is range-checked before it is resumed",
+          "[sweep][stateful][checkpoint]") {
+    const auto make = scenario("seed-split-refault.toml");
+    const auto names = actor_names(make);
+    const auto sc = model::load_scenario(source_path("scenarios/seed-split-refault.toml"));
+    sim::SweepConfig cfg;
+    cfg.stateful = true;
+    cfg.exec.step_bound = sc.step_bound;
+    cfg.max_executions = 40;
+    sim::SweepState state;
+    const auto rep = sim::sweep(make, cfg, state);
+    REQUIRE(rep.stopped == "max-executions");
+    REQUIRE(state.active.size() == 1);
+    const std::string search = state.active[0].search;
+    REQUIRE(!search.empty());
+    sim::StateLimits l;
+    l.actors = names.size();
+    l.step_bound = sc.step_bound;
+    l.stateful = true;
+    CHECK_NOTHROW(sim::check_state(state, l));
+    const auto fails = [&](const sim::SweepState& s, const std::string& what) {
+        INFO(what);
+        CHECK_THROWS_WITH(sim::check_state(s, l), Catch::Contains(what));
+    };
+    {
+        sim::SweepState s = state;
+        s.active[0].search.clear();
+        fails(s, "active[0].search: is missing");
+    }
+    {
+        sim::StateLimits stateless = l;
+        stateless.stateful = false;
+        CHECK_THROWS_WITH(sim::check_state(state, stateless),
+                          Catch::Contains("active[0].search: a stateless sweep saves no search"));
+    }
+    {
+        sim::SweepState s = state;
+        s.active[0].totals.states += 1;
+        fails(s, "active[0].totals.states");
+    }
+    {
+        sim::SweepState s = state;
+        s.active[0].search.push_back('\0');
+        fails(s, "active[0].search: 1 bytes after the end");
+    }
+    // Every truncation and every one-byte change is refused with a message naming a field, or
+    // is a search that resumes (checked again by the sweep's own replay, which stops with a
+    // SweepInconsistency rather than a wrong certificate).
+    const auto whole = [&] {
+        sim::SweepConfig c = cfg;
+        c.max_executions = 0;
+        sim::SweepState s;
+        return sim::sweep(make, c, s);
+    }();
+    std::size_t refused = 0;
+    std::size_t accepted = 0;
+    const std::size_t stride = std::max<std::size_t>(1, search.size() / 1500);
+    for (std::size_t i = 0; i < search.size(); i += stride) {
+        for (const int change : {-1, 1, 0x80}) {
+            sim::SweepState s = state;
+            if (change == -1) {
+                s.active[0].search.resize(i);
+            } else {
+                s.active[0].search[i] = static_cast<char>(s.active[0].search[i] ^ change);
+            }
+            try {
+                sim::check_state(s, l);
+            } catch (const sim::SweepError& e) {
+                CHECK(std::string(e.what()).find("active[0]") == 0);
+                ++refused;
+                continue;
+            }
+            if (++accepted > 24) {
+                continue;  // enough resumed: each is a whole sweep
+            }
+            sim::SweepConfig c = cfg;
+            c.max_executions = 0;
+            try {
+                const auto r = sim::sweep(make, c, s);
+                // A changed signature of a state never reached again, or a count the search
+                // does not depend on: it may finish, and then it is a certificate of the
+                // same exploration or one that says what differs.
+                if (r.complete && r.totals.states == whole.totals.states) {
+                    CHECK(kinds(r.totals) == kinds(whole.totals));
+                }
+            } catch (const sim::SweepError&) {
+            }
+        }
+    }
+    CHECK(refused > 0);
+    INFO(accepted << " of " << refused + accepted << " changes pass the field checks");
+}

@@ -191,6 +191,7 @@ sim::SweepState read_checkpoint(const std::string& text, const std::string& file
     l.reduce = c.reduction && c.actors.size() <= 64;  // as sim::sweep runs it
     l.shard = shard;
     l.shards = shards;
+    l.stateful = c.stateful;
     try {
         sim::check_state(state, l);
     } catch (const sim::SweepError& e) {

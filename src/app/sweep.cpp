@@ -17,6 +17,10 @@ namespace {
 // Points an audit follows past each state hit.
 constexpr unsigned kAuditPoints = 8;
 
+// A stateful sweep's checkpoint holds its state graph (about 20 bytes of base64 a state and
+// 10 a transition): room for some tens of millions of states, still a bounded read.
+constexpr std::uint64_t kStatefulStateCap = 1ULL << 30;
+
 void add_findings(Result& r, const Plan& plan, bool minimize, const MinimizeBudget& budget,
                   const SweepHooks& hooks = {}) {
     FindingOptions opt;
@@ -88,8 +92,9 @@ Result run_sweep(const Plan& plan, const SweepRequest& rq, const SweepHooks& hoo
     sim::SweepState state;
     state.key = key;
     if (!rq.checkpoint.empty() && regular_file_exists(rq.checkpoint)) {
-        state = read_checkpoint(read_input(rq.checkpoint, kStateCap, "checkpoint"), rq.checkpoint,
-                                c, key, cfg.shard, cfg.shards);
+        state = read_checkpoint(
+            read_input(rq.checkpoint, cfg.stateful ? kStatefulStateCap : kStateCap, "checkpoint"),
+            rq.checkpoint, c, key, cfg.shard, cfg.shards);
     }
     sim::SweepHooks sh;
     if (!rq.checkpoint.empty()) {

@@ -63,6 +63,8 @@ void add_sweep(CLI::App& cmd, Options& o) {
         ->check(seconds());
     cmd.add_flag("--stop-on-first", o.stop_on_first, "stop at the first violation");
     cmd.add_flag("--quiet", o.quiet, "no progress on stderr");
+    cmd.add_flag("--progress", o.progress,
+                 "progress on stderr even when it is not a terminal (a line a second)");
     cmd.add_option("--jobs", o.jobs, "threads (results do not depend on it)")
         ->capture_default_str()
         ->transform(number(Number::jobs));
@@ -92,7 +94,11 @@ int cmd_sweep(const Options& o) {
     const app::Plan plan = load_plan(o);
     const app::SweepRequest rq = request(o);
     app::SweepHooks hooks;
-    ProgressLine line(progress_wanted(o.quiet));
+    if (o.progress && o.quiet) {
+        throw app::InputError{"--progress and --quiet exclude each other"};
+    }
+    const bool forced = o.progress && !progress_wanted(false);  // stderr is not a terminal
+    ProgressLine line(o.progress || progress_wanted(o.quiet), forced);
     if (line.enabled()) {
         hooks.progress = sweep_printer("sweep " + plan.scenario.name, line);
     }

@@ -34,6 +34,7 @@ struct Options {
     bool markdown = false;
     bool wide = false;  // matrix --wide: one table, no width limit
     bool quiet = false;
+    bool progress = false;  // sweep --progress: on stderr even when it is not a terminal
     bool no_minimize = false;
     std::string minimize_budget;  // --minimize-budget: executions or a time ("" = the default)
     std::string trace;            // replay: "full" or "diagram" ("" = diagram)

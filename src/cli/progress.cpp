@@ -4,6 +4,7 @@
 #include <sys/ioctl.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <charconv>
 #include <cstdio>
 #include <cstdlib>
@@ -44,6 +45,15 @@ void ProgressLine::show(const std::string& text, bool now) {
         return;
     }
     const auto t = std::chrono::steady_clock::now();
+    if (lines_) {
+        if (!shown_ || t - last_ >= std::chrono::seconds(1)) {
+            last_ = t;
+            shown_ = true;
+            std::fputs((text + "\n").c_str(), stderr);
+            std::fflush(stderr);
+        }
+        return;
+    }
     if (shown_ && !now && t - last_ < std::chrono::milliseconds(100)) {
         return;
     }
@@ -54,7 +64,7 @@ void ProgressLine::show(const std::string& text, bool now) {
 }
 
 void ProgressLine::clear() {
-    if (shown_) {
+    if (shown_ && !lines_) {
         std::fputs("\r\033[K", stderr);
         std::fflush(stderr);
         shown_ = false;
@@ -104,16 +114,30 @@ std::function<void(const sim::SweepProgress&)> sweep_printer(const std::string& 
     const auto start = clock::now();
     auto last = start;
     std::uint64_t first = ~std::uint64_t{0};
-    return [label, start, last, first, &line](const sim::SweepProgress& p) mutable {
+    std::uint64_t first_states = 0;
+    return [label, start, last, first, first_states, &line](const sim::SweepProgress& p) mutable {
         const auto now = clock::now();
         if (first == ~std::uint64_t{0}) {
             first = p.executions;  // resumed from a checkpoint: the rate is this run's
+            first_states = p.states;
         }
         if (now - last < std::chrono::milliseconds(200)) {
             return;
         }
         last = now;
         const double secs = std::chrono::duration<double>(now - start).count();
+        if (p.stateful) {
+            // A state graph's size is unknown until explored: what it holds so far and how
+            // fast it grows (display only).
+            const double rate =
+                secs > 0 ? static_cast<double>(p.states - std::min(first_states, p.states)) / secs
+                         : 0;
+            line.show(fmt::format("{}: {} states, {} transitions, {:.0f} states/s ({} executions, "
+                                  "{} options queued)",
+                                  label, p.states, p.transitions, rate, p.executions, p.queued),
+                      true);
+            return;
+        }
         const double rate = secs > 0 ? static_cast<double>(p.executions - first) / secs : 0;
         const std::string estimate =
             p.estimate > 0 ? fmt::format(", ~{:.3g} in all", p.estimate) : std::string();

@@ -1,5 +1,6 @@
 // The progress line on stderr: only on a terminal and without --quiet, one line cut to the
-// terminal's width, rewritten in place and cleared at the end.
+// terminal's width, rewritten in place and cleared at the end. Forced (sweep --progress) when
+// stderr is not a terminal: plain lines, one a second, nothing to clear.
 #pragma once
 
 #include <chrono>
@@ -22,7 +23,7 @@ std::string cut_to_width(const std::string& text, std::size_t width);
 
 class ProgressLine {
   public:
-    explicit ProgressLine(bool enabled) : enabled_(enabled) {}
+    explicit ProgressLine(bool enabled, bool lines = false) : enabled_(enabled), lines_(lines) {}
     ProgressLine(const ProgressLine&) = delete;
     ProgressLine& operator=(const ProgressLine&) = delete;
     ~ProgressLine() { clear(); }
@@ -34,6 +35,7 @@ class ProgressLine {
 
   private:
     bool enabled_;
+    bool lines_;  // whole lines, not rewritten in place
     bool shown_ = false;
     std::chrono::steady_clock::time_point last_{};
 };
@@ -51,7 +53,7 @@ app::CellProgress cell_progress(bool quiet);
 std::function<void(std::size_t, std::size_t, std::uint64_t)> minimize_printer(
     bool quiet, const std::string& label, const app::MinimizeBudget& budget);
 // A sweep's line on `line`: executions, rate, and an estimate of the total from the branching
-// so far.
+// so far; for a stateful sweep, its states, transitions and states per second instead.
 std::function<void(const sim::SweepProgress&)> sweep_printer(const std::string& label,
                                                              ProgressLine& line);
 

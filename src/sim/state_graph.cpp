@@ -1,5 +1,7 @@
 #include "pfnsim/sim/state_graph.hpp"
 
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <bit>
 #include <deque>
@@ -68,6 +70,69 @@ std::pair<std::uint32_t, bool> StateGraph::visit(std::uint64_t key, const StateP
     info_.push_back({p.enabled, p.unfinished, parent, via});
     slots_[i] = index + 1;
     return {index, true};
+}
+
+std::string StateGraph::restore(std::vector<std::uint64_t> keys, std::vector<Info> infos,
+                                std::vector<Edge> edges) {
+    keys_.clear();
+    info_.clear();
+    slots_.clear();
+    edges_.clear();
+    successors_.clear();
+    if (keys.size() != infos.size()) {
+        return "not one entry per state";
+    }
+    if (keys.size() >= kNone) {
+        return "too many states";
+    }
+    const auto n = static_cast<std::uint32_t>(keys.size());
+    for (std::uint32_t i = 0; i < n; ++i) {
+        const std::uint32_t parent = infos[i].parent;
+        if (i == 0 ? parent != kNone : parent >= i) {
+            return fmt::format("state {}: parent {} is not an earlier state", i,
+                               parent == kNone ? std::string("(none)") : std::to_string(parent));
+        }
+        if (i == 0 && infos[i].via != kNone) {
+            return "state 0: reached by a choice";
+        }
+    }
+    keys_.reserve(keys.size());
+    info_.reserve(infos.size());
+    for (std::uint32_t i = 0; i < n; ++i) {
+        if ((keys_.size() + 1) * 4 > slots_.size() * 3) {
+            grow();
+        }
+        const std::size_t mask = slots_.size() - 1;
+        std::size_t s = slot_of(keys[i], mask);
+        for (; slots_[s] != 0; s = (s + 1) & mask) {
+            if (keys_[slots_[s] - 1] == keys[i]) {
+                const std::uint32_t first = slots_[s] - 1;
+                keys_.clear();
+                info_.clear();
+                slots_.clear();
+                return fmt::format("state {}: the signature of state {} again", i, first);
+            }
+        }
+        keys_.push_back(keys[i]);
+        info_.push_back(infos[i]);
+        slots_[s] = i + 1;
+    }
+    for (std::size_t k = 0; k < edges.size(); ++k) {
+        if (edges[k].from >= n || edges[k].to >= n) {
+            keys_.clear();
+            info_.clear();
+            slots_.clear();
+            return fmt::format("transition {}: from state {} to state {} of {}", k, edges[k].from,
+                               edges[k].to, n);
+        }
+    }
+    edges_ = std::move(edges);
+    if (indexed_) {
+        for (const Edge& e : edges_) {
+            successors_.emplace(edge_key(e.from, e.value), e.to);
+        }
+    }
+    return {};
 }
 
 void StateGraph::add_edge(const Edge& e) {

@@ -3,8 +3,315 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <cstdint>
 
 namespace pfnsim::sim {
+
+namespace {
+
+// The saved search: "pfsg1", then LEB128 varints (signatures as 8 bytes, little endian):
+//   the task's prefix: length, choices
+//   states: count, then per state: signature, enabled, unfinished, index - parent (0 for the
+//     first state), via + 1 (0: none)
+//   transitions: count, then per transition: from - the previous one's `to` (zigzag),
+//     to - from (zigzag), actor + 1 (0: none) times 2 plus `unfair`, value + 1 (0: none)
+//   queued options not run yet: count, then per option: its state - the previous one's,
+//     value times 2 plus `taken`
+//   the target: 0, or 1, state, value
+//   started + 2 * full, state hits, audited successors
+constexpr std::string_view kMagic = "pfsg1";
+// Choices beyond this are no option of any program (a corrupt file, not a model).
+constexpr std::uint64_t kMaxValue = 1U << 24;
+
+struct Bad {
+    std::string what;
+};
+
+class Writer {
+  public:
+    void varint(std::uint64_t v) {
+        while (v >= 0x80) {
+            out.push_back(static_cast<char>((v & 0x7FU) | 0x80U));
+            v >>= 7U;
+        }
+        out.push_back(static_cast<char>(v));
+    }
+    void zigzag(std::int64_t v) {
+        varint((static_cast<std::uint64_t>(v) << 1U) ^ static_cast<std::uint64_t>(v >> 63));
+    }
+    void u64(std::uint64_t v) {
+        for (unsigned i = 0; i < 8; ++i) {
+            out.push_back(static_cast<char>((v >> (8 * i)) & 0xFFU));
+        }
+    }
+    std::string out;
+};
+
+class Reader {
+  public:
+    explicit Reader(std::string_view in) : in_(in) {}
+    std::size_t left() const { return in_.size() - pos_; }
+    bool take(std::string_view s) {
+        if (in_.substr(pos_, s.size()) != s) {
+            return false;
+        }
+        pos_ += s.size();
+        return true;
+    }
+    std::uint64_t varint(const std::string& what) {
+        std::uint64_t v = 0;
+        for (unsigned shift = 0;; shift += 7) {
+            if (pos_ >= in_.size()) {
+                throw Bad{fmt::format("{}: the data ends early", what)};
+            }
+            const auto b = static_cast<std::uint8_t>(in_[pos_++]);
+            if (shift == 63 && b > 1) {
+                throw Bad{fmt::format("{}: a number beyond 64 bits", what)};
+            }
+            v |= static_cast<std::uint64_t>(b & 0x7FU) << shift;
+            if ((b & 0x80U) == 0) {
+                return v;
+            }
+        }
+    }
+    // A varint no larger than `most`.
+    std::uint64_t upto(const std::string& what, std::uint64_t most) {
+        const std::uint64_t v = varint(what);
+        if (v > most) {
+            throw Bad{fmt::format("{}: {} is out of range (0..{})", what, v, most)};
+        }
+        return v;
+    }
+    std::int64_t zigzag(const std::string& what) {
+        const std::uint64_t v = varint(what);
+        return static_cast<std::int64_t>(v >> 1U) ^ -static_cast<std::int64_t>(v & 1U);
+    }
+    std::uint64_t u64(const std::string& what) {
+        if (left() < 8) {
+            throw Bad{fmt::format("{}: the data ends early", what)};
+        }
+        std::uint64_t v = 0;
+        for (unsigned i = 0; i < 8; ++i) {
+            v |= static_cast<std::uint64_t>(static_cast<std::uint8_t>(in_[pos_++])) << (8 * i);
+        }
+        return v;
+    }
+
+  private:
+    std::string_view in_;
+    std::size_t pos_ = 0;
+};
+
+// A state index `base + delta` below `n`.
+std::uint32_t index_at(std::uint64_t base, std::int64_t delta, std::uint64_t n,
+                       const std::string& what) {
+    const auto v = static_cast<std::int64_t>(base) + delta;
+    if (delta < -static_cast<std::int64_t>(n) || delta > static_cast<std::int64_t>(n) || v < 0 ||
+        static_cast<std::uint64_t>(v) >= n) {
+        throw Bad{fmt::format("{}: not a state (there are {})", what, n)};
+    }
+    return static_cast<std::uint32_t>(v);
+}
+
+}  // namespace
+
+std::string StatefulStrategy::save() const {
+    Writer w;
+    w.out.append(kMagic);
+    w.varint(prefix_.size());
+    for (std::uint32_t v : prefix_) {
+        w.varint(v);
+    }
+    const auto& keys = graph_.keys();
+    const auto& infos = graph_.infos();
+    w.varint(keys.size());
+    for (std::size_t i = 0; i < keys.size(); ++i) {
+        w.u64(keys[i]);
+        w.varint(infos[i].enabled);
+        w.varint(infos[i].unfinished);
+        w.varint(infos[i].parent == StateGraph::kNone ? 0 : i - infos[i].parent);
+        w.varint(infos[i].via == StateGraph::kNone ? 0 : std::uint64_t{infos[i].via} + 1);
+    }
+    const auto& edges = graph_.edges();
+    w.varint(edges.size());
+    std::int64_t prev = 0;
+    for (const StateGraph::Edge& e : edges) {
+        w.zigzag(static_cast<std::int64_t>(e.from) - prev);
+        w.zigzag(static_cast<std::int64_t>(e.to) - static_cast<std::int64_t>(e.from));
+        w.varint((e.actor == kNoActor ? 0 : (std::uint64_t{e.actor} + 1) * 2) + (e.unfair ? 1 : 0));
+        w.varint(e.value == StateGraph::kNone ? 0 : std::uint64_t{e.value} + 1);
+        prev = e.to;
+    }
+    w.varint(frontier_.size() - head_);
+    std::uint64_t at = 0;
+    for (std::size_t k = head_; k < frontier_.size(); ++k) {
+        w.varint(frontier_[k].state - at);
+        w.varint(std::uint64_t{frontier_[k].value} * 2 + (taken_[k] ? 1 : 0));
+        at = frontier_[k].state;
+    }
+    if (target_) {
+        w.varint(1);
+        w.varint(target_->state);
+        w.varint(target_->value);
+    } else {
+        w.varint(0);
+    }
+    w.varint((started_ ? 1U : 0U) + (full_ ? 2U : 0U));
+    w.varint(hits_);
+    w.varint(audited_);
+    return std::move(w.out);
+}
+
+std::string StatefulStrategy::restore(std::string_view saved, std::size_t actors) {
+    frontier_.clear();
+    taken_.clear();
+    first_untried_.clear();
+    head_ = 0;
+    left_ = 0;
+    passed_in_.clear();
+    execution_ = 0;
+    target_.reset();
+    path_.clear();
+    chain_.clear();
+    started_ = false;
+    full_ = false;
+    hits_ = 0;
+    audited_ = 0;
+    const std::uint64_t masks = actors >= 32 ? ~std::uint32_t{0} : (std::uint64_t{1} << actors) - 1;
+    try {
+        Reader r(saved);
+        if (!r.take(kMagic)) {
+            throw Bad{"not a saved stateful search (it does not start with 'pfsg1')"};
+        }
+        const std::uint64_t plen = r.upto("prefix", r.left());
+        if (plen != prefix_.size()) {
+            throw Bad{fmt::format("prefix: {} choices, the task's has {} (another task's search)",
+                                  plen, prefix_.size())};
+        }
+        for (std::size_t k = 0; k < plen; ++k) {
+            if (r.varint(fmt::format("prefix[{}]", k)) != prefix_[k]) {
+                throw Bad{fmt::format("prefix[{}]: not the task's (another task's search)", k)};
+            }
+        }
+        // Each state takes at least 12 bytes, a transition 4, a queued option 2: counts beyond
+        // what the data can hold are refused before anything is allocated.
+        const std::uint64_t n =
+            r.upto("states", std::min<std::uint64_t>(r.left() / 12, StateGraph::kNone - 1));
+        std::vector<std::uint64_t> keys(n);
+        std::vector<StateGraph::Info> infos(n);
+        for (std::uint64_t i = 0; i < n; ++i) {
+            const std::string at = fmt::format("states[{}]", i);
+            keys[i] = r.u64(at + ".signature");
+            infos[i].enabled = static_cast<std::uint32_t>(r.upto(at + ".enabled", masks));
+            infos[i].unfinished = static_cast<std::uint32_t>(r.upto(at + ".unfinished", masks));
+            const std::uint64_t back = r.upto(at + ".parent", i);
+            if ((i == 0) != (back == 0)) {
+                throw Bad{
+                    fmt::format("{}.parent: {}", at,
+                                i == 0 ? "the first state has none" : "not an earlier state")};
+            }
+            infos[i].parent = i == 0 ? StateGraph::kNone : static_cast<std::uint32_t>(i - back);
+            const std::uint64_t via = r.upto(at + ".via", kMaxValue);
+            infos[i].via = via == 0 ? StateGraph::kNone : static_cast<std::uint32_t>(via - 1);
+        }
+        const std::uint64_t m = r.upto("transitions", r.left() / 4);
+        std::vector<StateGraph::Edge> edges(m);
+        std::uint64_t prev = 0;
+        for (std::uint64_t k = 0; k < m; ++k) {
+            const std::string at = fmt::format("transitions[{}]", k);
+            StateGraph::Edge& e = edges[k];
+            e.from = index_at(prev, r.zigzag(at + ".from"), n, at + ".from");
+            e.to = index_at(e.from, r.zigzag(at + ".to"), n, at + ".to");
+            const std::uint64_t a = r.upto(at + ".actor", (actors + 1) * 2 - 1);
+            e.unfair = (a & 1U) != 0;
+            e.actor = a < 2 ? kNoActor : static_cast<ActorId>(a / 2 - 1);
+            const std::uint64_t v = r.upto(at + ".value", kMaxValue);
+            e.value = v == 0 ? StateGraph::kNone : static_cast<std::uint32_t>(v - 1);
+            prev = e.to;
+        }
+        if (std::string e = graph_.restore(std::move(keys), std::move(infos), std::move(edges));
+            !e.empty()) {
+            throw Bad{"states: " + e};
+        }
+        const std::uint64_t q = r.upto("queued", r.left() / 2);
+        frontier_.reserve(q);
+        taken_.reserve(q);
+        std::uint64_t at = 0;
+        for (std::uint64_t k = 0; k < q; ++k) {
+            const std::string f = fmt::format("queued[{}]", k);
+            // In the order queued: by state, a state's options together.
+            at = index_at(at, static_cast<std::int64_t>(r.upto(f + ".state", n)), n, f + ".state");
+            const std::uint64_t v = r.upto(f + ".value", kMaxValue * 2 - 1);
+            frontier_.push_back(
+                {static_cast<std::uint32_t>(at), static_cast<std::uint32_t>(v / 2)});
+            taken_.push_back((v & 1U) != 0);
+            left_ += (v & 1U) != 0 ? 0 : 1;
+        }
+        const std::uint64_t has_target = r.upto("target", 1);
+        if (has_target == 1) {
+            const auto state =
+                static_cast<std::uint32_t>(r.upto("target.state", n == 0 ? 0 : n - 1));
+            if (n == 0) {
+                throw Bad{"target.state: there are no states"};
+            }
+            target_ =
+                Untried{state, static_cast<std::uint32_t>(r.upto("target.value", kMaxValue - 1))};
+        }
+        const std::uint64_t flags = r.upto("flags", 3);
+        started_ = (flags & 1U) != 0;
+        full_ = (flags & 2U) != 0;
+        if (!full_ && started_ != target_.has_value()) {
+            throw Bad{started_ ? "target: a started search has one"
+                               : "target: a search not started has none"};
+        }
+        if (!started_ && !full_) {
+            throw Bad{"flags: a search is saved once started"};
+        }
+        if (n == 0) {
+            throw Bad{"states: none (a search is saved after its first execution)"};
+        }
+        hits_ = r.varint("state_hits");
+        audited_ = r.varint("audited");
+        if (r.left() != 0) {
+            throw Bad{fmt::format("{} bytes after the end", r.left())};
+        }
+    } catch (const Bad& b) {
+        graph_.restore({}, {}, {});
+        frontier_.clear();
+        taken_.clear();
+        left_ = 0;
+        target_.reset();
+        started_ = false;
+        full_ = false;
+        hits_ = 0;
+        audited_ = 0;
+        return b.what;
+    }
+    first_untried_.assign(graph_.states(), StateGraph::kNone);
+    for (std::size_t k = 0; k < frontier_.size(); ++k) {
+        if (first_untried_[frontier_[k].state] == StateGraph::kNone) {
+            first_untried_[frontier_[k].state] = static_cast<std::uint32_t>(k);
+        }
+    }
+    if (target_) {
+        path_ = graph_.path_to(target_->state);
+        chain_ = graph_.states_to(target_->state);
+    }
+    return {};
+}
+
+std::string StatefulStrategy::check_saved(std::string_view saved,
+                                          const std::vector<std::uint32_t>& prefix,
+                                          std::size_t actors, Counts* counts) {
+    StateGraph g;
+    StatefulStrategy s(g, {});
+    s.restrict_to(prefix);
+    std::string e = s.restore(saved, actors);
+    if (e.empty() && counts != nullptr) {
+        *counts = {g.states(), g.transitions(), s.hits_, s.audited_};
+    }
+    return e;
+}
 
 StatefulStrategy::StatefulStrategy(StateGraph& graph, const Options& o)
     : Strategy(StrategyKind::Stateful), graph_(graph), opt_(o) {

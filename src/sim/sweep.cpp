@@ -109,8 +109,6 @@ struct Shared {
     std::vector<Running> progress;  // per thread
     std::size_t tasks = 0;
     std::size_t tasks_done = 0;
-    // Stateful tasks that stopped unfinished: reported, never saved (they start again).
-    SweepTotals partial;
     std::uint64_t last_progress = 0;
     std::optional<std::chrono::steady_clock::time_point> deadline;
 
@@ -143,7 +141,7 @@ struct Shared {
     }
     // Records where task `k` stands (the path to run next and its totals so far); with `save`,
     // writes the checkpoint. Called between executions only, so the two always agree.
-    void deposit(std::size_t k, const DfsStrategy& dfs, const SweepTotals& part, bool save) {
+    void deposit(std::size_t k, const std::function<void(SweepState::Active&)>& fill, bool save) {
         const std::lock_guard<std::mutex> lock(mu);
         auto& act = state->active;
         auto it = std::find_if(act.begin(), act.end(), [k](const auto& a) { return a.task == k; });
@@ -154,9 +152,7 @@ struct Shared {
                 SweepState::Active{});
             it->task = k;
         }
-        it->frontier = dfs.frontier();
-        it->pruned = dfs.pruned();
-        it->totals = part;
+        fill(*it);
         if (save && hooks->save) {
             hooks->save(*state);
         }
@@ -175,15 +171,21 @@ struct Shared {
             hooks->save(*state);
         }
     }
-    // Stateful: the executions so far plus the options still queued.
-    void report_stateful(std::size_t queued) {
+    // Stateful: the executions so far, the task's graph and the options still queued.
+    void report_stateful(std::size_t queued, std::size_t states, std::size_t transitions) {
         const std::uint64_t n = executions;
         const std::lock_guard<std::mutex> lock(mu);
         if (!hooks->progress || n < last_progress + 256) {
             return;
         }
         last_progress = n;
-        hooks->progress({n, static_cast<double>(n + queued)});
+        SweepProgress p;
+        p.executions = n;
+        p.stateful = true;
+        p.states = states;
+        p.transitions = transitions;
+        p.queued = queued;
+        hooks->progress(p);
     }
     // The estimate: runs of the finished tasks and the estimated sizes of the running ones,
     // scaled from the tasks started to all tasks of the shard.
@@ -224,7 +226,7 @@ void check_replays(Program& program, const ExecutionConfig& exec, const Outcome&
 }
 
 // One task's search, as the task loop (run_task) drives it: the stateless DFS, which saves
-// its path in checkpoints, or the stateful search, whose graph is not saved.
+// its path in checkpoints, or the stateful search, which saves its whole graph and queue.
 class TaskSearch {
   public:
     TaskSearch() = default;
@@ -274,25 +276,35 @@ class DfsSearch final : public TaskSearch {
     void between(Shared& sh, unsigned worker, std::size_t k, const SweepTotals& part) override {
         if (++since_save_ >= cfg_.checkpoint_every) {
             since_save_ = 0;
-            sh.deposit(k, dfs_, part, true);
+            deposit(sh, k, part, true);
         }
         sh.report_progress(worker, dfs_);
     }
     void stopped(Shared& sh, std::size_t k, const SweepTotals& part, bool started) override {
         if (started) {
-            sh.deposit(k, dfs_, part, false);
+            deposit(sh, k, part, false);
         }
     }
     void done(Program& /*program*/, SweepTotals& part) override { part.pruned += dfs_.pruned(); }
 
   private:
+    void deposit(Shared& sh, std::size_t k, const SweepTotals& part, bool save) const {
+        sh.deposit(
+            k,
+            [&](SweepState::Active& a) {
+                a.frontier = dfs_.frontier();
+                a.pruned = dfs_.pruned();
+                a.totals = part;
+            },
+            save);
+    }
     const SweepConfig& cfg_;
     DfsStrategy dfs_;
     std::uint64_t since_save_ = 0;
 };
 
-// A stateful task: its graph is not saved, so a task that stops starts again when resumed;
-// what it did is reported (Shared::partial) and not checkpointed.
+// A stateful task: its checkpoint is its whole search (StatefulStrategy::save) with its totals,
+// which count the graph; a resumed task goes on from it as if it had not stopped.
 class StatefulSearch final : public TaskSearch {
   public:
     // Queued options are taken at state hits in the first quarter of the step bound: a longer
@@ -306,6 +318,23 @@ class StatefulSearch final : public TaskSearch {
         // never cut at a repeated loop-head state: its self-check replays it the same way.
         replayed_.detect_cycles = false;
         st_.restrict_to(std::move(prefix));
+    }
+    // Resumes from a checkpoint's search (checked by check_state before); whether there was
+    // one. `part` becomes the saved totals, less what the graph counts (added at the end).
+    bool restore(const SweepState::Active& a, std::size_t actors, SweepTotals& part) {
+        if (a.search.empty()) {
+            return false;
+        }
+        if (const std::string e = st_.restore(a.search, actors); !e.empty()) {
+            throw SweepError(fmt::format("the saved search: {}", e));
+        }
+        part = a.totals;
+        part.states = 0;
+        part.transitions = 0;
+        part.state_hits = 0;
+        part.audited = 0;
+        restored_ = true;
+        return true;
     }
     Strategy& strategy() override { return st_; }
     std::string error(const Outcome& out) const override {
@@ -331,16 +360,18 @@ class StatefulSearch final : public TaskSearch {
     }
     bool full() const override { return st_.full(); }
     bool advance() override { return st_.advance(); }
-    void between(Shared& sh, unsigned /*worker*/, std::size_t /*k*/,
-                 const SweepTotals& /*part*/) override {
-        sh.report_stateful(st_.frontier());
+    void between(Shared& sh, unsigned /*worker*/, std::size_t k, const SweepTotals& part) override {
+        // Only for a checkpoint: saving the search copies the whole graph.
+        if (sh.hooks->save && ++since_save_ >= cfg_.checkpoint_every) {
+            since_save_ = 0;
+            deposit(sh, k, part, true);
+        }
+        sh.report_stateful(st_.frontier(), graph_.states(), graph_.transitions());
     }
-    void stopped(Shared& sh, std::size_t /*k*/, const SweepTotals& part,
-                 bool /*started*/) override {
-        SweepTotals p = part;
-        add_counts(p);
-        const std::lock_guard<std::mutex> lock(sh.mu);
-        sh.partial.merge(p);
+    void stopped(Shared& sh, std::size_t k, const SweepTotals& part, bool started) override {
+        if (started || restored_) {
+            deposit(sh, k, part, false);
+        }
     }
     void done(Program& program, SweepTotals& part) override {
         add_counts(part);
@@ -350,6 +381,20 @@ class StatefulSearch final : public TaskSearch {
     }
 
   private:
+    void deposit(Shared& sh, std::size_t k, const SweepTotals& part, bool save) const {
+        SweepTotals t = part;
+        add_counts(t);
+        std::string search = st_.save();
+        sh.deposit(
+            k,
+            [&](SweepState::Active& a) {
+                a.frontier.clear();
+                a.pruned = 0;
+                a.totals = std::move(t);
+                a.search = std::move(search);
+            },
+            save);
+    }
     void add_counts(SweepTotals& part) const {
         part.states += graph_.states();
         part.transitions += graph_.transitions();
@@ -361,6 +406,8 @@ class StatefulSearch final : public TaskSearch {
     StateGraph graph_;
     StatefulStrategy st_;
     ExecutionConfig replayed_;
+    std::uint64_t since_save_ = 0;
+    bool restored_ = false;
 };
 
 // The one task loop: runs task `k` under `search` from `part` (its totals so far) to its end
@@ -368,6 +415,11 @@ class StatefulSearch final : public TaskSearch {
 void run_task(Shared& sh, unsigned worker, Program& program, std::size_t k, TaskSearch& search,
               SweepTotals part, bool started) {
     const SweepConfig& cfg = *sh.cfg;
+    if (search.full()) {  // resumed from a search that had reached --max-states
+        sh.request_stop("max-states");
+        search.stopped(sh, k, part, started);
+        return;
+    }
     for (;;) {
         if (sh.should_stop()) {
             search.stopped(sh, k, part, started);
@@ -429,7 +481,11 @@ void work(Shared& sh, unsigned worker) {
             bool started = false;
             std::unique_ptr<TaskSearch> search;
             if (sh.cfg->stateful) {
-                search = std::make_unique<StatefulSearch>(*sh.cfg, sh.state->tasks[k]);
+                auto st = std::make_unique<StatefulSearch>(*sh.cfg, sh.state->tasks[k]);
+                if (resume) {
+                    started = st->restore(*resume, program->actors().size(), part);
+                }
+                search = std::move(st);
             } else {
                 auto dfs = std::make_unique<DfsSearch>(*sh.cfg, sh.reduce, sh.state->tasks[k]);
                 if (resume) {
@@ -625,7 +681,6 @@ SweepReport sweep(const ProgramFactory& make, const SweepConfig& cfg, SweepState
         t.pruned += a.pruned;
         rep.totals.merge(t);
     }
-    rep.totals.merge(sh.partial);
     rep.tasks = sh.tasks;
     rep.tasks_done = sh.tasks_done;
     // A stop that came after the last execution still leaves a complete sweep.

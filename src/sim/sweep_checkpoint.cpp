@@ -6,8 +6,11 @@
 #include <charconv>
 #include <limits>
 #include <set>
+#include <string_view>
+#include <tuple>
 
 #include "pfnsim/sim/schedule.hpp"
+#include "pfnsim/sim/stateful_strategy.hpp"
 
 namespace pfnsim::sim {
 
@@ -17,6 +20,76 @@ namespace {
 
 std::string hex(std::uint64_t v) {
     return fmt::format("{:016x}", v);
+}
+
+constexpr std::string_view kBase64 =
+    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+
+// Standard base64 with padding (RFC 4648).
+std::string base64(std::string_view in) {
+    std::string out;
+    out.reserve((in.size() + 2) / 3 * 4);
+    std::size_t i = 0;
+    for (; i + 3 <= in.size(); i += 3) {
+        const std::uint32_t v = (std::uint32_t{static_cast<std::uint8_t>(in[i])} << 16U) |
+                                (std::uint32_t{static_cast<std::uint8_t>(in[i + 1])} << 8U) |
+                                std::uint32_t{static_cast<std::uint8_t>(in[i + 2])};
+        for (unsigned k = 0; k < 4; ++k) {
+            out.push_back(kBase64[(v >> (18 - 6 * k)) & 0x3FU]);
+        }
+    }
+    if (i < in.size()) {
+        std::uint32_t v = std::uint32_t{static_cast<std::uint8_t>(in[i])} << 16U;
+        if (i + 1 < in.size()) {
+            v |= std::uint32_t{static_cast<std::uint8_t>(in[i + 1])} << 8U;
+        }
+        out.push_back(kBase64[(v >> 18U) & 0x3FU]);
+        out.push_back(kBase64[(v >> 12U) & 0x3FU]);
+        out.push_back(i + 1 < in.size() ? kBase64[(v >> 6U) & 0x3FU] : '=');
+        out.push_back('=');
+    }
+    return out;
+}
+
+// The bytes of canonical base64 text (what base64() writes), or where it is not.
+std::optional<std::string> unbase64(std::string_view in, std::string& why) {
+    if (in.size() % 4 != 0) {
+        why = fmt::format("not base64 ({} characters, not a multiple of 4)", in.size());
+        return std::nullopt;
+    }
+    std::string out;
+    out.reserve(in.size() / 4 * 3);
+    for (std::size_t i = 0; i < in.size(); i += 4) {
+        std::uint32_t v = 0;
+        unsigned pad = 0;
+        for (unsigned k = 0; k < 4; ++k) {
+            const char c = in[i + k];
+            const bool last = i + 4 == in.size();
+            std::uint32_t d = 0;
+            if (c == '=' && last && (k == 3 || (k == 2 && in[i + 3] == '='))) {
+                ++pad;
+            } else if (const auto at = kBase64.find(c); at != std::string_view::npos && pad == 0) {
+                d = static_cast<std::uint32_t>(at);
+            } else {
+                why = fmt::format("not base64 (character {})", i + k);
+                return std::nullopt;
+            }
+            v = (v << 6U) | d;
+        }
+        // Padding leaves bits unused: canonical text has them zero.
+        if ((pad == 1 && (v & 0xFFU) != 0) || (pad == 2 && (v & 0xFFFFU) != 0)) {
+            why = fmt::format("not base64 (character {})", i + 3 - pad);
+            return std::nullopt;
+        }
+        out.push_back(static_cast<char>((v >> 16U) & 0xFFU));
+        if (pad < 2) {
+            out.push_back(static_cast<char>((v >> 8U) & 0xFFU));
+        }
+        if (pad < 1) {
+            out.push_back(static_cast<char>(v & 0xFFU));
+        }
+    }
+    return out;
 }
 
 // A JSON value and the path that names it in messages ("active[0].frontier[3].s").
@@ -180,6 +253,39 @@ SweepTotals totals_of(const Field& f, const std::vector<std::string>& actors) {
     return t;
 }
 
+// A stateful task: its saved search (StatefulStrategy::check_saved) and totals that count it.
+void check_stateful(const SweepState::Active& a, const std::vector<std::uint32_t>& prefix,
+                    const StateLimits& l, const std::string& at) {
+    if (a.search.empty()) {
+        throw SweepError(
+            fmt::format("{}.search: is missing (a stateful task saves its search)", at));
+    }
+    if (!a.frontier.empty() || a.pruned != 0) {
+        throw SweepError(
+            fmt::format("{}.frontier: a stateful task has no path and prunes none", at));
+    }
+    StatefulStrategy::Counts n;
+    if (const std::string why = StatefulStrategy::check_saved(a.search, prefix, l.actors, &n);
+        !why.empty()) {
+        throw SweepError(fmt::format("{}.search: {}", at, why));
+    }
+    check_totals(a.totals, l, at + ".totals");
+    for (auto [field, saved, graph] :
+         {std::tuple{"states", a.totals.states, n.states},
+          std::tuple{"transitions", a.totals.transitions, n.transitions},
+          std::tuple{"state_hits", a.totals.state_hits, n.state_hits},
+          std::tuple{"audited", a.totals.audited, n.audited}}) {
+        if (saved != graph) {
+            throw SweepError(fmt::format("{}.totals.{}: {}, but the saved search has {}", at, field,
+                                         saved, graph));
+        }
+    }
+    // A search is saved once it ran.
+    if (a.totals.executions == 0) {
+        throw SweepError(fmt::format("{}.totals.executions: 0 for a saved search", at));
+    }
+}
+
 }  // namespace
 
 json witness_json(const Witness& w) {
@@ -265,10 +371,14 @@ json state_json(const SweepState& s, const std::vector<std::string>& actors) {
                                 {"p", n.preemptions_before},
                                 {"d", n.data}});
         }
-        act.push_back({{"task", a.task},
-                       {"pruned", a.pruned},
-                       {"frontier", frontier},
-                       {"totals", totals_json(a.totals, actors, true)}});
+        json entry = {{"task", a.task},
+                      {"pruned", a.pruned},
+                      {"frontier", frontier},
+                      {"totals", totals_json(a.totals, actors, true)}};
+        if (!a.search.empty()) {
+            entry["search"] = base64(a.search);  // a stateful task's whole search
+        }
+        act.push_back(std::move(entry));
     }
     j["active"] = act;
     return j;
@@ -315,6 +425,14 @@ SweepState state_from_json(const json& j, const std::vector<std::string>& actors
             act.frontier.push_back(std::move(node));
         }
         act.totals = totals_of(a["totals"], actors);
+        if (a.has("search")) {
+            std::string why;
+            std::optional<std::string> bytes = unbase64(a["search"].str(), why);
+            if (!bytes || bytes->empty()) {
+                a["search"].fail(bytes ? "empty" : why);
+            }
+            act.search = std::move(*bytes);
+        }
         s.active.push_back(std::move(act));
     }
     s.partitioned = true;
@@ -429,6 +547,13 @@ void check_state(const SweepState& s, const StateLimits& l) {
         }
         if (s.done[a.task] || !seen.insert(a.task).second) {
             throw SweepError(fmt::format("{}.task: task {} is done or active twice", at, a.task));
+        }
+        if (l.stateful) {
+            check_stateful(a, s.tasks[a.task], l, at);
+            continue;
+        }
+        if (!a.search.empty()) {
+            throw SweepError(fmt::format("{}.search: a stateless sweep saves no search", at));
         }
         const std::string why = DfsStrategy::check_saved(a.frontier, s.tasks[a.task], l.actors,
                                                          l.preemptions, l.reduce);

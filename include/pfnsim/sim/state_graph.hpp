@@ -5,6 +5,7 @@
 
 #include <cstdint>
 #include <optional>
+#include <string>
 #include <unordered_map>
 #include <utility>
 #include <vector>
@@ -48,6 +49,24 @@ class StateGraph {
     // The states of that path, the root first and state i last: the points its replay passes.
     std::vector<std::uint32_t> states_to(std::uint32_t i) const;
 
+    // Per state: the actors enabled and unfinished there, and the transition that discovered
+    // it (the state it came from, kNone for the first one, and the choice made there).
+    struct Info {
+        std::uint32_t enabled = 0;
+        std::uint32_t unfinished = 0;
+        std::uint32_t parent = kNone;
+        std::uint32_t via = kNone;
+    };
+    // What a checkpoint saves, in the order recorded.
+    const std::vector<std::uint64_t>& keys() const { return keys_; }
+    const std::vector<Info>& infos() const { return info_; }
+    const std::vector<Edge>& edges() const { return edges_; }
+    // Replaces the graph with saved states (keys and infos, one per state) and transitions;
+    // "" or what is wrong with them: a signature given twice, a state whose parent is not an
+    // earlier state (the first has none), a transition between states that do not exist.
+    std::string restore(std::vector<std::uint64_t> keys, std::vector<Info> infos,
+                        std::vector<Edge> edges);
+
     // A fair cycle: the choices to its first state (`prefix`), then one round (`cycle`).
     struct Lasso {
         std::vector<std::uint32_t> prefix;
@@ -61,12 +80,6 @@ class StateGraph {
     std::vector<Lasso> fair_cycles(std::uint32_t forever, std::size_t max) const;
 
   private:
-    struct Info {
-        std::uint32_t enabled;
-        std::uint32_t unfinished;
-        std::uint32_t parent;
-        std::uint32_t via;
-    };
     void grow();
     std::vector<std::uint64_t> keys_;   // per state
     std::vector<Info> info_;            // per state

@@ -9,6 +9,7 @@
 #include <optional>
 #include <span>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "pfnsim/sim/state_graph.hpp"
@@ -42,6 +43,26 @@ class StatefulStrategy final : public Strategy {
     void restrict_to(std::vector<std::uint32_t> prefix) { prefix_ = std::move(prefix); }
     // Prepares the next execution; false once every option of every recorded state was taken.
     bool advance();
+
+    // The search between two executions (after advance(), or stopped): the graph, the queued
+    // options and the target, in a compact binary form that restore() reads back. A task
+    // restored from it goes on exactly as the saved one would have.
+    std::string save() const;
+    // Before the first execution, with the task's prefix set (restrict_to): "" or what is
+    // wrong with `saved` (a field out of range, bytes missing or left over, another task's
+    // prefix). `actors`: the program's. On an error the search is left empty.
+    std::string restore(std::string_view saved, std::size_t actors);
+    // What restore() checks, on a scratch search: "" or what is wrong; `counts`, when
+    // accepted, the saved graph's states and transitions and the search's state hits and
+    // audited successors.
+    struct Counts {
+        std::uint64_t states = 0;
+        std::uint64_t transitions = 0;
+        std::uint64_t state_hits = 0;
+        std::uint64_t audited = 0;
+    };
+    static std::string check_saved(std::string_view saved, const std::vector<std::uint32_t>& prefix,
+                                   std::size_t actors, Counts* counts = nullptr);
 
     bool full() const { return full_; }
     const std::string& error() const { return error_; }

@@ -34,9 +34,9 @@ struct SweepConfig {
     unsigned shards = 1;                           //   k % shards == shard
     std::uint64_t checkpoint_every = 20000;        // executions per thread between saves
     const std::atomic<bool>* interrupt = nullptr;  // set (e.g. on SIGINT): stop and save
-    // Stateful search (DfsStrategy::set_stateful): a visited table per task, livelocks from the
-    // fair SCCs of its state graph. Sleep sets are off with it; a task interrupted by a stop
-    // starts again when resumed (its table is not saved).
+    // Stateful search (StatefulStrategy): a visited table per task, livelocks from the fair
+    // SCCs of its state graph. Sleep sets are off with it; a task's checkpoint holds its whole
+    // search (graph, queued options, target), so that a resumed task goes on where it stopped.
     bool stateful = false;
     std::uint64_t max_states = 0;  // per task; reaching it stops the sweep ("max-states")
     unsigned audit_points = 0;     // --audit-states: points checked after each state hit
@@ -78,6 +78,9 @@ struct SweepState {
         std::vector<DfsStrategy::Node> frontier;  // the path to run next
         std::uint64_t pruned = 0;                 // the task's count so far
         SweepTotals totals;                       // the task's executions so far
+        // Stateful tasks: StatefulStrategy::save() (the frontier is empty), and the totals
+        // count the saved graph's states, transitions, state hits and audited successors.
+        std::string search;
     };
     std::vector<Active> active;  // started, unfinished tasks
 };
@@ -100,6 +103,12 @@ std::vector<Witness> graph_livelocks(Program& program, const StateGraph& graph,
 struct SweepProgress {
     std::uint64_t executions = 0;  // this run and the ones it resumed
     double estimate = 0;           // runs of this shard's tree in all, estimated from its shape
+    // Stateful sweeps (no estimate: a state graph's size is not known before it is explored):
+    // the task's graph so far and its options still queued.
+    bool stateful = false;
+    std::uint64_t states = 0;
+    std::uint64_t transitions = 0;
+    std::uint64_t queued = 0;
 };
 
 struct SweepHooks {

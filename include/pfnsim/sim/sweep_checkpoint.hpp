@@ -44,6 +44,7 @@ struct StateLimits {
     bool reduce = true;                   // as the sweep runs (sleep sets up to 64 actors)
     unsigned shard = 0;
     unsigned shards = 1;
+    bool stateful = false;  // active tasks save their search (StatefulStrategy), not a path
 };
 // Range and consistency checks of totals read from a file (results that add up to the
 // executions, final states, witnesses within the bounds); throws SweepError naming `path`.
