@@ -234,6 +234,48 @@ void BM_StatefulLockstepLivelock(benchmark::State& state) {
 }
 BENCHMARK(BM_StatefulLockstepLivelock)->Unit(benchmark::kMillisecond);
 
+// A stateful sweep of a scenario file under bench/data, stopped at `max_states` (0: none).
+sim::SweepReport stateful_bench_sweep(const std::string& file, std::uint64_t max_states) {
+    const auto sc = std::make_shared<model::Scenario>(
+        model::load_scenario(std::string(PFNSIM_SOURCE_DIR) + "/bench/data/" + file));
+    sim::SweepConfig cfg;
+    cfg.stateful = true;
+    cfg.exec.step_bound = sc->step_bound;
+    cfg.max_states = max_states;
+    sim::SweepState state;
+    return sim::sweep([&] { return std::make_unique<model::World>(*sc); }, cfg, state);
+}
+
+void report_rate(benchmark::State& state, const sim::SweepReport& r) {
+    report_states(state, r);
+    state.counters["complete"] = r.complete ? 1 : 0;
+    state.counters["states_per_s"] = benchmark::Counter(
+        static_cast<double>(r.totals.states) * static_cast<double>(state.iterations()),
+        benchmark::Counter::kIsRate);
+}
+
+// Three actors (issue 24's report): a pin under eagain, a numa_maps split for ever and a
+// one-shot memory-disable zap on a PUD-mapped BAR. Target: complete within 1 s on one core.
+void BM_StatefulThreeActors(benchmark::State& state) {
+    sim::SweepReport r;
+    for (auto _ : state) {
+        r = stateful_bench_sweep("three-actors.toml", 0);
+    }
+    report_rate(state, r);
+}
+BENCHMARK(BM_StatefulThreeActors)->Unit(benchmark::kMillisecond)->UseRealTime();
+
+// Five actors on one BAR (pin, zap, kvm, fault, split). Target: complete within 30 s and
+// 2 GiB on one core; stopped at 5 million states, where `complete` says whether it closed.
+void BM_StatefulFiveActors(benchmark::State& state) {
+    sim::SweepReport r;
+    for (auto _ : state) {
+        r = stateful_bench_sweep("five-actors.toml", 5000000);
+    }
+    report_rate(state, r);
+}
+BENCHMARK(BM_StatefulFiveActors)->Unit(benchmark::kMillisecond)->UseRealTime()->Iterations(1);
+
 // The whole flagship matrix, every cell a stateful sweep with its certificate.
 void BM_MatrixExhaustive(benchmark::State& state) {
     const auto files = app::flagship_scenarios(std::string(PFNSIM_SOURCE_DIR) + "/scenarios");
