@@ -2,6 +2,10 @@
 // `<error>` and one ERROR line, with its diagnostic, and every other file is still decided and
 // reported; every report says how each file was decided and every class it found.
 #include <catch2/catch.hpp>
+#include <filesystem>
+#include <fstream>
+#include <optional>
+#include <sstream>
 #include <string>
 #include <vector>
 
@@ -84,4 +88,25 @@ TEST_CASE("every report says how it was decided", "[check]") {
         CHECK(sampled[0].cells[i].verdict.name() == certified[0].cells[i].verdict.name());
     }
     CHECK(cli::check_ktap(sampled).find(" # sampled\n") != std::string::npos);
+}
+
+TEST_CASE("a file's [explore] fault bound is part of what check certifies", "[check]") {
+    const auto dir = std::filesystem::temp_directory_path() / "pfnsim-check-faults";
+    std::filesystem::create_directories(dir);
+    const std::string path = (dir / "zap-faults.toml").string();
+    {
+        std::ifstream in(source_path("scenarios/pin-zap-race.toml"));
+        std::stringstream text;
+        text << in.rdbuf() << "\n[explore]\nstrategy = \"sweep\"\nfaults = 1\n";
+        std::ofstream(path) << text.str();
+    }
+    const auto files = app::check_files({path});
+    REQUIRE(files.size() == 1);
+    REQUIRE(files[0].error.empty());
+    for (const auto& c : files[0].cells) {
+        REQUIRE(c.certificate);
+        CHECK(c.decided() == "certified");
+        CHECK(c.certificate->faults == std::optional<unsigned>(1));
+    }
+    std::filesystem::remove_all(dir);
 }

@@ -48,20 +48,21 @@ Result certify_plan(const Plan& plan, std::optional<unsigned> preemptions, std::
     return e;
 }
 
-Result check_plan(const Plan& plan, std::uint64_t max_states, const sim::Progress& progress) {
-    const model::Scenario& sc = plan.scenario;
+Result check_plan(const Plan& given, std::uint64_t max_states, const sim::Progress& progress) {
+    const model::Scenario& sc = given.scenario;
+    // A fault bound the file asks for (`[explore] faults`) is part of what it claims.
+    Plan plan = given;
+    if (sc.explore_faults) {
+        plan.exec.max_faults = sc.explore_faults;
+    }
     std::string why;
     if (auto r = complete_sweep(plan, std::nullopt, max_states, why)) {
         return std::move(*r);
     }
     // The file's own [explore]: a bounded sweep, else its random or PCT exploration.
     if (sc.explore_mode == model::Scenario::ExploreMode::Sweep && sc.explore_preemptions) {
-        Plan bounded = plan;
-        if (sc.explore_faults) {
-            bounded.exec.max_faults = sc.explore_faults;
-        }
         std::string why_bounded;
-        if (auto r = complete_sweep(bounded, sc.explore_preemptions, max_states, why_bounded)) {
+        if (auto r = complete_sweep(plan, sc.explore_preemptions, max_states, why_bounded)) {
             r->fallback = why;
             return std::move(*r);
         }
