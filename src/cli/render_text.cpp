@@ -314,16 +314,23 @@ std::string check_text(const std::vector<app::CheckedFile>& files) {
             continue;
         }
         // The file, then its cells packed into lines of 80 columns (a cell is never split).
+        // How it was decided: once for the file when its cells agree, else on each cell.
+        const bool mixed = std::any_of(f.cells.begin(), f.cells.end(), [&](const auto& c) {
+            return c.decided() != f.cells.front().decided();
+        });
         std::string line = fmt::format("{} {} [{}] {}:", f.ok() ? "ok   " : "FAIL ", f.file,
                                        f.cells.empty() ? "" : f.cells.front().plan.scenario_hash,
-                                       decided_of(f));
+                                       mixed ? "mixed" : decided_of(f));
         for (std::size_t i = 0; i < f.cells.size(); ++i) {
             const auto& c = f.cells[i];
             const std::string want = c.expected.empty() ? "clean" : c.expected;
-            const std::string cell =
+            std::string cell =
                 c.as_expected ? fmt::format("{}={}", c.plan.policy.name(), classes(c))
                               : fmt::format("{}={} (expected {})", c.plan.policy.name(),
                                             classes(c), want);
+            if (mixed) {
+                cell += fmt::format(" ({})", c.decided());
+            }
             if (line.size() + 1 + cell.size() > 80 &&
                 line.find_first_not_of(' ') != std::string::npos) {
                 out += line + "\n";
