@@ -16,6 +16,8 @@ struct Matrix {
     std::vector<model::Policy> rows;         // the policies
     std::vector<std::vector<Result>> cells;  // [row][column]
     bool unexpected = false;                 // some cell's verdict is not its expectation
+    std::vector<std::string> callers;        // the patchset view's columns, if chosen
+    std::vector<std::string> notes;          // "--policy: note: ..." (an old policy name)
 };
 
 // Where each cell goes in a report. Files with a `[matrix]` table form the patchset view:
@@ -53,8 +55,17 @@ struct CellMode {
 Result certify_plan(const Plan& plan, std::optional<unsigned> preemptions, std::uint64_t max_states,
                     const sim::Progress& progress = {});
 
+// Which rows and columns to compare: policies by name (--policy P,...) and the patchset
+// view's callers ([matrix] caller), each in the given order; empty = all. A name that is not
+// valid, or given twice, is an InputError naming the valid ones.
+struct MatrixSelection {
+    std::vector<std::string> policies;
+    std::vector<std::string> callers;
+};
+
 Matrix run_matrix(const std::vector<std::string>& files, const Overrides& o,
-                  const CellProgress& progress = {}, const CellMode& mode = {});
+                  const CellProgress& progress = {}, const CellMode& mode = {},
+                  const MatrixSelection& only = {});
 
 struct CheckedFile {
     std::string file;
@@ -68,7 +79,9 @@ std::vector<std::string> flagship_scenarios(const std::string& dir);
 
 // Every .toml under the paths (directories recursively), sorted; throws InputError.
 std::vector<std::string> scenario_files(const std::vector<std::string>& paths);
+// `kernel`: --kernel KEY=VALUE settings applied to every file (Overrides::kernel).
 std::vector<CheckedFile> check_files(const std::vector<std::string>& files,
-                                     const CellProgress& progress = {});
+                                     const CellProgress& progress = {},
+                                     const std::vector<std::string>& kernel = {});
 
 }  // namespace pfnsim::app
