@@ -88,10 +88,19 @@ model::KernelSettings kernel_option(const std::vector<std::string>& given) {
     return out;
 }
 
+std::vector<std::string> kernel_words(const model::KernelSettings& k) {
+    std::vector<std::string> out;
+    out.reserve(k.size());
+    for (const auto& [key, value] : k) {
+        out.push_back(fmt::format("{}={}", key, value));
+    }
+    return out;
+}
+
 std::string kernel_options_text(const model::KernelSettings& k) {
     std::string s;
-    for (const auto& [key, value] : k) {
-        s += fmt::format(" --kernel {}={}", key, value);
+    for (const auto& w : kernel_words(k)) {
+        s += " --kernel " + w;
     }
     return s;
 }

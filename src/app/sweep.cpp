@@ -127,10 +127,7 @@ json certificate_json(const Result& r, bool state_hashes) {
     j["scenario_hash"] = c.scenario_hash;
     j["policy"] = c.policy;
     if (!c.kernel.empty()) {
-        j["kernel"] = json::array();
-        for (const auto& [k, v] : c.kernel) {
-            j["kernel"].push_back(k + "=" + v);
-        }
+        j["kernel"] = kernel_words(c.kernel);
     }
     j["strategy"] = std::string(sim::strategy_name(sim::StrategyKind::Dfs));  // stateful ones too
     j["actors"] = c.actors;

@@ -37,11 +37,7 @@ void provenance(json& j, const app::Plan& plan) {
     j["scenario_hash"] = plan.scenario_hash;
     j["policy"] = plan.policy.name();
     if (!plan.kernel.empty()) {
-        json k = json::array();
-        for (const auto& [key, value] : plan.kernel) {
-            k.push_back(key + "=" + value);
-        }
-        j["kernel"] = k;
+        j["kernel"] = app::kernel_words(plan.kernel);
     }
     j["step_bound"] = plan.exec.step_bound;
     j["faults"] = plan.exec.max_faults ? json(*plan.exec.max_faults) : json("scenario");

@@ -93,8 +93,8 @@ namespace {
 // "kernel      preempt=voluntary, rwsem=fifo" for the --kernel settings, or "".
 std::string kernel_line(const model::KernelSettings& k) {
     std::string s;
-    for (const auto& [key, value] : k) {
-        s += fmt::format("{}{}={}", s.empty() ? "" : ", ", key, value);
+    for (const auto& w : app::kernel_words(k)) {
+        s += (s.empty() ? "" : ", ") + w;
     }
     return s.empty() ? s : "kernel      " + wrap(s, 80, 12, false, 12).substr(12);
 }

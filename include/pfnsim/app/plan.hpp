@@ -76,7 +76,9 @@ PolicyChoice policy_option(const std::string& text, const model::Scenario& sc);
 // scenario file takes, with the same messages); throws InputError ("--kernel preempt=x:
 // unknown preempt model 'x' (valid: none, voluntary, full)").
 model::KernelSettings kernel_option(const std::vector<std::string>& given);
-// The settings as command-line options: " --kernel K=V" each, or "".
+// The settings as words "K=V", in order (JSON, reports), and as command-line options:
+// " --kernel K=V" each, or "".
+std::vector<std::string> kernel_words(const model::KernelSettings& k);
 std::string kernel_options_text(const model::KernelSettings& k);
 
 // The exploration strategy a plan names, built for `program` (PCT runs its step estimate).
