@@ -251,7 +251,7 @@ TEST_CASE("shards merge into one certificate by their rules", "[app][merge]") {
     }
 }
 
-TEST_CASE("--kernel sets a [kernel] variant as the file's key does", "[app][kernel]") {
+TEST_CASE("a kernel setting sets a [kernel] variant as the file's key does", "[app][kernel]") {
     // The same table checks the file and the option: the same keys, values and messages.
     model::Scenario sc;
     CHECK(model::set_kernel(sc, "preempt", "voluntary").empty());
@@ -293,10 +293,8 @@ TEST_CASE("--kernel sets a [kernel] variant as the file's key does", "[app][kern
           }).rfind("--kernel 'preempt': expected KEY=VALUE (keys: pagewalk,", 0) == 0);
 }
 
-TEST_CASE(
-    "--kernel overrides the file and is bound into the schedule key and the replay "
-    "command",
-    "[app][kernel]") {
+TEST_CASE("a kernel setting overrides the file, in the schedule key and the replay command",
+          "[app][kernel]") {
     const app::Plan base = app::make_plan(kZap, {});
     CHECK(base.scenario.preempt == model::PreemptModel::None);
     CHECK(base.kernel.empty());

@@ -79,10 +79,10 @@ std::string valid_kernel_settings() {
         std::string values;
         for (const auto v : model::kernel_values(key)) {
             if (!v.empty()) {
-                values += fmt::format("{}{}", values.empty() ? "" : "|", v);
+                values += fmt::format("{}{}", values.empty() ? "" : ", ", v);
             }
         }
-        s += fmt::format("{}{}={}", s.empty() ? "" : ", ", key, values);
+        s += fmt::format("{}{} ({})", s.empty() ? "" : "; ", key, values);
     }
     return s;
 }

@@ -26,7 +26,7 @@ CLI::Validator seconds();
 
 // The policy names, for help texts.
 const char* valid_policies();
-// The [kernel] keys and their values, for help texts: "pagewalk=current|pre-3b89863c3fa4, ...".
+// The [kernel] keys and their values, for help texts: "pagewalk (current, pre-...); ...".
 std::string valid_kernel_settings();
 // A comma list (matrix --policy P,... and --caller NAME,...), in its order; "" is no list.
 std::vector<std::string> parse_list(const std::string& s);
