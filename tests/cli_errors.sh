@@ -198,4 +198,30 @@ for cmd in "explore $tmp/old.toml --iterations 5 --quiet" "check $tmp/old.toml -
     [ "$code" -eq 0 ] || { echo "FAIL: $cmd exit $code"; fail=1; }
 done
 rm -rf "$tmp"
+# --kernel KEY=VALUE: the scenario file's [kernel] keys and values, with the file's messages, on
+# every command that takes a policy; matrix --policy and --caller are comma lists.
+kvalid="(valid: pagewalk, follow_pfnmap, follow_pfnmap_errno, preempt, rwsem)"
+expect_line "pfnsim: --kernel preemt=full: unknown key 'preemt' in [kernel] $kvalid" run $s --kernel preemt=full
+expect_line "pfnsim: --kernel preempt=lazy: unknown preempt model 'lazy' (valid: none, voluntary, full)" explore $s --kernel preempt=lazy
+expect_line "pfnsim: --kernel rwsem=fair: unknown rwsem variant 'fair' (valid: linux, fifo)" sweep $s --preemptions 1 --kernel rwsem=fair
+expect_line "pfnsim: --kernel pagewalk=old: unknown pagewalk variant 'old' (valid: current, pre-3b89863c3fa4)" replay $s --seed 1 --kernel pagewalk=old
+expect_line "pfnsim: --kernel follow_pfnmap_errno=eperm: unknown follow_pfnmap_errno 'eperm' (valid: einval, enoent)" matrix $s --kernel follow_pfnmap_errno=eperm
+expect_line "pfnsim: --kernel follow_pfnmap=old: unknown follow_pfnmap variant 'old' (valid: current, pre-ffef67b93aa3)" check $s --kernel follow_pfnmap=old
+expect2 stats $s --kernel preempt
+expect2 matrix $s --policy original,nope
+expect2 matrix $s --policy original,original
+expect2 matrix scenarios/patchset --caller VFIO,XEN
+expect_line "pfnsim: --caller: unknown caller 'VFIO' (valid: none: no file has a [matrix] caller)" matrix $s --caller VFIO
+# The same bad value in a file names it at its line and column.
+tmp=$(mktemp -d)
+printf '%s\n' 'name = "k"' '[kernel]' 'preempt = "lazy"' '[[actor]]' 'name = "z"' 'kind = "split"' > "$tmp/k.toml"
+expect_line "pfnsim: $tmp/k.toml:3:11: unknown preempt model 'lazy' (valid: none, voluntary, full)" run "$tmp/k.toml"
+# A schedule recorded under a --kernel variant is refused without it, naming the option.
+ksched=$("$pfnsim" run $s --kernel preempt=voluntary --json | python3 -c 'import json,sys; print(json.load(sys.stdin)["schedule"])')
+"$pfnsim" replay $s --kernel preempt=voluntary --schedule "$ksched" >/dev/null || fail=1
+expect2 replay $s --schedule "$ksched"
+"$pfnsim" replay $s --schedule "$ksched" 2>&1 |
+    grep -q "under --policy original --kernel preempt=voluntary, not --policy original " || {
+    echo "FAIL: a schedule of another --kernel variant does not name it"; fail=1; }
+rm -rf "$tmp"
 exit $fail

@@ -85,6 +85,35 @@ with tempfile.TemporaryDirectory() as tmp:
             f.write(p.stdout)
     violations(run(["merge", "--json"] + sorted(glob.glob(os.path.join(tmp, "s*.json")))),
                "merge")
+# --kernel settings shape the execution: every printed command carries them, and replays.
+def with_kernel(doc, where):
+    if not doc["violations"]:
+        failures.append(f"{where}: no violation to replay")
+    for v in doc["violations"]:
+        if "--kernel preempt=voluntary" not in v["replay"]:
+            failures.append(f"{where}: no --kernel in `{v['replay']}`")
+    violations(doc, where)
+
+
+with_kernel(run(["explore", "scenarios/lockstep-split.toml", "--policy", "eagain",
+                 "--kernel", "preempt=voluntary", "--iterations", "200", "--quiet"]),
+            "explore --kernel")
+with_kernel(run(["sweep", "scenarios/seed-split-refault.toml", "--preemptions", "2",
+                 "--kernel", "preempt=voluntary", "--kernel", "rwsem=fifo", "--quiet"]),
+            "sweep --kernel")
+m = run(["matrix", "scenarios/seed-split-refault.toml", "--policy", "original,eagain",
+         "--kernel", "preempt=voluntary", "--iterations", "200", "--quiet", "--json"])
+for c in m["cells"]:
+    with_kernel(c, f"matrix --kernel {c['policy']}")
+with tempfile.TemporaryDirectory() as tmp:
+    for i in range(2):
+        p = subprocess.run([pfnsim, "sweep", "scenarios/seed-split-refault.toml",
+                            "--preemptions", "2", "--shard", f"{i}/2", "--quiet",
+                            "--kernel", "preempt=voluntary"], capture_output=True, text=True)
+        with open(os.path.join(tmp, f"s{i}.json"), "w") as f:
+            f.write(p.stdout)
+    with_kernel(run(["merge", "--json"] + sorted(glob.glob(os.path.join(tmp, "s*.json")))),
+                "merge --kernel")
 # A scenario path a shell would split is quoted in the command.
 with tempfile.TemporaryDirectory() as tmp:
     spaced = os.path.join(tmp, "my scenario's copy.toml")

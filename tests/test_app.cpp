@@ -6,6 +6,7 @@
 
 #include "pfnsim/app/error.hpp"
 #include "pfnsim/app/findings.hpp"
+#include "pfnsim/app/matrix.hpp"
 #include "pfnsim/app/plan.hpp"
 #include "pfnsim/app/result.hpp"
 #include "pfnsim/app/sweep.hpp"
@@ -248,4 +249,122 @@ TEST_CASE("shards merge into one certificate by their rules", "[app][merge]") {
         CHECK(n.findings.empty());
         CHECK(n.verdict.full() == whole.verdict.full());  // judged from the shards' witnesses
     }
+}
+
+TEST_CASE("a kernel setting sets a [kernel] variant as the file's key does", "[app][kernel]") {
+    // The same table checks the file and the option: the same keys, values and messages.
+    model::Scenario sc;
+    CHECK(model::set_kernel(sc, "preempt", "voluntary").empty());
+    CHECK(sc.preempt == model::PreemptModel::Voluntary);
+    CHECK(model::kernel_value(sc, "preempt") == "voluntary");
+    CHECK(model::set_kernel(sc, "preempt", "lazy") ==
+          "unknown preempt model 'lazy' (valid: none, voluntary, full)");
+    CHECK(model::set_kernel(sc, "preemt", "none") ==
+          "unknown key 'preemt' in [kernel] (valid: pagewalk, follow_pfnmap, "
+          "follow_pfnmap_errno, preempt, rwsem)");
+    CHECK(model::set_kernel(sc, "follow_pfnmap_errno", "enoent").empty());
+    CHECK(model::set_kernel(sc, "follow_pfnmap_errno", "").empty());
+    CHECK(!sc.follow_errno);
+    // Every key's default in the table is the default of its Scenario field.
+    const model::Scenario defaults;
+    for (const auto key : model::kernel_keys()) {
+        model::Scenario s;
+        const std::string_view first = model::kernel_values(key).front();
+        CHECK(model::set_kernel(s, key, first).empty());
+        CHECK(model::kernel_value(s, key) == first);
+        CHECK((!model::kernel_value(defaults, key).empty() ||
+               key == std::string_view("follow_pfnmap_errno")));
+    }
+    // A file's bad value gives the same message as the option, at its line and column.
+    const std::string file_error = [] {
+        try {
+            model::parse_scenario("name = \"x\"\n[kernel]\npreempt = \"lazy\"\n", "k.toml");
+        } catch (const model::ScenarioError& e) {
+            return std::string(e.what());
+        }
+        return std::string("(no error)");
+    }();
+    CHECK(file_error == "k.toml:3:11: unknown preempt model 'lazy' (valid: none, voluntary, full)");
+
+    CHECK(input_error([] { app::kernel_option({"preempt=lazy"}); }) ==
+          "--kernel preempt=lazy: unknown preempt model 'lazy' (valid: none, voluntary, full)");
+    CHECK(input_error([] {
+              app::kernel_option({"preempt"});
+          }).rfind("--kernel 'preempt': expected KEY=VALUE (keys: pagewalk,", 0) == 0);
+}
+
+TEST_CASE("a kernel setting overrides the file, in the schedule key and the replay command",
+          "[app][kernel]") {
+    const app::Plan base = app::make_plan(kZap, {});
+    CHECK(base.scenario.preempt == model::PreemptModel::None);
+    CHECK(base.kernel.empty());
+
+    app::Overrides o;
+    o.kernel = {"rwsem=fifo", "preempt=full", "preempt=voluntary"};  // the last one wins
+    const app::Plan plan = app::make_plan(kZap, o);
+    CHECK(plan.scenario.preempt == model::PreemptModel::Voluntary);
+    CHECK(plan.scenario.rwsem == model::RwsemVariant::Fifo);
+    // In the table's order, whatever the order given.
+    CHECK(plan.kernel == model::KernelSettings{{"preempt", "voluntary"}, {"rwsem", "fifo"}});
+    CHECK(plan.schedule_key() != base.schedule_key());
+
+    // A setting equal to the file's value changes nothing: not the key, not the command.
+    app::Overrides same;
+    same.kernel = {"preempt=none", "rwsem=linux"};
+    const app::Plan unchanged = app::make_plan(kZap, same);
+    CHECK(unchanged.kernel.empty());
+    CHECK(unchanged.schedule_key() == base.schedule_key());
+
+    sim::Witness w = witness_of(sim::ViolationKind::WrongReturn);
+    w.seed = 7;
+    CHECK(app::replay_command(plan, w, true) ==
+          "pfnsim replay " + plan.file() +
+              " --policy original --kernel preempt=voluntary --kernel rwsem=fifo --seed 7");
+    w.schedule.choices = {0, 1, 1, 0};
+    const std::string text = app::schedule_text(plan, w.schedule);
+    CHECK(app::decode_for(plan, text).choices == w.schedule.choices);
+    // Refused under the file's own variants, naming the options it was recorded under.
+    CHECK(input_error([&] { app::decode_for(base, text); }) ==
+          "the schedule was recorded for " + plan.file() +
+              " under --policy original --kernel preempt=voluntary --kernel rwsem=fifo, not "
+              "--policy original (add those options to replay it)");
+    CHECK(input_error([&] { app::decode_for(plan, app::schedule_text(base, w.schedule)); })
+              .find("under --policy original, not --policy original --kernel "
+                    "preempt=voluntary") != std::string::npos);
+}
+
+TEST_CASE("matrix --policy and --caller choose rows and columns, in the given order",
+          "[app][matrix]") {
+    const auto files = app::scenario_files({source_path("scenarios/patchset")});
+    app::Overrides o;
+    o.iterations = 3;
+    app::CellMode random;
+    random.random = true;
+    app::MatrixSelection only;
+    only.policies = {"eagain", "original"};
+    only.callers = {"KVM", "VFIO"};
+    const app::Matrix m = app::run_matrix(files, o, {}, random, only);
+    REQUIRE(m.rows.size() == 2);
+    CHECK(m.rows[0].name() == "eagain");
+    CHECK(m.rows[1].name() == "original");
+    CHECK(m.columns.size() == 8);
+    for (const auto& c : m.columns) {
+        CHECK((c.scenario.matrix_caller == "KVM" || c.scenario.matrix_caller == "VFIO"));
+    }
+    const auto views = app::matrix_views(m);
+    REQUIRE(views.size() == 1);
+    CHECK(views[0].columns == std::vector<std::string>{"KVM", "VFIO"});
+
+    only.policies = {"eagain", "nope"};
+    CHECK(input_error([&] {
+              app::run_matrix(files, o, {}, random, only);
+          }).rfind("unknown policy 'nope' (valid: ", 0) == 0);
+    only.policies = {"eagain", "eagain"};
+    CHECK(input_error([&] { app::run_matrix(files, o, {}, random, only); }) ==
+          "--policy: 'eagain' is given twice");
+    only.policies = {};
+    only.callers = {"XEN"};
+    CHECK(input_error([&] { app::run_matrix(files, o, {}, random, only); }) ==
+          "--caller: unknown caller 'XEN' (valid: ACRN, KVM, access_phys, s390-read, "
+          "s390-write, VFIO)");
 }

@@ -156,10 +156,10 @@ EnvelopeMeta sweep_meta(const Certificate& c, const char* format) {
     m.tool = envelope_tool();
     m.scenario_hash = c.scenario_hash;
     m.policy = c.policy;
-    m.bound = fmt::format("preemptions={} faults={} step_bound={}{}",
+    m.bound = fmt::format("preemptions={} faults={} step_bound={}{}{}",
                           c.preemptions ? std::to_string(*c.preemptions) : "all",
                           c.faults ? std::to_string(*c.faults) : "scenario", c.step_bound,
-                          c.stateful ? " stateful" : "");
+                          c.stateful ? " stateful" : "", kernel_options_text(c.kernel));
     return m;
 }
 

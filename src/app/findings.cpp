@@ -148,7 +148,7 @@ std::string replay_options(const Plan& plan) {
     if (plan.exec.max_faults) {
         o += fmt::format(" --faults {}", *plan.exec.max_faults);
     }
-    return o;
+    return o + kernel_options_text(plan.kernel);
 }
 }  // namespace
 

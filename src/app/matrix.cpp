@@ -73,15 +73,81 @@ Result check_plan(const Plan& given, std::uint64_t max_states, const sim::Progre
     return e;
 }
 
+namespace {
+
+std::string joined(const std::vector<std::string>& v) {
+    std::string s;
+    for (const auto& x : v) {
+        s += (s.empty() ? "" : ", ") + x;
+    }
+    return s;
+}
+
+// The chosen policies, in their order, each read as --policy reads one.
+std::vector<model::Policy> chosen_policies(const std::vector<std::string>& names, Matrix& m) {
+    std::vector<model::Policy> out;
+    for (const auto& n : names) {
+        if (n.empty()) {  // policy_option reads "" as the scenario's
+            throw InputError{fmt::format("unknown policy '' (valid: {})", model::kValidPolicies)};
+        }
+        const PolicyChoice c = policy_option(n, model::Scenario{});
+        if (std::find(out.begin(), out.end(), c.policy) != out.end()) {
+            throw InputError{fmt::format("--policy: '{}' is given twice", n)};
+        }
+        out.push_back(c.policy);
+        if (!c.note.empty()) {
+            m.notes.push_back(c.note);
+        }
+    }
+    return out;
+}
+
+// The columns of the chosen callers, in the order of the files; m.callers as given.
+void choose_callers(const std::vector<std::string>& names, Matrix& m) {
+    std::vector<std::string> valid;
+    for (const auto& c : m.columns) {
+        const std::string& caller = c.scenario.matrix_caller;
+        if (!caller.empty() && std::find(valid.begin(), valid.end(), caller) == valid.end()) {
+            valid.push_back(caller);
+        }
+    }
+    for (const auto& n : names) {
+        if (std::find(valid.begin(), valid.end(), n) == valid.end()) {
+            throw InputError{fmt::format("--caller: unknown caller '{}' (valid: {})", n,
+                                         valid.empty()
+                                             ? std::string("none: no file has a [matrix] caller")
+                                             : joined(valid))};
+        }
+        if (std::find(m.callers.begin(), m.callers.end(), n) != m.callers.end()) {
+            throw InputError{fmt::format("--caller: '{}' is given twice", n)};
+        }
+        m.callers.push_back(n);
+    }
+    std::erase_if(m.columns, [&m](const Plan& c) {
+        return std::find(m.callers.begin(), m.callers.end(), c.scenario.matrix_caller) ==
+               m.callers.end();
+    });
+}
+
+}  // namespace
+
 Matrix run_matrix(const std::vector<std::string>& files, const Overrides& o,
-                  const CellProgress& progress, const CellMode& mode) {
+                  const CellProgress& progress, const CellMode& mode, const MatrixSelection& only) {
     Matrix m;
     for (const auto& f : files) {
         m.columns.push_back(make_plan(f, o));
     }
-    std::size_t np = 0;
-    const model::Policy* pols = model::all_policies(np);
-    m.rows.assign(pols, pols + np);
+    if (!only.policies.empty()) {
+        m.rows = chosen_policies(only.policies, m);
+    } else {
+        std::size_t np = 0;
+        const model::Policy* pols = model::all_policies(np);
+        m.rows.assign(pols, pols + np);
+    }
+    if (!only.callers.empty()) {
+        choose_callers(only.callers, m);
+    }
+    const std::size_t np = m.rows.size();
     m.cells.resize(np);
     for (std::size_t p = 0; p < np; ++p) {
         for (const auto& col : m.columns) {
@@ -111,6 +177,7 @@ std::vector<MatrixView> matrix_views(const Matrix& m) {
     };
     MatrixView pivot;
     pivot.pivot = true;
+    pivot.columns = m.callers;  // chosen callers come in their given order
     MatrixView plain;
     // (api, column, line) -> the matrix column; a second file for the same place is plain.
     std::map<std::tuple<int, std::size_t, std::size_t>, std::size_t> at;
@@ -210,7 +277,8 @@ std::vector<std::string> scenario_files(const std::vector<std::string>& paths) {
 
 std::vector<CheckedFile> check_files(const std::vector<std::string>& files,
                                      const CellProgress& progress, std::uint64_t max_states,
-                                     const CellDecider& decide) {
+                                     const CellDecider& decide,
+                                     const std::vector<std::string>& kernel) {
     std::vector<CheckedFile> out;
     for (const auto& f : files) {
         CheckedFile cf;
@@ -219,6 +287,7 @@ std::vector<CheckedFile> check_files(const std::vector<std::string>& files,
         try {
             Overrides o;
             o.scenario_strategy = true;
+            o.kernel = kernel;
             base = make_plan(f, o);
         } catch (const InputError& e) {
             cf.error = e.message;

@@ -1,6 +1,7 @@
 #include "pfnsim/app/plan.hpp"
 
 #include <fmt/format.h>
+#include <toml++/toml.h>
 
 #include "pfnsim/app/error.hpp"
 #include "pfnsim/app/files.hpp"
@@ -11,6 +12,83 @@
 #include "pfnsim/sim/schedule.hpp"
 
 namespace pfnsim::app {
+
+namespace {
+
+// The settings that change the file's [kernel] values, in the table's order: compared with the
+// file's own text (a file valid only under a setting has no Scenario of its own).
+model::KernelSettings changed_kernel(const std::string& text, const std::string& path,
+                                     const model::Scenario& sc) {
+    const toml::table t = toml::parse(text, path);
+    const model::Scenario defaults;
+    model::KernelSettings out;
+    for (const auto key : model::kernel_keys()) {
+        const std::string_view now = model::kernel_value(sc, key);
+        const std::string file =
+            t["kernel"][key].value_or(std::string(model::kernel_value(defaults, key)));
+        if (now != file) {
+            out.push_back({std::string(key), std::string(now)});
+        }
+    }
+    return out;
+}
+
+std::string key_text(const std::string& shape, const model::Policy& policy,
+                     std::optional<unsigned> faults, const model::KernelSettings& kernel) {
+    std::string what = fmt::format("{}\npolicy={}\nfaults={}", shape, policy.name(),
+                                   faults ? std::to_string(*faults) : std::string("scenario"));
+    if (!kernel.empty()) {
+        what += "\nkernel=";
+        for (const auto& [k, v] : kernel) {
+            what += fmt::format("{}={};", k, v);
+        }
+    }
+    return what;
+}
+
+std::uint32_t fold(std::uint64_t h) {
+    return static_cast<std::uint32_t>(h ^ (h >> 32U));
+}
+
+}  // namespace
+
+model::KernelSettings kernel_option(const std::vector<std::string>& given) {
+    model::KernelSettings out;
+    for (const auto& g : given) {
+        const auto eq = g.find('=');
+        if (eq == std::string::npos) {
+            std::string keys;
+            for (const auto k : model::kernel_keys()) {
+                keys += fmt::format("{}{}", keys.empty() ? "" : ", ", k);
+            }
+            throw InputError{fmt::format("--kernel '{}': expected KEY=VALUE (keys: {})", g, keys)};
+        }
+        model::KernelSetting s{g.substr(0, eq), g.substr(eq + 1)};
+        model::Scenario scratch;
+        if (const std::string err = model::set_kernel(scratch, s.key, s.value); !err.empty()) {
+            throw InputError{fmt::format("--kernel {}: {}", g, err)};
+        }
+        out.push_back(std::move(s));
+    }
+    return out;
+}
+
+std::vector<std::string> kernel_words(const model::KernelSettings& k) {
+    std::vector<std::string> out;
+    out.reserve(k.size());
+    for (const auto& [key, value] : k) {
+        out.push_back(fmt::format("{}={}", key, value));
+    }
+    return out;
+}
+
+std::string kernel_options_text(const model::KernelSettings& k) {
+    std::string s;
+    for (const auto& w : kernel_words(k)) {
+        s += " --kernel " + w;
+    }
+    return s;
+}
 
 PolicyChoice policy_option(const std::string& text, const model::Scenario& sc) {
     if (text.empty()) {
@@ -26,8 +104,12 @@ PolicyChoice policy_option(const std::string& text, const model::Scenario& sc) {
 Plan make_plan(const std::string& path, const Overrides& o) {
     Plan p;
     const std::string text = read_input(path, kScenarioCap, "scenario");
+    const model::KernelSettings kernel = kernel_option(o.kernel);
     try {
-        p.scenario = model::parse_scenario(text, path);
+        p.scenario = model::parse_scenario(text, path, kernel);
+        if (!kernel.empty()) {
+            p.kernel = changed_kernel(text, path, p.scenario);
+        }
     } catch (const model::ScenarioError& e) {
         throw InputError{e.what()};
     }
@@ -73,11 +155,7 @@ Plan make_plan(const std::string& path, const Overrides& o) {
 }
 
 std::uint32_t Plan::schedule_key() const {
-    const std::string what =
-        fmt::format("{}\npolicy={}\nfaults={}", scenario.shape, policy.name(),
-                    exec.max_faults ? std::to_string(*exec.max_faults) : std::string("scenario"));
-    const std::uint64_t h = sim::fnv1a(what);
-    return static_cast<std::uint32_t>(h ^ (h >> 32U));
+    return fold(sim::fnv1a(key_text(scenario.shape, policy, exec.max_faults, kernel)));
 }
 
 Plan Plan::with_policy(const model::Policy& p) const {
@@ -111,29 +189,48 @@ sim::Schedule decode_for(const Plan& plan, const std::string& text) {
     if (!s.key || *s.key == plan.schedule_key()) {
         return s;
     }
-    // Name what it was recorded for, when it is this file under another policy or fault bound.
+    // Name what it was recorded for, when it is this file under another policy, fault bound or
+    // --kernel settings (each key unset or set to one of its values; a setting equal to the
+    // file's value is never in a key, so trying it matches nothing).
+    std::vector<model::KernelSettings> kernels = {{}};
+    for (const auto key : model::kernel_keys()) {
+        std::vector<model::KernelSettings> more;
+        for (const auto& k : kernels) {
+            more.push_back(k);
+            for (const auto v : model::kernel_values(key)) {
+                more.push_back(k);
+                more.back().push_back({std::string(key), std::string(v)});
+            }
+        }
+        kernels = std::move(more);
+    }
     std::size_t n = 0;
     const model::Policy* all = model::all_policies(n);
     for (std::size_t i = 0; i < n; ++i) {
         for (const std::optional<unsigned> f :
              {std::optional<unsigned>{}, std::optional<unsigned>{1}, std::optional<unsigned>{2},
               std::optional<unsigned>{3}}) {
-            Plan q = plan.with_policy(all[i]);
-            q.exec.max_faults = f;
-            if (q.schedule_key() == *s.key) {
+            for (const auto& k : kernels) {
+                if (fold(sim::fnv1a(key_text(plan.scenario.shape, all[i], f, k))) != *s.key) {
+                    continue;
+                }
+                const auto options = [](const model::Policy& p, std::optional<unsigned> faults,
+                                        const model::KernelSettings& ks) {
+                    return fmt::format("--policy {}{}{}", p.name(),
+                                       faults ? fmt::format(" --faults {}", *faults) : "",
+                                       kernel_options_text(ks));
+                };
                 throw InputError{fmt::format(
-                    "the schedule was recorded for {} under --policy {}{}, not --policy {}{} "
-                    "(add those options to replay it)",
-                    plan.file(), all[i].name(), f ? fmt::format(" --faults {}", *f) : "",
-                    plan.policy.name(),
-                    plan.exec.max_faults ? fmt::format(" --faults {}", *plan.exec.max_faults)
-                                         : "")};
+                    "the schedule was recorded for {} under {}, not {} (add those options to "
+                    "replay it)",
+                    plan.file(), options(all[i], f, k),
+                    options(plan.policy, plan.exec.max_faults, plan.kernel))};
             }
         }
     }
     throw InputError{fmt::format(
         "the schedule was recorded for another scenario (key {:08x}; {} under --policy {} is "
-        "{:08x}): replay it on the file, policy and --faults it was reported with",
+        "{:08x}): replay it on the file, policy, --faults and --kernel it was reported with",
         *s.key, plan.file(), plan.policy.name(), plan.schedule_key())};
 }
 

@@ -31,7 +31,11 @@ std::string Certificate::line() const {
             tasks > 1 ? " (counted per task)" : "", plural(totals.transitions, "transition"),
             plural(totals.executions, "execution"), plural(totals.violations.size(), "violation"));
     }
-    const std::string what = fmt::format("{} (policy {}) with {}", scenario, policy, bound_text());
+    std::string under = "policy " + policy;
+    for (const auto& [k, v] : kernel) {
+        under += fmt::format(", {}={}", k, v);
+    }
+    const std::string what = fmt::format("{} ({}) with {}", scenario, under, bound_text());
     if (shard && complete) {
         return fmt::format(
             "shard {}/{} of the schedules of {} explored: {} (merge all shards for the "

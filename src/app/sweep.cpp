@@ -66,6 +66,7 @@ Result run_sweep(const Plan& plan, const SweepRequest& rq, const SweepHooks& hoo
     c.file = plan.file();
     c.scenario_hash = plan.scenario_hash;
     c.policy = plan.policy.name();
+    c.kernel = plan.kernel;
     for (const auto& a : plan.scenario.actors) {
         c.actors.push_back(a.name);
     }
@@ -82,8 +83,8 @@ Result run_sweep(const Plan& plan, const SweepRequest& rq, const SweepHooks& hoo
 
     // What a checkpoint must agree with: everything that shapes the tree or its split.
     const std::string key = fmt::format(
-        "{} {} policy={} preemptions={} faults={} reduction={} step_bound={} shard={}/{}{}",
-        c.scenario, c.scenario_hash, c.policy,
+        "{} {} policy={}{} preemptions={} faults={} reduction={} step_bound={} shard={}/{}{}",
+        c.scenario, c.scenario_hash, c.policy, kernel_options_text(c.kernel),
         c.preemptions ? std::to_string(*c.preemptions) : "all",
         c.faults ? std::to_string(*c.faults) : "scenario", c.reduction, c.step_bound, cfg.shard,
         cfg.shards,
@@ -136,6 +137,9 @@ json certificate_json(const Result& r, bool state_hashes) {
     j["file"] = c.file;
     j["scenario_hash"] = c.scenario_hash;
     j["policy"] = c.policy;
+    if (!c.kernel.empty()) {
+        j["kernel"] = kernel_words(c.kernel);
+    }
     j["strategy"] = std::string(sim::strategy_name(sim::StrategyKind::Dfs));  // stateful ones too
     j["actors"] = c.actors;
     j["complete"] = c.complete;
@@ -227,6 +231,14 @@ Result certificate_from_json(const json& j) {
         c.file = j.at("file").get<std::string>();
         c.scenario_hash = j.at("scenario_hash").get<std::string>();
         c.policy = j.at("policy").get<std::string>();
+        if (j.contains("kernel")) {
+            for (const auto& kv : j.at("kernel")) {
+                const auto s = kv.get<std::string>();
+                const auto eq = s.find('=');
+                c.kernel.push_back(
+                    {s.substr(0, eq), eq == std::string::npos ? "" : s.substr(eq + 1)});
+            }
+        }
         c.actors = j.at("actors").get<std::vector<std::string>>();
         r.actors = c.actors;
         c.complete = j.at("complete").get<bool>();
@@ -289,12 +301,12 @@ Result merge_shards(const std::vector<Result>& parts, const std::vector<std::str
     for (std::size_t i = 0; i < parts.size(); ++i) {
         const Certificate& p = *parts[i].certificate;
         if (p.scenario != m.scenario || p.scenario_hash != m.scenario_hash ||
-            p.policy != m.policy || p.preemptions != m.preemptions || p.faults != m.faults ||
-            p.reduction != m.reduction || p.stateful != m.stateful ||
+            p.policy != m.policy || p.kernel != m.kernel || p.preemptions != m.preemptions ||
+            p.faults != m.faults || p.reduction != m.reduction || p.stateful != m.stateful ||
             p.step_bound != m.step_bound || p.actors != m.actors || p.shard->second != count) {
             throw InputError{fmt::format(
-                "{}: a shard of another sweep (scenario file hash, policy, bounds, step bound, "
-                "reduction and shard count must all match {})",
+                "{}: a shard of another sweep (scenario file hash, policy, --kernel, bounds, "
+                "step bound, reduction and shard count must all match {})",
                 files[i], files.front())};
         }
         if (p.shard->first >= count) {
@@ -335,6 +347,9 @@ Result merge_shards(const std::vector<Result>& parts, const std::vector<std::str
             o.step_bound = m.step_bound;
         }
         o.faults = m.faults;
+        for (const auto& [k, v] : m.kernel) {
+            o.kernel.push_back(fmt::format("{}={}", k, v));
+        }
         const Plan plan = make_plan(m.file, o);
         if (plan.scenario_hash != m.scenario_hash) {
             throw InputError{fmt::format("{} changed since the shards were swept", m.file)};

@@ -9,6 +9,7 @@
 #include "cli/validate.hpp"
 #include "pfnsim/app/error.hpp"
 #include "pfnsim/app/matrix.hpp"
+#include "pfnsim/app/plan.hpp"
 
 namespace pfnsim::cli {
 
@@ -24,6 +25,7 @@ void add_check(CLI::App& cmd, Options& o) {
                    "the file's [explore] decides")
         ->transform(number(Number::max_states));
     cmd.add_flag("--quiet", o.quiet, "no progress on stderr");
+    add_kernel(cmd, o);
     cmd.footer(footer("pfnsim check scenarios --format ktap --junit results.xml", Codes::judged));
 }
 
@@ -33,10 +35,12 @@ int cmd_check(const Options& o) {
             fmt::format("--json is --format json: give one of --json and --format {}", o.format)};
     }
     const std::string format = o.json ? "json" : o.format;
+    app::kernel_option(o.over.kernel);  // a bad --kernel is one error, not one per file
     const auto files =
         app::scenario_files(o.paths.empty() ? std::vector<std::string>{"scenarios"} : o.paths);
-    const auto checked = app::check_files(files, cell_progress(o.quiet),
-                                          o.max_states != 0 ? o.max_states : app::kCellStates);
+    const auto checked =
+        app::check_files(files, cell_progress(o.quiet),
+                         o.max_states != 0 ? o.max_states : app::kCellStates, {}, o.over.kernel);
     for (const auto& f : checked) {
         if (!f.cells.empty()) {
             print_notes(f.cells.front().plan);  // the file's notes, once

@@ -50,6 +50,7 @@ void export_witness(const Options& o, const app::Plan& plan, const app::Result& 
 void add_explore(CLI::App& cmd, Options& o) {
     add_scenario(cmd, o);
     add_policy(cmd, o);
+    add_kernel(cmd, o);
     add_step_bound(cmd, o);
     add_faults(cmd, o);
     add_exports(cmd, o);

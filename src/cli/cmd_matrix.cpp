@@ -48,6 +48,13 @@ void add_matrix(CLI::App& cmd, Options& o) {
     cmd.add_option("--seed", o.numbers.seed, "first seed of every cell (default: each scenario's)")
         ->transform(number(Number::seed));
     add_step_bound(cmd, o);
+    cmd.add_option("--policy", o.policies,
+                   std::string("the rows, a comma list in its order (default: every policy): ") +
+                       valid_policies());
+    cmd.add_option("--caller", o.callers,
+                   "the patchset view's columns, a comma list of [matrix] callers in its order "
+                   "(default: every caller; files without [matrix] are left out)");
+    add_kernel(cmd, o);
     cmd.add_flag("--json", o.json, "print one JSON document");
     cmd.add_flag("--markdown", o.markdown, "print markdown for a mail or a review");
     cmd.add_flag("--wide", o.wide, "one table however wide (default: fit 80 columns)");
@@ -57,7 +64,8 @@ void add_matrix(CLI::App& cmd, Options& o) {
     cmd.add_option("--max-states", o.max_states,
                    "state budget of each cell's sweep (default 5000000); random beyond it")
         ->transform(number(Number::max_states));
-    cmd.footer(footer("pfnsim matrix scenarios/*.toml --markdown", Codes::judged));
+    cmd.footer(footer("pfnsim matrix scenarios/patchset --policy original,eagain --caller VFIO,KVM",
+                      Codes::judged));
 }
 
 int cmd_matrix(const Options& o) {
@@ -66,9 +74,15 @@ int cmd_matrix(const Options& o) {
     if (o.max_states != 0) {
         mode.max_states = o.max_states;
     }
+    app::MatrixSelection only;
+    only.policies = parse_list(o.policies);
+    only.callers = parse_list(o.callers);
     const app::Matrix m =
         app::run_matrix(o.paths.empty() ? default_matrix_scenarios() : app::scenario_files(o.paths),
-                        overrides(o), cell_progress(o.quiet), mode);
+                        overrides(o), cell_progress(o.quiet), mode, only);
+    for (const auto& n : m.notes) {
+        std::cerr << n << "\n";
+    }
     for (const auto& column : m.columns) {
         print_notes(column);
     }

@@ -36,6 +36,7 @@ int one_execution(const Options& o, bool replay, bool diagram) {
 void add_run(CLI::App& cmd, Options& o) {
     add_scenario(cmd, o);
     add_policy(cmd, o);
+    add_kernel(cmd, o);
     add_step_bound(cmd, o);
     add_faults(cmd, o);
     add_exports(cmd, o);
@@ -53,6 +54,7 @@ int cmd_run(const Options& o) {
 void add_replay(CLI::App& cmd, Options& o) {
     add_scenario(cmd, o);
     add_policy(cmd, o);
+    add_kernel(cmd, o);
     add_step_bound(cmd, o);
     add_faults(cmd, o);
     add_exports(cmd, o);

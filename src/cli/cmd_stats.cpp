@@ -15,6 +15,7 @@ void add_stats(CLI::App& cmd, Options& o) {
     add_scenario(cmd, o);
     cmd.add_option("--policy", o.over.policy,
                    std::string("one retry policy (default: all): ") + valid_policies());
+    add_kernel(cmd, o);
     cmd.add_option("--iterations", o.numbers.iterations, "executions (default: the scenario's)")
         ->transform(number(Number::iterations));
     cmd.add_option("--seed", o.numbers.seed, "first seed (default: the scenario's)")

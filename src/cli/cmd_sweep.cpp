@@ -53,6 +53,7 @@ void add_sweep(CLI::App& cmd, Options& o) {
     cmd.add_option("--preemptions", o.preemptions, "preemption bound: a number, or all")
         ->required();
     add_policy(cmd, o);
+    add_kernel(cmd, o);
     add_step_bound(cmd, o);
     add_faults(cmd, o);
     cmd.add_flag("--json", o.json, "print one JSON document");

@@ -222,6 +222,7 @@ std::string file_list(const app::Matrix& m, std::size_t width) {
     for (std::size_t i = 0; i < m.columns.size(); ++i) {
         const auto& c = m.columns[i];
         std::string s = fmt::format("{} {} {}", c.scenario_hash, c.scenario.label, c.file());
+        s += app::kernel_options_text(c.kernel);
         for (std::size_t p = 0; p < m.rows.size(); ++p) {
             if (!m.cells[p][i].certified()) {
                 s += fmt::format(" (~ {} random executions)", m.cells[p][i].tally().executions);

@@ -19,6 +19,13 @@ void add_policy(CLI::App& c, Options& o) {
                  std::string("retry policy (default: the scenario's): ") + valid_policies());
 }
 
+void add_kernel(CLI::App& c, Options& o) {
+    c.add_option("--kernel", o.over.kernel,
+                 std::string("KEY=VALUE: a [kernel] variant over the scenario's, repeatable: ") +
+                     valid_kernel_settings())
+        ->allow_extra_args(false);
+}
+
 void add_step_bound(CLI::App& c, Options& o) {
     c.add_option("--step-bound", o.numbers.step_bound,
                  "steps per execution before giving up (default: the scenario's)")

@@ -54,6 +54,8 @@ struct Options {
     std::uint64_t max_states = 0;
     bool audit_states = false;
     bool random_cells = false;       // matrix --random
+    std::string policies;            // matrix --policy P,...: the rows ("" = every policy)
+    std::string callers;             // matrix --caller NAME,...: the patchset view's columns
     std::string topic;               // help: the command asked about
     const CLI::App* root = nullptr;  // help: the whole command line
 };
@@ -61,6 +63,7 @@ struct Options {
 // --- Options that several commands register (options.cpp). -------------------------------
 void add_scenario(CLI::App& c, Options& o);
 void add_policy(CLI::App& c, Options& o);
+void add_kernel(CLI::App& c, Options& o);
 void add_step_bound(CLI::App& c, Options& o);
 void add_faults(CLI::App& c, Options& o);
 void add_exports(CLI::App& c, Options& o);

@@ -36,6 +36,9 @@ void provenance(json& j, const app::Plan& plan) {
     j["file"] = plan.file();
     j["scenario_hash"] = plan.scenario_hash;
     j["policy"] = plan.policy.name();
+    if (!plan.kernel.empty()) {
+        j["kernel"] = app::kernel_words(plan.kernel);
+    }
     j["step_bound"] = plan.exec.step_bound;
     j["faults"] = plan.exec.max_faults ? json(*plan.exec.max_faults) : json("scenario");
 }

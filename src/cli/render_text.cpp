@@ -163,10 +163,22 @@ std::string provenance_text(const app::Plan& plan) {
     return provenance_line(plan.scenario_hash);
 }
 
+namespace {
+// "kernel      preempt=voluntary, rwsem=fifo" for the --kernel settings, or "".
+std::string kernel_line(const model::KernelSettings& k) {
+    std::string s;
+    for (const auto& w : app::kernel_words(k)) {
+        s += (s.empty() ? "" : ", ") + w;
+    }
+    return s.empty() ? s : "kernel      " + wrap(s, 80, 12, false, 12).substr(12);
+}
+}  // namespace
+
 std::string explore_text(const app::Result& r) {
     std::string s;
     s += fmt::format("scenario    {} ({})\n", r.plan.scenario.name, r.plan.file());
     s += fmt::format("policy      {}\n", r.plan.policy.name());
+    s += kernel_line(r.plan.kernel);
     const std::string params = r.strategy == sim::StrategyKind::Pct
                                    ? fmt::format(", depth {}, k {},", r.pct_depth, r.pct_steps)
                                    : "";
@@ -191,6 +203,7 @@ std::string run_text(const app::Result& r, bool diagram) {
     auto program = r.plan.program();
     std::string s = fmt::format("scenario    {} ({})\npolicy      {}\n", r.plan.scenario.name,
                                 r.plan.file(), r.plan.policy.name());
+    s += kernel_line(r.plan.kernel);
     s += run.by_seed ? fmt::format("seed        {}\n", out.seed)
                      : fmt::format("schedule    {}\n", run.given);
     s += "\n";
@@ -224,6 +237,7 @@ std::string sweep_text(const app::Result& r) {
     std::string out;
     out += fmt::format("scenario    {} ({})\n", c.scenario, c.file);
     out += fmt::format("policy      {}\n", c.policy);
+    out += kernel_line(c.kernel);
     out += wrap(fmt::format("bound       {}; {}", c.bound_text(),
                             c.reduction ? "sleep-set reduction" : "no reduction"),
                 80, 12, false);

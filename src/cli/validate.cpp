@@ -8,6 +8,7 @@
 #include "pfnsim/app/sweep.hpp"
 #include "pfnsim/model/limits.hpp"
 #include "pfnsim/model/policy.hpp"
+#include "pfnsim/model/scenario.hpp"
 
 namespace pfnsim::cli {
 
@@ -70,6 +71,34 @@ CLI::Validator seconds() {
 
 const char* valid_policies() {
     return model::kValidPolicies;
+}
+
+std::string valid_kernel_settings() {
+    std::string s;
+    for (const auto key : model::kernel_keys()) {
+        std::string values;
+        for (const auto v : model::kernel_values(key)) {
+            if (!v.empty()) {
+                values += fmt::format("{}{}", values.empty() ? "" : ", ", v);
+            }
+        }
+        s += fmt::format("{}{} ({})", s.empty() ? "" : "; ", key, values);
+    }
+    return s;
+}
+
+std::vector<std::string> parse_list(const std::string& s) {
+    std::vector<std::string> out;
+    if (s.empty()) {
+        return out;
+    }
+    std::size_t from = 0;
+    for (std::size_t comma = s.find(','); comma != std::string::npos; comma = s.find(',', from)) {
+        out.push_back(s.substr(from, comma - from));
+        from = comma + 1;
+    }
+    out.push_back(s.substr(from));
+    return out;
 }
 
 std::optional<unsigned> parse_faults(const std::string& s) {

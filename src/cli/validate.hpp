@@ -8,6 +8,7 @@
 #include <optional>
 #include <string>
 #include <utility>
+#include <vector>
 
 #include "pfnsim/app/findings.hpp"
 
@@ -25,6 +26,10 @@ CLI::Validator seconds();
 
 // The policy names, for help texts.
 const char* valid_policies();
+// The [kernel] keys and their values, for help texts: "pagewalk (current, pre-...); ...".
+std::string valid_kernel_settings();
+// A comma list (matrix --policy P,... and --caller NAME,...), in its order; "" is no list.
+std::vector<std::string> parse_list(const std::string& s);
 
 // --faults: "" or "scenario" is the scenario's budgets (nullopt), else a bound; throws
 // app::InputError.

@@ -2,6 +2,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <array>
 
 #include "loader.hpp"
 #include "pfnsim/sim/strategy_kind.hpp"
@@ -23,63 +24,156 @@ Expectation check_verdict(const Loader& L, const toml::node& n) {
 
 }  // namespace
 
+namespace {
+
+// The one table of [kernel] keys: what each is called in messages, the names of its values
+// (in the order of its enum), and how a Scenario field is set from and read as an index into
+// them. kUnset is a key left unset (only where `unsettable`: the field is an optional).
+constexpr std::size_t kUnset = static_cast<std::size_t>(-1);
+struct KernelKey {
+    std::string_view key;
+    std::string_view what;  // "unknown {what} 'x' (valid: ...)"
+    std::array<std::string_view, 4> values;
+    bool unsettable;
+    void (*set)(Scenario&, std::size_t);
+    std::size_t (*get)(const Scenario&);
+};
+constexpr KernelKey kKernelKeys[] = {
+    {"pagewalk",
+     "pagewalk variant",
+     {"current", "pre-3b89863c3fa4"},
+     false,
+     [](Scenario& sc, std::size_t i) { sc.pagewalk = static_cast<PagewalkVariant>(i); },
+     [](const Scenario& sc) { return static_cast<std::size_t>(sc.pagewalk); }},
+    {"follow_pfnmap",
+     "follow_pfnmap variant",
+     {"current", "pre-ffef67b93aa3"},
+     false,
+     [](Scenario& sc, std::size_t i) { sc.follow = static_cast<FollowVariant>(i); },
+     [](const Scenario& sc) { return static_cast<std::size_t>(sc.follow); }},
+    {"follow_pfnmap_errno",
+     "follow_pfnmap_errno",
+     {"einval", "enoent"},
+     true,
+     [](Scenario& sc, std::size_t i) {
+         sc.follow_errno =
+             i == kUnset ? std::nullopt : std::optional<FollowErrno>(static_cast<FollowErrno>(i));
+     },
+     [](const Scenario& sc) {
+         return sc.follow_errno ? static_cast<std::size_t>(*sc.follow_errno) : kUnset;
+     }},
+    {"preempt",
+     "preempt model",
+     {"none", "voluntary", "full"},
+     false,
+     [](Scenario& sc, std::size_t i) { sc.preempt = static_cast<PreemptModel>(i); },
+     [](const Scenario& sc) { return static_cast<std::size_t>(sc.preempt); }},
+    {"rwsem",
+     "rwsem variant",
+     {"linux", "fifo"},
+     false,
+     [](Scenario& sc, std::size_t i) { sc.rwsem = static_cast<RwsemVariant>(i); },
+     [](const Scenario& sc) { return static_cast<std::size_t>(sc.rwsem); }},
+};
+
+const KernelKey* kernel_key(std::string_view key) {
+    for (const auto& k : kKernelKeys) {
+        if (k.key == key) {
+            return &k;
+        }
+    }
+    return nullptr;
+}
+
+std::string joined(const std::vector<std::string_view>& v) {
+    std::string s;
+    for (auto x : v) {
+        s += s.empty() ? "" : ", ";
+        s += x;
+    }
+    return s;
+}
+
+}  // namespace
+
+std::vector<std::string_view> kernel_keys() {
+    std::vector<std::string_view> out;
+    for (const auto& k : kKernelKeys) {
+        out.push_back(k.key);
+    }
+    return out;
+}
+
+std::vector<std::string_view> kernel_values(std::string_view key) {
+    std::vector<std::string_view> out;
+    if (const KernelKey* k = kernel_key(key)) {
+        for (auto v : k->values) {
+            if (!v.empty()) {
+                out.push_back(v);
+            }
+        }
+        if (k->unsettable) {
+            out.emplace_back();
+        }
+    }
+    return out;
+}
+
+std::string set_kernel(Scenario& sc, std::string_view key, std::string_view value) {
+    const KernelKey* k = kernel_key(key);
+    if (k == nullptr) {
+        return fmt::format("unknown key '{}' in [kernel] (valid: {})", key, joined(kernel_keys()));
+    }
+    if (value.empty() && k->unsettable) {
+        k->set(sc, kUnset);
+        return "";
+    }
+    std::vector<std::string_view> names;
+    for (std::size_t i = 0; i < k->values.size() && !k->values[i].empty(); ++i) {
+        if (k->values[i] == value) {
+            k->set(sc, i);
+            return "";
+        }
+        names.push_back(k->values[i]);
+    }
+    return fmt::format("unknown {} '{}' (valid: {})", k->what, value, joined(names));
+}
+
+std::string_view kernel_value(const Scenario& sc, std::string_view key) {
+    const KernelKey* k = kernel_key(key);
+    if (k == nullptr) {
+        return "";
+    }
+    const std::size_t i = k->get(sc);
+    return i == kUnset ? std::string_view() : k->values.at(i);
+}
+
+// The file's [kernel] table goes through the same table as --kernel: every key is checked
+// first, then each present value in the table's order, as before.
 void load_kernel(const Loader& L, const toml::table& root, Scenario& sc) {
     const toml::node* k = root.get("kernel");
     if (k == nullptr) {
         return;
     }
     const toml::table& t = L.table_of(*k, "[kernel]");
-    L.check_keys(t, {"pagewalk", "follow_pfnmap", "follow_pfnmap_errno", "preempt", "rwsem"},
-                 "[kernel]");
-    const std::string pw = L.str(t, "pagewalk", "current");
-    if (pw == "current") {
-        sc.pagewalk = PagewalkVariant::Current;
-    } else if (pw == "pre-3b89863c3fa4") {
-        sc.pagewalk = PagewalkVariant::Pre3b89863c3fa4;
-    } else {
-        L.fail(*t.get("pagewalk"), fmt::format("unknown pagewalk variant '{}' (valid: "
-                                               "current, pre-3b89863c3fa4)",
-                                               pw));
+    L.check_keys(t, kernel_keys(), "[kernel]");
+    for (const auto& key : kKernelKeys) {
+        const toml::node* n = t.get(key.key);
+        if (n == nullptr) {
+            continue;
+        }
+        const std::string value = L.str(t, key.key, "");
+        if (const std::string err = set_kernel(sc, key.key, value); !err.empty()) {
+            L.fail(*n, err);
+        }
     }
-    const std::string fo = L.str(t, "follow_pfnmap", "current");
-    if (fo == "current") {
-        sc.follow = FollowVariant::Current;
-    } else if (fo == "pre-ffef67b93aa3") {
-        sc.follow = FollowVariant::PreFfef67b93aa3;
-    } else {
-        L.fail(*t.get("follow_pfnmap"), fmt::format("unknown follow_pfnmap variant '{}' "
-                                                    "(valid: current, pre-ffef67b93aa3)",
-                                                    fo));
-    }
-    const std::string fe = L.str(t, "follow_pfnmap_errno", "");
-    if (fe.empty()) {
-        sc.follow_errno.reset();
-    } else if (fe == "einval") {
-        sc.follow_errno = FollowErrno::Einval;
-    } else if (fe == "enoent") {
-        sc.follow_errno = FollowErrno::Enoent;
-    } else {
-        L.fail(*t.get("follow_pfnmap_errno"),
-               fmt::format("unknown follow_pfnmap_errno '{}' (valid: einval, enoent)", fe));
-    }
-    const std::string pr = L.str(t, "preempt", "none");
-    if (pr == "none") {
-        sc.preempt = PreemptModel::None;
-    } else if (pr == "voluntary") {
-        sc.preempt = PreemptModel::Voluntary;
-    } else if (pr == "full") {
-        sc.preempt = PreemptModel::Full;
-    } else {
-        L.fail(*t.get("preempt"),
-               fmt::format("unknown preempt model '{}' (valid: none, voluntary, full)", pr));
-    }
-    const std::string rw = L.str(t, "rwsem", "linux");
-    if (rw == "linux") {
-        sc.rwsem = RwsemVariant::Linux;
-    } else if (rw == "fifo") {
-        sc.rwsem = RwsemVariant::Fifo;
-    } else {
-        L.fail(*t.get("rwsem"), fmt::format("unknown rwsem variant '{}' (valid: linux, fifo)", rw));
+}
+
+void apply_kernel(Scenario& sc, const KernelSettings& kernel) {
+    for (const auto& [key, value] : kernel) {
+        if (const std::string err = set_kernel(sc, key, value); !err.empty()) {
+            throw ScenarioError(err);
+        }
     }
 }
 

@@ -56,12 +56,14 @@ std::string shape_of(toml::table& t) {
     return os.str();
 }
 
-Scenario build(const toml::table& root, const std::string& path) {
+Scenario build(const toml::table& root, const std::string& path, const KernelSettings& kernel) {
     const Loader L(path);
     Scenario sc;
     sc.path = path;
     load_top(L, root, sc);
     load_kernel(L, root, sc);
+    // The command line's settings, over the file's, before anything is checked against them.
+    apply_kernel(sc, kernel);
     load_devices(L, root, sc);
     load_vmas(L, root, sc);
     load_entries(L, root, sc);
@@ -74,13 +76,14 @@ Scenario build(const toml::table& root, const std::string& path) {
 
 }  // namespace
 
-Scenario parse_scenario(const std::string& text, const std::string& path) {
+Scenario parse_scenario(const std::string& text, const std::string& path,
+                        const KernelSettings& kernel) {
     if (auto problem = toml_text_check(text, path)) {
         throw ScenarioError(*problem);
     }
     try {
         toml::table root = toml::parse(text, path);
-        Scenario sc = build(root, path);
+        Scenario sc = build(root, path, kernel);
         sc.shape = shape_of(root);
         return sc;
     } catch (const toml::parse_error& e) {
@@ -89,14 +92,14 @@ Scenario parse_scenario(const std::string& text, const std::string& path) {
     }
 }
 
-Scenario load_scenario(const std::string& path) {
+Scenario load_scenario(const std::string& path, const KernelSettings& kernel) {
     std::ifstream in(path, std::ios::binary);
     if (!in) {
         throw ScenarioError(fmt::format("{}: cannot read the file", path));
     }
     std::stringstream ss;
     ss << in.rdbuf();
-    return parse_scenario(ss.str(), path);
+    return parse_scenario(ss.str(), path, kernel);
 }
 
 }  // namespace pfnsim::model

@@ -16,6 +16,8 @@ struct Matrix {
     std::vector<model::Policy> rows;         // the policies
     std::vector<std::vector<Result>> cells;  // [row][column]
     bool unexpected = false;                 // some cell's verdict is not its expectation
+    std::vector<std::string> callers;        // the patchset view's columns, if chosen
+    std::vector<std::string> notes;          // "--policy: note: ..." (an old policy name)
 };
 
 // Where each cell goes in a report. Files with a `[matrix]` table form the patchset view:
@@ -60,8 +62,17 @@ Result certify_plan(const Plan& plan, std::optional<unsigned> preemptions, std::
 // why it was not certified.
 Result check_plan(const Plan& plan, std::uint64_t max_states, const sim::Progress& progress = {});
 
+// Which rows and columns to compare: policies by name (--policy P,...) and the patchset
+// view's callers ([matrix] caller), each in the given order; empty = all. A name that is not
+// valid, or given twice, is an InputError naming the valid ones.
+struct MatrixSelection {
+    std::vector<std::string> policies;
+    std::vector<std::string> callers;
+};
+
 Matrix run_matrix(const std::vector<std::string>& files, const Overrides& o,
-                  const CellProgress& progress = {}, const CellMode& mode = {});
+                  const CellProgress& progress = {}, const CellMode& mode = {},
+                  const MatrixSelection& only = {});
 
 struct CheckedFile {
     std::string file;
@@ -79,12 +90,14 @@ std::vector<std::string> flagship_scenarios(const std::string& dir);
 std::vector<std::string> scenario_files(const std::vector<std::string>& paths);
 // Each file under each policy it has an expectation for (check_plan); a file that cannot be
 // read or whose search fails is one CheckedFile with its error, and the others go on.
-// `decide` stands for check_plan (tests give one that fails).
+// `decide` stands for check_plan (tests give one that fails). `kernel`: --kernel KEY=VALUE
+// settings applied to every file (Overrides::kernel).
 using CellDecider =
     std::function<Result(const Plan& plan, std::uint64_t max_states, const sim::Progress&)>;
 std::vector<CheckedFile> check_files(const std::vector<std::string>& files,
                                      const CellProgress& progress = {},
                                      std::uint64_t max_states = kCellStates,
-                                     const CellDecider& decide = {});
+                                     const CellDecider& decide = {},
+                                     const std::vector<std::string>& kernel = {});
 
 }  // namespace pfnsim::app

@@ -29,6 +29,8 @@ struct Overrides {
     std::string strategy;
     bool scenario_strategy = false;
     std::optional<unsigned> depth;  // PCT depth d
+    // --kernel KEY=VALUE, as given, in order (a later one for the same key wins).
+    std::vector<std::string> kernel;
 };
 
 inline constexpr sim::StrategyKind kDefaultStrategy = sim::StrategyKind::Random;
@@ -45,10 +47,14 @@ struct Plan {
     unsigned depth = 3;
     // "file:line:column: note: ..." and "--policy: note: ...", such as an old policy name.
     std::vector<std::string> notes;
+    // The [kernel] values --kernel changed from the file's, one per key in the table's order
+    // (model::kernel_keys()): what replay commands and the schedule key carry.
+    model::KernelSettings kernel;
 
     const std::string& file() const { return scenario.path; }
     // A short hash of what a schedule depends on: the scenario's actors, state and kernel
-    // variants (not its description or expectations), the policy and the fault bound.
+    // variants (not its description or expectations), the policy, the fault bound and the
+    // --kernel settings.
     std::uint32_t schedule_key() const;
     // The same plan under another policy.
     Plan with_policy(const model::Policy& p) const;
@@ -64,6 +70,15 @@ struct PolicyChoice {
     std::string note;  // "" unless the name is an old one
 };
 PolicyChoice policy_option(const std::string& text, const model::Scenario& sc);
+
+// --kernel KEY=VALUE options, checked against the model's [kernel] table (the keys and values a
+// scenario file takes, with the same messages); throws InputError ("--kernel preempt=x:
+// unknown preempt model 'x' (valid: none, voluntary, full)").
+model::KernelSettings kernel_option(const std::vector<std::string>& given);
+// The settings as words "K=V", in order (JSON, reports), and as command-line options:
+// " --kernel K=V" each, or "".
+std::vector<std::string> kernel_words(const model::KernelSettings& k);
+std::string kernel_options_text(const model::KernelSettings& k);
 
 // The exploration strategy a plan names, built for `program` (PCT runs its step estimate).
 std::unique_ptr<sim::Strategy> make_strategy(const Plan& plan, sim::Program& program);

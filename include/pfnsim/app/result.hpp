@@ -23,6 +23,7 @@ struct Certificate {
     std::string file;
     std::string scenario_hash;
     std::string policy;
+    model::KernelSettings kernel;  // the plan's --kernel settings
     std::vector<std::string> actors;
     std::optional<unsigned> preemptions;  // nullopt = any number
     std::optional<unsigned> faults;       // nullopt = the scenario's budgets

@@ -133,7 +133,33 @@ struct Scenario {
 
 const char* follow_errno_name(FollowErrno e);
 
-Scenario load_scenario(const std::string& path);
-Scenario parse_scenario(const std::string& text, const std::string& path);
+// One [kernel] key set from the command line (--kernel KEY=VALUE), over the file's value.
+struct KernelSetting {
+    std::string key;
+    std::string value;
+    bool operator==(const KernelSetting&) const = default;
+};
+using KernelSettings = std::vector<KernelSetting>;
+
+// The [kernel] keys: one table (kKernelKeys in load_options.cpp) that the file's [kernel] table
+// and --kernel both go through, with the same keys, values and messages.
+// The keys, in the table's order.
+std::vector<std::string_view> kernel_keys();
+// The names of a key's values, in the table's order; empty for an unknown key. A key that
+// may be unset (follow_pfnmap_errno) also takes "", which unsets it.
+std::vector<std::string_view> kernel_values(std::string_view key);
+// Sets `key` to `value` in sc: "" when done, else the one-line error, naming the valid keys
+// ("unknown key 'K' in [kernel] (valid: ...)") or values ("unknown preempt model 'x'
+// (valid: none, voluntary, full)").
+std::string set_kernel(Scenario& sc, std::string_view key, std::string_view value);
+// The name of the key's value in sc; "" when it is unset (or the key unknown).
+std::string_view kernel_value(const Scenario& sc, std::string_view key);
+
+// `kernel` is applied over the file's [kernel] table before the rest of the file is read, so
+// that every check of the file sees the variants the executions will run; a bad setting is a
+// ScenarioError with set_kernel's message.
+Scenario load_scenario(const std::string& path, const KernelSettings& kernel = {});
+Scenario parse_scenario(const std::string& text, const std::string& path,
+                        const KernelSettings& kernel = {});
 
 }  // namespace pfnsim::model
