@@ -17,6 +17,7 @@
 #include "pfnsim/model/world.hpp"
 #include "pfnsim/sim/prng.hpp"
 #include "pfnsim/sim/sweep.hpp"
+#include "sweep_sets.hpp"
 
 using namespace pfnsim;
 
@@ -78,24 +79,8 @@ std::string generate(std::uint64_t seed) {
 }
 
 using Kinds = std::set<std::tuple<std::string, std::string, std::string>>;
-Kinds kinds(const sim::SweepTotals& t) {
-    Kinds s;
-    for (const auto& w : t.violations) {
-        s.emplace(sim::kind_name(w.violation.kind), w.violation.actor, w.violation.detail);
-    }
-    return s;
-}
-
-// Each actor's results, without their counts (a stateful sweep runs fewer executions).
-std::set<std::string> results(const sim::SweepTotals& t) {
-    std::set<std::string> s;
-    for (std::size_t a = 0; a < t.results.size(); ++a) {
-        for (const auto& [r, n] : t.results[a]) {
-            s.insert(fmt::format("{}={}", a, r));
-        }
-    }
-    return s;
-}
+using test::kinds;
+using test::result_keys;
 
 }  // namespace
 
@@ -156,8 +141,8 @@ TEST_CASE("on generated scenarios the stateful sweep equals the unreduced statel
                 const auto bounded = sim::sweep(make, full, s1b);
                 if (bounded.complete) {
                     const Kinds a = kinds(bounded.totals);
-                    const auto r = results(bounded.totals);
-                    const auto rs = results(stateful.totals);
+                    const auto r = result_keys(bounded.totals);
+                    const auto rs = result_keys(stateful.totals);
                     CHECK(std::includes(found.begin(), found.end(), a.begin(), a.end()));
                     CHECK(std::includes(rs.begin(), rs.end(), r.begin(), r.end()));
                     for (const auto h : bounded.totals.final_states) {
@@ -174,7 +159,7 @@ TEST_CASE("on generated scenarios the stateful sweep equals the unreduced statel
         }
         CHECK(kinds(stateful.totals) == kinds(stateless.totals));
         CHECK(stateful.totals.final_states == stateless.totals.final_states);
-        CHECK(results(stateful.totals) == results(stateless.totals));
+        CHECK(result_keys(stateful.totals) == result_keys(stateless.totals));
         ++compared;
         three_or_more += sc->actors.size() >= 3 ? 1 : 0;
     }

@@ -17,8 +17,11 @@
 #include "pfnsim/sim/sweep_checkpoint.hpp"
 #include "pfnsim/sim/sync.hpp"
 #include "support.hpp"
+#include "sweep_sets.hpp"
 
 using namespace pfnsim;
+using pfnsim::test::kinds;
+using pfnsim::test::result_keys;
 using pfnsim::test::source_path;
 
 namespace {
@@ -167,14 +170,6 @@ sim::ProgramFactory scenario(const std::string& file, const std::string& policy 
         w->set_policy(p);
         return w;
     };
-}
-
-std::set<std::tuple<std::string, std::string, std::string>> kinds(const sim::SweepTotals& t) {
-    std::set<std::tuple<std::string, std::string, std::string>> s;
-    for (const auto& w : t.violations) {
-        s.emplace(sim::kind_name(w.violation.kind), w.violation.actor, w.violation.detail);
-    }
-    return s;
 }
 
 std::vector<std::string> actor_names(const sim::ProgramFactory& make) {
@@ -437,16 +432,6 @@ TEST_CASE("sweeps cut paths at repeated states and certify the absence of fair c
 }
 
 namespace {
-
-std::set<std::string> result_keys(const sim::SweepTotals& t) {
-    std::set<std::string> s;
-    for (std::size_t a = 0; a < t.results.size(); ++a) {
-        for (const auto& [r, n] : t.results[a]) {
-            s.insert(std::to_string(a) + "=" + r);
-        }
-    }
-    return s;
-}
 
 sim::SweepReport stateful(const sim::ProgramFactory& make, std::uint64_t step_bound,
                           unsigned audit = 0, unsigned jobs = 1) {
