@@ -12,6 +12,7 @@ count says nothing about closure); one that ends at the step bound fails.
 import argparse
 import glob
 import json
+import os
 import subprocess
 import sys
 import time
@@ -55,10 +56,16 @@ def main():
     lo, hi = (int(b) for b in args.bounds.split(","))
     files = (sorted(glob.glob("scenarios/*.toml") + glob.glob("scenarios/patchset/*.toml"))
              if args.all else REPRESENTATIVE)
+    policies = POLICIES
+    if os.environ.get("PFNSIM_TEST_SCOPE") == "smoke" and not args.all:
+        # A sanitizer build: the two reported scenarios and the one that never closed before,
+        # under the kernel's own policy and the retry that made the space grow.
+        files = [f for f in files if f.startswith("tests/data/")]
+        policies = POLICIES[:2]
     fail = 0
     start = time.monotonic()
     for f in files:
-        for pol in POLICIES:
+        for pol in policies:
             a, err = sweep(args.pfnsim, f, pol, lo, args.max_states)
             b, err2 = sweep(args.pfnsim, f, pol, hi, args.max_states) if a else (None, None)
             err = err or err2

@@ -150,10 +150,12 @@ TEST_CASE("every recorded schedule replays to its recorded verdict", "[policy][r
         INFO(scenario << " under " << policy);
         model::World w(model::load_scenario(source_path(scenario)));
         w.set_policy(*model::parse_policy(policy));
-        sim::ReplayStrategy replay(sim::decode_schedule(schedule));
+        const sim::Schedule sched = sim::decode_schedule(schedule);
+        sim::ReplayStrategy replay(sched);
         sim::ExecutionConfig ec;
         ec.step_bound = w.sc.step_bound;
-        const auto out = sim::run_execution(w, replay, 0, ec);
+        // As `pfnsim replay` runs it: a cyclic schedule's cycle is checked as a cycle.
+        const auto out = sim::run_execution(w, replay, 0, sim::replay_config(ec, sched));
         CHECK(out.strategy_error.empty());
         const std::string got =
             out.violations.empty() ? "clean" : sim::kind_name(out.violations[0].kind);
@@ -167,17 +169,17 @@ TEST_CASE("every recorded schedule replays to its recorded verdict", "[policy][r
 
 TEST_CASE("the recorded lockstep schedule is a proven livelock under eagain, not bounded:3",
           "[policy][lockstep][livelock]") {
-    const auto sched = sim::decode_schedule("1.b12a3(a13b12a3)");
+    const auto sched = sim::decode_schedule("1.b8a15b6a(a12b6a)");
     {
         auto w = world_for("lockstep-split.toml", "eagain");
         sim::ReplayStrategy replay(sched);
         sim::ExecutionConfig ec;
         ec.step_bound = w.sc.step_bound;
-        const auto out = sim::run_execution(w, replay, 0, ec);
+        const auto out = sim::run_execution(w, replay, 0, sim::replay_config(ec, sched));
         REQUIRE(out.status == sim::Status::Livelock);
         REQUIRE(out.lasso.has_value());
-        CHECK(out.steps < 200);               // found in the second round, long before the bound
-        CHECK(out.lasso->cycle_steps == 28);  // one round: 13 + 12 + 3 steps
+        CHECK(out.steps < 200);               // found in the first round, long before the bound
+        CHECK(out.lasso->cycle_steps == 19);  // one round: 12 + 6 + 1 steps
         REQUIRE(out.lasso->stuck.size() == 1);
         CHECK(w.actors()[out.lasso->stuck[0]].name == "pin");
         // The fault path checks fatal_signal_pending() (FAULT_FLAG_KILLABLE) every round;
