@@ -1,6 +1,8 @@
 #!/usr/bin/env python3
 """Every human-readable report fits 80 columns: explore (with its diagram), sweep (with its
-certificate), run and replay --trace full, stats and check. The matrix has its own test."""
+certificate), run and replay --trace full, stats and check, and the help of every command (an
+example command wrapped in it still pastes). The matrix has its own test."""
+import shlex
 import subprocess
 import sys
 
@@ -17,7 +19,10 @@ commands = [
     ["stats", "scenarios/seed-split-refault.toml", "--policy", "bounded:3"],
     ["check", "scenarios/seed-split-refault.toml", "scenarios/lockstep-split.toml",
      "scenarios/patchset/s390w-zap-enoent.toml"],
+    ["--help"],
 ]
+for cmd in ["run", "explore", "replay", "sweep", "merge", "matrix", "stats", "check", "help"]:
+    commands.append([cmd, "--help"])
 failures = []
 for c in commands:
     p = subprocess.run([pfnsim] + c, capture_output=True, text=True)
@@ -30,6 +35,13 @@ for c in commands:
     for n, line in enumerate(lines, 1):
         if len(line) > 80:
             failures.append(f"pfnsim {' '.join(c)}: line {n} has {len(line)} columns: {line}")
+# The help's example, wrapped as a shell command, is one command again when joined.
+for cmd in ["replay", "explore", "matrix"]:
+    text = subprocess.run([pfnsim, cmd, "--help"], capture_output=True, text=True).stdout
+    example = text.split("Example:\n", 1)[1].split("\n\n", 1)[0].replace(" \\\n", " ")
+    argv = shlex.split(example)
+    if argv[:2] != ["pfnsim", cmd]:
+        failures.append(f"pfnsim {cmd} --help: the example is not one command: {example!r}")
 if failures:
     print("\n".join(failures))
     sys.exit(1)

@@ -2,8 +2,10 @@
 #include <CLI/CLI.hpp>
 #include <algorithm>
 #include <iostream>
+#include <memory>
 
 #include "cli/commands.hpp"
+#include "cli/render.hpp"
 #include "cli/suggest.hpp"
 #include "pfnsim/app/error.hpp"
 #include "pfnsim/app/provenance.hpp"
@@ -108,6 +110,15 @@ void take_numbers(const CLI::App& cmd, Options& o) {
     }
 }
 
+// CLI11's help with every line fitted to 80 columns (fit_help).
+class FitFormatter final : public CLI::Formatter {
+  public:
+    std::string make_help(const CLI::App* app, std::string name,
+                          CLI::AppFormatMode mode) const override {
+        return fit_help(CLI::Formatter::make_help(app, std::move(name), mode));
+    }
+};
+
 }  // namespace
 
 int run_cli(int argc, char** argv) {
@@ -115,6 +126,7 @@ int run_cli(int argc, char** argv) {
         "pfnsim: a deterministic concurrency simulator of the Linux mm page-table / "
         "VFIO pin path",
         "pfnsim"};
+    app.formatter(std::make_shared<FitFormatter>());  // the subcommands inherit it
     app.require_subcommand(0, 1);
     bool version = false;
     app.add_flag("--version", version, "print the tool, build and model versions");

@@ -71,8 +71,8 @@ void add_explore(CLI::App& cmd, Options& o) {
     add_minimize_budget(cmd, o);
     cmd.footer(
         footer("pfnsim explore scenarios/seed-split-refault.toml --strategy pct --iterations 2000",
-               Codes::judged) +
-        "  3    interrupted by SIGINT: the findings so far (a second one stops minimising)\n");
+               Codes::judged,
+               "interrupted by SIGINT: the findings so far (a second one stops minimising)"));
 }
 
 int cmd_explore(const Options& o) {

@@ -87,8 +87,7 @@ void add_sweep(CLI::App& cmd, Options& o) {
     cmd.add_flag("--no-minimize", o.no_minimize, "report witnesses as found");
     add_minimize_budget(cmd, o);
     cmd.footer(footer("pfnsim sweep scenarios/seed-split-refault.toml --preemptions 2 --jobs 2",
-                      Codes::incomplete) +
-               "       and after SIGINT (the checkpoint, if any, is saved)\n");
+                      Codes::incomplete, "and after SIGINT (the checkpoint, if any, is saved)"));
 }
 
 int cmd_sweep(const Options& o) {

@@ -57,7 +57,7 @@ constexpr const char* kInternal =
     "  4    internal inconsistency of pfnsim, not of the input (one line on stderr)\n";
 }  // namespace
 
-std::string footer(const std::string& example, Codes codes) {
+std::string footer(const std::string& example, Codes codes, const std::string& code3) {
     std::string s = "Example:\n  " + example + "\n\nExit codes:\n";
     if (codes == Codes::none) {
         return s + "  0    done\n  2    bad input (one line on stderr)\n" + kInternal;
@@ -68,6 +68,9 @@ std::string footer(const std::string& example, Codes codes) {
     s += "  2    bad input (one line on stderr)\n";
     if (codes == Codes::incomplete) {
         s += "  3    incomplete: stopped by a limit, or shards missing (not a certificate)\n";
+        s += code3.empty() ? "" : "       " + code3 + "\n";
+    } else if (!code3.empty()) {
+        s += "  3    " + code3 + "\n";
     }
     return s + kInternal;
 }

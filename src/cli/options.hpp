@@ -74,7 +74,9 @@ void add_minimize_budget(CLI::App& c, Options& o);
 // expected one); `judged`: also an expected one not found (explore, matrix, check);
 // `incomplete`: as `judged`, and 3 is a sweep that is not a certificate.
 enum class Codes { found, judged, incomplete, none };
-std::string footer(const std::string& example, Codes codes);
+// A command's example and exit codes; `code3` is what exit 3 also means for it (after the
+// incomplete line, or the whole line of a command whose results are never incomplete).
+std::string footer(const std::string& example, Codes codes, const std::string& code3 = "");
 
 // --- What the commands share. ---------------------------------------------------------------
 // The overrides with --faults parsed; throws app::InputError.

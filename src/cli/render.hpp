@@ -47,6 +47,9 @@ std::string check_junit(const std::vector<app::CheckedFile>& files);
 // command: words are shell words and every line but the last ends in " \" (text_wrap.cpp).
 std::string wrap(const std::string& text, std::size_t width, std::size_t indent, bool shell,
                  std::size_t first = 0);
+// Help text (CLI11's layout) with every line longer than `width` wrapped: an option's or a
+// command's text in its column, an example command as a pasteable command, prose under itself.
+std::string fit_help(const std::string& help, std::size_t width = 80);
 
 // --- The matrix (render_matrix.cpp): text and markdown. --------------------------------------
 // At most `width` columns (tables split by columns; a single word longer than a line, such as

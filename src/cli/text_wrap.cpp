@@ -42,4 +42,47 @@ std::string wrap(const std::string& text, std::size_t width, std::size_t indent,
     return out;
 }
 
+std::string fit_help(const std::string& help, std::size_t width) {
+    constexpr std::size_t kColumn = 30;  // CLI11's column: names and options, then the text
+    std::string out;
+    std::size_t at = 0;
+    while (at < help.size()) {
+        std::size_t end = help.find('\n', at);
+        end = end == std::string::npos ? help.size() : end;
+        const std::string line = help.substr(at, end - at);
+        const bool last = end == help.size();
+        at = end + 1;
+        if (line.size() <= width) {
+            out += line + (last ? "" : "\n");
+            continue;
+        }
+        const std::size_t lead = line.find_first_not_of(' ');
+        std::string body;
+        const std::size_t gap = line.find("  ", lead);
+        const bool columns = lead == 2 && line.size() > kColumn && gap < kColumn &&
+                             line[kColumn] != ' ' && line.find_first_not_of(' ', gap) == kColumn;
+        if (columns) {
+            // An option or a command: its text wrapped in the second column.
+            body = line.substr(0, kColumn) +
+                   wrap(line.substr(kColumn), width, kColumn, false, kColumn).substr(kColumn);
+        } else if (lead > 0 && line.compare(lead, 7, "pfnsim ") == 0) {
+            body = wrap(line.substr(lead), width, lead + 4, true, lead);  // an example
+        } else {
+            // Prose, or a two-column row of its own ("  3    interrupted ..."): continued
+            // under its text.
+            std::size_t indent = lead;
+            if (gap != std::string::npos && gap < kColumn) {
+                indent = line.find_first_not_of(' ', gap);
+            }
+            body = line.substr(0, indent) +
+                   wrap(line.substr(indent), width, indent, false, indent).substr(indent);
+        }
+        if (last && !body.empty() && body.back() == '\n') {
+            body.pop_back();
+        }
+        out += body;
+    }
+    return out;
+}
+
 }  // namespace pfnsim::cli
