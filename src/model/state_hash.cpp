@@ -2,36 +2,31 @@
 // field the code branches on that is missing from loop_state_hash or state_signature makes two
 // different states one, which the stateful sweep's self-check reports):
 //
-// | hash               | for                               | covers |
-// |--------------------|-----------------------------------|-----------------------------------------------|
-// | state_hash         | comparing final states of         | VMAs (start, end, flags); present
-// entries     | |                    | executions (values and addresses, | (level, kind, address,
-// pfn, writable,         | |                    | never object ids)                 | special); the
-// IOMMU table (iova, pfn, npages);| |                    |                                   | each
-// device's mem_enabled and, for a BO, its  | |                    | | placement; each task's
-// sigkill_pending        | | loop_state_hash    | cycle detection within an         | the
-// page-table digest pt_store keeps (the     | |                    | execution (lassos) and the |
-// present entries as a set); every lock of      | |                    | loop-head samples |
-// each_lock() below (kept state hashes); the    | |                    | | VMA ids in tree order;
-// with KVM registered,   | |                    |                                   |
-// mmu_invalidate_in_progress and each task's    | |                    | | snapshot (none, current,
-// stale); each device's| |                    |                                   | mem_enabled,
-// zap_done_while_disabled, BO      | |                    |                                   |
-// placement, i_mmap size; the IOMMU table; each | |                    | | task's sigkill_pending,
-// finished, in_pin,     | |                    |                                   |
-// saw_mem_disabled, saw_vma_gone, saw_unmapped, | |                    | | result,
-// fault_retry_budget, retries (bounded  | |                    | | policy only), looked-up VMA and
-// whether       | |                    |                                   | mmap_lock was dropped
-// since                   | | state_signature    | the stateful sweep's state cache  |
-// loop_state_hash, and each task's oracle facts:| |                    | | sigkill_injected,
-// alloc_failed, signalled,    | |                    |                                   |
-// saw_unpopulated, saw_overlap                  | | audit_kept_digests | checking what
-// loop_state_hash     | the page-table digest against a walk, and     | |                    |
-// reads without a walk              | each lock of each_lock() against a recompute  |
+// - state_hash, for comparing the final states of executions (values and addresses, never
+//   object ids): the VMAs (start, end, flags); the present entries (level, kind, address, pfn,
+//   writable, special); the IOMMU table (iova, pfn, npages); each device's mem_enabled and, for
+//   a BO, its placement; each task's sigkill_pending.
+// - loop_state_hash, for cycle detection within an execution (lassos) and the loop-head
+//   samples: the page-table digest pt_store keeps (the present entries as a set); every lock
+//   of each_lock() below (kept state hashes); the VMA ids in tree order; with KVM registered,
+//   mmu_invalidate_in_progress and each task's snapshot (none, current, stale); each device's
+//   mem_enabled, zap_done_while_disabled, BO placement and i_mmap size; the IOMMU table; each
+//   task's sigkill_pending, finished, in_pin, saw_mem_disabled, saw_vma_gone, saw_unmapped,
+//   result, fault_retry_budget, retries (bounded policy only), looked-up VMA and whether
+//   mmap_lock was dropped since.
+// - state_signature, the stateful sweep's state cache: what loop_state_hash covers, and each
+//   task's oracle facts (sigkill_injected, alloc_failed, signalled, saw_unpopulated,
+//   saw_overlap).
+// - audit_kept_digests, checking what loop_state_hash reads without a walk: the page-table
+//   digest against a walk, and each lock of each_lock() against a recompute.
 //
 // loop_state_hash also covers the page table's shape: which slots and split locks exist (they
 // are created lazily, and the zaps and walks take a step at each one that exists, empty or
 // not); audit_kept_digests checks it against a walk as well.
+//
+// Each actor's continuation (its loop frames, what it observed since its innermost loop head, and
+// its pending step: op, object, function, effect, argument) is the core's part of a signature
+// (src/sim/observe.cpp), not the model's.
 //
 // Counters that only feed the oracles or statistics are left out unless the code under test
 // reads them (the bounded policy's retry count).
