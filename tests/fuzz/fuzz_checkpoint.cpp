@@ -1,12 +1,12 @@
 // libFuzzer: the checkpoint reader, and a resumed sweep from every checkpoint it accepts.
 // An input whose first byte is odd is resealed first (its envelope rewritten with a correct
 // checksum), so that the fuzzer reaches the field checks behind the checksum, as a hand edit
-// would.
+// would. tests/fuzz/seeds.hpp: the seeds this build writes, strict and report modes.
+#include <unistd.h>
+
 #include <cstddef>
 #include <cstdint>
 #include <cstdlib>
-#include <unistd.h>
-
 #include <filesystem>
 #include <nlohmann/json.hpp>
 #include <string>
@@ -16,12 +16,28 @@
 #include "pfnsim/app/files.hpp"
 #include "pfnsim/app/sweep.hpp"
 #include "pfnsim/sim/sweep_checkpoint.hpp"
+#include "seeds.hpp"
 
 using namespace pfnsim;
 
 namespace {
 
 // The sweep the checkpoints are for: the seed race with at most one preemption.
+// A checkpoint of that sweep stopped after `executions`, as the command writes it.
+std::string stopped_at(const app::Plan& plan, std::uint64_t executions, app::Certificate& cert) {
+    const auto file = std::filesystem::temp_directory_path() /
+                      ("pfnsim-fuzz-ck-" + std::to_string(::getpid()) + ".json");
+    app::SweepRequest rq;
+    rq.preemptions = 1;
+    rq.max_executions = executions;
+    rq.checkpoint = file.string();
+    rq.minimize = false;
+    cert = *app::run_sweep(plan, rq).certificate;
+    std::string text = app::read_input(rq.checkpoint, app::kStateCap, "checkpoint");
+    std::filesystem::remove(file);
+    return text;
+}
+
 struct Setup {
     app::Plan plan = app::make_plan("scenarios/seed-split-refault.toml", {});
     app::Certificate cert;
@@ -29,31 +45,40 @@ struct Setup {
 
     Setup() {
         // One stopped run writes a checkpoint: its key is the one the reader expects.
-        const auto file = std::filesystem::temp_directory_path() /
-                          ("pfnsim-fuzz-ck-" + std::to_string(::getpid()) + ".json");
-        app::SweepRequest rq;
-        rq.preemptions = 1;
-        rq.max_executions = 3;
-        rq.checkpoint = file.string();
-        rq.minimize = false;
-        cert = *app::run_sweep(plan, rq).certificate;
-        const std::string text = app::read_input(rq.checkpoint, app::kStateCap, "checkpoint");
+        const std::string text = stopped_at(plan, 3, cert);
         key = app::unseal(text, "setup", app::kCheckpointFormat).body.at("key").get<std::string>();
-        std::filesystem::remove(file);
     }
 };
 
+fuzz::Reached reached("a resumed sweep");
+
 }  // namespace
+
+extern "C" int LLVMFuzzerInitialize(int* /*argc*/, char*** /*argv*/) {
+    if (fuzz::seed_dir() != nullptr) {
+        const app::Plan plan = app::make_plan("scenarios/seed-split-refault.toml", {});
+        for (const std::uint64_t k : {3, 10, 30}) {
+            app::Certificate cert;
+            const std::string text = stopped_at(plan, k, cert);
+            fuzz::write_seed("gen-stopped-at-" + std::to_string(k), 0, text);
+            fuzz::write_seed("gen-stopped-at-" + std::to_string(k) + "-resealed", 1, text);
+        }
+        std::exit(0);
+    }
+    return 0;
+}
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
     static const Setup setup;
     if (size == 0) {
         return 0;
     }
+    reached.input();
     std::string text(reinterpret_cast<const char*>(data) + 1, size - 1);
     if ((data[0] & 1) != 0) {
         nlohmann::json j = nlohmann::json::parse(text, nullptr, false);
         if (!j.is_object()) {
+            fuzz::refused("not a JSON object");
             return 0;
         }
         j.erase("envelope");
@@ -66,8 +91,10 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
         if (e.message.find('\n') != std::string::npos) {
             std::abort();  // an error is one line
         }
+        fuzz::refused(e.message);
         return 0;
     }
+    reached.reached();
     sim::SweepConfig cfg;
     cfg.max_preemptions = setup.cert.preemptions;
     cfg.exec = setup.plan.exec;

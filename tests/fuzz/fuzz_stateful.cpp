@@ -3,6 +3,7 @@
 //   odd: the saved search's bytes, put into a real checkpoint and resealed (a correct checksum),
 //     so that the fuzzer works on the binary search format behind the checksum;
 //   even: a checkpoint's text, resealed first when bit 1 is set (as a hand edit would be).
+// tests/fuzz/seeds.hpp: the seeds this build writes, strict and report modes.
 #include <unistd.h>
 
 #include <cstddef>
@@ -18,6 +19,7 @@
 #include "pfnsim/app/files.hpp"
 #include "pfnsim/app/sweep.hpp"
 #include "pfnsim/sim/sweep_checkpoint.hpp"
+#include "seeds.hpp"
 
 using namespace pfnsim;
 
@@ -41,7 +43,43 @@ std::string base64(std::string_view in) {
     return out;
 }
 
-// The stateful sweep the checkpoints are for: the seed race, any number of preemptions.
+std::string unbase64(std::string_view in) {
+    static constexpr std::string_view kDigits =
+        "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    std::string out;
+    std::uint32_t v = 0;
+    unsigned bits = 0;
+    for (const char ch : in) {
+        const std::size_t d = kDigits.find(ch);
+        if (d == std::string_view::npos) {
+            break;  // '=' padding
+        }
+        v = (v << 6U) | static_cast<std::uint32_t>(d);
+        bits += 6;
+        if (bits >= 8) {
+            bits -= 8;
+            out.push_back(static_cast<char>((v >> bits) & 0xFFU));
+        }
+    }
+    return out;
+}
+
+// A checkpoint of the stateful sweep of the seed race (any number of preemptions) stopped
+// after `executions`, as the command writes it.
+std::string stopped_at(const app::Plan& plan, std::uint64_t executions, app::Certificate& cert) {
+    const auto file = std::filesystem::temp_directory_path() /
+                      ("pfnsim-fuzz-st-" + std::to_string(::getpid()) + ".json");
+    app::SweepRequest rq;
+    rq.max_executions = executions;
+    rq.checkpoint = file.string();
+    rq.minimize = false;
+    cert = *app::run_sweep(plan, rq).certificate;
+    std::string text = app::read_input(rq.checkpoint, app::kStateCap, "checkpoint");
+    std::filesystem::remove(file);
+    return text;
+}
+
+// The stateful sweep the checkpoints are for.
 struct Setup {
     app::Plan plan = app::make_plan("scenarios/seed-split-refault.toml", {});
     app::Certificate cert;
@@ -49,27 +87,41 @@ struct Setup {
     nlohmann::json body;  // a checkpoint stopped after three executions, without its envelope
 
     Setup() {
-        const auto file = std::filesystem::temp_directory_path() /
-                          ("pfnsim-fuzz-st-" + std::to_string(::getpid()) + ".json");
-        app::SweepRequest rq;
-        rq.max_executions = 3;
-        rq.checkpoint = file.string();
-        rq.minimize = false;
-        cert = *app::run_sweep(plan, rq).certificate;
-        const std::string text = app::read_input(rq.checkpoint, app::kStateCap, "checkpoint");
-        body = app::unseal(text, "setup", app::kCheckpointFormat).body;
+        body = app::unseal(stopped_at(plan, 3, cert), "setup", app::kCheckpointFormat).body;
         key = body.at("key").get<std::string>();
-        std::filesystem::remove(file);
     }
 };
 
+fuzz::Reached reached("a resumed stateful sweep");
+
 }  // namespace
+
+extern "C" int LLVMFuzzerInitialize(int* /*argc*/, char*** /*argv*/) {
+    if (fuzz::seed_dir() != nullptr) {
+        const app::Plan plan = app::make_plan("scenarios/seed-split-refault.toml", {});
+        for (const std::uint64_t k : {3, 10}) {
+            app::Certificate cert;
+            const std::string text = stopped_at(plan, k, cert);
+            const std::string name = "gen-stopped-at-" + std::to_string(k);
+            fuzz::write_seed(name, 0, text);
+            fuzz::write_seed(name + "-resealed", 2, text);
+            if (k == 3) {  // the search bytes, put back into the setup's checkpoint
+                const nlohmann::json j = app::unseal(text, "seed", app::kCheckpointFormat).body;
+                fuzz::write_seed(name + "-search", 1,
+                                 unbase64(j.at("active").at(0).at("search").get<std::string>()));
+            }
+        }
+        std::exit(0);
+    }
+    return 0;
+}
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
     static const Setup setup;
     if (size == 0) {
         return 0;
     }
+    reached.input();
     std::string text(reinterpret_cast<const char*>(data) + 1, size - 1);
     const app::EnvelopeMeta meta = app::sweep_meta(setup.cert, app::kCheckpointFormat);
     if ((data[0] & 1U) != 0) {
@@ -79,6 +131,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     } else if ((data[0] & 2U) != 0) {
         nlohmann::json j = nlohmann::json::parse(text, nullptr, false);
         if (!j.is_object()) {
+            fuzz::refused("not a JSON object");
             return 0;
         }
         j.erase("envelope");
@@ -91,8 +144,10 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
         if (e.message.find('\n') != std::string::npos) {
             std::abort();  // an error is one line
         }
+        fuzz::refused(e.message);
         return 0;
     }
+    reached.reached();
     sim::SweepConfig cfg;
     cfg.exec = setup.plan.exec;
     cfg.stateful = true;
