@@ -251,6 +251,29 @@ TEST_CASE("a lasso replays: its cyclic schedule proves the same livelock", "[liv
     CHECK(again.trace_hash == original.trace_hash);
 }
 
+TEST_CASE("a lasso of two stuck actors names each lock once, with its holders", "[livelock]") {
+    // The vCPU and numa_maps both hold mmap_lock for read across the cycle: one entry.
+    auto w = world_for("kvm-split-refault.toml", "eagain");
+    const auto rep = explore(w, 3000);
+    const sim::Witness* wit = nullptr;
+    for (const auto& v : rep.violations) {
+        if (v.lasso && v.lasso->stuck.size() > 1) {
+            wit = &v;
+        }
+    }
+    REQUIRE(wit != nullptr);
+    const auto& held = wit->lasso->locks_held;
+    REQUIRE_FALSE(held.empty());
+    std::vector<std::string> locks;  // "object (mode", each once
+    for (const auto& h : held) {
+        INFO(h);
+        const std::size_t by = h.find(" by ");
+        REQUIRE(by != std::string::npos);
+        CHECK(std::find(locks.begin(), locks.end(), h.substr(0, by)) == locks.end());
+        locks.push_back(h.substr(0, by));
+    }
+}
+
 TEST_CASE("finite adversaries give no cycle: the split's count is part of the state",
           "[livelock]") {
     for (const char* p : {"eagain", "enoent", "enoent-killable"}) {

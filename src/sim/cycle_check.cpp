@@ -133,11 +133,26 @@ std::optional<Lasso> CycleDetector::fair_cycle(const Sample& from, const CycleVi
         l.killable = l.killable || v.program->is_kill_check(si.actor, st);
         l.yielding = l.yielding || si.op == Op::Yield || si.slept;
     }
+    // Each lock once, in the order first held; with several stuck actors, who holds it (two
+    // readers of one rwsem are one entry, not two).
+    std::vector<std::pair<std::string, std::string>> held;  // "object (mode", holders
     for (const auto& h : *v.held) {
-        if (is_stuck(h.holder)) {
-            l.locks_held.push_back(
-                fmt::format("{} ({})", v.program->objects().name(h.object), h.mode));
+        if (!is_stuck(h.holder)) {
+            continue;
         }
+        const std::string lock = fmt::format("{} ({}", v.program->objects().name(h.object), h.mode);
+        const std::string& who = v.program->actors()[h.holder].name;
+        auto it =
+            std::find_if(held.begin(), held.end(), [&](const auto& e) { return e.first == lock; });
+        if (it == held.end()) {
+            held.emplace_back(lock, who);
+        } else if (it->second != who) {
+            it->second += ", " + who;
+        }
+    }
+    for (const auto& [lock, who] : held) {
+        l.locks_held.push_back(l.stuck.size() > 1 ? fmt::format("{} by {})", lock, who)
+                                                  : lock + ")");
     }
     return l;
 }
