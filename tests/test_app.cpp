@@ -1,10 +1,14 @@
 // The application layer on its own: plans and their overrides, the one replay-command builder,
 // expectation matching and judging, and the rules by which shards merge.
+#include <stdlib.h>
+#include <unistd.h>
+
 #include <catch2/catch.hpp>
 #include <string>
 #include <vector>
 
 #include "pfnsim/app/error.hpp"
+#include "pfnsim/app/files.hpp"
 #include "pfnsim/app/findings.hpp"
 #include "pfnsim/app/matrix.hpp"
 #include "pfnsim/app/plan.hpp"
@@ -239,6 +243,33 @@ TEST_CASE("shards merge into one certificate by their rules", "[app][merge]") {
         CHECK(input_error([&] { app::merge_shards({}, {}, false); }) ==
               "merge needs at least one shard");
     }
+    SECTION("totals that overflow when added are refused, naming the file and the field") {
+        std::vector<app::Result> forged = parts;
+        forged[1].certificate->totals.executions = ~std::uint64_t{0};
+        CHECK(input_error([&] {
+                  app::merge_shards(forged, files, false);
+              }).rfind("shard1.json: executions: the sum with the shards before it overflows", 0) ==
+              0);
+        forged = parts;
+        forged[1].certificate->totals.steps = ~std::uint64_t{0} - 1;
+        CHECK(input_error([&] {
+                  app::merge_shards(forged, files, false);
+              }).rfind("shard1.json: steps:", 0) == 0);
+    }
+    SECTION("a merge is audited only when every shard is") {
+        std::vector<app::Result> mixed = parts;
+        for (auto& p : mixed) {
+            p.certificate->stateful = true;
+        }
+        for (const bool first : {true, false}) {
+            mixed[0].certificate->audited = first;
+            mixed[1].certificate->audited = !first;
+            CHECK_FALSE(app::merge_shards(mixed, files, false).certificate->audited);
+        }
+        mixed[0].certificate->audited = true;
+        mixed[1].certificate->audited = true;
+        CHECK(app::merge_shards(mixed, files, false).certificate->audited);
+    }
     SECTION("witnesses are not minimised when the scenario file cannot be read") {
         std::vector<app::Result> moved = parts;
         for (auto& p : moved) {
@@ -367,4 +398,36 @@ TEST_CASE("matrix --policy and --caller choose rows and columns, in the given or
     CHECK(input_error([&] { app::run_matrix(files, o, {}, random, only); }) ==
           "--caller: unknown caller 'XEN' (valid: ACRN, KVM, access_phys, s390-read, "
           "s390-write, VFIO)");
+}
+
+TEST_CASE("outputs are checked before the work and written through an exclusive temporary file",
+          "[app][files]") {
+    char dir_template[] = "/tmp/pfnsim-files-XXXXXX";
+    REQUIRE(::mkdtemp(dir_template) != nullptr);
+    const std::string dir = dir_template;
+    const std::string target = dir + "/out.json";
+    const std::string victim = dir + "/victim";
+    app::write_output(victim, "precious");
+    // A planted link at the old fixed temporary name is never followed.
+    REQUIRE(::symlink(victim.c_str(), (target + ".tmp").c_str()) == 0);
+    app::check_output(target);
+    app::write_output(target, "first");
+    app::write_output(target, "second");
+    CHECK(app::read_input(target, 100, "test") == "second");
+    CHECK(app::read_input(victim, 100, "test") == "precious");
+
+    CHECK(input_error([&] { app::check_output(dir); }) ==
+          dir + ": is a directory (valid: a file to write)");
+    CHECK(input_error([&] {
+              app::check_output(dir + "/none/x");
+          }).find("No such file or directory") != std::string::npos);
+    CHECK(input_error([&] { app::check_output(""); }).find("empty") != std::string::npos);
+    CHECK(input_error([&] { app::write_output("/dev/full", "x"); }) ==
+          "/dev/full: cannot write: No space left on device");
+    app::write_output("/dev/null", "x");  // a device is written in place
+
+    for (const char* name : {"/out.json.tmp", "/out.json", "/victim"}) {
+        ::unlink((dir + name).c_str());
+    }
+    CHECK(::rmdir(dir.c_str()) == 0);  // nothing else left behind
 }

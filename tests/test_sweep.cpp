@@ -376,6 +376,26 @@ TEST_CASE("an interrupted sweep resumes from its checkpoint to the same certific
     }
 }
 
+TEST_CASE("an error of a save hook on a sweep thread reaches the caller as it was thrown",
+          "[sweep][jobs]") {
+    struct HookError {
+        std::string what;
+    };
+    const auto make = scenario("seed-split-refault.toml");
+    for (const unsigned jobs : {1U, 2U}) {
+        INFO(jobs << " thread(s)");
+        sim::SweepHooks hooks;
+        hooks.save = [](const sim::SweepState& /*st*/) { throw HookError{"cannot save"}; };
+        std::string caught;
+        try {
+            sweep(make, {2U, true, jobs}, 2000, nullptr, hooks);
+        } catch (const HookError& e) {
+            caught = e.what;  // not std::terminate (once exit 134 under --jobs 2)
+        }
+        CHECK(caught == "cannot save");
+    }
+}
+
 TEST_CASE("stopping early says so", "[sweep]") {
     const auto make = scenario("seed-split-refault.toml");
     const auto first = sweep(make, {3U, true, 1, 0, 1, std::nullopt, 0, true}, 2000);

@@ -48,12 +48,9 @@ std::string envelope_tool() {
 }
 
 json seal(json body, const EnvelopeMeta& meta) {
-    body["envelope"] = {{"format", meta.format},
-                        {"format_version", kEnvelopeVersion},
-                        {"tool", meta.tool},
-                        {"scenario_hash", meta.scenario_hash},
-                        {"policy", meta.policy},
-                        {"bound", meta.bound}};
+    body["envelope"] = {{"format", meta.format}, {"format_version", kEnvelopeVersion},
+                        {"tool", meta.tool},     {"scenario_hash", meta.scenario_hash},
+                        {"policy", meta.policy}, {"bound", meta.bound}};
     body["envelope"]["checksum"] = checksum_of(body);
     return body;
 }
@@ -107,10 +104,11 @@ Opened unseal(const std::string& text, const std::string& file, const std::strin
         bad(file, fmt::format("envelope.format is '{}', expected '{}'", o.meta.format, format));
     }
     const auto v = env->find("format_version");
-    if (v == env->end() || !v->is_number_unsigned() || v->get<std::uint64_t>() != kEnvelopeVersion) {
-        bad(file, fmt::format("envelope.format_version {} is not supported (valid: {})",
-                              v == env->end() ? std::string("(missing)") : v->dump(),
-                              kEnvelopeVersion));
+    if (v == env->end() || !v->is_number_unsigned() ||
+        v->get<std::uint64_t>() != kEnvelopeVersion) {
+        bad(file,
+            fmt::format("envelope.format_version {} is not supported (valid: {})",
+                        v == env->end() ? std::string("(missing)") : v->dump(), kEnvelopeVersion));
     }
     o.meta.tool = string_field(*env, "tool", file);
     o.meta.scenario_hash = string_field(*env, "scenario_hash", file);
@@ -124,8 +122,9 @@ Opened unseal(const std::string& text, const std::string& file, const std::strin
         }
     }
     if (sum != checksum_of(doc)) {
-        bad(file, "envelope.checksum does not match the contents (the file is corrupt or was "
-                  "edited)");
+        bad(file,
+            "envelope.checksum does not match the contents (the file is corrupt or was "
+            "edited)");
     }
     if (o.meta.tool != envelope_tool()) {
         bad(file, fmt::format("envelope.tool is '{}', this is '{}' (a file of another pfnsim "
@@ -224,9 +223,8 @@ Result read_shard(const std::string& text, const std::string& file) {
         bad(file, fmt::format("shard.tasks_done: {} of {} tasks", c.tasks_done, c.tasks));
     }
     if (c.complete != (c.tasks_done == c.tasks) || c.complete != c.stopped.empty()) {
-        bad(file, fmt::format("complete: {} with {} of {} tasks done{}", c.complete,
-                              c.tasks_done, c.tasks,
-                              c.stopped.empty() ? "" : " and stopped: " + c.stopped));
+        bad(file, fmt::format("complete: {} with {} of {} tasks done{}", c.complete, c.tasks_done,
+                              c.tasks, c.stopped.empty() ? "" : " and stopped: " + c.stopped));
     }
     if (c.actors.empty()) {
         bad(file, "actors: none");
@@ -236,8 +234,12 @@ Result read_shard(const std::string& text, const std::string& file) {
     l.preemptions = c.preemptions;
     l.faults = c.faults;
     l.step_bound = c.step_bound;
+    l.stateful = c.stateful;
     try {
         sim::check_totals(c.totals, l, "");
+        if (c.stateful) {
+            sim::check_graph_counts(c.totals, c.tasks_done, c.tasks, "");
+        }
     } catch (const sim::SweepError& e) {
         bad(file, e.what());
     }

@@ -92,7 +92,13 @@ Result run_sweep(const Plan& plan, const SweepRequest& rq, const SweepHooks& hoo
                    : std::string());
     sim::SweepState state;
     state.key = key;
-    if (!rq.checkpoint.empty() && regular_file_exists(rq.checkpoint)) {
+    // A checkpoint that cannot be written is refused now, not at the first save (a stateful
+    // sweep saves only at its end).
+    const bool resume = !rq.checkpoint.empty() && regular_file_exists(rq.checkpoint);
+    if (!rq.checkpoint.empty()) {
+        check_output(rq.checkpoint);
+    }
+    if (resume) {
         state = read_checkpoint(
             read_input(rq.checkpoint, cfg.stateful ? kStatefulStateCap : kStateCap, "checkpoint"),
             rq.checkpoint, c, key, cfg.shard, cfg.shards);
@@ -214,9 +220,12 @@ json lasso_json(const sim::Lasso& l, const std::vector<std::string>& actors) {
     for (auto a : l.stuck) {
         stuck.push_back(a < actors.size() ? actors[a] : fmt::format("actor {}", a));
     }
-    return {{"proof", "cycle"},         {"cycle_length", l.cycle_steps},
-            {"prefix_length", l.prefix_steps}, {"stuck", stuck},
-            {"killable", l.killable},   {"yielding", l.yielding},
+    return {{"proof", "cycle"},
+            {"cycle_length", l.cycle_steps},
+            {"prefix_length", l.prefix_steps},
+            {"stuck", stuck},
+            {"killable", l.killable},
+            {"yielding", l.yielding},
             {"locks_held", l.locks_held}};
 }
 
@@ -323,7 +332,14 @@ Result merge_shards(const std::vector<Result>& parts, const std::vector<std::str
                 fmt::format("{}: shard {}/{} given twice", files[i], p.shard->first, count)};
         }
         seen[p.shard->first] = true;
+        if (const std::string f = sim::merge_overflow(m.totals, p.totals, m.actors); !f.empty()) {
+            throw InputError{
+                fmt::format("{}: {}: the sum with the shards before it overflows "
+                            "(a forged or corrupt shard)",
+                            files[i], f)};
+        }
         m.totals.merge(p.totals);
+        m.audited = m.audited && p.audited;  // audited only when every shard was
         m.complete = m.complete && p.complete;
         m.tasks += p.tasks;
         m.tasks_done += p.tasks_done;

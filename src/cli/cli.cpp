@@ -1,6 +1,11 @@
 // The pfnsim command line: the table of commands, parsing, and the dispatch to one command.
+#include <unistd.h>
+
 #include <CLI/CLI.hpp>
 #include <algorithm>
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
 #include <iostream>
 #include <memory>
 
@@ -163,7 +168,22 @@ int run_cli(int argc, char** argv) {
     }
     take_numbers(*chosen->first, o);
     try {
-        return cmd->run(o);
+        const int code = cmd->run(o);
+        // What went to stdout must have arrived (a full disk, a closed pipe): a report cut
+        // short is no report.
+        std::cout.flush();
+        const bool flushed = std::fflush(stdout) == 0;
+        int e = errno;
+        if (!flushed || std::ferror(stdout) != 0 || !std::cout) {
+            // A write failed earlier and its errno is gone: one more byte (the report is cut
+            // short anyway) says why.
+            const bool why = !flushed || ::write(STDOUT_FILENO, "\n", 1) < 0;
+            e = flushed ? errno : e;
+            std::cerr << "pfnsim: stdout: cannot write: "
+                      << (why ? std::strerror(e) : "a write failed") << "\n";
+            return 2;
+        }
+        return code;
     } catch (const app::InputError& e) {
         std::cerr << "pfnsim: " << app::one_line(e.message) << "\n";
         return 2;

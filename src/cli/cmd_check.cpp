@@ -19,7 +19,8 @@ void add_check(CLI::App& cmd, Options& o) {
         ->check(CLI::IsMember({"text", "json", "ktap"}));
     cmd.add_flag("--json", o.json, "print one JSON document (--format json)");
     cmd.add_option("--junit", o.junit,
-                   "also write the results as JUnit XML to FILE (default: none)");
+                   "also write the results as JUnit XML to FILE (default: none)")
+        ->check(not_empty("a file to write"));
     cmd.add_option("--max-states", o.max_states,
                    "state budget of each file's stateful sweep (default 5000000); beyond it "
                    "the file's [explore] decides")
@@ -36,6 +37,7 @@ int cmd_check(const Options& o) {
     }
     const std::string format = o.json ? "json" : o.format;
     app::kernel_option(o.over.kernel);  // a bad --kernel is one error, not one per file
+    check_outputs(o);
     const auto files =
         app::scenario_files(o.paths.empty() ? std::vector<std::string>{"scenarios"} : o.paths);
     const auto checked =

@@ -55,9 +55,10 @@ void add_explore(CLI::App& cmd, Options& o) {
     add_faults(cmd, o);
     add_exports(cmd, o);
     cmd.add_option(
-        "--strategy", o.over.strategy,
-        fmt::format("exploration strategy: {} (default: {})", sim::exploration_strategies(),
-                    sim::strategy_name(app::kDefaultStrategy)));
+           "--strategy", o.over.strategy,
+           fmt::format("exploration strategy: {} (default: {})", sim::exploration_strategies(),
+                       sim::strategy_name(app::kDefaultStrategy)))
+        ->check(not_empty(sim::exploration_strategies()));
     cmd.add_option("--depth", o.numbers.depth,
                    "PCT depth d: d-1 priority change points per execution (default 3)")
         ->transform(number(Number::depth));
@@ -77,6 +78,7 @@ void add_explore(CLI::App& cmd, Options& o) {
 
 int cmd_explore(const Options& o) {
     const app::Plan plan = load_plan(o);
+    check_outputs(o);
     app::ExploreHooks hooks;
     hooks.minimize_budget = parse_minimize_budget(o.minimize_budget);
     hooks.minimize_progress = minimize_printer(o.quiet, plan.scenario.name, hooks.minimize_budget);

@@ -16,6 +16,7 @@ namespace {
 
 int one_execution(const Options& o, bool replay, bool diagram) {
     const app::Plan plan = load_plan(o);
+    check_outputs(o);
     const app::Result r = app::run_plan(plan, replay ? o.schedule : std::string());
     if (!o.trace_out.empty() || !o.dot_out.empty()) {
         auto program = plan.program();
@@ -60,7 +61,9 @@ void add_replay(CLI::App& cmd, Options& o) {
     add_exports(cmd, o);
     auto* rs = cmd.add_option("--seed", o.numbers.seed, "execution seed from a report")
                    ->transform(number(Number::seed));
-    auto* rsc = cmd.add_option("--schedule", o.schedule, "schedule string from a report");
+    auto* rsc = cmd.add_option("--schedule", o.schedule, "schedule string from a report")
+                    ->check(not_empty("a schedule string from a report, such as "
+                                      "2.45061d81.a15b11-cc03"));
     cmd.add_option("--trace", o.trace, "full (every step) or diagram (the race, the default)")
         ->check(CLI::IsMember({"full", "diagram"}));
     cmd.add_flag("--json", o.json, "print one JSON document");

@@ -31,6 +31,11 @@ app::SweepRequest request(const Options& o) {
     if (o.stateless || o.stateful) {
         rq.stateful = o.stateful;
     }
+    if (o.max_states != 0 && !rq.stateful.value_or(!rq.preemptions.has_value())) {
+        throw app::InputError{
+            "--max-states applies to stateful sweeps (--preemptions all, or --stateful); this "
+            "one is stateless (give --max-executions or --time-limit instead)"};
+    }
     rq.max_states = o.max_states;
     rq.audit_states = o.audit_states;
     rq.max_executions = o.max_executions;
@@ -70,17 +75,19 @@ void add_sweep(CLI::App& cmd, Options& o) {
         ->capture_default_str()
         ->transform(number(Number::jobs));
     cmd.add_option("--shard", o.shard,
-                   "explore shard i of N (i/N) and print its JSON (default: the whole sweep)");
+                   "explore shard i of N (i/N) and print its JSON (default: the whole sweep)")
+        ->check(not_empty("i/N, such as 0/4"));
     cmd.add_option("--checkpoint", o.checkpoint,
                    "save progress to FILE; rerunning with the same FILE resumes (default: "
-                   "none)");
+                   "none)")
+        ->check(not_empty("a file to save progress to"));
     cmd.add_flag("--no-reduction", o.no_reduction, "explore every interleaving (no sleep sets)");
     cmd.add_flag("--stateless", o.stateless,
                  "re-run every schedule, no visited-state table (the default under a bound)");
     cmd.add_flag("--stateful", o.stateful, "cache states (the default for --preemptions all)");
     cmd.add_option("--max-states", o.max_states,
-                   "stop (incomplete) when a task's state table holds this many states "
-                   "(default: no limit)")
+                   "stop (incomplete) when a task's state table holds this many states; "
+                   "stateful sweeps only (default: no limit)")
         ->transform(number(Number::max_states));
     cmd.add_flag("--audit-states", o.audit_states,
                  "at each state hit, check the next steps against the ones recorded");

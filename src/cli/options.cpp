@@ -2,10 +2,9 @@
 
 #include <fmt/format.h>
 
-#include <fstream>
-
 #include "cli/validate.hpp"
 #include "pfnsim/app/error.hpp"
+#include "pfnsim/app/files.hpp"
 #include "pfnsim/sim/minimize.hpp"
 
 namespace pfnsim::cli {
@@ -16,7 +15,8 @@ void add_scenario(CLI::App& c, Options& o) {
 
 void add_policy(CLI::App& c, Options& o) {
     c.add_option("--policy", o.over.policy,
-                 std::string("retry policy (default: the scenario's): ") + valid_policies());
+                 std::string("retry policy (default: the scenario's): ") + valid_policies())
+        ->check(not_empty(valid_policies()));
 }
 
 void add_kernel(CLI::App& c, Options& o) {
@@ -35,21 +35,25 @@ void add_step_bound(CLI::App& c, Options& o) {
 void add_faults(CLI::App& c, Options& o) {
     c.add_option("--faults", o.faults,
                  "open every fault site, at most N faults per execution; scenario (the "
-                 "default) uses the scenario's fault_retry budgets");
+                 "default) uses the scenario's fault_retry budgets")
+        ->check(not_empty("a bound 0..N faults, or scenario"));
 }
 
 void add_exports(CLI::App& c, Options& o) {
     c.add_option("--trace-out", o.trace_out,
-                 "write the execution as Chrome trace-event JSON (Perfetto) (default: none)");
+                 "write the execution as Chrome trace-event JSON (Perfetto) (default: none)")
+        ->check(not_empty("a file to write"));
     c.add_option("--dot", o.dot_out,
-                 "write the execution as a Graphviz happens-before graph (default: none)");
+                 "write the execution as a Graphviz happens-before graph (default: none)")
+        ->check(not_empty("a file to write"));
 }
 
 void add_minimize_budget(CLI::App& c, Options& o) {
     c.add_option("--minimize-budget", o.minimize_budget,
                  fmt::format("per witness: executions (500) or a time (30s, 2m; where it stops "
                              "then varies between runs) (default: {} executions)",
-                             sim::kDefaultMinimizeBudget));
+                             sim::kDefaultMinimizeBudget))
+        ->check(not_empty("executions, such as 500, or a time, such as 30s or 2m"));
 }
 
 namespace {
@@ -94,9 +98,14 @@ app::Overrides overrides(const Options& o) {
 }
 
 void write_file(const std::string& path, const std::string& text) {
-    std::ofstream f(path, std::ios::binary);
-    if (!f || !(f << text)) {
-        throw app::InputError{fmt::format("{}: cannot write the file", path)};
+    app::write_output(path, text);
+}
+
+void check_outputs(const Options& o) {
+    for (const std::string* path : {&o.junit, &o.trace_out, &o.dot_out}) {
+        if (!path->empty()) {
+            app::check_output(*path);
+        }
     }
 }
 

@@ -84,7 +84,11 @@ app::Overrides overrides(const Options& o);
 // The plan of o.scenario with the overrides; its notes (an old policy name) go to stderr.
 app::Plan load_plan(const Options& o);
 void print_notes(const app::Plan& plan);  // on stderr, a line each
+// app::write_output: atomic, every write checked; throws app::InputError "PATH: ...".
 void write_file(const std::string& path, const std::string& text);
+// Before any work: the files of --junit, --trace-out and --dot, if given, can be written
+// (app::check_output; the sweep checks its --checkpoint itself). Throws app::InputError.
+void check_outputs(const Options& o);
 // The exit code of a result, the same for every command: 1 for a violation beyond the
 // expectation; then, when `judged` (not one run or replay), 3 for a result cut short (an
 // incomplete sweep, an interrupted exploration: the findings so far) and 1 for an expected

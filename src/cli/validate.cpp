@@ -69,6 +69,13 @@ CLI::Validator seconds() {
             "", ""};
 }
 
+CLI::Validator not_empty(const std::string& valid) {
+    return {[valid](std::string& s) {
+                return s.empty() ? fmt::format("an empty value (valid: {})", valid) : std::string();
+            },
+            "", ""};
+}
+
 const char* valid_policies() {
     return model::kValidPolicies;
 }

@@ -24,6 +24,10 @@ CLI::Validator number(Number n);
 // A time limit in seconds: finite, above zero, at most 1e7 (115 days).
 CLI::Validator seconds();
 
+// A string option that must not be empty: "" is refused with the valid choices (`valid`), not
+// taken as unset.
+CLI::Validator not_empty(const std::string& valid);
+
 // The policy names, for help texts.
 const char* valid_policies();
 // The [kernel] keys and their values, for help texts: "pagewalk (current, pre-...); ...".

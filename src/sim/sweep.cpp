@@ -6,6 +6,7 @@
 #include <atomic>
 #include <chrono>
 #include <deque>
+#include <exception>
 #include <mutex>
 #include <thread>
 #include <tuple>
@@ -102,6 +103,9 @@ struct Shared {
     std::atomic<bool> stop{false};
     std::string stopped;
     std::string error;
+    // The first exception of another kind (a hook's: a checkpoint that cannot be saved), thrown
+    // again on the calling thread once every worker has stopped.
+    std::exception_ptr thrown;
     struct Running {
         double estimate = 0;  // runs of the task the thread is on
         bool active = false;
@@ -123,6 +127,13 @@ struct Shared {
         const std::lock_guard<std::mutex> lock(mu);
         if (error.empty()) {
             error = why;
+        }
+        stop = true;
+    }
+    void fail(std::exception_ptr e) {
+        const std::lock_guard<std::mutex> lock(mu);
+        if (!thrown) {
+            thrown = std::move(e);
         }
         stop = true;
     }
@@ -498,6 +509,8 @@ void work(Shared& sh, unsigned worker) {
         }
     } catch (const std::exception& e) {
         sh.fail(e.what());
+    } catch (...) {
+        sh.fail(std::current_exception());  // not ours to judge: the caller's own error
     }
 }
 
@@ -667,6 +680,9 @@ SweepReport sweep(const ProgramFactory& make, const SweepConfig& cfg, SweepState
         for (auto& t : threads) {
             t.join();
         }
+    }
+    if (sh.thrown) {
+        std::rethrow_exception(sh.thrown);
     }
     if (!sh.error.empty()) {
         throw SweepInconsistency(sh.error);

@@ -449,6 +449,24 @@ void check_totals(const SweepTotals& t, const StateLimits& l, const std::string&
         fail(fmt::format("{} executions cut at a known state of {}", t.revisited, t.executions));
     }
     const std::uint64_t ended = t.executions - t.revisited;
+    // Only a stateful sweep has states; every transition of its graph was taken by a step; no
+    // execution takes more steps than the step bound.
+    if (!l.stateful &&
+        (t.states != 0 || t.transitions != 0 || t.state_hits != 0 || t.audited != 0)) {
+        fail(
+            fmt::format("states: {} states, {} transitions, {} state hits and {} audited in a "
+                        "stateless sweep (valid: 0)",
+                        t.states, t.transitions, t.state_hits, t.audited));
+    }
+    if (t.transitions > t.steps) {
+        fail(fmt::format("transitions: {}, more than the {} steps that took them", t.transitions,
+                         t.steps));
+    }
+    if (l.step_bound > 0 &&
+        t.steps / l.step_bound + (t.steps % l.step_bound != 0 ? 1 : 0) > t.executions) {
+        fail(fmt::format("steps: {}, more than {} executions of at most {} steps take", t.steps,
+                         t.executions, l.step_bound));
+    }
     for (std::size_t a = 0; a < t.results.size(); ++a) {
         std::uint64_t sum = 0;
         for (const auto& [r, n] : t.results[a]) {
@@ -486,6 +504,63 @@ void check_totals(const SweepTotals& t, const StateLimits& l, const std::string&
                              l.step_bound));
         }
     }
+}
+
+void check_graph_counts(const SweepTotals& t, std::size_t done, std::size_t searched,
+                        const std::string& path) {
+    const std::string at = path.empty() ? std::string() : path + ".";
+    if (t.states < done) {
+        throw SweepError(
+            fmt::format("{}states: {} for {} finished searches (each has a state at "
+                        "least)",
+                        at, t.states, done));
+    }
+    if (t.states - std::min<std::uint64_t>(t.states, searched) > t.transitions) {
+        throw SweepError(
+            fmt::format("{}states: {}, but {} transitions reach at most {} states "
+                        "from {} searches",
+                        at, t.states, t.transitions,
+                        t.transitions > ~std::uint64_t{0} - searched ? ~std::uint64_t{0}
+                                                                     : t.transitions + searched,
+                        searched));
+    }
+}
+
+std::string merge_overflow(const SweepTotals& a, const SweepTotals& b,
+                           const std::vector<std::string>& actors) {
+    const auto over = [](std::uint64_t x, std::uint64_t y) { return x > ~std::uint64_t{0} - y; };
+    for (auto [field, x, y] :
+         {std::tuple{"executions", a.executions, b.executions},
+          std::tuple{"steps", a.steps, b.steps}, std::tuple{"pruned", a.pruned, b.pruned},
+          std::tuple{"redundant", a.redundant, b.redundant},
+          std::tuple{"states", a.states, b.states},
+          std::tuple{"transitions", a.transitions, b.transitions},
+          std::tuple{"state_hits", a.state_hits, b.state_hits},
+          std::tuple{"revisited", a.revisited, b.revisited},
+          std::tuple{"audited", a.audited, b.audited}}) {
+        if (over(x, y)) {
+            return field;
+        }
+    }
+    for (std::size_t k = 0; k < b.results.size() && k < a.results.size(); ++k) {
+        for (const auto& [r, n] : b.results[k]) {
+            const auto it = a.results[k].find(r);
+            if (it != a.results[k].end() && over(it->second, n)) {
+                return fmt::format("results.{}", k < actors.size() ? actors[k] : std::to_string(k));
+            }
+        }
+    }
+    for (std::size_t i = 0; i < b.violations.size(); ++i) {
+        for (const Witness& w : a.violations) {
+            const Violation& v = b.violations[i].violation;
+            if (std::tie(w.violation.kind, w.violation.actor, w.violation.detail) ==
+                    std::tie(v.kind, v.actor, v.detail) &&
+                over(w.count, b.violations[i].count)) {
+                return fmt::format("violations[{}].count", i);
+            }
+        }
+    }
+    return "";
 }
 
 void check_state(const SweepState& s, const StateLimits& l) {
@@ -530,6 +605,9 @@ void check_state(const SweepState& s, const StateLimits& l) {
         done += s.done[k] ? 1 : 0;
     }
     check_totals(s.finished, l, "finished");
+    if (l.stateful) {
+        check_graph_counts(s.finished, done, done, "finished");
+    }
     // Every finished task ran at least once (an execution, or a run cut because every option
     // was asleep).
     if (s.finished.executions + s.finished.redundant < done) {
@@ -568,6 +646,18 @@ void check_state(const SweepState& s, const StateLimits& l) {
                 "explored {} branches",
                 at, a.totals.executions, a.totals.redundant, runs));
         }
+    }
+    // The sweep adds them up: no count may overflow.
+    SweepTotals sum = s.finished;
+    for (std::size_t i = 0; i < s.active.size(); ++i) {
+        const std::vector<std::string> none;
+        if (const std::string f = merge_overflow(sum, s.active[i].totals, none); !f.empty()) {
+            throw SweepError(
+                fmt::format("active[{}].totals.{}: the sum with the other tasks' "
+                            "overflows",
+                            i, f));
+        }
+        sum.merge(s.active[i].totals);
     }
 }
 

@@ -49,6 +49,16 @@ struct StateLimits {
 // Range and consistency checks of totals read from a file (results that add up to the
 // executions, final states, witnesses within the bounds); throws SweepError naming `path`.
 void check_totals(const SweepTotals& t, const StateLimits& l, const std::string& path);
+// The counts of a stateful search read from a file: at least a state for each of the `done`
+// tasks whose search finished, and no more states than the transitions can reach from the
+// roots of the `searched` tasks (each state but a root is reached by a transition); throws
+// SweepError naming `path`.
+void check_graph_counts(const SweepTotals& t, std::size_t done, std::size_t searched,
+                        const std::string& path);
+// The first count that would overflow when `b` is merged into `a` ("executions",
+// "results.ACTOR", "violations[i].count"), or "" when none does.
+std::string merge_overflow(const SweepTotals& a, const SweepTotals& b,
+                           const std::vector<std::string>& actors);
 // The same for a whole saved sweep: tasks, done tasks of this shard that the totals can
 // account for, and each active task's saved path (DfsStrategy::check_saved).
 void check_state(const SweepState& s, const StateLimits& l);
