@@ -87,7 +87,9 @@ for c in run explore replay sweep merge matrix stats check help; do
     done
     [ "$h" = "$("$pfnsim" "$c" --help)" ] || { echo "FAIL: help $c is not $c --help"; fail=1; }
 done
-"$pfnsim" help check | grep -q -- "--junit TEXT .*(default: none)" || {
+# (help text is wrapped to 80 columns: joined into one line first)
+"$pfnsim" help check | tr '\n' ' ' | tr -s ' ' |
+    grep -q -- "--junit TEXT also write the results as JUnit XML to FILE (default: none)" || {
     echo "FAIL: help check states no --junit default"; fail=1; }
 "$pfnsim" help | grep -q "^Subcommands:" || { echo "FAIL: help prints no overview"; fail=1; }
 expect2 help nosuch
