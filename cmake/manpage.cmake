@@ -24,6 +24,8 @@ endfunction()
 
 # The lines of a help text as a CMake list; ";" and "[" "]" are kept out of list syntax.
 function(lines_of out text)
+  # A command the help wrapped with " \" continuations is one line again.
+  string(REGEX REPLACE " \\\\\n +" " " text "${text}")
   string(REPLACE ";" "@SEMI@" text "${text}")
   string(REPLACE "[" "@LB@" text "${text}")
   string(REPLACE "]" "@RB@" text "${text}")

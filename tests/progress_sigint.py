@@ -111,7 +111,7 @@ code, out, tty = p.finish()
 check(code == 0 and tty == "", f"--quiet on a terminal: no progress ({tty[:40]!r})")
 
 # The minimiser's budget.
-help_text = run(["help", "explore"]).stdout
+help_text = " ".join(run(["help", "explore"]).stdout.split())  # wrapped to 80 columns: joined
 m = re.search(r"--minimize-budget.*?default: (\d+) executions", help_text, re.S)
 check(m is not None, "help explore states the default minimisation budget")
 default = int(m.group(1)) if m else 0
