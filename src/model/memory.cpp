@@ -227,9 +227,15 @@ vm_fault_t handle_mm_fault(World& w, vm_area_struct* vma, std::uint64_t address,
         } else if (pmd.kind == pt_entry::Kind::leaf) {
             return 0;  // huge_pmd_set_accessed
         }
-        // handle_pte_fault -> do_fault -> __do_fault -> vm_ops->fault
+        // handle_pte_fault: a none PMD goes to do_pte_missing -> do_fault -> vm_ops->fault; a
+        // PMD that became a leaf meanwhile has no PTE table (pte_offset_map_rw_nolock() fails):
+        // return 0 and the access faults again; a present PTE is already mapped.
         pt_slot& ptep = pt_offset(w, Level::PTE, address);
-        if (pt_get(w, Level::PMD, pmdp, "handle_pte_fault").kind == pt_entry::Kind::table &&
+        const pt_entry pmd_now = pt_get(w, Level::PMD, pmdp, "handle_pte_fault");
+        if (pmd_now.kind == pt_entry::Kind::leaf) {
+            return 0;
+        }
+        if (pmd_now.kind == pt_entry::Kind::table &&
             entry_present(pt_get(w, Level::PTE, ptep, "handle_pte_fault"))) {
             return 0;
         }
