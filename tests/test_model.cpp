@@ -624,3 +624,20 @@ kind = "zap"
     } while (dfs.advance());
     CHECK(raced > 0);
 }
+
+TEST_CASE("the fault inserts only the leaves the architecture has", "[model][fault][arch]") {
+    // create_huge_pud() calls ->huge_fault only with HAVE_ARCH_TRANSPARENT_HUGEPAGE_PUD, and
+    // vfio_pci_mmap_ops has .huge_fault only under ARCH_SUPPORTS_HUGE_PFNMAP.
+    const auto after_fault = [](const std::string& arch) {
+        ModelHarness h(bar_scenario("[kernel]\narch = \"" + arch + "\"\n"));
+        CHECK(fault_in(h, kBase + 0x5000) == VM_FAULT_NOPAGE);
+        const auto& pt = h.world.mm.pgtable;
+        return pt.pud.at(kBase).e.kind == pt_entry::Kind::leaf   ? "pud"
+               : pt.pmd.at(kBase).e.kind == pt_entry::Kind::leaf ? "pmd"
+               : pt.pte.at(kBase + 0x5000).e.kind == pt_entry::Kind::leaf ? "pte"
+                                                                          : "none";
+    };
+    CHECK(std::string(after_fault("x86_64")) == "pud");
+    CHECK(std::string(after_fault("arm64")) == "pmd");
+    CHECK(std::string(after_fault("s390")) == "pte");
+}

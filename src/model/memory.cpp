@@ -26,9 +26,13 @@ int no_entry_error(const World& w) {
 }
 
 // mm/memory.c create_huge_pud / create_huge_pmd: vm_ops->huge_fault if the driver has one
-// (vfio-pci does; TTM no longer does), else VM_FAULT_FALLBACK.
+// (vfio-pci does; TTM no longer does), else VM_FAULT_FALLBACK. vfio_pci_mmap_ops has
+// .huge_fault only under CONFIG_ARCH_SUPPORTS_HUGE_PFNMAP, and create_huge_pud() calls it only
+// with HAVE_ARCH_TRANSPARENT_HUGEPAGE_PUD (ARCH_SUPPORTS_PUD_PFNMAP): s390 has neither, arm64
+// the first ([kernel] arch).
 vm_fault_t huge_fault(World& w, vm_fault& vmf, unsigned order) {
-    if (vmf.vma->vm_private_data->ttm) {
+    if (vmf.vma->vm_private_data->ttm || !arch_supports_huge_pfnmap(w.sc.arch) ||
+        (order == PUD_ORDER && !arch_supports_pud_pfnmap(w.sc.arch))) {
         return VM_FAULT_FALLBACK;
     }
     return vfio_pci_mmap_huge_fault(w, vmf, order);
