@@ -30,7 +30,7 @@ REPRESENTATIVE = [
     "scenarios/kvm-split-refault.toml",
     "scenarios/patchset/kvm-zap-einval.toml",
     "scenarios/patchset/phys-move.toml",
-    "scenarios/patchset/s390w-split-enoent.toml",
+    "scenarios/patchset/s390w-zap-enoent.toml",
     "tests/data/nonclose.toml",
     "tests/data/two-faults-zap.toml",
 ]

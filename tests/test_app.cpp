@@ -292,7 +292,7 @@ TEST_CASE("a kernel setting sets a [kernel] variant as the file's key does", "[a
           "unknown preempt model 'lazy' (valid: none, voluntary, full)");
     CHECK(model::set_kernel(sc, "preemt", "none") ==
           "unknown key 'preemt' in [kernel] (valid: pagewalk, follow_pfnmap, "
-          "follow_pfnmap_errno, preempt, rwsem)");
+          "follow_pfnmap_errno, preempt, rwsem, arch)");
     CHECK(model::set_kernel(sc, "follow_pfnmap_errno", "enoent").empty());
     CHECK(model::set_kernel(sc, "follow_pfnmap_errno", "").empty());
     CHECK(!sc.follow_errno);

@@ -536,3 +536,108 @@ TEST_CASE("pin || zap, then enable: the enable starts after the zap in every sch
     // original code's -EINVAL is the zap between the refault and the second follow.
     CHECK(pin_results == std::set<std::string>{"0", "-EFAULT", "-EINVAL"});
 }
+
+TEST_CASE("walk_pud_range goes to walk_pmd_range after the split, reading the PUD once a round",
+          "[model][pagewalk]") {
+    // mm/pagewalk.c walk_pud_range since 3b89863c3fa4: split_huge_pud(), then walk_pmd_range(),
+    // whose snapshot of the PUD sends the walk round again; the re-read after the split (goto
+    // again if none) is gone. A PUD leaf: read, split, walk_pmd_range (none: again), read (hole).
+    // Before: read, split, read (none: again), read (hole), and no walk_pmd_range.
+    auto pud_reads = [](const std::string& variant) {
+        ModelHarness h(bar_scenario("[kernel]\npagewalk = \"" + variant +
+                                    "\"\n[[entry]]\nlevel = \"pud\"\naddr = 0x40000000\n"));
+        const auto out = run1(h, [](World& w) { show_numa_maps(w); });
+        int reads = 0;
+        int pmd_walks = 0;
+        for (const auto& st : out.trace) {
+            reads += std::string_view(st.func.text) == "walk_pud_range";
+            pmd_walks += std::string_view(st.func.text) == "walk_pmd_range";
+        }
+        return std::pair{reads, pmd_walks};
+    };
+    const auto cur = pud_reads("current");
+    const auto old = pud_reads("pre-3b89863c3fa4");
+    CHECK(cur.second == 1);              // the snapshot in walk_pmd_range sends it round again
+    CHECK(old.second == 0);              // the re-read did, before walk_pmd_range
+    CHECK(old.first == cur.first + 1);  // one look at the PUD more per split
+}
+
+TEST_CASE("handle_pte_fault returns 0 when the PMD became a leaf: no do_fault", "[model][fault]") {
+    // mm/memory.c handle_pte_fault: pte_offset_map_rw_nolock() finds no PTE table under a PMD
+    // that a huge insert filled after __handle_mm_fault() read it none; the fault returns 0 and
+    // the access retries. With memory disabled, do_fault() would SIGBUS. The vma's pgoff makes
+    // the PUD and PMD orders fall back, so the PMD leaf comes from a direct insert.
+    ModelHarness h(R"(name = "t"
+[[device]]
+name = "gpu"
+bar_base = 0x4000000000
+bar_size = "1G"
+mem_enabled = false
+[[vma]]
+device = "gpu"
+start = 0x90000000
+size = "16K"
+pgoff = 1
+flags = ["VM_IO", "VM_PFNMAP", "VM_READ", "VM_WRITE", "VM_SHARED"]
+[[actor]]
+name = "a"
+kind = "zap"
+[[actor]]
+name = "b"
+kind = "zap"
+)");
+    constexpr std::uint64_t kAddr = 0x90000000;
+    vm_fault_t fault_ret = 0;
+    h.bodies = {[&](World& w) {
+                    mmap_read_lock(w);
+                    fault_ret = handle_mm_fault(w, vma_lookup(w, kAddr, "t"), kAddr, 0);
+                    mmap_read_unlock(w);
+                },
+                [&](World& w) {
+                    mmap_read_lock(w);
+                    vm_fault vmf{vma_lookup(w, kAddr, "t"), kAddr, 0};
+                    vmf_insert_pfn_pmd(w, vmf, kBarPfn, false);
+                    mmap_read_unlock(w);
+                }};
+    int raced = 0;  // executions where the leaf came between the two reads of the PMD
+    sim::DfsStrategy dfs(std::nullopt);
+    do {
+        const auto out = sim::run_execution(h, dfs, 0, {});
+        long first_read = -1;
+        long pte_read = -1;
+        long insert = -1;
+        for (std::size_t i = 0; i < out.trace.size(); ++i) {
+            const auto& st = out.trace[i];
+            const std::string_view f = st.func.text;
+            if (st.actor == 0 && f == "__handle_mm_fault") {
+                first_read = static_cast<long>(i);  // the last one: the PMD's
+            } else if (st.actor == 0 && f == "handle_pte_fault" && pte_read < 0) {
+                pte_read = static_cast<long>(i);
+            } else if (st.actor == 1 && f == "insert_pfn_pmd" && st.op == sim::Op::Write) {
+                insert = static_cast<long>(i);
+            }
+        }
+        if (pte_read >= 0 && insert > first_read && insert < pte_read) {
+            ++raced;
+            CHECK(fault_ret == 0);
+        }
+    } while (dfs.advance());
+    CHECK(raced > 0);
+}
+
+TEST_CASE("the fault inserts only the leaves the architecture has", "[model][fault][arch]") {
+    // create_huge_pud() calls ->huge_fault only with HAVE_ARCH_TRANSPARENT_HUGEPAGE_PUD, and
+    // vfio_pci_mmap_ops has .huge_fault only under ARCH_SUPPORTS_HUGE_PFNMAP.
+    const auto after_fault = [](const std::string& arch) {
+        ModelHarness h(bar_scenario("[kernel]\narch = \"" + arch + "\"\n"));
+        CHECK(fault_in(h, kBase + 0x5000) == VM_FAULT_NOPAGE);
+        const auto& pt = h.world.mm.pgtable;
+        return pt.pud.at(kBase).e.kind == pt_entry::Kind::leaf   ? "pud"
+               : pt.pmd.at(kBase).e.kind == pt_entry::Kind::leaf ? "pmd"
+               : pt.pte.at(kBase + 0x5000).e.kind == pt_entry::Kind::leaf ? "pte"
+                                                                          : "none";
+    };
+    CHECK(std::string(after_fault("x86_64")) == "pud");
+    CHECK(std::string(after_fault("arm64")) == "pmd");
+    CHECK(std::string(after_fault("s390")) == "pte");
+}

@@ -259,11 +259,12 @@ TEST_CASE("the actor key table: what each kind reads, and a key of another kind 
         }
     }
     // The s390 syscalls take their direction from the kind.
-    const Scenario r = parse_scenario(
-        "name = \"a\"" + kDevice + actor_of(ActorKind::S390MmioRead), "x.toml");
+    const std::string s390 = "name = \"a\"\n[kernel]\narch = \"s390\"";
+    const Scenario r =
+        parse_scenario(s390 + kDevice + actor_of(ActorKind::S390MmioRead), "x.toml");
     CHECK_FALSE(r.actors[0].write);
-    const Scenario w = parse_scenario(
-        "name = \"a\"" + kDevice + actor_of(ActorKind::S390MmioWrite), "x.toml");
+    const Scenario w =
+        parse_scenario(s390 + kDevice + actor_of(ActorKind::S390MmioWrite), "x.toml");
     CHECK(w.actors[0].write);
     CHECK(error_of("name = \"a\"\n" + kActor + "forever = true\nrepeat = 2\n" +
                    "[[actor]]\nname = \"y\"\nkind = \"split\"\n") ==
@@ -444,4 +445,26 @@ TEST_CASE("split's walker: numa_maps by default, smaps or smaps_rollup by name",
               .walker == Walker::SmapsRollup);
     CHECK(error_of("name = \"a\"\n" + kActor + "walker = \"maps\"\n") ==
           "x.toml:5:10: unknown walker 'maps' (valid: numa_maps, smaps, smaps_rollup)");
+}
+
+TEST_CASE("[kernel] arch: huge entries only where the architecture selects them",
+          "[scenario][arch]") {
+    const auto with = [](const std::string& arch, const std::string& level) {
+        return error_of("name = \"a\"\n[kernel]\narch = \"" + arch + "\"" + kDevice +
+                        "[[entry]]\nlevel = \"" + level + "\"\naddr = 0x40000000\n" + kActor);
+    };
+    CHECK(with("x86_64", "pud") == "no error");
+    CHECK(with("arm64", "pmd") == "no error");
+    CHECK(with("s390", "pte") == "no error");
+    CHECK_THAT(with("arm64", "pud"),
+               Catch::Contains("impossible state: a pud entry needs "
+                               "CONFIG_ARCH_SUPPORTS_PUD_PFNMAP, which arm64 does not select"));
+    CHECK_THAT(with("s390", "pud"), Catch::Contains("CONFIG_ARCH_SUPPORTS_PUD_PFNMAP, which s390"));
+    CHECK_THAT(with("s390", "pmd"),
+               Catch::Contains("CONFIG_ARCH_SUPPORTS_HUGE_PFNMAP, which s390 does not select"));
+    CHECK(error_of("name = \"a\"\n[kernel]\narch = \"ia64\"\n" + kActor) ==
+          "x.toml:3:8: unknown architecture 'ia64' (valid: x86_64, arm64, s390)");
+    // The s390 syscalls exist only there.
+    CHECK_THAT(error_of("name = \"a\"" + kDevice + actor_of(ActorKind::S390MmioRead)),
+               Catch::Contains("a s390-mmio-read actor needs [kernel] arch = \"s390\""));
 }

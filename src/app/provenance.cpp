@@ -11,8 +11,10 @@ namespace {
 // Bump it with every model change that can change a verdict. 1: the model up to the sweeps and
 // counterexamples; 2: every caller of follow_pfnmap_start(), the errno API variant, fault
 // providers, the preemption and rwsem models; 4: a Linux rwsem writer's retries as a loop of
-// their own and its handoff a weakly fair event (state counts; no fair cycle of stealing).
-constexpr int kModelVersion = 4;
+// their own and its handoff a weakly fair event (state counts; no fair cycle of stealing);
+// 5: issue 25's corrections (walk_pud_range without the re-read, handle_pte_fault under a PMD
+// leaf, the oracles), [kernel] arch and gup-loop as GUP.
+constexpr int kModelVersion = 5;
 }  // namespace
 
 const char* tool_version() {

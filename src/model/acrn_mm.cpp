@@ -1,6 +1,7 @@
 // drivers/virt/acrn/mm.c acrn_vm_ram_map for a VM_PFNMAP vma (ACRN_IOCTL_SET_MEMSEG): every page
-// of the range is followed under mmap_lock; the pfns must be contiguous and, for a write
-// mapping, writable. There is no fault-in and no retry: the policies do not apply.
+// of the range is followed under mmap_lock; the pfns must be contiguous. The entry's write
+// permission is not checked (the attribute goes to the hypervisor as is). There is no fault-in
+// and no retry: the policies do not apply.
 #include "pfnsim/model/world.hpp"
 #include "pfnsim/sim/execution.hpp"
 
@@ -8,7 +9,7 @@ namespace pfnsim::model {
 
 // drivers/virt/acrn/mm.c acrn_vm_ram_map (the VM_PFNMAP branch), then acrn_mm_region_add of
 // [start_pfn, start_pfn + nr_pages) into the guest's EPT (recorded in the IOMMU table).
-int acrn_vm_ram_map(World& w, std::uint64_t vma_base, std::uint64_t len, bool write) {
+int acrn_vm_ram_map(World& w, std::uint64_t vma_base, std::uint64_t len, bool /*write*/) {
     const sim::Call frame{"acrn_vm_ram_map"};
     const std::uint64_t nr_pages = len >> PAGE_SHIFT;
     mmap_read_lock(w);
@@ -33,12 +34,7 @@ int acrn_vm_ram_map(World& w, std::uint64_t vma_base, std::uint64_t len, bool wr
         if (i == 0) {
             start_pfn = cur_pfn;
         }
-        const bool writable = args.writable;
         follow_pfnmap_end(w, args);
-        if (!writable && write) {  // ACRN_MEM_ACCESS_WRITE on a read-only entry
-            ret = -EFAULT;
-            break;
-        }
         // pfn_valid() && !PageReserved(): BAR and VRAM pfns have no struct page here.
         if (cur_pfn != start_pfn + i) {  // disallow non-contiguous ranges
             ret = -EINVAL;

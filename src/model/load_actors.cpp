@@ -35,6 +35,12 @@ const DeviceSpec* device_of(const Loader& L, const toml::table& t, const Scenari
 // What the kind's shape asks of the actor, and what its keys must not make impossible.
 void check_actor(const Loader& L, const toml::table& t, const Scenario& sc, const ActorSpec& a) {
     const ActorKindRow& row = actor_kind_row(a.kind);
+    // arch/s390/pci/pci_mmio.c: the syscalls exist only on s390.
+    if ((a.kind == ActorKind::S390MmioWrite || a.kind == ActorKind::S390MmioRead) &&
+        sc.arch != Arch::S390) {
+        L.fail(*t.get("kind"), fmt::format("a {} actor needs [kernel] arch = \"s390\" (arch is {})",
+                                           row.name, arch_name(sc.arch)));
+    }
     const DeviceSpec* dev = device_of(L, t, sc, a);
     if ((row.shape & kTtmDevice) != 0) {
         if (dev == nullptr || dev->kind != DeviceKind::TtmVram) {

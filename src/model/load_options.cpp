@@ -74,6 +74,12 @@ constexpr KernelKey kKernelKeys[] = {
      false,
      [](Scenario& sc, std::size_t i) { sc.rwsem = static_cast<RwsemVariant>(i); },
      [](const Scenario& sc) { return static_cast<std::size_t>(sc.rwsem); }},
+    {"arch",
+     "architecture",
+     {"x86_64", "arm64", "s390"},
+     false,
+     [](Scenario& sc, std::size_t i) { sc.arch = static_cast<Arch>(i); },
+     [](const Scenario& sc) { return static_cast<std::size_t>(sc.arch); }},
 };
 
 const KernelKey* kernel_key(std::string_view key) {

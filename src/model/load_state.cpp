@@ -120,6 +120,20 @@ void load_entry(const Loader& L, const toml::table& t, Scenario& sc) {
     } else {
         L.fail(*t.get("level"), fmt::format("unknown level '{}' (valid: pud, pmd, pte)", lv));
     }
+    // vfio_pci_mmap_huge_fault() and the huge inserts exist only where the architecture
+    // selects them: anything else is a state the kernel cannot reach.
+    if (e.level == Level::PUD && !arch_supports_pud_pfnmap(sc.arch)) {
+        L.fail(*t.get("level"),
+               fmt::format("impossible state: a pud entry needs CONFIG_ARCH_SUPPORTS_PUD_PFNMAP, "
+                           "which {} does not select",
+                           arch_name(sc.arch)));
+    }
+    if (e.level == Level::PMD && !arch_supports_huge_pfnmap(sc.arch)) {
+        L.fail(*t.get("level"),
+               fmt::format("impossible state: a pmd entry needs CONFIG_ARCH_SUPPORTS_HUGE_PFNMAP, "
+                           "which {} does not select",
+                           arch_name(sc.arch)));
+    }
     e.addr = L.number(t, limits::kAddr, 0, true);
     const std::uint64_t span = e.level == Level::PUD   ? PUD_SIZE
                                : e.level == Level::PMD ? PMD_SIZE

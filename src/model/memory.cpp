@@ -26,9 +26,13 @@ int no_entry_error(const World& w) {
 }
 
 // mm/memory.c create_huge_pud / create_huge_pmd: vm_ops->huge_fault if the driver has one
-// (vfio-pci does; TTM no longer does), else VM_FAULT_FALLBACK.
+// (vfio-pci does; TTM no longer does), else VM_FAULT_FALLBACK. vfio_pci_mmap_ops has
+// .huge_fault only under CONFIG_ARCH_SUPPORTS_HUGE_PFNMAP, and create_huge_pud() calls it only
+// with HAVE_ARCH_TRANSPARENT_HUGEPAGE_PUD (ARCH_SUPPORTS_PUD_PFNMAP): s390 has neither, arm64
+// the first ([kernel] arch).
 vm_fault_t huge_fault(World& w, vm_fault& vmf, unsigned order) {
-    if (vmf.vma->vm_private_data->ttm) {
+    if (vmf.vma->vm_private_data->ttm || !arch_supports_huge_pfnmap(w.sc.arch) ||
+        (order == PUD_ORDER && !arch_supports_pud_pfnmap(w.sc.arch))) {
         return VM_FAULT_FALLBACK;
     }
     return vfio_pci_mmap_huge_fault(w, vmf, order);
@@ -227,9 +231,15 @@ vm_fault_t handle_mm_fault(World& w, vm_area_struct* vma, std::uint64_t address,
         } else if (pmd.kind == pt_entry::Kind::leaf) {
             return 0;  // huge_pmd_set_accessed
         }
-        // handle_pte_fault -> do_fault -> __do_fault -> vm_ops->fault
+        // handle_pte_fault: a none PMD goes to do_pte_missing -> do_fault -> vm_ops->fault; a
+        // PMD that became a leaf meanwhile has no PTE table (pte_offset_map_rw_nolock() fails):
+        // return 0 and the access faults again; a present PTE is already mapped.
         pt_slot& ptep = pt_offset(w, Level::PTE, address);
-        if (pt_get(w, Level::PMD, pmdp, "handle_pte_fault").kind == pt_entry::Kind::table &&
+        const pt_entry pmd_now = pt_get(w, Level::PMD, pmdp, "handle_pte_fault");
+        if (pmd_now.kind == pt_entry::Kind::leaf) {
+            return 0;
+        }
+        if (pmd_now.kind == pt_entry::Kind::table &&
             entry_present(pt_get(w, Level::PTE, ptep, "handle_pte_fault"))) {
             return 0;
         }

@@ -129,8 +129,9 @@ ResultClass oracle_kvm(const OracleCase& c) {
     switch (c.r) {
         case 0:
             return C::ok;
-        case -EFAULT:  // KVM_PFN_ERR_FAULT: "KVM run failed Bad address"
-            return when(c.gone || c.t.sigkill_pending);
+        case -EFAULT:  // KVM_PFN_ERR_FAULT: "KVM run failed Bad address"; hva_to_pfn() turns
+                       // fixup_user_fault()'s -ENOMEM (VM_FAULT_OOM) into it as well
+            return when(c.gone || c.t.sigkill_pending || c.t.alloc_failed);
         case kKvmRoFault:
             return when(c.a.write);  // only a write fault can see a read-only entry
         case -ENOMEM:
@@ -171,7 +172,7 @@ ResultClass oracle_acrn_map(const OracleCase& c) {
         case -EINVAL:  // a page without an entry (ACRN never faults) or not contiguous
             return when(c.no_entry);
         case -EFAULT:
-            return C::ok;  // static: read-only entry, or not VM_PFNMAP
+            return C::ok;  // static: not VM_PFNMAP (pin_user_pages_fast)
         case -ENOENT:      // the API change: today's -EINVAL for a page without an entry
             return new_when(c.no_entry);
         default:
@@ -184,7 +185,16 @@ ResultClass oracle_access_phys(const OracleCase& c) {
 }
 
 ResultClass oracle_fault(const OracleCase& c) {
-    return when(c.r != kSigbus || c.gone);
+    switch (c.r) {
+        case 0:
+            return C::ok;
+        case kSigbus:
+            return when(c.gone);
+        case -ENOMEM:  // VM_FAULT_OOM: only an allocation failure is behind it
+            return when(c.t.alloc_failed);
+        default:
+            return C::wrong;
+    }
 }
 
 std::string World::result(sim::ActorId id) const {

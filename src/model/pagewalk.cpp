@@ -104,7 +104,9 @@ Action walk_pmd_range(World& w, pt_slot& pudp, std::uint64_t addr, std::uint64_t
 }
 
 // mm/pagewalk.c walk_pud_range: the walker has a pmd_entry, so a PUD leaf is split first (for
-// a pfnmap that clears it), then the walk descends.
+// a pfnmap that clears it), then the walk descends; walk_pmd_range()'s snapshot decides whether
+// to go again. Before 3b89863c3fa4 it read the PUD again after the split instead (goto again
+// if none) and descended whatever else it found.
 void walk_pud_range(World& w, vm_area_struct* vma, std::uint64_t start, std::uint64_t end,
                     const mm_walk_ops& ops) {
     const sim::Call frame{"walk_pud_range"};
@@ -120,8 +122,9 @@ void walk_pud_range(World& w, vm_area_struct* vma, std::uint64_t start, std::uin
                 break;  // pte_hole; continue with the next PUD
             }
             split_huge_pud(w, vma, addr);
-            if (pt_get(w, Level::PUD, pudp, "walk_pud_range").kind == pt_entry::Kind::none) {
-                continue;  // goto again
+            if (w.sc.pagewalk == PagewalkVariant::Pre3b89863c3fa4 &&
+                pt_get(w, Level::PUD, pudp, "walk_pud_range").kind == pt_entry::Kind::none) {
+                continue;  // goto again (removed by 3b89863c3fa4)
             }
             if (walk_pmd_range(w, pudp, addr, next, ops) == Action::Again) {
                 continue;  // goto again

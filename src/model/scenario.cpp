@@ -13,6 +13,18 @@
 
 namespace pfnsim::model {
 
+const char* arch_name(Arch a) {
+    switch (a) {
+        case Arch::X86_64:
+            return "x86_64";
+        case Arch::Arm64:
+            return "arm64";
+        case Arch::S390:
+            return "s390";
+    }
+    return "x86_64";
+}
+
 const char* follow_errno_name(FollowErrno e) {
     return e == FollowErrno::Enoent ? "enoent" : "einval";
 }

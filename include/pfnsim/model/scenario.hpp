@@ -64,14 +64,14 @@ struct ActorSpec {
     // pin: VFIO_DMA_MAP_FLAG_WRITE; fault, kvm: a write fault; acrn-map, access-phys: a write
     // access. s390-mmio-write/-read: set by the kind (not a key).
     bool write = true;
-    std::uint64_t repeat = 1;       // split: walks; zap, enable: PCI_COMMAND writes; fault: accesses
-    bool forever = false;           // split: run until the others finish
+    std::uint64_t repeat = 1;  // split: walks; zap, enable: PCI_COMMAND writes; fault: accesses
+    bool forever = false;      // split: run until the others finish
     Walker walker = Walker::NumaMaps;  // split: which file each walk reads
-    std::string target;             // signal: the actor that receives SIGKILL
-    std::uint64_t fault_retry = 0;  // injected VM_FAULT_RETRY returns the fault may take
-    std::string device;             // zap, enable, bo-move: the device (default: the first)
-    std::uint64_t placement = 0;    // bo-move: the BO's new offset in VRAM
-    std::vector<int> allowed;       // allowed results; empty = the oracle alone decides
+    std::string target;                // signal: the actor that receives SIGKILL
+    std::uint64_t fault_retry = 0;     // injected VM_FAULT_RETRY returns the fault may take
+    std::string device;                // zap, enable, bo-move: the device (default: the first)
+    std::uint64_t placement = 0;       // bo-move: the BO's new offset in VRAM
+    std::vector<int> allowed;          // allowed results; empty = the oracle alone decides
     // The actors (indices into Scenario::actors) that must have finished before this one
     // starts; no cycle, none runs forever.
     std::vector<std::size_t> after;
@@ -84,6 +84,20 @@ enum class FollowVariant : std::uint8_t { Current, PreFfef67b93aa3 };
 enum class FollowErrno : std::uint8_t { Einval, Enoent };
 // CONFIG_PREEMPT_NONE / _VOLUNTARY / _FULL: whether might_sleep() is a scheduling point.
 enum class PreemptModel : std::uint8_t { None, Voluntary, Full };
+// The architecture ([kernel] arch): which huge pfnmap leaves it can have. x86_64 selects
+// ARCH_SUPPORTS_HUGE_PFNMAP and HAVE_ARCH_TRANSPARENT_HUGEPAGE_PUD (so ARCH_SUPPORTS_PUD_PFNMAP),
+// arm64 only the first (PMD leaves), s390 neither (arch/*/Kconfig, mm/Kconfig).
+enum class Arch : std::uint8_t { X86_64, Arm64, S390 };
+// CONFIG_ARCH_SUPPORTS_PMD_PFNMAP (through ARCH_SUPPORTS_HUGE_PFNMAP): PMD leaves, and
+// vfio_pci_mmap_ops.huge_fault at all.
+constexpr bool arch_supports_huge_pfnmap(Arch a) {
+    return a != Arch::S390;
+}
+// CONFIG_ARCH_SUPPORTS_PUD_PFNMAP: PUD leaves.
+constexpr bool arch_supports_pud_pfnmap(Arch a) {
+    return a == Arch::X86_64;
+}
+const char* arch_name(Arch a);
 // rw_semaphore semantics: kernel/locking/rwsem.c (reader lock stealing, writer optimistic
 // spinning and handoff) or strict FIFO hand-off.
 enum class RwsemVariant : std::uint8_t { Linux, Fifo };
@@ -108,6 +122,7 @@ struct Scenario {
     std::optional<FollowErrno> follow_errno;
     PreemptModel preempt = PreemptModel::None;
     RwsemVariant rwsem = RwsemVariant::Linux;
+    Arch arch = Arch::X86_64;
     std::vector<DeviceSpec> devices;
     std::vector<VmaSpec> vmas;
     std::vector<EntrySpec> entries;
