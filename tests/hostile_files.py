@@ -18,6 +18,8 @@ import sys
 import tempfile
 import time
 
+from sealed import reseal
+
 PFNSIM = sys.argv[1]
 SCEN = "scenarios/seed-split-refault.toml"
 failures = []
@@ -32,34 +34,6 @@ def run(*args, timeout=120, stdout=subprocess.PIPE):
 def fail(msg):
     failures.append(msg)
     print("FAIL:", msg)
-
-
-def fnv1a64(data):
-    h = 0xCBF29CE484222325
-    for b in data:
-        h = ((h ^ b) * 0x100000001B3) & 0xFFFFFFFFFFFFFFFF
-    return h
-
-
-def as_parsed(v):
-    # nlohmann reads an integer beyond the 64-bit range as a double.
-    if isinstance(v, dict):
-        return {k: as_parsed(x) for k, x in v.items()}
-    if isinstance(v, list):
-        return [as_parsed(x) for x in v]
-    if isinstance(v, int) and not isinstance(v, bool) and not -2**63 <= v < 2**64:
-        return float(v)
-    return v
-
-
-def reseal(doc):
-    """The document with its envelope's checksum recomputed, as someone forging it would."""
-    d = json.loads(json.dumps(doc))
-    d["envelope"].pop("checksum", None)
-    text = json.dumps(as_parsed(d), sort_keys=True, separators=(",", ":"),
-                      ensure_ascii=False).encode()
-    d["envelope"]["checksum"] = "fnv1a64:%016x" % fnv1a64(text)
-    return d
 
 
 def refused(what, args, needles, **kw):
