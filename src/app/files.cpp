@@ -158,6 +158,15 @@ Target target_of(const std::string& path) {
     return t;
 }
 
+// The temporary file beside t.replace (its name in `tmp`), or an InputError naming `path`.
+int create_beside_or_fail(const std::string& path, const Target& t, std::string& tmp) {
+    const int fd = create_beside(t.replace, tmp);
+    if (fd < 0) {
+        fail(path, fmt::format("cannot create a file in {}: {}", dir_of(t.replace), errno_text()));
+    }
+    return fd;
+}
+
 }  // namespace
 
 void check_output(const std::string& path) {
@@ -169,11 +178,7 @@ void check_output(const std::string& path) {
         return;
     }
     std::string tmp;
-    const int fd = create_beside(t.replace, tmp);
-    if (fd < 0) {
-        fail(path, fmt::format("cannot create a file in {}: {}", dir_of(t.replace), errno_text()));
-    }
-    ::close(fd);
+    ::close(create_beside_or_fail(path, t, tmp));
     ::unlink(tmp.c_str());
 }
 
@@ -196,10 +201,7 @@ void write_output(const std::string& path, const std::string& text) {
         return;
     }
     std::string tmp;
-    const int fd = create_beside(t.replace, tmp);
-    if (fd < 0) {
-        fail(path, fmt::format("cannot create a file in {}: {}", dir_of(t.replace), errno_text()));
-    }
+    const int fd = create_beside_or_fail(path, t, tmp);
     const auto give_up = [&](const std::string& what) {
         const std::string why = errno_text();
         ::unlink(tmp.c_str());

@@ -13,16 +13,9 @@
 
 namespace pfnsim::model {
 
+// The name the [kernel] table gives it (load_options.cpp: the one list of arch values).
 const char* arch_name(Arch a) {
-    switch (a) {
-        case Arch::X86_64:
-            return "x86_64";
-        case Arch::Arm64:
-            return "arm64";
-        case Arch::S390:
-            return "s390";
-    }
-    return "x86_64";
+    return kernel_values("arch").at(static_cast<std::size_t>(a)).data();
 }
 
 const char* follow_errno_name(FollowErrno e) {

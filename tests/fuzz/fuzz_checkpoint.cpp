@@ -23,21 +23,6 @@ using namespace pfnsim;
 namespace {
 
 // The sweep the checkpoints are for: the seed race with at most one preemption.
-// A checkpoint of that sweep stopped after `executions`, as the command writes it.
-std::string stopped_at(const app::Plan& plan, std::uint64_t executions, app::Certificate& cert) {
-    const auto file = std::filesystem::temp_directory_path() /
-                      ("pfnsim-fuzz-ck-" + std::to_string(::getpid()) + ".json");
-    app::SweepRequest rq;
-    rq.preemptions = 1;
-    rq.max_executions = executions;
-    rq.checkpoint = file.string();
-    rq.minimize = false;
-    cert = *app::run_sweep(plan, rq).certificate;
-    std::string text = app::read_input(rq.checkpoint, app::kStateCap, "checkpoint");
-    std::filesystem::remove(file);
-    return text;
-}
-
 struct Setup {
     app::Plan plan = app::make_plan("scenarios/seed-split-refault.toml", {});
     app::Certificate cert;
@@ -45,7 +30,7 @@ struct Setup {
 
     Setup() {
         // One stopped run writes a checkpoint: its key is the one the reader expects.
-        const std::string text = stopped_at(plan, 3, cert);
+        const std::string text = fuzz::stopped_at(plan, 1, 3, cert);
         key = app::unseal(text, "setup", app::kCheckpointFormat).body.at("key").get<std::string>();
     }
 };
@@ -59,7 +44,7 @@ extern "C" int LLVMFuzzerInitialize(int* /*argc*/, char*** /*argv*/) {
         const app::Plan plan = app::make_plan("scenarios/seed-split-refault.toml", {});
         for (const std::uint64_t k : {3, 10, 30}) {
             app::Certificate cert;
-            const std::string text = stopped_at(plan, k, cert);
+            const std::string text = fuzz::stopped_at(plan, 1, k, cert);
             fuzz::write_seed("gen-stopped-at-" + std::to_string(k), 0, text);
             fuzz::write_seed("gen-stopped-at-" + std::to_string(k) + "-resealed", 1, text);
         }

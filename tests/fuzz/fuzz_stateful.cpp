@@ -64,22 +64,7 @@ std::string unbase64(std::string_view in) {
     return out;
 }
 
-// A checkpoint of the stateful sweep of the seed race (any number of preemptions) stopped
-// after `executions`, as the command writes it.
-std::string stopped_at(const app::Plan& plan, std::uint64_t executions, app::Certificate& cert) {
-    const auto file = std::filesystem::temp_directory_path() /
-                      ("pfnsim-fuzz-st-" + std::to_string(::getpid()) + ".json");
-    app::SweepRequest rq;
-    rq.max_executions = executions;
-    rq.checkpoint = file.string();
-    rq.minimize = false;
-    cert = *app::run_sweep(plan, rq).certificate;
-    std::string text = app::read_input(rq.checkpoint, app::kStateCap, "checkpoint");
-    std::filesystem::remove(file);
-    return text;
-}
-
-// The stateful sweep the checkpoints are for.
+// The stateful sweep the checkpoints are for: the seed race, any number of preemptions.
 struct Setup {
     app::Plan plan = app::make_plan("scenarios/seed-split-refault.toml", {});
     app::Certificate cert;
@@ -87,7 +72,9 @@ struct Setup {
     nlohmann::json body;  // a checkpoint stopped after three executions, without its envelope
 
     Setup() {
-        body = app::unseal(stopped_at(plan, 3, cert), "setup", app::kCheckpointFormat).body;
+        body = app::unseal(fuzz::stopped_at(plan, std::nullopt, 3, cert), "setup",
+                           app::kCheckpointFormat)
+                   .body;
         key = body.at("key").get<std::string>();
     }
 };
@@ -101,7 +88,7 @@ extern "C" int LLVMFuzzerInitialize(int* /*argc*/, char*** /*argv*/) {
         const app::Plan plan = app::make_plan("scenarios/seed-split-refault.toml", {});
         for (const std::uint64_t k : {3, 10}) {
             app::Certificate cert;
-            const std::string text = stopped_at(plan, k, cert);
+            const std::string text = fuzz::stopped_at(plan, std::nullopt, k, cert);
             const std::string name = "gen-stopped-at-" + std::to_string(k);
             fuzz::write_seed(name, 0, text);
             fuzz::write_seed(name + "-resealed", 2, text);

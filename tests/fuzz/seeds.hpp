@@ -7,12 +7,19 @@
 //   PFNSIM_FUZZ_REPORT=1   at exit, how many inputs reached the resumed (or merged) search.
 #pragma once
 
+#include <unistd.h>
+
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
+#include <filesystem>
 #include <fstream>
+#include <optional>
 #include <string>
 #include <string_view>
+
+#include "pfnsim/app/files.hpp"
+#include "pfnsim/app/sweep.hpp"
 
 namespace pfnsim::fuzz {
 
@@ -31,6 +38,23 @@ inline void write_seed(const std::string& name, std::uint8_t selector, std::stri
         std::fprintf(stderr, "fuzz seeds: cannot write %s\n", path.c_str());
         std::exit(2);
     }
+}
+
+// The checkpoint of a sweep of `plan` (`preemptions`: nullopt = stateful) stopped after
+// `executions`, as the command writes it; `cert` is the sweep's certificate.
+inline std::string stopped_at(const app::Plan& plan, std::optional<unsigned> preemptions,
+                              std::uint64_t executions, app::Certificate& cert) {
+    const auto file = std::filesystem::temp_directory_path() /
+                      ("pfnsim-fuzz-" + std::to_string(::getpid()) + ".json");
+    app::SweepRequest rq;
+    rq.preemptions = preemptions;
+    rq.max_executions = executions;
+    rq.checkpoint = file.string();
+    rq.minimize = false;
+    cert = *app::run_sweep(plan, rq).certificate;
+    std::string text = app::read_input(rq.checkpoint, app::kStateCap, "checkpoint");
+    std::filesystem::remove(file);
+    return text;
 }
 
 // An input the reader refused: aborts under PFNSIM_FUZZ_STRICT (a seed must be accepted).
