@@ -234,13 +234,13 @@ vm_fault_t handle_mm_fault(World& w, vm_area_struct* vma, std::uint64_t address,
         // handle_pte_fault: a none PMD goes to do_pte_missing -> do_fault -> vm_ops->fault; a
         // PMD that became a leaf meanwhile has no PTE table (pte_offset_map_rw_nolock() fails):
         // return 0 and the access faults again; a present PTE is already mapped.
-        pt_slot& ptep = pt_offset(w, Level::PTE, address);
         const pt_entry pmd_now = pt_get(w, Level::PMD, pmdp, "handle_pte_fault");
         if (pmd_now.kind == pt_entry::Kind::leaf) {
-            return 0;
+            return 0;  // no PTE table is looked at
         }
         if (pmd_now.kind == pt_entry::Kind::table &&
-            entry_present(pt_get(w, Level::PTE, ptep, "handle_pte_fault"))) {
+            entry_present(
+                pt_get(w, Level::PTE, pt_offset(w, Level::PTE, address), "handle_pte_fault"))) {
             return 0;
         }
         return do_fault(w, vmf);
