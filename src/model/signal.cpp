@@ -34,6 +34,16 @@ bool fatal_signal_pending(World& w) {
     return t.sigkill_pending;
 }
 
+// include/linux/sched/signal.h signal_pending(current): TIF_SIGPENDING, set for any signal.
+bool signal_pending(World& w) {
+    task_struct& t = w.current();
+    sim::point(sim::Op::Read, t.pending_obj, "signal_pending", "no signal");
+    if (t.sigkill_pending) {
+        sim::annotate("signal pending");
+    }
+    return t.sigkill_pending;
+}
+
 // kernel/sched/core.c cond_resched: a voluntary scheduling point.
 void cond_resched(World& /*w*/) {
     sim::point(sim::Op::Yield, sim::kNoObject, "cond_resched");

@@ -161,6 +161,9 @@ int show_smaps_rollup(World& w);
 // --- kernel/signal.c, include/linux/sched/signal.h, kernel/sched/core.c -------------------------
 void send_sig_kill(World& w, task_struct& t);
 bool fatal_signal_pending(World& w);
+// include/linux/sched/signal.h signal_pending(current): any pending signal (today only SIGKILL
+// is modelled, so it is fatal_signal_pending() without the injected SIGKILL).
+bool signal_pending(World& w);
 void cond_resched(World& w);
 // include/linux/kernel.h might_sleep: a scheduling point under PREEMPT_VOLUNTARY (and FULL).
 void might_sleep(World& w);
