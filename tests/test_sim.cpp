@@ -14,6 +14,7 @@
 #include "pfnsim/sim/self_check.hpp"
 #include "pfnsim/sim/strategy_kind.hpp"
 #include "pfnsim/sim/sync.hpp"
+#include "pfnsim/sim/text.hpp"
 #include "sim_support.hpp"
 
 using namespace pfnsim;
@@ -607,4 +608,61 @@ TEST_CASE("after: an actor waiting for a deadlocked one is named in the deadlock
         }
     } while (dfs.advance());
     CHECK(deadlocked);
+}
+
+// --- names from outside in every output (include/pfnsim/sim/text.hpp) ------------------------
+
+TEST_CASE("escape_name: one line of valid UTF-8, and lossless", "[text]") {
+    using pfnsim::sim::escape_name;
+    using pfnsim::sim::unescape_name;
+    CHECK(escape_name("pin-zap-race") == "pin-zap-race");
+    CHECK(escape_name("a\nb") == "a\\nb");
+    CHECK(escape_name(std::string("a\0b", 3)) == "a\\x00b");
+    CHECK(escape_name("\x1b[31m") == "\\x1b[31m");
+    CHECK(escape_name("x\xffy") == "x\\xffy");                // not UTF-8
+    CHECK(escape_name("\xc0\xaf") == "\\xc0\\xaf");           // overlong
+    CHECK(escape_name("\xed\xa0\x80") == "\\xed\\xa0\\x80");  // a surrogate
+    CHECK(escape_name("a\u2028b") == "a\\u{2028}b");          // a line separator
+    CHECK(escape_name("\u202e") == "\\u{202e}");              // a bidirectional override
+    CHECK(escape_name("\u0085") == "\\u{85}");                // C1 NEL
+    CHECK(escape_name("caf\u00e9 \u4e2d") == "caf\u00e9 \u4e2d");
+    CHECK(escape_name("a\\nb") == "a\\\\nb");  // a backslash in the name stays distinct
+    for (const std::string& s :
+         {std::string("a\nb"), std::string("a\\nb"), std::string("\xff\xfe"), std::string("\\x41"),
+          std::string("x\u2029\u00e9\x7f\t\r"), std::string("\\u{85}"), std::string()}) {
+        const std::string e = escape_name(s);
+        CHECK(e.find('\n') == std::string::npos);
+        REQUIRE(unescape_name(e).has_value());
+        CHECK(*unescape_name(e) == s);
+    }
+    CHECK_FALSE(unescape_name("a\\q").has_value());
+    CHECK_FALSE(unescape_name("a\\").has_value());
+    CHECK_FALSE(unescape_name("\\u{41}").has_value());  // 'A' is never escaped
+    CHECK_FALSE(unescape_name("a\nb").has_value());     // a raw newline is not an escape's output
+}
+
+TEST_CASE("shell_word: plain, single-quoted, or $'...' for what is not printable", "[text]") {
+    using pfnsim::sim::shell_word;
+    CHECK(shell_word("scenarios/pin-zap-race.toml") == "scenarios/pin-zap-race.toml");
+    CHECK(shell_word("a b") == "'a b'");
+    CHECK(shell_word("it's") == "'it'\\''s'");
+    CHECK(shell_word("") == "''");
+    CHECK(shell_word("d\n\xff'\\") == "$'d\\x0a\\xff\\'\\\\'");
+}
+
+TEST_CASE("fit_width and prefix_fitting cut at columns, never inside an escape", "[text]") {
+    using pfnsim::sim::display_width;
+    using pfnsim::sim::fit_width;
+    using pfnsim::sim::prefix_fitting;
+    CHECK(display_width("abc") == 3);
+    CHECK(display_width("\u4e2d\u6587") == 4);
+    CHECK(fit_width("abcdef", 6) == "abcdef");
+    CHECK(fit_width("abcdefgh", 6) == "abc...");
+    CHECK(display_width(fit_width(std::string(150, 'L'), 40)) == 40);
+    CHECK(display_width(fit_width("\u4e2d\u4e2d\u4e2d\u4e2d\u4e2d", 7)) <= 7);
+    CHECK(prefix_fitting("ab\\x1bcd", 4) == 2);  // not "ab\x"
+    CHECK(prefix_fitting("ab\\x1bcd", 6) == 6);
+    CHECK(prefix_fitting("a\\u{2028}b", 5) == 1);
+    CHECK(prefix_fitting("\u4e2d\u4e2d", 3) == 3);  // one wide character, whole
+    CHECK(prefix_fitting("xyz", 0) == 1);           // at least one character
 }

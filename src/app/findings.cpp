@@ -8,6 +8,7 @@
 #include "pfnsim/sim/diagram.hpp"
 #include "pfnsim/sim/schedule.hpp"
 #include "pfnsim/sim/self_check.hpp"
+#include "pfnsim/sim/text.hpp"
 
 namespace pfnsim::app {
 
@@ -59,9 +60,8 @@ Verdict verdict_of(const std::vector<sim::Witness>& ws) {
         }
     }
     // Most severe first; kinds of equal severity in the order found.
-    std::stable_sort(kinds.begin(), kinds.end(), [](auto a, auto b) {
-        return sim::severity(a) > sim::severity(b);
-    });
+    std::stable_sort(kinds.begin(), kinds.end(),
+                     [](auto a, auto b) { return sim::severity(a) > sim::severity(b); });
     if (kinds.empty()) {
         return {};
     }
@@ -125,21 +125,8 @@ std::string schedule_text(const Plan& plan, sim::Schedule s) {
 }
 
 namespace {
-// A word of a printed command (a path, a lasso schedule's parentheses): quoted when it holds anything but [A-Za-z0-9_./+:-].
-std::string shell_word(const std::string& s) {
-    const bool plain = !s.empty() && s.find_first_not_of(
-                                         "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
-                                         "0123456789_./+:-") == std::string::npos;
-    if (plain) {
-        return s;
-    }
-    std::string q = "'";
-    for (char c : s) {
-        q += c == '\'' ? std::string("'\\''") : std::string(1, c);
-    }
-    return q + "'";
-}
-
+// A word of a printed command (a path, a lasso schedule's parentheses): quoted when it holds
+// anything but [A-Za-z0-9_./+:-].
 std::string replay_options(const Plan& plan) {
     std::string o = fmt::format(" --policy {}", plan.policy.name());
     if (plan.step_bound_given) {
@@ -153,14 +140,14 @@ std::string replay_options(const Plan& plan) {
 }  // namespace
 
 std::string replay_command(const Plan& plan, const sim::Schedule& s) {
-    return fmt::format("pfnsim replay {}{} --schedule {}", shell_word(plan.file()),
-                       replay_options(plan), shell_word(schedule_text(plan, s)));
+    return fmt::format("pfnsim replay {}{} --schedule {}", sim::shell_word(plan.file()),
+                       replay_options(plan), sim::shell_word(schedule_text(plan, s)));
 }
 
 std::string replay_command(const Plan& plan, const sim::Witness& w, bool by_seed) {
     // `replay --seed` replays under the random strategy; other strategies' seeds do not carry.
     if (by_seed && w.seed && sim::traits(plan.strategy).seed_replays) {
-        return fmt::format("pfnsim replay {}{} --seed {}", shell_word(plan.file()),
+        return fmt::format("pfnsim replay {}{} --seed {}", sim::shell_word(plan.file()),
                            replay_options(plan), *w.seed);
     }
     return replay_command(plan, w.schedule);

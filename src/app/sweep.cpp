@@ -7,6 +7,7 @@
 #include "pfnsim/app/files.hpp"
 #include "pfnsim/app/provenance.hpp"
 #include "pfnsim/sim/sweep_checkpoint.hpp"
+#include "pfnsim/sim/text.hpp"
 
 namespace pfnsim::app {
 
@@ -63,7 +64,7 @@ Result run_sweep(const Plan& plan, const SweepRequest& rq, const SweepHooks& hoo
     r.plan = plan;
     Certificate& c = r.certificate.emplace();
     c.scenario = plan.scenario.name;
-    c.file = plan.file();
+    c.file = sim::escape_name(plan.file());  // JSON and text carry names escaped
     c.scenario_hash = plan.scenario_hash;
     c.policy = plan.policy.name();
     c.kernel = plan.kernel;
@@ -366,7 +367,13 @@ Result merge_shards(const std::vector<Result>& parts, const std::vector<std::str
         for (const auto& [k, v] : m.kernel) {
             o.kernel.push_back(fmt::format("{}={}", k, v));
         }
-        const Plan plan = make_plan(m.file, o);
+        // The shards name the file escaped (sim/text.hpp); the merge opens the file itself.
+        const std::optional<std::string> path = sim::unescape_name(m.file);
+        if (!path) {
+            throw InputError{
+                fmt::format("the shards' file name '{}' is not an escaped name", m.file)};
+        }
+        const Plan plan = make_plan(*path, o);
         if (plan.scenario_hash != m.scenario_hash) {
             throw InputError{fmt::format("{} changed since the shards were swept", m.file)};
         }

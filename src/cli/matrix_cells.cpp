@@ -7,6 +7,7 @@
 #include <algorithm>
 
 #include "cli/render.hpp"
+#include "pfnsim/sim/text.hpp"
 
 namespace pfnsim::cli {
 
@@ -59,8 +60,9 @@ CellText cell_text(const app::Result& c, const std::string& ref) {
     // The other classes found beside the verdict's, most severe first: "+livelock".
     for (const auto& a : c.verdict.also) {
         const std::string word = a.substr(0, a.find(' '));
-        t.detail += (t.detail.empty() ? "+" : " +") +
-                    (word == "wrong-return" ? "wrong" : word == "new-errno" ? "new errno" : word);
+        t.detail += (t.detail.empty() ? "+" : " +") + (word == "wrong-return" ? "wrong"
+                                                       : word == "new-errno"  ? "new errno"
+                                                                              : word);
     }
     if (!c.fallback.empty()) {
         t.verdict = "~" + t.verdict;
@@ -158,8 +160,8 @@ std::string how_decided(const app::Matrix& m) {
     for (std::size_t p = 0; p < m.cells.size(); ++p) {
         for (std::size_t i = 0; i < m.cells[p].size(); ++i) {
             if (!m.cells[p][i].certified()) {
-                fell.push_back(fmt::format("{} x {}", m.rows[p].name(),
-                                           m.columns[i].scenario.label));
+                fell.push_back(
+                    fmt::format("{} x {}", m.rows[p].name(), m.columns[i].scenario.label));
             }
         }
     }
@@ -207,10 +209,11 @@ std::string unexpected_cells(const app::Matrix& m, std::size_t width) {
         for (std::size_t i = 0; i < m.columns.size(); ++i) {
             const app::Result& c = m.cells[p][i];
             if (!c.as_expected) {
-                out += wrap(fmt::format("unexpected: {} under {}: {}, expected {}",
-                                        m.columns[i].file(), m.rows[p].name(), c.verdict.full(),
-                                        c.expected.empty() ? "clean" : c.expected),
-                            width, 2, false);
+                out +=
+                    wrap(fmt::format("unexpected: {} under {}: {}, expected {}",
+                                     sim::escape_name(m.columns[i].file()), m.rows[p].name(),
+                                     c.verdict.full(), c.expected.empty() ? "clean" : c.expected),
+                         width, 2, false);
             }
         }
     }
@@ -221,7 +224,8 @@ std::string file_list(const app::Matrix& m, std::size_t width) {
     std::string out = "Files:\n";
     for (std::size_t i = 0; i < m.columns.size(); ++i) {
         const auto& c = m.columns[i];
-        std::string s = fmt::format("{} {} {}", c.scenario_hash, c.scenario.label, c.file());
+        std::string s =
+            fmt::format("{} {} {}", c.scenario_hash, c.scenario.label, sim::escape_name(c.file()));
         s += app::kernel_options_text(c.kernel);
         for (std::size_t p = 0; p < m.rows.size(); ++p) {
             if (!m.cells[p][i].certified()) {

@@ -5,6 +5,7 @@
 #include "cli/render.hpp"
 #include "pfnsim/app/error.hpp"
 #include "pfnsim/app/provenance.hpp"
+#include "pfnsim/sim/text.hpp"
 #include "pfnsim/sim/violation.hpp"
 
 namespace pfnsim::cli {
@@ -49,13 +50,13 @@ std::vector<std::string> failure_lines(const app::CheckedFile& f) {
     return out;
 }
 
-// A KTAP test name is one line without '#', which would start a directive.
+// A KTAP test name is one line without '#', which would start a directive: the name escaped
+// (sim/text.hpp), and '#' as \x23 (a backslash in the name is already \\, so this stays
+// lossless).
 std::string ktap_name(const std::string& s) {
-    std::string out = s;
-    for (char& ch : out) {
-        if (ch == '#' || static_cast<unsigned char>(ch) < 0x20) {
-            ch = '_';
-        }
+    std::string out;
+    for (const char ch : sim::escape_name(s)) {
+        out += ch == '#' ? std::string("\\x23") : std::string(1, ch);
     }
     return out;
 }
@@ -102,8 +103,20 @@ std::string check_ktap(const std::vector<app::CheckedFile>& files) {
             out += fmt::format("# {}: {}, {}\n", c.plan.policy.name(), app::one_line(classes(c)),
                                decided_text(c));
         }
+        // Diagnostic lines of at most 80 columns, a long one continued on "#   " lines.
         for (const auto& line : failure_lines(f)) {
-            out += "# " + line + "\n";
+            if (line.starts_with("  replay: ")) {
+                out += "# " + line + "\n";  // a command, whole on its line
+                continue;
+            }
+            const std::string lead = line.substr(0, line.find_first_not_of(' '));
+            const std::string body = wrap(line, 78, lead.size() + 2, false, lead.size());
+            std::size_t at = 0;
+            while (at < body.size()) {
+                const std::size_t nl = body.find('\n', at);
+                out += "# " + body.substr(at, nl - at) + "\n";
+                at = nl + 1;
+            }
         }
         (f.ok() ? pass : f.error.empty() ? fail : error) += 1;
         // The test line carries how it was decided (KTAP diagnostic data after " # ").
@@ -134,7 +147,7 @@ std::string check_junit(const std::vector<app::CheckedFile>& files) {
     out += "    </properties>\n";
     for (const auto& f : files) {
         out += fmt::format("    <testcase name=\"{}\" classname=\"pfnsim.check\" time=\"0\">\n",
-                           xml(f.file));
+                           xml(sim::escape_name(f.file)));
         out += "      <properties>\n";
         out += fmt::format("        <property name=\"scenario_hash\" value=\"{}\"/>\n",
                            xml(hash_of(f)));

@@ -3,8 +3,10 @@
 #include <algorithm>
 
 #include "cli/render.hpp"
+#include "pfnsim/app/error.hpp"
 #include "pfnsim/app/provenance.hpp"
 #include "pfnsim/sim/minimize.hpp"
+#include "pfnsim/sim/text.hpp"
 #include "pfnsim/sim/trace.hpp"
 
 namespace pfnsim::cli {
@@ -33,7 +35,7 @@ json results_json(const std::vector<std::map<std::string, std::uint64_t>>& resul
 void provenance(json& j, const app::Plan& plan) {
     j["version"] = app::version_line();
     j["scenario"] = plan.scenario.name;
-    j["file"] = plan.file();
+    j["file"] = sim::escape_name(plan.file());
     j["scenario_hash"] = plan.scenario_hash;
     j["policy"] = plan.policy.name();
     if (!plan.kernel.empty()) {
@@ -249,12 +251,12 @@ json check_json(const std::vector<app::CheckedFile>& files) {
     j["version"] = app::version_line();
     json fs = json::array();
     for (const auto& f : files) {
-        json fj = {{"file", f.file}, {"ok", f.ok()}};
+        json fj = {{"file", sim::escape_name(f.file)}, {"ok", f.ok()}};
         if (!f.scenario_hash.empty()) {
             fj["scenario_hash"] = f.scenario_hash;
         }
         if (!f.error.empty()) {
-            fj["error"] = f.error;
+            fj["error"] = app::one_line(f.error);
             fj["error_kind"] = f.internal ? "search-failed" : "bad-input";
         } else {
             fj["decided"] = decided_of(f);

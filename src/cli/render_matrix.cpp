@@ -8,6 +8,7 @@
 #include "cli/matrix_cells.hpp"
 #include "cli/render.hpp"
 #include "pfnsim/app/provenance.hpp"
+#include "pfnsim/sim/text.hpp"
 
 namespace pfnsim::cli {
 
@@ -51,9 +52,13 @@ std::string table(const app::Matrix& m, const app::MatrixView& v, const app::Mat
         }
         rw += 1 + lw;
     }
+    // A column's head is its label, cut to what fits beside the policy column (the file list
+    // below gives it whole); widths in columns, as fmt pads.
+    std::vector<std::string> heads(nc);
     std::vector<std::size_t> cw(nc);
     for (std::size_t c = 0; c < nc; ++c) {
-        cw[c] = v.columns[c].size();
+        heads[c] = sim::fit_width(v.columns[c], width > rw + 3 + 8 ? width - rw - 3 : 8);
+        cw[c] = sim::display_width(heads[c]);
         for (const auto& rows : text) {
             for (const auto& l : rows) {
                 cw[c] = std::max(cw[c], l[c].size());
@@ -81,7 +86,7 @@ std::string table(const app::Matrix& m, const app::MatrixView& v, const app::Mat
         if (!out.empty()) {
             out += "\n";
         }
-        out += line("policy", v.columns);
+        out += line("policy", heads);
         std::string rule(rw, '-');
         for (std::size_t c = first; c <= last; ++c) {
             rule += "-+-" + std::string(cw[c], '-');

@@ -5,9 +5,11 @@
 #include <numeric>
 
 #include "cli/render.hpp"
+#include "pfnsim/app/error.hpp"
 #include "pfnsim/app/provenance.hpp"
 #include "pfnsim/sim/diagram.hpp"
 #include "pfnsim/sim/minimize.hpp"
+#include "pfnsim/sim/text.hpp"
 #include "pfnsim/sim/trace.hpp"
 
 namespace pfnsim::cli {
@@ -37,6 +39,11 @@ std::string verdict_line(const app::Result& r) {
     return s;
 }
 
+// "key         value" wrapped to 80 columns, the value's continuation lines under itself.
+std::string field(const char* key, const std::string& value) {
+    return fmt::format("{:<11} ", key) + wrap(value, 80, 12, false, 12).substr(12);
+}
+
 std::string results_lines(const std::vector<std::map<std::string, std::uint64_t>>& results,
                           const std::vector<std::string>& actors) {
     std::string s;
@@ -45,7 +52,7 @@ std::string results_lines(const std::vector<std::map<std::string, std::uint64_t>
         for (const auto& [k, n] : results[a]) {
             r += fmt::format("{}{} x{}", r.empty() ? "" : ", ", k, n);
         }
-        s += fmt::format("{:<11} {}: {}\n", a == 0 ? "results" : "", actors[a], r);
+        s += field(a == 0 ? "results" : "", fmt::format("{}: {}", actors[a], r));
     }
     return s;
 }
@@ -113,13 +120,12 @@ std::string decided_text(const app::Result& r) {
     const std::string d = r.decided();
     if (d == "certified" || d == "bounded") {
         const app::Certificate& c = *r.certificate;
-        const std::string what =
-            c.stateful ? plural(c.totals.states, "state") : plural(c.totals.executions, "execution");
-        return d == "certified"
-                   ? fmt::format("certified (a complete {} sweep, {})",
-                                 c.stateful ? "stateful" : "stateless", what)
-                   : fmt::format("bounded (a complete sweep of ≤{} preemptions, {})",
-                                 *c.preemptions, what);
+        const std::string what = c.stateful ? plural(c.totals.states, "state")
+                                            : plural(c.totals.executions, "execution");
+        return d == "certified" ? fmt::format("certified (a complete {} sweep, {})",
+                                              c.stateful ? "stateful" : "stateless", what)
+                                : fmt::format("bounded (a complete sweep of ≤{} preemptions, {})",
+                                              *c.preemptions, what);
     }
     if (d == "sampled") {
         return fmt::format("sampled ({} {} executions)", r.tally().executions,
@@ -136,7 +142,8 @@ std::string decided_of(const app::CheckedFile& f) {
     for (const auto& c : f.cells) {
         ds.push_back(c.decided());
     }
-    if (ds.empty() || std::all_of(ds.begin(), ds.end(), [&](const auto& d) { return d == ds[0]; })) {
+    if (ds.empty() ||
+        std::all_of(ds.begin(), ds.end(), [&](const auto& d) { return d == ds[0]; })) {
         return ds.empty() ? "" : ds[0];
     }
     std::string s;
@@ -176,7 +183,8 @@ std::string kernel_line(const model::KernelSettings& k) {
 
 std::string explore_text(const app::Result& r) {
     std::string s;
-    s += fmt::format("scenario    {} ({})\n", r.plan.scenario.name, r.plan.file());
+    s += field("scenario",
+               fmt::format("{} ({})", r.plan.scenario.name, sim::escape_name(r.plan.file())));
     s += fmt::format("policy      {}\n", r.plan.policy.name());
     s += kernel_line(r.plan.kernel);
     const std::string params = r.strategy == sim::StrategyKind::Pct
@@ -201,8 +209,9 @@ std::string run_text(const app::Result& r, bool diagram) {
     const app::Run& run = r.run.value();
     const sim::Outcome& out = run.outcome;
     auto program = r.plan.program();
-    std::string s = fmt::format("scenario    {} ({})\npolicy      {}\n", r.plan.scenario.name,
-                                r.plan.file(), r.plan.policy.name());
+    std::string s = field("scenario", fmt::format("{} ({})", r.plan.scenario.name,
+                                                  sim::escape_name(r.plan.file()))) +
+                    fmt::format("policy      {}\n", r.plan.policy.name());
     s += kernel_line(r.plan.kernel);
     s += run.by_seed ? fmt::format("seed        {}\n", out.seed)
                      : fmt::format("schedule    {}\n", run.given);
@@ -216,7 +225,7 @@ std::string run_text(const app::Result& r, bool diagram) {
         res += fmt::format("{}{}: {}", res.empty() ? "" : ", ", r.actors[a],
                            out.results[a].empty() ? "(stopped)" : out.results[a]);
     }
-    s += fmt::format("results     {}\n", res);
+    s += field("results", res);
     s += fmt::format("outcome     {}, {}, {}, trace hash {:016x}\n", sim::status_name(out.status),
                      plural(out.steps, "step"), plural(sim::count_preemptions(out), "preemption"),
                      out.trace_hash);
@@ -235,7 +244,7 @@ std::string run_text(const app::Result& r, bool diagram) {
 std::string sweep_text(const app::Result& r) {
     const app::Certificate& c = r.certificate.value();
     std::string out;
-    out += fmt::format("scenario    {} ({})\n", c.scenario, c.file);
+    out += field("scenario", fmt::format("{} ({})", c.scenario, c.file));
     out += fmt::format("policy      {}\n", c.policy);
     out += kernel_line(c.kernel);
     out += wrap(fmt::format("bound       {}; {}", c.bound_text(),
@@ -324,7 +333,7 @@ std::string check_text(const std::vector<app::CheckedFile>& files) {
     for (const auto& f : files) {
         if (!f.error.empty()) {
             ++errors;
-            out += wrap(fmt::format("ERROR {}", f.error), 80, 6, false);
+            out += wrap(fmt::format("ERROR {}", app::one_line(f.error)), 80, 6, false);
             continue;
         }
         // The file, then its cells packed into lines of 80 columns (a cell is never split).
@@ -332,16 +341,17 @@ std::string check_text(const std::vector<app::CheckedFile>& files) {
         const bool mixed = std::any_of(f.cells.begin(), f.cells.end(), [&](const auto& c) {
             return c.decided() != f.cells.front().decided();
         });
-        std::string line = fmt::format("{} {} [{}] {}:", f.ok() ? "ok   " : "FAIL ", f.file,
-                                       f.cells.empty() ? "" : f.cells.front().plan.scenario_hash,
-                                       mixed ? "mixed" : decided_of(f));
+        std::string line =
+            fmt::format("{} {} [{}] {}:", f.ok() ? "ok   " : "FAIL ", sim::escape_name(f.file),
+                        f.cells.empty() ? "" : f.cells.front().plan.scenario_hash,
+                        mixed ? "mixed" : decided_of(f));
         for (std::size_t i = 0; i < f.cells.size(); ++i) {
             const auto& c = f.cells[i];
             const std::string want = c.expected.empty() ? "clean" : c.expected;
             std::string cell =
-                c.as_expected ? fmt::format("{}={}", c.plan.policy.name(), classes(c))
-                              : fmt::format("{}={} (expected {})", c.plan.policy.name(),
-                                            classes(c), want);
+                c.as_expected
+                    ? fmt::format("{}={}", c.plan.policy.name(), classes(c))
+                    : fmt::format("{}={} (expected {})", c.plan.policy.name(), classes(c), want);
             if (mixed) {
                 cell += fmt::format(" ({})", c.decided());
             }

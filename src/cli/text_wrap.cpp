@@ -1,5 +1,6 @@
 // Text wrapped to a width: reports that fit 80 columns, and printed commands that still paste.
 #include "cli/render.hpp"
+#include "pfnsim/sim/text.hpp"
 
 namespace pfnsim::cli {
 
@@ -8,10 +9,19 @@ std::string wrap(const std::string& text, std::size_t width, std::size_t indent,
     std::vector<std::string> words;
     std::string w;
     bool quoted = false;
+    bool ansi = false;    // in $'...', where \' does not end the quotes
+    bool escape = false;  // the character after a backslash in $'...'
+    char prev = 0;
     for (const char ch : text) {
-        if (shell && ch == '\'') {
+        if (shell && escape) {
+            escape = false;
+        } else if (shell && quoted && ansi && ch == '\\') {
+            escape = true;
+        } else if (shell && ch == '\'') {
+            ansi = !quoted && prev == '$';
             quoted = !quoted;
         }
+        prev = ch;
         if (ch == ' ' && !quoted) {
             if (!w.empty()) {
                 words.push_back(w);
@@ -26,6 +36,23 @@ std::string wrap(const std::string& text, std::size_t width, std::size_t indent,
     }
     std::vector<std::string> lines(1, std::string(first, ' '));
     const std::size_t tail = shell ? 2 : 0;
+    // Prose: a word longer than a line (a long name) is cut into pieces that fit, at code-point
+    // boundaries, so that nothing is lost and no line is longer than `width`. A shell word is
+    // never cut (the command would no longer paste).
+    if (!shell && width > indent + 8) {
+        std::vector<std::string> pieces;
+        const std::size_t room = width - indent;
+        for (const auto& word : words) {
+            std::string_view rest = word;
+            while (sim::display_width(rest) > room) {
+                const std::size_t n = sim::prefix_fitting(rest, room);
+                pieces.emplace_back(rest.substr(0, n));
+                rest.remove_prefix(n);
+            }
+            pieces.emplace_back(rest);
+        }
+        words = std::move(pieces);
+    }
     for (const auto& word : words) {
         std::string& l = lines.back();
         const bool blank = l.find_first_not_of(' ') == std::string::npos;

@@ -143,7 +143,7 @@ ActorSpec load_actor(const Loader& L, const toml::table& t, const Scenario& sc) 
         t, std::vector<std::string_view>(std::begin(kActorKeyNames), std::end(kActorKeyNames)),
         "[[actor]]");
     ActorSpec a;
-    a.name = L.str(t, "name", "", true);
+    a.name = L.short_name(t, "name");
     const std::string kind = L.str(t, "kind", "", true);
     if (const auto k = parse_actor_kind(kind)) {
         a.kind = *k;

@@ -38,7 +38,7 @@ std::uint64_t parse_flags(const Loader& L, const toml::table& t) {
 void load_device(const Loader& L, const toml::table& t, Scenario& sc) {
     L.check_keys(t, {"name", "kind", "bar_base", "bar_size", "mem_enabled"}, "[[device]]");
     DeviceSpec d;
-    d.name = L.str(t, "name", "", true);
+    d.name = L.short_name(t, "name");
     const std::string kind = L.str(t, "kind", "vfio-pci");
     if (kind == "vfio-pci") {
         d.kind = DeviceKind::VfioPci;

@@ -5,6 +5,9 @@
 
 #include <algorithm>
 
+#include "pfnsim/model/limits.hpp"
+#include "pfnsim/sim/text.hpp"
+
 namespace pfnsim::model {
 
 void Loader::fail(const toml::source_region& where, const std::string& msg) const {
@@ -45,7 +48,19 @@ std::string Loader::str(const toml::table& t, std::string_view key, const std::s
     if (!n->is_string()) {
         fail(*n, fmt::format("'{}' must be a string", key));
     }
-    std::string s(n->as_string()->get());
+    // Names reach every output (text, JSON, KTAP, JUnit, progress): escaped once, here, so that
+    // none can add a line or carry a control character; the escape is injective, so references
+    // between names (an actor's device, `after`) still match.
+    return sim::escape_name(n->as_string()->get());
+}
+
+std::string Loader::short_name(const toml::table& t, std::string_view key) const {
+    std::string s = str(t, key, "", true);
+    if (s.empty() || sim::display_width(s) > kMaxNameColumns) {
+        fail(*t.get(key), fmt::format("'{}' must be 1 to {} columns (it heads a column of the "
+                                      "trace); '{}' is {}",
+                                      key, kMaxNameColumns, s, sim::display_width(s)));
+    }
     return s;
 }
 

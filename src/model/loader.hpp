@@ -35,6 +35,9 @@ class Loader {
 
     std::string str(const toml::table& t, std::string_view key, const std::string& dflt,
                     bool required = false) const;
+    // A name that heads a column or names an object in a trace (an actor's, a device's): a
+    // string of 1 to kMaxNameColumns columns once escaped.
+    std::string short_name(const toml::table& t, std::string_view key) const;
     bool boolean(const toml::table& t, std::string_view key, bool dflt) const;
     // A number under its rule (include/pfnsim/model/limits.hpp): an integer, or for sizes and
     // addresses also a string with a K, M or G suffix ("2G", "4K"); out of range is an error.

@@ -35,8 +35,8 @@ std::string replay_lines(const std::string& cmd, std::size_t width) {
                 out += indent + w.substr(0, sp) + " \\\n";
                 const std::string v = w.substr(sp + 1);
                 const std::size_t in = indent.size() + v.size() <= width ? indent.size()
-                                       : width > v.size()                 ? width - v.size()
-                                                                          : 0;
+                                       : width > v.size()                ? width - v.size()
+                                                                         : 0;
                 line = std::string(in, ' ') + v;
             } else {
                 line = indent + w;
@@ -270,10 +270,13 @@ std::string render_diagram(const Outcome& o, Program& program, const Violation& 
         out += "  --trace full shows every step\n";
     }
     if (rw >= 0) {
-        out += fmt::format("  * the race: step {} of {} and step {} of {} touch {}\n", rw + 1,
-                           decls[o.trace[static_cast<std::size_t>(rw)].actor].name, rr + 1,
-                           decls[o.trace[static_cast<std::size_t>(rr)].actor].name,
-                           program.objects().name(o.trace[static_cast<std::size_t>(rr)].object));
+        const std::string race =
+            fmt::format("  * the race: step {} of {} and step {} of {}", rw + 1,
+                        decls[o.trace[static_cast<std::size_t>(rw)].actor].name, rr + 1,
+                        decls[o.trace[static_cast<std::size_t>(rr)].actor].name);
+        const std::string touch = fmt::format(
+            "touch {}", program.objects().name(o.trace[static_cast<std::size_t>(rr)].object));
+        out += race + (race.size() + 1 + touch.size() <= width ? " " : "\n    ") + touch + "\n";
     }
     out += fmt::format("  => {}: {}\n", kind_name(v.kind), v.detail);
     if (!replay.empty()) {

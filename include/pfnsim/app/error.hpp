@@ -3,6 +3,8 @@
 
 #include <string>
 
+#include "pfnsim/sim/text.hpp"
+
 namespace pfnsim::app {
 
 struct InputError {
@@ -16,24 +18,10 @@ struct InternalError {
     std::string message;
 };
 
-// `s` on one line: control characters (a newline in a name read from a file) escaped.
+// `s` on one line, valid UTF-8: control characters (a newline in a name read from a file), line
+// separators and bytes that are not UTF-8 escaped (include/pfnsim/sim/text.hpp).
 inline std::string one_line(const std::string& s) {
-    static constexpr char kHex[] = "0123456789abcdef";
-    std::string out;
-    out.reserve(s.size());
-    for (const char c : s) {
-        const auto u = static_cast<unsigned char>(c);
-        if (c == '\n') {
-            out += "\\n";
-        } else if (u < 0x20 || u == 0x7f) {
-            out += "\\x";
-            out += kHex[u >> 4];
-            out += kHex[u & 15];
-        } else {
-            out += c;
-        }
-    }
-    return out;
+    return sim::escape_line(s);
 }
 
 }  // namespace pfnsim::app

@@ -2,6 +2,7 @@
 // scenario file's keys and the command line's flags, so that the two cannot disagree.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -12,6 +13,9 @@ namespace pfnsim::model {
 // x86-64's TASK_SIZE_MAX with 4-level paging (arch/x86/include/asm/page_64_types.h): the user
 // address space ends one page below 2^47.
 inline constexpr std::uint64_t kTaskSize = (1ULL << 47U) - 4096;
+// The widest name of an actor or a device, in columns once escaped: it heads a column of the
+// trace and names objects ("gpu.memory_lock") in reports of 80 columns.
+inline constexpr std::size_t kMaxNameColumns = 16;
 
 struct NumberRule {
     std::string_view name;  // the key; the flag is --name with '_' as '-'
