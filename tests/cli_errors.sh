@@ -209,6 +209,13 @@ expect_line "pfnsim: --kernel rwsem=fair: unknown rwsem variant 'fair' (valid: l
 expect_line "pfnsim: --kernel pagewalk=old: unknown pagewalk variant 'old' (valid: current, pre-3b89863c3fa4)" replay $s --seed 1 --kernel pagewalk=old
 expect_line "pfnsim: --kernel follow_pfnmap_errno=eperm: unknown follow_pfnmap_errno 'eperm' (valid: einval, enoent)" matrix $s --kernel follow_pfnmap_errno=eperm
 expect_line "pfnsim: --kernel follow_pfnmap=old: unknown follow_pfnmap variant 'old' (valid: current, pre-ffef67b93aa3)" check $s --kernel follow_pfnmap=old
+# An empty [kernel] value in a file is refused (leaving the key out is how to leave it unset).
+tmp=$(mktemp -d)
+printf 'name = "a"\n[kernel]\nfollow_pfnmap_errno = ""\n[[actor]]\nname = "z"\nkind = "zap"\n' >"$tmp/e.toml"
+expect_line "pfnsim: $tmp/e.toml:3:23: empty follow_pfnmap_errno (valid: einval, enoent; leave the key out for unset)" run "$tmp/e.toml"
+printf 'name = "a"\n[kernel]\narch = ""\n[[actor]]\nname = "z"\nkind = "zap"\n' >"$tmp/e.toml"
+expect_line "pfnsim: $tmp/e.toml:3:8: empty architecture (valid: x86_64, arm64, s390)" run "$tmp/e.toml"
+rm -rf "$tmp"
 expect2 stats $s --kernel preempt
 expect2 matrix $s --policy original,nope
 expect2 matrix $s --policy original,original

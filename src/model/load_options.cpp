@@ -169,6 +169,17 @@ void load_kernel(const Loader& L, const toml::table& root, Scenario& sc) {
             continue;
         }
         const std::string value = L.str(t, key.key, "");
+        if (value.empty()) {
+            // An empty value would silently mean "unset": leaving the key out says that.
+            std::vector<std::string_view> names;
+            for (const auto v : key.values) {
+                if (!v.empty()) {
+                    names.push_back(v);
+                }
+            }
+            L.fail(*n, fmt::format("empty {} (valid: {}{})", key.what, joined(names),
+                                   key.unsettable ? "; leave the key out for unset" : ""));
+        }
         if (const std::string err = set_kernel(sc, key.key, value); !err.empty()) {
             L.fail(*n, err);
         }
