@@ -11,6 +11,8 @@
 #include <cstring>
 #include <memory>
 
+#include "pfnsim/sim/text.hpp"
+
 namespace pfnsim::cli {
 
 std::size_t terminal_width() {
@@ -30,14 +32,8 @@ std::size_t terminal_width() {
 
 std::string cut_to_width(const std::string& text, std::size_t width) {
     const std::size_t keep = width > 1 ? width - 1 : 1;
-    std::size_t chars = 0;
-    for (std::size_t i = 0; i < text.size(); ++i) {
-        const auto c = static_cast<unsigned char>(text[i]);
-        if ((c & 0xC0U) != 0x80U && chars++ == keep) {  // the first byte of a character
-            return text.substr(0, i);
-        }
-    }
-    return text;
+    return sim::display_width(text) <= keep ? text
+                                            : text.substr(0, sim::prefix_fitting(text, keep));
 }
 
 void ProgressLine::show(const std::string& text, bool now) {
@@ -49,7 +45,7 @@ void ProgressLine::show(const std::string& text, bool now) {
         if (!shown_ || t - last_ >= std::chrono::seconds(1)) {
             last_ = t;
             shown_ = true;
-            std::fputs((text + "\n").c_str(), stderr);
+            std::fputs((text + "\n").c_str(), stderr);  // a log: whole lines
             std::fflush(stderr);
         }
         return;

@@ -18,7 +18,8 @@ namespace pfnsim::cli {
 
 // The width of the terminal on stderr: TIOCGWINSZ, else $COLUMNS, else 80.
 std::size_t terminal_width();
-// `text` in at most width-1 characters (a full last column would wrap on some terminals).
+// `text` in at most width-1 columns (a full last column would wrap on some terminals), cut at a
+// character, never inside one or inside an escaped name's escape sequence.
 std::string cut_to_width(const std::string& text, std::size_t width);
 
 class ProgressLine {
