@@ -345,6 +345,12 @@ std::string check_text(const std::vector<app::CheckedFile>& files) {
             fmt::format("{} {} [{}] {}:", f.ok() ? "ok   " : "FAIL ", sim::escape_name(f.file),
                         f.cells.empty() ? "" : f.cells.front().plan.scenario_hash,
                         mixed ? "mixed" : decided_of(f));
+        if (line.size() > 80) {  // a long file name: wrapped, the cells go on its last line
+            const std::string w = wrap(line, 80, 6, false);
+            const std::size_t last = w.rfind('\n', w.size() - 2);
+            out += w.substr(0, last + 1);
+            line = w.substr(last + 1, w.size() - last - 2);
+        }
         for (std::size_t i = 0; i < f.cells.size(); ++i) {
             const auto& c = f.cells[i];
             const std::string want = c.expected.empty() ? "clean" : c.expected;

@@ -190,10 +190,7 @@ void check_ktap(const std::string& k) {
     }
 }
 
-const char* kBase = R"(step_bound = 300
-iterations = 3
-seed = 1
-
+const char* kBase = R"(
 [[vma]]
 start = 0x40000000
 size = "2M"
@@ -241,7 +238,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     }
     const std::string path = dir + "/" + name;
     std::string text = "name = " + toml_string(f[1]) + "\nlabel = " + toml_string(f[2]) +
-                       "\ndescription = " + toml_string(f[3]) + "\n\n[[device]]\nname = DEVICE\n" +
+                       "\ndescription = " + toml_string(f[3]) +
+                       "\nstep_bound = 300\niterations = 3\nseed = 1\n\n[[device]]\nname = DEVICE\n" +
                        "bar_base = 0x4000000000\nbar_size = \"2M\"\n" + kBase;
     const std::string dev = toml_string(f[5].empty() ? std::string("gpu") : f[5]);
     const std::string actor = toml_string(f[4].empty() ? std::string("pin") : f[4]);
@@ -260,7 +258,11 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     try {
         plan = app::make_plan(path, app::Overrides{});
     } catch (const app::InputError& e) {
-        check_text("input error", app::one_line(e.message) + "\n");
+        // An error is one line on stderr (of any length): clean, and no line added.
+        const std::string line = app::one_line(e.message);
+        if (!utf8_clean(line, false) || line.find('\n') != std::string::npos) {
+            finding("input error: not one clean line", line);
+        }
         unlink(path.c_str());
         return 0;
     }
