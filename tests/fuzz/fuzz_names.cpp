@@ -1,5 +1,5 @@
 // libFuzzer: arbitrary names (a file name of any bytes; scenario, label, description, actor and
-// device names of any code points) through every renderer, and the output parsed back: text is
+// device names of any code points) through every renderer (explore, check, matrix), and the output parsed back: text is
 // valid UTF-8 without a control character but the newline, its lines fit 80 columns (a printed
 // command's shell words excepted); JSON parses and names the file losslessly; KTAP lines are
 // whole (one test line per file); JUnit is well-formed XML.
@@ -282,6 +282,13 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     check_ktap(cli::check_ktap(checked));
     check_xml(cli::check_junit(checked));
     (void)nlohmann::json::parse(cli::check_json(checked).dump(2));
+    // The matrix under two policies: its table, markdown and JSON.
+    app::MatrixSelection two;
+    two.policies = {"original", "eagain"};
+    const app::Matrix m = app::run_matrix({path}, app::Overrides{}, {}, {}, two);
+    check_text("matrix text", cli::matrix_text(m));
+    check_text("matrix markdown", cli::matrix_markdown(m));
+    (void)nlohmann::json::parse(cli::matrix_json(m).dump(2));
     unlink(path.c_str());
     return 0;
 }
