@@ -120,7 +120,7 @@ Result run_sweep(const Plan& plan, const SweepRequest& rq, const SweepHooks& hoo
             "the sweep cannot go on: {} (a bug of pfnsim, not of the scenario: "
             "--audit-states names the state it misses; a stateless sweep still answers: "
             "pfnsim sweep {} --policy {} --stateless --preemptions N)",
-            e.what(), plan.file(), plan.policy.name())};
+            e.what(), sim::shell_word(plan.file()), plan.policy.name())};
     } catch (const sim::SweepError& e) {
         throw InputError{fmt::format("the sweep cannot go on: {}", e.what())};
     }
