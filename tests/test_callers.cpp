@@ -474,27 +474,30 @@ TEST_CASE("issue 25: TTM's interruptible waits: a non-fatal signal makes the TRI
     // the fault is a TRIED pass: dma_resv_lock_interruptible() returns -EINTR for the pending
     // SIGUSR1, the fault is VM_FAULT_NOPAGE with mmap_lock held, and fixup_user_fault() returns
     // 0 with nothing mapped: the second follow fails and the caller's policy retries.
-    pfnsim::test::ModelHarness h(ttm_pin(0));
+    pfnsim::test::ModelHarness h(ttm_pin(
+        0, "[[actor]]\nname = \"s\"\nkind = \"signal\"\ntarget = \"p\"\nsignal = \"SIGUSR1\"\n"));
     vm_fault_t f = 0;
     int fixup = 1;
     int second = 0;
     bool unlocked = true;
-    h.bodies = {[&](World& w) {
-        vfio_pci_core_device& bo = w.devices.front();
-        dma_resv_lock(w, bo.resv, "ttm_bo_reserve");  // the mover's reservation
-        send_sig(w, w.current());
-        CHECK_FALSE(fatal_signal_pending(w));
-        mmap_read_lock(w);
-        vm_area_struct* vma = vma_lookup(w, 0x40000000, "test");
-        f = handle_mm_fault(w, vma, 0x40000000,
-                            FAULT_FLAG_ALLOW_RETRY | FAULT_FLAG_TRIED | FAULT_FLAG_WRITE);
-        unlocked = false;
-        fixup = fixup_user_fault(w, 0x40000000, FAULT_FLAG_TRIED | FAULT_FLAG_WRITE, &unlocked);
-        follow_pfnmap_args args{vma, 0x40000000};
-        second = follow_pfnmap_start(w, args);
-        mmap_read_unlock(w);
-        dma_resv_unlock(w, bo.resv);
-    }};
+    h.bodies = {
+        [&](World& w) {
+            vfio_pci_core_device& bo = w.devices.front();
+            dma_resv_lock(w, bo.resv, "ttm_bo_reserve");  // the mover's reservation
+            send_sig(w, w.current());
+            CHECK_FALSE(fatal_signal_pending(w));
+            mmap_read_lock(w);
+            vm_area_struct* vma = vma_lookup(w, 0x40000000, "test");
+            f = handle_mm_fault(w, vma, 0x40000000,
+                                FAULT_FLAG_ALLOW_RETRY | FAULT_FLAG_TRIED | FAULT_FLAG_WRITE);
+            unlocked = false;
+            fixup = fixup_user_fault(w, 0x40000000, FAULT_FLAG_TRIED | FAULT_FLAG_WRITE, &unlocked);
+            follow_pfnmap_args args{vma, 0x40000000};
+            second = follow_pfnmap_start(w, args);
+            mmap_read_unlock(w);
+            dma_resv_unlock(w, bo.resv);
+        },
+        [](World&) {}};  // the signal actor's task slot
     sim::RandomStrategy r;
     const auto out = sim::run_execution(h, r, 1, {});
     CHECK(out.violations.empty());

@@ -44,6 +44,11 @@ bool fatal_signal_pending(World& w) {
 // include/linux/sched/signal.h signal_pending(current): TIF_SIGPENDING, set for any signal.
 bool signal_pending(World& w) {
     task_struct& t = w.current();
+    if (!t.signal_target) {
+        // No actor can signal it: a read nobody's write can change, no step (a SIGKILL that a
+        // fault site injected is the task's own doing).
+        return t.sigkill_pending;
+    }
     sim::point(sim::Op::Read, t.pending_obj, "signal_pending", "no signal");
     if (t.sigkill_pending) {
         sim::annotate("SIGKILL pending");

@@ -162,9 +162,10 @@ int ttm_bo_validate(World& w, vfio_pci_core_device& bo, std::uint64_t placement)
     const sim::Call frame{"ttm_bo_validate"};
     dma_resv_lock(w, bo.resv, "ttm_bo_reserve");
     unmap_mapping_range(w, &bo.inode_mapping);  // ttm_bo_unmap_virtual
+    // ttm_bo_move_accel_cleanup: the fence and the new resource in one step (both are read
+    // only under the reservation or through the fence).
     bo.resv.fence.lock("dma_resv_add_fence");
-    sim::point(sim::Op::Write, bo.mem_obj, "ttm_bo_move_accel_cleanup",
-               "new placement at page {:#x}", placement >> PAGE_SHIFT);
+    sim::annotate("new placement at page {:#x}", placement >> PAGE_SHIFT);
     bo.bo_placement_pfn = placement >> PAGE_SHIFT;
     dma_resv_unlock(w, bo.resv);
     bo.resv.fence.unlock("dma_fence_signal");  // the copy engine is done

@@ -126,6 +126,10 @@ void World::reset() {
         tasks[i].pending_obj =
             derived_object(Derived::Signal, i, [&] { return sc.actors[i].name + ".signal"; });
         tasks[i].fault_retry_budget = sc.actors[i].fault_retry;
+        for (const auto& a : sc.actors) {
+            tasks[i].signal_target = tasks[i].signal_target ||
+                                     (a.kind == ActorKind::Signal && a.target == sc.actors[i].name);
+        }
     }
 }
 

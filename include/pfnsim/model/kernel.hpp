@@ -195,6 +195,9 @@ struct task_struct {
     // A pending non-fatal signal (the signal actor's SIGUSR1): signal_pending() sees it,
     // fatal_signal_pending() does not; never cleared (it is delivered on the return to user).
     bool sigpending = false;
+    // Some signal actor targets the task (fixed by the scenario): else signal_pending() reads
+    // an object nobody writes and takes no step.
+    bool signal_target = false;
     std::uint64_t fault_retry_budget = 0;  // injected VM_FAULT_RETRY left
     // kvm_mmu_faultin_pfn's snapshot of mmu_invalidate_seq (the fault's mmu_seq): only whether
     // the count moved since is part of the state, so that invalidations do not make it grow.
