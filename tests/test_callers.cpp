@@ -2,6 +2,7 @@
 // fault providers and the oracle corrections (issue 10).
 #include <catch2/catch.hpp>
 #include <set>
+#include <string_view>
 
 #include "pfnsim/model/world.hpp"
 #include "pfnsim/sim/dfs_strategy.hpp"
@@ -375,4 +376,186 @@ TEST_CASE("the CPU-fault oracle: -ENOMEM only with an allocation failure behind 
     REQUIRE(v.size() == 1);
     CHECK(v[0].kind == sim::ViolationKind::WrongReturn);
     CHECK(judged(toml, 0, false).empty());
+}
+
+namespace {
+
+// A ttm-vram BO of 2 GiB at 1 GiB, with one pin actor (fault_retry as given) and `body`.
+std::string ttm_pin(std::uint64_t fault_retry, const std::string& body = "") {
+    return bar("ttm-vram", kRw,
+               "[[actor]]\nname = \"p\"\nkind = \"pin\"\nvaddr = 0x40000000\nsize = \"4K\"\n"
+               "fault_retry = " +
+                   std::to_string(fault_retry) + "\n" + body);
+}
+
+}  // namespace
+
+TEST_CASE("issue 25: s390 under gup-loop stops with fixup_user_fault()'s -EFAULT",
+          "[callers][gup][s390]") {
+    // mm/gup.c faultin_page: VM_FAULT_SIGBUS (the disabled BAR's refault) is -EFAULT and
+    // __get_user_pages stops; the old model ignored the result and looped while memory was off.
+    const std::string toml = R"(name = "t"
+[kernel]
+arch = "s390"
+[[device]]
+name = "gpu"
+bar_base = 0x4000000000
+bar_size = "2G"
+mem_enabled = false
+[[vma]]
+start = 0x40000000
+size = "2G"
+flags = ["VM_IO", "VM_PFNMAP", "VM_READ", "VM_WRITE", "VM_SHARED"]
+device = "gpu"
+[[actor]]
+name = "w"
+kind = "s390-mmio-write"
+vaddr = 0x40000000
+)";
+    World w(parse_scenario(toml, "x.toml"));
+    w.set_policy(*parse_policy("gup-loop"));
+    const auto rep = explore(w, 50);
+    CHECK(results_of(rep) == std::set<std::string>{"-EFAULT"});
+    REQUIRE(rep.violations.size() == 1);
+    CHECK_FALSE(rep.violations[0].lasso.has_value());
+    CHECK(has_violation(rep, sim::ViolationKind::NewErrno, "w returned -EFAULT"));
+    // Today's syscall (no loop) ignores the result: the second follow's -EINVAL.
+    World o(parse_scenario(toml, "x.toml"));
+    o.set_policy(*parse_policy("original"));
+    CHECK(results_of(explore(o, 50)) == std::set<std::string>{"-EINVAL"});
+}
+
+TEST_CASE("issue 25: after a dropped mmap_lock gup-loop faults with FAULT_FLAG_TRIED",
+          "[callers][gup][ttm]") {
+    // Two follow_fault_pfn() calls of one task on two pages of a TTM BO, each fault allowed an
+    // injected VM_FAULT_RETRY (ttm_bo_vm_reserve on contention): when the first dropped the
+    // lock, gup-loop's second is the FOLL_TRIED pass and never drops it; the vfio loop's may.
+    const auto run = [](const std::string& policy, bool& second_dropped) {
+        pfnsim::test::ModelHarness h(ttm_pin(2));
+        h.world.set_policy(*parse_policy(policy));
+        bool first_dropped = false;
+        second_dropped = false;
+        bool seen = false;
+        for (std::uint64_t seed = 1; seed <= 64; ++seed) {
+            int r1 = 1;
+            int r2 = 1;
+            h.bodies = {[&](World& w) {
+                std::uint64_t pfn = 0;
+                std::uint64_t mask = 0;
+                mmap_read_lock(w);
+                r1 = follow_fault_pfn(w, vma_lookup(w, 0x40000000, "test"), 0x40000000, &pfn, &mask,
+                                      true);
+                r2 = follow_fault_pfn(w, vma_lookup(w, 0x40001000, "test"), 0x40001000, &pfn, &mask,
+                                      true);
+                mmap_read_unlock(w);
+            }};
+            sim::RandomStrategy r;
+            sim::run_execution(h, r, seed, {});
+            first_dropped = r1 == -EAGAIN;
+            seen = seen || first_dropped;
+            second_dropped = second_dropped || (first_dropped && r2 == -EAGAIN);
+        }
+        return seen;
+    };
+    bool dropped_again = true;
+    CHECK(run("gup-loop", dropped_again));
+    CHECK_FALSE(dropped_again);
+    CHECK(run("eagain", dropped_again));
+    CHECK(dropped_again);  // without FOLL_TRIED the next round drops the lock again
+}
+
+TEST_CASE("issue 25: TTM's interruptible waits: a non-fatal signal makes the TRIED pass NOPAGE",
+          "[callers][ttm][signal]") {
+    CHECK_THAT(error_of(ttm_pin(0,
+                                "[[actor]]\nname = \"s\"\nkind = \"signal\"\ntarget = \"p\"\n"
+                                "signal = \"SIGHUP\"\n")),
+               Catch::Contains("unknown signal 'SIGHUP' (valid: SIGKILL, SIGUSR1)"));
+    // drivers/gpu/drm/ttm/ttm_bo_vm.c ttm_bo_vm_reserve: the reservation is held elsewhere and
+    // the fault is a TRIED pass: dma_resv_lock_interruptible() returns -EINTR for the pending
+    // SIGUSR1, the fault is VM_FAULT_NOPAGE with mmap_lock held, and fixup_user_fault() returns
+    // 0 with nothing mapped: the second follow fails and the caller's policy retries.
+    pfnsim::test::ModelHarness h(ttm_pin(
+        0, "[[actor]]\nname = \"s\"\nkind = \"signal\"\ntarget = \"p\"\nsignal = \"SIGUSR1\"\n"));
+    vm_fault_t f = 0;
+    int fixup = 1;
+    int second = 0;
+    bool unlocked = true;
+    h.bodies = {
+        [&](World& w) {
+            vfio_pci_core_device& bo = w.devices.front();
+            dma_resv_lock(w, bo.resv, "ttm_bo_reserve");  // the mover's reservation
+            send_sig(w, w.current());
+            CHECK_FALSE(fatal_signal_pending(w));
+            mmap_read_lock(w);
+            vm_area_struct* vma = vma_lookup(w, 0x40000000, "test");
+            f = handle_mm_fault(w, vma, 0x40000000,
+                                FAULT_FLAG_ALLOW_RETRY | FAULT_FLAG_TRIED | FAULT_FLAG_WRITE);
+            unlocked = false;
+            fixup = fixup_user_fault(w, 0x40000000, FAULT_FLAG_TRIED | FAULT_FLAG_WRITE, &unlocked);
+            follow_pfnmap_args args{vma, 0x40000000};
+            second = follow_pfnmap_start(w, args);
+            mmap_read_unlock(w);
+            dma_resv_unlock(w, bo.resv);
+        },
+        [](World&) {}};  // the signal actor's task slot
+    sim::RandomStrategy r;
+    const auto out = sim::run_execution(h, r, 1, {});
+    CHECK(out.violations.empty());
+    CHECK(f == VM_FAULT_NOPAGE);
+    CHECK(fixup == 0);
+    CHECK_FALSE(unlocked);
+    CHECK(second == -EINVAL);
+}
+
+TEST_CASE("issue 25: a non-fatal signal while the mover holds the BO: the pin retries",
+          "[callers][ttm][signal]") {
+    // pin || bo-move || SIGUSR1 to the pin: no result changes (the signal is not fatal, so no
+    // -EINTR), but some execution has the pin's TRIED pass interrupted and the loop go round.
+    World w(
+        parse_scenario(ttm_pin(0,
+                               "[[actor]]\nname = \"m\"\nkind = \"bo-move\"\nplacement = \"0\"\n"
+                               "[[actor]]\nname = \"s\"\nkind = \"signal\"\ntarget = \"p\"\n"
+                               "signal = \"SIGUSR1\"\n"),
+                       "x.toml"));
+    w.set_policy(*parse_policy("eagain"));
+    // One preemption suffices: the mover takes the reservation, then the pin runs.
+    sim::DfsStrategy dfs(1U, true);
+    bool nopage_then_retry = false;
+    std::uint64_t runs = 0;
+    do {
+        const auto out = sim::run_execution(w, dfs, 0, {});
+        ++runs;
+        // A run that keeps the mover preempted (the bound) is the busy loop: no result.
+        CHECK((out.status != sim::Status::Completed || out.results.at(0) == "0"));
+        bool interrupted = false;
+        for (const auto& st : out.trace) {
+            interrupted =
+                interrupted || std::string_view(st.effect.text) == "interrupted: VM_FAULT_NOPAGE";
+        }
+        nopage_then_retry = interrupted && w.tasks[0].retries > 0;
+    } while (!nopage_then_retry && runs < 20000 && dfs.advance());
+    CHECK(nopage_then_retry);
+}
+
+TEST_CASE("issue 25: TTM's failed first insert is VM_FAULT_NOPAGE, not an error",
+          "[callers][ttm]") {
+    // The BO's PUD already has a PMD table (an entry 2M further on), so the one allocation the
+    // fault can fail is vmf_insert_pfn's pte table: ttm_bo_vm_fault_reserved makes it NOPAGE.
+    pfnsim::test::ModelHarness h(ttm_pin(0, "[[entry]]\nlevel = \"pmd\"\naddr = 0x40200000\n"));
+    bool failed = false;
+    for (std::uint64_t seed = 1; seed <= 64 && !failed; ++seed) {
+        vm_fault_t f = 0;
+        h.bodies = {[&](World& w) {
+            mmap_read_lock(w);
+            f = handle_mm_fault(w, vma_lookup(w, 0x40000000, "test"), 0x40000000, FAULT_FLAG_WRITE);
+            mmap_read_unlock(w);
+        }};
+        sim::RandomStrategy r;
+        sim::ExecutionConfig cfg;
+        cfg.max_faults = 1;
+        sim::run_execution(h, r, seed, cfg);
+        failed = h.world.tasks[0].alloc_failed;
+        CHECK(f == VM_FAULT_NOPAGE);
+    }
+    CHECK(failed);
 }

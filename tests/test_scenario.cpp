@@ -47,7 +47,7 @@ TEST_CASE("scenario errors are one line naming file:line:column and the valid ch
     CHECK(error_of("name = \"a\"\n" + kActor + "colour = 1\n") ==
           "x.toml:5:10: unknown key 'colour' in [[actor]] (valid: name, kind, after, allowed, "
           "vaddr, size, write, repeat, forever, target, fault_retry, device, placement, "
-          "walker)");
+          "walker, signal)");
     CHECK_THAT(error_of("name = \"a\"\npolicy = \"sometimes\"\n" + kActor),
                Catch::StartsWith("x.toml:2:10: unknown policy 'sometimes' (valid: original"));
     CHECK_THAT(error_of("name = \"a\"\n[[actor]]\nname = \"p\"\nkind = \"teleport\"\n"),
@@ -57,8 +57,9 @@ TEST_CASE("scenario errors are one line naming file:line:column and the valid ch
           "x.toml:6:12: unknown explore strategy 'dfs' (valid: random, pct, sweep)");
     CHECK_THAT(error_of("name = \"a\"\n" + kActor + "[explore]\nmode = \"dfs\"\n"),
                Catch::Contains("x.toml:6:8: unknown explore strategy 'dfs'"));
-    CHECK_THAT(error_of("name = \"a\"\n" + kActor + "[explore]\nstrategy = \"sweep\"\nfaults = 5000\n"),
-               Catch::Contains("'faults' = 5000 is out of range (valid: 0..1000 faults"));
+    CHECK_THAT(
+        error_of("name = \"a\"\n" + kActor + "[explore]\nstrategy = \"sweep\"\nfaults = 5000\n"),
+        Catch::Contains("'faults' = 5000 is out of range (valid: 0..1000 faults"));
     CHECK_THAT(error_of("name = \"a\"" + kDevice +
                         "[[entry]]\nlevel = \"pud\"\naddr = 0x80000000\n" + kActor),
                Catch::Contains("outside every device vma"));
@@ -204,12 +205,13 @@ std::string actor_of(ActorKind k, const std::string& extra = "") {
         default:
             break;
     }
-    return s + extra + "[[actor]]\nname = \"p\"\nkind = \"pin\"\nvaddr = 0x40000000\nsize = \"4K\"\n";
+    return s + extra +
+           "[[actor]]\nname = \"p\"\nkind = \"pin\"\nvaddr = 0x40000000\nsize = \"4K\"\n";
 }
 
 constexpr ActorKind kEveryKind[] = {
-    ActorKind::Pin,          ActorKind::Split,        ActorKind::Zap,     ActorKind::Enable,
-    ActorKind::Fault,        ActorKind::Munmap,       ActorKind::Signal,  ActorKind::Kvm,
+    ActorKind::Pin,           ActorKind::Split,        ActorKind::Zap,     ActorKind::Enable,
+    ActorKind::Fault,         ActorKind::Munmap,       ActorKind::Signal,  ActorKind::Kvm,
     ActorKind::S390MmioWrite, ActorKind::S390MmioRead, ActorKind::AcrnMap, ActorKind::AccessPhys};
 }  // namespace
 
@@ -221,38 +223,37 @@ TEST_CASE("the actor key table: what each kind reads, and a key of another kind 
     CHECK(actor_keys(ActorKind::Split) == "name, kind, after, allowed, repeat, forever, walker");
     CHECK(actor_keys(ActorKind::Fault) ==
           "name, kind, after, allowed, vaddr, write, repeat, fault_retry");
-    CHECK(actor_keys(ActorKind::Pin) == "name, kind, after, allowed, vaddr, size, write, fault_retry");
+    CHECK(actor_keys(ActorKind::Pin) ==
+          "name, kind, after, allowed, vaddr, size, write, fault_retry");
     CHECK(actor_keys(ActorKind::S390MmioRead) == "name, kind, after, allowed, vaddr, fault_retry");
     CHECK(actor_keys(ActorKind::AccessPhys) == "name, kind, after, allowed, vaddr, write");
-    CHECK(actor_keys(ActorKind::Signal) == "name, kind, after, allowed, target");
+    CHECK(actor_keys(ActorKind::Signal) == "name, kind, after, allowed, target, signal");
     CHECK(actor_keys(ActorKind::BoMove) == "name, kind, after, allowed, device, placement");
     CHECK_FALSE(actor_key_applies(ActorKind::Pin, "repeat"));
     CHECK_FALSE(actor_key_applies(ActorKind::Pin, "colour"));
     // The table and the per-kind lists agree, and every key is refused, at its own line and
     // column, by every kind it does not apply to (and accepted by those it does).
     const auto table = actor_key_table();
-    REQUIRE(table.size() == 14);
+    REQUIRE(table.size() == 15);
     CHECK(table[0] == std::pair<std::string, std::string>{"name", "all"});
     CHECK(table[8] == std::pair<std::string, std::string>{"forever", "split"});
     for (ActorKind k : kEveryKind) {
         for (const auto& [key, kinds] : table) {
-            const bool applies = kinds == "all" || (", " + kinds + ",").find(
-                                                       std::string(", ") + actor_kind_name(k) +
-                                                       ",") != std::string::npos;
+            const bool applies =
+                kinds == "all" ||
+                (", " + kinds + ",").find(std::string(", ") + actor_kind_name(k) + ",") !=
+                    std::string::npos;
             CHECK(actor_key_applies(k, key) == applies);
             if (applies || key == "name" || key == "kind") {
                 continue;
             }
             INFO(actor_kind_name(k) << " with " << key);
-            const std::string e =
-                error_of("name = \"a\"" + kDevice + actor_of(k, key + " = 1\n"));
-            const int line = 14 + (k == ActorKind::Split || k == ActorKind::Zap ||
-                                           k == ActorKind::Enable
-                                       ? 0
-                                   : k == ActorKind::Pin || k == ActorKind::Munmap ||
-                                           k == ActorKind::AcrnMap
-                                       ? 2
-                                       : 1);
+            const std::string e = error_of("name = \"a\"" + kDevice + actor_of(k, key + " = 1\n"));
+            const int line =
+                14 + (k == ActorKind::Split || k == ActorKind::Zap || k == ActorKind::Enable ? 0
+                      : k == ActorKind::Pin || k == ActorKind::Munmap || k == ActorKind::AcrnMap
+                          ? 2
+                          : 1);
             CHECK(e == fmt::format("x.toml:{}:{}: key '{}' does not apply to a '{}' actor (its "
                                    "keys: {})",
                                    line, key.size() + 4, key, actor_kind_name(k), actor_keys(k)));
@@ -260,8 +261,7 @@ TEST_CASE("the actor key table: what each kind reads, and a key of another kind 
     }
     // The s390 syscalls take their direction from the kind.
     const std::string s390 = "name = \"a\"\n[kernel]\narch = \"s390\"";
-    const Scenario r =
-        parse_scenario(s390 + kDevice + actor_of(ActorKind::S390MmioRead), "x.toml");
+    const Scenario r = parse_scenario(s390 + kDevice + actor_of(ActorKind::S390MmioRead), "x.toml");
     CHECK_FALSE(r.actors[0].write);
     const Scenario w =
         parse_scenario(s390 + kDevice + actor_of(ActorKind::S390MmioWrite), "x.toml");
@@ -325,8 +325,9 @@ TEST_CASE("[explore]: strategy random, pct or sweep, each with its own bounds",
     const Scenario old = parse_scenario(base + "mode = \"sweep\"\n", "x.toml");
     CHECK(old.explore_mode == Scenario::ExploreMode::Sweep);
     REQUIRE(old.notes.size() == 1);
-    CHECK(old.notes[0] == "x.toml:6:8: note: [explore] 'mode' is the old spelling of 'strategy' "
-                          "(read as strategy = \"sweep\")");
+    CHECK(old.notes[0] ==
+          "x.toml:6:8: note: [explore] 'mode' is the old spelling of 'strategy' "
+          "(read as strategy = \"sweep\")");
     CHECK(error_of(base + "strategy = \"sweep\"\nmode = \"sweep\"\n") ==
           "x.toml:7:8: 'mode' is the old spelling of 'strategy': give one of them");
     CHECK(error_of(base + "strategy = \"sweep\"\ndepth = 3\n") ==
@@ -364,8 +365,8 @@ TEST_CASE("docs/scenarios.md lists each actor key with the kinds the loader appl
             cells.push_back(line.substr(at, bar - at));
         }
         REQUIRE(cells.size() == 4);
-        const std::string key = cells[0].substr(cells[0].find('`') + 1,
-                                                cells[0].rfind('`') - cells[0].find('`') - 1);
+        const std::string key =
+            cells[0].substr(cells[0].find('`') + 1, cells[0].rfind('`') - cells[0].find('`') - 1);
         documented[key] = cells[3];
     }
     const auto table = actor_key_table();
@@ -425,8 +426,8 @@ TEST_CASE("expectations are typed values read from the file's eleven spellings",
 TEST_CASE("the loader's one parse gives the schedule key's shape text", "[scenario][shape]") {
     const std::string body = kDevice + kActor + "[expect]\nverdict = \"clean\"\n";
     const Scenario a = parse_scenario("name = \"a\"\ndescription = \"one\"\n" + body, "x.toml");
-    const Scenario b = parse_scenario("name = \"a\"\ndescription = \"two\"\nseed = 7\n" + body,
-                                      "x.toml");
+    const Scenario b =
+        parse_scenario("name = \"a\"\ndescription = \"two\"\nseed = 7\n" + body, "x.toml");
     CHECK(a.shape == b.shape);  // a description, a seed or an expectation shape nothing
     CHECK(a.shape.find("start = 0x40000000") != std::string::npos);  // numbers as written
     CHECK(a.shape.find("expect") == std::string::npos);
@@ -435,8 +436,7 @@ TEST_CASE("the loader's one parse gives the schedule key's shape text", "[scenar
 
 TEST_CASE("split's walker: numa_maps by default, smaps or smaps_rollup by name",
           "[scenario][walker]") {
-    CHECK(parse_scenario("name = \"a\"\n" + kActor, "x.toml").actors[0].walker ==
-          Walker::NumaMaps);
+    CHECK(parse_scenario("name = \"a\"\n" + kActor, "x.toml").actors[0].walker == Walker::NumaMaps);
     CHECK(parse_scenario("name = \"a\"\n" + kActor + "walker = \"smaps\"\n", "x.toml")
               .actors[0]
               .walker == Walker::Smaps);

@@ -32,10 +32,11 @@ enum class ActorKey : std::uint8_t {
     Device,
     Placement,
     Walker,
+    Signal,
 };
 inline constexpr std::string_view kActorKeyNames[] = {
-    "name",   "kind",    "after",  "allowed",     "vaddr",  "size",      "write",
-    "repeat", "forever", "target", "fault_retry", "device", "placement", "walker",
+    "name",    "kind",   "after",       "allowed", "vaddr",     "size",   "write",  "repeat",
+    "forever", "target", "fault_retry", "device",  "placement", "walker", "signal",
 };
 constexpr std::uint32_t key_bit(ActorKey k) {
     return 1U << static_cast<unsigned>(k);

@@ -27,6 +27,7 @@ int one_call(World& w, sim::Name fn, Call&& call) {
     const int r = call();
     sim::point(sim::Op::Finish, sim::kNoObject, fn, returns_effect(r));
     t.in_pin = false;
+    t.foll_tried = false;  // a FOLL_TRIED pass belongs to the call that dropped the lock
     t.result = r;
     return r;
 }
@@ -147,7 +148,11 @@ int drive_munmap(World& w, const ActorSpec& a) {
 int drive_signal(World& w, const ActorSpec& a) {
     for (std::size_t i = 0; i < w.sc.actors.size(); ++i) {
         if (w.sc.actors[i].name == a.target) {
-            send_sig_kill(w, w.tasks[i]);
+            if (a.signal == SignalKind::Sigkill) {
+                send_sig_kill(w, w.tasks[i]);
+            } else {
+                send_sig(w, w.tasks[i]);
+            }
         }
     }
     return 0;

@@ -137,6 +137,24 @@ Walker walker_of(const Loader& L, const toml::table& t) {
     L.fail(*t.get("walker"), fmt::format("unknown walker '{}' (valid: {})", name, valid));
 }
 
+// signal's 'signal': the file's spelling of each.
+constexpr std::pair<std::string_view, SignalKind> kSignals[] = {
+    {"SIGKILL", SignalKind::Sigkill},
+    {"SIGUSR1", SignalKind::Sigusr1},
+};
+
+SignalKind signal_of(const Loader& L, const toml::table& t) {
+    const std::string name = L.str(t, "signal", "SIGKILL");
+    std::string valid;
+    for (const auto& [n, s] : kSignals) {
+        if (n == name) {
+            return s;
+        }
+        valid += (valid.empty() ? "" : ", ") + std::string(n);
+    }
+    L.fail(*t.get("signal"), fmt::format("unknown signal '{}' (valid: {})", name, valid));
+}
+
 // An actor's table: its kind first, then only the keys its kind takes.
 ActorSpec load_actor(const Loader& L, const toml::table& t, const Scenario& sc) {
     L.check_keys(
@@ -169,6 +187,7 @@ ActorSpec load_actor(const Loader& L, const toml::table& t, const Scenario& sc) 
     a.placement = L.number(t, limits::kPlacement, 0);
     a.device = L.str(t, "device", "");
     a.walker = walker_of(L, t);
+    a.signal = signal_of(L, t);
     check_actor(L, t, sc, a);
     return a;
 }

@@ -160,6 +160,11 @@ ResultClass oracle_s390_mmio(const OracleCase& c) {
             return new_when(c.to_user);
         case -ENOENT:  // the API change: today's -EINVAL for a BAR that is gone
             return new_when(c.gone);
+        case -EFAULT:  // gup-loop: GUP's faultin_page() ends on VM_FAULT_SIGBUS (a disabled BAR,
+                       // a lost vma) where today's syscall gives -EINVAL
+            return new_when(c.gone);
+        case -ENOMEM:  // gup-loop: fixup_user_fault()'s VM_FAULT_OOM after an injected failure
+            return when(c.t.alloc_failed);
         default:
             return C::wrong;
     }

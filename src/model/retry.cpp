@@ -8,9 +8,25 @@ namespace pfnsim::model {
 
 // What the caller returns when fixup_user_fault() dropped mmap_lock (*unlocked): -EAGAIN to
 // look the vma up again; return-to-user hands -EBUSY back (VM_FAULT_RETRY in
-// __get_user_pages); gup-loop keeps it inside (faultin_page's -EBUSY retakes the lock).
-int policy_unlocked_error(const World& w) {
+// __get_user_pages); gup-loop keeps it inside (faultin_page's -EBUSY retakes the lock) and,
+// as __get_user_pages_locked does, tries the address once more with FOLL_TRIED: the task's
+// foll_tried, which policy_fault_flags() hands to the next fault.
+int policy_unlocked_error(World& w) {
+    if (w.policy.kind == Policy::Kind::GupLoop) {
+        w.current().foll_tried = true;
+    }
     return w.policy.kind == Policy::Kind::ReturnToUser ? -EBUSY : -EAGAIN;
+}
+
+// mm/gup.c faultin_page: FOLL_TRIED becomes FAULT_FLAG_TRIED, so that a handler that dropped
+// mmap_lock once (ttm_bo_vm_reserve, ttm_bo_vm_fault_idle) now waits under it instead. The
+// flags the caller's next fixup_user_fault() adds; consumes the task's foll_tried (only the
+// one pass after the dropped lock is a TRIED pass).
+unsigned policy_fault_flags(World& w) {
+    task_struct& t = w.current();
+    const bool tried = t.foll_tried;
+    t.foll_tried = false;
+    return tried ? FAULT_FLAG_TRIED : 0U;
 }
 
 // What the caller returns when the second follow_pfnmap_start() fails after a successful fault.

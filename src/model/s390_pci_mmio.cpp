@@ -2,7 +2,8 @@
 // (the path that walks the page table): follow_pfnmap_start() under mmap_lock; on failure
 // fixup_user_fault() (its result ignored, no `unlocked`) and follow again; the MMIO access is
 // done under the entry's lock. The retry policies add a loop around the second follow, as the
-// thread's patchset would.
+// thread's patchset would; under gup-loop the loop is GUP's, so fixup_user_fault()'s error
+// (-EFAULT for VM_FAULT_SIGBUS, -ENOMEM) ends it.
 #include "pfnsim/model/world.hpp"
 #include "pfnsim/sim/execution.hpp"
 
@@ -33,7 +34,13 @@ int s390_pci_mmio_access(World& w, std::uint64_t mmio_addr, bool write) {
         follow_pfnmap_args args{vma, mmio_addr};
         ret = follow_pfnmap_start(w, args);
         if (ret != 0) {
-            fixup_user_fault(w, mmio_addr, write ? FAULT_FLAG_WRITE : 0, nullptr);
+            const int fixup = fixup_user_fault(w, mmio_addr, write ? FAULT_FLAG_WRITE : 0, nullptr);
+            if (fixup != 0 && w.policy.kind == Policy::Kind::GupLoop) {
+                // gup-loop is __get_user_pages' own loop: faultin_page() turns VM_FAULT_SIGBUS
+                // into -EFAULT (VM_FAULT_OOM into -ENOMEM) and the loop stops there.
+                ret = fixup;
+                break;
+            }
             ret = follow_pfnmap_start(w, args);
             if (ret != 0) {
                 ret = policy_second_follow_error(w, static_cast<int>(ret));

@@ -13,6 +13,13 @@ void send_sig_kill(World& /*w*/, task_struct& t) {
     }
 }
 
+// kernel/signal.c send_sig(SIGUSR1, t, 0): a non-fatal signal with a handler. TIF_SIGPENDING is
+// set; it stays pending until the task returns to user space (not modelled: never cleared).
+void send_sig(World& /*w*/, task_struct& t) {
+    sim::point(sim::Op::Write, t.pending_obj, "send_sig", "SIGUSR1 pending");
+    t.sigpending = true;
+}
+
 // include/linux/sched/signal.h fatal_signal_pending(current)
 bool fatal_signal_pending(World& w) {
     task_struct& t = w.current();
@@ -37,11 +44,18 @@ bool fatal_signal_pending(World& w) {
 // include/linux/sched/signal.h signal_pending(current): TIF_SIGPENDING, set for any signal.
 bool signal_pending(World& w) {
     task_struct& t = w.current();
+    if (!t.signal_target) {
+        // No actor can signal it: a read nobody's write can change, no step (a SIGKILL that a
+        // fault site injected is the task's own doing).
+        return t.sigkill_pending;
+    }
     sim::point(sim::Op::Read, t.pending_obj, "signal_pending", "no signal");
     if (t.sigkill_pending) {
-        sim::annotate("signal pending");
+        sim::annotate("SIGKILL pending");
+    } else if (t.sigpending) {
+        sim::annotate("SIGUSR1 pending");
     }
-    return t.sigkill_pending;
+    return t.sigkill_pending || t.sigpending;
 }
 
 // kernel/sched/core.c cond_resched: a voluntary scheduling point.

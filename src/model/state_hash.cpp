@@ -5,14 +5,15 @@
 // - state_hash, for comparing the final states of executions (values and addresses, never
 //   object ids): the VMAs (start, end, flags); the present entries (level, kind, address, pfn,
 //   writable, special); the IOMMU table (iova, pfn, npages); each device's mem_enabled and, for
-//   a BO, its placement; each task's sigkill_pending.
+//   a BO, its placement; each task's sigkill_pending and sigpending.
 // - loop_state_hash, for cycle detection within an execution (lassos) and the loop-head
 //   samples: the page-table digest pt_store keeps (the present entries as a set); every lock
 //   of each_lock() below (kept state hashes); the VMA ids in tree order; with KVM registered,
 //   mmu_invalidate_in_progress and each task's snapshot (none, current, stale); each device's
 //   mem_enabled, zap_done_while_disabled, BO placement and i_mmap size; the IOMMU table; each
-//   task's sigkill_pending, finished, in_pin, saw_mem_disabled, saw_vma_gone, saw_unmapped,
-//   result, fault_retry_budget, retries (bounded policy only), looked-up VMA and whether
+//   task's sigkill_pending, sigpending (a non-fatal signal), foll_tried (set under gup-loop
+//   only), finished, in_pin, saw_mem_disabled, saw_vma_gone, saw_unmapped, result,
+//   fault_retry_budget, retries (bounded policy only), looked-up VMA and whether
 //   mmap_lock was dropped since.
 // - state_signature, the stateful sweep's state cache: what loop_state_hash covers, and each
 //   task's oracle facts (sigkill_injected, alloc_failed, signalled, saw_unpopulated,
@@ -60,6 +61,7 @@ template <class F>
 void each_device_lock(const vfio_pci_core_device& d, F&& f) {
     if (d.ttm) {
         f(d.resv.lock, "a device's dma_resv lock", 0);  // never taken unless a BO
+        f(d.resv.fence, "a BO's move fence", 0);
     }
     f(d.memory_lock, "a device's memory_lock", 0);
     f(d.inode_mapping.i_mmap_rwsem, "a device's i_mmap_rwsem", 0);
@@ -122,7 +124,8 @@ std::optional<std::uint64_t> World::loop_state_hash() const {
     for (const auto& t : tasks) {
         h = hash_mix(h, (t.sigkill_pending ? 1U : 0U) | (t.finished ? 2U : 0U) |
                             (t.in_pin ? 4U : 0U) | (t.saw_mem_disabled ? 8U : 0U) |
-                            (t.saw_vma_gone ? 16U : 0U) | (t.saw_unmapped ? 32U : 0U));
+                            (t.saw_vma_gone ? 16U : 0U) | (t.saw_unmapped ? 32U : 0U) |
+                            (t.sigpending ? 64U : 0U) | (t.foll_tried ? 128U : 0U));
         h = hash_mix(h, static_cast<std::uint64_t>(static_cast<std::int64_t>(t.result)));
         h = hash_mix(h, t.fault_retry_budget);
         if (policy.kind == Policy::Kind::Bounded) {
@@ -215,7 +218,7 @@ std::uint64_t World::state_hash() const {
         }
     }
     for (const auto& t : tasks) {
-        h = sim::hash_mix(h, t.sigkill_pending ? 1 : 0);
+        h = sim::hash_mix(h, (t.sigkill_pending ? 1U : 0U) | (t.sigpending ? 2U : 0U));
     }
     return h;
 }

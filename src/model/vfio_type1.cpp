@@ -51,12 +51,13 @@ long vfio_pin_pages_remote(World& w, std::uint64_t vaddr, long npage, bool write
 int follow_fault_pfn(World& w, vm_area_struct* vma, std::uint64_t vaddr, std::uint64_t* pfn,
                      std::uint64_t* addr_mask, bool write_fault) {
     const sim::Call frame{"follow_fault_pfn"};
+    const unsigned tried = policy_fault_flags(w);  // gup-loop's FOLL_TRIED pass
     follow_pfnmap_args args{vma, vaddr};
     int ret = follow_pfnmap_start(w, args);
     if (ret != 0) {
         bool unlocked = false;
-        ret = fixup_user_fault(w, vaddr, FAULT_FLAG_REMOTE | (write_fault ? FAULT_FLAG_WRITE : 0),
-                               &unlocked);
+        ret = fixup_user_fault(
+            w, vaddr, FAULT_FLAG_REMOTE | (write_fault ? FAULT_FLAG_WRITE : 0) | tried, &unlocked);
         if (unlocked) {
             return policy_unlocked_error(w);  // mmap_lock was dropped: the vma may be gone
         }

@@ -60,6 +60,10 @@ void World::reset() {
         v.ttm = d.kind == DeviceKind::TtmVram;
         v.bo_placement_pfn = 0;
         v.resv.lock.init(derived_object(Derived::Resv, i, [&] { return d.name + ".resv"; }));
+        if (v.ttm) {
+            v.resv.fence.init(
+                derived_object(Derived::Fence, i, [&] { return d.name + ".resv.fence"; }));
+        }
         v.bar_base_pfn = d.bar_base >> PAGE_SHIFT;
         v.bar_size = d.bar_size;
         v.memory_lock.init(
@@ -122,6 +126,10 @@ void World::reset() {
         tasks[i].pending_obj =
             derived_object(Derived::Signal, i, [&] { return sc.actors[i].name + ".signal"; });
         tasks[i].fault_retry_budget = sc.actors[i].fault_retry;
+        for (const auto& a : sc.actors) {
+            tasks[i].signal_target = tasks[i].signal_target ||
+                                     (a.kind == ActorKind::Signal && a.target == sc.actors[i].name);
+        }
     }
 }
 

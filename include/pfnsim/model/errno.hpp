@@ -16,6 +16,9 @@ static_assert(ENOENT == 2 && EINTR == 4 && EIO == 5 && EAGAIN == 11 && ENOMEM ==
                   EACCES == 13 && EFAULT == 14 && EBUSY == 16 && EEXIST == 17 && ENODEV == 19 &&
                   EINVAL == 22,
               "errno values differ from Linux's");
+// include/linux/errno.h: kernel-internal, never seen by user space (a sleep interrupted by a
+// signal; the syscall restarts).
+inline constexpr int ERESTARTSYS = 512;
 // Not an errno: a CPU access that ends with SIGBUS delivered to the task.
 inline constexpr int kSigbus = 1000;
 // Not an errno: KVM's hva_to_pfn() returned KVM_PFN_ERR_RO_FAULT (a write to a read-only

@@ -135,6 +135,10 @@ struct mm_struct {
 // what the TTM fault path uses.
 struct dma_resv {
     sim::WwMutex lock;
+    // The DMA_RESV_USAGE_KERNEL fence of a pipelined move (ttm_bo_move_accel_cleanup): the
+    // mover holds it from dma_resv_add_fence() until dma_fence_signal(), so that a wait for
+    // the fence is a wait for this lock, and the fence is signalled when nobody holds it.
+    sim::Mutex fence;
 };
 
 // drivers/vfio/pci/vfio_pci_priv.h vfio_pci_core_device (the fields this path reads); for a
@@ -178,13 +182,22 @@ struct task_struct {
     bool finished = false;
     // Oracle facts gathered while the actor runs.
     bool in_pin = false;
-    bool saw_mem_disabled = false;         // memory was off at some point during the pin
-    bool saw_vma_gone = false;             // its VMA was unmapped during the pin
-    bool signalled = false;                // SIGKILL arrived before the pin returned
-    bool saw_unmapped = false;             // a zap, BO move or munmap removed entries meanwhile
-    bool saw_unpopulated = false;          // some page of the range had no entry at the start
-    bool saw_overlap = false;              // MAP_DMA: the iova range was mapped already
-    std::uint64_t retries = 0;             // vaddr_get_pfns retries
+    bool saw_mem_disabled = false;  // memory was off at some point during the pin
+    bool saw_vma_gone = false;      // its VMA was unmapped during the pin
+    bool signalled = false;         // SIGKILL arrived before the pin returned
+    bool saw_unmapped = false;      // a zap, BO move or munmap removed entries meanwhile
+    bool saw_unpopulated = false;   // some page of the range had no entry at the start
+    bool saw_overlap = false;       // MAP_DMA: the iova range was mapped already
+    std::uint64_t retries = 0;      // vaddr_get_pfns retries
+    // gup-loop: the last round's fixup_user_fault() dropped mmap_lock, so the next fault is
+    // __get_user_pages_locked's FOLL_TRIED pass (policy_fault_flags consumes it).
+    bool foll_tried = false;
+    // A pending non-fatal signal (the signal actor's SIGUSR1): signal_pending() sees it,
+    // fatal_signal_pending() does not; never cleared (it is delivered on the return to user).
+    bool sigpending = false;
+    // Some signal actor targets the task (fixed by the scenario): else signal_pending() reads
+    // an object nobody writes and takes no step.
+    bool signal_target = false;
     std::uint64_t fault_retry_budget = 0;  // injected VM_FAULT_RETRY left
     // kvm_mmu_faultin_pfn's snapshot of mmu_invalidate_seq (the fault's mmu_seq): only whether
     // the count moved since is part of the state, so that invalidations do not make it grow.

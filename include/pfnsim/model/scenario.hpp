@@ -56,6 +56,12 @@ struct EntrySpec {
 // walk_page_vma(), splitting PUD leaves.
 enum class Walker : std::uint8_t { NumaMaps, Smaps, SmapsRollup };
 
+// signal: what the signal actor sends (kernel/signal.c send_sig). SIGKILL is fatal
+// (fatal_signal_pending); SIGUSR1 stands for any non-fatal signal with a handler: only
+// signal_pending() sees it, and it interrupts the interruptible sleeps
+// (dma_resv_lock_interruptible, dma_resv_wait_timeout(intr = true)) but no killable check.
+enum class SignalKind : std::uint8_t { Sigkill, Sigusr1 };
+
 struct ActorSpec {
     std::string name;
     ActorKind kind = ActorKind::Pin;
@@ -66,12 +72,13 @@ struct ActorSpec {
     bool write = true;
     std::uint64_t repeat = 1;  // split: walks; zap, enable: PCI_COMMAND writes; fault: accesses
     bool forever = false;      // split: run until the others finish
-    Walker walker = Walker::NumaMaps;  // split: which file each walk reads
-    std::string target;                // signal: the actor that receives SIGKILL
-    std::uint64_t fault_retry = 0;     // injected VM_FAULT_RETRY returns the fault may take
-    std::string device;                // zap, enable, bo-move: the device (default: the first)
-    std::uint64_t placement = 0;       // bo-move: the BO's new offset in VRAM
-    std::vector<int> allowed;          // allowed results; empty = the oracle alone decides
+    Walker walker = Walker::NumaMaps;         // split: which file each walk reads
+    std::string target;                       // signal: the actor that receives the signal
+    SignalKind signal = SignalKind::Sigkill;  // signal: which one
+    std::uint64_t fault_retry = 0;            // injected VM_FAULT_RETRY returns the fault may take
+    std::string device;           // zap, enable, bo-move: the device (default: the first)
+    std::uint64_t placement = 0;  // bo-move: the BO's new offset in VRAM
+    std::vector<int> allowed;     // allowed results; empty = the oracle alone decides
     // The actors (indices into Scenario::actors) that must have finished before this one
     // starts; no cycle, none runs forever.
     std::vector<std::size_t> after;

@@ -56,6 +56,7 @@ class World final : public sim::Program {
         Slot,
         Ptl,
         Resv,
+        Fence,
     };
     template <class MakeName>
     sim::ObjectId derived_object(Derived kind, std::uint64_t key, MakeName&& make_name) {
@@ -160,9 +161,11 @@ int show_smaps_rollup(World& w);
 
 // --- kernel/signal.c, include/linux/sched/signal.h, kernel/sched/core.c -------------------------
 void send_sig_kill(World& w, task_struct& t);
+// kernel/signal.c send_sig of a non-fatal signal (SIGUSR1): only signal_pending() sees it.
+void send_sig(World& w, task_struct& t);
 bool fatal_signal_pending(World& w);
-// include/linux/sched/signal.h signal_pending(current): any pending signal (today only SIGKILL
-// is modelled, so it is fatal_signal_pending() without the injected SIGKILL).
+// include/linux/sched/signal.h signal_pending(current): any pending signal, SIGKILL or a
+// non-fatal one (fatal_signal_pending() without the injected SIGKILL).
 bool signal_pending(World& w);
 void cond_resched(World& w);
 // include/linux/kernel.h might_sleep: a scheduling point under PREEMPT_VOLUNTARY (and FULL).
@@ -175,6 +178,9 @@ void mmu_notifier_invalidate_range_end(World& w);
 // --- drivers/gpu/drm/ttm/ttm_bo_vm.c, ttm_bo.c, drivers/dma-buf/dma-resv.c --------------------
 bool dma_resv_trylock(World& w, dma_resv& resv);
 void dma_resv_lock(World& w, dma_resv& resv, sim::Name func);
+int dma_resv_lock_interruptible(World& w, dma_resv& resv);
+bool dma_resv_test_signaled(World& w, dma_resv& resv);
+long dma_resv_wait_timeout(World& w, dma_resv& resv);
 void dma_resv_unlock(World& w, dma_resv& resv);
 vm_fault_t ttm_bo_vm_fault(World& w, vm_fault& vmf);
 int ttm_bo_validate(World& w, vfio_pci_core_device& bo, std::uint64_t placement);
@@ -195,7 +201,10 @@ int vfio_pci_memory_disable(World& w, vfio_pci_core_device& vdev);
 int vfio_pci_memory_enable(World& w, vfio_pci_core_device& vdev);
 
 // --- the retry policies (src/model/retry.cpp) -------------------------------------------------
-int policy_unlocked_error(const World& w);
+// Sets the task's foll_tried under gup-loop (the next fault is a FAULT_FLAG_TRIED pass).
+int policy_unlocked_error(World& w);
+// FAULT_FLAG_TRIED when the last round dropped mmap_lock under gup-loop (consumed), else 0.
+unsigned policy_fault_flags(World& w);
 int policy_second_follow_error(const World& w, int ret);
 bool policy_retry(World& w, long& ret);
 
