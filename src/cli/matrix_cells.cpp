@@ -59,8 +59,16 @@ CellText cell_text(const app::Result& c, const std::string& ref) {
     // The other classes found beside the verdict's, most severe first: "+livelock".
     for (const auto& a : c.verdict.also) {
         const std::string word = a.substr(0, a.find(' '));
-        t.detail += (t.detail.empty() ? "+" : " +") +
-                    (word == "wrong-return" ? "wrong" : word == "new-errno" ? "new errno" : word);
+        t.detail += (t.detail.empty() ? "+" : " +") + (word == "wrong-return" ? "wrong"
+                                                       : word == "new-errno"  ? "new errno"
+                                                                              : word);
+    }
+    // The livelock against today's kernel (original): "today", "keeps", "adds", or
+    // "removes livelock" for a cell without one where original has one.
+    if (!c.livelock_vs_original.empty()) {
+        const std::string vs =
+            c.livelock_vs_original == "removes" ? "removes livelock" : c.livelock_vs_original;
+        t.detail += (t.detail.empty() ? "" : " ") + vs;
     }
     if (!c.fallback.empty()) {
         t.verdict = "~" + t.verdict;
@@ -71,7 +79,8 @@ CellText cell_text(const app::Result& c, const std::string& ref) {
 std::string cell_one_line(const app::Result& c, const std::string& ref) {
     CellText t = cell_text(c, "");
     if (!c.verdict.kind) {
-        return t.verdict;
+        // The results are in the detail; a livelock original has and this cell removes is not.
+        return c.livelock_vs_original.empty() ? t.verdict : t.verdict + " removes livelock";
     }
     std::string s = t.verdict;
     if (!t.detail.empty()) {
@@ -158,8 +167,8 @@ std::string how_decided(const app::Matrix& m) {
     for (std::size_t p = 0; p < m.cells.size(); ++p) {
         for (std::size_t i = 0; i < m.cells[p].size(); ++i) {
             if (!m.cells[p][i].certified()) {
-                fell.push_back(fmt::format("{} x {}", m.rows[p].name(),
-                                           m.columns[i].scenario.label));
+                fell.push_back(
+                    fmt::format("{} x {}", m.rows[p].name(), m.columns[i].scenario.label));
             }
         }
     }
@@ -196,7 +205,9 @@ std::string legend(std::size_t width) {
         "gave before, which userspace must handle; wrong: a return no caller should get; "
         "livelock: a proven fair cycle, kill or UNKILL (whether SIGKILL ends it), spin or "
         "yield (whether it reschedules); +class: another class found in the cell besides its "
-        "verdict; [n]: the witness below, to replay; ~: decided by random executions, not a "
+        "verdict; today: a livelock under original (today's kernel), which a policy keeps "
+        "(the same actors loop, of the same class), adds (one original does not have) or "
+        "removes; [n]: the witness below, to replay; ~: decided by random executions, not a "
         "certificate.",
         width, 0, false);
 }
