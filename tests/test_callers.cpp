@@ -111,7 +111,7 @@ TEST_CASE("gup-loop keeps the retry inside and turns a lost vma into -EFAULT", "
     CHECK(results_of(l).count("-EAGAIN") == 0);
 }
 
-TEST_CASE("KVM: a read-only entry is RO_FAULT; a signal ends KVM_RUN with -EINTR",
+TEST_CASE("KVM: a read-only entry is RO_FAULT, and a signal ends KVM_RUN with -EINTR",
           "[callers][kvm]") {
     {
         World w(parse_scenario(
