@@ -364,6 +364,29 @@ TEST_CASE("a kernel setting overrides the file, in the schedule key and the repl
                     "preempt=voluntary") != std::string::npos);
 }
 
+TEST_CASE("a matrix cell's livelock is compared with original's: today, keeps, adds",
+          "[app][matrix][livelock]") {
+    // KVM's own RET_PF_RETRY loop against numa_maps is today's kernel (original, beside its
+    // wrong return); eagain keeps that livelock. VFIO has none today: eagain adds one.
+    const std::vector<std::string> files = {
+        source_path("scenarios/patchset/kvm-split-einval.toml"),
+        source_path("scenarios/patchset/vfio-split-einval.toml")};
+    app::MatrixSelection only;
+    only.policies = {"original", "eagain"};
+    const app::Matrix m = app::run_matrix(files, {}, {}, {}, only);
+    REQUIRE(m.cells.size() == 2);
+    REQUIRE(m.cells[0].size() == 2);
+    CHECK(m.cells[0][0].livelock_vs_original == "today");
+    CHECK(m.cells[1][0].livelock_vs_original == "keeps");
+    CHECK(m.cells[0][1].livelock_vs_original.empty());
+    CHECK(m.cells[1][1].livelock_vs_original == "adds");
+    // Without the original row there is nothing to compare with.
+    only.policies = {"eagain"};
+    const app::Matrix e = app::run_matrix(files, {}, {}, {}, only);
+    CHECK(e.cells[0][0].livelock_vs_original.empty());
+    CHECK(e.cells[0][1].livelock_vs_original.empty());
+}
+
 TEST_CASE("matrix --policy and --caller choose rows and columns, in the given order",
           "[app][matrix]") {
     const auto files = app::scenario_files({source_path("scenarios/patchset")});

@@ -1,6 +1,6 @@
 // Unit tests of the kernel model: follow, fault at each order, split, zap, and the invariants.
-#include <catch2/catch.hpp>
 #include <algorithm>
+#include <catch2/catch.hpp>
 #include <set>
 
 #include "pfnsim/model/world.hpp"
@@ -175,12 +175,53 @@ level = "pmd"
 addr = 0x80000000
 )"));
     run1(h, [&](World& w) {
-        split_huge_pud(w, w.mm.mm_mt_list.front(), kBase);
-        split_huge_pud(w, w.mm.mm_mt_list.front(), 0x80000000);
+        for (const std::uint64_t a : {kBase, std::uint64_t{0x80000000}}) {
+            pt_slot& pud = pt_offset(w, Level::PUD, a);
+            split_huge_pud(w, w.mm.mm_mt_list.front(), a, pt_get(w, Level::PUD, pud, "test"));
+        }
     });
     CHECK(h.world.mm.pgtable.pud.at(kBase).e.kind == pt_entry::Kind::none);
     CHECK(h.world.mm.pgtable.pud.at(0x80000000).e.kind == pt_entry::Kind::table);
     CHECK(h.world.mm.pgtable.pmd.at(0x80000000).e.kind == pt_entry::Kind::leaf);
+}
+
+TEST_CASE("the split notifier runs for a huge entry only, as the split macros test",
+          "[model][split][kvm]") {
+    // include/linux/huge_mm.h: split_huge_pud()/split_huge_pmd() call __split_huge_*(), and with
+    // it mmu_notifier_invalidate_range_start/end, only when pud/pmd_trans_huge() holds. With
+    // KVM's notifier registered, a PUD that points to a table (and a PMD that points to a PTE
+    // table) moves no mmu_invalidate_seq; a PUD leaf does.
+    ModelHarness h(bar_scenario(R"(
+[[entry]]
+level = "pud"
+addr = 0x40000000
+[[entry]]
+level = "pte"
+addr = 0x80000000
+)",
+                                0) +
+                   "[[actor]]\nname = \"vcpu\"\nkind = \"kvm\"\nvaddr = 0x40000000\n");
+    REQUIRE(h.world.mm.kvm.registered);
+    std::uint64_t after_tables = 99;
+    const auto out = run1(h, [&](World& w) {
+        vm_area_struct* vma = w.mm.mm_mt_list.front();
+        pt_slot& pud = pt_offset(w, Level::PUD, 0x80000000);
+        split_huge_pud(w, vma, 0x80000000, pt_get(w, Level::PUD, pud, "test"));
+        pt_slot& pmd = pt_offset(w, Level::PMD, 0x80000000);
+        split_huge_pmd(w, vma, 0x80000000, pt_get(w, Level::PMD, pmd, "test"));
+        after_tables = w.mm.kvm.seq;
+        pt_slot& leaf = pt_offset(w, Level::PUD, kBase);
+        split_huge_pud(w, vma, kBase, pt_get(w, Level::PUD, leaf, "test"));
+    });
+    CHECK(after_tables == 0);
+    CHECK(h.world.mm.kvm.seq == 1);
+    int begins = 0;
+    for (const auto& st : out.trace) {
+        begins += std::string_view(st.func.text) == "kvm_mmu_invalidate_begin";
+    }
+    CHECK(begins == 1);
+    CHECK(h.world.mm.pgtable.pud.at(0x80000000).e.kind == pt_entry::Kind::table);
+    CHECK(h.world.mm.pgtable.pud.at(kBase).e.kind == pt_entry::Kind::none);
 }
 
 TEST_CASE("the memory-disable zap clears every level and disables memory", "[model][zap]") {
@@ -463,8 +504,8 @@ TEST_CASE("repeat on zap, enable and fault runs the call that many times", "[mod
     const std::string bar = bar_scenario("[[entry]]\nlevel = \"pud\"\naddr = 0x40000000\n", 0);
     for (const std::uint64_t n : {1U, 3U}) {
         INFO("repeat " << n);
-        const auto zap = run(bar + "[[actor]]\nname = \"z\"\nkind = \"zap\"\nrepeat = " +
-                             std::to_string(n) + "\n");
+        const auto zap = run(
+            bar + "[[actor]]\nname = \"z\"\nkind = \"zap\"\nrepeat = " + std::to_string(n) + "\n");
         REQUIRE(zap.status == sim::Status::Completed);
         // Each round: memory_lock for write and the zap, then the PCI_COMMAND write.
         CHECK(steps_of(zap, 0, "vfio_pci_zap_and_down_write_memory_lock") == n);
@@ -472,12 +513,14 @@ TEST_CASE("repeat on zap, enable and fault runs the call that many times", "[mod
         CHECK(steps_of(zap, 0, "vfio_default_config_write") == n);
         CHECK(steps_of(zap, 0, "up_write") == n);
         CHECK(zap.results == std::vector<std::string>{"0"});
-        const auto enable = run(bar + "[[actor]]\nname = \"e\"\nkind = \"enable\"\nrepeat = " +
-                                std::to_string(n) + "\n");
+        const auto enable =
+            run(bar + "[[actor]]\nname = \"e\"\nkind = \"enable\"\nrepeat = " + std::to_string(n) +
+                "\n");
         CHECK(steps_of(enable, 0, "vfio_default_config_write") == n);
         CHECK(steps_of(enable, 0, "down_write") == n);
-        const auto fault = run(bar + "[[actor]]\nname = \"f\"\nkind = \"fault\"\n"
-                                     "vaddr = 0x40000000\nrepeat = " +
+        const auto fault = run(bar +
+                               "[[actor]]\nname = \"f\"\nkind = \"fault\"\n"
+                               "vaddr = 0x40000000\nrepeat = " +
                                std::to_string(n) + "\n");
         CHECK(steps_of(fault, 0, "do_user_addr_fault") == n);  // one finish per access
         CHECK(fault.results == std::vector<std::string>{"0"});
@@ -557,8 +600,8 @@ TEST_CASE("walk_pud_range goes to walk_pmd_range after the split, reading the PU
     };
     const auto cur = pud_reads("current");
     const auto old = pud_reads("pre-3b89863c3fa4");
-    CHECK(cur.second == 1);              // the snapshot in walk_pmd_range sends it round again
-    CHECK(old.second == 0);              // the re-read did, before walk_pmd_range
+    CHECK(cur.second == 1);             // the snapshot in walk_pmd_range sends it round again
+    CHECK(old.second == 0);             // the re-read did, before walk_pmd_range
     CHECK(old.first == cur.first + 1);  // one look at the PUD more per split
 }
 
@@ -632,8 +675,8 @@ TEST_CASE("the fault inserts only the leaves the architecture has", "[model][fau
         ModelHarness h(bar_scenario("[kernel]\narch = \"" + arch + "\"\n"));
         CHECK(fault_in(h, kBase + 0x5000) == VM_FAULT_NOPAGE);
         const auto& pt = h.world.mm.pgtable;
-        return pt.pud.at(kBase).e.kind == pt_entry::Kind::leaf   ? "pud"
-               : pt.pmd.at(kBase).e.kind == pt_entry::Kind::leaf ? "pmd"
+        return pt.pud.at(kBase).e.kind == pt_entry::Kind::leaf            ? "pud"
+               : pt.pmd.at(kBase).e.kind == pt_entry::Kind::leaf          ? "pmd"
                : pt.pte.at(kBase + 0x5000).e.kind == pt_entry::Kind::leaf ? "pte"
                                                                           : "none";
     };

@@ -131,6 +131,60 @@ void choose_callers(const std::vector<std::string>& names, Matrix& m) {
 
 }  // namespace
 
+namespace {
+
+// The livelocks a cell found, each as its violation's detail: who loops for ever, and the
+// class (killable or not, yielding or spinning). Two cells have "the same livelock" when the
+// same actors loop in it with the same class.
+std::set<std::string> livelocks_of(const Result& c) {
+    std::set<std::string> s;
+    const auto add = [&s](const sim::Witness& w) {
+        if (w.violation.kind == sim::ViolationKind::Livelock) {
+            s.insert(w.violation.detail);
+        }
+    };
+    if (c.certificate) {
+        for (const auto& w : c.certificate->totals.violations) {
+            add(w);
+        }
+    }
+    for (const auto& f : c.findings) {
+        add(f.witness);
+    }
+    return s;
+}
+
+// Each cell's livelocks against the same file under `original`, today's kernel: a livelock
+// there is today's, and a policy keeps it, adds one or removes it. Without the original row
+// in the matrix there is nothing to compare with.
+void compare_with_original(Matrix& m) {
+    const auto o = std::find_if(m.rows.begin(), m.rows.end(), [](const model::Policy& p) {
+        return p.kind == model::Policy::Kind::Original;
+    });
+    if (o == m.rows.end()) {
+        return;
+    }
+    const auto orow = static_cast<std::size_t>(o - m.rows.begin());
+    for (std::size_t i = 0; i < m.columns.size(); ++i) {
+        const std::set<std::string> today = livelocks_of(m.cells[orow][i]);
+        for (std::size_t p = 0; p < m.rows.size(); ++p) {
+            Result& c = m.cells[p][i];
+            const std::set<std::string> mine = livelocks_of(c);
+            if (p == orow) {
+                c.livelock_vs_original = today.empty() ? "" : "today";
+            } else if (mine.empty()) {
+                c.livelock_vs_original = today.empty() ? "" : "removes";
+            } else {
+                const bool added = std::any_of(mine.begin(), mine.end(),
+                                               [&](const auto& l) { return today.count(l) == 0; });
+                c.livelock_vs_original = added ? "adds" : "keeps";
+            }
+        }
+    }
+}
+
+}  // namespace
+
 Matrix run_matrix(const std::vector<std::string>& files, const Overrides& o,
                   const CellProgress& progress, const CellMode& mode, const MatrixSelection& only) {
     Matrix m;
@@ -163,6 +217,7 @@ Matrix run_matrix(const std::vector<std::string>& files, const Overrides& o,
             m.unexpected = m.unexpected || !m.cells[p].back().as_expected;
         }
     }
+    compare_with_original(m);
     return m;
 }
 

@@ -13,8 +13,11 @@ namespace {
 // providers, the preemption and rwsem models; 4: a Linux rwsem writer's retries as a loop of
 // their own and its handoff a weakly fair event (state counts; no fair cycle of stealing);
 // 5: issue 25's corrections (walk_pud_range without the re-read, handle_pte_fault under a PMD
-// leaf, the oracles), [kernel] arch and gup-loop as GUP.
-constexpr int kModelVersion = 5;
+// leaf, the oracles), [kernel] arch and gup-loop as GUP; 6: KVM's RET_PF_RETRY through
+// vcpu_run (signal exit, schedule), return-to-user as a guest re-entry, GUP-fast/slow first,
+// split notifiers for huge entries only; gup-loop's -EFAULT on SIGBUS and FOLL_TRIED; TTM's
+// fault_idle, interruptible waits and NOPAGE; a non-fatal signal.
+constexpr int kModelVersion = 6;
 }  // namespace
 
 const char* tool_version() {

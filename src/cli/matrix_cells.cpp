@@ -64,6 +64,13 @@ CellText cell_text(const app::Result& c, const std::string& ref) {
                                                        : word == "new-errno"  ? "new errno"
                                                                               : word);
     }
+    // The livelock against today's kernel (original): "today", "keeps", "adds", or
+    // "removes livelock" for a cell without one where original has one.
+    if (!c.livelock_vs_original.empty()) {
+        const std::string vs =
+            c.livelock_vs_original == "removes" ? "removes livelock" : c.livelock_vs_original;
+        t.detail += (t.detail.empty() ? "" : " ") + vs;
+    }
     if (!c.fallback.empty()) {
         t.verdict = "~" + t.verdict;
     }
@@ -73,7 +80,8 @@ CellText cell_text(const app::Result& c, const std::string& ref) {
 std::string cell_one_line(const app::Result& c, const std::string& ref) {
     CellText t = cell_text(c, "");
     if (!c.verdict.kind) {
-        return t.verdict;
+        // The results are in the detail; a livelock original has and this cell removes is not.
+        return c.livelock_vs_original.empty() ? t.verdict : t.verdict + " removes livelock";
     }
     std::string s = t.verdict;
     if (!t.detail.empty()) {
@@ -198,7 +206,9 @@ std::string legend(std::size_t width) {
         "gave before, which userspace must handle; wrong: a return no caller should get; "
         "livelock: a proven fair cycle, kill or UNKILL (whether SIGKILL ends it), spin or "
         "yield (whether it reschedules); +class: another class found in the cell besides its "
-        "verdict; [n]: the witness below, to replay; ~: decided by random executions, not a "
+        "verdict; today: a livelock under original (today's kernel), which a policy keeps "
+        "(the same actors loop, of the same class), adds (one original does not have) or "
+        "removes; [n]: the witness below, to replay; ~: decided by random executions, not a "
         "certificate.",
         width, 0, false);
 }

@@ -158,10 +158,10 @@ int drive_signal(World& w, const ActorSpec& a) {
     return 0;
 }
 
-// A vCPU fault on a memslot backed by the BAR mapping (kvm_mmu_faultin_pfn -> hva_to_pfn).
+// KVM_RUN until the vCPU's access to a memslot backed by the BAR mapping is resolved (vcpu_run
+// -> kvm_mmu_faultin_pfn -> hva_to_pfn), or the ioctl exits to userspace.
 int drive_kvm(World& w, const ActorSpec& a) {
-    return one_call(w, "kvm_mmu_faultin_pfn",
-                    [&] { return kvm_mmu_faultin_pfn(w, a.vaddr, a.write); });
+    return one_call(w, "KVM_RUN", [&] { return vcpu_run(w, a.vaddr, a.write); });
 }
 
 int drive_s390_mmio_write(World& w, const ActorSpec& a) {

@@ -60,18 +60,27 @@ vm_fault_t vmf_insert_pfn_pmd(World& w, vm_fault& vmf, std::uint64_t pfn, bool /
     return insert_pfn_huge(w, vmf, Level::PMD, pfn);
 }
 
-// mm/huge_memory.c __split_huge_pud (split_huge_pud)
-// between mmu_notifier_invalidate_range_start() and _end(), as __split_huge_pud does.
-void split_huge_pud(World& w, vm_area_struct* /*vma*/, std::uint64_t address) {
+// include/linux/huge_mm.h split_huge_pud: __split_huge_pud (mm/huge_memory.c) only when
+// pud_trans_huge() holds, so its mmu_notifier_invalidate_range_start() and _end() run only for a
+// huge entry. `pud` is the caller's lockless read of the entry, standing for the macro's own
+// read of it (the model folds the two adjacent reads into one step).
+void split_huge_pud(World& w, vm_area_struct* /*vma*/, std::uint64_t address, const pt_entry& pud) {
+    if (!entry_leaf(pud)) {
+        return;
+    }
     const sim::Call frame{"split_huge_pud"};
     mmu_notifier_invalidate_range_start(w);
     split_huge(w, Level::PUD, address);
     mmu_notifier_invalidate_range_end(w);
 }
 
-// mm/huge_memory.c __split_huge_pmd (split_huge_pmd)
-// between mmu_notifier_invalidate_range_start() and _end(), as __split_huge_pmd does.
-void split_huge_pmd(World& w, vm_area_struct* /*vma*/, std::uint64_t address) {
+// include/linux/huge_mm.h split_huge_pmd: __split_huge_pmd (mm/huge_memory.c), between
+// mmu_notifier_invalidate_range_start() and _end(), only when pmd_trans_huge() holds for the
+// caller's read of the entry (as for split_huge_pud).
+void split_huge_pmd(World& w, vm_area_struct* /*vma*/, std::uint64_t address, const pt_entry& pmd) {
+    if (!entry_leaf(pmd)) {
+        return;
+    }
     const sim::Call frame{"split_huge_pmd"};
     mmu_notifier_invalidate_range_start(w);
     split_huge(w, Level::PMD, address);

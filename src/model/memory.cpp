@@ -284,7 +284,7 @@ void zap_pmd_range(World& w, vm_area_struct* vma, std::uint64_t start, std::uint
         pt_entry pmd = pt_get(w, Level::PMD, it->second, "zap_pmd_range");
         if (entry_leaf(pmd)) {
             if (next - addr != PMD_SIZE) {
-                split_huge_pmd(w, vma, addr);
+                split_huge_pmd(w, vma, addr, pmd);
                 pmd = pt_get(w, Level::PMD, it->second, "zap_pmd_range");  // read again
             } else {
                 sim::SpinLock& l = pt_lockptr(w, Level::PMD, addr);
@@ -313,7 +313,7 @@ void zap_pud_range(World& w, vm_area_struct* vma, std::uint64_t start, std::uint
         pt_entry pud = pt_get(w, Level::PUD, pudp, "zap_pud_range");
         if (entry_leaf(pud)) {
             if (next - addr != PUD_SIZE) {
-                split_huge_pud(w, vma, addr);
+                split_huge_pud(w, vma, addr, pud);
                 pud = pt_get(w, Level::PUD, pudp, "zap_pud_range");  // read again
             } else {
                 sim::SpinLock& l = pt_lockptr(w, Level::PUD, addr);

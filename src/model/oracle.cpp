@@ -134,12 +134,12 @@ ResultClass oracle_kvm(const OracleCase& c) {
             return when(c.gone || c.t.sigkill_pending || c.t.alloc_failed);
         case kKvmRoFault:
             return when(c.a.write);  // only a write fault can see a read-only entry
+        case -EINTR:  // vcpu_run's xfer_to_guest_mode_handle_work: any signal ends KVM_RUN
+            return when(c.t.sigkill_pending || c.t.sigpending);
         case -ENOMEM:
             return when(c.t.alloc_failed);
-        case -EAGAIN:
-        case -EBUSY:
-            return new_when(c.to_user);
-        default:
+        default:  // -EAGAIN/-EBUSY too: return-to-user re-enters the guest, KVM_RUN never
+                  // returns them for a fault
             return C::wrong;
     }
 }

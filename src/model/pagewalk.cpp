@@ -118,10 +118,11 @@ void walk_pud_range(World& w, vm_area_struct* vma, std::uint64_t start, std::uin
         sim::Loop again("walk_pud_range: again");
         for (;;) {  // again:
             again.head(base);
-            if (pt_get(w, Level::PUD, pudp, "walk_pud_range").kind == pt_entry::Kind::none) {
+            const pt_entry pud = pt_get(w, Level::PUD, pudp, "walk_pud_range");
+            if (pud.kind == pt_entry::Kind::none) {
                 break;  // pte_hole; continue with the next PUD
             }
-            split_huge_pud(w, vma, addr);
+            split_huge_pud(w, vma, addr, pud);  // a leaf only (pud_trans_huge)
             if (w.sc.pagewalk == PagewalkVariant::Pre3b89863c3fa4 &&
                 pt_get(w, Level::PUD, pudp, "walk_pud_range").kind == pt_entry::Kind::none) {
                 continue;  // goto again (removed by 3b89863c3fa4)

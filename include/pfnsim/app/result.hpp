@@ -65,6 +65,12 @@ struct Result {
     std::string expected;           // "" when the scenario says nothing for this policy
     bool as_expected = true;        // the verdict is exactly the expected one
     bool unexpected_found = false;  // a finding goes beyond the expectation
+    // A matrix cell against the same file under `original` (today's kernel), as run_matrix
+    // sets it when that row is in the matrix: "today" (original's own cell, with a livelock),
+    // "keeps" (each of its livelocks is one original has: the same actors loop, of the same
+    // class), "adds" (one that original does not have), "removes" (none, where original has
+    // one); "" when neither has a livelock.
+    std::string livelock_vs_original;
 
     // How it was decided. `strategy` (reports print its label); `report` counts a random or
     // PCT exploration; `fallback` says why exploration decided a cell whose sweep could not

@@ -146,8 +146,9 @@ void zap_page_range_single(World& w, vm_area_struct* vma, std::uint64_t start, s
 // --- mm/huge_memory.c --------------------------------------------------------------------------
 vm_fault_t vmf_insert_pfn_pud(World& w, vm_fault& vmf, std::uint64_t pfn, bool write);
 vm_fault_t vmf_insert_pfn_pmd(World& w, vm_fault& vmf, std::uint64_t pfn, bool write);
-void split_huge_pud(World& w, vm_area_struct* vma, std::uint64_t address);
-void split_huge_pmd(World& w, vm_area_struct* vma, std::uint64_t address);
+// `entry`: the caller's read of the entry, which the split macros test (huge entries only).
+void split_huge_pud(World& w, vm_area_struct* vma, std::uint64_t address, const pt_entry& entry);
+void split_huge_pmd(World& w, vm_area_struct* vma, std::uint64_t address, const pt_entry& entry);
 
 // --- mm/gup.c ----------------------------------------------------------------------------------
 int fixup_user_fault(World& w, std::uint64_t address, unsigned fault_flags, bool* unlocked);
@@ -213,6 +214,9 @@ int hva_to_pfn_remapped(World& w, vm_area_struct* vma, std::uint64_t hva, bool w
                         std::uint64_t* pfn);
 int hva_to_pfn(World& w, std::uint64_t hva, bool write_fault, std::uint64_t* pfn);
 int kvm_mmu_faultin_pfn(World& w, std::uint64_t hva, bool write_fault);
+// arch/x86/kvm/x86.c and kernel/entry/kvm.c: the vCPU's run loop around the fault.
+int xfer_to_guest_mode_handle_work(World& w);
+int vcpu_run(World& w, std::uint64_t hva, bool write_fault);
 
 // --- drivers/vfio/vfio_iommu_type1.c -----------------------------------------------------------
 int vfio_dma_do_map(World& w, std::uint64_t vaddr, std::uint64_t iova, std::uint64_t size,
