@@ -237,9 +237,8 @@ json matrix_json(const app::Matrix& m) {
             cj["as_expected"] = c.as_expected;
             // The cell's livelock against today's kernel (original): "today", "keeps",
             // "adds", "removes", or null when neither has one (or the file has no original cell).
-            cj["livelock_vs_original"] = c.livelock_vs_original.empty()
-                                             ? json(nullptr)
-                                             : json(c.livelock_vs_original);
+            cj["livelock_vs_original"] =
+                c.livelock_vs_original.empty() ? json(nullptr) : json(c.livelock_vs_original);
             cells.push_back(std::move(cj));
         }
     }

@@ -1,8 +1,8 @@
 // libFuzzer: arbitrary names (a file name of any bytes; scenario, label, description, actor and
-// device names of any code points) through every renderer (explore, check, matrix), and the output parsed back: text is
-// valid UTF-8 without a control character but the newline, its lines fit 80 columns (a printed
-// command's shell words excepted); JSON parses and names the file losslessly; KTAP lines are
-// whole (one test line per file); JUnit is well-formed XML.
+// device names of any code points) through every renderer (explore, check, matrix), and the output
+// parsed back: text is valid UTF-8 without a control character but the newline, its lines fit 80
+// columns (a printed command's shell words excepted); JSON parses and names the file losslessly;
+// KTAP lines are whole (one test line per file); JUnit is well-formed XML.
 //
 // Input: up to six fields, each a length byte and that many bytes: file name, scenario name,
 // label, description, actor name, device name.
@@ -237,10 +237,11 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
         name = "f";
     }
     const std::string path = dir + "/" + name;
-    std::string text = "name = " + toml_string(f[1]) + "\nlabel = " + toml_string(f[2]) +
-                       "\ndescription = " + toml_string(f[3]) +
-                       "\nstep_bound = 300\niterations = 3\nseed = 1\n\n[[device]]\nname = DEVICE\n" +
-                       "bar_base = 0x4000000000\nbar_size = \"2M\"\n" + kBase;
+    std::string text =
+        "name = " + toml_string(f[1]) + "\nlabel = " + toml_string(f[2]) +
+        "\ndescription = " + toml_string(f[3]) +
+        "\nstep_bound = 300\niterations = 3\nseed = 1\n\n[[device]]\nname = DEVICE\n" +
+        "bar_base = 0x4000000000\nbar_size = \"2M\"\n" + kBase;
     const std::string dev = toml_string(f[5].empty() ? std::string("gpu") : f[5]);
     const std::string actor = toml_string(f[4].empty() ? std::string("pin") : f[4]);
     for (std::size_t at; (at = text.find("DEVICE")) != std::string::npos;) {
