@@ -19,12 +19,13 @@ void dma_resv_lock(World& w, dma_resv& resv, sim::Name func) {
 }
 
 // drivers/dma-buf/dma-resv.c dma_resv_lock_interruptible: 0 with the lock held, or -EINTR when
-// a signal (fatal or not) is pending as the task would sleep. Only called on contention (after
-// a failed trylock), so the slow path's signal check is always made; a signal that arrives
-// while the task sleeps is taken as one that arrived just before it slept.
+// a signal (fatal or not) is pending as the task would sleep. As __mutex_lock_common() does,
+// the lock is tried before the signal is looked at: a lock released meanwhile is taken whatever
+// is pending. A signal that arrives while the task sleeps is taken as one that arrived just
+// before it slept.
 int dma_resv_lock_interruptible(World& w, dma_resv& resv) {
     might_sleep(w);
-    if (signal_pending(w)) {
+    if (resv.lock.owner() != sim::kNoActor && signal_pending(w)) {
         return -EINTR;
     }
     resv.lock.lock("dma_resv_lock_interruptible");
@@ -45,10 +46,11 @@ bool dma_resv_test_signaled(World& /*w*/, dma_resv& resv) {
 
 // drivers/dma-buf/dma-resv.c dma_resv_wait_timeout(DMA_RESV_USAGE_KERNEL, intr = true,
 // MAX_SCHEDULE_TIMEOUT) -> dma_fence_default_wait: > 0 once the fence is signalled, or
-// -ERESTARTSYS when a signal is pending (as for dma_resv_lock_interruptible, a signal arriving
-// during the sleep is taken as one arriving before it).
+// -ERESTARTSYS when a signal is pending while the fence is not signalled yet
+// (dma_fence_default_wait tests the signalled bit first; as for dma_resv_lock_interruptible, a
+// signal arriving during the sleep is taken as one arriving before it).
 long dma_resv_wait_timeout(World& w, dma_resv& resv) {
-    if (signal_pending(w)) {
+    if (resv.fence.owner() != sim::kNoActor && signal_pending(w)) {
         return -ERESTARTSYS;
     }
     resv.fence.lock("dma_fence_default_wait");  // until dma_fence_signal()
