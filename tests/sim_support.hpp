@@ -20,7 +20,8 @@ class LambdaProgram : public sim::Program {
     std::vector<sim::ActorDecl> decls;
     std::vector<std::function<void()>> bodies;
     std::function<void()> on_reset;
-    std::function<std::uint64_t()> state;  // the shared state's hash (cycle detection)
+    std::function<std::uint64_t()> state;             // the shared state's hash (cycle detection)
+    std::function<void(sim::StateFields&)> describe;  // its fields, named (the audit's names)
     std::vector<std::string> results;
     sim::ObjectTable table;
 
@@ -44,6 +45,11 @@ class LambdaProgram : public sim::Program {
     void check_results(std::vector<sim::Violation>& /*out*/) const override {}
     std::optional<std::uint64_t> loop_state_hash() const override {
         return state ? std::optional<std::uint64_t>(state()) : std::nullopt;
+    }
+    void describe_state(sim::StateFields& out) const override {
+        if (describe) {
+            describe(out);
+        }
     }
 };
 

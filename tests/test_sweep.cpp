@@ -128,6 +128,7 @@ class ProxyProgram : public sim::Program {
     std::uint64_t state_hash() const override { return p_.state_hash(); }
     std::optional<std::uint64_t> loop_state_hash() const override { return p_.loop_state_hash(); }
     std::optional<std::uint64_t> state_signature() const override { return p_.state_signature(); }
+    void describe_state(sim::StateFields& out) const override { p_.describe_state(out); }
 
   private:
     sim::Program& p_;
@@ -636,6 +637,10 @@ TEST_CASE("the state audit finds a value the signature does not capture", "[swee
         const sim::ObjectId y = p.table.intern("y");
         p.on_reset = [&] { vx = vy = 0; };
         p.state = [&] { return sim::hash_mix(vx, vy); };
+        p.describe = [&](sim::StateFields& out) {
+            out.push_back({"shared", "x", vx});
+            out.push_back({"shared", "y", vy});
+        };
         p.add("r", [&, x, y, record_value] {
             sim::point(sim::Op::Read, x, "read");
             const std::uint64_t seen = vx;
@@ -656,18 +661,24 @@ TEST_CASE("the state audit finds a value the signature does not capture", "[swee
         };
         return stateful(make, 100, points);
     };
-    const auto has_mismatch = [](const sim::SweepReport& r) {
+    const auto mismatch = [](const sim::SweepReport& r) -> std::optional<std::string> {
         for (const auto& w : r.totals.violations) {
             if (w.violation.kind == sim::ViolationKind::StateMismatch) {
-                return true;
+                return w.violation.detail;
             }
         }
-        return false;
+        return std::nullopt;
     };
+    const auto has_mismatch = [&](const sim::SweepReport& r) { return mismatch(r).has_value(); };
     CHECK_FALSE(has_mismatch(audit(false, 0)));  // without the audit the gap goes unseen
     const auto audited = audit(false, 8);
     CHECK(audited.totals.audited > 0);
-    CHECK(has_mismatch(audited));
+    REQUIRE(has_mismatch(audited));
+    // It names what differs between the two successors: the value r wrote from what it read,
+    // and r's location (what it observed since its loop head is the same, so the step it is
+    // at) is the same in both.
+    CHECK_THAT(*mismatch(audited), Catch::Contains("it differs in: shared: y 1 -> 2") ||
+                                       Catch::Contains("it differs in: shared: y 2 -> 1"));
     CHECK_FALSE(has_mismatch(audit(true, 8)));
 }
 
@@ -704,6 +715,13 @@ TEST_CASE("a replay that does not reach the state it recorded stops the stateful
     // An inconsistency of the program, not of the input: its own exception (exit 4, not 2).
     runs = 0;
     CHECK_THROWS_AS(stateful(make, 100), sim::SweepInconsistency);
+    // Audited, each state of a replay is checked, and the execution that recorded the state
+    // where it went astray is replayed again: it does not reach it either.
+    runs = 0;
+    REQUIRE_THROWS_WITH(stateful(make, 100, 8),
+                        Catch::Contains("replaying the execution that recorded the state reaches "
+                                        "another state as well: the program is not "
+                                        "deterministic"));
     // The same program with the count reset every time is swept to a certificate.
     p.on_reset = [&] {
         vx = 0;
@@ -1127,7 +1145,8 @@ TEST_CASE("the state audit reports a kept signature value that differs from its 
     }
     const auto found = mismatches(run(true));
     REQUIRE(found.size() == 1);
-    CHECK_THAT(found[0], Catch::Contains("written without pt_store"));
+    CHECK_THAT(found[0], Catch::Contains("page table: the kept present entries differs from its "
+                                         "recomputation (an entry was written without pt_store)"));
     CHECK(w.digest_mismatches > 0);
 }
 

@@ -31,6 +31,32 @@ void add_findings(Result& r, const Plan& plan, bool minimize, const MinimizeBudg
     r.findings = process_witnesses(plan, r.certificate->totals.violations, opt);
 }
 
+// After an unaudited stateful sweep found itself inconsistent: the same sweep audited, from
+// scratch and within a budget of states, to name the objects whose states differed (an audit
+// checks every state a replay passes and each successor of a state hit).
+constexpr std::uint64_t kDiagnosisStates = 1'000'000;
+
+std::string audited_diagnosis(const sim::ProgramFactory& make, sim::SweepConfig cfg) {
+    cfg.audit_points = kAuditPoints;
+    cfg.exec.audit_kept_state = true;
+    cfg.max_states =
+        cfg.max_states == 0 ? kDiagnosisStates : std::min(cfg.max_states, kDiagnosisStates);
+    cfg.jobs = 1;
+    sim::SweepState state;
+    try {
+        const sim::SweepReport rep = sim::sweep(make, cfg, state, {});
+        for (const auto& w : rep.totals.violations) {
+            if (w.violation.kind == sim::ViolationKind::StateMismatch) {
+                return fmt::format("; audited, the same sweep finds: {}", w.violation.detail);
+            }
+        }
+    } catch (const sim::SweepInconsistency& a) {
+        return fmt::format("; audited, the same sweep stops with: {}", a.what());
+    } catch (const sim::SweepError&) {
+    }
+    return fmt::format("; an audited sweep of up to {} states names nothing more", cfg.max_states);
+}
+
 }  // namespace
 
 Result run_sweep(const Plan& plan, const SweepRequest& rq, const SweepHooks& hooks) {
@@ -117,10 +143,10 @@ Result run_sweep(const Plan& plan, const SweepRequest& rq, const SweepHooks& hoo
         rep = sim::sweep(make, cfg, state, sh);
     } catch (const sim::SweepInconsistency& e) {
         throw InternalError{fmt::format(
-            "the sweep cannot go on: {} (a bug of pfnsim, not of the scenario: "
-            "--audit-states names the state it misses; a stateless sweep still answers: "
-            "pfnsim sweep {} --policy {} --stateless --preemptions N)",
-            e.what(), sim::shell_word(plan.file()), plan.policy.name())};
+            "the sweep cannot go on: {}{} (a bug of pfnsim, not of the scenario; a stateless "
+            "sweep still answers: pfnsim sweep {} --policy {} --stateless --preemptions N)",
+            e.what(), cfg.audit_points > 0 ? std::string() : audited_diagnosis(make, cfg),
+            sim::shell_word(plan.file()), plan.policy.name())};
     } catch (const sim::SweepError& e) {
         throw InputError{fmt::format("the sweep cannot go on: {}", e.what())};
     }

@@ -1,38 +1,30 @@
-// The state hashes of the model, in one place. Each covers these fields (and only these: a
-// field the code branches on that is missing from loop_state_hash or state_signature makes two
-// different states one, which the stateful sweep's self-check reports):
+// The state hashes of the model, in one place.
 //
 // - state_hash, for comparing the final states of executions (values and addresses, never
 //   object ids): the VMAs (start, end, flags); the present entries (level, kind, address, pfn,
 //   writable, special); the IOMMU table (iova, pfn, npages); each device's mem_enabled and, for
 //   a BO, its placement; each task's sigkill_pending and sigpending.
-// - loop_state_hash, for cycle detection within an execution (lassos) and the loop-head
-//   samples: the page-table digest pt_store keeps (the present entries as a set); every lock
-//   of each_lock() below (kept state hashes); the VMA ids in tree order; with KVM registered,
-//   mmu_invalidate_in_progress and each task's snapshot (none, current, stale); each device's
-//   mem_enabled, zap_done_while_disabled, BO placement and i_mmap size; the IOMMU table; each
-//   task's sigkill_pending, sigpending (a non-fatal signal), foll_tried (set under gup-loop
-//   only), finished, in_pin, saw_mem_disabled, saw_vma_gone, saw_unmapped, result,
-//   fault_retry_budget, retries (bounded policy only), looked-up VMA and whether
-//   mmap_lock was dropped since.
-// - state_signature, the stateful sweep's state cache: what loop_state_hash covers, and each
-//   task's oracle facts (sigkill_injected, alloc_failed, signalled, saw_unpopulated,
-//   saw_overlap).
-// - audit_kept_digests, checking what loop_state_hash reads without a walk: the page-table
-//   digest against a walk, and each lock of each_lock() against a recompute.
+// - loop_state_hash (cycle detection within an execution, loop-head samples), state_signature
+//   (the stateful sweep's state cache), describe_state (the same fields, named, for the audit)
+//   and audit_kept_digests (each kept value against its recomputation) are all derived from one
+//   registry, visit_state below: every piece of model state an execution can create or change,
+//   object by object, each field with its role (Future: the execution's future depends on it;
+//   Verdict: only the oracles at the end read it). A field the code branches on that is missing
+//   there makes two different states one, which the stateful sweep's audit reports, naming the
+//   objects whose successors differ.
 //
-// loop_state_hash also covers the page table's shape: which slots and split locks exist (they
-// are created lazily, and the zaps and walks take a step at each one that exists, empty or
-// not); audit_kept_digests checks it against a walk as well.
+// Left out, each for a reason: what the scenario fixes (names, BAR base and size, vm_pgoff, a
+// task's signal_target, the VMA bounds and flags, as VMAs are created by reset() and only
+// detached later), object ids, the raw mmu_invalidate_seq and mmap_lock generation (only whether
+// a snapshot is current is state, so that invalidations and relocks do not make them grow), and
+// counters that only feed statistics (a task's retries unless the bounded policy reads them).
 //
 // Each actor's continuation (its loop frames, what it observed since its innermost loop head, and
-// its pending step: op, object, function, effect, argument) is the core's part of a signature
-// (src/sim/observe.cpp), not the model's.
-//
-// Counters that only feed the oracles or statistics are left out unless the code under test
-// reads them (the bounded policy's retry count).
+// its pending step) is the core's part of a signature (src/sim/observe.cpp), not the model's.
 #include <fmt/format.h>
 
+#include <functional>
+#include <string>
 #include <string_view>
 
 #include "pfnsim/model/world.hpp"
@@ -43,144 +35,271 @@ namespace pfnsim::model {
 
 namespace {
 
-// The locks the hashes read, in one list, in the order loop_state_hash mixes them: the mm's
-// (each split page-table lock by address, mmap_lock, page_table_lock), each device's (a BO's
-// dma_resv lock, memory_lock, i_mmap_rwsem), and the IOMMU's. f(lock, what, address or 0).
+enum class Role : std::uint8_t {
+    Future,   // the execution's future depends on it: loop_state_hash and state_signature
+    Verdict,  // only the oracles at the end read it: state_signature
+};
+
+// Every lock of the model state, in the registry's order: the mm's (each split page-table lock
+// by address, mmap_lock, page_table_lock), each device's (a BO's dma_resv lock and move fence,
+// memory_lock, i_mmap_rwsem), and the IOMMU's. f(lock, name()) with name() the object's name.
 template <class F>
 void each_mm_lock(const World& w, F&& f) {
-    for (const auto* m : {&w.mm.pgtable.pmd_ptl, &w.mm.pgtable.pte_ptl}) {
-        for (const auto& [addr, lock] : *m) {
-            f(lock, "the split page-table lock", addr);
-        }
+    for (const auto& [addr, lock] : w.mm.pgtable.pmd_ptl) {
+        f(lock, [addr] { return fmt::format("pmd_ptl[{:#x}]", addr); });
     }
-    f(w.mm.mmap_lock, "mmap_lock", 0);
-    f(w.mm.page_table_lock, "page_table_lock", 0);
+    for (const auto& [addr, lock] : w.mm.pgtable.pte_ptl) {
+        f(lock, [addr] { return fmt::format("pte_ptl[{:#x}]", addr); });
+    }
+    f(w.mm.mmap_lock, [] { return std::string("mm.mmap_lock"); });
+    f(w.mm.page_table_lock, [] { return std::string("mm.page_table_lock"); });
 }
 
 template <class F>
 void each_device_lock(const vfio_pci_core_device& d, F&& f) {
     if (d.ttm) {
-        f(d.resv.lock, "a device's dma_resv lock", 0);  // never taken unless a BO
-        f(d.resv.fence, "a BO's move fence", 0);
+        f(d.resv.lock, [&d] { return d.name + ".resv"; });  // never taken unless a BO
+        f(d.resv.fence, [&d] { return d.name + ".resv.fence"; });
     }
-    f(d.memory_lock, "a device's memory_lock", 0);
-    f(d.inode_mapping.i_mmap_rwsem, "a device's i_mmap_rwsem", 0);
+    f(d.memory_lock, [&d] { return d.name + ".memory_lock"; });
+    f(d.inode_mapping.i_mmap_rwsem, [&d] { return d.name + ".i_mmap_rwsem"; });
 }
 
-template <class F>
-void each_iommu_lock(const World& w, F&& f) {
-    f(w.iommu.lock, "the iommu lock", 0);
-}
-
-template <class F>
-void each_lock(const World& w, F&& f) {
-    each_mm_lock(w, f);
+// The registry of model state (see the top of this file). v is one of the visitors below:
+//   v.object(name)                   the next fields are this object's (name() builds its name)
+//   v.field(role, "field", value)
+//   v.flag(role, "field", bool)
+//   v.kept(role, "field", kept, recompute, what_a_mismatch_means)   a value kept as it changes
+// and V::kDetailed asks for what a kept digest stands for as well (the page table's slots).
+template <class V>
+void visit_state(const World& w, V& v) {
+    const page_table& pt = w.mm.pgtable;
+    v.object([] { return std::string("page table"); });
+    // The present entries as the digest pt_store keeps (a set: no walk of the tables).
+    v.kept(
+        Role::Future, "present entries", pt.digest, [&pt] { return pt_digest_walk(pt); },
+        "an entry was written without pt_store");
+    // Which slots and split locks exist (kept by pt_offset and pt_lockptr): the zaps and walks
+    // take a step at every slot that exists, so two states that differ only there differ.
+    v.kept(
+        Role::Future, "slots and split locks", pt.shape, [&pt] { return pt_shape_walk(pt); },
+        "a slot or split lock was created elsewhere");
+    if constexpr (V::kDetailed) {
+        const std::map<std::uint64_t, pt_slot>* levels[] = {&pt.pud, &pt.pmd, &pt.pte};
+        for (std::size_t l = 0; l < 3; ++l) {
+            for (const auto& [addr, slot] : *levels[l]) {
+                v.object([l, addr = addr] {
+                    return fmt::format("{}[{:#x}]", level_name(static_cast<Level>(l)), addr);
+                });
+                v.field(Role::Future, "entry kind", static_cast<std::uint64_t>(slot.e.kind));
+                if (entry_present(slot.e)) {
+                    v.field(Role::Future, "pfn", slot.e.pfn);
+                    v.flag(Role::Future, "writable", slot.e.writable);
+                    v.flag(Role::Future, "special", slot.e.special);
+                }
+            }
+        }
+    }
+    const auto lock = [&v](const auto& l, auto name) {
+        v.object(name);
+        v.kept(
+            Role::Future, "state", l.state_hash(), [&l] { return l.state_hash_walk(); },
+            "a lock's state was changed without its kept hash");
+    };
+    each_mm_lock(w, lock);
+    v.object([] { return std::string("mm.mm_mt"); });
+    v.field(Role::Future, "vmas", w.mm.mm_mt_list.size());
+    for (const vm_area_struct* vma : w.mm.mm_mt_list) {
+        v.field(Role::Future, "vma id", static_cast<std::uint64_t>(vma->id));
+    }
+    if (w.mm.kvm.registered) {
+        v.object([] { return std::string("kvm"); });
+        v.field(Role::Future, "mmu_invalidate_in_progress", w.mm.kvm.in_progress);
+    }
     for (const auto& d : w.devices) {
-        each_device_lock(d, f);
+        v.object([&d] { return "device " + d.name; });
+        v.flag(Role::Future, "mem_enabled", d.mem_enabled);
+        v.flag(Role::Future, "zap_done_while_disabled", d.zap_done_while_disabled);
+        if (d.ttm) {
+            v.field(Role::Future, "bo placement", d.bo_placement_pfn);
+        }
+        v.field(Role::Future, "i_mmap vmas", d.inode_mapping.i_mmap.size());
+        each_device_lock(d, lock);
     }
-    each_iommu_lock(w, f);
+    lock(w.iommu.lock, [] { return std::string("iommu.lock"); });
+    v.object([] { return std::string("iommu"); });
+    v.field(Role::Future, "mappings", w.iommu.table.size());
+    for (const auto& [iova, m] : w.iommu.table) {
+        v.field(Role::Future, "iova", iova);
+        v.field(Role::Future, "pfn", m.pfn);
+        v.field(Role::Future, "npages", m.npages);
+    }
+    for (const auto& t : w.tasks) {
+        v.object([&t] { return "task " + t.comm; });
+        v.flag(Role::Future, "sigkill_pending", t.sigkill_pending);
+        v.flag(Role::Future, "finished", t.finished);
+        v.flag(Role::Future, "in_pin", t.in_pin);
+        v.flag(Role::Future, "saw_mem_disabled", t.saw_mem_disabled);
+        v.flag(Role::Future, "saw_vma_gone", t.saw_vma_gone);
+        v.flag(Role::Future, "saw_unmapped", t.saw_unmapped);
+        v.flag(Role::Future, "sigpending", t.sigpending);
+        v.flag(Role::Future, "foll_tried", t.foll_tried);
+        v.field(Role::Future, "result",
+                static_cast<std::uint64_t>(static_cast<std::int64_t>(t.result)));
+        v.field(Role::Future, "fault_retry_budget", t.fault_retry_budget);
+        if (w.policy.kind == Policy::Kind::Bounded) {
+            v.field(Role::Future, "retries", t.retries);
+        }
+        if (w.mm.kvm.registered) {
+            // kvm_mmu_faultin_pfn's snapshot only as moved or not: 0 none, 1 current, 2 stale.
+            v.field(Role::Future, "mmu_seq",
+                    !t.mmu_seq_taken            ? 0U
+                    : t.mmu_seq == w.mm.kvm.seq ? 1U
+                                                : 2U);
+        }
+        // I-VMA bookkeeping: which vma (0 none), and whether mmap_lock was dropped since.
+        v.field(
+            Role::Future, "looked-up vma",
+            t.looked_up_vma == nullptr ? 0U : static_cast<std::uint64_t>(t.looked_up_vma->id + 1));
+        v.flag(Role::Future, "vma looked up under this mmap_lock",
+               t.looked_up_vma != nullptr && t.looked_up_gen == t.mmap_lock_gen);
+        v.flag(Role::Verdict, "sigkill_injected", t.sigkill_injected);
+        v.flag(Role::Verdict, "alloc_failed", t.alloc_failed);
+        v.flag(Role::Verdict, "signalled", t.signalled);
+        v.flag(Role::Verdict, "saw_unpopulated", t.saw_unpopulated);
+        v.flag(Role::Verdict, "saw_overlap", t.saw_overlap);
+    }
 }
+
+// The hashes: each Future field into both, each Verdict field into the signature only. Flags
+// are packed per role into one word, mixed before the next field or object.
+struct Hasher {
+    static constexpr bool kDetailed = false;
+    std::uint64_t loop = 0x243f6a8885a308d3ULL;
+    std::uint64_t sig = 0x243f6a8885a308d3ULL;
+    std::uint64_t bits[2] = {0, 0};
+    unsigned nbits[2] = {0, 0};
+
+    void mix(Role r, std::uint64_t value) {
+        if (r == Role::Future) {
+            loop = sim::hash_mix(loop, value);
+        }
+        sig = sim::hash_mix(sig, value);
+    }
+    void flush() {
+        for (const Role r : {Role::Future, Role::Verdict}) {
+            const auto i = static_cast<std::size_t>(r);
+            if (nbits[i] > 0) {
+                mix(r, bits[i] | (std::uint64_t{1} << 63U));
+                bits[i] = 0;
+                nbits[i] = 0;
+            }
+        }
+    }
+    template <class N>
+    void object(N&& /*name*/) {
+        flush();
+    }
+    void field(Role r, std::string_view /*field*/, std::uint64_t value) {
+        flush();
+        mix(r, value);
+    }
+    void flag(Role r, std::string_view /*field*/, bool value) {
+        const auto i = static_cast<std::size_t>(r);
+        bits[i] |= static_cast<std::uint64_t>(value ? 1U : 0U) << nbits[i]++;
+    }
+    template <class F>
+    void kept(Role r, std::string_view field_name, std::uint64_t value, F&& /*recompute*/,
+              std::string_view /*bypass*/) {
+        field(r, field_name, value);
+    }
+};
+
+// The same fields, named, with what the kept digests stand for.
+struct Namer {
+    static constexpr bool kDetailed = true;
+    sim::StateFields& out;
+    std::string current;
+
+    template <class N>
+    void object(N&& name) {
+        current = name();
+    }
+    void field(Role /*r*/, std::string_view field_name, std::uint64_t value) {
+        out.push_back({current, std::string(field_name), value});
+    }
+    void flag(Role r, std::string_view field_name, bool value) {
+        field(r, field_name, value ? 1U : 0U);
+    }
+    template <class F>
+    void kept(Role r, std::string_view field_name, std::uint64_t value, F&& /*recompute*/,
+              std::string_view /*bypass*/) {
+        field(r, field_name, value);
+    }
+};
+
+// Each kept value against its recomputation; the first that differs, named.
+struct Auditor {
+    static constexpr bool kDetailed = false;
+    std::function<std::string()> name;
+    std::string wrong;
+
+    template <class N>
+    void object(N&& n) {
+        name = n;
+    }
+    void field(Role /*r*/, std::string_view /*field*/, std::uint64_t /*value*/) {}
+    void flag(Role /*r*/, std::string_view /*field*/, bool /*value*/) {}
+    template <class F>
+    void kept(Role /*r*/, std::string_view field_name, std::uint64_t value, F&& recompute,
+              std::string_view bypass) {
+        if (wrong.empty() && value != recompute()) {
+            wrong = fmt::format("{}: the kept {} differs from its recomputation ({})", name(),
+                                field_name, bypass);
+        }
+    }
+};
 
 }  // namespace
 
-// The abstract state, canonically (the table above).
 std::optional<std::uint64_t> World::loop_state_hash() const {
-    using sim::hash_mix;
     if (audit_digests || sim::audit_kept_state()) {
         audit_kept_digests();
     }
-    // The present entries as the digest pt_store keeps (a set: no walk of the tables).
-    std::uint64_t h = hash_mix(0x243f6a8885a308d3ULL, mm.pgtable.digest);
-    // Which slots and split locks exist (kept by pt_offset and pt_lockptr): the zaps and walks
-    // take a step at every slot that exists, so two states that differ only there differ.
-    h = hash_mix(h, mm.pgtable.shape);
-    const auto mix_lock = [&h](const auto& lock, std::string_view /*what*/, std::uint64_t /*at*/) {
-        h = hash_mix(h, lock.state_hash());
-    };
-    each_mm_lock(*this, mix_lock);
-    for (const vm_area_struct* v : mm.mm_mt_list) {
-        h = hash_mix(h, static_cast<std::uint64_t>(v->id));
-    }
-    if (mm.kvm.registered) {
-        // The sequence count only as each snapshot sees it: moved or not.
-        h = hash_mix(h, mm.kvm.in_progress);
-        for (const auto& t : tasks) {
-            h = hash_mix(h, !t.mmu_seq_taken ? 1U : t.mmu_seq == mm.kvm.seq ? 2U : 3U);
-        }
-    }
-    for (const auto& d : devices) {
-        h = hash_mix(h, (d.mem_enabled ? 1U : 0U) | (d.zap_done_while_disabled ? 2U : 0U));
-        if (d.ttm) {
-            h = hash_mix(h, d.bo_placement_pfn);
-        }
-        each_device_lock(d, mix_lock);
-        h = hash_mix(h, d.inode_mapping.i_mmap.size());
-    }
-    each_iommu_lock(*this, mix_lock);
-    for (const auto& [iova, m] : iommu.table) {
-        h = hash_mix(h, iova);
-        h = hash_mix(h, m.pfn ^ (m.npages << 40U));
-    }
-    for (const auto& t : tasks) {
-        h = hash_mix(h, (t.sigkill_pending ? 1U : 0U) | (t.finished ? 2U : 0U) |
-                            (t.in_pin ? 4U : 0U) | (t.saw_mem_disabled ? 8U : 0U) |
-                            (t.saw_vma_gone ? 16U : 0U) | (t.saw_unmapped ? 32U : 0U) |
-                            (t.sigpending ? 64U : 0U) | (t.foll_tried ? 128U : 0U));
-        h = hash_mix(h, static_cast<std::uint64_t>(static_cast<std::int64_t>(t.result)));
-        h = hash_mix(h, t.fault_retry_budget);
-        if (policy.kind == Policy::Kind::Bounded) {
-            h = hash_mix(h, t.retries);
-        }
-        // I-VMA bookkeeping, canonically: which vma, and whether the lock was dropped since.
-        h = hash_mix(h, t.looked_up_vma == nullptr
-                            ? 0U
-                            : (static_cast<std::uint64_t>(t.looked_up_vma->id + 1) << 1U) |
-                                  (t.looked_up_gen == t.mmap_lock_gen ? 1U : 0U));
-    }
-    return h;
+    Hasher h;
+    visit_state(*this, h);
+    h.flush();
+    return h.loop;
 }
 
-// The audit of what loop_state_hash reads without a walk: the page-table digest and every
-// lock's kept hash, each against its recomputation.
+// loop_state_hash()'s fields and the facts the oracles read when the execution ends, so that
+// two states with one signature have the same futures and the same verdicts.
+std::optional<std::uint64_t> World::state_signature() const {
+    if (audit_digests || sim::audit_kept_state()) {
+        audit_kept_digests();
+    }
+    Hasher h;
+    visit_state(*this, h);
+    h.flush();
+    return h.sig;
+}
+
+void World::describe_state(sim::StateFields& out) const {
+    Namer n{out, {}};
+    visit_state(*this, n);
+}
+
+// The audit of what the signatures read without a walk: every kept value of the registry.
 void World::audit_kept_digests() const {
     ++digest_audits;
-    std::string wrong;  // the first kept value that differs
-    // Without values: one wrong write gives one witness, whatever the state it is found in.
-    if (mm.pgtable.digest != pt_digest_walk(mm.pgtable)) {
-        wrong =
-            "the page-table digest kept by pt_store differs from a walk of the tables (an "
-            "entry was written without pt_store)";
-    }
-    if (wrong.empty() && mm.pgtable.shape != pt_shape_walk(mm.pgtable)) {
-        wrong =
-            "the page-table shape kept by pt_offset and pt_lockptr differs from a walk of the "
-            "tables (a slot or split lock was created elsewhere)";
-    }
-    const auto lock_ok = [&](const auto& lock, std::string_view what, std::uint64_t addr) {
-        if (wrong.empty() && lock.state_hash() != lock.state_hash_walk()) {
-            wrong = fmt::format("the kept state hash of {}{} differs from its recomputation", what,
-                                addr != 0 ? fmt::format(" at {:#x}", addr) : "");
-        }
-    };
-    each_lock(*this, lock_ok);
-    if (!wrong.empty()) {
+    Auditor a;
+    visit_state(*this, a);
+    if (!a.wrong.empty()) {
         ++digest_mismatches;
         if (sim::audit_kept_state()) {
-            sim::report_state_mismatch(std::move(wrong));
+            sim::report_state_mismatch(std::move(a.wrong));
         }
     }
-}
-
-// loop_state_hash() and the facts the oracles read when the execution ends, so that two
-// states with one signature have the same futures and the same verdicts.
-std::optional<std::uint64_t> World::state_signature() const {
-    std::uint64_t h = *loop_state_hash();
-    for (const auto& t : tasks) {
-        h = sim::hash_mix(h, (t.sigkill_injected ? 1U : 0U) | (t.alloc_failed ? 2U : 0U) |
-                                 (t.signalled ? 4U : 0U) | (t.saw_unpopulated ? 8U : 0U) |
-                                 (t.saw_overlap ? 16U : 0U));
-    }
-    return h;
 }
 
 // Values and addresses only: object ids depend on the order objects were first touched, and

@@ -21,36 +21,70 @@ using detail::tl_exec;
 
 namespace {
 
-// The one hash of where the actors are, mixed into `h`: per actor, whether it finished, is
-// blocked or was just resumed, who it still waits for before it starts (`after`), the step it
-// stopped at (ActorState::pending), and its loop frames (each loop's id, the values declared at its
-// head, what it observed since); a finished actor's result is part of the program's state instead.
+// Where the actors are, as fields of one visitor `v` (v.actor(a), v.field(name, value),
+// v.done(), v.top(name, value)): per actor, whether it finished, is blocked or was just resumed,
+// who it still waits for before it starts (`after`), the step it stopped at
+// (ActorState::pending), and its loop frames (each loop's id, the values declared at its head,
+// what it observed since); a finished actor's result is part of the program's state instead.
 // With `faults`, the faults injected when a fault bound is set, since the bound left shapes the
-// future.
-std::uint64_t with_locations(const ExecState& x, std::uint64_t h, bool faults) {
-    for (const ActorState& st : x.actors) {
-        std::uint64_t l =
-            hash_mix(0x51ed270b2b8f1e29ULL,
-                     (st.finished ? 1U : 0U) | (st.blocked ? 2U : 0U) | (st.fresh ? 4U : 0U));
+// future. with_locations hashes them, describe_locations names them: one list for both.
+template <class V>
+void visit_locations(const ExecState& x, V& v, bool faults) {
+    for (ActorId a = 0; a < x.actors.size(); ++a) {
+        const ActorState& st = x.actors[a];
+        v.actor(a);
+        v.field("finished, blocked, resumed",
+                (st.finished ? 1U : 0U) | (st.blocked ? 2U : 0U) | (st.fresh ? 4U : 0U));
         if (!st.finished) {
             if (st.waiting_for != 0) {
-                l = hash_mix(l, st.waiting_for);
+                v.field("waits for", st.waiting_for);
             }
             if (st.pending != 0) {
-                l = hash_mix(l, st.pending);  // the step it stopped at, see ActorState
+                v.field("pending step", st.pending);  // the step it stopped at, see ActorState
             }
             for (const auto& f : st.frames) {
-                l = hash_mix(l, f.id);
-                l = hash_mix(l, f.locals);
-                l = hash_mix(l, f.steps);
+                v.field("loop", f.id);
+                v.field("loop head values", f.locals);
+                v.field("observed since the loop head", f.steps);
             }
         }
-        h = hash_mix(h, l);
+        v.done();
     }
     if (faults && x.config->max_faults) {
-        h = hash_mix(h, x.out->faults);
+        v.top("faults injected", x.out->faults);
     }
-    return h;
+}
+
+// The one hash of where the actors are (visit_locations), mixed into `h`.
+std::uint64_t with_locations(const ExecState& x, std::uint64_t h, bool faults) {
+    struct Hasher {
+        std::uint64_t h;
+        std::uint64_t l = 0;
+        void actor(ActorId /*a*/) { l = 0x51ed270b2b8f1e29ULL; }
+        void field(std::string_view /*name*/, std::uint64_t value) { l = hash_mix(l, value); }
+        void done() { h = hash_mix(h, l); }
+        void top(std::string_view /*name*/, std::uint64_t value) { h = hash_mix(h, value); }
+    } v{h};
+    visit_locations(x, v, faults);
+    return v.h;
+}
+
+// The same fields, named by actor.
+void describe_locations(const ExecState& x, StateFields& out, bool faults) {
+    struct Namer {
+        const ExecState& x;
+        StateFields& out;
+        std::string object;
+        void actor(ActorId a) { object = "actor " + (*x.decls)[a].name; }
+        void field(std::string_view name, std::uint64_t value) {
+            out.push_back({object, std::string(name), value});
+        }
+        void done() {}
+        void top(std::string_view name, std::uint64_t value) {
+            out.push_back({"execution", std::string(name), value});
+        }
+    } v{x, out, {}};
+    visit_locations(x, v, faults);
 }
 
 // The state sampled at a loop head: the program's, who is running, every actor's location.
@@ -127,6 +161,13 @@ bool detail::observe_point(ExecState& x, bool data, std::string_view what, std::
         p.signature = point_signature(x, *shared, data, what);
         if (x.aborting) {
             return false;  // the program's audit of its kept state found a difference
+        }
+        if (x.strategy->needs_fields()) {
+            x.program->describe_state(p.fields);
+            if (data) {
+                p.fields.push_back({"execution", "data choice of", x.current});
+            }
+            describe_locations(x, p.fields, true);
         }
     }
     p.enabled = x.enabled_bits;

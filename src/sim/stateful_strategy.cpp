@@ -331,6 +331,12 @@ void StatefulStrategy::new_execution(std::uint64_t /*seed*/) {
     at_target_ = false;
     audit_left_ = 0;
     mismatch_.reset();
+    divergence_.reset();
+    if (current_route_ != StateGraph::kNone) {
+        routes_[current_route_] = std::move(current_choices_);
+        current_route_ = StateGraph::kNone;
+    }
+    current_choices_.clear();
     if (!started_) {
         path_ = prefix_;  // the first execution: the task's prefix, then first options
         target_.reset();
@@ -358,7 +364,30 @@ bool StatefulStrategy::advance() {
 // and must be the target's: that checks the whole replay (a program that is not deterministic,
 // or whose signature misses part of its state, reaches another state or none recorded).
 bool StatefulStrategy::needs_signature() const {
-    return !(replaying_ && target_ && points_ + 1 < chain_.size());
+    // An audit checks every state of the replay: it names where a path first went astray.
+    return opt_.audit_points > 0 || !(replaying_ && target_ && points_ + 1 < chain_.size());
+}
+
+void StatefulStrategy::recorded(std::uint32_t state, std::size_t point) {
+    if (opt_.audit_points == 0) {
+        return;
+    }
+    if (current_route_ == StateGraph::kNone) {
+        current_route_ = static_cast<std::uint32_t>(routes_.size());
+        routes_.emplace_back();
+    }
+    if (first_seen_.size() <= state) {
+        first_seen_.resize(static_cast<std::size_t>(state) + 1, {StateGraph::kNone, 0});
+    }
+    first_seen_[state] = {current_route_, static_cast<std::uint32_t>(point)};
+}
+
+std::optional<StatefulStrategy::Route> StatefulStrategy::first_route(std::uint32_t state) const {
+    if (state >= first_seen_.size() || first_seen_[state].first == StateGraph::kNone) {
+        return std::nullopt;  // not audited, or recorded before a resume
+    }
+    const auto [route, point] = first_seen_[state];
+    return Route{route == current_route_ ? current_choices_ : routes_[route], point};
 }
 
 bool StatefulStrategy::at_state(const StatePoint& p) {
@@ -368,7 +397,16 @@ bool StatefulStrategy::at_state(const StatePoint& p) {
     last_eventual_ = p.eventual;
     const std::size_t point = points_++;
     if (replaying_ && target_ && point + 1 < chain_.size()) {
-        last_state_ = chain_[point];  // needs_signature() was false: p.signature is not set
+        if (opt_.audit_points > 0 && p.signature != graph_.key(chain_[point])) {
+            error_ = fmt::format(
+                "the replayed path reaches another state after {} choices than the one recorded "
+                "there (the program is not deterministic, or its signature misses part of its "
+                "state)",
+                pos_);
+            divergence_ = Divergence{chain_[point], point};
+            return false;
+        }
+        last_state_ = chain_[point];  // unless audited, p.signature is not set
         passed(last_state_);
         last_value_ = StateGraph::kNone;
         last_new_ = false;
@@ -386,11 +424,17 @@ bool StatefulStrategy::at_state(const StatePoint& p) {
                     "(the program is not deterministic, or its signature misses part of its "
                     "state)",
                     pos_);
+                if (opt_.audit_points > 0 && point < chain_.size()) {
+                    divergence_ = Divergence{chain_[point], point};
+                }
                 return false;
             }
             // The first execution records the prefix as it goes; the alternatives of its
             // choices are other tasks'.
-            const std::uint32_t k = graph_.visit(p.signature, p, last_state_, last_value_).first;
+            const auto [k, fresh] = graph_.visit(p.signature, p, last_state_, last_value_);
+            if (fresh) {
+                recorded(k, point);
+            }
             if (last_state_ != StateGraph::kNone) {
                 graph_.add_edge({last_state_, k, last_value_, p.arrived, put_off});
             }
@@ -417,8 +461,9 @@ bool StatefulStrategy::at_state(const StatePoint& p) {
         }
         ++audited_;
         if (graph_.key(*want) != p.signature) {
-            mismatch_ =
-                Mismatch{graph_.path_to(last_state_), last_value_, graph_.key(*want), p.signature};
+            mismatch_ = Mismatch{
+                graph_.path_to(last_state_),          last_value_, graph_.key(*want), p.signature,
+                graph_.states_to(last_state_).size(), point};
             return false;
         }
         last_state_ = *want;
@@ -426,6 +471,9 @@ bool StatefulStrategy::at_state(const StatePoint& p) {
         return --audit_left_ > 0;
     }
     const auto [i, fresh] = graph_.visit(p.signature, p, last_state_, last_value_);
+    if (fresh) {
+        recorded(i, point);
+    }
     if (last_state_ != StateGraph::kNone) {
         graph_.add_edge({last_state_, i, last_value_, p.arrived, put_off});
     }
@@ -521,6 +569,9 @@ std::uint32_t StatefulStrategy::pick(std::span<const std::uint32_t> options) {
     ++pos_;
     at_target_ = false;
     last_value_ = v;
+    if (opt_.audit_points > 0) {
+        current_choices_.push_back(v);
+    }
     return v;
 }
 

@@ -15,6 +15,7 @@
 #include "pfnsim/sim/replay_strategy.hpp"
 #include "pfnsim/sim/self_check.hpp"
 #include "pfnsim/sim/stateful_strategy.hpp"
+#include "sim/describe_strategy.hpp"
 
 namespace pfnsim::sim {
 
@@ -249,11 +250,11 @@ class TaskSearch {
 
     virtual Strategy& strategy() = 0;
     // A forced prefix or a replayed path that did not fit the program; "" if none.
-    virtual std::string error(const Outcome& out) const = 0;
+    virtual std::string error(Program& program, const Outcome& out) const = 0;
     // The configuration the self-check of a violation replays under.
     virtual const ExecutionConfig& check_config() const = 0;
     // After an execution was counted: what the search itself found in it.
-    virtual void found(const Outcome& /*out*/, SweepTotals& /*part*/) {}
+    virtual void found(Program& /*program*/, const Outcome& /*out*/, SweepTotals& /*part*/) {}
     // The search reached its budget of states: the sweep stops.
     virtual bool full() const { return false; }
     // Prepares the next execution; false once the task is explored.
@@ -281,7 +282,9 @@ class DfsSearch final : public TaskSearch {
         return true;
     }
     Strategy& strategy() override { return dfs_; }
-    std::string error(const Outcome& /*out*/) const override { return dfs_.error(); }
+    std::string error(Program& /*program*/, const Outcome& /*out*/) const override {
+        return dfs_.error();
+    }
     const ExecutionConfig& check_config() const override { return cfg_.exec; }
     bool advance() override { return dfs_.advance(); }
     void between(Shared& sh, unsigned worker, std::size_t k, const SweepTotals& part) override {
@@ -348,26 +351,77 @@ class StatefulSearch final : public TaskSearch {
         return true;
     }
     Strategy& strategy() override { return st_; }
-    std::string error(const Outcome& out) const override {
-        return st_.error().empty() ? out.strategy_error : st_.error();
+    std::string error(Program& program, const Outcome& out) const override {
+        if (st_.error().empty()) {
+            return out.strategy_error;
+        }
+        const auto& d = st_.divergence();
+        if (!d) {
+            return st_.error();
+        }
+        // Audited: the state as the execution that recorded it reached it, against this one.
+        const std::optional<StatefulStrategy::Route> r = st_.first_route(d->state);
+        if (!r) {
+            return st_.error();
+        }
+        const DescribedState a = describe_point(program, replayed_, r->choices, r->point);
+        const DescribedState b = describe_point(program, replayed_, out.schedule.choices, d->point);
+        if (!a.signature || !b.signature) {
+            return st_.error() + "; the replays that would name what differs did not reach it";
+        }
+        if (*a.signature != graph_.key(d->state)) {
+            return st_.error() +
+                   "; replaying the execution that recorded the state reaches another state as "
+                   "well: the program is not deterministic";
+        }
+        const std::string diff = state_difference(a.fields, b.fields);
+        return st_.error() + (diff.empty() ? "; no field of the registry differs: the difference "
+                                             "is in a part of the state that no field covers"
+                                           : "; it differs in: " + diff);
     }
     const ExecutionConfig& check_config() const override { return replayed_; }
-    void found(const Outcome& out, SweepTotals& part) override {
+    void found(Program& program, const Outcome& out, SweepTotals& part) override {
         const auto& m = st_.mismatch();
         if (!m) {
             return;
         }
-        Witness w = Witness::of(
-            {ViolationKind::StateMismatch, "",
-             fmt::format(
-                 "a state hit's successor differs from the one recorded: after "
-                 "choice {} the state is {:016x}, not {:016x} as when reached by "
-                 "schedule {}",
-                 m->value == StateGraph::kNone ? std::string("(none)") : std::to_string(m->value),
-                 m->found, m->expected, encode_schedule(Schedule{m->recorded, {}, {}}))},
-            out);
+        Witness w =
+            Witness::of({ViolationKind::StateMismatch, "", mismatch_detail(program, out, *m)}, out);
         w.seed.reset();
         part.add_witness(w);
+    }
+    // What the audit found, with what differs between the two successors: each described by
+    // replaying its path to it (the recorded path and the choice; this execution's schedule).
+    std::string mismatch_detail(Program& program, const Outcome& out,
+                                const StatefulStrategy::Mismatch& m) const {
+        std::string d = fmt::format(
+            "a state hit's successor differs from the one recorded: after choice {} the state "
+            "is {:016x}, not {:016x} as when reached by schedule {}",
+            m.value == StateGraph::kNone ? std::string("(none)") : std::to_string(m.value), m.found,
+            m.expected, encode_schedule(Schedule{m.recorded, {}, {}}));
+        std::vector<std::uint32_t> to_recorded = m.recorded;
+        if (m.value != StateGraph::kNone) {
+            to_recorded.push_back(m.value);
+        }
+        const DescribedState a =
+            describe_point(program, replayed_, std::move(to_recorded), m.recorded_point);
+        const DescribedState b =
+            describe_point(program, replayed_, out.schedule.choices, m.found_point);
+        if (!a.signature || !b.signature) {
+            return d + "; the replays that would name what differs did not reach it";
+        }
+        const std::string diff = state_difference(a.fields, b.fields);
+        if (diff.empty()) {
+            return d +
+                   "; no field of the registry differs: the difference is in a part of the "
+                   "state that no field covers";
+        }
+        return d + fmt::format("; {}: {}",
+                               *a.signature == m.expected
+                                   ? "it differs in"
+                                   : "replayed, the recorded path reaches yet another state, "
+                                     "differing in",
+                               diff);
     }
     bool full() const override { return st_.full(); }
     bool advance() override { return st_.advance(); }
@@ -437,7 +491,7 @@ void run_task(Shared& sh, unsigned worker, Program& program, std::size_t k, Task
             return;
         }
         const Outcome out = run_execution(program, search.strategy(), 0, cfg.exec);
-        if (const std::string e = search.error(out); !e.empty()) {
+        if (const std::string e = search.error(program, out); !e.empty()) {
             sh.fail(fmt::format("task {}: {}", k, e));
             return;
         }
@@ -449,7 +503,7 @@ void run_task(Shared& sh, unsigned worker, Program& program, std::size_t k, Task
             for (const Violation& v : part.add(out)) {
                 check_replays(program, search.check_config(), out, v, part);
             }
-            search.found(out, part);
+            search.found(program, out, part);
             if (cfg.stop_on_first && !out.violations.empty()) {
                 sh.request_stop("stop-on-first");
             }

@@ -40,6 +40,7 @@ class World final : public sim::Program {
     std::uint64_t state_hash() const override;
     std::optional<std::uint64_t> loop_state_hash() const override;
     std::optional<std::uint64_t> state_signature() const override;
+    void describe_state(sim::StateFields& out) const override;
     bool is_kill_check(sim::ActorId actor, const sim::Step& step) const override;
 
     task_struct& current();

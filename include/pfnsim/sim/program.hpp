@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "pfnsim/sim/objects.hpp"
+#include "pfnsim/sim/state_fields.hpp"
 #include "pfnsim/sim/types.hpp"
 #include "pfnsim/sim/violation.hpp"
 
@@ -48,6 +49,9 @@ class Program {
     // stateful sweep caches states by it; nullopt (the default) means the program cannot be
     // swept statefully.
     virtual std::optional<std::uint64_t> state_signature() const { return loop_state_hash(); }
+    // The fields state_signature() covers, each named, from the same registry: what the audit
+    // of a stateful sweep shows when two states it took for one differ. Nothing by default.
+    virtual void describe_state(StateFields& /*out*/) const {}
     // Whether `step` of `actor` checks for a pending fatal signal (a loop that does is killable).
     virtual bool is_kill_check(ActorId /*actor*/, const Step& /*step*/) const { return false; }
 };

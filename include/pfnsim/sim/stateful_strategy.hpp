@@ -75,8 +75,26 @@ class StatefulStrategy final : public Strategy {
         std::uint32_t value = 0;              // the choice taken there (kNone: one option)
         std::uint64_t expected = 0;           // the successor recorded
         std::uint64_t found = 0;              // the successor this execution reached
+        // Where each successor is, counting scheduling points: on the recorded path followed
+        // by the choice, and in this execution (whose schedule the outcome holds).
+        std::size_t recorded_point = 0;
+        std::size_t found_point = 0;
     };
     const std::optional<Mismatch>& mismatch() const { return mismatch_; }
+
+    // Audited only: where a replayed path first left the states recorded on it (error() says
+    // so), and the route that first recorded a state: the choices of the execution that found
+    // it and its point there. With both, the sweep names what differs (describe_point).
+    struct Divergence {
+        std::uint32_t state = 0;  // the state recorded at that point of the path
+        std::size_t point = 0;    // the point of this execution that reached another
+    };
+    const std::optional<Divergence>& divergence() const { return divergence_; }
+    struct Route {
+        std::vector<std::uint32_t> choices;
+        std::size_t point = 0;
+    };
+    std::optional<Route> first_route(std::uint32_t state) const;
 
   private:
     std::uint32_t pick(std::span<const std::uint32_t> options);
@@ -119,6 +137,14 @@ class StatefulStrategy final : public Strategy {
     bool full_ = false;
     bool started_ = false;
     std::optional<Mismatch> mismatch_;
+    std::optional<Divergence> divergence_;
+    // Audited only: per state, the execution (an index of routes_) and point that recorded it;
+    // per such execution, its choices. The current execution's are current_choices_.
+    void recorded(std::uint32_t state, std::size_t point);
+    std::vector<std::pair<std::uint32_t, std::uint32_t>> first_seen_;
+    std::vector<std::vector<std::uint32_t>> routes_;
+    std::vector<std::uint32_t> current_choices_;
+    std::uint32_t current_route_ = StateGraph::kNone;
     std::uint64_t hits_ = 0;
     std::uint64_t audited_ = 0;
     std::string error_;

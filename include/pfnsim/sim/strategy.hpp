@@ -8,6 +8,7 @@
 #include <string_view>
 
 #include "pfnsim/sim/dependence.hpp"
+#include "pfnsim/sim/state_fields.hpp"
 #include "pfnsim/sim/strategy_kind.hpp"
 #include "pfnsim/sim/types.hpp"
 
@@ -32,6 +33,9 @@ struct StatePoint {
     // A weakly fair event's choice (sim::eventually): taking value 0 puts it off, and a cycle
     // through such a transition is not fair.
     bool eventual = false;
+    // The signature's fields, named (Program::describe_state and each actor's location), only
+    // when the strategy asks for them (Strategy::needs_fields).
+    StateFields fields;
 };
 
 // Like Shuttle's Scheduler trait: a strategy sees each scheduling point and returns a choice.
@@ -62,6 +66,9 @@ class Strategy {
     // its signature (a stateful strategy replaying a recorded path); the core then skips
     // computing it and passes signature 0.
     virtual bool needs_signature() const { return true; }
+    // Asked with needs_signature(): whether this point's signature fields are wanted, named
+    // (StatePoint::fields). Costly; an audit asks at the few points it compares.
+    virtual bool needs_fields() const { return false; }
 
   private:
     StrategyKind kind_;

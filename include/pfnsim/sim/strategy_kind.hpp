@@ -19,6 +19,7 @@ enum class StrategyKind : std::uint8_t {
     Replay,     // replay_strategy.hpp: a recorded schedule
     Deviation,  // the minimiser's deviations from a non-preemptive scheduler
     StepOrder,  // the minimiser's given order of steps
+    Describe,   // describe_strategy.hpp: the audit's replay that names a state's fields
 };
 
 struct StrategyTraits {
@@ -42,7 +43,7 @@ struct StrategyTraits {
 };
 
 // In the order of StrategyKind.
-inline constexpr std::array<StrategyTraits, 7> kStrategies{{
+inline constexpr std::array<StrategyTraits, 8> kStrategies{{
     {.kind = StrategyKind::Random,
      .name = "random",
      .label = "random",
@@ -99,6 +100,14 @@ inline constexpr std::array<StrategyTraits, 7> kStrategies{{
      .seed_replays = false,
      .uses_next_steps = false,
      .observes_states = false},
+    {.kind = StrategyKind::Describe,
+     .name = "describe",
+     .label = "describe",
+     .explores = false,
+     .fair = false,
+     .seed_replays = false,
+     .uses_next_steps = false,
+     .observes_states = true},
 }};
 
 consteval bool in_kind_order() {
