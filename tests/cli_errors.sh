@@ -232,5 +232,24 @@ expect2 replay $s --schedule "$ksched"
 "$pfnsim" replay $s --schedule "$ksched" 2>&1 |
     grep -q "under --policy original --kernel preempt=voluntary, not --policy original " || {
     echo "FAIL: a schedule of another --kernel variant does not name it"; fail=1; }
+# Bug files (scenarios/bugs): a variant's kernel value, verdict or expectation that is wrong.
+b24=scenarios/bugs/B24-follow-pfnmap-stale-pud.toml
+sed 's/follow_pfnmap = "pre-ffef67b93aa3"/follow_pfnmap = "old"/' $b24 >"$tmp/b-kernel.toml"
+expect_line "pfnsim: $tmp/b-kernel.toml:15:28: unknown follow_pfnmap variant 'old' (valid: current, pre-ffef67b93aa3)" check "$tmp/b-kernel.toml"
+sed 's/expect = "clean"/expect = "clean: x"/' $b24 >"$tmp/b-clean.toml"
+expect_line "pfnsim: $tmp/b-clean.toml:19:10: 'clean: x': only a violation names something after ': '" check "$tmp/b-clean.toml"
+sed 's/expect = "invariant: I-PFN"/expect = "oops: I-PFN"/' $b24 >"$tmp/b-expect.toml"
+out=$("$pfnsim" check "$tmp/b-expect.toml" 2>&1 >/dev/null); code=$?
+case "$out" in
+"pfnsim: $tmp/b-expect.toml:16:10: unknown verdict 'oops: I-PFN' (valid: clean, "*) [ $code -eq 2 ] || { echo "FAIL: b-expect exit $code"; fail=1; } ;;
+*) echo "FAIL: b-expect: $out"; fail=1 ;;
+esac
+# A buggy variant whose violation does not name what the file says is not as expected (exit 1).
+sed 's/expect = "invariant: I-PFN"/expect = "invariant: I-XYZ"/' $b24 >"$tmp/b-detail.toml"
+out=$("$pfnsim" check "$tmp/b-detail.toml" --format ktap 2>&1); code=$?
+if [ $code -ne 1 ] || ! printf '%s' "$out" | grep -q "not ok 1 .*b-detail.toml \[buggy\] # certified" ||
+   ! printf '%s' "$out" | grep -q "got invariant, expected invariant: I-XYZ"; then
+    echo "FAIL: a detail the violation does not name passed (exit $code)"; fail=1
+fi
 rm -rf "$tmp"
 exit $fail

@@ -330,6 +330,51 @@ std::vector<std::string> scenario_files(const std::vector<std::string>& paths) {
     return files;
 }
 
+namespace {
+
+// A bug file: each variant is its own test, under its own kernel settings (as --kernel, before
+// the command line's), policy and expectation.
+void check_variants(const std::string& f, const Plan& base, CheckedFile& cf,
+                    const CellProgress& progress, std::uint64_t max_states,
+                    const CellDecider& decide, const std::vector<std::string>& kernel,
+                    std::vector<CheckedFile>& out) {
+    for (const model::Scenario::Variant& v : base.scenario.variants) {
+        CheckedFile vf;
+        vf.file = f;
+        vf.variant = v.name;
+        vf.scenario_hash = cf.scenario_hash;
+        try {
+            Overrides o;
+            o.scenario_strategy = true;
+            o.kernel = v.kernel;
+            o.kernel.insert(o.kernel.end(), kernel.begin(), kernel.end());
+            o.policy = v.policy;
+            Plan plan = make_plan(f, o);
+            plan.scenario.expect_verdict = v.expect;
+            plan.scenario.expect_policies.clear();
+            plan.scenario.expect_detail = v.expect_detail;
+            const sim::Progress pr =
+                progress ? progress(fmt::format("{} [{}]", base.scenario.name, v.name))
+                         : sim::Progress{};
+            vf.cells.push_back(decide ? decide(plan, max_states, pr)
+                                      : check_plan(plan, max_states, pr));
+        } catch (const InternalError& e) {
+            vf.error = fmt::format("{} [{}]: {}", f, v.name, e.message);
+            vf.internal = true;
+        } catch (const InputError& e) {
+            vf.error = fmt::format("{} [{}]: {}", f, v.name, e.message);
+        }
+        out.push_back(std::move(vf));
+    }
+}
+
+}  // namespace
+
+std::string CheckedFile::name() const {
+    const std::string f = sim::escape_name(file);
+    return variant.empty() ? f : fmt::format("{} [{}]", f, variant);
+}
+
 std::vector<CheckedFile> check_files(const std::vector<std::string>& files,
                                      const CellProgress& progress, std::uint64_t max_states,
                                      const CellDecider& decide,
@@ -350,6 +395,10 @@ std::vector<CheckedFile> check_files(const std::vector<std::string>& files,
             continue;
         }
         cf.scenario_hash = base.scenario_hash;
+        if (!base.scenario.variants.empty()) {
+            check_variants(f, base, cf, progress, max_states, decide, kernel, out);
+            continue;
+        }
         std::vector<model::Policy> pols = {base.scenario.policy};
         for (const auto& [name, v] : base.scenario.expect_policies) {
             const auto p = model::parse_policy(name);

@@ -2,6 +2,8 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
+
 namespace pfnsim::app {
 
 namespace {
@@ -109,6 +111,13 @@ void judge(Result& r) {
     }
     r.verdict = verdict_of(ws);
     r.as_expected = meets(r.verdict, r.expected);
+    // A bug variant's expectation may also say what the violation names ("invariant: I-PFN").
+    if (const std::string& d = r.plan.scenario.expect_detail; r.as_expected && !d.empty()) {
+        r.as_expected = std::any_of(ws.begin(), ws.end(), [&](const sim::Witness& w) {
+            return r.expected.starts_with(sim::kind_name(w.violation.kind)) &&
+                   w.violation.detail.find(d) != std::string::npos;
+        });
+    }
     r.unexpected_found = unexpected(ws, r.expected.empty() ? "clean" : r.expected);
 }
 

@@ -13,7 +13,8 @@ namespace pfnsim::cli {
 namespace {
 
 std::string expected_text(const app::Result& c) {
-    return c.expected.empty() ? "clean" : c.expected;
+    const std::string& d = c.plan.scenario.expect_detail;
+    return c.expected.empty() ? "clean" : d.empty() ? c.expected : c.expected + ": " + d;
 }
 
 std::string hash_of(const app::CheckedFile& f) {
@@ -53,9 +54,10 @@ std::vector<std::string> failure_lines(const app::CheckedFile& f) {
 // A KTAP test name is one line without '#', which would start a directive: the name escaped
 // (sim/text.hpp), and '#' as \x23 (a backslash in the name is already \\, so this stays
 // lossless).
+// An escaped name with '#' escaped as well (it starts a KTAP directive).
 std::string ktap_name(const std::string& s) {
     std::string out;
-    for (const char ch : sim::escape_name(s)) {
+    for (const char ch : s) {
         out += ch == '#' ? std::string("\\x23") : std::string(1, ch);
     }
     return out;
@@ -121,7 +123,7 @@ std::string check_ktap(const std::vector<app::CheckedFile>& files) {
         (f.ok() ? pass : f.error.empty() ? fail : error) += 1;
         // The test line carries how it was decided (KTAP diagnostic data after " # ").
         const std::string d = f.error.empty() ? decided_of(f) : "error";
-        out += fmt::format("{} {} {}{}\n", f.ok() ? "ok" : "not ok", n + 1, ktap_name(f.file),
+        out += fmt::format("{} {} {}{}\n", f.ok() ? "ok" : "not ok", n + 1, ktap_name(f.name()),
                            d.empty() ? "" : " # " + d);
     }
     out += fmt::format("# Totals: pass:{} fail:{} xfail:0 xpass:0 skip:0 error:{}\n", pass, fail,
@@ -147,7 +149,7 @@ std::string check_junit(const std::vector<app::CheckedFile>& files) {
     out += "    </properties>\n";
     for (const auto& f : files) {
         out += fmt::format("    <testcase name=\"{}\" classname=\"pfnsim.check\" time=\"0\">\n",
-                           xml(sim::escape_name(f.file)));
+                           xml(f.name()));
         out += "      <properties>\n";
         out += fmt::format("        <property name=\"scenario_hash\" value=\"{}\"/>\n",
                            xml(hash_of(f)));

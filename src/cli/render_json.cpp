@@ -256,6 +256,9 @@ json check_json(const std::vector<app::CheckedFile>& files) {
     json fs = json::array();
     for (const auto& f : files) {
         json fj = {{"file", sim::escape_name(f.file)}, {"ok", f.ok()}};
+        if (!f.variant.empty()) {
+            fj["variant"] = f.variant;
+        }
         if (!f.scenario_hash.empty()) {
             fj["scenario_hash"] = f.scenario_hash;
         }

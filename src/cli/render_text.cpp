@@ -342,7 +342,7 @@ std::string check_text(const std::vector<app::CheckedFile>& files) {
             return c.decided() != f.cells.front().decided();
         });
         std::string line =
-            fmt::format("{} {} [{}] {}:", f.ok() ? "ok   " : "FAIL ", sim::escape_name(f.file),
+            fmt::format("{} {} [{}] {}:", f.ok() ? "ok   " : "FAIL ", f.name(),
                         f.cells.empty() ? "" : f.cells.front().plan.scenario_hash,
                         mixed ? "mixed" : decided_of(f));
         if (line.size() > 80) {  // a long file name: wrapped, the cells go on its last line

@@ -71,6 +71,7 @@ void load_actors(const Loader& L, const toml::table& root, Scenario& sc);   // l
 void load_matrix(const Loader& L, const toml::table& root, Scenario& sc);   // load_options.cpp
 void load_explore(const Loader& L, const toml::table& root, Scenario& sc);  // load_options.cpp
 void load_expect(const Loader& L, const toml::table& root, Scenario& sc);   // load_options.cpp
+void load_bug(const Loader& L, const toml::table& root, Scenario& sc);      // load_variants.cpp
 // --kernel settings over the file's [kernel] values, right after load_kernel; a bad one is a
 // ScenarioError with set_kernel's message.
 void apply_kernel(Scenario& sc, const KernelSettings& kernel);  // load_options.cpp

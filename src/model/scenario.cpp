@@ -28,7 +28,8 @@ namespace {
 void load_top(const Loader& L, const toml::table& root, Scenario& sc) {
     L.check_keys(root,
                  {"name", "label", "description", "policy", "step_bound", "iterations", "seed",
-                  "kernel", "device", "vma", "entry", "actor", "expect", "explore", "matrix"},
+                  "kernel", "device", "vma", "entry", "actor", "expect", "explore", "matrix",
+                  "bug", "variants"},
                  "the scenario");
     sc.name = L.str(root, "name", "", true);
     sc.description = L.str(root, "description", "");
@@ -53,7 +54,8 @@ void load_top(const Loader& L, const toml::table& root, Scenario& sc) {
 // invalidating the schedules recorded for the file. It erases from the parsed table itself: a
 // copy would lose the values' formats (0x40000000 would print as 1073741824).
 std::string shape_of(toml::table& t) {
-    for (const char* k : {"description", "label", "iterations", "seed", "expect", "explore"}) {
+    for (const char* k :
+         {"description", "label", "iterations", "seed", "expect", "explore", "bug", "variants"}) {
         t.erase(k);
     }
     std::ostringstream os;
@@ -76,6 +78,7 @@ Scenario build(const toml::table& root, const std::string& path, const KernelSet
     load_matrix(L, root, sc);
     load_explore(L, root, sc);
     load_expect(L, root, sc);
+    load_bug(L, root, sc);
     return sc;
 }
 

@@ -76,11 +76,15 @@ Matrix run_matrix(const std::vector<std::string>& files, const Overrides& o,
 
 struct CheckedFile {
     std::string file;
+    std::string variant;  // a bug file's variant ([variants.NAME]): each is its own test
     std::string scenario_hash;  // once it could be read
     std::string error;          // the scenario could not be read, or its search failed
     bool internal = false;      // the error is pfnsim's own inconsistency, not bad input
-    std::vector<Result> cells;  // one per policy the file has an expectation for
+    std::vector<Result> cells;  // one per policy the file has an expectation for (a variant: one)
     bool ok() const;
+    // How reports name the test, escaped (sim::escape_name): the file, and a variant in
+    // brackets ("B26.toml [buggy]").
+    std::string name() const;
 };
 
 // The flagship set: the seed race and the questions asked of it on LKML, under `dir`.

@@ -134,6 +134,26 @@ struct Scenario {
     std::vector<VmaSpec> vmas;
     std::vector<EntrySpec> entries;
     std::vector<ActorSpec> actors;
+    // scenarios/bugs: the bug the file reproduces ([bug]) and its variants ([variants.NAME]),
+    // each checked as its own test (app::check_files).
+    struct Bug {
+        std::string id;                    // "B26"
+        std::vector<std::string> commits;  // the fix (and what it fixes)
+        std::string summary;               // one line of what happened
+    };
+    struct Variant {
+        std::string name;              // "buggy", "fixed"
+        std::vector<std::string> kernel;  // "KEY=VALUE", applied over [kernel] as --kernel is
+        std::string policy;               // "" = the file's
+        Expectation expect;
+        std::string expect_text;  // as written: "invariant: I-PFN"
+        // After "kind: ": what a violation of that kind must name ("I-PFN", "-EINVAL").
+        std::string expect_detail;
+    };
+    std::optional<Bug> bug;
+    std::vector<Variant> variants;  // sorted by name (toml++ keeps a table's keys sorted)
+    // Set for the variant being checked: what a violation of the expected kind must name.
+    std::string expect_detail;
     std::optional<Expectation> expect_verdict;           // [expect] verdict: for `policy`
     std::map<std::string, Expectation> expect_policies;  // canonical policy name -> verdict
     std::vector<std::string> notes;  // "file:line:column: note: ..." (e.g. an old policy name)
