@@ -442,9 +442,7 @@ int access_process_vm(World& w, std::uint64_t addr, int len, bool write) {
         vma = vma_lookup(w, addr, "__access_remote_vm");
         if (vma != nullptr && vma->vm_ops != nullptr && vma->vm_ops->access != nullptr) {
             bytes = vma->vm_ops->access(w, vma, addr, len, write);
-        } else if (vma != nullptr) {
-            sim::annotate("no vm_ops->access: nothing copied");
-        }
+        }  // else: no vm_ops->access (vfio_pci_mmap_ops): nothing is copied
     }
     mmap_read_unlock(w);
     return bytes > 0 ? bytes : 0;
