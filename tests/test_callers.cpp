@@ -250,22 +250,204 @@ TEST_CASE(
     CHECK_FALSE(l.violations[0].lasso->killable);
 }
 
-TEST_CASE("ACRN and generic_access_phys do not fault in: policies change nothing",
-          "[callers][acrn][phys]") {
+TEST_CASE("ACRN does not fault in: policies change nothing", "[callers][acrn]") {
     for (const char* p : {"original", "eagain", "gup-loop"}) {
         INFO(p);
         auto a = world_for("patchset/acrn-split-einval.toml", p);
         CHECK(has_violation(explore(a, 1000), sim::ViolationKind::WrongReturn,
                             "acrn returned -EINVAL"));
-        auto b = world_for("patchset/phys-split-enoent.toml", p);
-        CHECK(
-            has_violation(explore(b, 1000), sim::ViolationKind::WrongReturn, "phys returned -EIO"));
     }
-    // A BO move between the two follows: generic_access_phys retries and reads the new pfn.
+}
+
+namespace {
+
+// Whether some step of `actor` in `out` was taken inside a call of `func` (its chain holds it).
+bool called_in(const sim::Outcome& out, sim::ActorId actor, std::string_view func) {
+    for (const auto& st : out.trace) {
+        if (st.actor != actor || st.chain == sim::kNoChain) {
+            continue;
+        }
+        for (const auto& f : out.chains[st.chain]) {
+            if (std::string_view(f.func.text) == func) {
+                return true;
+            }
+        }
+    }
+    return false;
+}
+
+// For `seeds` random executions of `w`: whether any step of `actor` ran inside `func`.
+bool ever_called(World& w, sim::ActorId actor, std::string_view func, std::uint64_t seeds = 40) {
+    sim::RandomStrategy r;
+    sim::ExecutionConfig cfg;
+    cfg.step_bound = w.sc.step_bound;
+    for (std::uint64_t seed = 1; seed <= seeds; ++seed) {
+        if (called_in(sim::run_execution(w, r, seed, cfg), actor, func)) {
+            return true;
+        }
+    }
+    return false;
+}
+
+// A 16K /dev/mem mapping of physical 0x4000000000 at 1 GiB (drivers/char/mem.c), with `body`.
+std::string devmem(const std::string& body, const std::string& flags = kRw) {
+    return "name = \"t\"\n[[device]]\nname = \"mem\"\nkind = \"devmem\"\n"
+           "bar_base = 0x4000000000\nbar_size = \"16K\"\n[[vma]]\nstart = 0x40000000\n"
+           "size = \"16K\"\nflags = [" +
+           flags + "]\ndevice = \"mem\"\n" + body;
+}
+
+}  // namespace
+
+TEST_CASE("vm_ops per device kind: the table", "[callers][vm_ops]") {
+    // drivers/vfio/pci/vfio_pci_core.c vfio_pci_mmap_ops: no .access.
+    const auto& vfio = vm_ops_of(DeviceKind::VfioPci);
+    CHECK(vfio.fault == vfio_pci_mmap_page_fault);
+    CHECK(vfio.huge_fault == vfio_pci_mmap_huge_fault);
+    CHECK(vfio.access == nullptr);
+    CHECK(vfio.map_pages == nullptr);
+    CHECK((vfio.open == nullptr && vfio.close == nullptr));
+    // drivers/gpu/drm/ttm/ttm_bo_vm.c ttm_bo_vm_ops.
+    const auto& ttm = vm_ops_of(DeviceKind::TtmVram);
+    CHECK(ttm.fault == ttm_bo_vm_fault);
+    CHECK(ttm.huge_fault == nullptr);
+    CHECK(ttm.access == ttm_bo_vm_access);
+    CHECK((ttm.open == ttm_bo_vm_open && ttm.close == ttm_bo_vm_close));
+    // drivers/char/mem.c mmap_mem_ops: .access = generic_access_phys and nothing else.
+    const auto& mem = vm_ops_of(DeviceKind::DevMem);
+    CHECK(mem.access == generic_access_phys);
+    CHECK((mem.fault == nullptr && mem.huge_fault == nullptr && mem.map_pages == nullptr));
+    CHECK((mem.open == nullptr && mem.close == nullptr));
+    // Each device VMA carries its kind's row.
+    World w(parse_scenario(
+        devmem("[[actor]]\nname = \"p\"\nkind = \"access-phys\"\nvaddr = 0x40000000\n"), "x.toml"));
+    CHECK(w.mm.mm_mt_list.front()->vm_ops == &mem);
+}
+
+TEST_CASE("access-phys of a vfio-pci BAR: no vm_ops->access, -EIO in every schedule",
+          "[callers][phys][vm_ops]") {
+    // __access_remote_vm() finds no ->access in vfio_pci_mmap_ops: nothing is copied, whatever
+    // the page table holds (a PUD leaf here), and follow_pfnmap_start() is never called.
+    for (const char* p : {"original", "eagain"}) {
+        INFO(p);
+        auto w = world_for("patchset/phys-vfio.toml", p);
+        const auto rep = explore(w, 300);
+        CHECK(rep.violations.empty());
+        CHECK(results_of(rep) == std::set<std::string>{"-EIO"});
+        CHECK_FALSE(ever_called(w, 0, "follow_pfnmap_start"));
+        CHECK_FALSE(ever_called(w, 0, "generic_access_phys"));
+    }
+}
+
+TEST_CASE("access-phys of a TTM BO: ttm_bo_vm_access under the reservation, never a follow",
+          "[callers][phys][ttm][vm_ops]") {
+    // The BO's reservation orders the access and the move: 0 in every schedule.
     auto m = world_for("patchset/phys-move.toml", "original");
     const auto rep = explore(m, 1000);
     CHECK(rep.violations.empty());
-    CHECK(results_of(rep) == std::set<std::string>{"0", "-EIO"});
+    CHECK(results_of(rep) == std::set<std::string>{"0"});
+    CHECK(ever_called(m, 0, "ttm_bo_vm_access"));
+    CHECK_FALSE(ever_called(m, 0, "follow_pfnmap_start"));
+    // The access takes the reservation (the dma_resv lock's step inside ttm_bo_vm_access).
+    sim::RandomStrategy r;
+    sim::ExecutionConfig cfg;
+    cfg.step_bound = m.sc.step_bound;
+    const auto out = sim::run_execution(m, r, 1, cfg);
+    bool reserved = false;
+    for (const auto& st : out.trace) {
+        reserved = reserved || (st.actor == 0 &&
+                                std::string_view(st.func.text) == "dma_resv_lock_interruptible");
+    }
+    CHECK(reserved);
+    // A signal interrupts the wait for a reservation the mover holds: -ERESTARTSYS, so ptrace
+    // copies nothing (-EIO), which the signal justifies.
+    World s(parse_scenario(
+        "name = \"t\"\n[[device]]\nname = \"vram\"\nkind = \"ttm-vram\"\n"
+        "bar_base = 0x4000000000\nbar_size = \"16M\"\n[[vma]]\nstart = 0x40000000\n"
+        "size = \"2M\"\nflags = [" +
+            kRw + "]\ndevice = \"vram\"\n" +
+            std::string("[[entry]]\nlevel = \"pte\"\naddr = 0x40000000\n"
+                        "[[actor]]\nname = \"ptrace\"\nkind = \"access-phys\"\nvaddr = 0x40000000\n"
+                        "write = false\n[[actor]]\nname = \"move\"\nkind = \"bo-move\"\n"
+                        "placement = \"8M\"\n[[actor]]\nname = \"sig\"\nkind = \"signal\"\n"
+                        "target = \"ptrace\"\nsignal = \"SIGUSR1\"\n"),
+        "sig.toml"));
+    const auto srep = explore(s, 2000);
+    CHECK(srep.violations.empty());
+    CHECK(results_of(srep) == std::set<std::string>{"0", "-EIO"});
+}
+
+TEST_CASE("access-phys of /dev/mem: generic_access_phys on remap_pfn_range()'s PTEs",
+          "[callers][phys][devmem][vm_ops]") {
+    // remap_pfn_range() at mmap: every page has its PTE from the start, PTEs only.
+    World w0(parse_scenario(devmem("[[actor]]\nname = \"p\"\nkind = \"access-phys\"\n"
+                                   "vaddr = 0x40002000\n"),
+                            "x.toml"));
+    CHECK(w0.mm.pgtable.pte.size() == 4);
+    for (const auto& [addr, slot] : w0.mm.pgtable.pte) {
+        CHECK(entry_leaf(slot.e));
+        CHECK(slot.e.pfn == (0x4000000000ULL >> PAGE_SHIFT) + ((addr - 0x40000000) >> PAGE_SHIFT));
+    }
+    CHECK(w0.mm.pgtable.pud.at(0x40000000).e.kind == pt_entry::Kind::table);
+    // Against a driver's request_mem_region() (revoke_iomem) and against munmap: 0 before,
+    // -EIO after, never wrong; the access is generic_access_phys().
+    for (const char* f : {"patchset/phys-zap-einval.toml", "patchset/phys-munmap-enoent.toml"}) {
+        for (const char* p : {"original", "eagain"}) {
+            INFO(f << " " << p);
+            auto w = world_for(f, p);
+            const auto rep = explore(w, 1000);
+            CHECK(rep.violations.empty());
+            CHECK(results_of(rep) == std::set<std::string>{"0", "-EIO"});
+            CHECK(ever_called(w, 0, "generic_access_phys"));
+        }
+    }
+    // No .fault: a CPU access after the revoke finds no PTE and SIGBUSes (justified), one
+    // before it finds the PTE remap_pfn_range() made (0).
+    World f(
+        parse_scenario(devmem("[[actor]]\nname = \"drv\"\nkind = \"request-region\"\n"
+                              "[[actor]]\nname = \"cpu\"\nkind = \"fault\"\nvaddr = 0x40001000\n"
+                              "after = [\"drv\"]\n[[actor]]\nname = \"early\"\nkind = \"fault\"\n"
+                              "vaddr = 0x40001000\n"),
+                       "sigbus.toml"));
+    const auto frep = explore(f, 500);
+    CHECK(frep.violations.empty());
+    CHECK(results_of(frep, 1) == std::set<std::string>{"SIGBUS"});
+    CHECK(results_of(frep, 2) == std::set<std::string>{"0", "SIGBUS"});
+}
+
+TEST_CASE("devmem: the loader refuses what remap_pfn_range() and mmap_mem_ops cannot make",
+          "[callers][devmem][scenario]") {
+    const std::string phys =
+        "[[actor]]\nname = \"p\"\nkind = \"access-phys\"\nvaddr = 0x40000000\n";
+    // A huge entry: remap_pfn_range() maps PTEs only (as a huge entry under s390's arch).
+    CHECK(error_of(devmem("[[entry]]\nlevel = \"pmd\"\naddr = 0x40000000\n" + phys)) ==
+          "x.toml:13:9: impossible state: a pmd entry in a devmem vma (mem): remap_pfn_range() "
+          "maps PTEs only (valid: pte)");
+    CHECK_NOTHROW(
+        parse_scenario(devmem("[[entry]]\nlevel = \"pte\"\naddr = 0x40000000\n" + phys), "x.toml"));
+    // remap_pfn_range() sets VM_IO and VM_PFNMAP.
+    CHECK(error_of(devmem(phys, R"("VM_IO", "VM_READ")")) ==
+          "x.toml:10:9: impossible state: a devmem vma (mem) is mapped by remap_pfn_range(), "
+          "which sets VM_IO and VM_PFNMAP (valid: both)");
+    // No PCI_COMMAND: neither the memory-disable zap nor mem_enabled.
+    CHECK(error_of(devmem("[[actor]]\nname = \"z\"\nkind = \"zap\"\n")) ==
+          "x.toml:14:8: impossible state: a zap actor on a devmem range (mem): it has no "
+          "PCI_COMMAND (valid: a vfio-pci device; a devmem range is taken away by a "
+          "request-region actor)");
+    CHECK_THAT(error_of(devmem(phys).insert(std::string("name = \"t\"\n[[device]]\n").size(),
+                                            "mem_enabled = false\n")),
+               Catch::Contains("x.toml:3:15: impossible state: 'mem_enabled' on a devmem range"));
+    // No fault handler: no VM_FAULT_RETRY either.
+    CHECK(error_of(devmem("[[actor]]\nname = \"f\"\nkind = \"fault\"\nvaddr = 0x40000000\n"
+                          "fault_retry = 1\n")) ==
+          "x.toml:16:15: impossible state: 'fault_retry' on a devmem mapping (mem): mmap_mem_ops "
+          "has no fault handler (valid: a ttm-vram device)");
+    // request-region claims a /dev/mem range only.
+    CHECK_THAT(
+        error_of(bar("vfio-pci", kRw, "[[actor]]\nname = \"r\"\nkind = \"request-region\"\n")),
+        Catch::Contains("a request-region actor needs a devmem [[device]] ('device')"));
+    CHECK_THAT(error_of(bar("gpu-ish", kRw, phys)),
+               Catch::Contains("(valid: vfio-pci, ttm-vram, devmem)"));
 }
 
 TEST_CASE("providers: vfio-pci refuses fault_retry and ttm-vram drops mmap_lock on contention",
@@ -277,8 +459,9 @@ TEST_CASE("providers: vfio-pci refuses fault_retry and ttm-vram drops mmap_lock 
           "x.toml:17:15: impossible state: 'fault_retry' on a vfio-pci mapping (gpu): "
           "vfio_pci_mmap_huge_fault() never returns VM_FAULT_RETRY (valid: a ttm-vram device)");
     CHECK_NOTHROW(parse_scenario(bar("ttm-vram", kRw, pin), "x.toml"));
-    CHECK_THAT(error_of(bar("gpu-ish", kRw, pin)),
-               Catch::Contains("unknown device kind 'gpu-ish' (valid: vfio-pci, ttm-vram)"));
+    CHECK_THAT(
+        error_of(bar("gpu-ish", kRw, pin)),
+        Catch::Contains("unknown device kind 'gpu-ish' (valid: vfio-pci, ttm-vram, devmem)"));
     CHECK_THAT(error_of(bar("vfio-pci", kRw,
                             "[[actor]]\nname = \"m\"\nkind = \"bo-move\"\nplacement = \"1M\"\n")),
                Catch::Contains("a bo-move actor needs a ttm-vram [[device]]"));

@@ -47,6 +47,8 @@ constexpr ActorKindRow kRows[] = {
      false, drive_access_phys, oracle_access_phys},
     {ActorKind::BoMove, "bo-move", keys({K::Device, K::Placement}), kTtmDevice, std::nullopt, false,
      drive_bo_move, oracle_none},
+    {ActorKind::RequestRegion, "request-region", keys({K::Device}), kDevmemDevice, std::nullopt,
+     false, drive_request_region, oracle_none},
 };
 
 constexpr bool rows_in_order() {

@@ -47,10 +47,11 @@ inline constexpr std::uint32_t kCommonKeys = key_bit(ActorKey::Name) | key_bit(A
 
 // What the loader checks of an actor of the kind (bits of ActorKindRow::shape).
 enum ActorShape : std::uint32_t {
-    kRanged = 1U << 0,     // 'vaddr' and 'size': a 4K-aligned range within user space
-    kAddressed = 1U << 1,  // 'vaddr' required
-    kDevice = 1U << 2,     // a [[device]] required
-    kTtmDevice = 1U << 3,  // a ttm-vram 'device' required, and the BO at 'placement' fits
+    kRanged = 1U << 0,        // 'vaddr' and 'size': a 4K-aligned range within user space
+    kAddressed = 1U << 1,     // 'vaddr' required
+    kDevice = 1U << 2,        // a [[device]] required
+    kTtmDevice = 1U << 3,     // a ttm-vram 'device' required, and the BO at 'placement' fits
+    kDevmemDevice = 1U << 4,  // a devmem 'device' required
 };
 
 // The oracle's class of a caller's result (docs/policies.md, "Verdict classes").
@@ -95,6 +96,7 @@ int drive_s390_mmio_read(World& w, const ActorSpec& a);
 int drive_acrn_map(World& w, const ActorSpec& a);
 int drive_access_phys(World& w, const ActorSpec& a);
 int drive_bo_move(World& w, const ActorSpec& a);
+int drive_request_region(World& w, const ActorSpec& a);
 
 // --- the oracles (oracle.cpp) ---------------------------------------------------------------
 ResultClass oracle_none(const OracleCase& c);  // any result is ok (`allowed` may narrow it)

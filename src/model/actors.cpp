@@ -189,4 +189,9 @@ int drive_bo_move(World& w, const ActorSpec& a) {
     return ttm_bo_validate(w, device_of(w, a), a.placement);
 }
 
+// A driver's request_mem_region() of the /dev/mem range `device` (its probe claiming the BAR).
+int drive_request_region(World& w, const ActorSpec& a) {
+    return __request_region(w, device_of(w, a));
+}
+
 }  // namespace pfnsim::model

@@ -58,6 +58,18 @@ void check_actor(const Loader& L, const toml::table& t, const Scenario& sc, cons
             }
         }
     }
+    if ((row.shape & kDevmemDevice) != 0 && (dev == nullptr || dev->kind != DeviceKind::DevMem)) {
+        L.fail(t, fmt::format("a {} actor needs a devmem [[device]] ('device')", row.name));
+    }
+    // vfio_pci_memory_disable/enable write a PCI_COMMAND register: /dev/mem has none.
+    if ((a.kind == ActorKind::Zap || a.kind == ActorKind::Enable) && dev != nullptr &&
+        dev->kind == DeviceKind::DevMem) {
+        L.fail(t.get("device") != nullptr ? *t.get("device") : *t.get("kind"),
+               fmt::format("impossible state: a {} actor on a devmem range ({}): it has no "
+                           "PCI_COMMAND (valid: a vfio-pci device; a devmem range "
+                           "is taken away by a request-region actor)",
+                           row.name, dev->name));
+    }
     if (a.fault_retry != 0) {
         // Only a fault handler that drops mmap_lock can return VM_FAULT_RETRY.
         for (const auto& v : sc.vmas) {
@@ -68,6 +80,13 @@ void check_actor(const Loader& L, const toml::table& t, const Scenario& sc, cons
                                fmt::format("impossible state: 'fault_retry' on a vfio-pci "
                                            "mapping ({}): vfio_pci_mmap_huge_fault() never "
                                            "returns VM_FAULT_RETRY (valid: a ttm-vram device)",
+                                           o.name));
+                    }
+                    if (o.name == v.device && o.kind == DeviceKind::DevMem) {
+                        L.fail(*t.get("fault_retry"),
+                               fmt::format("impossible state: 'fault_retry' on a devmem "
+                                           "mapping ({}): mmap_mem_ops has no fault handler "
+                                           "(valid: a ttm-vram device)",
                                            o.name));
                     }
                 }

@@ -44,6 +44,8 @@ void load_device(const Loader& L, const toml::table& t, Scenario& sc) {
         d.kind = DeviceKind::VfioPci;
     } else if (kind == "ttm-vram") {
         d.kind = DeviceKind::TtmVram;
+    } else if (kind == "devmem") {
+        d.kind = DeviceKind::DevMem;
     } else {
         L.fail(*t.get("kind"),
                fmt::format("unknown device kind '{}' (valid: {})", kind, kValidDeviceKinds));
@@ -51,6 +53,13 @@ void load_device(const Loader& L, const toml::table& t, Scenario& sc) {
     d.bar_base = L.number(t, limits::kBarBase, 0, true);
     d.bar_size = L.number(t, limits::kBarSize, 0, true);
     d.mem_enabled = L.boolean(t, "mem_enabled", true);
+    // drivers/char/mem.c: a physical range has no PCI_COMMAND; one a driver claimed already
+    // cannot be mmapped (range_is_allowed()), so it never starts revoked.
+    if (d.kind == DeviceKind::DevMem && t.get("mem_enabled") != nullptr) {
+        L.fail(*t.get("mem_enabled"),
+               "impossible state: 'mem_enabled' on a devmem range: it has no PCI_COMMAND "
+               "(valid: a vfio-pci device)");
+    }
     if (d.bar_base % PAGE_SIZE != 0 || d.bar_size == 0 || d.bar_size % PAGE_SIZE != 0) {
         L.fail(t, "a BAR's base and size must be non-zero multiples of 4K");
     }
@@ -91,6 +100,14 @@ void load_vma(const Loader& L, const toml::table& t, Scenario& sc) {
         }
         if (d == nullptr) {
             L.fail(*t.get("device"), fmt::format("unknown device '{}'", v.device));
+        }
+        // mm/memory.c remap_pfn_range (mmap_mem_prepare's mmap action) sets both flags.
+        if (d->kind == DeviceKind::DevMem &&
+            (v.flags & (VM_IO | VM_PFNMAP)) != (VM_IO | VM_PFNMAP)) {
+            L.fail(*t.get("flags"),
+                   fmt::format("impossible state: a devmem vma ({}) is mapped by "
+                               "remap_pfn_range(), which sets VM_IO and VM_PFNMAP (valid: both)",
+                               d->name));
         }
         if ((v.pgoff << PAGE_SHIFT) + v.size > d->bar_size) {
             L.fail(t,
@@ -143,6 +160,19 @@ void load_entry(const Loader& L, const toml::table& t, Scenario& sc) {
                               span == PUD_SIZE   ? "1G"
                               : span == PMD_SIZE ? "2M"
                                                  : "4K"));
+    }
+    // mm/memory.c remap_pfn_range -> remap_pte_range: a devmem mapping has PTEs only (every one
+    // present from mmap on: World::reset fills them).
+    for (const auto& v : sc.vmas) {
+        for (const auto& o : sc.devices) {
+            if (e.level != Level::PTE && e.addr >= v.start && e.addr < v.start + v.size &&
+                o.name == v.device && o.kind == DeviceKind::DevMem) {
+                L.fail(*t.get("level"),
+                       fmt::format("impossible state: a {} entry in a devmem vma ({}): "
+                                   "remap_pfn_range() maps PTEs only (valid: pte)",
+                                   lv, o.name));
+            }
+        }
     }
     const VmaSpec* vma = nullptr;
     for (const auto& v : sc.vmas) {

@@ -26,26 +26,37 @@ int no_entry_error(const World& w) {
 }
 
 // mm/memory.c create_huge_pud / create_huge_pmd: vm_ops->huge_fault if the driver has one
-// (vfio-pci does; TTM no longer does), else VM_FAULT_FALLBACK. vfio_pci_mmap_ops has
-// .huge_fault only under CONFIG_ARCH_SUPPORTS_HUGE_PFNMAP, and create_huge_pud() calls it only
-// with HAVE_ARCH_TRANSPARENT_HUGEPAGE_PUD (ARCH_SUPPORTS_PUD_PFNMAP): s390 has neither, arm64
-// the first ([kernel] arch).
+// (vfio-pci does; TTM no longer does; mmap_mem_ops has none), else VM_FAULT_FALLBACK.
+// vfio_pci_mmap_ops has .huge_fault only under CONFIG_ARCH_SUPPORTS_HUGE_PFNMAP, and
+// create_huge_pud() calls it only with HAVE_ARCH_TRANSPARENT_HUGEPAGE_PUD
+// (ARCH_SUPPORTS_PUD_PFNMAP): s390 has neither, arm64 the first ([kernel] arch).
 vm_fault_t huge_fault(World& w, vm_fault& vmf, unsigned order) {
-    if (vmf.vma->vm_private_data->ttm || !arch_supports_huge_pfnmap(w.sc.arch) ||
+    if (vmf.vma->vm_ops->huge_fault == nullptr || !arch_supports_huge_pfnmap(w.sc.arch) ||
         (order == PUD_ORDER && !arch_supports_pud_pfnmap(w.sc.arch))) {
         return VM_FAULT_FALLBACK;
     }
-    return vfio_pci_mmap_huge_fault(w, vmf, order);
+    return vmf.vma->vm_ops->huge_fault(w, vmf, order);
 }
 
-// mm/memory.c __do_fault: vm_ops->fault (vfio_pci_mmap_page_fault -> huge_fault order 0, or
-// ttm_bo_vm_fault).
+// mm/memory.c do_fault: without vm_ops->fault ("the VMA was not fully populated on mmap()",
+// mmap_mem_ops) the PTE is read again under its lock: none is VM_FAULT_SIGBUS, else NOPAGE;
+// otherwise __do_fault: vm_ops->fault (vfio_pci_mmap_page_fault, ttm_bo_vm_fault).
 vm_fault_t do_fault(World& w, vm_fault& vmf) {
     const sim::Call frame{"do_fault"};
-    if (vmf.vma->vm_private_data->ttm) {
-        return ttm_bo_vm_fault(w, vmf);
+    if (vmf.vma->vm_ops->fault == nullptr) {
+        const std::uint64_t addr = vmf.address & PAGE_MASK;
+        // pte_offset_map_lock fails without a PTE table
+        if (pt_get(w, Level::PMD, pt_offset(w, Level::PMD, addr), "pte_offset_map_lock").kind !=
+            pt_entry::Kind::table) {
+            return VM_FAULT_SIGBUS;
+        }
+        sim::SpinLock& ptl = pt_lockptr(w, Level::PTE, addr);
+        ptl.lock("pte_offset_map_lock");
+        const pt_entry pte = pt_get(w, Level::PTE, pt_offset(w, Level::PTE, addr), "do_fault");
+        ptl.unlock("pte_unmap_unlock");
+        return entry_present(pte) ? VM_FAULT_NOPAGE : VM_FAULT_SIGBUS;
     }
-    return vfio_pci_mmap_huge_fault(w, vmf, 0);
+    return vmf.vma->vm_ops->fault(w, vmf);
 }
 
 // follow_pfnmap_start() at a PUD or PMD leaf: take the lock and re-read the entry under it
@@ -180,12 +191,12 @@ vm_fault_t vmf_insert_pfn(World& w, vm_fault& vmf, std::uint64_t pfn) {
 }
 
 // mm/memory.c handle_mm_fault -> __handle_mm_fault: try a PUD-order huge fault, then PMD, then
-// a PTE fault through vm_ops->fault (vfio_pci_mmap_page_fault -> huge_fault order 0).
+// a PTE fault through do_fault (vm_ops->fault, or SIGBUS without one).
 vm_fault_t handle_mm_fault(World& w, vm_area_struct* vma, std::uint64_t address, unsigned flags) {
     const sim::Call frame{"handle_mm_fault"};
     vma_assert_usable(w, vma, "handle_mm_fault");
-    if (vma->vm_private_data == nullptr) {
-        return VM_FAULT_SIGBUS;  // no vm_ops->fault: nothing can populate a pure PFNMAP
+    if (vma->vm_ops == nullptr) {
+        return VM_FAULT_SIGBUS;  // no vm_ops (no device): nothing can populate a pure PFNMAP
     }
     vm_fault vmf{vma, address, flags};
     sim::Loop retry_loop("__handle_mm_fault: retry_pud");  // a huge PUD raced with pmd_alloc
@@ -365,7 +376,7 @@ void check_mmio_access(World& w, const follow_pfnmap_args& args, sim::Name func)
     if (!entry_leaf(now) || now.pfn != (args.pfn & ~mask_pfns)) {
         why = "the entry no longer maps it";
     } else if (const vfio_pci_core_device* d = args.vma->vm_private_data) {
-        if (!d->ttm && !d->mem_enabled) {
+        if (!d->ttm && !d->devmem && !d->mem_enabled) {
             why = "memory is disabled";
         } else if (d->ttm && args.pfn != vma_addr_to_pfn(args.vma, args.address)) {
             why = "the BO has moved";
@@ -417,8 +428,9 @@ int generic_access_phys(World& w, vm_area_struct* vma, std::uint64_t addr, int l
 }
 
 // mm/memory.c __access_remote_vm for a VM_IO|VM_PFNMAP vma (ptrace PEEKDATA, /proc/PID/mem):
-// GUP fails for the vma, so vm_ops->access is tried; bytes <= 0 ends the copy. Returns the
-// bytes copied; ptrace turns 0 into -EIO. The page is never faulted in.
+// GUP fails for the vma, so vm_ops->access is called if the vma has one (generic_access_phys
+// for /dev/mem, ttm_bo_vm_access for a BO; vfio_pci_mmap_ops has none); bytes <= 0 ends the
+// copy. Returns the bytes copied; ptrace turns 0 into -EIO. The page is never faulted in.
 int access_process_vm(World& w, std::uint64_t addr, int len, bool write) {
     const sim::Call frame{"access_process_vm"};
     might_sleep(w);
@@ -428,9 +440,9 @@ int access_process_vm(World& w, std::uint64_t addr, int len, bool write) {
     if (vma != nullptr) {
         pin_user_pages_remote(w, addr);  // get_user_page_vma_remote: -EFAULT for VM_IO|VM_PFNMAP
         vma = vma_lookup(w, addr, "__access_remote_vm");
-        if (vma != nullptr && vma->vm_private_data != nullptr) {
-            bytes = generic_access_phys(w, vma, addr, len, write);
-        }
+        if (vma != nullptr && vma->vm_ops != nullptr && vma->vm_ops->access != nullptr) {
+            bytes = vma->vm_ops->access(w, vma, addr, len, write);
+        }  // else: no vm_ops->access (vfio_pci_mmap_ops): nothing is copied
     }
     mmap_read_unlock(w);
     return bytes > 0 ? bytes : 0;

@@ -120,6 +120,10 @@ int do_munmap(World& w, std::uint64_t start, std::uint64_t len) {
             }
         }
         v->detached = true;
+        // mm/vma.c remove_vma -> vma_close: vm_ops->close (ttm_bo_vm_close).
+        if (v->vm_ops != nullptr && v->vm_ops->close != nullptr) {
+            v->vm_ops->close(w, v);
+        }
     }
     mmap_read_unlock(w);
     return 0;

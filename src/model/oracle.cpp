@@ -44,6 +44,10 @@ bool World::range_mappable(std::size_t actor) const {
             (a.write && (hit->vm_flags & VM_WRITE) == 0)) {
             return false;
         }
+        // ptrace reaches a PFNMAP page only through vm_ops->access (vfio_pci_mmap_ops has none).
+        if (a.kind == ActorKind::AccessPhys && hit->vm_ops->access == nullptr) {
+            return false;
+        }
         at = hit->vm_end;
     }
     return true;
@@ -185,8 +189,10 @@ ResultClass oracle_acrn_map(const OracleCase& c) {
     }
 }
 
+// -EIO: no vm_ops->access or nothing to access (no_entry: gone covers a vma without
+// ->access), or ttm_bo_vm_access()'s reservation wait interrupted by a signal.
 ResultClass oracle_access_phys(const OracleCase& c) {
-    return when(c.r == 0 || (c.r == -EIO && c.no_entry));
+    return when(c.r == 0 || (c.r == -EIO && (c.no_entry || c.t.sigpending || c.t.sigkill_pending)));
 }
 
 ResultClass oracle_fault(const OracleCase& c) {

@@ -18,6 +18,19 @@ const char* arch_name(Arch a) {
     return kernel_values("arch").at(static_cast<std::size_t>(a)).data();
 }
 
+// The file's spelling of a device kind ([[device]] kind).
+const char* device_kind_name(DeviceKind k) {
+    switch (k) {
+        case DeviceKind::VfioPci:
+            return "vfio-pci";
+        case DeviceKind::TtmVram:
+            return "ttm-vram";
+        case DeviceKind::DevMem:
+            return "devmem";
+    }
+    return "?";
+}
+
 const char* follow_errno_name(FollowErrno e) {
     return e == FollowErrno::Enoent ? "enoent" : "einval";
 }

@@ -155,6 +155,61 @@ vm_fault_t ttm_bo_vm_fault(World& w, vm_fault& vmf) {
     return ret;
 }
 
+// drivers/gpu/drm/ttm/ttm_bo_vm.c ttm_bo_vm_open: a reference on the BO for a copied vma (fork,
+// split: neither is modelled, so it is never called); the model keeps no refcount.
+void ttm_bo_vm_open(World& /*w*/, vm_area_struct* /*vma*/) {}
+
+// drivers/gpu/drm/ttm/ttm_bo_vm.c ttm_bo_vm_close: drops the vma's reference on the BO at munmap
+// (drm_gem_object_put); the model keeps no refcount, and keeps vm_private_data (I-VMA reports
+// any later use of the vma).
+void ttm_bo_vm_close(World& /*w*/, vm_area_struct* /*vma*/) {}
+
+namespace {
+
+// drivers/gpu/drm/ttm/ttm_bo.c ttm_bo_reserve(bo, interruptible = true, no_wait = false): the
+// reservation, or -ERESTARTSYS when a signal interrupts the wait for it.
+int ttm_bo_reserve(World& w, vfio_pci_core_device& bo) {
+    if (dma_resv_lock_interruptible(w, bo.resv) != 0) {
+        sim::annotate("interrupted: -ERESTARTSYS");
+        return -ERESTARTSYS;  // -EINTR from the ww_mutex
+    }
+    return 0;
+}
+
+// The driver's ttm_device_funcs.access_memory for VRAM (amdgpu_ttm_access_memory; i915 and xe
+// have one too): with the reservation held, the BO's current placement is read or written
+// through the device (MM_INDEX/MM_DATA or a DMA), never through the CPU mapping.
+int access_memory(World& /*w*/, vfio_pci_core_device& bo, std::uint64_t offset, int len,
+                  bool write) {
+    sim::point(write ? sim::Op::Write : sim::Op::Read, bo.mem_obj,
+               write ? sim::Name("access_memory write") : sim::Name("access_memory read"),
+               "vram pfn={:#x}", bo.bar_base_pfn + bo.bo_placement_pfn + (offset >> PAGE_SHIFT));
+    return len;
+}
+
+}  // namespace
+
+// drivers/gpu/drm/ttm/ttm_bo_vm.c ttm_bo_vm_access -> ttm_bo_access: the offset into the BO,
+// the reservation, then by placement: VRAM goes to the driver's access_memory (the model's
+// ttm-vram driver has one; without one it is -EIO). No page-table entry is looked at, so
+// neither a zap nor a split can fail it; a BO move waits for or precedes it.
+int ttm_bo_vm_access(World& w, vm_area_struct* vma, std::uint64_t addr, int len, bool write) {
+    const sim::Call frame{"ttm_bo_vm_access"};
+    vfio_pci_core_device& bo = *vma->vm_private_data;
+    const std::uint64_t offset = addr - vma->vm_start + (vma->vm_pgoff << PAGE_SHIFT);
+    if (len < 1 || offset + static_cast<std::uint64_t>(len) > bo.bar_size) {
+        return -EIO;
+    }
+    const int err = ttm_bo_reserve(w, bo);
+    if (err != 0) {
+        return err;
+    }
+    // bo->resource->mem_type is VRAM (TTM_PL_VRAM): not the kmap path of SYSTEM and TT.
+    const int ret = access_memory(w, bo, offset, len, write);
+    dma_resv_unlock(w, bo.resv);  // ttm_bo_unreserve
+    return ret;
+}
+
 // drivers/gpu/drm/ttm/ttm_bo.c ttm_bo_validate -> ttm_bo_handle_move_mem with the reservation
 // held: ttm_bo_unmap_virtual() (unmap_mapping_range of the BO's mappings), then a pipelined
 // move (ttm_bo_move_accel_cleanup): the copy's fence is added to the reservation and the BO's

@@ -69,6 +69,12 @@ vm_fault_t vfio_pci_mmap_huge_fault(World& w, vm_fault& vmf, unsigned order) {
     return ret;
 }
 
+// drivers/vfio/pci/vfio_pci_core.c vfio_pci_mmap_page_fault: vfio_pci_mmap_ops.fault, the
+// huge fault at order 0 (no frame of its own: it only forwards).
+vm_fault_t vfio_pci_mmap_page_fault(World& w, vm_fault& vmf) {
+    return vfio_pci_mmap_huge_fault(w, vmf, 0);
+}
+
 // drivers/vfio/pci/vfio_pci_core.c vfio_pci_zap_and_down_write_memory_lock: take memory_lock
 // for write, then vfio_pci_zap_bars -> unmap_mapping_range over the device inode's mappings.
 void vfio_pci_zap_and_down_write_memory_lock(World& w, vfio_pci_core_device& vdev) {

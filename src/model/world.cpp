@@ -58,6 +58,7 @@ void World::reset() {
         auto& v = devices[i];
         v.name = d.name;
         v.ttm = d.kind == DeviceKind::TtmVram;
+        v.devmem = d.kind == DeviceKind::DevMem;
         v.bo_placement_pfn = 0;
         v.resv.lock.init(derived_object(Derived::Resv, i, [&] { return d.name + ".resv"; }));
         if (v.ttm) {
@@ -87,9 +88,11 @@ void World::reset() {
         v.vm_pgoff = vs.pgoff;
         v.vm_mm = &mm;
         v.id = id++;
-        for (auto& d : devices) {
+        for (std::size_t i = 0; i < devices.size(); ++i) {
+            auto& d = devices[i];
             if (d.name == vs.device) {
                 v.vm_private_data = &d;
+                v.vm_ops = &vm_ops_of(sc.devices[i].kind);
                 v.mapping = &d.inode_mapping;
                 d.inode_mapping.i_mmap.push_back(&v);
             }
@@ -117,6 +120,21 @@ void World::reset() {
         if (e.level == Level::PTE) {
             pt_store(mm.pgtable, pt_offset(*this, Level::PMD, e.addr),
                      pt_entry{pt_entry::Kind::table});
+        }
+    }
+
+    // mm/memory.c remap_pfn_range at mmap (drivers/char/mem.c mmap_mem_prepare): every page of
+    // a devmem vma has its PTE from the start.
+    for (vm_area_struct* v : mm.mm_mt_list) {
+        if (v->vm_private_data == nullptr || !v->vm_private_data->devmem) {
+            continue;
+        }
+        for (std::uint64_t a = v->vm_start; a < v->vm_end; a += PAGE_SIZE) {
+            pt_store(mm.pgtable, pt_offset(*this, Level::PUD, a), pt_entry{pt_entry::Kind::table});
+            pt_store(mm.pgtable, pt_offset(*this, Level::PMD, a), pt_entry{pt_entry::Kind::table});
+            pt_store(mm.pgtable, pt_offset(*this, Level::PTE, a),
+                     pt_entry{pt_entry::Kind::leaf, vma_addr_to_pfn(v, a), vm_page_prot_writable(v),
+                              true});
         }
     }
 

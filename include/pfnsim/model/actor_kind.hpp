@@ -26,6 +26,7 @@ enum class ActorKind : std::uint8_t {
     AcrnMap,
     AccessPhys,
     BoMove,
+    RequestRegion,
 };
 
 const char* actor_kind_name(ActorKind k);

@@ -73,6 +73,7 @@ struct pt_slot {
 struct vfio_pci_core_device;
 struct address_space;
 struct mm_struct;
+struct vm_operations_struct;
 
 // include/linux/mm_types.h vm_area_struct (the fields this path reads).
 struct vm_area_struct {
@@ -81,7 +82,8 @@ struct vm_area_struct {
     std::uint64_t vm_flags = 0;
     std::uint64_t vm_pgoff = 0;  // page offset into the BAR (region index 0)
     mm_struct* vm_mm = nullptr;
-    vfio_pci_core_device* vm_private_data = nullptr;  // vm_ops are vfio_pci_mmap_ops when set
+    vfio_pci_core_device* vm_private_data = nullptr;  // the device (BAR, BO or /dev/mem range)
+    const vm_operations_struct* vm_ops = nullptr;     // its kind's row of vm_ops_of(); none: NULL
     address_space* mapping = nullptr;                 // vm_file->f_mapping
     bool detached = false;  // unlinked by munmap: any later use is a use-after-free
     int id = 0;
@@ -147,12 +149,15 @@ struct dma_resv {
 struct vfio_pci_core_device {
     std::string name;
     bool ttm = false;                    // a ttm-vram device: ttm_bo_vm_fault populates it
+    bool devmem = false;                 // a /dev/mem range: remap_pfn_range() populated it at mmap
     std::uint64_t bo_placement_pfn = 0;  // ttm: the BO's current offset in VRAM, in pages
     dma_resv resv;                       // ttm: bo->base.resv
     std::uint64_t bar_base_pfn = 0;
     std::uint64_t bar_size = 0;
     sim::RwSemaphore memory_lock;
-    bool mem_enabled = true;  // PCI_COMMAND_MEMORY
+    // PCI_COMMAND_MEMORY; for a devmem range: not yet claimed by a driver (__request_region()
+    // marks it busy, then revoke_iomem() zaps it): false justifies a failure as memory off does.
+    bool mem_enabled = true;
     sim::ObjectId mem_obj = sim::kNoObject;
     address_space inode_mapping;
     bool zap_done_while_disabled = false;  // for I-STALE

@@ -28,8 +28,12 @@ enum class DeviceKind : std::uint8_t {
     VfioPci,  // drivers/vfio/pci/vfio_pci_core.c: huge_fault under memory_lock, never RETRY
     TtmVram,  // drivers/gpu/drm/ttm/ttm_bo_vm.c: a buffer object in VRAM; the fault returns
               // VM_FAULT_RETRY after dropping mmap_lock when the reservation is contended
+    DevMem,   // drivers/char/mem.c: a /dev/mem mapping of a physical range; remap_pfn_range()
+              // fills every PTE at mmap, mmap_mem_ops has no fault handler, only
+              // .access = generic_access_phys
 };
-inline constexpr const char* kValidDeviceKinds = "vfio-pci, ttm-vram";
+inline constexpr const char* kValidDeviceKinds = "vfio-pci, ttm-vram, devmem";
+const char* device_kind_name(DeviceKind k);
 
 struct DeviceSpec {
     std::string name;
@@ -44,7 +48,7 @@ struct VmaSpec {
     std::uint64_t size = 0;
     std::uint64_t flags = 0;
     std::uint64_t pgoff = 0;
-    std::string device;  // the vfio-pci device whose BAR this maps
+    std::string device;  // the device whose BAR (VRAM, physical range) this maps
 };
 
 struct EntrySpec {

@@ -139,6 +139,21 @@ struct vm_fault {
     std::uint64_t address = 0;
     unsigned flags = 0;
 };
+
+// include/linux/mm.h vm_operations_struct: the callbacks of a mapping that the model reads, each
+// a function or none (nullptr). One row per device kind (vm_ops.cpp, docs/model.md).
+struct vm_operations_struct {
+    const char* name;  // the kernel's name of the table
+    void (*open)(World& w, vm_area_struct* vma);
+    void (*close)(World& w, vm_area_struct* vma);
+    vm_fault_t (*fault)(World& w, vm_fault& vmf);
+    vm_fault_t (*huge_fault)(World& w, vm_fault& vmf, unsigned order);
+    vm_fault_t (*map_pages)(World& w, vm_fault& vmf);
+    int (*access)(World& w, vm_area_struct* vma, std::uint64_t addr, int len, bool write);
+};
+// The vm_ops a device kind's mmap installs (vfio_pci_mmap_ops, ttm_bo_vm_ops, mmap_mem_ops).
+const vm_operations_struct& vm_ops_of(DeviceKind kind);
+
 vm_fault_t handle_mm_fault(World& w, vm_area_struct* vma, std::uint64_t address, unsigned flags);
 vm_fault_t vmf_insert_pfn(World& w, vm_fault& vmf, std::uint64_t pfn);
 void unmap_mapping_range(World& w, address_space* mapping);
@@ -185,6 +200,9 @@ bool dma_resv_test_signaled(World& w, dma_resv& resv);
 long dma_resv_wait_timeout(World& w, dma_resv& resv);
 void dma_resv_unlock(World& w, dma_resv& resv);
 vm_fault_t ttm_bo_vm_fault(World& w, vm_fault& vmf);
+void ttm_bo_vm_open(World& w, vm_area_struct* vma);
+void ttm_bo_vm_close(World& w, vm_area_struct* vma);
+int ttm_bo_vm_access(World& w, vm_area_struct* vma, std::uint64_t addr, int len, bool write);
 int ttm_bo_validate(World& w, vfio_pci_core_device& bo, std::uint64_t placement);
 
 // --- arch/s390/pci/pci_mmio.c, drivers/virt/acrn/mm.c, mm/memory.c generic_access_phys -------
@@ -194,8 +212,13 @@ int acrn_vm_ram_map(World& w, std::uint64_t vma_base, std::uint64_t len, bool wr
 int generic_access_phys(World& w, vm_area_struct* vma, std::uint64_t addr, int len, bool write);
 int access_process_vm(World& w, std::uint64_t addr, int len, bool write);
 
+// --- kernel/resource.c --------------------------------------------------------------------------
+// A driver claims a /dev/mem range (request_mem_region): marked busy, then revoke_iomem().
+int __request_region(World& w, vfio_pci_core_device& res);
+
 // --- drivers/vfio/pci/vfio_pci_core.c, vfio_pci_config.c ----------------------------------------
 vm_fault_t vfio_pci_mmap_huge_fault(World& w, vm_fault& vmf, unsigned order);
+vm_fault_t vfio_pci_mmap_page_fault(World& w, vm_fault& vmf);
 void vfio_pci_zap_and_down_write_memory_lock(World& w, vfio_pci_core_device& vdev);
 // The I-MMIO check of a caller that accesses the pfn under the entry's lock.
 void check_mmio_access(World& w, const follow_pfnmap_args& args, sim::Name func);
