@@ -153,11 +153,14 @@ TEST_CASE("verdicts meet expectations exactly, lesser findings are shown", "[app
     sim::Witness live = witness_of(sim::ViolationKind::Livelock);
     live.lasso = sim::Lasso{};
     live.lasso->killable = true;
+    live.lasso->voluntary = true;  // a might_sleep() site: spins under PREEMPT_NONE only
     const app::Verdict lv = app::verdict_of({live});
-    CHECK(lv.full() == "livelock (killable, spinning)");
+    CHECK(lv.full() == "livelock (killable, spins under none; yields under voluntary, full)");
     CHECK(app::meets(lv, "livelock"));
-    CHECK(app::meets(lv, "livelock (killable, spinning)"));
-    CHECK_FALSE(app::meets(lv, "livelock (unkillable, spinning)"));
+    CHECK(app::meets(lv, "livelock (killable, spins under none; yields under voluntary, full)"));
+    CHECK_FALSE(
+        app::meets(lv, "livelock (unkillable, spins under none; yields under voluntary, full)"));
+    CHECK_FALSE(app::meets(lv, "livelock (killable, yields under none, voluntary, full)"));
 
     // A new errno beside a more severe expected kind is not a surprise; another kind is.
     CHECK_FALSE(app::unexpected(

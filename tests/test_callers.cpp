@@ -532,19 +532,34 @@ TEST_CASE("munmap downgrades mmap_lock: a reader gets in during the zap", "[call
     CHECK(reader_during_zap);
 }
 
-TEST_CASE("PREEMPT_VOLUNTARY: the lockstep livelock yields at might_sleep()",
+TEST_CASE("preemption: one lockstep cycle names the models it spins and yields under",
           "[callers][preempt]") {
-    auto w = world_for("lockstep-split-voluntary.toml", "eagain");
-    const auto rep = explore(w, 2000);
-    REQUIRE_FALSE(rep.violations.empty());
-    REQUIRE(rep.violations[0].lasso.has_value());
-    CHECK(rep.violations[0].lasso->killable);
-    CHECK(rep.violations[0].lasso->yielding);
-    auto n = world_for("lockstep-split.toml", "eagain");
-    const auto rn = explore(n, 2000);
-    REQUIRE_FALSE(rn.violations.empty());
-    REQUIRE(rn.violations[0].lasso.has_value());
-    CHECK_FALSE(rn.violations[0].lasso->yielding);
+    // The retry loop's only scheduling points are might_sleep() sites (down_read of mmap_lock
+    // and memory_lock): it spins under PREEMPT_NONE and yields under VOLUNTARY and FULL. The
+    // class comes from the cycle's steps, so a sweep under any model names all three, and
+    // the same: the voluntary run's might_resched() step and the none run's marked site agree.
+    for (const auto m : {PreemptModel::None, PreemptModel::Voluntary, PreemptModel::Full}) {
+        INFO(preempt_name(m));
+        Scenario sc = load_scenario(source_path("scenarios/lockstep-split.toml"));
+        sc.preempt = m;
+        World w(sc);
+        w.set_policy(*parse_policy("eagain"));
+        const auto rep = explore(w, 2000);
+        REQUIRE_FALSE(rep.violations.empty());
+        REQUIRE(rep.violations[0].lasso.has_value());
+        const LivelockClass cls = livelock_class(*rep.violations[0].lasso);
+        CHECK(cls.killable);
+        CHECK(cls.spins_under(PreemptModel::None));
+        CHECK_FALSE(cls.spins_under(PreemptModel::Voluntary));
+        CHECK_FALSE(cls.spins_under(PreemptModel::Full));
+        CHECK(cls.yield_text() == "spins under none; yields under voluntary, full");
+    }
+    // enoent-killable calls cond_resched() every round: it yields under every model.
+    auto k = world_for("lockstep-split-voluntary.toml", "enoent-killable");
+    const auto rk = explore(k, 2000);
+    REQUIRE_FALSE(rk.violations.empty());
+    REQUIRE(rk.violations[0].lasso.has_value());
+    CHECK(livelock_class(*rk.violations[0].lasso).spins == 0);
 }
 
 TEST_CASE(

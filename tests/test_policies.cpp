@@ -184,9 +184,11 @@ TEST_CASE("the recorded lockstep schedule is a proven livelock under eagain, not
         REQUIRE(out.lasso->stuck.size() == 1);
         CHECK(w.actors()[out.lasso->stuck[0]].name == "pin");
         // The fault path checks fatal_signal_pending() (FAULT_FLAG_KILLABLE) every round;
-        // nothing in the loop calls cond_resched() or sleeps.
+        // nothing in the loop calls cond_resched() or sleeps: only its might_sleep() sites
+        // (mmap_lock, memory_lock) reschedule, under voluntary and full.
         CHECK(out.lasso->killable);
         CHECK_FALSE(out.lasso->yielding);
+        CHECK(out.lasso->voluntary);
         CHECK(std::find(out.lasso->locks_held.begin(), out.lasso->locks_held.end(),
                         "mm.mmap_lock (read)") != out.lasso->locks_held.end());
         REQUIRE(out.violations.size() == 1);

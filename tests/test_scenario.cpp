@@ -8,6 +8,7 @@
 
 #include "pfnsim/model/limits.hpp"
 #include "pfnsim/model/scenario.hpp"
+#include "pfnsim/sim/lasso.hpp"
 #include "support.hpp"
 
 using namespace pfnsim::model;
@@ -377,7 +378,7 @@ TEST_CASE("docs/scenarios.md lists each actor key with the kinds the loader appl
     }
 }
 
-TEST_CASE("expectations are typed values read from the file's eleven spellings",
+TEST_CASE("expectations are typed values read from the file's fifteen spellings",
           "[scenario][expect]") {
     using pfnsim::sim::ViolationKind;
     const std::vector<std::string> spellings = {"clean",
@@ -385,10 +386,22 @@ TEST_CASE("expectations are typed values read from the file's eleven spellings",
                                                 "wrong-return",
                                                 "step-bound",
                                                 "livelock",
-                                                "livelock (killable, spinning)",
-                                                "livelock (killable, yielding)",
-                                                "livelock (unkillable, spinning)",
-                                                "livelock (unkillable, yielding)",
+                                                "livelock (killable, yields under none, "
+                                                "voluntary, full)",
+                                                "livelock (killable, spins under none; yields "
+                                                "under voluntary, full)",
+                                                "livelock (killable, spins under none, "
+                                                "voluntary; yields under full)",
+                                                "livelock (killable, spins under none, "
+                                                "voluntary, full)",
+                                                "livelock (unkillable, yields under none, "
+                                                "voluntary, full)",
+                                                "livelock (unkillable, spins under none; yields "
+                                                "under voluntary, full)",
+                                                "livelock (unkillable, spins under none, "
+                                                "voluntary; yields under full)",
+                                                "livelock (unkillable, spins under none, "
+                                                "voluntary, full)",
                                                 "deadlock",
                                                 "invariant"};
     for (const auto& s : spellings) {
@@ -397,16 +410,22 @@ TEST_CASE("expectations are typed values read from the file's eleven spellings",
         REQUIRE(e);
         CHECK(e->name() == s);
     }
-    for (const char* s : {"state-mismatch", "nondeterminism", "livelock (killable)", "Clean", ""}) {
+    // The spellings before the classes named the preemption models ("spinning" held for
+    // PREEMPT_NONE only) are refused.
+    for (const char* s : {"state-mismatch", "nondeterminism", "livelock (killable)", "Clean", "",
+                          "livelock (killable, spinning)", "livelock (killable, yielding)"}) {
         CHECK_FALSE(parse_expectation(s));
     }
     CHECK(valid_expectations() ==
           "clean, new-errno, wrong-return, step-bound, livelock, livelock ({killable|unkillable}, "
-          "{spinning|yielding}), deadlock, invariant");
-    const Expectation spinning = *parse_expectation("livelock (killable, spinning)");
+          "{yields under none, voluntary, full|spins under none; yields under voluntary, "
+          "full|spins under none, voluntary; yields under full|spins under none, voluntary, "
+          "full}), deadlock, invariant");
+    const Expectation spinning =
+        *parse_expectation("livelock (killable, spins under none; yields under voluntary, full)");
     CHECK(spinning.kind == ViolationKind::Livelock);
-    CHECK(spinning.met_by(ViolationKind::Livelock, LivelockClass{true, false}));
-    CHECK_FALSE(spinning.met_by(ViolationKind::Livelock, LivelockClass{true, true}));
+    CHECK(spinning.met_by(ViolationKind::Livelock, LivelockClass{true, 1}));
+    CHECK_FALSE(spinning.met_by(ViolationKind::Livelock, LivelockClass{true, 2}));
     CHECK_FALSE(spinning.met_by(ViolationKind::Livelock, std::nullopt));
     CHECK(parse_expectation("livelock")->met_by(ViolationKind::Livelock, LivelockClass{}));
     CHECK(Expectation{}.met_by(std::nullopt, std::nullopt));
@@ -414,13 +433,32 @@ TEST_CASE("expectations are typed values read from the file's eleven spellings",
     const Scenario sc = parse_scenario("name = \"a\"\n" + kActor +
                                            "[expect]\nverdict = \"deadlock\"\n"
                                            "[expect.policies]\neagain = \"livelock (killable, "
-                                           "yielding)\"\n",
+                                           "yields under none, voluntary, full)\"\n",
                                        "x.toml");
     CHECK(sc.expect_verdict == Expectation{ViolationKind::Deadlock, std::nullopt});
     CHECK(sc.expect_policies.at("eagain") ==
-          Expectation{ViolationKind::Livelock, LivelockClass{true, true}});
+          Expectation{ViolationKind::Livelock, LivelockClass{true, 0}});
     CHECK(error_of("name = \"a\"\n" + kActor + "[expect]\nverdict = 3\n") ==
           "x.toml:6:11: unknown verdict (not a string) (valid: " + valid_expectations() + ")");
+}
+
+TEST_CASE("a livelock's class: the preemption models it spins and yields under",
+          "[scenario][expect][preempt]") {
+    // From the stuck actors' steps: cond_resched() or a sleep yields under every model, a
+    // might_sleep() site (a voluntary point) under voluntary and full, any step outside a
+    // spin lock under full only; a loop inside a spin lock throughout spins under all three.
+    pfnsim::sim::Lasso l;
+    l.preemptible = true;
+    CHECK(livelock_class(l).spins == 2);
+    CHECK(livelock_class(l).yield_text() == "spins under none, voluntary; yields under full");
+    CHECK(livelock_class(l).spins_under(PreemptModel::Voluntary));
+    CHECK_FALSE(livelock_class(l).spins_under(PreemptModel::Full));
+    l.voluntary = true;
+    CHECK(livelock_class(l).yield_text() == "spins under none; yields under voluntary, full");
+    l.yielding = true;
+    CHECK(livelock_class(l).yield_text() == "yields under none, voluntary, full");
+    CHECK(livelock_class(pfnsim::sim::Lasso{}).yield_text() == "spins under none, voluntary, full");
+    CHECK(livelock_class(pfnsim::sim::Lasso{}).models(false).empty());
 }
 
 TEST_CASE("the loader's one parse gives the schedule key's shape text", "[scenario][shape]") {

@@ -1,4 +1,6 @@
 // The simulation core on small programs of its own: choices, blocking, deadlock, determinism.
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <catch2/catch.hpp>
 #include <functional>
@@ -665,4 +667,49 @@ TEST_CASE("fit_width and prefix_fitting cut at columns, never inside an escape",
     CHECK(prefix_fitting("a\\u{2028}b", 5) == 1);
     CHECK(prefix_fitting("\u4e2d\u4e2d", 3) == 3);  // one wide character, whole
     CHECK(prefix_fitting("xyz", 0) == 1);           // at least one character
+}
+
+TEST_CASE(
+    "a lasso records where its loop can let others run: yield, voluntary point, "
+    "outside a spin lock",
+    "[sim][livelock][preempt]") {
+    // One actor retries for ever: a plain read (preemptible only), a read marked a voluntary
+    // scheduling point each round, a read under a spin lock held throughout (never), or an
+    // Op::Yield (always). The program, not the core, says which configuration yields where.
+    enum Variant { Plain, Voluntary, UnderSpin, Yield };
+    for (const Variant v : {Plain, Voluntary, UnderSpin, Yield}) {
+        INFO("variant " << static_cast<int>(v));
+        LambdaProgram p;
+        sim::SpinLock lock;
+        const sim::ObjectId x = p.table.intern("x");
+        const sim::ObjectId l = p.table.intern("l");
+        p.on_reset = [&] { lock.init(l); };
+        p.state = [] { return std::uint64_t{1}; };
+        p.add("looper", [&] {
+            if (v == UnderSpin) {
+                lock.lock("f");
+            }
+            sim::Loop retry("retry");
+            for (;;) {
+                retry.head(0);
+                if (v == Voluntary) {
+                    sim::voluntary_point();
+                }
+                sim::point(v == Yield ? sim::Op::Yield : sim::Op::Read, x, "read");
+            }
+        });
+        sim::RandomStrategy r;
+        sim::ExecutionConfig cfg;
+        cfg.step_bound = 200;
+        const sim::Outcome o = sim::run_execution(p, r, 1, cfg);
+        REQUIRE(o.status == sim::Status::Livelock);
+        REQUIRE(o.lasso.has_value());
+        CHECK(o.lasso->yielding == (v == Yield));
+        CHECK(o.lasso->voluntary == (v == Voluntary));
+        CHECK(o.lasso->preemptible == (v != UnderSpin));
+        REQUIRE(o.violations.size() == 1);
+        const char* where[] = {"preemptible", "voluntary", "atomic", "yielding"};
+        CHECK(o.violations[0].detail ==
+              fmt::format("looper loops for ever (unkillable, {})", where[v]));
+    }
 }

@@ -23,8 +23,7 @@ std::string Verdict::name() const {
 
 std::string Verdict::full() const {
     if (kind == sim::ViolationKind::Livelock && lasso) {
-        return fmt::format("livelock ({}, {})", lasso->killable ? "killable" : "unkillable",
-                           lasso->yielding ? "yielding" : "spinning");
+        return model::Expectation{kind, model::livelock_class(*lasso)}.name();
     }
     return name();
 }
@@ -100,7 +99,7 @@ bool meets(const Verdict& v, const std::string& expected) {
     const auto want = expectation_named(expected);
     std::optional<model::LivelockClass> cls;
     if (v.lasso) {
-        cls = model::LivelockClass{v.lasso->killable, v.lasso->yielding};
+        cls = model::livelock_class(*v.lasso);
     }
     return want && want->met_by(v.kind, cls);
 }

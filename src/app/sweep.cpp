@@ -243,6 +243,19 @@ json certificate_json(const Result& r, bool state_hashes) {
 }
 
 json lasso_json(const sim::Lasso& l, const std::vector<std::string>& actors) {
+    // The preemption models the loop spins (yields) under, in order: ["none"], ["voluntary",
+    // "full"].
+    const model::LivelockClass cls = model::livelock_class(l);
+    const auto models = [](const model::LivelockClass& c, bool spinning) {
+        json a = json::array();
+        for (std::size_t i = 0; i < model::kPreemptModels; ++i) {
+            const auto m = static_cast<model::PreemptModel>(i);
+            if (c.spins_under(m) == spinning) {
+                a.push_back(model::preempt_name(m));
+            }
+        }
+        return a;
+    };
     json stuck = json::array();
     for (auto a : l.stuck) {
         stuck.push_back(a < actors.size() ? actors[a] : fmt::format("actor {}", a));
@@ -252,7 +265,8 @@ json lasso_json(const sim::Lasso& l, const std::vector<std::string>& actors) {
             {"prefix_length", l.prefix_steps},
             {"stuck", stuck},
             {"killable", l.killable},
-            {"yielding", l.yielding},
+            {"spins_under", models(cls, true)},
+            {"yields_under", models(cls, false)},
             {"locks_held", l.locks_held}};
 }
 

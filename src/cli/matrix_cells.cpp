@@ -39,6 +39,13 @@ std::string results_line(const app::Result& c) {
     return s;
 }
 
+// A livelock's class in a cell: kill or UNKILL, then the preemption models it spins under:
+// "spin:N" (none), "spin:NV" (none, voluntary), "spin" (all three), "yield" (none of them).
+std::string class_words(const model::LivelockClass& cls) {
+    static constexpr const char* kSpin[] = {"yield", "spin:N", "spin:NV", "spin"};
+    return fmt::format("{} {}", cls.killable ? "kill" : "UNKILL", kSpin[cls.spins]);
+}
+
 }  // namespace
 
 CellText cell_text(const app::Result& c, const std::string& ref) {
@@ -48,8 +55,7 @@ CellText cell_text(const app::Result& c, const std::string& ref) {
     if (!c.verdict.kind) {
         t = {"ok", results_line(c)};
     } else if (f != nullptr && f->witness.lasso) {
-        t = {"livelock" + r, fmt::format("{} {}", f->witness.lasso->killable ? "kill" : "UNKILL",
-                                         f->witness.lasso->yielding ? "yield" : "spin")};
+        t = {"livelock" + r, class_words(model::livelock_class(*f->witness.lasso))};
     } else if (f != nullptr && (c.verdict.kind == sim::ViolationKind::WrongReturn ||
                                 c.verdict.kind == sim::ViolationKind::NewErrno)) {
         t = {(c.verdict.kind == sim::ViolationKind::NewErrno ? "new errno" : "wrong") + r,
@@ -200,17 +206,51 @@ std::string how_decided(const app::Matrix& m) {
     return s;
 }
 
-std::string legend(std::size_t width) {
+namespace {
+
+// Which preemption model ([kernel] preempt) the cells ran under: "Every cell ran under
+// preempt = none, except lockstep PV (voluntary)." The most common model first.
+std::string preempt_sentence(const app::Matrix& m) {
+    std::vector<std::size_t> count(model::kPreemptModels, 0);
+    for (const auto& c : m.columns) {
+        ++count[static_cast<std::size_t>(c.scenario.preempt)];
+    }
+    const auto most = static_cast<model::PreemptModel>(
+        std::max_element(count.begin(), count.end()) - count.begin());
+    std::string others;
+    for (const auto& c : m.columns) {
+        if (c.scenario.preempt != most) {
+            others += fmt::format("{}{} ({})", others.empty() ? "" : ", ", c.scenario.label,
+                                  model::preempt_name(c.scenario.preempt));
+        }
+    }
+    return fmt::format("Every cell ran under preempt = {}{}{}.", model::preempt_name(most),
+                       others.empty() ? "" : ", except ", others);
+}
+
+}  // namespace
+
+std::string legend(const app::Matrix& m, std::size_t width) {
     return wrap(
-        "ok: results today's interface gives (listed); new errno: a return the interface never "
-        "gave before, which userspace must handle; wrong: a return no caller should get; "
-        "livelock: a proven fair cycle, kill or UNKILL (whether SIGKILL ends it), spin or "
-        "yield (whether it reschedules); +class: another class found in the cell besides its "
-        "verdict; today: a livelock under original (today's kernel), which a policy keeps "
-        "(the same actors loop, of the same class), adds (one original does not have) or "
-        "removes; [n]: the witness below, to replay; ~: decided by random executions, not a "
-        "certificate.",
-        width, 0, false);
+               preempt_sentence(m) +
+                   " A livelock's class holds for every model, from its cycle: cond_resched() or a "
+                   "sleep yields under all, a might_sleep() site under voluntary and full, a step "
+                   "outside a spin lock under full.",
+               width, 0, false) +
+           wrap(
+               "ok: results today's interface gives (listed); new errno: a return the interface "
+               "never "
+               "gave before, which userspace must handle; wrong: a return no caller should get; "
+               "livelock: a proven fair cycle, kill or UNKILL (whether SIGKILL ends it), then "
+               "where "
+               "it spins: spin:N under preempt none only (it yields under voluntary and full), "
+               "spin:NV under none and voluntary, spin under all three, yield under none of them; "
+               "+class: another class found in the cell besides its "
+               "verdict; today: a livelock under original (today's kernel), which a policy keeps "
+               "(the same actors loop, of the same class), adds (one original does not have) or "
+               "removes; [n]: the witness below, to replay; ~: decided by random executions, not a "
+               "certificate.",
+               width, 0, false);
 }
 
 std::string unexpected_cells(const app::Matrix& m, std::size_t width) {

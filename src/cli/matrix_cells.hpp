@@ -37,7 +37,7 @@ std::string ref_of(const Notes& n, std::size_t p, long i);
 std::string api_title(const std::string& api);
 // How the cells were decided, exactly: certificates, or how many random executions.
 std::string how_decided(const app::Matrix& m);
-std::string legend(std::size_t width);
+std::string legend(const app::Matrix& m, std::size_t width);
 // The unexpected cells, named.
 std::string unexpected_cells(const app::Matrix& m, std::size_t width);
 // The files, with their hashes and (for cells decided at random) their executions.

@@ -227,7 +227,8 @@ json matrix_json(const app::Matrix& m) {
             json cj = explore_json(c);
             const model::Scenario& sc = c.plan.scenario;
             cj["label"] = sc.label;
-            if (!sc.matrix_caller.empty()) {  // where the patchset view puts it
+            cj["preempt"] = model::preempt_name(sc.preempt);  // the model the cell ran under
+            if (!sc.matrix_caller.empty()) {                  // where the patchset view puts it
                 cj["matrix"] = {{"caller", sc.matrix_caller},
                                 {"race", sc.matrix_race},
                                 {"api", sc.follow_errno ? model::follow_errno_name(*sc.follow_errno)

@@ -126,7 +126,7 @@ std::string matrix_text(const app::Matrix& m, std::size_t width) {
             out += table(m, v, b, notes, width) + "\n";
         }
     }
-    out += legend(width) + "\n" + file_list(m, width);
+    out += legend(m, width) + "\n" + file_list(m, width);
     if (!notes.text.empty()) {
         out += "\nWitnesses:\n";
         for (const auto& t : notes.text) {
@@ -176,7 +176,7 @@ std::string matrix_markdown(const app::Matrix& m, std::size_t width) {
             }
         }
     }
-    out += legend(width) + "\n";
+    out += legend(m, width) + "\n";
     if (!notes.text.empty()) {
         out += "```\n";
         for (const auto& t : notes.text) {

@@ -3,6 +3,8 @@
 
 #include <fmt/format.h>
 
+#include "pfnsim/sim/lasso.hpp"
+
 namespace pfnsim::model {
 
 namespace {
@@ -24,11 +26,56 @@ std::string kind_text(std::optional<sim::ViolationKind> k) {
 }
 
 std::string class_text(const LivelockClass& c) {
-    return fmt::format("{}, {}", c.killable ? "killable" : "unkillable",
-                       c.yielding ? "yielding" : "spinning");
+    return fmt::format("{}, {}", c.killable ? "killable" : "unkillable", c.yield_text());
 }
 
 }  // namespace
+
+const char* preempt_name(PreemptModel m) {
+    switch (m) {
+        case PreemptModel::None:
+            return "none";
+        case PreemptModel::Voluntary:
+            return "voluntary";
+        case PreemptModel::Full:
+            return "full";
+    }
+    return "?";
+}
+
+std::string LivelockClass::models(bool spinning) const {
+    std::string s;
+    for (std::size_t i = 0; i < kPreemptModels; ++i) {
+        const auto m = static_cast<PreemptModel>(i);
+        if (spins_under(m) == spinning) {
+            if (!s.empty()) {
+                s += ", ";
+            }
+            s += preempt_name(m);
+        }
+    }
+    return s;
+}
+
+std::string LivelockClass::yield_text() const {
+    const std::string spin = models(true);
+    const std::string yield = models(false);
+    if (spin.empty()) {
+        return "yields under " + yield;
+    }
+    return yield.empty() ? "spins under " + spin
+                         : fmt::format("spins under {}; yields under {}", spin, yield);
+}
+
+LivelockClass livelock_class(const sim::Lasso& l) {
+    // kernel/sched/core.c: cond_resched() and schedule() yield under every model;
+    // include/linux/kernel.h might_sleep() -> might_resched() only under PREEMPT_VOLUNTARY (and
+    // FULL, where the task is preemptible there anyway); under PREEMPT_FULL preempt_enable()
+    // and every interrupt return with preempt_count() == 0 reschedule (preempt_schedule(),
+    // preempt_schedule_irq()), so only a loop inside a spin lock throughout still spins.
+    const std::uint8_t spins = l.yielding ? 0 : l.voluntary ? 1 : l.preemptible ? 2 : 3;
+    return LivelockClass{l.killable, spins};
+}
 
 std::string Expectation::name() const {
     if (kind == sim::ViolationKind::Livelock && livelock) {
@@ -52,8 +99,8 @@ std::optional<Expectation> parse_expectation(std::string_view s) {
             continue;
         }
         for (const bool killable : {true, false}) {
-            for (const bool yielding : {false, true}) {
-                e.livelock = LivelockClass{killable, yielding};
+            for (std::uint8_t spins = 0; spins <= kPreemptModels; ++spins) {
+                e.livelock = LivelockClass{killable, spins};
                 if (s == e.name()) {
                     return e;
                 }
@@ -69,7 +116,14 @@ std::string valid_expectations() {
         s += s.empty() ? "" : ", ";
         s += kind_text(k);
         if (k == sim::ViolationKind::Livelock) {
-            s += ", livelock ({killable|unkillable}, {spinning|yielding})";
+            s += ", livelock ({killable|unkillable}, {";
+            for (std::uint8_t spins = 0; spins <= kPreemptModels; ++spins) {
+                if (spins != 0) {
+                    s += "|";
+                }
+                s += LivelockClass{false, spins}.yield_text();
+            }
+            s += "})";
         }
     }
     return s;

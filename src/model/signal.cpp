@@ -63,11 +63,14 @@ void cond_resched(World& /*w*/) {
     sim::point(sim::Op::Yield, sim::kNoObject, "cond_resched");
 }
 
-// include/linux/kernel.h might_sleep: under PREEMPT_VOLUNTARY it is a cond_resched() point
-// (might_resched), and under PREEMPT_FULL the task is preemptible anyway; under PREEMPT_NONE it
-// only annotates. Called where the kernel calls it: down_read/down_write, mutex_lock,
-// ioremap/vunmap.
+// include/linux/kernel.h might_sleep -> might_resched (kernel/sched/core.c
+// __cond_resched under CONFIG_PREEMPT_VOLUNTARY or the dynamic "voluntary" mode): a scheduling
+// point under PREEMPT_VOLUNTARY; under PREEMPT_FULL the task is preemptible there anyway, and
+// under PREEMPT_NONE it only annotates. The site is marked either way (sim::voluntary_point),
+// so that a livelock's class names every model from one execution (livelock_class). Called
+// where the kernel calls it: down_read/down_write, mutex_lock, ioremap/vunmap.
 void might_sleep(World& w) {
+    sim::voluntary_point();
     if (w.sc.preempt != PreemptModel::None) {
         sim::point(sim::Op::Yield, sim::kNoObject, "might_sleep", "might_resched");
     }

@@ -131,7 +131,9 @@ std::optional<Lasso> CycleDetector::fair_cycle(const Sample& from, const CycleVi
         st.op = si.op;
         st.object = si.object;
         l.killable = l.killable || v.program->is_kill_check(si.actor, st);
-        l.yielding = l.yielding || si.op == Op::Yield || si.slept;
+        l.yielding = l.yielding || (si.op == Op::Yield && !si.voluntary) || si.slept;
+        l.voluntary = l.voluntary || si.voluntary;
+        l.preemptible = l.preemptible || !si.atomic;
     }
     // Each lock once, in the order first held; with several stuck actors, who holds it (two
     // readers of one rwsem are one entry, not two).
@@ -167,9 +169,14 @@ Violation CycleDetector::livelock(const Lasso& l, const std::vector<ActorDecl>& 
         steps =
             steps || std::find(l.stuck.begin(), l.stuck.end(), steps_[i].actor) != l.stuck.end();
     }
+    // Where it yields, in the core's terms (the program names the configurations): at an
+    // unconditional point, only at voluntary points, anywhere outside an atomic section, never.
+    const char* where = l.yielding      ? "yielding"
+                        : l.voluntary   ? "voluntary"
+                        : l.preemptible ? "preemptible"
+                                        : "atomic";
     std::string detail = steps ? fmt::format("{} loops for ever ({}, {})", stuck,
-                                             l.killable ? "killable" : "unkillable",
-                                             l.yielding ? "yielding" : "spinning")
+                                             l.killable ? "killable" : "unkillable", where)
                                : fmt::format("{} waits for ever while the others loop", stuck);
     return {ViolationKind::Livelock, stuck, std::move(detail)};
 }

@@ -23,7 +23,9 @@ struct StepInfo {
     std::uint16_t enabled;  // actors enabled before the step
     std::uint8_t actor;
     Op op;
-    bool slept;  // the actor then slept on a lock
+    bool slept;      // the actor then slept on a lock
+    bool voluntary;  // the program marked it a voluntary scheduling point (voluntary_point())
+    bool atomic;     // taken inside a non-preemptible section (a spin lock held)
 };
 
 // The position of a state in the execution.

@@ -54,6 +54,10 @@ struct ActorState {
     std::jmp_buf* landing = nullptr;
     std::uintptr_t landing_mark = 0;
     bool unwinding = false;
+    // Scheduling facts for livelock classes (cycle_check): spin locks held (a non-preemptible
+    // section), and whether the program marked the next step a voluntary scheduling point.
+    std::uint8_t spin_held = 0;
+    bool voluntary_mark = false;
     // The unwinder's record of that unwinding: one per actor, so that an unwinding suspended
     // by a fiber switch (a destructor that blocks) is not overwritten by another actor's.
     _Unwind_Exception abort_exception{};

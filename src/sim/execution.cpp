@@ -211,8 +211,11 @@ void report_deadlock(ExecState& x) {
                                         (static_cast<std::uint64_t>(op) << 56U) ^
                                         x.objects->hash(object));
         if (x.config->detect_cycles) {
+            ActorState& a = x.actors[x.current];
             x.cycles.record({object, static_cast<std::uint16_t>(x.enabled_bits),
-                             static_cast<std::uint8_t>(x.current), op, false});
+                             static_cast<std::uint8_t>(x.current), op, false, a.voluntary_mark,
+                             a.spin_held != 0});
+            a.voluntary_mark = false;
         }
     }
     ++x.out->steps;
@@ -596,6 +599,11 @@ void fail_invariant(std::string actor, std::string detail) {
     throw_abort();
 }
 
+void voluntary_point() {
+    ExecState& x = exec();
+    x.actors[x.current].voluntary_mark = true;
+}
+
 ActorId current_actor() {
     return exec().current;
 }
@@ -646,13 +654,20 @@ void wake(ActorId actor) {
 }
 
 void note_acquired(ObjectId object, const char* mode, ActorId holder) {
-    exec().held.push_back({object, holder, mode});
+    ExecState& x = exec();
+    x.held.push_back({object, holder, mode});
+    if (std::string_view(mode) == "spin") {
+        ++x.actors[holder].spin_held;  // a spin lock: non-preemptible until released
+    }
 }
 
 void note_released(ObjectId object, ActorId holder) {
     ExecState& x = exec();
     for (std::size_t i = 0; i < x.held.size(); ++i) {
         if (x.held[i].object == object && x.held[i].holder == holder) {
+            if (std::string_view(x.held[i].mode) == "spin") {
+                --x.actors[holder].spin_held;
+            }
             x.held.erase(x.held.begin() + static_cast<std::ptrdiff_t>(i));
             return;
         }

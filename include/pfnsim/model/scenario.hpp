@@ -93,8 +93,7 @@ enum class FollowVariant : std::uint8_t { Current, PreFfef67b93aa3 };
 // What follow_pfnmap_start() returns for "no present entry": -EINVAL today, -ENOENT under the
 // API change proposed in the March 2026 thread (bad arguments stay -EINVAL).
 enum class FollowErrno : std::uint8_t { Einval, Enoent };
-// CONFIG_PREEMPT_NONE / _VOLUNTARY / _FULL: whether might_sleep() is a scheduling point.
-enum class PreemptModel : std::uint8_t { None, Voluntary, Full };
+// PreemptModel ([kernel] preempt): model/expectation.hpp, with the livelock classes.
 // The architecture ([kernel] arch): which huge pfnmap leaves it can have. x86_64 selects
 // ARCH_SUPPORTS_HUGE_PFNMAP and HAVE_ARCH_TRANSPARENT_HUGEPAGE_PUD (so ARCH_SUPPORTS_PUD_PFNMAP),
 // arm64 only the first (PMD leaves), s390 neither (arch/*/Kconfig, mm/Kconfig).

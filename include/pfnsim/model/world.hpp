@@ -185,7 +185,8 @@ bool fatal_signal_pending(World& w);
 // non-fatal one (fatal_signal_pending() without the injected SIGKILL).
 bool signal_pending(World& w);
 void cond_resched(World& w);
-// include/linux/kernel.h might_sleep: a scheduling point under PREEMPT_VOLUNTARY (and FULL).
+// include/linux/kernel.h might_sleep: a scheduling point under PREEMPT_VOLUNTARY (and FULL);
+// marks the site for livelock classes under every model.
 void might_sleep(World& w);
 
 // --- mm/mmu_notifier.c and virt/kvm/kvm_main.c's notifier callbacks ---------------------------

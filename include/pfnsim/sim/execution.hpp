@@ -76,6 +76,10 @@ bool eventually(std::string_view what);
 bool inject(std::string_view site, bool budgeted);
 // The model found a violated invariant: the execution ends with it.
 [[noreturn]] void fail_invariant(std::string actor, std::string detail);
+// Marks the calling actor's next step a voluntary scheduling point: a place where the program
+// yields only under some configurations (the model says which). Livelock classes only: it
+// shapes no execution.
+void voluntary_point();
 // The actor running now.
 ActorId current_actor();
 // Steps recorded so far in the running execution. At a choice the chosen actor takes the next
