@@ -16,8 +16,10 @@ namespace {
 // leaf, the oracles), [kernel] arch and gup-loop as GUP; 6: KVM's RET_PF_RETRY through
 // vcpu_run (signal exit, schedule), return-to-user as a guest re-entry, GUP-fast/slow first,
 // split notifiers for huge entries only; gup-loop's -EFAULT on SIGBUS and FOLL_TRIED; TTM's
-// fault_idle, interruptible waits and NOPAGE; a non-fatal signal.
-constexpr int kModelVersion = 6;
+// fault_idle, interruptible waits and NOPAGE; a non-fatal signal; 7: vm_ops per device kind
+// (access through vm_ops->access, devmem's generic_access_phys, request-region), a livelock's
+// class per preemption model (full distinct from voluntary).
+constexpr int kModelVersion = 7;
 }  // namespace
 
 const char* tool_version() {
