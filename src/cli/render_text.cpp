@@ -341,10 +341,9 @@ std::string check_text(const std::vector<app::CheckedFile>& files) {
         const bool mixed = std::any_of(f.cells.begin(), f.cells.end(), [&](const auto& c) {
             return c.decided() != f.cells.front().decided();
         });
-        std::string line =
-            fmt::format("{} {} [{}] {}:", f.ok() ? "ok   " : "FAIL ", f.name(),
-                        f.cells.empty() ? "" : f.cells.front().plan.scenario_hash,
-                        mixed ? "mixed" : decided_of(f));
+        std::string line = fmt::format("{} {} [{}] {}:", f.ok() ? "ok   " : "FAIL ", f.name(),
+                                       f.cells.empty() ? "" : f.cells.front().plan.scenario_hash,
+                                       mixed ? "mixed" : decided_of(f));
         if (line.size() > 80) {  // a long file name: wrapped, the cells go on its last line
             const std::string w = wrap(line, 80, 6, false);
             const std::size_t last = w.rfind('\n', w.size() - 2);

@@ -88,8 +88,8 @@ void load_bug(const Loader& L, const toml::table& root, Scenario& sc) {
         }
         const toml::node* e = t.get("expect");
         if (e == nullptr) {
-            L.fail(t, fmt::format("[variants.{}] needs 'expect' (the verdict it must have)",
-                                  v.name));
+            L.fail(t,
+                   fmt::format("[variants.{}] needs 'expect' (the verdict it must have)", v.name));
         }
         read_expect(L, *e, v);
         sc.variants.push_back(std::move(v));

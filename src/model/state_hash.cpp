@@ -171,41 +171,41 @@ void visit_state(const World& w, V& v) {
     }
 }
 
-// The hashes: each Future field into both, each Verdict field into the signature only. Flags
-// are packed per role into one word, mixed before the next field or object.
+// The hashes: the Future fields into one accumulator, the Verdict fields into another; the
+// loop hash is the first, the signature both (each field is mixed once). Flags are packed per
+// role into one word (with a marker bit), mixed before that role's next field or object.
 struct Hasher {
     static constexpr bool kDetailed = false;
-    std::uint64_t loop = 0x243f6a8885a308d3ULL;
-    std::uint64_t sig = 0x243f6a8885a308d3ULL;
+    std::uint64_t acc[2] = {0x243f6a8885a308d3ULL, 0x13198a2e03707344ULL};
     std::uint64_t bits[2] = {0, 0};
     unsigned nbits[2] = {0, 0};
 
-    void mix(Role r, std::uint64_t value) {
-        if (r == Role::Future) {
-            loop = sim::hash_mix(loop, value);
+    static constexpr std::size_t index(Role r) { return r == Role::Future ? 0 : 1; }
+    void flush(std::size_t i) {
+        if (nbits[i] > 0) {
+            acc[i] = sim::hash_mix(acc[i], bits[i] | (std::uint64_t{1} << 63U));
+            bits[i] = 0;
+            nbits[i] = 0;
         }
-        sig = sim::hash_mix(sig, value);
     }
     void flush() {
-        for (const Role r : {Role::Future, Role::Verdict}) {
-            const auto i = static_cast<std::size_t>(r);
-            if (nbits[i] > 0) {
-                mix(r, bits[i] | (std::uint64_t{1} << 63U));
-                bits[i] = 0;
-                nbits[i] = 0;
-            }
-        }
+        flush(0);
+        flush(1);
     }
+    std::uint64_t loop() const { return acc[0]; }
+    std::uint64_t signature() const { return sim::hash_mix(acc[0], acc[1]); }
+
     template <class N>
     void object(N&& /*name*/) {
         flush();
     }
     void field(Role r, std::string_view /*field*/, std::uint64_t value) {
-        flush();
-        mix(r, value);
+        const std::size_t i = index(r);
+        flush(i);
+        acc[i] = sim::hash_mix(acc[i], value);
     }
     void flag(Role r, std::string_view /*field*/, bool value) {
-        const auto i = static_cast<std::size_t>(r);
+        const std::size_t i = index(r);
         bits[i] |= static_cast<std::uint64_t>(value ? 1U : 0U) << nbits[i]++;
     }
     template <class F>
@@ -269,7 +269,7 @@ std::optional<std::uint64_t> World::loop_state_hash() const {
     Hasher h;
     visit_state(*this, h);
     h.flush();
-    return h.loop;
+    return h.loop();
 }
 
 // loop_state_hash()'s fields and the facts the oracles read when the execution ends, so that
@@ -281,7 +281,7 @@ std::optional<std::uint64_t> World::state_signature() const {
     Hasher h;
     visit_state(*this, h);
     h.flush();
-    return h.sig;
+    return h.signature();
 }
 
 void World::describe_state(sim::StateFields& out) const {

@@ -76,7 +76,7 @@ Matrix run_matrix(const std::vector<std::string>& files, const Overrides& o,
 
 struct CheckedFile {
     std::string file;
-    std::string variant;  // a bug file's variant ([variants.NAME]): each is its own test
+    std::string variant;        // a bug file's variant ([variants.NAME]): each is its own test
     std::string scenario_hash;  // once it could be read
     std::string error;          // the scenario could not be read, or its search failed
     bool internal = false;      // the error is pfnsim's own inconsistency, not bad input

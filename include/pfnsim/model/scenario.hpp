@@ -145,7 +145,7 @@ struct Scenario {
         std::string summary;               // one line of what happened
     };
     struct Variant {
-        std::string name;              // "buggy", "fixed"
+        std::string name;                 // "buggy", "fixed"
         std::vector<std::string> kernel;  // "KEY=VALUE", applied over [kernel] as --kernel is
         std::string policy;               // "" = the file's
         Expectation expect;
