@@ -45,11 +45,14 @@ enum class Role : std::uint8_t {
 // memory_lock, i_mmap_rwsem), and the IOMMU's. f(lock, name()) with name() the object's name.
 template <class F>
 void each_mm_lock(const World& w, F&& f) {
-    for (const auto& [addr, lock] : w.mm.pgtable.pmd_ptl) {
-        f(lock, [addr] { return fmt::format("pmd_ptl[{:#x}]", addr); });
+    // (Keys copied out: clang 14 cannot capture a structured binding.)
+    for (const auto& kv : w.mm.pgtable.pmd_ptl) {
+        const std::uint64_t addr = kv.first;
+        f(kv.second, [addr] { return fmt::format("pmd_ptl[{:#x}]", addr); });
     }
-    for (const auto& [addr, lock] : w.mm.pgtable.pte_ptl) {
-        f(lock, [addr] { return fmt::format("pte_ptl[{:#x}]", addr); });
+    for (const auto& kv : w.mm.pgtable.pte_ptl) {
+        const std::uint64_t addr = kv.first;
+        f(kv.second, [addr] { return fmt::format("pte_ptl[{:#x}]", addr); });
     }
     f(w.mm.mmap_lock, [] { return std::string("mm.mmap_lock"); });
     f(w.mm.page_table_lock, [] { return std::string("mm.page_table_lock"); });
