@@ -3,6 +3,7 @@
 
 #include <fmt/format.h>
 
+#include "pfnsim/model/scenario.hpp"
 #include "pfnsim/sim/lasso.hpp"
 
 namespace pfnsim::model {
@@ -31,16 +32,9 @@ std::string class_text(const LivelockClass& c) {
 
 }  // namespace
 
+// The [kernel] table's names (load_options.cpp), in the order of PreemptModel.
 const char* preempt_name(PreemptModel m) {
-    switch (m) {
-        case PreemptModel::None:
-            return "none";
-        case PreemptModel::Voluntary:
-            return "voluntary";
-        case PreemptModel::Full:
-            return "full";
-    }
-    return "?";
+    return kernel_values("preempt").at(static_cast<std::size_t>(m)).data();
 }
 
 std::string LivelockClass::models(bool spinning) const {
