@@ -54,10 +54,10 @@ device = "gpu"
     return s;
 }
 
-// The one-line error a scenario text gets, or "no error".
-inline std::string error_of(const std::string& text) {
+// The one-line error a scenario text gets (under --kernel settings), or "no error".
+inline std::string error_of(const std::string& text, const model::KernelSettings& kernel = {}) {
     try {
-        model::parse_scenario(text, "x.toml");
+        model::parse_scenario(text, "x.toml", kernel);
     } catch (const model::ScenarioError& e) {
         return e.what();
     }

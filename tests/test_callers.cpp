@@ -421,8 +421,24 @@ TEST_CASE("devmem: the loader refuses what remap_pfn_range() and mmap_mem_ops ca
         "[[actor]]\nname = \"p\"\nkind = \"access-phys\"\nvaddr = 0x40000000\n";
     // A huge entry: remap_pfn_range() maps PTEs only (as a huge entry under s390's arch).
     CHECK(error_of(devmem("[[entry]]\nlevel = \"pmd\"\naddr = 0x40000000\n" + phys)) ==
-          "x.toml:13:9: impossible state: a pmd entry in a devmem vma (mem): remap_pfn_range() "
-          "maps PTEs only (valid: pte)");
+          "x.toml:13:9: impossible state: a pmd entry in a vma mmap filled with "
+          "remap_pfn_range() (mem): it maps PTEs only (valid: pte)");
+    // One PTE slot per page of a vma filled at mmap: at most 2M of it (a 4M one is refused,
+    // and so is a vfio-pci BAR of the pre-abafbc551fdd form; today's vfio-pci faults lazily).
+    std::string big = devmem(phys);
+    big.replace(big.find("bar_size = \"16K\""), 16, "bar_size = \"4M\"");
+    big.replace(big.find("\nsize = \"16K\""), 13, "\nsize = \"4M\"");
+    CHECK(error_of(big) ==
+          "x.toml:9:8: a vma that mmap fills with remap_pfn_range() (mem) has one PTE per page: "
+          "the model takes at most 2M of it (valid: size up to 0x200000)");
+    const std::string vfio_bar =
+        "name = \"t\"\n[[device]]\nname = \"gpu\"\nbar_base = 0x4000000000\n"
+        "bar_size = \"4M\"\n[[vma]]\nstart = 0x40000000\nsize = \"4M\"\nflags = [" +
+        std::string(kRw) + "]\ndevice = \"gpu\"\n[[actor]]\nname = \"z\"\nkind = \"zap\"\n";
+    CHECK_NOTHROW(parse_scenario(vfio_bar, "x.toml"));
+    CHECK(error_of(vfio_bar, {{"vfio_pci_mmap", "pre-abafbc551fdd"}}) ==
+          "x.toml:8:8: a vma that mmap fills with remap_pfn_range() (gpu) has one PTE per page: "
+          "the model takes at most 2M of it (valid: size up to 0x200000)");
     CHECK_NOTHROW(
         parse_scenario(devmem("[[entry]]\nlevel = \"pte\"\naddr = 0x40000000\n" + phys), "x.toml"));
     // remap_pfn_range() sets VM_IO and VM_PFNMAP.
@@ -586,18 +602,34 @@ TEST_CASE(
           sim::severity(sim::ViolationKind::WrongReturn));
 }
 
-TEST_CASE("acrn_vm_ram_map maps a read-only entry for a write attribute: no -EFAULT",
+TEST_CASE("acrn_vm_ram_map refuses a write mapping of a read-only entry, its old form maps it",
           "[callers][acrn]") {
-    // drivers/virt/acrn/mm.c acrn_vm_ram_map follows each page and checks only that the pfns
-    // are contiguous (and not refcounted): the entry's write permission is not checked.
-    World w(parse_scenario(bar("vfio-pci", kRo,
-                               "[[entry]]\nlevel = \"pud\"\naddr = 0x40000000\n"
-                               "[[actor]]\nname = \"acrn\"\nkind = \"acrn-map\"\n"
-                               "vaddr = 0x40000000\nsize = \"16K\"\nwrite = true\n"),
-                           "t.toml"));
-    const auto rep = explore(w, 1);
-    CHECK(results_of(rep) == std::set<std::string>{"0"});
+    // drivers/virt/acrn/mm.c acrn_vm_ram_map sets follow_pfnmap_args.write from
+    // ACRN_MEM_ACCESS_WRITE: follow_pfnmap_start() (pfnmap_args_setup) fails a read-only entry
+    // with -EFAULT. Before 3d6586008f7b nothing checked it: the EPT maps it writable (I-PROT).
+    const std::string text = bar("vfio-pci", kRo,
+                                 "[[entry]]\nlevel = \"pud\"\naddr = 0x40000000\n"
+                                 "[[actor]]\nname = \"acrn\"\nkind = \"acrn-map\"\n"
+                                 "vaddr = 0x40000000\nsize = \"16K\"\nwrite = true\n");
+    World now(parse_scenario(text, "t.toml"));
+    const auto rep = explore(now, 1);
+    CHECK(results_of(rep) == std::set<std::string>{"-EFAULT"});
     CHECK(rep.violations.empty());
+    CHECK(now.iommu.table.empty());
+    World old(parse_scenario(text, "t.toml", {{"acrn_vm_ram_map", "pre-3d6586008f7b"}}));
+    const auto bad = explore(old, 1);
+    REQUIRE(bad.violations.size() == 1);
+    CHECK(bad.violations[0].violation.detail.find("I-PROT: hcall_set_memory_regions() maps pfn") ==
+          0);
+    // A read mapping of the same entry is fine in both forms.
+    std::string read = text;
+    read.replace(read.find("write = true"), 12, "write = false");
+    for (const char* form : {"current", "pre-3d6586008f7b"}) {
+        World w(parse_scenario(read, "t.toml", {{"acrn_vm_ram_map", form}}));
+        const auto r = explore(w, 1);
+        CHECK(results_of(r) == std::set<std::string>{"0"});
+        CHECK(r.violations.empty());
+    }
 }
 
 namespace {

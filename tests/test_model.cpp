@@ -610,8 +610,9 @@ TEST_CASE("walk_pud_range goes to walk_pmd_range after the split, reading the PU
 TEST_CASE("handle_pte_fault returns 0 when the PMD became a leaf: no do_fault", "[model][fault]") {
     // mm/memory.c handle_pte_fault: pte_offset_map_rw_nolock() finds no PTE table under a PMD
     // that a huge insert filled after __handle_mm_fault() read it none; the fault returns 0 and
-    // the access retries. With memory disabled, do_fault() would SIGBUS. The vma's pgoff makes
-    // the PUD and PMD orders fall back, so the PMD leaf comes from a direct insert.
+    // the access retries. With memory disabled, do_fault() would SIGBUS. The vma is smaller than
+    // a PMD, so the PUD and PMD orders fall back and the PMD leaf comes from a direct insert (of
+    // the pfn at the vma's offset, 2M into the BAR: I-MAP holds).
     ModelHarness h(R"(name = "t"
 [[device]]
 name = "gpu"
@@ -622,7 +623,7 @@ mem_enabled = false
 device = "gpu"
 start = 0x90000000
 size = "16K"
-pgoff = 1
+pgoff = 512
 flags = ["VM_IO", "VM_PFNMAP", "VM_READ", "VM_WRITE", "VM_SHARED"]
 [[actor]]
 name = "a"
@@ -641,7 +642,7 @@ kind = "zap"
                 [&](World& w) {
                     mmap_read_lock(w);
                     vm_fault vmf{vma_lookup(w, kAddr, "t"), kAddr, 0};
-                    vmf_insert_pfn_pmd(w, vmf, kBarPfn, false);
+                    vmf_insert_pfn_pmd(w, vmf, kBarPfn + 512, false);
                     mmap_read_unlock(w);
                 }};
     int raced = 0;  // executions where the leaf came between the two reads of the PMD

@@ -18,8 +18,12 @@ namespace {
 // split notifiers for huge entries only; gup-loop's -EFAULT on SIGBUS and FOLL_TRIED; TTM's
 // fault_idle, interruptible waits and NOPAGE; a non-fatal signal; 7: vm_ops per device kind
 // (access through vm_ops->access, devmem's generic_access_phys, request-region), a livelock's
-// class per preemption model (full distinct from voluntary).
-constexpr int kModelVersion = 7;
+// class per preemption model (full distinct from voluntary); 8: historical forms of the callers
+// ([kernel] vaddr_get_pfn, hva_to_pfn_remapped, s390_pci_mmio, generic_access_phys,
+// acrn_vm_ram_map, vfio_pci_mmap_huge_fault, vfio_pci_mmap), follow_pfnmap_args.write (ACRN),
+// IOMMU/EPT protection, huge leaves keep their aligned pfn bits, I-PROT, I-MAP, I-STALE at
+// every memory disable.
+constexpr int kModelVersion = 8;
 }  // namespace
 
 const char* tool_version() {

@@ -20,10 +20,15 @@ vm_fault_t insert_pfn_huge(World& w, vm_fault& vmf, Level l, std::uint64_t pfn) 
     const pt_entry cur = pt_get(
         w, l, slot, l == Level::PUD ? sim::Name("insert_pfn_pud") : sim::Name("insert_pfn_pmd"));
     if (cur.kind == pt_entry::Kind::none) {
-        // pfn_t_pud(pfn, vma->vm_page_prot): a shared writable mapping maps writable.
+        // pfn_t_pud(pfn, vma->vm_page_prot): a shared writable mapping maps writable. A huge
+        // entry has room only for the order-aligned bits of the pfn (pud_pfn/pmd_pfn mask the
+        // rest): an unaligned pfn maps the rounded-down range.
         const bool writable = vm_page_prot_writable(vma);
-        pt_set(w, l, addr, slot, pt_entry{pt_entry::Kind::leaf, pfn, writable, true},
+        const std::uint64_t order_pfns = level_size(l) >> PAGE_SHIFT;
+        const std::uint64_t stored = pfn & ~(order_pfns - 1);
+        pt_set(w, l, addr, slot, pt_entry{pt_entry::Kind::leaf, stored, writable, true},
                l == Level::PUD ? sim::Name("insert_pfn_pud") : sim::Name("insert_pfn_pmd"));
+        check_leaf_maps_offset(w, vma, addr, stored, l);
     }
     ptl.unlock("spin_unlock");
     return VM_FAULT_NOPAGE;

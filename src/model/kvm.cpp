@@ -37,10 +37,11 @@ int hva_to_pfn_slow(World& w, std::uint64_t hva) {
 
 }  // namespace
 
-// virt/kvm/kvm_main.c hva_to_pfn_remapped: 0 with *pfn set (or kKvmRoFault for a write to a
-// read-only entry), or an error.
+// virt/kvm/kvm_main.c hva_to_pfn_remapped: 0 with *pfn and *writable set (or kKvmRoFault for
+// a write to a read-only entry), or an error. The historical forms ([kernel]
+// hva_to_pfn_remapped) differ in what they do after the follow.
 int hva_to_pfn_remapped(World& w, vm_area_struct* vma, std::uint64_t hva, bool write_fault,
-                        std::uint64_t* pfn) {
+                        bool* writable, std::uint64_t* pfn) {
     const sim::Call frame{"hva_to_pfn_remapped"};
     const unsigned tried = policy_fault_flags(w);  // gup-loop's FOLL_TRIED pass
     follow_pfnmap_args args{vma, hva};
@@ -61,9 +62,15 @@ int hva_to_pfn_remapped(World& w, vm_area_struct* vma, std::uint64_t hva, bool w
             return policy_second_follow_error(w, r);
         }
     }
-    if (write_fault && !args.writable) {
+    if (w.sc.hva_to_pfn_remapped == HvaToPfnRemappedVariant::PreBd2fae8da794) {
+        // Before bd2fae8da794: follow_pfn() gave the pfn alone and KVM assumed the entry
+        // writable (*writable = true), whatever the fault.
+        *writable = true;
+        *pfn = args.pfn;
+    } else if (write_fault && !args.writable) {
         r = kKvmRoFault;  // *p_pfn = KVM_PFN_ERR_RO_FAULT; goto out
     } else {
+        *writable = args.writable;
         *pfn = args.pfn;
     }
     follow_pfnmap_end(w, args);
@@ -75,7 +82,7 @@ int hva_to_pfn_remapped(World& w, vm_area_struct* vma, std::uint64_t hva, bool w
 // included, is KVM_PFN_ERR_FAULT (returned as -EFAULT). The retry policies add their checks to
 // the -EAGAIN round; return-to-user hands -EAGAIN/-EBUSY back to the guest (kRetPfRetry), whose
 // access faults again.
-int hva_to_pfn(World& w, std::uint64_t hva, bool write_fault, std::uint64_t* pfn) {
+int hva_to_pfn(World& w, std::uint64_t hva, bool write_fault, bool* writable, std::uint64_t* pfn) {
     const sim::Call frame{"hva_to_pfn"};
     might_sleep(w);
     if (hva_to_pfn_fast(w, hva)) {
@@ -94,7 +101,7 @@ int hva_to_pfn(World& w, std::uint64_t hva, bool write_fault, std::uint64_t* pfn
             result = -EFAULT;  // KVM_PFN_ERR_FAULT
             break;
         }
-        r = hva_to_pfn_remapped(w, vma, hva, write_fault, pfn);
+        r = hva_to_pfn_remapped(w, vma, hva, write_fault, writable, pfn);
         if (w.policy.returns_to_user() && (r == -EAGAIN || r == -EBUSY)) {
             // The retry goes back to the guest: vcpu_run() checks signals and reschedules.
             ++w.current().retries;
@@ -130,7 +137,8 @@ int kvm_mmu_faultin_pfn(World& w, std::uint64_t hva, bool write_fault) {
         return kRetPfRetry;
     }
     std::uint64_t pfn = 0;
-    const int r = hva_to_pfn(w, hva, write_fault, &pfn);  // __kvm_faultin_pfn
+    bool writable = false;
+    const int r = hva_to_pfn(w, hva, write_fault, &writable, &pfn);  // __kvm_faultin_pfn
     if (r != 0) {
         return r;  // is_error_pfn -> kvm_handle_error_pfn (or RO_FAULT: RET_PF_EMULATE)
     }
@@ -139,6 +147,9 @@ int kvm_mmu_faultin_pfn(World& w, std::uint64_t hva, bool write_fault) {
         sim::annotate("invalidated meanwhile: RET_PF_RETRY");
         return kRetPfRetry;
     }
+    // kvm_tdp_mmu_map / direct_map: the SPTE is writable when the host entry was reported
+    // writable (I-PROT: not when the entry the process has is read-only).
+    check_mapping_prot(w, hva, pfn, writable, "kvm_tdp_mmu_map");
     return 0;
 }
 

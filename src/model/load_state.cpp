@@ -109,6 +109,18 @@ void load_vma(const Loader& L, const toml::table& t, Scenario& sc) {
                                "remap_pfn_range(), which sets VM_IO and VM_PFNMAP (valid: both)",
                                d->name));
         }
+        // remap_pfn_range() at mmap fills one PTE per page, and the model keeps a slot for each:
+        // at most 512 (2M) of them per vma.
+        if ((d->kind == DeviceKind::DevMem ||
+             (d->kind == DeviceKind::VfioPci &&
+              sc.vfio_pci_mmap == VfioPciMmapVariant::PreAbafbc551fdd)) &&
+            v.size > PMD_SIZE) {
+            L.fail(t.get("size") != nullptr ? *t.get("size") : static_cast<const toml::node&>(t),
+                   fmt::format("a vma that mmap fills with remap_pfn_range() ({}) has one PTE per "
+                               "page: the model takes at most 2M of it (valid: size up to "
+                               "0x200000)",
+                               d->name));
+        }
         if ((v.pgoff << PAGE_SHIFT) + v.size > d->bar_size) {
             L.fail(t,
                    fmt::format("impossible state: the vma maps past the end of {}'s BAR", d->name));
@@ -161,15 +173,18 @@ void load_entry(const Loader& L, const toml::table& t, Scenario& sc) {
                               : span == PMD_SIZE ? "2M"
                                                  : "4K"));
     }
-    // mm/memory.c remap_pfn_range -> remap_pte_range: a devmem mapping has PTEs only (every one
-    // present from mmap on: World::reset fills them).
+    // mm/memory.c remap_pfn_range -> remap_pte_range: a devmem mapping (and a vfio-pci one before
+    // abafbc551fdd) has PTEs only (every one present from mmap on: World::reset fills them).
     for (const auto& v : sc.vmas) {
         for (const auto& o : sc.devices) {
+            const bool premapped = o.kind == DeviceKind::DevMem ||
+                                   (o.kind == DeviceKind::VfioPci &&
+                                    sc.vfio_pci_mmap == VfioPciMmapVariant::PreAbafbc551fdd);
             if (e.level != Level::PTE && e.addr >= v.start && e.addr < v.start + v.size &&
-                o.name == v.device && o.kind == DeviceKind::DevMem) {
+                o.name == v.device && premapped) {
                 L.fail(*t.get("level"),
-                       fmt::format("impossible state: a {} entry in a devmem vma ({}): "
-                                   "remap_pfn_range() maps PTEs only (valid: pte)",
+                       fmt::format("impossible state: a {} entry in a vma mmap filled with "
+                                   "remap_pfn_range() ({}): it maps PTEs only (valid: pte)",
                                    lv, o.name));
             }
         }

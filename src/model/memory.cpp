@@ -8,15 +8,20 @@ namespace pfnsim::model {
 
 namespace {
 
-// mm/memory.c pfnmap_args_setup
-void pfnmap_args_setup(follow_pfnmap_args& args, sim::SpinLock* lock, pt_slot* slot,
-                       const pt_entry& e, std::uint64_t addr_mask) {
+// mm/memory.c pfnmap_args_setup: fill the outputs; -EFAULT when the caller asked for a writable
+// mapping (args->write) and the entry is read-only (the caller then drops the lock).
+int pfnmap_args_setup(follow_pfnmap_args& args, sim::SpinLock* lock, pt_slot* slot,
+                      const pt_entry& e, std::uint64_t addr_mask) {
+    if (!e.writable && args.write) {
+        return -EFAULT;
+    }
     args.lock = lock;
     args.entry = slot;
     args.writable = e.writable;
     args.special = e.special;
     args.addr_mask = addr_mask;
     args.pfn = e.pfn + ((args.address & ~addr_mask) >> PAGE_SHIFT);
+    return 0;
 }
 
 // The error for "no present entry": -EINVAL today, -ENOENT under the API change proposed in
@@ -31,7 +36,8 @@ int no_entry_error(const World& w) {
 // create_huge_pud() calls it only with HAVE_ARCH_TRANSPARENT_HUGEPAGE_PUD
 // (ARCH_SUPPORTS_PUD_PFNMAP): s390 has neither, arm64 the first ([kernel] arch).
 vm_fault_t huge_fault(World& w, vm_fault& vmf, unsigned order) {
-    if (vmf.vma->vm_ops->huge_fault == nullptr || !arch_supports_huge_pfnmap(w.sc.arch) ||
+    if (vmf.vma->vm_ops == nullptr || vmf.vma->vm_ops->huge_fault == nullptr ||
+        !arch_supports_huge_pfnmap(w.sc.arch) ||
         (order == PUD_ORDER && !arch_supports_pud_pfnmap(w.sc.arch))) {
         return VM_FAULT_FALLBACK;
     }
@@ -43,6 +49,11 @@ vm_fault_t huge_fault(World& w, vm_fault& vmf, unsigned order) {
 // otherwise __do_fault: vm_ops->fault (vfio_pci_mmap_page_fault, ttm_bo_vm_fault).
 vm_fault_t do_fault(World& w, vm_fault& vmf) {
     const sim::Call frame{"do_fault"};
+    if (vmf.vma->vm_ops == nullptr) {
+        // vma_is_anonymous(): do_anonymous_page() refuses a shared mapping ("file mapping
+        // without ->vm_ops?"): a BAR vfio_pci_mmap() filled before abafbc551fdd, once zapped.
+        return VM_FAULT_SIGBUS;
+    }
     if (vmf.vma->vm_ops->fault == nullptr) {
         const std::uint64_t addr = vmf.address & PAGE_MASK;
         // pte_offset_map_lock fails without a PTE table
@@ -78,8 +89,11 @@ int follow_huge_leaf(World& w, follow_pfnmap_args& args, Level l, pt_slot& slot,
             return 1;
         }
     }
-    pfnmap_args_setup(args, &lock, &slot, e, l == Level::PUD ? PUD_MASK : PMD_MASK);
-    return 0;
+    const int r = pfnmap_args_setup(args, &lock, &slot, e, l == Level::PUD ? PUD_MASK : PMD_MASK);
+    if (r != 0) {
+        lock.unlock("spin_unlock");
+    }
+    return r;
 }
 
 }  // namespace
@@ -134,8 +148,11 @@ int follow_pfnmap_start(World& w, follow_pfnmap_args& args) {
             ptl.unlock("pte_unmap_unlock");
             return no_entry_error(w);
         }
-        pfnmap_args_setup(args, &ptl, &ptep, pte, PAGE_MASK);
-        return 0;
+        const int r = pfnmap_args_setup(args, &ptl, &ptep, pte, PAGE_MASK);
+        if (r != 0) {
+            ptl.unlock("pte_unmap_unlock");
+        }
+        return r;
     }
 }
 
@@ -185,6 +202,7 @@ vm_fault_t vmf_insert_pfn(World& w, vm_fault& vmf, std::uint64_t pfn) {
         const bool writable = vm_page_prot_writable(vma);
         pt_set(w, Level::PTE, addr, ptep, pt_entry{pt_entry::Kind::leaf, pfn, writable, true},
                "insert_pfn");
+        check_leaf_maps_offset(w, vma, addr, pfn, Level::PTE);
     }
     ptl.unlock("pte_unmap_unlock");
     return VM_FAULT_NOPAGE;
@@ -195,7 +213,7 @@ vm_fault_t vmf_insert_pfn(World& w, vm_fault& vmf, std::uint64_t pfn) {
 vm_fault_t handle_mm_fault(World& w, vm_area_struct* vma, std::uint64_t address, unsigned flags) {
     const sim::Call frame{"handle_mm_fault"};
     vma_assert_usable(w, vma, "handle_mm_fault");
-    if (vma->vm_ops == nullptr) {
+    if (vma->vm_ops == nullptr && vma->vm_private_data == nullptr) {
         return VM_FAULT_SIGBUS;  // no vm_ops (no device): nothing can populate a pure PFNMAP
     }
     vm_fault vmf{vma, address, flags};
@@ -389,11 +407,107 @@ void check_mmio_access(World& w, const follow_pfnmap_args& args, sim::Name func)
     }
 }
 
+// The leaf that maps addr now, found without a step and without creating slots (an oracle's
+// read of the tables), or nullptr; *pfn_here (if given) is the pfn it maps at addr.
+const pt_entry* leaf_at(const World& w, std::uint64_t addr, std::uint64_t* pfn_here) {
+    const page_table& pt = w.mm.pgtable;
+    const pt_entry* e = nullptr;
+    std::uint64_t mask = PAGE_MASK;
+    const auto pud = pt.pud.find(addr & PUD_MASK);
+    if (pud != pt.pud.end() && entry_leaf(pud->second.e)) {
+        e = &pud->second.e;
+        mask = PUD_MASK;
+    } else if (pud != pt.pud.end() && entry_present(pud->second.e)) {
+        const auto pmd = pt.pmd.find(addr & PMD_MASK);
+        if (pmd != pt.pmd.end() && entry_leaf(pmd->second.e)) {
+            e = &pmd->second.e;
+            mask = PMD_MASK;
+        } else if (pmd != pt.pmd.end() && entry_present(pmd->second.e)) {
+            const auto pte = pt.pte.find(addr & PAGE_MASK);
+            if (pte != pt.pte.end() && entry_leaf(pte->second.e)) {
+                e = &pte->second.e;
+            }
+        }
+    }
+    if (e != nullptr && pfn_here != nullptr) {
+        *pfn_here = e->pfn + ((addr & ~mask) >> PAGE_SHIFT);
+    }
+    return e;
+}
+
+// I-MAP: a leaf a fault handler inserted maps its own address's offset into the device (the
+// BAR offset, or the BO's current placement). Oracle check, no step.
+void check_leaf_maps_offset(World& w, const vm_area_struct* vma, std::uint64_t addr,
+                            std::uint64_t pfn, Level l) {
+    if (vma->vm_private_data == nullptr) {
+        return;
+    }
+    const std::uint64_t want = vma_addr_to_pfn(vma, addr);
+    if (pfn != want) {
+        sim::fail_invariant(w.current_name(),
+                            fmt::format("I-MAP: the {} leaf at {:#x} maps pfn {:#x}, but the "
+                                        "device's offset there is pfn {:#x}",
+                                        level_name(l), addr, pfn, want));
+    }
+}
+
+// I-PROT: a secondary mapping (IOMMU, KVM stage-2, the ACRN EPT) that lets the device or guest
+// write must not be made of an entry the process may only read. Oracle check, no step: the
+// entry at addr now, if it is still there (a zap in between is other invariants' concern).
+void check_mapping_prot(World& w, std::uint64_t addr, std::uint64_t pfn, bool writable,
+                        sim::Name func) {
+    const pt_entry* e = leaf_at(w, addr, nullptr);
+    if (writable && e != nullptr && !e->writable) {
+        sim::fail_invariant(w.current_name(),
+                            fmt::format("I-PROT: {}() maps pfn {:#x} (for {:#x}) writable, but "
+                                        "the process's entry is read-only",
+                                        func.text, pfn, addr));
+    }
+}
+
+// I-MMIO for an access made after the entry's lock was dropped (the forms before the copy
+// moved under the PTL): the pfn must still be backed when the access happens, a vfio-pci BAR
+// with memory enabled or a /dev/mem range no driver has claimed. Both are written on the
+// device's mem_obj, the object the caller's access step reads. Oracle check, no step.
+void check_unlocked_mmio_access(World& w, const vm_area_struct* vma, std::uint64_t addr,
+                                std::uint64_t pfn, sim::Name func) {
+    const vfio_pci_core_device* d = vma->vm_private_data;
+    if (d != nullptr && !d->ttm && !d->mem_enabled) {
+        sim::fail_invariant(
+            w.current_name(),
+            fmt::format("I-MMIO: {}() accesses pfn {:#x} for {:#x} with no lock held, but {}",
+                        func.text, pfn, addr,
+                        d->devmem ? "a driver has claimed the region" : "memory is disabled"));
+    }
+}
+
 // mm/memory.c generic_access_phys (vm_ops->access of an iomem mapping, reached from
 // access_process_vm): follow, note pfn and permission, unlock, ioremap, follow again; if the
 // entry changed, iounmap and retry; else copy under the entry's lock. Returns len or -EINVAL.
 int generic_access_phys(World& w, vm_area_struct* vma, std::uint64_t addr, int len, bool write) {
     const sim::Call frame{"generic_access_phys"};
+    if (w.sc.access_phys == AccessPhysVariant::Pre96667f8a4382) {
+        // Before 96667f8a4382: follow_phys() reads the entry (refusing a write to a read-only
+        // one) and drops its lock; ioremap_prot() and the copy follow with no lock held.
+        follow_pfnmap_args args{vma, addr};
+        if (follow_pfnmap_start(w, args) != 0) {
+            return -EINVAL;
+        }
+        const std::uint64_t phys_pfn = args.pfn;
+        const bool writable = args.writable;
+        follow_pfnmap_end(w, args);
+        if (write && !writable) {
+            return -EINVAL;
+        }
+        might_sleep(w);  // ioremap_prot
+        const vfio_pci_core_device* d = vma->vm_private_data;
+        sim::point(sim::Op::Read, d != nullptr ? d->mem_obj : sim::kNoObject,
+                   write ? sim::Name("memcpy_toio") : sim::Name("memcpy_fromio"),
+                   "pfn={:#x}, no lock held", phys_pfn);
+        check_unlocked_mmio_access(w, vma, addr, phys_pfn,
+                                   write ? sim::Name("memcpy_toio") : sim::Name("memcpy_fromio"));
+        return len;
+    }
     follow_pfnmap_args args{vma, addr};
     sim::Loop retry_loop("generic_access_phys: retry");
     for (;;) {  // retry:

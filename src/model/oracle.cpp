@@ -45,7 +45,8 @@ bool World::range_mappable(std::size_t actor) const {
             return false;
         }
         // ptrace reaches a PFNMAP page only through vm_ops->access (vfio_pci_mmap_ops has none).
-        if (a.kind == ActorKind::AccessPhys && hit->vm_ops->access == nullptr) {
+        if (a.kind == ActorKind::AccessPhys &&
+            (hit->vm_ops == nullptr || hit->vm_ops->access == nullptr)) {
             return false;
         }
         at = hit->vm_end;

@@ -11,6 +11,42 @@ namespace pfnsim::model {
 
 namespace {
 
+// arch/s390/pci/pci_mmio.c before a67a88b0b8de: get_pfn() resolves the pfn with follow_pfn()
+// under mmap_lock and drops every lock; the syscall then does the MMIO access with none held
+// (a zap between the two is not seen). VM_READ/VM_WRITE is the only check.
+int s390_pci_mmio_access_pre_a67a88b0b8de(World& w, std::uint64_t mmio_addr, bool write) {
+    const sim::Call frame{"get_pfn"};
+    mmap_read_lock(w);
+    int ret = -EINVAL;
+    vm_area_struct* vma = vma_lookup(w, mmio_addr, "get_pfn");
+    std::uint64_t pfn = 0;
+    if (vma != nullptr) {
+        ret = -EACCES;
+        if ((vma->vm_flags & (write ? VM_WRITE : VM_READ)) != 0) {
+            follow_pfnmap_args args{vma, mmio_addr};
+            ret = follow_pfnmap_start(w, args);  // follow_pfn
+            if (ret == 0) {
+                pfn = args.pfn;
+                follow_pfnmap_end(w, args);
+            }
+        }
+    }
+    mmap_read_unlock(w);
+    if (ret != 0) {
+        return ret;
+    }
+    // io_addr = pfn << PAGE_SHIFT | offset; zpci_memcpy_toio/fromio with no lock held: the
+    // access reads the device (its memory enable), and is checked as it happens.
+    const vfio_pci_core_device* d = vma->vm_private_data;
+    sim::point(sim::Op::Read, d != nullptr ? d->mem_obj : sim::kNoObject,
+               write ? sim::Name("zpci_memcpy_toio") : sim::Name("zpci_memcpy_fromio"),
+               "pfn={:#x}, no lock held", pfn);
+    check_unlocked_mmio_access(
+        w, vma, mmio_addr, pfn,
+        write ? sim::Name("zpci_memcpy_toio") : sim::Name("zpci_memcpy_fromio"));
+    return 0;
+}
+
 // SYSCALL_DEFINE3(s390_pci_mmio_write / s390_pci_mmio_read) after the argument checks and the
 // copy_from_user of the buffer.
 int s390_pci_mmio_access(World& w, std::uint64_t mmio_addr, bool write) {
@@ -28,11 +64,17 @@ int s390_pci_mmio_access(World& w, std::uint64_t mmio_addr, bool write) {
             break;
         }
         ret = -EACCES;
-        if ((vma->vm_flags & (write ? VM_WRITE : VM_READ)) == 0) {
+        // Until 41a0926e82f4 the read syscall checked VM_WRITE as well (its "VM_READ vs
+        // VM_WRITE mixup").
+        const bool needs_write = write || w.sc.s390_mmio == S390MmioVariant::Pre41a0926e82f4;
+        if ((vma->vm_flags & (needs_write ? VM_WRITE : VM_READ)) == 0) {
             break;
         }
         follow_pfnmap_args args{vma, mmio_addr};
         ret = follow_pfnmap_start(w, args);
+        if (ret != 0 && w.sc.s390_mmio == S390MmioVariant::Pre41a0926e82f4) {
+            break;  // a67a88b0b8de until 41a0926e82f4: no fault-in, follow's -EINVAL
+        }
         if (ret != 0) {
             const int fixup = fixup_user_fault(w, mmio_addr, write ? FAULT_FLAG_WRITE : 0, nullptr);
             if (fixup != 0 && w.policy.kind == Policy::Kind::GupLoop) {
@@ -69,12 +111,18 @@ int s390_pci_mmio_access(World& w, std::uint64_t mmio_addr, bool write) {
 // arch/s390/pci/pci_mmio.c SYSCALL_DEFINE3(s390_pci_mmio_write, ...)
 int s390_pci_mmio_write(World& w, std::uint64_t mmio_addr) {
     const sim::Call frame{"s390_pci_mmio_write"};
+    if (w.sc.s390_mmio == S390MmioVariant::PreA67a88b0b8de) {
+        return s390_pci_mmio_access_pre_a67a88b0b8de(w, mmio_addr, true);
+    }
     return s390_pci_mmio_access(w, mmio_addr, true);
 }
 
 // arch/s390/pci/pci_mmio.c SYSCALL_DEFINE3(s390_pci_mmio_read, ...)
 int s390_pci_mmio_read(World& w, std::uint64_t mmio_addr) {
     const sim::Call frame{"s390_pci_mmio_read"};
+    if (w.sc.s390_mmio == S390MmioVariant::PreA67a88b0b8de) {
+        return s390_pci_mmio_access_pre_a67a88b0b8de(w, mmio_addr, false);
+    }
     return s390_pci_mmio_access(w, mmio_addr, false);
 }
 

@@ -136,6 +136,7 @@ void visit_state(const World& w, V& v) {
         v.field(Role::Future, "iova", iova);
         v.field(Role::Future, "pfn", m.pfn);
         v.field(Role::Future, "npages", m.npages);
+        v.flag(Role::Future, "writable", m.writable);
     }
     for (const auto& t : w.tasks) {
         v.object([&t] { return "task " + t.comm; });
@@ -332,6 +333,7 @@ std::uint64_t World::state_hash() const {
         h = sim::hash_mix(h, iova);
         h = sim::hash_mix(h, m.pfn);
         h = sim::hash_mix(h, m.npages);
+        h = sim::hash_mix(h, m.writable ? 1 : 0);
     }
     for (const auto& d : devices) {
         h = sim::hash_mix(h, d.mem_enabled ? 1 : 0);

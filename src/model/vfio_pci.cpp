@@ -43,10 +43,19 @@ vm_fault_t vfio_pci_mmap_huge_fault(World& w, vm_fault& vmf, unsigned order) {
     vm_area_struct* vma = vmf.vma;
     vfio_pci_core_device& vdev = *vma->vm_private_data;
     const std::uint64_t span = PAGE_SIZE << order;
-    const std::uint64_t addr = vmf.address & ~(span - 1);
-    const std::uint64_t pfn = vma_addr_to_pfn(vma, addr);  // vma_to_pfn(vma) + pgoff
-    if (order != 0 &&
-        (addr < vma->vm_start || addr + span > vma->vm_end || (pfn & ((1ULL << order) - 1)) != 0)) {
+    std::uint64_t addr = vmf.address & ~(span - 1);
+    std::uint64_t pfn = vma_addr_to_pfn(vma, addr);  // vma_to_pfn(vma) + pgoff
+    if (w.sc.vfio_huge_fault == VfioHugeFaultVariant::F9e54c3a2f5b) {
+        // f9e54c3a2f5b until 09dfc8a5f2ce: only the fault address is checked; the pfn of an
+        // aligned address need not be aligned (a BAR mmapped at a 2M- but not 1G-aligned
+        // address), and vmf_insert_pfn_pud() keeps only its aligned bits.
+        addr = vmf.address & PAGE_MASK;  // vmf->address is page-aligned
+        if (order != 0 && ((addr & (span - 1)) != 0 || addr + span > vma->vm_end)) {
+            return VM_FAULT_FALLBACK;
+        }
+        pfn = vma_addr_to_pfn(vma, addr);
+    } else if (order != 0 && (addr < vma->vm_start || addr + span > vma->vm_end ||
+                              (pfn & ((1ULL << order) - 1)) != 0)) {
         return VM_FAULT_FALLBACK;
     }
     vm_fault_t ret = VM_FAULT_SIGBUS;
@@ -94,32 +103,43 @@ void vfio_pci_zap_and_down_write_memory_lock(World& w, vfio_pci_core_device& vde
 // drivers/vfio/pci/vfio_pci_config.c vfio_basic_config_write clearing PCI_COMMAND_MEMORY.
 int vfio_pci_memory_disable(World& w, vfio_pci_core_device& vdev) {
     const sim::Call frame{"vfio_pci_memory_disable"};
-    vfio_pci_zap_and_down_write_memory_lock(w, vdev);
+    const bool old = w.sc.vfio_pci_mmap == VfioPciMmapVariant::PreAbafbc551fdd;
+    if (!old) {
+        vfio_pci_zap_and_down_write_memory_lock(w, vdev);
+    }
+    // Before abafbc551fdd: the register write alone (no memory_lock, no zap).
     write_command_memory(w, vdev, false);
-    // I-STALE from here on: the zap completed and memory is off.
+    // I-STALE from here on: memory is off (after the zap, where there is one).
     vdev.zap_done_while_disabled = true;
     for (const auto* m : {&w.mm.pgtable.pud, &w.mm.pgtable.pmd, &w.mm.pgtable.pte}) {
         for (const auto& [addr, slot] : *m) {
             if (entry_leaf(slot.e) && bar_contains(vdev, slot.e.pfn)) {
                 sim::fail_invariant(
                     w.current_name(),
-                    fmt::format("I-STALE: entry at {:#x} still maps BAR pfn {:#x} after the zap "
-                                "with memory disabled",
-                                addr, slot.e.pfn));
+                    fmt::format("I-STALE: entry at {:#x} still maps BAR pfn {:#x} with memory "
+                                "disabled{}",
+                                addr, slot.e.pfn, old ? " (nothing zapped it)" : " after the zap"));
             }
         }
     }
-    vdev.memory_lock.up_write("up_write");
+    if (!old) {
+        vdev.memory_lock.up_write("up_write");
+    }
     return 0;
 }
 
 // drivers/vfio/pci/vfio_pci_config.c vfio_basic_config_write setting PCI_COMMAND_MEMORY.
 int vfio_pci_memory_enable(World& w, vfio_pci_core_device& vdev) {
     const sim::Call frame{"vfio_pci_memory_enable"};
-    vdev.memory_lock.down_write("down_write");
+    const bool old = w.sc.vfio_pci_mmap == VfioPciMmapVariant::PreAbafbc551fdd;
+    if (!old) {
+        vdev.memory_lock.down_write("down_write");
+    }
     write_command_memory(w, vdev, true);
     vdev.zap_done_while_disabled = false;
-    vdev.memory_lock.up_write("up_write");
+    if (!old) {
+        vdev.memory_lock.up_write("up_write");
+    }
     return 0;
 }
 

@@ -9,10 +9,12 @@ namespace pfnsim::model {
 
 namespace {
 
-// drivers/vfio/vfio_iommu_type1.c vfio_iommu_map: install iova -> pfn in the IOMMU.
-int vfio_iommu_map(World& w, std::uint64_t iova, std::uint64_t pfn, std::uint64_t npages) {
+// drivers/vfio/vfio_iommu_type1.c vfio_iommu_map: install iova -> pfn in the IOMMU with
+// dma->prot (IOMMU_WRITE for a MAP_DMA with VFIO_DMA_MAP_FLAG_WRITE).
+int vfio_iommu_map(World& w, std::uint64_t iova, std::uint64_t pfn, std::uint64_t npages,
+                   bool prot_write) {
     sim::point(sim::Op::Write, w.iommu.obj, "vfio_iommu_map", "iommu_map(pfn={:#x})", pfn);
-    w.iommu.table[iova] = iommu_mapping{pfn, npages};
+    w.iommu.table[iova] = iommu_mapping{pfn, npages, prot_write};
     return 0;
 }
 
@@ -41,6 +43,48 @@ long vfio_pin_pages_remote(World& w, std::uint64_t vaddr, long npage, bool write
                            std::uint64_t* pfn_base) {
     const sim::Call frame{"vfio_pin_pages_remote"};
     return vaddr_get_pfns(w, vaddr, npage, write, pfn_base);
+}
+
+// mm/memory.c follow_pfn (before 07956b6269d3 moved vfio to follow_pte): the pfn of the
+// entry, read under its lock and returned after it is dropped; no permission check.
+int follow_pfn(World& w, vm_area_struct* vma, std::uint64_t vaddr, std::uint64_t* pfn,
+               std::uint64_t* addr_mask) {
+    follow_pfnmap_args args{vma, vaddr};
+    const int ret = follow_pfnmap_start(w, args);
+    if (ret != 0) {
+        return ret;
+    }
+    *pfn = args.pfn;
+    *addr_mask = args.addr_mask;
+    follow_pfnmap_end(w, args);
+    return 0;
+}
+
+// drivers/vfio/vfio_iommu_type1.c follow_fault_pfn as 41311242221e added it: follow_pfn; on
+// failure fixup_user_fault() and follow_pfn again. Nothing checks the entry's write bit
+// (07956b6269d3 added the check).
+int follow_fault_pfn_pre_07956b6269d3(World& w, vm_area_struct* vma, std::uint64_t vaddr,
+                                      std::uint64_t* pfn, std::uint64_t* addr_mask,
+                                      bool write_fault) {
+    const sim::Call frame{"follow_fault_pfn"};
+    const unsigned tried = policy_fault_flags(w);
+    int ret = follow_pfn(w, vma, vaddr, pfn, addr_mask);
+    if (ret != 0) {
+        bool unlocked = false;
+        ret = fixup_user_fault(
+            w, vaddr, FAULT_FLAG_REMOTE | (write_fault ? FAULT_FLAG_WRITE : 0) | tried, &unlocked);
+        if (unlocked) {
+            return policy_unlocked_error(w);
+        }
+        if (ret != 0) {
+            return ret;
+        }
+        ret = follow_pfn(w, vma, vaddr, pfn, addr_mask);
+        if (ret != 0) {
+            return policy_second_follow_error(w, ret);
+        }
+    }
+    return ret;
 }
 
 }  // namespace
@@ -112,7 +156,18 @@ long vaddr_get_pfns(World& w, std::uint64_t vaddr, long npages, bool write, std:
             break;
         }
         std::uint64_t addr_mask = 0;
-        ret = follow_fault_pfn(w, vma, vaddr, pfn, &addr_mask, write);
+        switch (w.sc.vaddr_get_pfn) {
+            case VaddrGetPfnVariant::Current:
+                ret = follow_fault_pfn(w, vma, vaddr, pfn, &addr_mask, write);
+                break;
+            case VaddrGetPfnVariant::Pre07956b6269d3:
+                ret = follow_fault_pfn_pre_07956b6269d3(w, vma, vaddr, pfn, &addr_mask, write);
+                break;
+            case VaddrGetPfnVariant::Pre41311242221e:
+                // Before 41311242221e: follow_pfn() alone; a range not faulted in is -EFAULT.
+                ret = follow_pfn(w, vma, vaddr, pfn, &addr_mask) != 0 ? -EFAULT : 0;
+                break;
+        }
         if (ret == -EAGAIN || (ret == -EBUSY && w.policy.returns_to_user())) {
             if (policy_retry(w, ret)) {
                 continue;  // goto retry
@@ -170,7 +225,9 @@ int vfio_dma_do_map(World& w, std::uint64_t vaddr, std::uint64_t iova, std::uint
             ret = static_cast<int>(npage);
             break;
         }
-        ret = vfio_iommu_map(w, iova + done, pfn, static_cast<std::uint64_t>(npage));
+        // I-PROT: IOMMU_WRITE of an entry the process may only read (fixed by 07956b6269d3).
+        check_mapping_prot(w, vaddr + done, pfn, write, "vfio_iommu_map");
+        ret = vfio_iommu_map(w, iova + done, pfn, static_cast<std::uint64_t>(npage), write);
         if (ret != 0) {
             break;
         }

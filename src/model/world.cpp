@@ -92,7 +92,10 @@ void World::reset() {
             auto& d = devices[i];
             if (d.name == vs.device) {
                 v.vm_private_data = &d;
-                v.vm_ops = &vm_ops_of(sc.devices[i].kind);
+                // Before abafbc551fdd vfio_pci_mmap() set no vm_ops: remap_pfn_range() at mmap.
+                const bool premap = sc.devices[i].kind == DeviceKind::VfioPci &&
+                                    sc.vfio_pci_mmap == VfioPciMmapVariant::PreAbafbc551fdd;
+                v.vm_ops = premap ? nullptr : &vm_ops_of(sc.devices[i].kind);
                 v.mapping = &d.inode_mapping;
                 d.inode_mapping.i_mmap.push_back(&v);
             }
@@ -123,10 +126,10 @@ void World::reset() {
         }
     }
 
-    // mm/memory.c remap_pfn_range at mmap (drivers/char/mem.c mmap_mem_prepare): every page of
-    // a devmem vma has its PTE from the start.
+    // mm/memory.c remap_pfn_range at mmap (drivers/char/mem.c mmap_mem_prepare, and vfio_pci_mmap
+    // before abafbc551fdd): every page of the vma has its PTE from the start.
     for (vm_area_struct* v : mm.mm_mt_list) {
-        if (v->vm_private_data == nullptr || !v->vm_private_data->devmem) {
+        if (v->vm_private_data == nullptr || !mapping_populated_at_mmap(sc, *v->vm_private_data)) {
             continue;
         }
         for (std::uint64_t a = v->vm_start; a < v->vm_end; a += PAGE_SIZE) {

@@ -163,10 +163,12 @@ struct vfio_pci_core_device {
     bool zap_done_while_disabled = false;  // for I-STALE
 };
 
-// One IOMMU mapping installed by vfio_iommu_map().
+// One IOMMU mapping installed by vfio_iommu_map() (or an ACRN EPT region), with its
+// protection: IOMMU_WRITE (or ACRN_MEM_ACCESS_WRITE) lets the device or guest write.
 struct iommu_mapping {
     std::uint64_t pfn = 0;
     std::uint64_t npages = 0;
+    bool writable = false;
 };
 
 // drivers/vfio/vfio_iommu_type1.c vfio_iommu (its domain's page table, flattened).

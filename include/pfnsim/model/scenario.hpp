@@ -90,6 +90,35 @@ struct ActorSpec {
 
 enum class PagewalkVariant : std::uint8_t { Current, Pre3b89863c3fa4 };
 enum class FollowVariant : std::uint8_t { Current, PreFfef67b93aa3 };
+// The historical forms of the callers ([kernel] keys named after the function; docs/model.md,
+// "Historical forms"). Each value but Current is the form before (pre-) or introduced by the
+// commit it names.
+// drivers/vfio/vfio_iommu_type1.c vaddr_get_pfn/follow_fault_pfn: today's (follow_pfnmap with
+// the write check, 07956b6269d3 on), follow_pfn + fixup_user_fault without the write check
+// (41311242221e to 07956b6269d3), follow_pfn only (5cbf3264bc71 to 41311242221e).
+enum class VaddrGetPfnVariant : std::uint8_t { Current, Pre07956b6269d3, Pre41311242221e };
+// virt/kvm/kvm_main.c hva_to_pfn_remapped: today's, or `*writable = true` for any
+// VM_IO|VM_PFNMAP vma (before bd2fae8da794).
+enum class HvaToPfnRemappedVariant : std::uint8_t { Current, PreBd2fae8da794 };
+// arch/s390/pci/pci_mmio.c: today's (fault-in on a failed follow: 41a0926e82f4, 2025), the
+// access under the PTE lock without fault-in (a67a88b0b8de, 2020, until 41a0926e82f4), and
+// follow_pfn() with the access after every lock is dropped (before a67a88b0b8de).
+enum class S390MmioVariant : std::uint8_t { Current, Pre41a0926e82f4, PreA67a88b0b8de };
+// mm/memory.c generic_access_phys: today's (re-follow, copy under the PTL), or follow_phys()
+// then the copy with no lock held (before 96667f8a4382).
+enum class AccessPhysVariant : std::uint8_t { Current, Pre96667f8a4382 };
+// drivers/virt/acrn/mm.c acrn_vm_ram_map: today's (every PTE, write permission, contiguity),
+// or only the first PTE, no permission check (before 3d6586008f7b).
+enum class AcrnMapVariant : std::uint8_t { Current, Pre3d6586008f7b };
+// drivers/vfio/pci/vfio_pci_core.c vfio_pci_mmap_huge_fault: today's (the address rounded down
+// to the order, FALLBACK unless the pfn is order-aligned too: 09dfc8a5f2ce), or the form
+// f9e54c3a2f5b introduced (FALLBACK only for an unaligned fault address or a range past vm_end).
+enum class VfioHugeFaultVariant : std::uint8_t { Current, F9e54c3a2f5b };
+// drivers/vfio/pci/vfio_pci.c vfio_pci_mmap and the PCI_COMMAND write: today's (the BAR faults
+// in lazily under memory_lock; clearing the memory bit zaps it first), or the form before
+// abafbc551fdd and 11c4cd07ba11 (v5.7 and older): remap_pfn_range() of the whole BAR at mmap,
+// no vm_ops, and a memory disable that writes the register and nothing else.
+enum class VfioPciMmapVariant : std::uint8_t { Current, PreAbafbc551fdd };
 // What follow_pfnmap_start() returns for "no present entry": -EINVAL today, -ENOENT under the
 // API change proposed in the March 2026 thread (bad arguments stay -EINVAL).
 enum class FollowErrno : std::uint8_t { Einval, Enoent };
@@ -127,6 +156,13 @@ struct Scenario {
     std::uint64_t seed = 1;
     PagewalkVariant pagewalk = PagewalkVariant::Current;
     FollowVariant follow = FollowVariant::Current;
+    VaddrGetPfnVariant vaddr_get_pfn = VaddrGetPfnVariant::Current;
+    HvaToPfnRemappedVariant hva_to_pfn_remapped = HvaToPfnRemappedVariant::Current;
+    S390MmioVariant s390_mmio = S390MmioVariant::Current;
+    AccessPhysVariant access_phys = AccessPhysVariant::Current;
+    AcrnMapVariant acrn_map = AcrnMapVariant::Current;
+    VfioHugeFaultVariant vfio_huge_fault = VfioHugeFaultVariant::Current;
+    VfioPciMmapVariant vfio_pci_mmap = VfioPciMmapVariant::Current;
     // Unset: einval, except that the enoent and enoent-killable policies bring the API change
     // with them (the thread's proposal as one patch). Set, it is independent of the policy.
     std::optional<FollowErrno> follow_errno;

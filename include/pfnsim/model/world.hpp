@@ -97,6 +97,12 @@ class World final : public sim::Program {
         kvm_seq_obj_;
 };
 
+// Whether mmap fills the device's mappings with remap_pfn_range() (every PTE at once): a
+// devmem range, or a vfio-pci BAR before abafbc551fdd.
+inline bool mapping_populated_at_mmap(const Scenario& sc, const vfio_pci_core_device& d) {
+    return d.devmem || (!d.ttm && sc.vfio_pci_mmap == VfioPciMmapVariant::PreAbafbc551fdd);
+}
+
 // --- arch/x86/include/asm/pgtable.h and mm/pgtable-generic.c -------------------------------
 pt_slot& pt_offset(World& w, Level l, std::uint64_t addr);
 pt_entry pt_get(World& w, Level l, pt_slot& s, sim::Name func);
@@ -124,6 +130,7 @@ int do_munmap(World& w, std::uint64_t start, std::uint64_t len);
 struct follow_pfnmap_args {
     vm_area_struct* vma = nullptr;
     std::uint64_t address = 0;
+    bool write = false;  // input: require a writable entry (-EFAULT otherwise)
     sim::SpinLock* lock = nullptr;
     pt_slot* entry = nullptr;  // the entry found (the kernel keeps only ptep), for I-PFN
     std::uint64_t pfn = 0;
@@ -223,6 +230,18 @@ vm_fault_t vfio_pci_mmap_page_fault(World& w, vm_fault& vmf);
 void vfio_pci_zap_and_down_write_memory_lock(World& w, vfio_pci_core_device& vdev);
 // The I-MMIO check of a caller that accesses the pfn under the entry's lock.
 void check_mmio_access(World& w, const follow_pfnmap_args& args, sim::Name func);
+// The leaf mapping addr now (an oracle's read: no step, no slot created), or nullptr;
+// *pfn_here, if given, is the pfn it maps at addr.
+const pt_entry* leaf_at(const World& w, std::uint64_t addr, std::uint64_t* pfn_here);
+// I-MAP: an inserted leaf maps its own address's device offset.
+void check_leaf_maps_offset(World& w, const vm_area_struct* vma, std::uint64_t addr,
+                            std::uint64_t pfn, Level l);
+// I-PROT: a writable IOMMU, stage-2 or EPT mapping of an entry the process may only read.
+void check_mapping_prot(World& w, std::uint64_t addr, std::uint64_t pfn, bool writable,
+                        sim::Name func);
+// I-MMIO of an access made with no lock held (the forms before the copy moved under the PTL).
+void check_unlocked_mmio_access(World& w, const vm_area_struct* vma, std::uint64_t addr,
+                                std::uint64_t pfn, sim::Name func);
 int vfio_pci_memory_disable(World& w, vfio_pci_core_device& vdev);
 int vfio_pci_memory_enable(World& w, vfio_pci_core_device& vdev);
 
@@ -236,8 +255,8 @@ bool policy_retry(World& w, long& ret);
 
 // --- virt/kvm/kvm_main.c -----------------------------------------------------------------------
 int hva_to_pfn_remapped(World& w, vm_area_struct* vma, std::uint64_t hva, bool write_fault,
-                        std::uint64_t* pfn);
-int hva_to_pfn(World& w, std::uint64_t hva, bool write_fault, std::uint64_t* pfn);
+                        bool* writable, std::uint64_t* pfn);
+int hva_to_pfn(World& w, std::uint64_t hva, bool write_fault, bool* writable, std::uint64_t* pfn);
 int kvm_mmu_faultin_pfn(World& w, std::uint64_t hva, bool write_fault);
 // arch/x86/kvm/x86.c and kernel/entry/kvm.c: the vCPU's run loop around the fault.
 int xfer_to_guest_mode_handle_work(World& w);
