@@ -850,3 +850,64 @@ TEST_CASE("issue 25: TTM's failed first insert is VM_FAULT_NOPAGE, not an error"
     }
     CHECK(failed);
 }
+
+namespace {
+
+std::string vf(const std::string& device_extra, const std::string& body) {
+    return "name = \"t\"\n[[device]]\nname = \"vf\"\nbar_base = 0x4000000000\nbar_size = "
+           "\"16K\"\n" +
+           device_extra + "[[vma]]\nstart = 0x40000000\nsize = \"16K\"\nflags = [" + kRw +
+           "]\ndevice = \"vf\"\n" + body;
+}
+
+const std::string kFault = "[[actor]]\nname = \"cpu\"\nkind = \"fault\"\nvaddr = 0x40000000\n";
+
+}  // namespace
+
+TEST_CASE("device state: a VF's memory bit and D3hot in __vfio_pci_memory_enabled and the oracle",
+          "[callers][device-state]") {
+    // A VF (no_command_memory): today its BAR faults in although PCI_COMMAND_MEMORY reads 0;
+    // before ebfa440ce38b the fault read the bit alone and SIGBUSed on a usable BAR: wrong.
+    const std::string vf_fault = vf("virtfn = true\n", kFault);
+    World now(parse_scenario(vf_fault, "t.toml"));
+    CHECK(now.devices[0].no_command_memory);
+    CHECK_FALSE(now.devices[0].mem_enabled);
+    const auto ok = explore(now, 1);
+    CHECK(results_of(ok) == std::set<std::string>{"0"});
+    CHECK(ok.violations.empty());
+    World old(
+        parse_scenario(vf_fault, "t.toml", {{"vfio_pci_memory_enabled", "pre-ebfa440ce38b"}}));
+    const auto bad = explore(old, 1);
+    REQUIRE(bad.violations.size() == 1);
+    CHECK(bad.violations[0].violation.kind == sim::ViolationKind::WrongReturn);
+    CHECK(bad.violations[0].violation.detail == "cpu returned SIGBUS");
+
+    // D3hot: today the zap comes first and a later fault SIGBUSes (justified); before
+    // 2b2c651baf1c nothing zaps and the fault maps the BAR in D3hot (I-STALE).
+    const std::string d3 = vf("", kFault + "[[actor]]\nname = \"pm\"\nkind = \"d3hot\"\n");
+    World d3now(parse_scenario(d3, "t.toml"));
+    const auto clean = explore(d3now, 2000);
+    CHECK(results_of(clean) == std::set<std::string>{"0", "SIGBUS"});
+    CHECK(clean.violations.empty());
+    World d3old(parse_scenario(d3, "t.toml", {{"vfio_pci_memory_enabled", "pre-2b2c651baf1c"}}));
+    const auto stale = explore(d3old, 2000);
+    REQUIRE_FALSE(stale.violations.empty());
+    CHECK(stale.violations[0].violation.detail.find("I-STALE") == 0);
+}
+
+TEST_CASE("device state: the loader refuses what a VF and D3hot cannot be",
+          "[callers][device-state][scenario]") {
+    CHECK(error_of(vf("virtfn = true\nmem_enabled = true\n", kFault)) ==
+          "x.toml:7:15: impossible state: 'mem_enabled' on a VF: its PCI_COMMAND_MEMORY reads 0 "
+          "(valid: leave it out)");
+    CHECK(error_of(vf("virtfn = true\n", kFault + "[[actor]]\nname = \"z\"\nkind = \"zap\"\n")) ==
+          "x.toml:18:8: impossible state: a zap actor on a VF (vf): PCI_COMMAND_MEMORY does not "
+          "gate its BARs (valid: a physical function; a d3hot actor)");
+    CHECK(error_of(vf("kind = \"devmem\"\nvirtfn = true\n", kFault)) ==
+          "x.toml:7:10: impossible state: 'virtfn' on a device that is not vfio-pci (valid: a "
+          "vfio-pci device)");
+    const std::string mem = devmem("[[actor]]\nname = \"p\"\nkind = \"d3hot\"\n");
+    CHECK(error_of(mem) ==
+          "x.toml:14:8: impossible state: a d3hot actor on a devmem range (mem): only a vfio-pci "
+          "device's power state is the user's to set (valid: a vfio-pci device)");
+}

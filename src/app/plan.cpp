@@ -190,19 +190,21 @@ sim::Schedule decode_for(const Plan& plan, const std::string& text) {
         return s;
     }
     // Name what it was recorded for, when it is this file under another policy, fault bound or
-    // --kernel settings (each key unset or set to one of its values; a setting equal to the
-    // file's value is never in a key, so trying it matches nothing).
+    // --kernel settings of at most two keys (each unset or set to one of its values; a setting
+    // equal to the file's value is never in a key, so trying it matches nothing). More keys at
+    // once would be a product of every key's values: millions of candidates.
     std::vector<model::KernelSettings> kernels = {{}};
-    for (const auto key : model::kernel_keys()) {
-        std::vector<model::KernelSettings> more;
-        for (const auto& k : kernels) {
-            more.push_back(k);
-            for (const auto v : model::kernel_values(key)) {
-                more.push_back(k);
-                more.back().push_back({std::string(key), std::string(v)});
+    const auto keys = model::kernel_keys();
+    for (std::size_t a = 0; a < keys.size(); ++a) {
+        for (const auto va : model::kernel_values(keys[a])) {
+            const model::KernelSetting one{std::string(keys[a]), std::string(va)};
+            kernels.push_back({one});
+            for (std::size_t b = a + 1; b < keys.size(); ++b) {
+                for (const auto vb : model::kernel_values(keys[b])) {
+                    kernels.push_back({one, {std::string(keys[b]), std::string(vb)}});
+                }
             }
         }
-        kernels = std::move(more);
     }
     std::size_t n = 0;
     const model::Policy* all = model::all_policies(n);

@@ -22,7 +22,8 @@ namespace {
 // ([kernel] vaddr_get_pfn, hva_to_pfn_remapped, s390_pci_mmio, generic_access_phys,
 // acrn_vm_ram_map, vfio_pci_mmap_huge_fault, vfio_pci_mmap), follow_pfnmap_args.write (ACRN),
 // IOMMU/EPT protection, huge leaves keep their aligned pfn bits, I-PROT, I-MAP, I-STALE at
-// every memory disable.
+// every memory disable; device state (a VF's no_command_memory, D3hot and the d3hot actor,
+// [kernel] vfio_pci_memory_enabled).
 constexpr int kModelVersion = 8;
 }  // namespace
 

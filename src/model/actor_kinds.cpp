@@ -49,6 +49,8 @@ constexpr ActorKindRow kRows[] = {
      drive_bo_move, oracle_none},
     {ActorKind::RequestRegion, "request-region", keys({K::Device}), kDevmemDevice, std::nullopt,
      false, drive_request_region, oracle_none},
+    {ActorKind::D3hot, "d3hot", keys({K::Device}), kDevice, std::nullopt, false, drive_d3hot,
+     oracle_none},
 };
 
 constexpr bool rows_in_order() {

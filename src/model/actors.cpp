@@ -194,4 +194,9 @@ int drive_request_region(World& w, const ActorSpec& a) {
     return __request_region(w, device_of(w, a));
 }
 
+// The user writes PM_CTRL (vfio_pm_config_write): vfio_pci_set_power_state(vdev, PCI_D3hot).
+int drive_d3hot(World& w, const ActorSpec& a) {
+    return vfio_pci_set_power_state_d3hot(w, device_of(w, a));
+}
+
 }  // namespace pfnsim::model

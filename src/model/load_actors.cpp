@@ -70,6 +70,23 @@ void check_actor(const Loader& L, const toml::table& t, const Scenario& sc, cons
                            "is taken away by a request-region actor)",
                            row.name, dev->name));
     }
+    // vfio_pm_config_write -> vfio_pci_set_power_state: a vfio-pci device's PM_CTRL.
+    if (a.kind == ActorKind::D3hot && dev != nullptr && dev->kind != DeviceKind::VfioPci) {
+        L.fail(t.get("device") != nullptr ? *t.get("device") : *t.get("kind"),
+               fmt::format("impossible state: a d3hot actor on {} ({}): only a vfio-pci device's "
+                           "power state is the user's to set (valid: a vfio-pci device)",
+                           dev->kind == DeviceKind::DevMem ? "a devmem range" : "TTM VRAM",
+                           dev->name));
+    }
+    // drivers/vfio/pci/vfio_pci_config.c vfio_basic_config_write: a no_command_memory function
+    // ignores the memory bit (nothing to disable or enable, nothing zapped).
+    if ((a.kind == ActorKind::Zap || a.kind == ActorKind::Enable) && dev != nullptr &&
+        dev->virtfn) {
+        L.fail(t.get("device") != nullptr ? *t.get("device") : *t.get("kind"),
+               fmt::format("impossible state: a {} actor on a VF ({}): PCI_COMMAND_MEMORY does "
+                           "not gate its BARs (valid: a physical function; a d3hot actor)",
+                           row.name, dev->name));
+    }
     if (a.fault_retry != 0) {
         // Only a fault handler that drops mmap_lock can return VM_FAULT_RETRY.
         for (const auto& v : sc.vmas) {

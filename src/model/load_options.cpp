@@ -124,6 +124,14 @@ constexpr KernelKey kKernelKeys[] = {
      false,
      [](Scenario& sc, std::size_t i) { sc.vfio_pci_mmap = static_cast<VfioPciMmapVariant>(i); },
      [](const Scenario& sc) { return static_cast<std::size_t>(sc.vfio_pci_mmap); }},
+    {"vfio_pci_memory_enabled",
+     "vfio_pci_memory_enabled form",
+     {"current", "pre-2b2c651baf1c", "pre-ebfa440ce38b"},
+     false,
+     [](Scenario& sc, std::size_t i) {
+         sc.vfio_memory_enabled = static_cast<VfioMemoryEnabledVariant>(i);
+     },
+     [](const Scenario& sc) { return static_cast<std::size_t>(sc.vfio_memory_enabled); }},
 };
 
 const KernelKey* kernel_key(std::string_view key) {

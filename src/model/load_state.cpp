@@ -36,7 +36,8 @@ std::uint64_t parse_flags(const Loader& L, const toml::table& t) {
 
 // A device's table.
 void load_device(const Loader& L, const toml::table& t, Scenario& sc) {
-    L.check_keys(t, {"name", "kind", "bar_base", "bar_size", "mem_enabled"}, "[[device]]");
+    L.check_keys(t, {"name", "kind", "bar_base", "bar_size", "mem_enabled", "virtfn"},
+                 "[[device]]");
     DeviceSpec d;
     d.name = L.short_name(t, "name");
     const std::string kind = L.str(t, "kind", "vfio-pci");
@@ -52,7 +53,20 @@ void load_device(const Loader& L, const toml::table& t, Scenario& sc) {
     }
     d.bar_base = L.number(t, limits::kBarBase, 0, true);
     d.bar_size = L.number(t, limits::kBarSize, 0, true);
-    d.mem_enabled = L.boolean(t, "mem_enabled", true);
+    d.virtfn = L.boolean(t, "virtfn", false);
+    // drivers/pci/iov.c: a VF's PCI_COMMAND_MEMORY is hardwired to 0 (its BARs are enabled by
+    // the PF's VF MSE).
+    d.mem_enabled = L.boolean(t, "mem_enabled", !d.virtfn);
+    if (d.virtfn && d.kind != DeviceKind::VfioPci) {
+        L.fail(*t.get("virtfn"),
+               "impossible state: 'virtfn' on a device that is not vfio-pci "
+               "(valid: a vfio-pci device)");
+    }
+    if (d.virtfn && d.mem_enabled) {
+        L.fail(*t.get("mem_enabled"),
+               "impossible state: 'mem_enabled' on a VF: its PCI_COMMAND_MEMORY reads 0 "
+               "(valid: leave it out)");
+    }
     // drivers/char/mem.c: a physical range has no PCI_COMMAND; one a driver claimed already
     // cannot be mmapped (range_is_allowed()), so it never starts revoked.
     if (d.kind == DeviceKind::DevMem && t.get("mem_enabled") != nullptr) {

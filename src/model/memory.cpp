@@ -394,7 +394,7 @@ void check_mmio_access(World& w, const follow_pfnmap_args& args, sim::Name func)
     if (!entry_leaf(now) || now.pfn != (args.pfn & ~mask_pfns)) {
         why = "the entry no longer maps it";
     } else if (const vfio_pci_core_device* d = args.vma->vm_private_data) {
-        if (!d->ttm && !d->devmem && !d->mem_enabled) {
+        if (!d->ttm && !d->devmem && !bar_accessible(*d)) {
             why = "memory is disabled";
         } else if (d->ttm && args.pfn != vma_addr_to_pfn(args.vma, args.address)) {
             why = "the BO has moved";
@@ -472,12 +472,14 @@ void check_mapping_prot(World& w, std::uint64_t addr, std::uint64_t pfn, bool wr
 void check_unlocked_mmio_access(World& w, const vm_area_struct* vma, std::uint64_t addr,
                                 std::uint64_t pfn, sim::Name func) {
     const vfio_pci_core_device* d = vma->vm_private_data;
-    if (d != nullptr && !d->ttm && !d->mem_enabled) {
+    if (d != nullptr && !d->ttm && !bar_accessible(*d)) {
         sim::fail_invariant(
             w.current_name(),
             fmt::format("I-MMIO: {}() accesses pfn {:#x} for {:#x} with no lock held, but {}",
                         func.text, pfn, addr,
-                        d->devmem ? "a driver has claimed the region" : "memory is disabled"));
+                        d->devmem  ? "a driver has claimed the region"
+                        : d->d3hot ? "the device is in D3hot"
+                                   : "memory is disabled"));
     }
 }
 

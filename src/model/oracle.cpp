@@ -19,7 +19,7 @@ task_struct& World::begin_call() {
     t.in_pin = true;
     t.saw_mem_disabled = false;  // each call of a repeated actor has its own window
     for (const auto& d : devices) {
-        t.saw_mem_disabled = t.saw_mem_disabled || !d.mem_enabled;
+        t.saw_mem_disabled = t.saw_mem_disabled || !bar_accessible(d);
     }
     t.saw_vma_gone = !range_mappable(static_cast<std::size_t>(sim::current_actor()));
     t.saw_unpopulated = !range_populated(static_cast<std::size_t>(sim::current_actor()));

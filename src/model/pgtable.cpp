@@ -44,18 +44,19 @@ std::uint64_t shape_term(std::uint64_t kind_key) {
     return sim::mix64(kind_key ^ 0x13198a2e03707344ULL);
 }
 
-// I-STALE: while memory is disabled after a completed zap, nothing may map the BAR.
+// I-STALE: while the BAR is inaccessible (memory off, D3hot) after the zap completed (or the
+// state change, in forms without one), nothing may map it.
 void check_stale(World& w, const pt_entry& e, std::uint64_t addr, Level l) {
     if (!entry_leaf(e)) {
         return;
     }
     for (const auto& d : w.devices) {
-        if (bar_contains(d, e.pfn) && !d.mem_enabled && d.zap_done_while_disabled) {
+        if (bar_contains(d, e.pfn) && !bar_accessible(d) && d.zap_done_while_disabled) {
             sim::fail_invariant(
                 w.current_name(),
-                fmt::format("I-STALE: {} entry at {:#x} maps BAR pfn {:#x} of {} while memory is "
-                            "disabled after the zap completed",
-                            level_name(l), addr, e.pfn, d.name));
+                fmt::format("I-STALE: {} entry at {:#x} maps BAR pfn {:#x} of {} while {}",
+                            level_name(l), addr, e.pfn, d.name,
+                            d.d3hot ? "it is in D3hot" : "its memory is disabled"));
         }
     }
 }

@@ -122,6 +122,7 @@ void visit_state(const World& w, V& v) {
     for (const auto& d : w.devices) {
         v.object([&d] { return "device " + d.name; });
         v.flag(Role::Future, "mem_enabled", d.mem_enabled);
+        v.flag(Role::Future, "d3hot", d.d3hot);
         v.flag(Role::Future, "zap_done_while_disabled", d.zap_done_while_disabled);
         if (d.ttm) {
             v.field(Role::Future, "bo placement", d.bo_placement_pfn);
@@ -336,7 +337,7 @@ std::uint64_t World::state_hash() const {
         h = sim::hash_mix(h, m.writable ? 1 : 0);
     }
     for (const auto& d : devices) {
-        h = sim::hash_mix(h, d.mem_enabled ? 1 : 0);
+        h = sim::hash_mix(h, (d.mem_enabled ? 1 : 0) | (d.d3hot ? 2 : 0));
         if (d.ttm) {
             h = sim::hash_mix(h, d.bo_placement_pfn);
         }

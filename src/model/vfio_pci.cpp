@@ -9,13 +9,26 @@ namespace pfnsim::model {
 
 namespace {
 
-// drivers/vfio/pci/vfio_pci_core.c __vfio_pci_memory_enabled: reads PCI_COMMAND_MEMORY.
-bool vfio_pci_memory_enabled(World& /*w*/, vfio_pci_core_device& vdev) {
+// drivers/vfio/pci/vfio_pci_core.c __vfio_pci_memory_enabled: the power state below D3hot
+// (2b2c651baf1c), and no_command_memory (ebfa440ce38b, 515ecd5368f1) or PCI_COMMAND_MEMORY
+// of the virtual config space. The older forms check less ([kernel] vfio_pci_memory_enabled).
+bool vfio_pci_memory_enabled(World& w, vfio_pci_core_device& vdev) {
     sim::point(sim::Op::Read, vdev.mem_obj, "__vfio_pci_memory_enabled", "memory disabled");
-    if (vdev.mem_enabled) {
+    bool enabled = vdev.mem_enabled;
+    switch (w.sc.vfio_memory_enabled) {
+        case VfioMemoryEnabledVariant::Current:
+            enabled = !vdev.d3hot && (vdev.no_command_memory || vdev.mem_enabled);
+            break;
+        case VfioMemoryEnabledVariant::Pre2b2c651baf1c:
+            enabled = vdev.no_command_memory || vdev.mem_enabled;
+            break;
+        case VfioMemoryEnabledVariant::PreEbfa440ce38b:
+            break;  // cmd & PCI_COMMAND_MEMORY: a VF's reads 0
+    }
+    if (enabled) {
         sim::annotate("memory enabled");
     }
-    return vdev.mem_enabled;
+    return enabled;
 }
 
 // The write of PCI_COMMAND (vfio_default_config_write) that enables or disables memory.
@@ -28,6 +41,24 @@ void write_command_memory(World& w, vfio_pci_core_device& vdev, bool enable) {
         for (auto& t : w.tasks) {
             if (t.in_pin) {
                 t.saw_mem_disabled = true;
+            }
+        }
+    }
+}
+
+// I-STALE at the moment the BAR became inaccessible (`state`): no entry maps it, and none may
+// until memory is enabled again (zap_done_while_disabled; pgtable.cpp checks every write).
+void check_bar_unmapped(World& w, vfio_pci_core_device& vdev, const char* state, bool zapped) {
+    vdev.zap_done_while_disabled = true;
+    for (const auto* m : {&w.mm.pgtable.pud, &w.mm.pgtable.pmd, &w.mm.pgtable.pte}) {
+        for (const auto& [addr, slot] : *m) {
+            if (entry_leaf(slot.e) && bar_contains(vdev, slot.e.pfn)) {
+                sim::fail_invariant(
+                    w.current_name(),
+                    fmt::format("I-STALE: entry at {:#x} still maps BAR pfn {:#x} "
+                                "{}{}",
+                                addr, slot.e.pfn, state,
+                                zapped ? " after the zap" : " (nothing zapped it)"));
             }
         }
     }
@@ -110,19 +141,32 @@ int vfio_pci_memory_disable(World& w, vfio_pci_core_device& vdev) {
     // Before abafbc551fdd: the register write alone (no memory_lock, no zap).
     write_command_memory(w, vdev, false);
     // I-STALE from here on: memory is off (after the zap, where there is one).
-    vdev.zap_done_while_disabled = true;
-    for (const auto* m : {&w.mm.pgtable.pud, &w.mm.pgtable.pmd, &w.mm.pgtable.pte}) {
-        for (const auto& [addr, slot] : *m) {
-            if (entry_leaf(slot.e) && bar_contains(vdev, slot.e.pfn)) {
-                sim::fail_invariant(
-                    w.current_name(),
-                    fmt::format("I-STALE: entry at {:#x} still maps BAR pfn {:#x} with memory "
-                                "disabled{}",
-                                addr, slot.e.pfn, old ? " (nothing zapped it)" : " after the zap"));
-            }
+    check_bar_unmapped(w, vdev, "with memory disabled", !old);
+    if (!old) {
+        vdev.memory_lock.up_write("up_write");
+    }
+    return 0;
+}
+
+// drivers/vfio/pci/vfio_pci_core.c vfio_pci_set_power_state(vdev, PCI_D3hot) from a PM_CTRL
+// write: since 2b2c651baf1c the BARs are zapped under memory_lock (write) first; before it the
+// power state changes and nothing else.
+int vfio_pci_set_power_state_d3hot(World& w, vfio_pci_core_device& vdev) {
+    const sim::Call frame{"vfio_pci_set_power_state"};
+    const bool zaps = w.sc.vfio_memory_enabled == VfioMemoryEnabledVariant::Current;
+    if (zaps) {
+        vfio_pci_zap_and_down_write_memory_lock(w, vdev);
+    }
+    sim::point(sim::Op::Write, vdev.mem_obj, "pci_set_power_state", "D3hot");
+    vdev.d3hot = true;
+    for (auto& t : w.tasks) {
+        if (t.in_pin) {
+            t.saw_mem_disabled = true;  // the BAR is inaccessible from here (oracle)
         }
     }
-    if (!old) {
+    // I-STALE from here on: the BAR is inaccessible.
+    check_bar_unmapped(w, vdev, "in D3hot", zaps);
+    if (zaps) {
         vdev.memory_lock.up_write("up_write");
     }
     return 0;

@@ -75,6 +75,8 @@ void World::reset() {
             derived_object(Derived::IMmapRwsem, i, [&] { return d.name + ".i_mmap_rwsem"; }), rw);
         v.inode_mapping.i_mmap.clear();
         v.zap_done_while_disabled = false;
+        v.no_command_memory = d.virtfn;
+        v.d3hot = false;
     }
     mm.vma_storage.resize(sc.vmas.size());
     int id = 0;

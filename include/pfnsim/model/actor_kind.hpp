@@ -27,6 +27,7 @@ enum class ActorKind : std::uint8_t {
     AccessPhys,
     BoMove,
     RequestRegion,
+    D3hot,
 };
 
 const char* actor_kind_name(ActorKind k);

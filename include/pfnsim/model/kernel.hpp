@@ -161,7 +161,19 @@ struct vfio_pci_core_device {
     sim::ObjectId mem_obj = sim::kNoObject;
     address_space inode_mapping;
     bool zap_done_while_disabled = false;  // for I-STALE
+    // pdev->no_command_memory: a VF (or an s390 function without MSE emulation), whose BARs
+    // PCI_COMMAND_MEMORY does not gate.
+    bool no_command_memory = false;
+    // pdev->current_state >= PCI_D3hot: non-config accesses are Unsupported Requests.
+    bool d3hot = false;
 };
+
+// Whether the device answers accesses to its BAR now (the oracle's and the invariants' view,
+// not what a kernel function reads): powered (below D3hot) and decoding memory, which a
+// no_command_memory function always does. For devmem: not claimed; TTM VRAM always.
+inline bool bar_accessible(const vfio_pci_core_device& d) {
+    return !d.d3hot && (d.no_command_memory || d.mem_enabled);
+}
 
 // One IOMMU mapping installed by vfio_iommu_map() (or an ACRN EPT region), with its
 // protection: IOMMU_WRITE (or ACRN_MEM_ACCESS_WRITE) lets the device or guest write.

@@ -41,6 +41,9 @@ struct DeviceSpec {
     std::uint64_t bar_base = 0;  // physical address of the BAR
     std::uint64_t bar_size = 0;
     bool mem_enabled = true;
+    // An SR-IOV virtual function (pdev->is_virtfn, hence pdev->no_command_memory): its
+    // PCI_COMMAND_MEMORY reads 0 and does not gate its BARs.
+    bool virtfn = false;
 };
 
 struct VmaSpec {
@@ -119,6 +122,11 @@ enum class VfioHugeFaultVariant : std::uint8_t { Current, F9e54c3a2f5b };
 // abafbc551fdd and 11c4cd07ba11 (v5.7 and older): remap_pfn_range() of the whole BAR at mmap,
 // no vm_ops, and a memory disable that writes the register and nothing else.
 enum class VfioPciMmapVariant : std::uint8_t { Current, PreAbafbc551fdd };
+// drivers/vfio/pci/vfio_pci_core.c __vfio_pci_memory_enabled and vfio_pci_set_power_state:
+// today's (below D3hot, and no_command_memory or the memory bit; D3hot zaps under
+// memory_lock: 2b2c651baf1c), before 2b2c651baf1c (the power state neither checked nor
+// zapped), and before ebfa440ce38b as well (the memory bit alone: a VF reads 0).
+enum class VfioMemoryEnabledVariant : std::uint8_t { Current, Pre2b2c651baf1c, PreEbfa440ce38b };
 // What follow_pfnmap_start() returns for "no present entry": -EINVAL today, -ENOENT under the
 // API change proposed in the March 2026 thread (bad arguments stay -EINVAL).
 enum class FollowErrno : std::uint8_t { Einval, Enoent };
@@ -163,6 +171,7 @@ struct Scenario {
     AcrnMapVariant acrn_map = AcrnMapVariant::Current;
     VfioHugeFaultVariant vfio_huge_fault = VfioHugeFaultVariant::Current;
     VfioPciMmapVariant vfio_pci_mmap = VfioPciMmapVariant::Current;
+    VfioMemoryEnabledVariant vfio_memory_enabled = VfioMemoryEnabledVariant::Current;
     // Unset: einval, except that the enoent and enoent-killable policies bring the API change
     // with them (the thread's proposal as one patch). Set, it is independent of the policy.
     std::optional<FollowErrno> follow_errno;

@@ -244,6 +244,7 @@ void check_unlocked_mmio_access(World& w, const vm_area_struct* vma, std::uint64
                                 std::uint64_t pfn, sim::Name func);
 int vfio_pci_memory_disable(World& w, vfio_pci_core_device& vdev);
 int vfio_pci_memory_enable(World& w, vfio_pci_core_device& vdev);
+int vfio_pci_set_power_state_d3hot(World& w, vfio_pci_core_device& vdev);
 
 // --- the retry policies (src/model/retry.cpp) -------------------------------------------------
 // Sets the task's foll_tried under gup-loop (the next fault is a FAULT_FLAG_TRIED pass).
