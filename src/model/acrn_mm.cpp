@@ -13,7 +13,7 @@ namespace pfnsim::model {
 // [start_pfn, start_pfn + nr_pages) into the guest's EPT (recorded in the IOMMU table).
 int acrn_vm_ram_map(World& w, std::uint64_t vma_base, std::uint64_t len, bool write) {
     const sim::Call frame{"acrn_vm_ram_map"};
-    std::uint64_t nr_pages = len >> PAGE_SHIFT;
+    const std::uint64_t nr_pages = len >> PAGE_SHIFT;
     mmap_read_lock(w);
     vm_area_struct* vma = vma_lookup(w, vma_base, "acrn_vm_ram_map");
     if (vma == nullptr || (vma->vm_flags & VM_PFNMAP) == 0) {
@@ -36,7 +36,6 @@ int acrn_vm_ram_map(World& w, std::uint64_t vma_base, std::uint64_t len, bool wr
         }
         start_pfn = args.pfn;
         follow_pfnmap_end(w, args);
-        nr_pages = len >> PAGE_SHIFT;
     }
     for (std::uint64_t i = 0; w.sc.acrn_map == AcrnMapVariant::Current && i < nr_pages; ++i) {
         // .write = !!(memmap->attr & ACRN_MEM_ACCESS_WRITE): a read-only entry is -EFAULT.

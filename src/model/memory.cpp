@@ -469,9 +469,8 @@ void check_mapping_prot(World& w, std::uint64_t addr, std::uint64_t pfn, bool wr
 // moved under the PTL): the pfn must still be backed when the access happens, a vfio-pci BAR
 // with memory enabled or a /dev/mem range no driver has claimed. Both are written on the
 // device's mem_obj, the object the caller's access step reads. Oracle check, no step.
-void check_unlocked_mmio_access(World& w, const vm_area_struct* vma, std::uint64_t addr,
+void check_unlocked_mmio_access(World& w, const vfio_pci_core_device* d, std::uint64_t addr,
                                 std::uint64_t pfn, sim::Name func) {
-    const vfio_pci_core_device* d = vma->vm_private_data;
     if (d != nullptr && !d->ttm && !bar_accessible(*d)) {
         sim::fail_invariant(
             w.current_name(),
@@ -506,7 +505,7 @@ int generic_access_phys(World& w, vm_area_struct* vma, std::uint64_t addr, int l
         sim::point(sim::Op::Read, d != nullptr ? d->mem_obj : sim::kNoObject,
                    write ? sim::Name("memcpy_toio") : sim::Name("memcpy_fromio"),
                    "pfn={:#x}, no lock held", phys_pfn);
-        check_unlocked_mmio_access(w, vma, addr, phys_pfn,
+        check_unlocked_mmio_access(w, d, addr, phys_pfn,
                                    write ? sim::Name("memcpy_toio") : sim::Name("memcpy_fromio"));
         return len;
     }

@@ -20,6 +20,9 @@ int s390_pci_mmio_access_pre_a67a88b0b8de(World& w, std::uint64_t mmio_addr, boo
     int ret = -EINVAL;
     vm_area_struct* vma = vma_lookup(w, mmio_addr, "get_pfn");
     std::uint64_t pfn = 0;
+    // The device the access will reach, noted while the vma is still ours to read (only the
+    // pfn crosses mmap_read_unlock in the kernel).
+    const vfio_pci_core_device* d = vma != nullptr ? vma->vm_private_data : nullptr;
     if (vma != nullptr) {
         ret = -EACCES;
         if ((vma->vm_flags & (write ? VM_WRITE : VM_READ)) != 0) {
@@ -37,12 +40,11 @@ int s390_pci_mmio_access_pre_a67a88b0b8de(World& w, std::uint64_t mmio_addr, boo
     }
     // io_addr = pfn << PAGE_SHIFT | offset; zpci_memcpy_toio/fromio with no lock held: the
     // access reads the device (its memory enable), and is checked as it happens.
-    const vfio_pci_core_device* d = vma->vm_private_data;
     sim::point(sim::Op::Read, d != nullptr ? d->mem_obj : sim::kNoObject,
                write ? sim::Name("zpci_memcpy_toio") : sim::Name("zpci_memcpy_fromio"),
                "pfn={:#x}, no lock held", pfn);
     check_unlocked_mmio_access(
-        w, vma, mmio_addr, pfn,
+        w, d, mmio_addr, pfn,
         write ? sim::Name("zpci_memcpy_toio") : sim::Name("zpci_memcpy_fromio"));
     return 0;
 }

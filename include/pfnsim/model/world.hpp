@@ -240,7 +240,7 @@ void check_leaf_maps_offset(World& w, const vm_area_struct* vma, std::uint64_t a
 void check_mapping_prot(World& w, std::uint64_t addr, std::uint64_t pfn, bool writable,
                         sim::Name func);
 // I-MMIO of an access made with no lock held (the forms before the copy moved under the PTL).
-void check_unlocked_mmio_access(World& w, const vm_area_struct* vma, std::uint64_t addr,
+void check_unlocked_mmio_access(World& w, const vfio_pci_core_device* d, std::uint64_t addr,
                                 std::uint64_t pfn, sim::Name func);
 int vfio_pci_memory_disable(World& w, vfio_pci_core_device& vdev);
 int vfio_pci_memory_enable(World& w, vfio_pci_core_device& vdev);
