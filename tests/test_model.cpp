@@ -755,3 +755,98 @@ TEST_CASE("the state registry derives the hashes and the audit's names from one 
     w.loop_state_hash();
     CHECK(w.digest_mismatches == mismatches + 1);
 }
+
+namespace {
+
+// The index of the first step of `actor` whose function is `func` (the trace's size if none).
+std::size_t first_step(const sim::Outcome& out, sim::ActorId actor, std::string_view func) {
+    for (std::size_t i = 0; i < out.trace.size(); ++i) {
+        if (out.trace[i].actor == actor && std::string_view(out.trace[i].func.text) == func) {
+            return i;
+        }
+    }
+    return out.trace.size();
+}
+
+// A 1 GiB BAR mapped 1 GiB-aligned (so the fault is a PUD-order huge fault), of `kind`.
+std::string vma_lock_scenario(const std::string& kind, const std::string& actors) {
+    return "name = \"t\"\n[[device]]\nname = \"gpu\"\nkind = \"" + kind +
+           "\"\nbar_base = 0x4000000000\nbar_size = \"1G\"\n[[vma]]\nstart = 0x40000000\n"
+           "size = \"1G\"\nflags = [\"VM_IO\", \"VM_PFNMAP\", \"VM_READ\", \"VM_WRITE\", "
+           "\"VM_SHARED\"]\ndevice = \"gpu\"\n[[actor]]\nname = \"cpu\"\nkind = \"fault\"\n"
+           "vaddr = 0x40000000\n" +
+           actors;
+}
+
+}  // namespace
+
+TEST_CASE("a CPU fault tries the per-VMA lock first, and only ->huge_fault runs under it alone",
+          "[model][fault][vma-lock]") {
+    auto steps = [](const std::string& kind, const model::KernelSettings& kernel) {
+        World w(parse_scenario(vma_lock_scenario(kind, ""), "t.toml", kernel));
+        sim::RandomStrategy r;
+        const auto out = sim::run_execution(w, r, 1, {});
+        REQUIRE(out.status == sim::Status::Completed);
+        CHECK(out.results.at(0) == "0");
+        return std::tuple{first_step(out, 0, "vma_start_read"), first_step(out, 0, "vma_end_read"),
+                          first_step(out, 0, "mmap_read_lock"), out.trace.size()};
+    };
+    // vfio-pci: vfio_pci_mmap_huge_fault inserts the PUD leaf with no mmap_lock taken at all.
+    const auto [vread, vend, vmmap, vsize] = steps("vfio-pci", {});
+    CHECK(vread < vend);
+    CHECK(vend < vsize);
+    CHECK(vmmap == vsize);
+    // TTM has ->fault alone (no ->map_pages): vmf_can_call_fault() drops the VMA lock and the
+    // fault goes round again under mmap_lock.
+    const auto [tread, tend, tmmap, tsize] = steps("ttm-vram", {});
+    CHECK(tread < tend);
+    CHECK(tend < tmmap);
+    CHECK(tmmap < tsize);
+    // Before 350f6bbca1de lock_vma_under_rcu() refused these VMAs: mmap_lock only.
+    const auto [oread, oend, ommap, osize] =
+        steps("vfio-pci", {{"lock_vma_under_rcu", "pre-350f6bbca1de"}});
+    CHECK(oread == osize);
+    CHECK(oend == osize);
+    CHECK(ommap < osize);
+}
+
+TEST_CASE("munmap write-locks the VMA: a fault under its lock finishes before the VMA is detached",
+          "[model][fault][vma-lock][munmap]") {
+    World w(parse_scenario(vma_lock_scenario("vfio-pci",
+                                             "[[actor]]\nname = \"unmap\"\nkind = \"munmap\"\n"
+                                             "vaddr = 0x40000000\nsize = \"1G\"\n"),
+                           "t.toml"));
+    sim::DfsStrategy dfs(std::nullopt);
+    std::uint64_t under_vma_lock = 0;
+    std::uint64_t fell_back = 0;
+    std::uint64_t writer_waited = 0;
+    std::set<std::string> results;
+    do {
+        const auto out = sim::run_execution(w, dfs, 0, {});
+        REQUIRE(out.status == sim::Status::Completed);
+        CHECK(out.violations.empty());
+        results.insert(out.results.at(0));
+        const std::size_t n = out.trace.size();
+        const std::size_t detach = first_step(out, 1, "vma_iter_clear_gfp");
+        REQUIRE(detach < n);
+        if (first_step(out, 0, "mmap_read_lock") == n) {
+            // The whole fault ran under the VMA lock: vma_start_write waited for it.
+            ++under_vma_lock;
+            const std::size_t end_read = first_step(out, 0, "vma_end_read");
+            CHECK(end_read < detach);
+            const std::size_t start_write = first_step(out, 1, "vma_start_write");
+            REQUIRE(start_write < n);
+            if (start_write < end_read) {
+                CHECK(out.trace[start_write].blocked);  // it slept until the reader left
+                ++writer_waited;
+            }
+        } else {
+            ++fell_back;  // no VMA, write-locked, or detached: lock_mmap
+        }
+    } while (dfs.advance());
+    CHECK(under_vma_lock > 0);
+    CHECK(fell_back > 0);
+    CHECK(writer_waited > 0);
+    // Mapped, or gone (bad_area: SIGSEGV, reported as SIGBUS).
+    CHECK(results == std::set<std::string>{"0", "SIGBUS"});
+}

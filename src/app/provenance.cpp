@@ -24,7 +24,7 @@ namespace {
 // IOMMU/EPT protection, huge leaves keep their aligned pfn bits, I-PROT, I-MAP, I-STALE at
 // every memory disable; device state (a VF's no_command_memory, D3hot and the d3hot actor,
 // [kernel] vfio_pci_memory_enabled).
-constexpr int kModelVersion = 8;
+constexpr int kModelVersion = 9;
 }  // namespace
 
 const char* tool_version() {

@@ -53,13 +53,32 @@ int command_writes(World& w, const ActorSpec& a, bool zap) {
     return r;
 }
 
-// arch/x86/mm/fault.c do_user_addr_fault: a CPU access by the task.
+// arch/x86/mm/fault.c mm_fault_error: VM_FAULT_OOM goes to pagefault_out_of_memory(), reported
+// as -ENOMEM; SIGBUS and SIGSEGV are delivered to the task.
+int mm_fault_result(vm_fault_t f) {
+    return (f & VM_FAULT_OOM) != 0 ? -ENOMEM : (f & VM_FAULT_ERROR) != 0 ? kSigbus : 0;
+}
+
+// arch/x86/mm/fault.c do_user_addr_fault: a CPU access by the task. The per-VMA lock first
+// (lock_vma_under_rcu); a fault it cannot finish there (VM_FAULT_RETRY, the lock dropped) or
+// no VMA to lock goes round under mmap_lock (lock_mmap:).
 int fault_once(World& w, const ActorSpec& a) {
     task_struct& t = w.begin_call();  // memory disable justifies SIGBUS
     unsigned flags = FAULT_FLAG_ALLOW_RETRY | FAULT_FLAG_KILLABLE | FAULT_FLAG_USER |
                      (a.write ? FAULT_FLAG_WRITE : 0);
     int r = 0;
-    for (;;) {              // retry:
+    bool done = false;
+    if (vm_area_struct* vma = lock_vma_under_rcu(w, a.vaddr); vma != nullptr) {
+        const vm_fault_t f = handle_mm_fault(w, vma, a.vaddr, flags | FAULT_FLAG_VMA_LOCK);
+        if ((f & VM_FAULT_RETRY) == 0) {
+            vma_end_read(w, vma);
+            r = mm_fault_result(f);
+            done = true;
+        }
+        // VM_FAULT_RETRY: the lock is dropped; no VM_FAULT_MAJOR here, so no FAULT_FLAG_TRIED.
+        // fault_signal_pending() is not modelled (nor on the mmap_lock path below).
+    }
+    while (!done) {         // lock_mmap: retry:
         mmap_read_lock(w);  // lock_mm_and_find_vma
         vm_area_struct* vma = vma_lookup(w, a.vaddr, "lock_mm_and_find_vma");
         if (vma == nullptr) {
@@ -73,10 +92,8 @@ int fault_once(World& w, const ActorSpec& a) {
             continue;
         }
         mmap_read_unlock(w);
-        // mm_fault_error: VM_FAULT_OOM goes to pagefault_out_of_memory(), reported as -ENOMEM;
-        // SIGBUS and SIGSEGV are delivered to the task.
-        r = (f & VM_FAULT_OOM) != 0 ? -ENOMEM : (f & VM_FAULT_ERROR) != 0 ? kSigbus : 0;
-        break;
+        r = mm_fault_result(f);
+        done = true;
     }
     sim::point(sim::Op::Finish, sim::kNoObject, "do_user_addr_fault", returns_effect(r));
     t.in_pin = false;

@@ -132,6 +132,12 @@ constexpr KernelKey kKernelKeys[] = {
          sc.vfio_memory_enabled = static_cast<VfioMemoryEnabledVariant>(i);
      },
      [](const Scenario& sc) { return static_cast<std::size_t>(sc.vfio_memory_enabled); }},
+    {"lock_vma_under_rcu",
+     "lock_vma_under_rcu form",
+     {"current", "pre-350f6bbca1de"},
+     false,
+     [](Scenario& sc, std::size_t i) { sc.lock_vma = static_cast<LockVmaVariant>(i); },
+     [](const Scenario& sc) { return static_cast<std::size_t>(sc.lock_vma); }},
 };
 
 const KernelKey* kernel_key(std::string_view key) {

@@ -46,7 +46,8 @@ vm_fault_t huge_fault(World& w, vm_fault& vmf, unsigned order) {
 
 // mm/memory.c do_fault: without vm_ops->fault ("the VMA was not fully populated on mmap()",
 // mmap_mem_ops) the PTE is read again under its lock: none is VM_FAULT_SIGBUS, else NOPAGE;
-// otherwise __do_fault: vm_ops->fault (vfio_pci_mmap_page_fault, ttm_bo_vm_fault).
+// otherwise __do_fault: vm_ops->fault (vfio_pci_mmap_page_fault, ttm_bo_vm_fault), never under
+// the per-VMA lock alone.
 vm_fault_t do_fault(World& w, vm_fault& vmf) {
     const sim::Call frame{"do_fault"};
     if (vmf.vma->vm_ops == nullptr) {
@@ -66,6 +67,13 @@ vm_fault_t do_fault(World& w, vm_fault& vmf) {
         const pt_entry pte = pt_get(w, Level::PTE, pt_offset(w, Level::PTE, addr), "do_fault");
         ptl.unlock("pte_unmap_unlock");
         return entry_present(pte) ? VM_FAULT_NOPAGE : VM_FAULT_SIGBUS;
+    }
+    // do_read_fault / do_shared_fault -> vmf_can_call_fault: only a vm_ops with ->map_pages is
+    // audited to fault under the per-VMA lock alone; any other drops it and retries under
+    // mmap_lock (->huge_fault is not gated: create_huge_pud/pmd call it directly).
+    if ((vmf.flags & FAULT_FLAG_VMA_LOCK) != 0 && vmf.vma->vm_ops->map_pages == nullptr) {
+        vma_end_read(w, vmf.vma);
+        return VM_FAULT_RETRY;
     }
     return vmf.vma->vm_ops->fault(w, vmf);
 }

@@ -26,9 +26,75 @@ void mmap_write_lock(World& w) {
     w.mm.mmap_lock.down_write("mmap_write_lock");
 }
 
-// include/linux/mmap_lock.h mmap_write_unlock
+// include/linux/mmap_lock.h mmap_write_unlock: vma_end_write_all() first.
 void mmap_write_unlock(World& w) {
+    vma_end_write_all(w);
     w.mm.mmap_lock.up_write("mmap_write_unlock");
+    ++w.current().mmap_lock_gen;
+}
+
+// include/linux/mmap_lock.h mmap_write_downgrade: vma_end_write_all(), then downgrade_write.
+void mmap_write_downgrade(World& w) {
+    vma_end_write_all(w);
+    w.mm.mmap_lock.downgrade_write("mmap_write_downgrade");
+}
+
+// include/linux/mmap_lock.h vma_start_write: with mmap_lock held for write, mark the VMA
+// write-locked (new readers fail) and wait for its readers to drain (__vma_enter_locked).
+void vma_start_write(World& /*w*/, vm_area_struct* vma) {
+    if (!vma->vm_lock.write_held_by(sim::current_actor())) {  // __is_vma_write_locked
+        vma->vm_lock.down_write("vma_start_write");
+    }
+}
+
+// include/linux/mmap_lock.h vma_end_write_all: mm_lock_seq moves on, so every VMA this mmap_lock
+// writer locked is unlocked at once.
+void vma_end_write_all(World& w) {
+    for (vm_area_struct& v : w.mm.vma_storage) {
+        if (v.vm_lock.write_held_by(sim::current_actor())) {
+            v.vm_lock.up_write("vma_end_write_all");
+        }
+    }
+}
+
+// mm/mmap_lock.c lock_vma_under_rcu: find the VMA under RCU (mas_walk) and vma_start_read() it,
+// with no mmap_lock. NULL (fall back to mmap_lock) when no VMA maps addr, when the VMA is
+// write-locked or a writer waits for it, when it was detached between the walk and the lock,
+// and, before 350f6bbca1de, for any VMA that is not anonymous with an anon_vma (every VMA here).
+vm_area_struct* lock_vma_under_rcu(World& w, std::uint64_t address) {
+    if (w.sc.lock_vma == LockVmaVariant::Pre350f6bbca1de) {
+        return nullptr;  // !vma_is_anonymous(vma): goto inval, nothing is read or locked
+    }
+    sim::point(sim::Op::Read, w.mm.mm_mt, "lock_vma_under_rcu", "mas_walk({:#x})", address);
+    vm_area_struct* vma = nullptr;
+    for (vm_area_struct* v : w.mm.mm_mt_list) {
+        if (address >= v->vm_start && address < v->vm_end) {
+            vma = v;
+        }
+    }
+    if (vma == nullptr) {
+        sim::annotate("no vma: fall back to mmap_lock");
+        return nullptr;
+    }
+    if (!vma->vm_lock.down_read_trylock("vma_start_read")) {
+        return nullptr;  // write-locked: fall back to mmap_lock
+    }
+    // Detached since the walk (its writer has finished): the walk again finds no VMA there.
+    const auto& live = w.mm.mm_mt_list;
+    if (std::find(live.begin(), live.end(), vma) == live.end()) {
+        sim::annotate("vma detached since mas_walk: fall back to mmap_lock");
+        vma->vm_lock.up_read("vma_end_read");
+        return nullptr;
+    }
+    task_struct& t = w.current();
+    t.looked_up_vma = vma;
+    t.looked_up_gen = t.mmap_lock_gen;
+    return vma;
+}
+
+// include/linux/mmap_lock.h vma_end_read: the VMA may change or go from here on.
+void vma_end_read(World& w, vm_area_struct* vma) {
+    vma->vm_lock.up_read("vma_end_read");
     ++w.current().mmap_lock_gen;
 }
 
@@ -71,13 +137,18 @@ int do_munmap(World& w, std::uint64_t start, std::uint64_t len) {
     const std::uint64_t end = start + len;
     mmap_write_lock(w);
     std::vector<vm_area_struct*> victims;
-    sim::point(sim::Op::Write, w.mm.mm_mt, "vma_iter_clear_gfp", "detach VMAs in [{:#x}, ...)",
-               start);
     for (vm_area_struct* v : w.mm.mm_mt_list) {
         if (v->vm_start >= start && v->vm_end <= end) {
             victims.push_back(v);
         }
     }
+    // mm/vma.c vms_gather_munmap_vmas: each VMA is write-locked before it is detached; a fault
+    // under its per-VMA lock finishes first, and later ones fall back to mmap_lock.
+    for (vm_area_struct* v : victims) {
+        vma_start_write(w, v);
+    }
+    sim::point(sim::Op::Write, w.mm.mm_mt, "vma_iter_clear_gfp", "detach VMAs in [{:#x}, ...)",
+               start);
     auto& list = w.mm.mm_mt_list;
     list.erase(std::remove_if(list.begin(), list.end(),
                               [&](vm_area_struct* v) {
@@ -87,7 +158,7 @@ int do_munmap(World& w, std::uint64_t start, std::uint64_t len) {
                list.end());
     // mm/vma.c vms_complete_munmap_vmas: with the VMAs detached, mmap_lock is downgraded to
     // read before the zap and free_pgtables (readers of the mm run beside them).
-    w.mm.mmap_lock.downgrade_write("mmap_write_downgrade");
+    mmap_write_downgrade(w);
     for (vm_area_struct* v : victims) {
         // Pins in progress over this range may now legitimately fail with -EFAULT.
         for (auto& t : w.tasks) {

@@ -39,11 +39,11 @@ namespace {
 
 // The top-level keys: name, label, description, the policy and the bounds.
 void load_top(const Loader& L, const toml::table& root, Scenario& sc) {
-    L.check_keys(root,
-                 {"name", "label", "description", "policy", "step_bound", "iterations", "seed",
-                  "kernel", "device", "vma", "entry", "actor", "expect", "explore", "matrix",
-                  "bug", "variants"},
-                 "the scenario");
+    L.check_keys(
+        root,
+        {"name", "label", "description", "policy", "step_bound", "iterations", "seed", "kernel",
+         "device", "vma", "entry", "actor", "expect", "explore", "matrix", "bug", "variants"},
+        "the scenario");
     sc.name = L.str(root, "name", "", true);
     sc.description = L.str(root, "description", "");
     sc.label = L.str(root, "label", sc.name);

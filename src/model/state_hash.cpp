@@ -41,8 +41,9 @@ enum class Role : std::uint8_t {
 };
 
 // Every lock of the model state, in the registry's order: the mm's (each split page-table lock
-// by address, mmap_lock, page_table_lock), each device's (a BO's dma_resv lock and move fence,
-// memory_lock, i_mmap_rwsem), and the IOMMU's. f(lock, name()) with name() the object's name.
+// by address, mmap_lock, page_table_lock, each VMA's per-VMA lock), each device's (a BO's
+// dma_resv lock and move fence, memory_lock, i_mmap_rwsem), and the IOMMU's. f(lock, name()) with
+// name() the object's name.
 template <class F>
 void each_mm_lock(const World& w, F&& f) {
     // (Keys copied out: clang 14 cannot capture a structured binding.)
@@ -56,6 +57,10 @@ void each_mm_lock(const World& w, F&& f) {
     }
     f(w.mm.mmap_lock, [] { return std::string("mm.mmap_lock"); });
     f(w.mm.page_table_lock, [] { return std::string("mm.page_table_lock"); });
+    for (const vm_area_struct& v : w.mm.vma_storage) {  // detached ones too: a writer may hold it
+        const std::uint64_t start = v.vm_start;
+        f(v.vm_lock, [start] { return fmt::format("vma[{:#x}].vm_lock", start); });
+    }
 }
 
 template <class F>

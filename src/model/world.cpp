@@ -90,6 +90,8 @@ void World::reset() {
         v.vm_pgoff = vs.pgoff;
         v.vm_mm = &mm;
         v.id = id++;
+        v.vm_lock.init(derived_object(Derived::VmLock, k,
+                                      [&] { return fmt::format("vma[{:#x}].vm_lock", vs.start); }));
         for (std::size_t i = 0; i < devices.size(); ++i) {
             auto& d = devices[i];
             if (d.name == vs.device) {

@@ -102,6 +102,19 @@ void RwSemaphore::down_read(Name func) {
     block_on(id_, "read");
 }
 
+bool RwSemaphore::down_read_trylock(Name func) {
+    point(Op::Acquire, id_, func, "down_read_trylock");
+    changed();
+    if (writer_ != kNoActor || !waiters_.empty()) {
+        annotate("down_read_trylock: writer holds or waits, fails");
+        return false;
+    }
+    const ActorId me = current_actor();
+    readers_.push_back(me);
+    note_acquired(id_, "read", me);
+    return true;
+}
+
 void RwSemaphore::up_read(Name func) {
     point(Op::Release, id_, func, "up_read");
     changed();

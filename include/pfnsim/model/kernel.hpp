@@ -42,6 +42,7 @@ inline constexpr unsigned FAULT_FLAG_KILLABLE = 0x10;
 inline constexpr unsigned FAULT_FLAG_TRIED = 0x20;
 inline constexpr unsigned FAULT_FLAG_USER = 0x40;
 inline constexpr unsigned FAULT_FLAG_REMOTE = 0x80;
+inline constexpr unsigned FAULT_FLAG_VMA_LOCK = 0x1000;  // under the per-VMA lock, no mmap_lock
 
 enum class Level : std::uint8_t { PUD, PMD, PTE };
 const char* level_name(Level l);
@@ -87,6 +88,11 @@ struct vm_area_struct {
     address_space* mapping = nullptr;                 // vm_file->f_mapping
     bool detached = false;  // unlinked by munmap: any later use is a use-after-free
     int id = 0;
+    // The per-VMA lock (include/linux/mmap_lock.h vma_start_read/vma_start_write; vm_refcnt
+    // since v6.15): a fault's reader only ever trylocks it, and fails while a writer holds it
+    // or waits for the readers to drain; vma_start_write holds it until vma_end_write_all()
+    // (mmap_write_unlock or mmap_write_downgrade). Strict FIFO: readers never queue.
+    sim::RwSemaphore vm_lock;
 };
 
 // include/linux/fs.h address_space: the device inode's mapping that unmap_mapping_range walks.

@@ -127,6 +127,11 @@ enum class VfioPciMmapVariant : std::uint8_t { Current, PreAbafbc551fdd };
 // memory_lock: 2b2c651baf1c), before 2b2c651baf1c (the power state neither checked nor
 // zapped), and before ebfa440ce38b as well (the memory bit alone: a VF reads 0).
 enum class VfioMemoryEnabledVariant : std::uint8_t { Current, Pre2b2c651baf1c, PreEbfa440ce38b };
+// mm/mmap_lock.c lock_vma_under_rcu: today's (any VMA, since 350f6bbca1de "mm: allow per-VMA
+// locks on file-backed VMAs", v6.7: a CPU fault of a device VMA runs under the per-VMA lock,
+// a ->huge_fault there with no mmap_lock), or the form before it (v6.4 to v6.6: anonymous
+// VMAs with an anon_vma only, so every fault of these VMAs takes mmap_lock).
+enum class LockVmaVariant : std::uint8_t { Current, Pre350f6bbca1de };
 // What follow_pfnmap_start() returns for "no present entry": -EINVAL today, -ENOENT under the
 // API change proposed in the March 2026 thread (bad arguments stay -EINVAL).
 enum class FollowErrno : std::uint8_t { Einval, Enoent };
@@ -172,6 +177,7 @@ struct Scenario {
     VfioHugeFaultVariant vfio_huge_fault = VfioHugeFaultVariant::Current;
     VfioPciMmapVariant vfio_pci_mmap = VfioPciMmapVariant::Current;
     VfioMemoryEnabledVariant vfio_memory_enabled = VfioMemoryEnabledVariant::Current;
+    LockVmaVariant lock_vma = LockVmaVariant::Current;
     // Unset: einval, except that the enoent and enoent-killable policies bring the API change
     // with them (the thread's proposal as one patch). Set, it is independent of the policy.
     std::optional<FollowErrno> follow_errno;

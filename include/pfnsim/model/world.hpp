@@ -58,6 +58,7 @@ class World final : public sim::Program {
         Ptl,
         Resv,
         Fence,
+        VmLock,
     };
     template <class MakeName>
     sim::ObjectId derived_object(Derived kind, std::uint64_t key, MakeName&& make_name) {
@@ -122,6 +123,11 @@ void mmap_read_lock(World& w);
 void mmap_read_unlock(World& w);
 void mmap_write_lock(World& w);
 void mmap_write_unlock(World& w);
+void mmap_write_downgrade(World& w);
+void vma_start_write(World& w, vm_area_struct* vma);
+void vma_end_write_all(World& w);
+vm_area_struct* lock_vma_under_rcu(World& w, std::uint64_t address);
+void vma_end_read(World& w, vm_area_struct* vma);
 vm_area_struct* vma_lookup(World& w, std::uint64_t addr, sim::Name func);
 void vma_assert_usable(World& w, const vm_area_struct* vma, sim::Name func);
 int do_munmap(World& w, std::uint64_t start, std::uint64_t len);

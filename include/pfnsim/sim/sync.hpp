@@ -84,6 +84,9 @@ class RwSemaphore {
   public:
     void init(ObjectId id, RwFlavour flavour = RwFlavour::Fifo);
     void down_read(Name func);
+    // kernel/locking/rwsem.c down_read_trylock: fails while a writer holds the lock or any
+    // waiter is queued (RWSEM_READ_FAILED_MASK); never sleeps.
+    bool down_read_trylock(Name func);
     void up_read(Name func);
     void down_write(Name func);
     void up_write(Name func);
