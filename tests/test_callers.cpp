@@ -429,7 +429,7 @@ TEST_CASE("devmem: the loader refuses what remap_pfn_range() and mmap_mem_ops ca
     big.replace(big.find("bar_size = \"16K\""), 16, "bar_size = \"4M\"");
     big.replace(big.find("\nsize = \"16K\""), 13, "\nsize = \"4M\"");
     CHECK(error_of(big) ==
-          "x.toml:9:8: a vma that mmap fills with remap_pfn_range() (mem) has one PTE per page: "
+          "x.toml:9:8: a vma that remap_pfn_range() fills (mem) has one PTE per page: "
           "the model takes at most 2M of it (valid: size up to 0x200000)");
     const std::string vfio_bar =
         "name = \"t\"\n[[device]]\nname = \"gpu\"\nbar_base = 0x4000000000\n"
@@ -437,7 +437,7 @@ TEST_CASE("devmem: the loader refuses what remap_pfn_range() and mmap_mem_ops ca
         std::string(kRw) + "]\ndevice = \"gpu\"\n[[actor]]\nname = \"z\"\nkind = \"zap\"\n";
     CHECK_NOTHROW(parse_scenario(vfio_bar, "x.toml"));
     CHECK(error_of(vfio_bar, {{"vfio_pci_mmap", "pre-abafbc551fdd"}}) ==
-          "x.toml:8:8: a vma that mmap fills with remap_pfn_range() (gpu) has one PTE per page: "
+          "x.toml:8:8: a vma that remap_pfn_range() fills (gpu) has one PTE per page: "
           "the model takes at most 2M of it (valid: size up to 0x200000)");
     CHECK_NOTHROW(
         parse_scenario(devmem("[[entry]]\nlevel = \"pte\"\naddr = 0x40000000\n" + phys), "x.toml"));
@@ -923,4 +923,59 @@ TEST_CASE("device state: the loader refuses what a VF and D3hot cannot be",
     CHECK(error_of(mem) ==
           "x.toml:14:8: impossible state: a d3hot actor on a devmem range (mem): only a vfio-pci "
           "device's power state is the user's to set (valid: a vfio-pci device)");
+}
+
+namespace {
+
+// Every schedule of a scenario text under kernel settings (a stateful sweep).
+sim::SweepTotals every_schedule_of(const std::string& text, const model::KernelSettings& kernel) {
+    const Scenario sc = parse_scenario(text, "t.toml", kernel);
+    sim::SweepConfig cfg;
+    cfg.stateful = true;
+    cfg.exec.step_bound = sc.step_bound;
+    sim::SweepState state;
+    const auto rep = sim::sweep([&] { return std::make_unique<World>(sc); }, cfg, state);
+    REQUIRE(rep.complete);
+    return rep.totals;
+}
+
+}  // namespace
+
+TEST_CASE("the vma_lock era: a fault fills and lists the whole vma, the zap empties the list",
+          "[callers][vma-lock-era]") {
+    const std::string fault_zap =
+        vf("", kFault + "allowed = [\"0\", \"SIGBUS\"]\n[[actor]]\nname = \"z\"\nkind = \"zap\"\n");
+    // 6a45ece4c9af's form: vma_lock and memory_lock across the fill; the zap's mmap_lock dance
+    // zaps whatever a fault filled before memory_lock is taken for write: clean.
+    const auto era = every_schedule_of(
+        fault_zap, {{"vfio_pci_mmap", "pre-aac6db75a9fc"}, {"vm_flags_set", "pre-bc292ab00f6c"}});
+    CHECK(era.violations.empty());
+    std::set<std::string> results;
+    for (const auto& [r, n] : era.results.at(0)) {
+        results.insert(r);
+    }
+    CHECK(results == std::set<std::string>{"0", "SIGBUS"});
+    // v5.8's: the fill runs with vma_lock dropped, so the zap can empty the list mid-fill and
+    // the rest of the fill outlives the memory bit.
+    const auto v58 = every_schedule_of(
+        fault_zap, {{"vfio_pci_mmap", "pre-6a45ece4c9af"}, {"vm_flags_set", "pre-bc292ab00f6c"}});
+    REQUIRE_FALSE(v58.violations.empty());
+    CHECK(v58.violations[0].violation.detail.find("I-STALE") == 0);
+    // From v6.3 the same fill WARNs in vm_flags_set(): mmap_lock is held for read only.
+    const auto v63 = every_schedule_of(fault_zap, {{"vfio_pci_mmap", "pre-aac6db75a9fc"}});
+    REQUIRE_FALSE(v63.violations.empty());
+    CHECK(v63.violations[0].violation.detail.find("I-LOCK: vm_flags_set()") == 0);
+}
+
+TEST_CASE("the vma_lock era: the loader refuses entries no fault made and vmas over 2M",
+          "[callers][vma-lock-era][scenario]") {
+    const model::KernelSettings era = {{"vfio_pci_mmap", "pre-aac6db75a9fc"}};
+    CHECK(error_of(vf("", "[[entry]]\nlevel = \"pte\"\naddr = 0x40000000\n" + kFault), era) ==
+          "x.toml:11:1: impossible state: an entry in a vfio-pci vma (vf) under vfio_pci_mmap = "
+          "\"pre-aac6db75a9fc\": only the fault fills it, listing the vma in vma_list (valid: no "
+          "entry)");
+    CHECK(error_of(bar("vfio-pci", kRw, kFault), era) ==
+          "x.toml:9:8: a vma that remap_pfn_range() fills (gpu) has one PTE per page: the model "
+          "takes at most 2M of it (valid: size up to 0x200000)");
+    CHECK(error_of(vf("", kFault), era) == "no error");
 }

@@ -120,7 +120,7 @@ constexpr KernelKey kKernelKeys[] = {
      [](const Scenario& sc) { return static_cast<std::size_t>(sc.vfio_huge_fault); }},
     {"vfio_pci_mmap",
      "vfio_pci_mmap form",
-     {"current", "pre-abafbc551fdd"},
+     {"current", "pre-abafbc551fdd", "pre-aac6db75a9fc", "pre-6a45ece4c9af"},
      false,
      [](Scenario& sc, std::size_t i) { sc.vfio_pci_mmap = static_cast<VfioPciMmapVariant>(i); },
      [](const Scenario& sc) { return static_cast<std::size_t>(sc.vfio_pci_mmap); }},
@@ -138,6 +138,12 @@ constexpr KernelKey kKernelKeys[] = {
      false,
      [](Scenario& sc, std::size_t i) { sc.lock_vma = static_cast<LockVmaVariant>(i); },
      [](const Scenario& sc) { return static_cast<std::size_t>(sc.lock_vma); }},
+    {"vm_flags_set",
+     "vm_flags_set form",
+     {"current", "pre-bc292ab00f6c"},
+     false,
+     [](Scenario& sc, std::size_t i) { sc.vm_flags_set = static_cast<VmFlagsSetVariant>(i); },
+     [](const Scenario& sc) { return static_cast<std::size_t>(sc.vm_flags_set); }},
 };
 
 const KernelKey* kernel_key(std::string_view key) {

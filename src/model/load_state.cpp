@@ -123,14 +123,15 @@ void load_vma(const Loader& L, const toml::table& t, Scenario& sc) {
                                "remap_pfn_range(), which sets VM_IO and VM_PFNMAP (valid: both)",
                                d->name));
         }
-        // remap_pfn_range() at mmap fills one PTE per page, and the model keeps a slot for each:
-        // at most 512 (2M) of them per vma.
+        // remap_pfn_range() at mmap (or, in the vma_lock era, at the first fault) fills one PTE
+        // per page, and the model keeps a slot for each: at most 512 (2M) of them per vma.
         if ((d->kind == DeviceKind::DevMem ||
              (d->kind == DeviceKind::VfioPci &&
-              sc.vfio_pci_mmap == VfioPciMmapVariant::PreAbafbc551fdd)) &&
+              (sc.vfio_pci_mmap == VfioPciMmapVariant::PreAbafbc551fdd ||
+               vfio_vma_lock_era(sc.vfio_pci_mmap)))) &&
             v.size > PMD_SIZE) {
             L.fail(t.get("size") != nullptr ? *t.get("size") : static_cast<const toml::node&>(t),
-                   fmt::format("a vma that mmap fills with remap_pfn_range() ({}) has one PTE per "
+                   fmt::format("a vma that remap_pfn_range() fills ({}) has one PTE per "
                                "page: the model takes at most 2M of it (valid: size up to "
                                "0x200000)",
                                d->name));
@@ -200,6 +201,21 @@ void load_entry(const Loader& L, const toml::table& t, Scenario& sc) {
                        fmt::format("impossible state: a {} entry in a vma mmap filled with "
                                    "remap_pfn_range() ({}): it maps PTEs only (valid: pte)",
                                    lv, o.name));
+            }
+        }
+    }
+    // In the vma_lock era only a fault fills a vfio-pci vma, and it lists the vma as it does:
+    // an entry no fault made would escape vfio_pci_zap_and_vma_lock().
+    if (vfio_vma_lock_era(sc.vfio_pci_mmap)) {
+        for (const auto& v : sc.vmas) {
+            for (const auto& o : sc.devices) {
+                if (e.addr >= v.start && e.addr < v.start + v.size && o.name == v.device &&
+                    o.kind == DeviceKind::VfioPci) {
+                    L.fail(t, fmt::format("impossible state: an entry in a vfio-pci vma ({}) "
+                                          "under vfio_pci_mmap = \"{}\": only the fault fills "
+                                          "it, listing the vma in vma_list (valid: no entry)",
+                                          o.name, kernel_value(sc, "vfio_pci_mmap")));
+                }
             }
         }
     }

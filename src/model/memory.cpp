@@ -216,6 +216,68 @@ vm_fault_t vmf_insert_pfn(World& w, vm_fault& vmf, std::uint64_t pfn) {
     return VM_FAULT_NOPAGE;
 }
 
+// mm/memory.c remap_pfn_range -> remap_pfn_range_internal: vm_flags_set(VM_IO | VM_PFNMAP |
+// VM_DONTEXPAND | VM_DONTDUMP), then remap_pte_range() over [addr, addr + size), one PTE per
+// page under the PTE table's lock: BUG_ON(!pte_none(*pte)). The vma_lock-era vfio-pci fault
+// handler calls it (io_remap_pfn_range) with mmap_lock held for read only.
+int remap_pfn_range(World& w, vm_area_struct* vma, std::uint64_t addr, std::uint64_t pfn,
+                    std::uint64_t size) {
+    const sim::Call frame{"remap_pfn_range"};
+    // include/linux/mm.h vm_flags_set: mmap_assert_write_locked() since bc292ab00f6c (v6.3),
+    // through vma_start_write() since v6.4 (lockdep and CONFIG_DEBUG_VM WARN).
+    if (w.sc.vm_flags_set == VmFlagsSetVariant::Current &&
+        !w.mm.mmap_lock.write_held_by(sim::current_actor())) {
+        sim::fail_invariant(w.current_name(),
+                            fmt::format("I-LOCK: vm_flags_set() on vma [{:#x}, {:#x}) without "
+                                        "mmap_lock held for write: mmap_assert_write_locked() "
+                                        "WARNs",
+                                        vma->vm_start, vma->vm_end));
+    }
+    const std::uint64_t end = addr + size;
+    for (std::uint64_t a = addr; a < end;) {
+        const std::uint64_t next = std::min(end, (a & PMD_MASK) + PMD_SIZE);
+        // pud_alloc / pmd_alloc: the PUD's PMD table (the fault's own address has one).
+        pt_slot& pudp = pt_offset(w, Level::PUD, a);
+        if (pt_get(w, Level::PUD, pudp, "remap_pud_range").kind == pt_entry::Kind::none) {
+            sim::SpinLock& l = pt_lockptr(w, Level::PUD, a);
+            l.lock("pud_lock");
+            if (pt_get(w, Level::PUD, pudp, "__pmd_alloc").kind == pt_entry::Kind::none) {
+                pt_set(w, Level::PUD, a, pudp, pt_entry{pt_entry::Kind::table}, "pud_populate");
+            }
+            l.unlock("spin_unlock");
+        }
+        // pte_alloc_map_lock: the PMD's PTE table (no huge entry exists in this era).
+        pt_slot& pmdp = pt_offset(w, Level::PMD, a);
+        if (pt_get(w, Level::PMD, pmdp, "remap_pmd_range").kind == pt_entry::Kind::none) {
+            sim::SpinLock& l = pt_lockptr(w, Level::PMD, a);
+            l.lock("pmd_lock");
+            if (pt_get(w, Level::PMD, pmdp, "__pte_alloc").kind == pt_entry::Kind::none) {
+                pt_set(w, Level::PMD, a, pmdp, pt_entry{pt_entry::Kind::table}, "pmd_populate");
+            }
+            l.unlock("spin_unlock");
+        }
+        sim::SpinLock& ptl = pt_lockptr(w, Level::PTE, a);
+        ptl.lock("pte_alloc_map_lock");
+        for (std::uint64_t p = a; p < next; p += PAGE_SIZE) {
+            pt_slot& ptep = pt_offset(w, Level::PTE, p);
+            if (entry_present(pt_get(w, Level::PTE, ptep, "remap_pte_range"))) {
+                sim::fail_invariant(w.current_name(),
+                                    fmt::format("BUG: remap_pte_range() finds the PTE at {:#x} "
+                                                "present: BUG_ON(!pte_none(*pte))",
+                                                p));
+            }
+            const std::uint64_t page_pfn = pfn + ((p - addr) >> PAGE_SHIFT);
+            pt_set(w, Level::PTE, p, ptep,
+                   pt_entry{pt_entry::Kind::leaf, page_pfn, vm_page_prot_writable(vma), true},
+                   "set_pte_at");
+            check_leaf_maps_offset(w, vma, p, page_pfn, Level::PTE);
+        }
+        ptl.unlock("pte_unmap_unlock");
+        a = next;
+    }
+    return 0;
+}
+
 // mm/memory.c handle_mm_fault -> __handle_mm_fault: try a PUD-order huge fault, then PMD, then
 // a PTE fault through do_fault (vm_ops->fault, or SIGBUS without one).
 vm_fault_t handle_mm_fault(World& w, vm_area_struct* vma, std::uint64_t address, unsigned flags) {

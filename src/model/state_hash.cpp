@@ -70,6 +70,9 @@ void each_device_lock(const vfio_pci_core_device& d, F&& f) {
         f(d.resv.fence, [&d] { return d.name + ".resv.fence"; });
     }
     f(d.memory_lock, [&d] { return d.name + ".memory_lock"; });
+    if (d.vma_list_obj != sim::kNoObject) {  // the vma_lock era
+        f(d.vma_lock, [&d] { return d.name + ".vma_lock"; });
+    }
     f(d.inode_mapping.i_mmap_rwsem, [&d] { return d.name + ".i_mmap_rwsem"; });
 }
 
@@ -133,6 +136,12 @@ void visit_state(const World& w, V& v) {
             v.field(Role::Future, "bo placement", d.bo_placement_pfn);
         }
         v.field(Role::Future, "i_mmap vmas", d.inode_mapping.i_mmap.size());
+        if (d.vma_list_obj != sim::kNoObject) {  // vdev->vma_list, in list order
+            v.field(Role::Future, "vma_list entries", d.vma_list.size());
+            for (const vm_area_struct* vma : d.vma_list) {
+                v.field(Role::Future, "vma_list vma id", static_cast<std::uint64_t>(vma->id));
+            }
+        }
         each_device_lock(d, lock);
     }
     lock(w.iommu.lock, [] { return std::string("iommu.lock"); });

@@ -2,6 +2,8 @@
 // memory disable, and memory enable.
 #include <fmt/format.h>
 
+#include <algorithm>
+
 #include "pfnsim/model/world.hpp"
 #include "pfnsim/sim/execution.hpp"
 
@@ -115,10 +117,122 @@ vm_fault_t vfio_pci_mmap_page_fault(World& w, vm_fault& vmf) {
     return vfio_pci_mmap_huge_fault(w, vmf, 0);
 }
 
+namespace {
+
+// drivers/vfio/pci/vfio_pci_core.c __vfio_pci_add_vma (v5.8 to v6.9): list the vma (v5.8 lists
+// it again if a concurrent fault did).
+void vfio_pci_add_vma(vfio_pci_core_device& vdev, vm_area_struct* vma) {
+    sim::point(sim::Op::Write, vdev.vma_list_obj, "__vfio_pci_add_vma", "list_add vma [{:#x}, ...)",
+               vma->vm_start);
+    vdev.vma_list.push_back(vma);
+}
+
+// drivers/vfio/pci/vfio_pci_core.c vfio_pci_zap_and_vma_lock(vdev, false) (v5.8 to v6.9): the
+// listed vmas are zapped under their mm's mmap_lock, taken with vma_lock dropped (mmap_lock ->
+// vma_lock is the order the fault path sets); returns with vma_lock held and the list empty.
+// mmget_not_zero() always succeeds: the one mm lives for the whole execution.
+void vfio_pci_zap_and_vma_lock(World& w, vfio_pci_core_device& vdev) {
+    const sim::Call frame{"vfio_pci_zap_and_vma_lock"};
+    sim::Loop rounds("vfio_pci_zap_and_vma_lock: while (1)");
+    for (;;) {
+        rounds.head();
+        might_sleep(w);
+        vdev.vma_lock.lock("mutex_lock");
+        sim::point(sim::Op::Read, vdev.vma_list_obj, "vfio_pci_zap_and_vma_lock", "list_empty");
+        if (vdev.vma_list.empty()) {
+            return;
+        }
+        vdev.vma_lock.unlock("mutex_unlock");
+        mmap_read_lock(w);
+        might_sleep(w);
+        vdev.vma_lock.lock("mutex_lock");
+        sim::point(sim::Op::Write, vdev.vma_list_obj, "vfio_pci_zap_and_vma_lock",
+                   "list_del every vma of this mm");
+        std::vector<vm_area_struct*> listed;
+        listed.swap(vdev.vma_list);
+        for (vm_area_struct* vma : listed) {
+            zap_page_range_single(w, vma, vma->vm_start, vma->vm_end);  // zap_vma_ptes
+        }
+        vdev.vma_lock.unlock("mutex_unlock");
+        mmap_read_unlock(w);
+    }
+}
+
+}  // namespace
+
+// drivers/vfio/pci/vfio_pci_core.c vfio_pci_mmap_fault (v5.8 to v6.9, the vma_lock era):
+// vma_lock, then memory_lock (read); SIGBUS while memory is disabled; otherwise fill the whole
+// vma with io_remap_pfn_range() and list it. Since 6a45ece4c9af both locks are held across the
+// fill and a listed vma is not filled again (a concurrent fault did it: NOPAGE); before it
+// (v5.8) vma_lock is dropped after the vma is listed, before the fill.
+vm_fault_t vfio_pci_mmap_fault(World& w, vm_fault& vmf) {
+    const sim::Call frame{"vfio_pci_mmap_fault"};
+    vm_area_struct* vma = vmf.vma;
+    vfio_pci_core_device& vdev = *vma->vm_private_data;
+    const bool v5_8 = w.sc.vfio_pci_mmap == VfioPciMmapVariant::Pre6a45ece4c9af;
+    vm_fault_t ret = VM_FAULT_NOPAGE;
+    might_sleep(w);
+    vdev.vma_lock.lock("mutex_lock");
+    might_sleep(w);
+    vdev.memory_lock.down_read("down_read");
+    bool vma_locked = true;
+    if (!vfio_pci_memory_enabled(w, vdev)) {
+        ret = VM_FAULT_SIGBUS;
+    } else if (v5_8) {
+        vfio_pci_add_vma(vdev, vma);
+        vdev.vma_lock.unlock("mutex_unlock");
+        vma_locked = false;
+        remap_pfn_range(w, vma, vma->vm_start, vma_addr_to_pfn(vma, vma->vm_start),
+                        vma->vm_end - vma->vm_start);  // io_remap_pfn_range
+    } else {
+        sim::point(sim::Op::Read, vdev.vma_list_obj, "vfio_pci_mmap_fault",
+                   "list_for_each_entry: vma not listed");
+        const bool listed =
+            std::find(vdev.vma_list.begin(), vdev.vma_list.end(), vma) != vdev.vma_list.end();
+        if (listed) {
+            sim::annotate("vma listed: a concurrent fault filled it, VM_FAULT_NOPAGE");
+        } else {
+            remap_pfn_range(w, vma, vma->vm_start, vma_addr_to_pfn(vma, vma->vm_start),
+                            vma->vm_end - vma->vm_start);  // io_remap_pfn_range
+            vfio_pci_add_vma(vdev, vma);
+        }
+    }
+    vdev.memory_lock.up_read("up_read");
+    if (vma_locked) {
+        vdev.vma_lock.unlock("mutex_unlock");
+    }
+    return ret;
+}
+
+// drivers/vfio/pci/vfio_pci_core.c vfio_pci_mmap_close (v5.8 to v6.9): unlist the vma.
+void vfio_pci_mmap_close(World& w, vm_area_struct* vma) {
+    const sim::Call frame{"vfio_pci_mmap_close"};
+    vfio_pci_core_device& vdev = *vma->vm_private_data;
+    might_sleep(w);
+    vdev.vma_lock.lock("mutex_lock");
+    sim::point(sim::Op::Write, vdev.vma_list_obj, "vfio_pci_mmap_close", "list_del");
+    auto& l = vdev.vma_list;
+    l.erase(std::remove(l.begin(), l.end(), vma), l.end());
+    vdev.vma_lock.unlock("mutex_unlock");
+}
+
 // drivers/vfio/pci/vfio_pci_core.c vfio_pci_zap_and_down_write_memory_lock: take memory_lock
 // for write, then vfio_pci_zap_bars -> unmap_mapping_range over the device inode's mappings.
+// In the vma_lock era: vfio_pci_zap_and_vma_lock() first, memory_lock under vma_lock.
 void vfio_pci_zap_and_down_write_memory_lock(World& w, vfio_pci_core_device& vdev) {
     const sim::Call frame{"vfio_pci_zap_and_down_write_memory_lock"};
+    if (vfio_vma_lock_era(w.sc.vfio_pci_mmap)) {
+        vfio_pci_zap_and_vma_lock(w, vdev);
+        might_sleep(w);
+        vdev.memory_lock.down_write("down_write");
+        for (auto& t : w.tasks) {
+            if (t.in_pin) {
+                t.saw_mem_disabled = true;
+            }
+        }
+        vdev.vma_lock.unlock("mutex_unlock");
+        return;
+    }
     might_sleep(w);
     vdev.memory_lock.down_write("vfio_pci_zap_and_down_write_memory_lock");
     // From here memory is as good as disabled for the calls in flight: the BAR is being

@@ -42,7 +42,24 @@ constexpr vm_operations_struct kMmapMemOps = {
     generic_access_phys,  // access
 };
 
+// drivers/vfio/pci/vfio_pci.c (vfio_pci_core.c from v5.15) vfio_pci_mmap_ops of v5.8 to v6.9:
+// .fault fills the whole vma and lists it, .close unlists it; .open (which zaps a vma a fork or
+// split copied) is never called here.
+constexpr vm_operations_struct kVfioPciMmapOpsVmaLock = {
+    "vfio_pci_mmap_ops",
+    nullptr,              // open
+    vfio_pci_mmap_close,  // close
+    vfio_pci_mmap_fault,  // fault
+    nullptr,              // huge_fault
+    nullptr,              // map_pages
+    nullptr,              // access
+};
+
 }  // namespace
+
+const vm_operations_struct& vfio_pci_mmap_ops_vma_lock() {
+    return kVfioPciMmapOpsVmaLock;
+}
 
 const vm_operations_struct& vm_ops_of(DeviceKind kind) {
     switch (kind) {

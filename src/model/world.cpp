@@ -77,6 +77,13 @@ void World::reset() {
         v.zap_done_while_disabled = false;
         v.no_command_memory = d.virtfn;
         v.d3hot = false;
+        v.vma_list.clear();
+        if (d.kind == DeviceKind::VfioPci && vfio_vma_lock_era(sc.vfio_pci_mmap)) {
+            v.vma_lock.init(
+                derived_object(Derived::VmaLock, i, [&] { return d.name + ".vma_lock"; }));
+            v.vma_list_obj =
+                derived_object(Derived::VmaList, i, [&] { return d.name + ".vma_list"; });
+        }
     }
     mm.vma_storage.resize(sc.vmas.size());
     int id = 0;
@@ -97,9 +104,12 @@ void World::reset() {
             if (d.name == vs.device) {
                 v.vm_private_data = &d;
                 // Before abafbc551fdd vfio_pci_mmap() set no vm_ops: remap_pfn_range() at mmap.
-                const bool premap = sc.devices[i].kind == DeviceKind::VfioPci &&
-                                    sc.vfio_pci_mmap == VfioPciMmapVariant::PreAbafbc551fdd;
-                v.vm_ops = premap ? nullptr : &vm_ops_of(sc.devices[i].kind);
+                const bool vfio = sc.devices[i].kind == DeviceKind::VfioPci;
+                const bool premap = vfio && sc.vfio_pci_mmap == VfioPciMmapVariant::PreAbafbc551fdd;
+                v.vm_ops = premap ? nullptr
+                           : vfio && vfio_vma_lock_era(sc.vfio_pci_mmap)
+                               ? &vfio_pci_mmap_ops_vma_lock()
+                               : &vm_ops_of(sc.devices[i].kind);
                 v.mapping = &d.inode_mapping;
                 d.inode_mapping.i_mmap.push_back(&v);
             }

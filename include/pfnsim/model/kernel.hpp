@@ -172,6 +172,11 @@ struct vfio_pci_core_device {
     bool no_command_memory = false;
     // pdev->current_state >= PCI_D3hot: non-config accesses are Unsupported Requests.
     bool d3hot = false;
+    // The vma_lock era ([kernel] vfio_pci_mmap, v5.8 to v6.9): the vmas a fault filled, and
+    // the mutex that guards the list (nested under mmap_lock, memory_lock nested under it).
+    sim::Mutex vma_lock;
+    std::vector<vm_area_struct*> vma_list;
+    sim::ObjectId vma_list_obj = sim::kNoObject;
 };
 
 // Whether the device answers accesses to its BAR now (the oracle's and the invariants' view,

@@ -121,7 +121,25 @@ enum class VfioHugeFaultVariant : std::uint8_t { Current, F9e54c3a2f5b };
 // in lazily under memory_lock; clearing the memory bit zaps it first), or the form before
 // abafbc551fdd and 11c4cd07ba11 (v5.7 and older): remap_pfn_range() of the whole BAR at mmap,
 // no vm_ops, and a memory disable that writes the register and nothing else.
-enum class VfioPciMmapVariant : std::uint8_t { Current, PreAbafbc551fdd };
+// Between them, the vma_lock era (v5.8 to v6.9): vfio_pci_mmap_fault() fills the whole vma with
+// io_remap_pfn_range() and lists it in vdev->vma_list under vdev->vma_lock; a memory disable
+// zaps the listed vmas (vfio_pci_zap_and_vma_lock(), taking each mm's mmap_lock) before it
+// takes memory_lock for write. pre-aac6db75a9fc: the form 6a45ece4c9af left (vma_lock held
+// across the fill, a listed vma not filled again); pre-6a45ece4c9af: v5.8's (vma_lock dropped
+// before the fill, so two faults fill the same range).
+enum class VfioPciMmapVariant : std::uint8_t {
+    Current,
+    PreAbafbc551fdd,
+    PreAac6db75a9fc,
+    Pre6a45ece4c9af
+};
+// The vma_lock era of vfio_pci_mmap (vma_list, vma_lock, a fault that fills the whole vma).
+constexpr bool vfio_vma_lock_era(VfioPciMmapVariant v) {
+    return v == VfioPciMmapVariant::PreAac6db75a9fc || v == VfioPciMmapVariant::Pre6a45ece4c9af;
+}
+// include/linux/mm.h vm_flags_set: today's (mmap_assert_write_locked() since bc292ab00f6c,
+// v6.3, then vma_start_write()), or the direct write of vma->vm_flags before it.
+enum class VmFlagsSetVariant : std::uint8_t { Current, PreBc292ab00f6c };
 // drivers/vfio/pci/vfio_pci_core.c __vfio_pci_memory_enabled and vfio_pci_set_power_state:
 // today's (below D3hot, and no_command_memory or the memory bit; D3hot zaps under
 // memory_lock: 2b2c651baf1c), before 2b2c651baf1c (the power state neither checked nor
@@ -178,6 +196,7 @@ struct Scenario {
     VfioPciMmapVariant vfio_pci_mmap = VfioPciMmapVariant::Current;
     VfioMemoryEnabledVariant vfio_memory_enabled = VfioMemoryEnabledVariant::Current;
     LockVmaVariant lock_vma = LockVmaVariant::Current;
+    VmFlagsSetVariant vm_flags_set = VmFlagsSetVariant::Current;
     // Unset: einval, except that the enoent and enoent-killable policies bring the API change
     // with them (the thread's proposal as one patch). Set, it is independent of the policy.
     std::optional<FollowErrno> follow_errno;

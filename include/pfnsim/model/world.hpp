@@ -59,6 +59,8 @@ class World final : public sim::Program {
         Resv,
         Fence,
         VmLock,
+        VmaLock,
+        VmaList,
     };
     template <class MakeName>
     sim::ObjectId derived_object(Derived kind, std::uint64_t key, MakeName&& make_name) {
@@ -166,6 +168,9 @@ struct vm_operations_struct {
 };
 // The vm_ops a device kind's mmap installs (vfio_pci_mmap_ops, ttm_bo_vm_ops, mmap_mem_ops).
 const vm_operations_struct& vm_ops_of(DeviceKind kind);
+// vfio_pci_mmap_ops of the vma_lock era (v5.8 to v6.9): .fault fills the whole vma, .close
+// unlists it.
+const vm_operations_struct& vfio_pci_mmap_ops_vma_lock();
 
 vm_fault_t handle_mm_fault(World& w, vm_area_struct* vma, std::uint64_t address, unsigned flags);
 vm_fault_t vmf_insert_pfn(World& w, vm_fault& vmf, std::uint64_t pfn);
@@ -233,6 +238,10 @@ int __request_region(World& w, vfio_pci_core_device& res);
 // --- drivers/vfio/pci/vfio_pci_core.c, vfio_pci_config.c ----------------------------------------
 vm_fault_t vfio_pci_mmap_huge_fault(World& w, vm_fault& vmf, unsigned order);
 vm_fault_t vfio_pci_mmap_page_fault(World& w, vm_fault& vmf);
+vm_fault_t vfio_pci_mmap_fault(World& w, vm_fault& vmf);  // the vma_lock era
+void vfio_pci_mmap_close(World& w, vm_area_struct* vma);  // the vma_lock era
+int remap_pfn_range(World& w, vm_area_struct* vma, std::uint64_t addr, std::uint64_t pfn,
+                    std::uint64_t size);
 void vfio_pci_zap_and_down_write_memory_lock(World& w, vfio_pci_core_device& vdev);
 // The I-MMIO check of a caller that accesses the pfn under the entry's lock.
 void check_mmio_access(World& w, const follow_pfnmap_args& args, sim::Name func);
