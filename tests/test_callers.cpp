@@ -979,3 +979,52 @@ TEST_CASE("the vma_lock era: the loader refuses entries no fault made and vmas o
           "takes at most 2M of it (valid: size up to 0x200000)");
     CHECK(error_of(vf("", kFault), era) == "no error");
 }
+
+TEST_CASE("an mmap actor maps an unmapped vma once the range is free, under mmap_lock",
+          "[callers][mmap]") {
+    // munmap, then mmap of another vma at the same address; a CPU fault races both.
+    const std::string two =
+        "name = \"t\"\n[[device]]\nname = \"a\"\nbar_base = 0x4000000000\nbar_size = \"16K\"\n"
+        "[[device]]\nname = \"b\"\nbar_base = 0x5000000000\nbar_size = \"16K\"\n"
+        "[[vma]]\nstart = 0x40000000\nsize = \"16K\"\nflags = [" +
+        kRw + "]\ndevice = \"a\"\n[[vma]]\nstart = 0x40000000\nsize = \"16K\"\nflags = [" + kRw +
+        "]\ndevice = \"b\"\nmapped = false\n" + kFault +
+        "[[actor]]\nname = \"un\"\nkind = \"munmap\"\nvaddr = 0x40000000\nsize = \"16K\"\n"
+        "[[actor]]\nname = \"mm\"\nkind = \"mmap\"\nvaddr = 0x40000000\n";
+    World w(parse_scenario(two, "t.toml"));
+    CHECK(w.mm.mm_mt_list.size() == 1);
+    CHECK(w.devices[1].inode_mapping.i_mmap.empty());
+    const auto t = every_schedule_of(two, {});
+    CHECK(t.violations.empty());
+    std::set<std::string> mm_results;
+    for (const auto& [r, n] : t.results.at(2)) {
+        mm_results.insert(r);
+    }
+    // Before the munmap the range is taken; after it, the new vma is linked.
+    CHECK(mm_results == std::set<std::string>{"0", "-EEXIST"});
+    std::set<std::string> cpu;
+    for (const auto& [r, n] : t.results.at(0)) {
+        cpu.insert(r);
+    }
+    CHECK(cpu == std::set<std::string>{"0", "SIGBUS"});  // mapped (either BAR), or no vma
+}
+
+TEST_CASE("the loader refuses an mmap actor without its unmapped vma",
+          "[callers][mmap][scenario]") {
+    const std::string base =
+        "name = \"t\"\n[[device]]\nname = \"a\"\nbar_base = 0x4000000000\nbar_size = \"16K\"\n"
+        "[[vma]]\nstart = 0x40000000\nsize = \"16K\"\nflags = [" +
+        kRw + "]\ndevice = \"a\"\n";
+    CHECK(error_of(base + "[[actor]]\nname = \"mm\"\nkind = \"mmap\"\nvaddr = 0x40000000\n") ==
+          "x.toml:14:9: an mmap actor maps a [[vma]] with mapped = false that starts at its "
+          "vaddr; none starts at 0x40000000 (valid: such a vma's start)");
+    CHECK(error_of(base + "[[vma]]\nstart = 0x50000000\nsize = \"16K\"\nflags = [" + kRw +
+                   "]\nmapped = false\n" + kFault) ==
+          "x.toml:15:10: an unmapped vma needs a 'device' to be mmapped from (valid: give its "
+          "device)");
+    const std::string unmapped = "[[vma]]\nstart = 0x40000000\nsize = \"16K\"\nflags = [" + kRw +
+                                 "]\ndevice = \"a\"\nmapped = false\n";
+    CHECK(error_of(base + unmapped + kFault) == "no error");
+    CHECK(error_of(base + unmapped + unmapped + kFault) ==
+          "x.toml:17:1: unmapped vmas overlap: one mmap actor maps each");
+}

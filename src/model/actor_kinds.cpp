@@ -51,6 +51,8 @@ constexpr ActorKindRow kRows[] = {
      false, drive_request_region, oracle_none},
     {ActorKind::D3hot, "d3hot", keys({K::Device}), kDevice, std::nullopt, false, drive_d3hot,
      oracle_none},
+    {ActorKind::Mmap, "mmap", keys({K::Vaddr}), kAddressed, std::nullopt, false, drive_mmap,
+     oracle_none},
 };
 
 constexpr bool rows_in_order() {

@@ -98,6 +98,7 @@ int drive_access_phys(World& w, const ActorSpec& a);
 int drive_bo_move(World& w, const ActorSpec& a);
 int drive_request_region(World& w, const ActorSpec& a);
 int drive_d3hot(World& w, const ActorSpec& a);
+int drive_mmap(World& w, const ActorSpec& a);
 
 // --- the oracles (oracle.cpp) ---------------------------------------------------------------
 ResultClass oracle_none(const OracleCase& c);  // any result is ok (`allowed` may narrow it)

@@ -212,6 +212,11 @@ int drive_request_region(World& w, const ActorSpec& a) {
 }
 
 // The user writes PM_CTRL (vfio_pm_config_write): vfio_pci_set_power_state(vdev, PCI_D3hot).
+// mmap(2) of the unmapped [[vma]] that starts at vaddr.
+int drive_mmap(World& w, const ActorSpec& a) {
+    return one_call(w, "mmap", [&] { return do_mmap(w, a.vaddr); });
+}
+
 int drive_d3hot(World& w, const ActorSpec& a) {
     return vfio_pci_set_power_state_d3hot(w, device_of(w, a));
 }

@@ -51,7 +51,9 @@ int hva_to_pfn_remapped(World& w, vm_area_struct* vma, std::uint64_t hva, bool w
         // handler, so KVM does it here.
         bool unlocked = false;
         r = fixup_user_fault(w, hva, (write_fault ? FAULT_FLAG_WRITE : 0) | tried, &unlocked);
-        if (unlocked) {
+        // add6a0cd1c5b: mmap_lock was dropped, so the vma may be gone: -EAGAIN, and hva_to_pfn()
+        // looks it up again. The withdrawn 2020 patch went on with the old vma (B04).
+        if (unlocked && w.sc.hva_to_pfn_remapped != HvaToPfnRemappedVariant::Withdrawn2020) {
             return policy_unlocked_error(w);
         }
         if (r != 0) {

@@ -41,6 +41,18 @@ void check_actor(const Loader& L, const toml::table& t, const Scenario& sc, cons
         L.fail(*t.get("kind"), fmt::format("a {} actor needs [kernel] arch = \"s390\" (arch is {})",
                                            row.name, arch_name(sc.arch)));
     }
+    // mm/mmap.c mmap_region: an mmap actor maps one unmapped [[vma]], starting at its vaddr.
+    if (a.kind == ActorKind::Mmap) {
+        const auto n = std::count_if(sc.vmas.begin(), sc.vmas.end(), [&](const VmaSpec& v) {
+            return !v.mapped && v.start == a.vaddr;
+        });
+        if (n == 0) {
+            L.fail(*t.get("vaddr"), fmt::format("an mmap actor maps a [[vma]] with mapped = "
+                                                "false that starts at its vaddr; none starts at "
+                                                "{:#x} (valid: such a vma's start)",
+                                                a.vaddr));
+        }
+    }
     const DeviceSpec* dev = device_of(L, t, sc, a);
     if ((row.shape & kTtmDevice) != 0) {
         if (dev == nullptr || dev->kind != DeviceKind::TtmVram) {

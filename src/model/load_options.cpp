@@ -88,7 +88,7 @@ constexpr KernelKey kKernelKeys[] = {
      [](const Scenario& sc) { return static_cast<std::size_t>(sc.vaddr_get_pfn); }},
     {"hva_to_pfn_remapped",
      "hva_to_pfn_remapped form",
-     {"current", "pre-bd2fae8da794"},
+     {"current", "pre-bd2fae8da794", "withdrawn-2020"},
      false,
      [](Scenario& sc, std::size_t i) {
          sc.hva_to_pfn_remapped = static_cast<HvaToPfnRemappedVariant>(i);

@@ -88,13 +88,19 @@ void load_device(const Loader& L, const toml::table& t, Scenario& sc) {
 // A vma's table: within user space, a device mapping, inside its device's BAR, overlapping no
 // other.
 void load_vma(const Loader& L, const toml::table& t, Scenario& sc) {
-    L.check_keys(t, {"start", "size", "flags", "pgoff", "device"}, "[[vma]]");
+    L.check_keys(t, {"start", "size", "flags", "pgoff", "device", "mapped"}, "[[vma]]");
     VmaSpec v;
     v.start = L.number(t, limits::kStart, 0, true);
     v.size = L.number(t, limits::kSize, 0, true);
     v.flags = parse_flags(L, t);
     v.pgoff = L.number(t, limits::kPgoff, 0);
     v.device = L.str(t, "device", "");
+    v.mapped = L.boolean(t, "mapped", true);
+    if (!v.mapped && v.device.empty()) {
+        L.fail(*t.get("mapped"),
+               "an unmapped vma needs a 'device' to be mmapped from "
+               "(valid: give its device)");
+    }
     if (v.start % PAGE_SIZE != 0 || v.size == 0 || v.size % PAGE_SIZE != 0) {
         L.fail(t, "a vma's start and size must be non-zero multiples of 4K");
     }
@@ -141,9 +147,11 @@ void load_vma(const Loader& L, const toml::table& t, Scenario& sc) {
                    fmt::format("impossible state: the vma maps past the end of {}'s BAR", d->name));
         }
     }
+    // An unmapped vma may lie where a mapped one is: an mmap actor maps it once that one is gone.
     for (const auto& o : sc.vmas) {
-        if (v.start < o.start + o.size && o.start < v.start + v.size) {
-            L.fail(t, "impossible state: vmas overlap");
+        if (v.start < o.start + o.size && o.start < v.start + v.size && o.mapped == v.mapped) {
+            L.fail(t, v.mapped ? "impossible state: vmas overlap"
+                               : "unmapped vmas overlap: one mmap actor maps each");
         }
     }
     sc.vmas.push_back(v);
@@ -221,7 +229,7 @@ void load_entry(const Loader& L, const toml::table& t, Scenario& sc) {
     }
     const VmaSpec* vma = nullptr;
     for (const auto& v : sc.vmas) {
-        if (e.addr >= v.start && e.addr + span <= v.start + v.size) {
+        if (v.mapped && e.addr >= v.start && e.addr + span <= v.start + v.size) {
             vma = &v;
         }
     }

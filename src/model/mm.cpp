@@ -130,6 +130,48 @@ void vma_assert_usable(World& w, const vm_area_struct* vma, sim::Name func) {
     }
 }
 
+// mm/mmap.c do_mmap -> mmap_region, for the unmapped [[vma]] that starts at addr: under
+// mmap_lock (write), -EEXIST if the range is taken (MAP_FIXED_NOREPLACE: the model's mmap never
+// unmaps), the driver's ->mmap (remap_pfn_range() of the whole range where the driver fills it
+// at mmap: mmap_mem, vfio_pci_mmap before abafbc551fdd), then the vma linked into the tree and
+// its file's i_mmap (vma_link_file, under i_mmap_rwsem).
+int do_mmap(World& w, std::uint64_t addr) {
+    const sim::Call frame{"do_mmap"};
+    vm_area_struct* vma = nullptr;
+    for (std::size_t k = 0; k < w.sc.vmas.size(); ++k) {
+        if (!w.sc.vmas[k].mapped && w.sc.vmas[k].start == addr) {
+            vma = &w.mm.vma_storage[k];
+        }
+    }
+    mmap_write_lock(w);
+    sim::point(sim::Op::Read, w.mm.mm_mt, "mmap_region", "range [{:#x}, ...) free", addr);
+    auto& list = w.mm.mm_mt_list;
+    for (const vm_area_struct* v : list) {
+        if (v == vma || (vma->vm_start < v->vm_end && v->vm_start < vma->vm_end)) {
+            sim::annotate("range taken: -EEXIST");
+            mmap_write_unlock(w);
+            return -EEXIST;
+        }
+    }
+    if (vma->vm_private_data != nullptr && mapping_populated_at_mmap(w.sc, *vma->vm_private_data)) {
+        remap_pfn_range(w, vma, vma->vm_start, vma_addr_to_pfn(vma, vma->vm_start),
+                        vma->vm_end - vma->vm_start);
+    }
+    sim::point(sim::Op::Write, w.mm.mm_mt, "vma_iter_store", "link vma [{:#x}, ...)", addr);
+    list.insert(std::upper_bound(list.begin(), list.end(), vma,
+                                 [](const vm_area_struct* a, const vm_area_struct* b) {
+                                     return a->vm_start < b->vm_start;
+                                 }),
+                vma);
+    if (vma->mapping != nullptr) {
+        vma->mapping->i_mmap_rwsem.down_write("vma_link_file");
+        vma->mapping->i_mmap.push_back(vma);
+        vma->mapping->i_mmap_rwsem.up_write("vma_link_file");
+    }
+    mmap_write_unlock(w);
+    return 0;
+}
+
 // mm/mmap.c __vm_munmap -> do_vmi_munmap: detach every VMA inside [start, start+len), unlink it
 // from its file's mapping, zap its entries and free its page tables.
 int do_munmap(World& w, std::uint64_t start, std::uint64_t len) {

@@ -111,10 +111,14 @@ void World::reset() {
                                ? &vfio_pci_mmap_ops_vma_lock()
                                : &vm_ops_of(sc.devices[i].kind);
                 v.mapping = &d.inode_mapping;
-                d.inode_mapping.i_mmap.push_back(&v);
+                if (vs.mapped) {
+                    d.inode_mapping.i_mmap.push_back(&v);
+                }
             }
         }
-        mm.mm_mt_list.push_back(&v);
+        if (vs.mapped) {  // an unmapped one waits for its mmap actor (do_mmap)
+            mm.mm_mt_list.push_back(&v);
+        }
     }
     std::sort(
         mm.mm_mt_list.begin(), mm.mm_mt_list.end(),

@@ -28,6 +28,7 @@ enum class ActorKind : std::uint8_t {
     BoMove,
     RequestRegion,
     D3hot,
+    Mmap,
 };
 
 const char* actor_kind_name(ActorKind k);

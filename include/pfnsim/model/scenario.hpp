@@ -52,6 +52,7 @@ struct VmaSpec {
     std::uint64_t flags = 0;
     std::uint64_t pgoff = 0;
     std::string device;  // the device whose BAR (VRAM, physical range) this maps
+    bool mapped = true;  // false: not in the mm until an mmap actor maps it (mmap_region)
 };
 
 struct EntrySpec {
@@ -102,7 +103,10 @@ enum class FollowVariant : std::uint8_t { Current, PreFfef67b93aa3 };
 enum class VaddrGetPfnVariant : std::uint8_t { Current, Pre07956b6269d3, Pre41311242221e };
 // virt/kvm/kvm_main.c hva_to_pfn_remapped: today's, or `*writable = true` for any
 // VM_IO|VM_PFNMAP vma (before bd2fae8da794).
-enum class HvaToPfnRemappedVariant : std::uint8_t { Current, PreBd2fae8da794 };
+// Withdrawn2020: "KVM: Remove unnecessary retry when unlocked in hva_to_pfn_remapped" (Peter
+// Xu, April 2020; queued, then withdrawn on 4 May 2020, never merged): no `if (unlocked) return
+// -EAGAIN`, so the second follow uses a vma that may be gone (B04, a near miss).
+enum class HvaToPfnRemappedVariant : std::uint8_t { Current, PreBd2fae8da794, Withdrawn2020 };
 // arch/s390/pci/pci_mmio.c: today's (fault-in on a failed follow: 41a0926e82f4, 2025), the
 // access under the PTE lock without fault-in (a67a88b0b8de, 2020, until 41a0926e82f4), and
 // follow_pfn() with the access after every lock is dropped (before a67a88b0b8de).

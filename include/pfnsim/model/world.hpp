@@ -133,6 +133,7 @@ void vma_end_read(World& w, vm_area_struct* vma);
 vm_area_struct* vma_lookup(World& w, std::uint64_t addr, sim::Name func);
 void vma_assert_usable(World& w, const vm_area_struct* vma, sim::Name func);
 int do_munmap(World& w, std::uint64_t start, std::uint64_t len);
+int do_mmap(World& w, std::uint64_t addr);
 
 // --- mm/memory.c -------------------------------------------------------------------------------
 struct follow_pfnmap_args {
