@@ -82,7 +82,7 @@ constexpr KernelKey kKernelKeys[] = {
      [](const Scenario& sc) { return static_cast<std::size_t>(sc.arch); }},
     {"vaddr_get_pfn",
      "vaddr_get_pfn form",
-     {"current", "pre-07956b6269d3", "pre-41311242221e"},
+     {"current", "pre-07956b6269d3", "pre-41311242221e", "pre-5cbf3264bc71"},
      false,
      [](Scenario& sc, std::size_t i) { sc.vaddr_get_pfn = static_cast<VaddrGetPfnVariant>(i); },
      [](const Scenario& sc) { return static_cast<std::size_t>(sc.vaddr_get_pfn); }},

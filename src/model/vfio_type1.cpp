@@ -167,6 +167,23 @@ long vaddr_get_pfns(World& w, std::uint64_t vaddr, long npages, bool write, std:
                 // Before 41311242221e: follow_pfn() alone; a range not faulted in is -EFAULT.
                 ret = follow_pfn(w, vma, vaddr, pfn, &addr_mask) != 0 ? -EFAULT : 0;
                 break;
+            case VaddrGetPfnVariant::Pre5cbf3264bc71: {
+                // Before 5cbf3264bc71: the pfn from vm_pgoff, as if one remap_pfn_range() at
+                // vm_start with vm_pgoff = pfn had made the vma; nothing is walked or locked.
+                *pfn = ((vaddr - vma->vm_start) >> PAGE_SHIFT) + vma->vm_pgoff;
+                addr_mask = PAGE_MASK;
+                ret = 0;
+                // I-PFN: the page table maps another pfn there (vm_pgoff is not the pfn).
+                std::uint64_t mapped = 0;
+                if (leaf_at(w, vaddr, &mapped) != nullptr && mapped != *pfn) {
+                    sim::fail_invariant(
+                        w.current_name(),
+                        fmt::format("I-PFN: vaddr_get_pfn() takes pfn {:#x} for {:#x} from "
+                                    "vm_pgoff, but the page table maps pfn {:#x} there",
+                                    *pfn, vaddr, mapped));
+                }
+                break;
+            }
         }
         if (ret == -EAGAIN || (ret == -EBUSY && w.policy.returns_to_user())) {
             if (policy_retry(w, ret)) {

@@ -100,7 +100,14 @@ enum class FollowVariant : std::uint8_t { Current, PreFfef67b93aa3 };
 // drivers/vfio/vfio_iommu_type1.c vaddr_get_pfn/follow_fault_pfn: today's (follow_pfnmap with
 // the write check, 07956b6269d3 on), follow_pfn + fixup_user_fault without the write check
 // (41311242221e to 07956b6269d3), follow_pfn only (5cbf3264bc71 to 41311242221e).
-enum class VaddrGetPfnVariant : std::uint8_t { Current, Pre07956b6269d3, Pre41311242221e };
+// Pre5cbf3264bc71: before 5cbf3264bc71 (v5.7) the pfn of a VM_PFNMAP vma was computed from
+// vm_pgoff (((vaddr - vm_start) >> PAGE_SHIFT) + vm_pgoff), with no page-table walk at all.
+enum class VaddrGetPfnVariant : std::uint8_t {
+    Current,
+    Pre07956b6269d3,
+    Pre41311242221e,
+    Pre5cbf3264bc71
+};
 // virt/kvm/kvm_main.c hva_to_pfn_remapped: today's, or `*writable = true` for any
 // VM_IO|VM_PFNMAP vma (before bd2fae8da794).
 // Withdrawn2020: "KVM: Remove unnecessary retry when unlocked in hva_to_pfn_remapped" (Peter
