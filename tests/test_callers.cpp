@@ -146,10 +146,8 @@ TEST_CASE("KVM: a read-only entry is RO_FAULT, and a signal ends KVM_RUN with -E
 
 namespace {
 
-// Every reachable state of `scenario` under `policy` (a stateful sweep, as a matrix cell).
-sim::SweepTotals certify(const std::string& scenario, const std::string& policy) {
-    auto sc = load_scenario(source_path("scenarios/" + scenario));
-    sc.policy = *parse_policy(policy);
+// Every reachable state of a scenario (a complete stateful sweep, as a matrix cell).
+sim::SweepTotals every_state(const Scenario& sc) {
     sim::SweepConfig cfg;
     cfg.stateful = true;
     cfg.exec.step_bound = sc.step_bound;
@@ -157,6 +155,18 @@ sim::SweepTotals certify(const std::string& scenario, const std::string& policy)
     const auto rep = sim::sweep([&] { return std::make_unique<World>(sc); }, cfg, state);
     REQUIRE(rep.complete);
     return rep.totals;
+}
+
+// Every reachable state of `scenario` under `policy`.
+sim::SweepTotals certify(const std::string& scenario, const std::string& policy) {
+    auto sc = load_scenario(source_path("scenarios/" + scenario));
+    sc.policy = *parse_policy(policy);
+    return every_state(sc);
+}
+
+// Every reachable state of a scenario text under kernel settings.
+sim::SweepTotals every_schedule_of(const std::string& text, const model::KernelSettings& kernel) {
+    return every_state(parse_scenario(text, "t.toml", kernel));
 }
 
 }  // namespace
@@ -885,25 +895,16 @@ TEST_CASE("device state: a VF's memory bit and D3hot in __vfio_pci_memory_enable
     // D3hot: today the zap comes first and a later fault SIGBUSes (justified); before
     // 2b2c651baf1c nothing zaps and the fault maps the BAR in D3hot (I-STALE).
     const std::string d3 = vf("", kFault + "[[actor]]\nname = \"pm\"\nkind = \"d3hot\"\n");
-    // (Every schedule: the fault's path is long beside the power-state change, and random
+    // (Every state: the fault's path is long beside the power-state change, and random
     // schedules seldom let it finish first.)
-    auto every_schedule = [](const Scenario& sc) {
-        sim::SweepConfig cfg;
-        cfg.exec.step_bound = sc.step_bound;
-        sim::SweepState state;
-        const auto rep = sim::sweep([&] { return std::make_unique<World>(sc); }, cfg, state);
-        REQUIRE(rep.complete);
-        return rep.totals;
-    };
-    const auto clean = every_schedule(parse_scenario(d3, "t.toml"));
+    const auto clean = every_schedule_of(d3, {});
     std::set<std::string> clean_results;
     for (const auto& [res, n] : clean.results.at(0)) {
         clean_results.insert(res);
     }
     CHECK(clean_results == std::set<std::string>{"0", "SIGBUS"});
     CHECK(clean.violations.empty());
-    const auto stale = every_schedule(
-        parse_scenario(d3, "t.toml", {{"vfio_pci_memory_enabled", "pre-2b2c651baf1c"}}));
+    const auto stale = every_schedule_of(d3, {{"vfio_pci_memory_enabled", "pre-2b2c651baf1c"}});
     REQUIRE_FALSE(stale.violations.empty());
     CHECK(stale.violations[0].violation.detail.find("I-STALE") == 0);
 }
@@ -924,22 +925,6 @@ TEST_CASE("device state: the loader refuses what a VF and D3hot cannot be",
           "x.toml:14:8: impossible state: a d3hot actor on a devmem range (mem): only a vfio-pci "
           "device's power state is the user's to set (valid: a vfio-pci device)");
 }
-
-namespace {
-
-// Every schedule of a scenario text under kernel settings (a stateful sweep).
-sim::SweepTotals every_schedule_of(const std::string& text, const model::KernelSettings& kernel) {
-    const Scenario sc = parse_scenario(text, "t.toml", kernel);
-    sim::SweepConfig cfg;
-    cfg.stateful = true;
-    cfg.exec.step_bound = sc.step_bound;
-    sim::SweepState state;
-    const auto rep = sim::sweep([&] { return std::make_unique<World>(sc); }, cfg, state);
-    REQUIRE(rep.complete);
-    return rep.totals;
-}
-
-}  // namespace
 
 TEST_CASE("the vma_lock era: a fault fills and lists the whole vma, the zap empties the list",
           "[callers][vma-lock-era]") {

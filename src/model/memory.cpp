@@ -233,29 +233,26 @@ int remap_pfn_range(World& w, vm_area_struct* vma, std::uint64_t addr, std::uint
                                         "WARNs",
                                         vma->vm_start, vma->vm_end));
     }
+    // A none entry at level l becomes a table, re-checked under its lock.
+    const auto populate = [&w](Level l, std::uint64_t a, sim::Name walk, sim::Name lock_name,
+                               sim::Name alloc, sim::Name set) {
+        pt_slot& slot = pt_offset(w, l, a);
+        if (pt_get(w, l, slot, walk).kind == pt_entry::Kind::none) {
+            sim::SpinLock& lock = pt_lockptr(w, l, a);
+            lock.lock(lock_name);
+            if (pt_get(w, l, slot, alloc).kind == pt_entry::Kind::none) {
+                pt_set(w, l, a, slot, pt_entry{pt_entry::Kind::table}, set);
+            }
+            lock.unlock("spin_unlock");
+        }
+    };
     const std::uint64_t end = addr + size;
     for (std::uint64_t a = addr; a < end;) {
         const std::uint64_t next = std::min(end, (a & PMD_MASK) + PMD_SIZE);
-        // pud_alloc / pmd_alloc: the PUD's PMD table (the fault's own address has one).
-        pt_slot& pudp = pt_offset(w, Level::PUD, a);
-        if (pt_get(w, Level::PUD, pudp, "remap_pud_range").kind == pt_entry::Kind::none) {
-            sim::SpinLock& l = pt_lockptr(w, Level::PUD, a);
-            l.lock("pud_lock");
-            if (pt_get(w, Level::PUD, pudp, "__pmd_alloc").kind == pt_entry::Kind::none) {
-                pt_set(w, Level::PUD, a, pudp, pt_entry{pt_entry::Kind::table}, "pud_populate");
-            }
-            l.unlock("spin_unlock");
-        }
+        // pud_alloc / pmd_alloc: the PUD's PMD table (the fault's own address has one), then
         // pte_alloc_map_lock: the PMD's PTE table (no huge entry exists in this era).
-        pt_slot& pmdp = pt_offset(w, Level::PMD, a);
-        if (pt_get(w, Level::PMD, pmdp, "remap_pmd_range").kind == pt_entry::Kind::none) {
-            sim::SpinLock& l = pt_lockptr(w, Level::PMD, a);
-            l.lock("pmd_lock");
-            if (pt_get(w, Level::PMD, pmdp, "__pte_alloc").kind == pt_entry::Kind::none) {
-                pt_set(w, Level::PMD, a, pmdp, pt_entry{pt_entry::Kind::table}, "pmd_populate");
-            }
-            l.unlock("spin_unlock");
-        }
+        populate(Level::PUD, a, "remap_pud_range", "pud_lock", "__pmd_alloc", "pud_populate");
+        populate(Level::PMD, a, "remap_pmd_range", "pmd_lock", "__pte_alloc", "pmd_populate");
         sim::SpinLock& ptl = pt_lockptr(w, Level::PTE, a);
         ptl.lock("pte_alloc_map_lock");
         for (std::uint64_t p = a; p < next; p += PAGE_SIZE) {
