@@ -53,6 +53,8 @@ constexpr ActorKindRow kRows[] = {
      oracle_none},
     {ActorKind::Mmap, "mmap", keys({K::Vaddr}), kAddressed, std::nullopt, false, drive_mmap,
      oracle_none},
+    {ActorKind::BarRw, "bar-rw", keys({K::Vaddr, K::Write, K::Device}), kAddressed | kDevice,
+     std::nullopt, false, drive_bar_rw, oracle_bar_rw},
 };
 
 constexpr bool rows_in_order() {

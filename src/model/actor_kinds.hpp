@@ -84,6 +84,7 @@ const ActorKindRow& actor_kind_row(ActorKind k);
 
 // --- the drivers (actors.cpp) ---------------------------------------------------------------
 int drive_pin(World& w, const ActorSpec& a);
+int drive_bar_rw(World& w, const ActorSpec& a);
 int drive_split(World& w, const ActorSpec& a);
 int drive_zap(World& w, const ActorSpec& a);
 int drive_enable(World& w, const ActorSpec& a);
@@ -107,6 +108,7 @@ ResultClass oracle_kvm(const OracleCase& c);
 ResultClass oracle_s390_mmio(const OracleCase& c);
 ResultClass oracle_acrn_map(const OracleCase& c);
 ResultClass oracle_access_phys(const OracleCase& c);
+ResultClass oracle_bar_rw(const OracleCase& c);
 ResultClass oracle_fault(const OracleCase& c);
 
 }  // namespace pfnsim::model

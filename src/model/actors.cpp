@@ -53,48 +53,10 @@ int command_writes(World& w, const ActorSpec& a, bool zap) {
     return r;
 }
 
-// arch/x86/mm/fault.c mm_fault_error: VM_FAULT_OOM goes to pagefault_out_of_memory(), reported
-// as -ENOMEM; SIGBUS and SIGSEGV are delivered to the task.
-int mm_fault_result(vm_fault_t f) {
-    return (f & VM_FAULT_OOM) != 0 ? -ENOMEM : (f & VM_FAULT_ERROR) != 0 ? kSigbus : 0;
-}
-
-// arch/x86/mm/fault.c do_user_addr_fault: a CPU access by the task. The per-VMA lock first
-// (lock_vma_under_rcu); a fault it cannot finish there (VM_FAULT_RETRY, the lock dropped) or
-// no VMA to lock goes round under mmap_lock (lock_mmap:).
+// A CPU access by the task: one user-mode fault (arch/x86/mm/fault.c do_user_addr_fault).
 int fault_once(World& w, const ActorSpec& a) {
     task_struct& t = w.begin_call();  // memory disable justifies SIGBUS
-    unsigned flags = FAULT_FLAG_ALLOW_RETRY | FAULT_FLAG_KILLABLE | FAULT_FLAG_USER |
-                     (a.write ? FAULT_FLAG_WRITE : 0);
-    int r = 0;
-    bool done = false;
-    if (vm_area_struct* vma = lock_vma_under_rcu(w, a.vaddr); vma != nullptr) {
-        const vm_fault_t f = handle_mm_fault(w, vma, a.vaddr, flags | FAULT_FLAG_VMA_LOCK);
-        if ((f & VM_FAULT_RETRY) == 0) {
-            vma_end_read(w, vma);
-            r = mm_fault_result(f);
-            done = true;
-        }
-        // VM_FAULT_RETRY: the lock is dropped; no VM_FAULT_MAJOR here, so no FAULT_FLAG_TRIED.
-        // fault_signal_pending() is not modelled (nor on the mmap_lock path below).
-    }
-    while (!done) {         // lock_mmap: retry:
-        mmap_read_lock(w);  // lock_mm_and_find_vma
-        vm_area_struct* vma = vma_lookup(w, a.vaddr, "lock_mm_and_find_vma");
-        if (vma == nullptr) {
-            mmap_read_unlock(w);
-            r = kSigbus;  // bad_area: SIGSEGV in the kernel; reported as a fatal signal
-            break;
-        }
-        const vm_fault_t f = handle_mm_fault(w, vma, a.vaddr, flags);
-        if ((f & VM_FAULT_RETRY) != 0) {
-            flags |= FAULT_FLAG_TRIED;
-            continue;
-        }
-        mmap_read_unlock(w);
-        r = mm_fault_result(f);
-        done = true;
-    }
+    const int r = do_user_addr_fault(w, a.vaddr, a.write, true);
     sim::point(sim::Op::Finish, sim::kNoObject, "do_user_addr_fault", returns_effect(r));
     t.in_pin = false;
     t.result = r;
@@ -219,6 +181,17 @@ int drive_mmap(World& w, const ActorSpec& a) {
 
 int drive_d3hot(World& w, const ActorSpec& a) {
     return vfio_pci_set_power_state_d3hot(w, device_of(w, a));
+}
+
+// pread(2) (write = false) or pwrite(2) of 8 bytes at offset 0 of BAR 0 through the device fd
+// (vfio_device_fops -> vfio_pci_core_read/write -> vfio_pci_rw), the user buffer at vaddr:
+// anywhere in the mm, the device's own mmap included.
+int drive_bar_rw(World& w, const ActorSpec& a) {
+    const auto rw = [&] {
+        const long r = vfio_pci_bar_rw(w, device_of(w, a), a.vaddr, 8, 0, a.write);
+        return r == 8 ? 0 : static_cast<int>(r);
+    };
+    return a.write ? one_call(w, "pwrite", rw) : one_call(w, "pread", rw);
 }
 
 }  // namespace pfnsim::model

@@ -144,6 +144,12 @@ constexpr KernelKey kKernelKeys[] = {
      false,
      [](Scenario& sc, std::size_t i) { sc.vm_flags_set = static_cast<VmFlagsSetVariant>(i); },
      [](const Scenario& sc) { return static_cast<std::size_t>(sc.vm_flags_set); }},
+    {"vfio_pci_rdwr",
+     "vfio_pci_rdwr form",
+     {"current", "pre-bc93b9ae0151"},
+     false,
+     [](Scenario& sc, std::size_t i) { sc.vfio_pci_rdwr = static_cast<VfioPciRdwrVariant>(i); },
+     [](const Scenario& sc) { return static_cast<std::size_t>(sc.vfio_pci_rdwr); }},
 };
 
 const KernelKey* kernel_key(std::string_view key) {

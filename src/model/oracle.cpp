@@ -196,6 +196,22 @@ ResultClass oracle_access_phys(const OracleCase& c) {
     return when(c.r == 0 || (c.r == -EIO && (c.no_entry || c.t.sigpending || c.t.sigkill_pending)));
 }
 
+// vfio_pci_bar_rw: -EIO while the BAR is inaccessible; -EFAULT when the copy's fault fails
+// (in kernel mode SIGBUS, SIGSEGV and OOM all end in the exception fixup): the buffer's BAR
+// disabled or its vma unmapped, or an injected allocation failure.
+ResultClass oracle_bar_rw(const OracleCase& c) {
+    switch (c.r) {
+        case 0:
+            return C::ok;
+        case -EIO:
+            return when(c.gone);
+        case -EFAULT:
+            return when(c.gone || c.t.alloc_failed);
+        default:
+            return C::wrong;
+    }
+}
+
 ResultClass oracle_fault(const OracleCase& c) {
     switch (c.r) {
         case 0:

@@ -9,11 +9,10 @@
 
 namespace pfnsim::model {
 
-namespace {
-
 // drivers/vfio/pci/vfio_pci_core.c __vfio_pci_memory_enabled: the power state below D3hot
 // (2b2c651baf1c), and no_command_memory (ebfa440ce38b, 515ecd5368f1) or PCI_COMMAND_MEMORY
 // of the virtual config space. The older forms check less ([kernel] vfio_pci_memory_enabled).
+// "Caller should hold memory_lock semaphore" (a comment upstream, no lockdep assertion).
 bool vfio_pci_memory_enabled(World& w, vfio_pci_core_device& vdev) {
     sim::point(sim::Op::Read, vdev.mem_obj, "__vfio_pci_memory_enabled", "memory disabled");
     bool enabled = vdev.mem_enabled;
@@ -32,6 +31,8 @@ bool vfio_pci_memory_enabled(World& w, vfio_pci_core_device& vdev) {
     }
     return enabled;
 }
+
+namespace {
 
 // The write of PCI_COMMAND (vfio_default_config_write) that enables or disables memory.
 void write_command_memory(World& w, vfio_pci_core_device& vdev, bool enable) {

@@ -607,6 +607,10 @@ void voluntary_point() {
 ActorId current_actor() {
     return exec().current;
 }
+bool in_atomic() {
+    const ExecState& x = exec();
+    return x.actors[x.current].spin_held != 0;
+}
 std::uint64_t steps_taken() {
     return exec().out->steps;
 }

@@ -29,6 +29,7 @@ enum class ActorKind : std::uint8_t {
     RequestRegion,
     D3hot,
     Mmap,
+    BarRw,
 };
 
 const char* actor_kind_name(ActorKind k);

@@ -151,6 +151,10 @@ constexpr bool vfio_vma_lock_era(VfioPciMmapVariant v) {
 // include/linux/mm.h vm_flags_set: today's (mmap_assert_write_locked() since bc292ab00f6c,
 // v6.3, then vma_start_write()), or the direct write of vma->vm_flags before it.
 enum class VmFlagsSetVariant : std::uint8_t { Current, PreBc292ab00f6c };
+// drivers/vfio/pci/vfio_pci_rdwr.c: today's (memory_lock around each BAR access, the user
+// copies outside it: bc93b9ae0151, v5.9), or abafbc551fdd's (memory_lock held for read across
+// the whole read or write, its user copies included).
+enum class VfioPciRdwrVariant : std::uint8_t { Current, PreBc93b9ae0151 };
 // drivers/vfio/pci/vfio_pci_core.c __vfio_pci_memory_enabled and vfio_pci_set_power_state:
 // today's (below D3hot, and no_command_memory or the memory bit; D3hot zaps under
 // memory_lock: 2b2c651baf1c), before 2b2c651baf1c (the power state neither checked nor
@@ -208,6 +212,7 @@ struct Scenario {
     VfioMemoryEnabledVariant vfio_memory_enabled = VfioMemoryEnabledVariant::Current;
     LockVmaVariant lock_vma = LockVmaVariant::Current;
     VmFlagsSetVariant vm_flags_set = VmFlagsSetVariant::Current;
+    VfioPciRdwrVariant vfio_pci_rdwr = VfioPciRdwrVariant::Current;
     // Unset: einval, except that the enoent and enoent-killable policies bring the API change
     // with them (the thread's proposal as one patch). Set, it is independent of the policy.
     std::optional<FollowErrno> follow_errno;

@@ -174,6 +174,21 @@ const vm_operations_struct& vm_ops_of(DeviceKind kind);
 const vm_operations_struct& vfio_pci_mmap_ops_vma_lock();
 
 vm_fault_t handle_mm_fault(World& w, vm_area_struct* vma, std::uint64_t address, unsigned flags);
+
+// --- arch/x86/mm/fault.c, include/linux/uaccess.h ----------------------------------------------
+// arch/x86/mm/fault.c mm_fault_error: 0, kSigbus or -ENOMEM for a vm_fault_t.
+int mm_fault_result(vm_fault_t f);
+// do_user_addr_fault of an access to `address`: `user` for a CPU access by the task (the
+// per-VMA lock first), else a kernel access to a user address (mmap_lock only).
+int do_user_addr_fault(World& w, std::uint64_t address, bool write, bool user);
+// include/linux/kernel.h might_fault: a user copy may fault here, so may sleep (and takes
+// mmap_lock for read).
+void might_fault(World& w);
+// include/linux/uaccess.h copy_to_user / copy_from_user of `len` bytes at the user address
+// `uaddr`, which may be anywhere in the mm: the access faults in place, from whatever context
+// and with whatever locks the caller holds. Returns the bytes not copied.
+std::uint64_t copy_to_user(World& w, std::uint64_t uaddr, std::uint64_t len);
+std::uint64_t copy_from_user(World& w, std::uint64_t uaddr, std::uint64_t len);
 vm_fault_t vmf_insert_pfn(World& w, vm_fault& vmf, std::uint64_t pfn);
 void unmap_mapping_range(World& w, address_space* mapping);
 void zap_page_range_single(World& w, vm_area_struct* vma, std::uint64_t start, std::uint64_t end);
@@ -261,6 +276,13 @@ void check_unlocked_mmio_access(World& w, const vfio_pci_core_device* d, std::ui
 int vfio_pci_memory_disable(World& w, vfio_pci_core_device& vdev);
 int vfio_pci_memory_enable(World& w, vfio_pci_core_device& vdev);
 int vfio_pci_set_power_state_d3hot(World& w, vfio_pci_core_device& vdev);
+// drivers/vfio/pci/vfio_pci_core.c __vfio_pci_memory_enabled (memory_lock held).
+bool vfio_pci_memory_enabled(World& w, vfio_pci_core_device& vdev);
+// drivers/vfio/pci/vfio_pci_rdwr.c vfio_pci_bar_rw: pread (iswrite false) or pwrite of `count`
+// bytes of BAR 0 at offset `pos` through the device fd, the user buffer at `buf`. Returns the
+// bytes done or an errno.
+long vfio_pci_bar_rw(World& w, vfio_pci_core_device& vdev, std::uint64_t buf,
+                     std::uint64_t count, std::uint64_t pos, bool iswrite);
 
 // --- the retry policies (src/model/retry.cpp) -------------------------------------------------
 // Sets the task's foll_tried under gup-loop (the next fault is a FAULT_FLAG_TRIED pass).

@@ -82,6 +82,8 @@ bool inject(std::string_view site, bool budgeted);
 void voluntary_point();
 // The actor running now.
 ActorId current_actor();
+// Whether the running actor holds a spin lock: a non-preemptible section (in_atomic()).
+bool in_atomic();
 // Steps recorded so far in the running execution. At a choice the chosen actor takes the next
 // step, so a strategy that follows an order of steps reads its position here.
 std::uint64_t steps_taken();
