@@ -1,5 +1,7 @@
 // The callers of follow_pfnmap_start() named in the March 2026 thread, the API variant, the
 // fault providers and the oracle corrections (issue 10).
+#include <fmt/format.h>
+
 #include <catch2/catch.hpp>
 #include <set>
 #include <string_view>
@@ -1012,4 +1014,73 @@ TEST_CASE("the loader refuses an mmap actor without its unmapped vma",
     CHECK(error_of(base + unmapped + kFault) == "no error");
     CHECK(error_of(base + unmapped + unmapped + kFault) ==
           "x.toml:17:1: unmapped vmas overlap: one mmap actor maps each");
+}
+
+namespace {
+std::string bar_rw(std::uint64_t buf, bool write) {
+    return fmt::format(
+        "[[actor]]\nname = \"rw\"\nkind = \"bar-rw\"\ndevice = \"vf\"\nvaddr = {:#x}\n"
+        "write = {}\n",
+        buf, write ? "true" : "false");
+}
+const std::string kZapVf = "[[actor]]\nname = \"z\"\nkind = \"zap\"\ndevice = \"vf\"\n";
+}  // namespace
+
+TEST_CASE("bar-rw: the copy faults the buffer in place, -EFAULT where nothing maps it",
+          "[callers][bar-rw]") {
+    // pread into the device's own never-faulted mapping: copy_to_user() faults it in (a
+    // kernel-mode fault under mmap_lock) and the read completes.
+    const auto own = every_schedule_of(vf("", bar_rw(0x40000000, false)), {});
+    CHECK(own.violations.empty());
+    REQUIRE(own.results.at(0).size() == 1);
+    CHECK(own.results.at(0).begin()->first == "0");
+    // A buffer in no vma: the fault is a bad area, fixed up to -EFAULT in every schedule.
+    const auto none = every_schedule_of(vf("", bar_rw(0x80000000, true)), {});
+    CHECK(none.violations.empty());
+    REQUIRE(none.results.at(0).size() == 1);
+    CHECK(none.results.at(0).begin()->first == "-EFAULT");
+}
+
+TEST_CASE("bar-rw: memory_lock across the copies (pre-bc93b9ae0151) deadlocks with a zap",
+          "[callers][bar-rw]") {
+    const std::string text = vf("", bar_rw(0x40000000, false) + kZapVf);
+    // Today: the copy runs with no lock; results are 0, -EIO or -EFAULT (memory disabled).
+    const auto now = every_schedule_of(text, {});
+    CHECK(now.violations.empty());
+    std::set<std::string> results;
+    for (const auto& [r, n] : now.results.at(0)) {
+        results.insert(r);
+    }
+    CHECK(results.count("0") == 1);
+    CHECK(results.count("-EIO") == 1);
+    // abafbc551fdd's form: the copy's fault takes memory_lock for read again behind the
+    // zap's queued down_write.
+    const auto old = every_schedule_of(text, {{"vfio_pci_rdwr", "pre-bc93b9ae0151"}});
+    REQUIRE(old.violations.size() == 1);
+    CHECK(old.violations[0].violation.kind == sim::ViolationKind::Deadlock);
+    CHECK(old.violations[0].violation.detail.find("rw waits for vf.memory_lock (read) held by rw "
+                                                  "(read)") != std::string::npos);
+    // Before abafbc551fdd nothing tests memory: the access reaches a disabled BAR.
+    // (No mapping of the BAR: v5.7's filled one would break I-STALE at the disable first.)
+    const std::string no_vma =
+        "name = \"t\"\n[[device]]\nname = \"vf\"\nbar_base = 0x4000000000\nbar_size = "
+        "\"16K\"\n" +
+        bar_rw(0x80000000, false) + kZapVf;
+    const auto v57 = every_schedule_of(no_vma, {{"vfio_pci_mmap", "pre-abafbc551fdd"}});
+    REQUIRE(v57.violations.size() == 1);
+    CHECK(v57.violations[0].violation.detail ==
+          "I-MMIO: vfio_pci_bar_rw() reads BAR offset 0x0 of vf, but memory is disabled");
+    CHECK(every_schedule_of(no_vma, {}).violations.empty());
+}
+
+TEST_CASE("bar-rw: only a vfio-pci device fd reads a BAR", "[callers][bar-rw][scenario]") {
+    const std::string text =
+        "name = \"t\"\n[[device]]\nname = \"mem\"\nkind = \"devmem\"\nbar_base = 0x4000000000\n"
+        "bar_size = \"16K\"\n[[vma]]\nstart = 0x40000000\nsize = \"16K\"\nflags = [" +
+        kRw +
+        "]\ndevice = \"mem\"\n[[actor]]\nname = \"rw\"\nkind = \"bar-rw\"\ndevice = \"mem\"\n"
+        "vaddr = 0x40000000\n";
+    CHECK(error_of(text, {}).find("impossible state: a bar-rw actor on a devmem range (mem): only "
+                                  "a vfio-pci device fd reads and writes a BAR") !=
+          std::string::npos);
 }

@@ -22,8 +22,7 @@ int do_user_addr_fault(World& w, std::uint64_t address, bool write, bool user) {
                      (write ? FAULT_FLAG_WRITE : 0);
     if (user) {
         if (vm_area_struct* vma = lock_vma_under_rcu(w, address); vma != nullptr) {
-            const vm_fault_t f =
-                handle_mm_fault(w, vma, address, flags | FAULT_FLAG_VMA_LOCK);
+            const vm_fault_t f = handle_mm_fault(w, vma, address, flags | FAULT_FLAG_VMA_LOCK);
             if ((f & VM_FAULT_RETRY) == 0) {
                 vma_end_read(w, vma);
                 return mm_fault_result(f);

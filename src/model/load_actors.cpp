@@ -86,15 +86,15 @@ void check_actor(const Loader& L, const toml::table& t, const Scenario& sc, cons
     // device fd's read and write (vfio_pci_rw): a vfio-pci device's BAR.
     if ((a.kind == ActorKind::D3hot || a.kind == ActorKind::BarRw) && dev != nullptr &&
         dev->kind != DeviceKind::VfioPci) {
-        L.fail(t.get("device") != nullptr ? *t.get("device") : *t.get("kind"),
-               fmt::format("impossible state: a {} actor on {} ({}): {} (valid: a vfio-pci "
-                           "device)",
-                           row.name,
-                           dev->kind == DeviceKind::DevMem ? "a devmem range" : "TTM VRAM",
-                           dev->name,
-                           a.kind == ActorKind::D3hot
-                               ? "only a vfio-pci device's power state is the user's to set"
-                               : "only a vfio-pci device fd reads and writes a BAR"));
+        L.fail(
+            t.get("device") != nullptr ? *t.get("device") : *t.get("kind"),
+            fmt::format("impossible state: a {} actor on {} ({}): {} (valid: a vfio-pci "
+                        "device)",
+                        row.name, dev->kind == DeviceKind::DevMem ? "a devmem range" : "TTM VRAM",
+                        dev->name,
+                        a.kind == ActorKind::D3hot
+                            ? "only a vfio-pci device's power state is the user's to set"
+                            : "only a vfio-pci device fd reads and writes a BAR"));
     }
     // drivers/vfio/pci/vfio_pci_config.c vfio_basic_config_write: a no_command_memory function
     // ignores the memory bit (nothing to disable or enable, nothing zapped).

@@ -50,17 +50,15 @@ int vfio_pci_core_iorw64(World& w, vfio_pci_core_device& vdev, bool test_mem, st
 // `count`: a write copies from the user buffer first, a read copies to it after the access.
 // Since bc93b9ae0151 the access tests memory under memory_lock itself (test_mem) and the
 // copies run with no lock; before it the caller held memory_lock across the whole loop.
-long vfio_pci_core_do_io_rw(World& w, vfio_pci_core_device& vdev, bool test_mem,
-                            std::uint64_t buf, std::uint64_t pos, std::uint64_t count,
-                            bool iswrite) {
+long vfio_pci_core_do_io_rw(World& w, vfio_pci_core_device& vdev, bool test_mem, std::uint64_t buf,
+                            std::uint64_t pos, std::uint64_t count, bool iswrite) {
     const sim::Call frame{"vfio_pci_core_do_io_rw"};
     long done = 0;
     for (std::uint64_t off = 0; off + 8 <= count; off += 8) {  // vfio_pci_iordwr64
         if (iswrite && copy_from_user(w, buf + off, 8) != 0) {
             return -EFAULT;
         }
-        if (const int ret = vfio_pci_core_iorw64(w, vdev, test_mem, pos + off, iswrite);
-            ret != 0) {
+        if (const int ret = vfio_pci_core_iorw64(w, vdev, test_mem, pos + off, iswrite); ret != 0) {
             return ret;
         }
         if (!iswrite && copy_to_user(w, buf + off, 8) != 0) {
@@ -79,8 +77,8 @@ long vfio_pci_core_do_io_rw(World& w, vfio_pci_core_device& vdev, bool test_mem,
 // memory_lock: a recursive read that a queued writer (a memory disable) deadlocks, and that
 // lockdep reports ("possible recursive locking"). bc93b9ae0151 moved the lock into each access.
 // Before abafbc551fdd nothing tested memory at all.
-long vfio_pci_bar_rw(World& w, vfio_pci_core_device& vdev, std::uint64_t buf,
-                     std::uint64_t count, std::uint64_t pos, bool iswrite) {
+long vfio_pci_bar_rw(World& w, vfio_pci_core_device& vdev, std::uint64_t buf, std::uint64_t count,
+                     std::uint64_t pos, bool iswrite) {
     const sim::Call frame{"vfio_pci_bar_rw"};
     if (w.sc.vfio_pci_mmap == VfioPciMmapVariant::PreAbafbc551fdd) {
         return vfio_pci_core_do_io_rw(w, vdev, false, buf, pos, count, iswrite);
