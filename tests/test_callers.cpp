@@ -1084,3 +1084,40 @@ TEST_CASE("bar-rw: only a vfio-pci device fd reads a BAR", "[callers][bar-rw][sc
                                   "a vfio-pci device fd reads and writes a BAR") !=
           std::string::npos);
 }
+
+TEST_CASE("ioeventfd: the handler under the eventfd's spin lock, in its three forms",
+          "[callers][ioeventfd]") {
+    const std::string no_vma =
+        "name = \"t\"\n[[device]]\nname = \"vf\"\nbar_base = 0x4000000000\nbar_size = \"16K\"\n"
+        "[[actor]]\nname = \"guest\"\nkind = \"ioeventfd\"\ndevice = \"vf\"\n" +
+        kZapVf;
+    // Today: a trylock; while the zap holds memory_lock the write goes to the thread, which
+    // waits for it and drops the write once memory is off. Some schedule takes that path.
+    World w(parse_scenario(no_vma, "t.toml"));
+    sim::DfsStrategy dfs(2U, true);
+    bool thread = false;
+    std::uint64_t runs = 0;
+    do {
+        const auto out = sim::run_execution(w, dfs, 0, {});
+        ++runs;
+        CHECK(out.status == sim::Status::Completed);
+        for (const auto& st : out.trace) {
+            thread =
+                thread || (std::string_view(st.func.text) == "down_read_trylock" &&
+                           std::string_view(st.effect.text).find("fail") != std::string_view::npos);
+        }
+    } while (runs < 5000 && dfs.advance());
+    CHECK(thread);
+    CHECK(every_schedule_of(no_vma, {}).violations.empty());
+    // bc93b9ae0151's handler: down_read() under the wait-queue lock, in every schedule.
+    const auto atomic = every_schedule_of(no_vma, {{"vfio_pci_rdwr", "pre-38565c93c8a1"}});
+    REQUIRE(atomic.violations.size() == 1);
+    CHECK(atomic.violations[0].violation.detail.find("I-SLEEP: BUG: sleeping function called "
+                                                     "from invalid context") == 0);
+    // Before bc93b9ae0151 the write was not tested: it reaches a disabled BAR.
+    const auto untested = every_schedule_of(no_vma, {{"vfio_pci_rdwr", "pre-bc93b9ae0151"}});
+    REQUIRE(untested.violations.size() == 1);
+    CHECK(untested.violations[0].violation.detail ==
+          "I-MMIO: vfio_pci_ioeventfd_handler() writes BAR offset 0x0 of vf, but memory is "
+          "disabled");
+}

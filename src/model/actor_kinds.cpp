@@ -55,6 +55,8 @@ constexpr ActorKindRow kRows[] = {
      oracle_none},
     {ActorKind::BarRw, "bar-rw", keys({K::Vaddr, K::Write, K::Device}), kAddressed | kDevice,
      std::nullopt, false, drive_bar_rw, oracle_bar_rw},
+    {ActorKind::Ioeventfd, "ioeventfd", keys({K::Device}), kDevice, std::nullopt, false,
+     drive_ioeventfd, oracle_none},
 };
 
 constexpr bool rows_in_order() {

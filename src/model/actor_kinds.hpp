@@ -85,6 +85,7 @@ const ActorKindRow& actor_kind_row(ActorKind k);
 // --- the drivers (actors.cpp) ---------------------------------------------------------------
 int drive_pin(World& w, const ActorSpec& a);
 int drive_bar_rw(World& w, const ActorSpec& a);
+int drive_ioeventfd(World& w, const ActorSpec& a);
 int drive_split(World& w, const ActorSpec& a);
 int drive_zap(World& w, const ActorSpec& a);
 int drive_enable(World& w, const ActorSpec& a);

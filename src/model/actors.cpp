@@ -194,4 +194,10 @@ int drive_bar_rw(World& w, const ActorSpec& a) {
     return a.write ? one_call(w, "pwrite", rw) : one_call(w, "pread", rw);
 }
 
+// The guest's write to an address KVM has an ioeventfd for (ioeventfd_write ->
+// eventfd_signal), the eventfd being one VFIO_DEVICE_IOEVENTFD registered on BAR 0 of `device`.
+int drive_ioeventfd(World& w, const ActorSpec& a) {
+    return one_call(w, "eventfd_signal", [&] { return eventfd_signal(w, device_of(w, a)); });
+}
+
 }  // namespace pfnsim::model

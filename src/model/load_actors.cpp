@@ -84,8 +84,9 @@ void check_actor(const Loader& L, const toml::table& t, const Scenario& sc, cons
     }
     // vfio_pm_config_write -> vfio_pci_set_power_state: a vfio-pci device's PM_CTRL; the
     // device fd's read and write (vfio_pci_rw): a vfio-pci device's BAR.
-    if ((a.kind == ActorKind::D3hot || a.kind == ActorKind::BarRw) && dev != nullptr &&
-        dev->kind != DeviceKind::VfioPci) {
+    if ((a.kind == ActorKind::D3hot || a.kind == ActorKind::BarRw ||
+         a.kind == ActorKind::Ioeventfd) &&
+        dev != nullptr && dev->kind != DeviceKind::VfioPci) {
         L.fail(
             t.get("device") != nullptr ? *t.get("device") : *t.get("kind"),
             fmt::format("impossible state: a {} actor on {} ({}): {} (valid: a vfio-pci "

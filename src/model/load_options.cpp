@@ -146,7 +146,7 @@ constexpr KernelKey kKernelKeys[] = {
      [](const Scenario& sc) { return static_cast<std::size_t>(sc.vm_flags_set); }},
     {"vfio_pci_rdwr",
      "vfio_pci_rdwr form",
-     {"current", "pre-bc93b9ae0151"},
+     {"current", "pre-38565c93c8a1", "pre-bc93b9ae0151"},
      false,
      [](Scenario& sc, std::size_t i) { sc.vfio_pci_rdwr = static_cast<VfioPciRdwrVariant>(i); },
      [](const Scenario& sc) { return static_cast<std::size_t>(sc.vfio_pci_rdwr); }},

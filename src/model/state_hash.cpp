@@ -74,6 +74,9 @@ void each_device_lock(const vfio_pci_core_device& d, F&& f) {
         f(d.vma_lock, [&d] { return d.name + ".vma_lock"; });
     }
     f(d.inode_mapping.i_mmap_rwsem, [&d] { return d.name + ".i_mmap_rwsem"; });
+    if (d.has_ioeventfd) {
+        f(d.ioeventfd_wqh, [&d] { return d.name + ".ioeventfd.wqh.lock"; });
+    }
 }
 
 // The registry of model state (see the top of this file). v is one of the visitors below:

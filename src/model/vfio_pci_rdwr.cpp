@@ -14,14 +14,15 @@ namespace {
 // The MMIO access itself (vfio_ioread64/vfio_iowrite64 of the barmap): I-MMIO if the device
 // does not decode it now, the Unsupported Request of CVE-2020-12888. A read of the device's
 // memory state, which memory disable and D3hot write.
-void bar_access(World& w, vfio_pci_core_device& vdev, std::uint64_t pos, bool iswrite) {
+void bar_access(World& w, vfio_pci_core_device& vdev, std::uint64_t pos, bool iswrite,
+                sim::Name caller) {
     sim::point(sim::Op::Read, vdev.mem_obj,
                iswrite ? sim::Name("vfio_iowrite64") : sim::Name("vfio_ioread64"),
                "BAR offset {:#x}", pos);
     if (!bar_accessible(vdev)) {
         sim::fail_invariant(
             w.current_name(),
-            fmt::format("I-MMIO: vfio_pci_bar_rw() {} BAR offset {:#x} of {}, but {}",
+            fmt::format("I-MMIO: {}() {} BAR offset {:#x} of {}, but {}", caller.text,
                         iswrite ? "writes" : "reads", pos, vdev.name,
                         vdev.d3hot ? "the device is in D3hot" : "memory is disabled"));
     }
@@ -30,7 +31,7 @@ void bar_access(World& w, vfio_pci_core_device& vdev, std::uint64_t pos, bool is
 // drivers/vfio/pci/vfio_pci_rdwr.c vfio_pci_core_ioread64/iowrite64 (bc93b9ae0151): with
 // test_mem, memory_lock (read) around the one access and -EIO while memory is disabled.
 int vfio_pci_core_iorw64(World& w, vfio_pci_core_device& vdev, bool test_mem, std::uint64_t pos,
-                         bool iswrite) {
+                         bool iswrite, sim::Name caller) {
     if (test_mem) {
         might_sleep(w);
         vdev.memory_lock.down_read("down_read");
@@ -39,7 +40,7 @@ int vfio_pci_core_iorw64(World& w, vfio_pci_core_device& vdev, bool test_mem, st
             return -EIO;
         }
     }
-    bar_access(w, vdev, pos, iswrite);
+    bar_access(w, vdev, pos, iswrite, caller);
     if (test_mem) {
         vdev.memory_lock.up_read("up_read");
     }
@@ -58,7 +59,9 @@ long vfio_pci_core_do_io_rw(World& w, vfio_pci_core_device& vdev, bool test_mem,
         if (iswrite && copy_from_user(w, buf + off, 8) != 0) {
             return -EFAULT;
         }
-        if (const int ret = vfio_pci_core_iorw64(w, vdev, test_mem, pos + off, iswrite); ret != 0) {
+        if (const int ret =
+                vfio_pci_core_iorw64(w, vdev, test_mem, pos + off, iswrite, "vfio_pci_bar_rw");
+            ret != 0) {
             return ret;
         }
         if (!iswrite && copy_to_user(w, buf + off, 8) != 0) {
@@ -83,7 +86,7 @@ long vfio_pci_bar_rw(World& w, vfio_pci_core_device& vdev, std::uint64_t buf, st
     if (w.sc.vfio_pci_mmap == VfioPciMmapVariant::PreAbafbc551fdd) {
         return vfio_pci_core_do_io_rw(w, vdev, false, buf, pos, count, iswrite);
     }
-    if (w.sc.vfio_pci_rdwr == VfioPciRdwrVariant::Current) {
+    if (w.sc.vfio_pci_rdwr != VfioPciRdwrVariant::PreBc93b9ae0151) {
         return vfio_pci_core_do_io_rw(w, vdev, true, buf, pos, count, iswrite);
     }
     might_sleep(w);
@@ -95,6 +98,57 @@ long vfio_pci_bar_rw(World& w, vfio_pci_core_device& vdev, std::uint64_t buf, st
     const long done = vfio_pci_core_do_io_rw(w, vdev, false, buf, pos, count, iswrite);
     vdev.memory_lock.up_read("up_read");
     return done;
+}
+
+namespace {
+
+// drivers/vfio/pci/vfio_pci_rdwr.c vfio_pci_ioeventfd_handler, the virqfd's handler (called
+// under the eventfd's wait-queue lock): nonzero asks virqfd_wakeup() to run the thread. Since
+// 38565c93c8a1 memory_lock is only trylocked here (contended: the thread does the write) and
+// the write is dropped while memory is disabled; bc93b9ae0151's form wrote through
+// vfio_pci_core_iowrite with test_mem, whose down_read() may sleep in atomic context; before
+// bc93b9ae0151 the write was not tested at all (v4.17 to v5.9-rc1).
+int vfio_pci_ioeventfd_handler(World& w, vfio_pci_core_device& vdev) {
+    const sim::Call frame{"vfio_pci_ioeventfd_handler"};
+    switch (w.sc.vfio_pci_rdwr) {
+        case VfioPciRdwrVariant::PreBc93b9ae0151:
+            bar_access(
+                w, vdev, 0, true,
+                "vfio_pci_ioeventfd_handler");  // vfio_iowrite32(ioeventfd->data, ioeventfd->addr)
+            return 0;
+        case VfioPciRdwrVariant::Pre38565c93c8a1:
+            vfio_pci_core_iorw64(w, vdev, true, 0, true, "vfio_pci_ioeventfd_handler");
+            return 0;
+        case VfioPciRdwrVariant::Current:
+            break;
+    }
+    if (!vdev.memory_lock.down_read_trylock("down_read_trylock")) {
+        return 1;  // lock contended, use thread
+    }
+    if (vfio_pci_memory_enabled(w, vdev)) {
+        bar_access(w, vdev, 0, true,
+                   "vfio_pci_ioeventfd_handler");  // vfio_pci_ioeventfd_do_write(ioeventfd, false)
+    }
+    vdev.memory_lock.up_read("up_read");
+    return 0;
+}
+
+}  // namespace
+
+// fs/eventfd.c eventfd_signal -> wake_up_locked_poll under spin_lock_irqsave(&ctx->wqh.lock)
+// -> drivers/vfio/virqfd.c virqfd_wakeup: the handler, then, if it asks, schedule_work() of
+// virqfd_inject -> vfio_pci_ioeventfd_thread (process context, after the lock is dropped:
+// the model runs the work on the signalling actor).
+int eventfd_signal(World& w, vfio_pci_core_device& vdev) {
+    const sim::Call frame{"eventfd_signal"};
+    vdev.ioeventfd_wqh.lock("spin_lock_irqsave");
+    const int thread = vfio_pci_ioeventfd_handler(w, vdev);
+    vdev.ioeventfd_wqh.unlock("spin_unlock_irqrestore");
+    if (thread != 0) {
+        const sim::Call work{"vfio_pci_ioeventfd_thread"};
+        vfio_pci_core_iorw64(w, vdev, true, 0, true, "vfio_pci_ioeventfd_thread");
+    }
+    return 0;
 }
 
 }  // namespace pfnsim::model

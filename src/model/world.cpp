@@ -84,6 +84,14 @@ void World::reset() {
             v.vma_list_obj =
                 derived_object(Derived::VmaList, i, [&] { return d.name + ".vma_list"; });
         }
+        v.has_ioeventfd = false;
+        for (const auto& a : sc.actors) {
+            v.has_ioeventfd |= a.kind == ActorKind::Ioeventfd && a.device == d.name;
+        }
+        if (v.has_ioeventfd) {
+            v.ioeventfd_wqh.init(derived_object(Derived::IoeventfdWqh, i,
+                                                [&] { return d.name + ".ioeventfd.wqh.lock"; }));
+        }
     }
     mm.vma_storage.resize(sc.vmas.size());
     int id = 0;

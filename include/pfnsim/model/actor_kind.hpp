@@ -30,6 +30,7 @@ enum class ActorKind : std::uint8_t {
     D3hot,
     Mmap,
     BarRw,
+    Ioeventfd,
 };
 
 const char* actor_kind_name(ActorKind k);

@@ -177,6 +177,11 @@ struct vfio_pci_core_device {
     sim::Mutex vma_lock;
     std::vector<vm_area_struct*> vma_list;
     sim::ObjectId vma_list_obj = sim::kNoObject;
+    // The eventfd of a KVM ioeventfd registered on the BAR (VFIO_DEVICE_IOEVENTFD; only when an
+    // ioeventfd actor names the device): eventfd_signal() runs the vfio virqfd's wakeup under
+    // its wait-queue lock, interrupts off.
+    sim::SpinLock ioeventfd_wqh;
+    bool has_ioeventfd = false;
 };
 
 // Whether the device answers accesses to its BAR now (the oracle's and the invariants' view,

@@ -152,9 +152,11 @@ constexpr bool vfio_vma_lock_era(VfioPciMmapVariant v) {
 // v6.3, then vma_start_write()), or the direct write of vma->vm_flags before it.
 enum class VmFlagsSetVariant : std::uint8_t { Current, PreBc292ab00f6c };
 // drivers/vfio/pci/vfio_pci_rdwr.c: today's (memory_lock around each BAR access, the user
-// copies outside it: bc93b9ae0151, v5.9), or abafbc551fdd's (memory_lock held for read across
-// the whole read or write, its user copies included).
-enum class VfioPciRdwrVariant : std::uint8_t { Current, PreBc93b9ae0151 };
+// copies outside it: bc93b9ae0151, v5.9; the ioeventfd handler trylocks it and defers to a
+// thread: 38565c93c8a1), bc93b9ae0151's (the ioeventfd handler's down_read() under the
+// eventfd's spin lock), or abafbc551fdd's (memory_lock held for read across the whole read or
+// write, its user copies included; ioeventfd writes untested).
+enum class VfioPciRdwrVariant : std::uint8_t { Current, Pre38565c93c8a1, PreBc93b9ae0151 };
 // drivers/vfio/pci/vfio_pci_core.c __vfio_pci_memory_enabled and vfio_pci_set_power_state:
 // today's (below D3hot, and no_command_memory or the memory bit; D3hot zaps under
 // memory_lock: 2b2c651baf1c), before 2b2c651baf1c (the power state neither checked nor

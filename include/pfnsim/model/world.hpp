@@ -61,6 +61,7 @@ class World final : public sim::Program {
         VmLock,
         VmaLock,
         VmaList,
+        IoeventfdWqh,
     };
     template <class MakeName>
     sim::ObjectId derived_object(Derived kind, std::uint64_t key, MakeName&& make_name) {
@@ -283,6 +284,9 @@ bool vfio_pci_memory_enabled(World& w, vfio_pci_core_device& vdev);
 // bytes done or an errno.
 long vfio_pci_bar_rw(World& w, vfio_pci_core_device& vdev, std::uint64_t buf,
                      std::uint64_t count, std::uint64_t pos, bool iswrite);
+// fs/eventfd.c eventfd_signal of the device's ioeventfd: the vfio virqfd's wakeup runs
+// vfio_pci_ioeventfd_handler() under the eventfd's wait-queue lock. Returns 0.
+int eventfd_signal(World& w, vfio_pci_core_device& vdev);
 
 // --- the retry policies (src/model/retry.cpp) -------------------------------------------------
 // Sets the task's foll_tried under gup-loop (the next fault is a FAULT_FLAG_TRIED pass).
