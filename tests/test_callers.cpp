@@ -1069,7 +1069,7 @@ TEST_CASE("bar-rw: memory_lock across the copies (pre-bc93b9ae0151) deadlocks wi
     const auto v57 = every_schedule_of(no_vma, {{"vfio_pci_mmap", "pre-abafbc551fdd"}});
     REQUIRE(v57.violations.size() == 1);
     CHECK(v57.violations[0].violation.detail ==
-          "I-MMIO: vfio_pci_bar_rw() reads BAR offset 0x0 of vf, but memory is disabled");
+          "I-MMIO: vfio_pci_bar_rw() reads BAR offset 0x0 of vf, but its memory is disabled");
     CHECK(every_schedule_of(no_vma, {}).violations.empty());
 }
 
@@ -1118,6 +1118,77 @@ TEST_CASE("ioeventfd: the handler under the eventfd's spin lock, in its three fo
     const auto untested = every_schedule_of(no_vma, {{"vfio_pci_rdwr", "pre-bc93b9ae0151"}});
     REQUIRE(untested.violations.size() == 1);
     CHECK(untested.violations[0].violation.detail ==
-          "I-MMIO: vfio_pci_ioeventfd_handler() writes BAR offset 0x0 of vf, but memory is "
+          "I-MMIO: vfio_pci_ioeventfd_handler() writes BAR offset 0x0 of vf, but its memory is "
           "disabled");
+}
+
+namespace {
+std::string device_actor(const std::string& name, const std::string& kind,
+                         const std::string& after = "") {
+    return "[[actor]]\nname = \"" + name + "\"\nkind = \"" + kind + "\"\ndevice = \"vf\"\n" +
+           (after.empty() ? "" : "after = [\"" + after + "\"]\n");
+}
+std::set<std::string> results_at(const sim::SweepTotals& t, std::size_t actor) {
+    std::set<std::string> r;
+    for (const auto& [res, n] : t.results.at(actor)) {
+        r.insert(res);
+    }
+    return r;
+}
+}  // namespace
+
+TEST_CASE("every zapper: VFIO_DEVICE_RESET zaps under memory_lock, the v5.7 reset did not",
+          "[callers][device-state][reset]") {
+    const std::string text = vf("", kFault + device_actor("r", "reset"));
+    const auto now = every_schedule_of(text, {});
+    CHECK(now.violations.empty());
+    // The reset runs under memory_lock (write): a fault waits for it and then maps the BAR,
+    // which decodes again (the virtual memory bit is untouched).
+    CHECK(results_at(now, 0) == std::set<std::string>{"0"});
+    // v5.7: the mapping filled at mmap stays across the reset.
+    const auto v57 = every_schedule_of(vf("", device_actor("r", "reset")),
+                                       {{"vfio_pci_mmap", "pre-abafbc551fdd"}});
+    REQUIRE(v57.violations.size() == 1);
+    CHECK(v57.violations[0].violation.detail.find("I-STALE") == 0);
+    CHECK(v57.violations[0].violation.detail.find("during the reset (nothing zapped it)") !=
+          std::string::npos);
+    // After the reset the BAR decodes again: a later fault maps it.
+    const auto later = every_schedule_of(
+        vf("", device_actor("r", "reset") +
+                   "[[actor]]\nname = \"cpu\"\nkind = \"fault\"\nvaddr = 0x40000000\nafter = "
+                   "[\"r\"]\n"),
+        {});
+    CHECK(later.violations.empty());
+    CHECK(results_at(later, 1) == std::set<std::string>{"0"});
+}
+
+TEST_CASE("every zapper: D3hot then D0, and low power entry and exit",
+          "[callers][device-state][low-power]") {
+    const std::string fault_after_d0 =
+        device_actor("sleep", "d3hot") + device_actor("wake", "d0", "sleep") +
+        "[[actor]]\nname = \"cpu\"\nkind = \"fault\"\nvaddr = 0x40000000\nafter = [\"wake\"]\n";
+    const auto d0 = every_schedule_of(vf("", fault_after_d0), {});
+    CHECK(d0.violations.empty());
+    CHECK(results_at(d0, 2) == std::set<std::string>{"0"});
+    // Low power engaged: the fault SIGBUSes (pm_runtime_engaged), never maps a suspended BAR.
+    const auto lp = every_schedule_of(vf("", kFault + device_actor("lp", "low-power")), {});
+    CHECK(lp.violations.empty());
+    CHECK(results_at(lp, 0) == std::set<std::string>{"0", "SIGBUS"});
+    // A read through the fd resumes the device first (pm_runtime_resume_and_get).
+    const auto rw = every_schedule_of(
+        vf("", device_actor("lp", "low-power") +
+                   "[[actor]]\nname = \"rw\"\nkind = \"bar-rw\"\ndevice = \"vf\"\nvaddr = "
+                   "0x40000000\nwrite = false\nafter = [\"lp\"]\n"),
+        {});
+    CHECK(rw.violations.empty());
+    CHECK(results_at(rw, 1) == std::set<std::string>{"0"});
+    // Entering twice: the second is -EINVAL; the exit makes it accessible again.
+    const auto twice = every_schedule_of(
+        vf("", device_actor("a", "low-power") + device_actor("b", "low-power", "a") +
+                   device_actor("x", "low-power-exit", "b")),
+        {});
+    CHECK(results_at(twice, 1) == std::set<std::string>{"-EINVAL"});
+    CHECK(error_of(vf("", device_actor("lp", "low-power")),
+                   {{"vfio_pci_memory_enabled", "pre-2b2c651baf1c"}})
+              .find("the low power feature came in v6.1") != std::string::npos);
 }

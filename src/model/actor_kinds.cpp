@@ -57,6 +57,13 @@ constexpr ActorKindRow kRows[] = {
      std::nullopt, false, drive_bar_rw, oracle_bar_rw},
     {ActorKind::Ioeventfd, "ioeventfd", keys({K::Device}), kDevice, std::nullopt, false,
      drive_ioeventfd, oracle_none},
+    {ActorKind::Reset, "reset", keys({K::Device}), kDevice, std::nullopt, false, drive_reset,
+     oracle_none},
+    {ActorKind::D0, "d0", keys({K::Device}), kDevice, std::nullopt, false, drive_d0, oracle_none},
+    {ActorKind::LowPower, "low-power", keys({K::Device}), kDevice, std::nullopt, false,
+     drive_low_power, oracle_none},
+    {ActorKind::LowPowerExit, "low-power-exit", keys({K::Device}), kDevice, std::nullopt, false,
+     drive_low_power_exit, oracle_none},
 };
 
 constexpr bool rows_in_order() {

@@ -200,4 +200,23 @@ int drive_ioeventfd(World& w, const ActorSpec& a) {
     return one_call(w, "eventfd_signal", [&] { return eventfd_signal(w, device_of(w, a)); });
 }
 
+// VFIO_DEVICE_RESET of `device`.
+int drive_reset(World& w, const ActorSpec& a) {
+    return vfio_pci_ioctl_reset(w, device_of(w, a));
+}
+
+// The user writes PM_CTRL back to D0 (vfio_pm_config_write).
+int drive_d0(World& w, const ActorSpec& a) {
+    return vfio_pci_set_power_state_d0(w, device_of(w, a));
+}
+
+// VFIO_DEVICE_FEATURE with VFIO_DEVICE_FEATURE_LOW_POWER_ENTRY, and with ..._LOW_POWER_EXIT.
+int drive_low_power(World& w, const ActorSpec& a) {
+    return vfio_pci_runtime_pm_entry(w, device_of(w, a));
+}
+
+int drive_low_power_exit(World& w, const ActorSpec& a) {
+    return vfio_pci_runtime_pm_exit(w, device_of(w, a));
+}
+
 }  // namespace pfnsim::model

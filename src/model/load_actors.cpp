@@ -82,20 +82,31 @@ void check_actor(const Loader& L, const toml::table& t, const Scenario& sc, cons
                            "is taken away by a request-region actor)",
                            row.name, dev->name));
     }
-    // vfio_pm_config_write -> vfio_pci_set_power_state: a vfio-pci device's PM_CTRL; the
-    // device fd's read and write (vfio_pci_rw): a vfio-pci device's BAR.
-    if ((a.kind == ActorKind::D3hot || a.kind == ActorKind::BarRw ||
-         a.kind == ActorKind::Ioeventfd) &&
-        dev != nullptr && dev->kind != DeviceKind::VfioPci) {
+    // vfio_pm_config_write -> vfio_pci_set_power_state: a vfio-pci device's PM_CTRL (and its
+    // runtime PM, its reset); the device fd's read and write (vfio_pci_rw): its BAR.
+    const bool power = a.kind == ActorKind::D3hot || a.kind == ActorKind::D0 ||
+                       a.kind == ActorKind::Reset || a.kind == ActorKind::LowPower ||
+                       a.kind == ActorKind::LowPowerExit;
+    if ((power || a.kind == ActorKind::BarRw || a.kind == ActorKind::Ioeventfd) && dev != nullptr &&
+        dev->kind != DeviceKind::VfioPci) {
         L.fail(
             t.get("device") != nullptr ? *t.get("device") : *t.get("kind"),
             fmt::format("impossible state: a {} actor on {} ({}): {} (valid: a vfio-pci "
                         "device)",
                         row.name, dev->kind == DeviceKind::DevMem ? "a devmem range" : "TTM VRAM",
                         dev->name,
-                        a.kind == ActorKind::D3hot
-                            ? "only a vfio-pci device's power state is the user's to set"
-                            : "only a vfio-pci device fd reads and writes a BAR"));
+                        power ? "only a vfio-pci device's power state is the user's to set"
+                              : "only a vfio-pci device fd reads and writes a BAR"));
+    }
+    // VFIO_DEVICE_FEATURE_LOW_POWER_ENTRY/EXIT exist since v6.1, after 2b2c651baf1c.
+    if ((a.kind == ActorKind::LowPower || a.kind == ActorKind::LowPowerExit) &&
+        (sc.vfio_memory_enabled != VfioMemoryEnabledVariant::Current ||
+         sc.vfio_pci_mmap == VfioPciMmapVariant::PreAbafbc551fdd)) {
+        L.fail(*t.get("kind"),
+               fmt::format("impossible state: a {} actor under an older [kernel] "
+                           "vfio_pci_memory_enabled or vfio_pci_mmap: the low power feature "
+                           "came in v6.1 (valid: their current forms)",
+                           row.name));
     }
     // drivers/vfio/pci/vfio_pci_config.c vfio_basic_config_write: a no_command_memory function
     // ignores the memory bit (nothing to disable or enable, nothing zapped).

@@ -55,8 +55,7 @@ void check_stale(World& w, const pt_entry& e, std::uint64_t addr, Level l) {
             sim::fail_invariant(
                 w.current_name(),
                 fmt::format("I-STALE: {} entry at {:#x} maps BAR pfn {:#x} of {} while {}",
-                            level_name(l), addr, e.pfn, d.name,
-                            d.d3hot ? "it is in D3hot" : "its memory is disabled"));
+                            level_name(l), addr, e.pfn, d.name, bar_inaccessible_why(d)));
         }
     }
 }

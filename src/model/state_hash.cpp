@@ -134,6 +134,9 @@ void visit_state(const World& w, V& v) {
         v.object([&d] { return "device " + d.name; });
         v.flag(Role::Future, "mem_enabled", d.mem_enabled);
         v.flag(Role::Future, "d3hot", d.d3hot);
+        v.flag(Role::Future, "resetting", d.resetting);
+        v.flag(Role::Future, "pm_runtime_engaged", d.pm_runtime_engaged);
+        v.flag(Role::Future, "d3cold", d.d3cold);
         v.flag(Role::Future, "zap_done_while_disabled", d.zap_done_while_disabled);
         if (d.ttm) {
             v.field(Role::Future, "bo placement", d.bo_placement_pfn);
@@ -354,7 +357,8 @@ std::uint64_t World::state_hash() const {
         h = sim::hash_mix(h, m.writable ? 1 : 0);
     }
     for (const auto& d : devices) {
-        h = sim::hash_mix(h, (d.mem_enabled ? 1 : 0) | (d.d3hot ? 2 : 0));
+        h = sim::hash_mix(h, (d.mem_enabled ? 1 : 0) | (d.d3hot ? 2 : 0) | (d.resetting ? 4 : 0) |
+                                 (d.pm_runtime_engaged ? 8 : 0) | (d.d3cold ? 16 : 0));
         if (d.ttm) {
             h = sim::hash_mix(h, d.bo_placement_pfn);
         }

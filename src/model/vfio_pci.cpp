@@ -18,7 +18,7 @@ bool vfio_pci_memory_enabled(World& w, vfio_pci_core_device& vdev) {
     bool enabled = vdev.mem_enabled;
     switch (w.sc.vfio_memory_enabled) {
         case VfioMemoryEnabledVariant::Current:
-            enabled = !vdev.d3hot && (vdev.no_command_memory || vdev.mem_enabled);
+            enabled = !vdev.d3hot && !vdev.d3cold && (vdev.no_command_memory || vdev.mem_enabled);
             break;
         case VfioMemoryEnabledVariant::Pre2b2c651baf1c:
             enabled = vdev.no_command_memory || vdev.mem_enabled;
@@ -97,7 +97,7 @@ vm_fault_t vfio_pci_mmap_huge_fault(World& w, vm_fault& vmf, unsigned order) {
     // VM_FAULT_RETRY.
     might_sleep(w);
     vdev.memory_lock.down_read("vfio_pci_mmap_huge_fault");
-    if (vfio_pci_memory_enabled(w, vdev)) {
+    if (!vdev.pm_runtime_engaged && vfio_pci_memory_enabled(w, vdev)) {
         if (order == 0) {
             ret = vmf_insert_pfn(w, vmf, pfn + ((vmf.address - addr) >> PAGE_SHIFT));
         } else if (order == PMD_ORDER) {
@@ -177,7 +177,7 @@ vm_fault_t vfio_pci_mmap_fault(World& w, vm_fault& vmf) {
     might_sleep(w);
     vdev.memory_lock.down_read("down_read");
     bool vma_locked = true;
-    if (!vfio_pci_memory_enabled(w, vdev)) {
+    if (vdev.pm_runtime_engaged || !vfio_pci_memory_enabled(w, vdev)) {
         ret = VM_FAULT_SIGBUS;
     } else if (v5_8) {
         vfio_pci_add_vma(vdev, vma);
@@ -299,6 +299,105 @@ int vfio_pci_memory_enable(World& w, vfio_pci_core_device& vdev) {
     if (!old) {
         vdev.memory_lock.up_write("up_write");
     }
+    return 0;
+}
+
+namespace {
+
+// The BAR decodes again (D0, reset done, low power left): I-STALE no longer applies.
+void bar_accessible_again(vfio_pci_core_device& vdev) {
+    if (bar_accessible(vdev)) {
+        vdev.zap_done_while_disabled = false;
+    }
+}
+
+// The calls in flight see the BAR inaccessible from here (the oracle's "memory disabled").
+void mark_bar_gone(World& w) {
+    for (auto& t : w.tasks) {
+        if (t.in_pin) {
+            t.saw_mem_disabled = true;
+        }
+    }
+}
+
+}  // namespace
+
+// drivers/vfio/pci/vfio_pci_config.c vfio_pm_config_write -> vfio_lock_and_set_power_state(vdev,
+// PCI_D0): memory_lock for write and no zap (the BAR becomes accessible); before 2b2c651baf1c
+// the power state changed with no lock.
+int vfio_pci_set_power_state_d0(World& w, vfio_pci_core_device& vdev) {
+    const sim::Call frame{"vfio_pci_set_power_state"};
+    const bool locks = w.sc.vfio_memory_enabled == VfioMemoryEnabledVariant::Current;
+    if (locks) {
+        might_sleep(w);
+        vdev.memory_lock.down_write("down_write");
+    }
+    sim::point(sim::Op::Write, vdev.mem_obj, "pci_set_power_state", "D0");
+    vdev.d3hot = false;
+    bar_accessible_again(vdev);
+    if (locks) {
+        vdev.memory_lock.up_write("up_write");
+    }
+    return 0;
+}
+
+// drivers/vfio/pci/vfio_pci_core.c vfio_pci_ioctl_reset (VFIO_DEVICE_RESET): since abafbc551fdd
+// the BARs are zapped and memory_lock is held for write across pci_try_reset_function() (which
+// leaves the function in D0 with its config restored: the virtual memory bit is unchanged);
+// before it the reset ran with the BAR still mapped. I-STALE while the reset is in progress.
+int vfio_pci_ioctl_reset(World& w, vfio_pci_core_device& vdev) {
+    const sim::Call frame{"vfio_pci_ioctl_reset"};
+    const bool old = w.sc.vfio_pci_mmap == VfioPciMmapVariant::PreAbafbc551fdd;
+    if (!old) {
+        vfio_pci_zap_and_down_write_memory_lock(w, vdev);
+    }
+    sim::point(sim::Op::Write, vdev.mem_obj, "pci_try_reset_function", "reset in progress");
+    vdev.resetting = true;
+    mark_bar_gone(w);
+    check_bar_unmapped(w, vdev, "during the reset", !old);
+    sim::point(sim::Op::Write, vdev.mem_obj, "pci_try_reset_function", "reset done: D0");
+    vdev.resetting = false;
+    vdev.d3hot = false;
+    bar_accessible_again(vdev);
+    if (!old) {
+        vdev.memory_lock.up_write("up_write");
+    }
+    return 0;
+}
+
+// drivers/vfio/pci/vfio_pci_core.c vfio_pci_runtime_pm_entry (VFIO_DEVICE_FEATURE_LOW_POWER_ENTRY,
+// v6.1): zap and memory_lock for write, -EINVAL if already engaged, else pm_runtime_engaged and
+// pm_runtime_put_noidle(): the runtime suspend that may follow (D3cold) is taken at once.
+int vfio_pci_runtime_pm_entry(World& w, vfio_pci_core_device& vdev) {
+    const sim::Call frame{"vfio_pci_runtime_pm_entry"};
+    vfio_pci_zap_and_down_write_memory_lock(w, vdev);
+    sim::point(sim::Op::Write, vdev.mem_obj, "vfio_pci_runtime_pm_entry", "pm_runtime_engaged");
+    if (vdev.pm_runtime_engaged) {
+        vdev.memory_lock.up_write("up_write");
+        return -EINVAL;
+    }
+    vdev.pm_runtime_engaged = true;
+    vdev.d3cold = true;  // vfio_pci_core_runtime_suspend, then the PCI core's D3cold
+    mark_bar_gone(w);
+    check_bar_unmapped(w, vdev, "with low power engaged", true);
+    vdev.memory_lock.up_write("up_write");
+    return 0;
+}
+
+// drivers/vfio/pci/vfio_pci_core.c __vfio_pci_runtime_pm_exit under memory_lock for write
+// (vfio_pci_runtime_pm_exit: VFIO_DEVICE_FEATURE_LOW_POWER_EXIT; vfio_pci_core_runtime_resume
+// from any pm_runtime_resume_and_get()): the function is resumed (D0) and the flag cleared.
+int vfio_pci_runtime_pm_exit(World& w, vfio_pci_core_device& vdev) {
+    const sim::Call frame{"vfio_pci_runtime_pm_exit"};
+    might_sleep(w);
+    vdev.memory_lock.down_write("down_write");
+    sim::point(sim::Op::Write, vdev.mem_obj, "__vfio_pci_runtime_pm_exit", "pm_runtime_engaged");
+    if (vdev.pm_runtime_engaged) {
+        vdev.pm_runtime_engaged = false;
+        vdev.d3cold = false;
+        bar_accessible_again(vdev);
+    }
+    vdev.memory_lock.up_write("up_write");
     return 0;
 }
 

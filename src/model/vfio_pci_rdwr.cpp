@@ -23,8 +23,7 @@ void bar_access(World& w, vfio_pci_core_device& vdev, std::uint64_t pos, bool is
         sim::fail_invariant(
             w.current_name(),
             fmt::format("I-MMIO: {}() {} BAR offset {:#x} of {}, but {}", caller.text,
-                        iswrite ? "writes" : "reads", pos, vdev.name,
-                        vdev.d3hot ? "the device is in D3hot" : "memory is disabled"));
+                        iswrite ? "writes" : "reads", pos, vdev.name, bar_inaccessible_why(vdev)));
     }
 }
 
@@ -87,6 +86,12 @@ long vfio_pci_bar_rw(World& w, vfio_pci_core_device& vdev, std::uint64_t buf, st
         return vfio_pci_core_do_io_rw(w, vdev, false, buf, pos, count, iswrite);
     }
     if (w.sc.vfio_pci_rdwr != VfioPciRdwrVariant::PreBc93b9ae0151) {
+        // vfio_pci_rw: pm_runtime_resume_and_get() (v6.1) resumes a device in low power first
+        // (vfio_pci_core_runtime_resume).
+        sim::point(sim::Op::Read, vdev.mem_obj, "pm_runtime_resume_and_get", "runtime active");
+        if (vdev.pm_runtime_engaged) {
+            vfio_pci_runtime_pm_exit(w, vdev);
+        }
         return vfio_pci_core_do_io_rw(w, vdev, true, buf, pos, count, iswrite);
     }
     might_sleep(w);

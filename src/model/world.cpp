@@ -77,6 +77,9 @@ void World::reset() {
         v.zap_done_while_disabled = false;
         v.no_command_memory = d.virtfn;
         v.d3hot = false;
+        v.resetting = false;
+        v.pm_runtime_engaged = false;
+        v.d3cold = false;
         v.vma_list.clear();
         if (d.kind == DeviceKind::VfioPci && vfio_vma_lock_era(sc.vfio_pci_mmap)) {
             v.vma_lock.init(

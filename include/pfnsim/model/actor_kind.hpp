@@ -31,6 +31,10 @@ enum class ActorKind : std::uint8_t {
     Mmap,
     BarRw,
     Ioeventfd,
+    Reset,
+    D0,
+    LowPower,
+    LowPowerExit,
 };
 
 const char* actor_kind_name(ActorKind k);

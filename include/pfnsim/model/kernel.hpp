@@ -172,6 +172,12 @@ struct vfio_pci_core_device {
     bool no_command_memory = false;
     // pdev->current_state >= PCI_D3hot: non-config accesses are Unsupported Requests.
     bool d3hot = false;
+    // A reset (VFIO_DEVICE_RESET: pci_try_reset_function) in progress.
+    bool resetting = false;
+    // vdev->pm_runtime_engaged (VFIO_DEVICE_FEATURE_LOW_POWER_ENTRY, v6.1), and the runtime
+    // suspend it allows (pdev->current_state D3cold), taken to follow at once.
+    bool pm_runtime_engaged = false;
+    bool d3cold = false;
     // The vma_lock era ([kernel] vfio_pci_mmap, v5.8 to v6.9): the vmas a fault filled, and
     // the mutex that guards the list (nested under mmap_lock, memory_lock nested under it).
     sim::Mutex vma_lock;
@@ -188,7 +194,15 @@ struct vfio_pci_core_device {
 // not what a kernel function reads): powered (below D3hot) and decoding memory, which a
 // no_command_memory function always does. For devmem: not claimed; TTM VRAM always.
 inline bool bar_accessible(const vfio_pci_core_device& d) {
-    return !d.d3hot && (d.no_command_memory || d.mem_enabled);
+    return !d.d3hot && !d.d3cold && !d.resetting && (d.no_command_memory || d.mem_enabled);
+}
+// Why the BAR is inaccessible now ("" if it is not), for reports.
+inline const char* bar_inaccessible_why(const vfio_pci_core_device& d) {
+    return bar_accessible(d) ? ""
+           : d.resetting     ? "a reset is in progress"
+           : d.d3cold        ? "it is runtime-suspended (low power engaged)"
+           : d.d3hot         ? "it is in D3hot"
+                             : "its memory is disabled";
 }
 
 // One IOMMU mapping installed by vfio_iommu_map() (or an ACRN EPT region), with its

@@ -277,6 +277,10 @@ void check_unlocked_mmio_access(World& w, const vfio_pci_core_device* d, std::ui
 int vfio_pci_memory_disable(World& w, vfio_pci_core_device& vdev);
 int vfio_pci_memory_enable(World& w, vfio_pci_core_device& vdev);
 int vfio_pci_set_power_state_d3hot(World& w, vfio_pci_core_device& vdev);
+int vfio_pci_set_power_state_d0(World& w, vfio_pci_core_device& vdev);
+int vfio_pci_ioctl_reset(World& w, vfio_pci_core_device& vdev);
+int vfio_pci_runtime_pm_entry(World& w, vfio_pci_core_device& vdev);
+int vfio_pci_runtime_pm_exit(World& w, vfio_pci_core_device& vdev);
 // drivers/vfio/pci/vfio_pci_core.c __vfio_pci_memory_enabled (memory_lock held).
 bool vfio_pci_memory_enabled(World& w, vfio_pci_core_device& vdev);
 // drivers/vfio/pci/vfio_pci_rdwr.c vfio_pci_bar_rw: pread (iswrite false) or pwrite of `count`
