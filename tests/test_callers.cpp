@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include <catch2/catch.hpp>
+#include <functional>
 #include <set>
 #include <string_view>
 
@@ -1191,4 +1192,73 @@ TEST_CASE("every zapper: D3hot then D0, and low power entry and exit",
     CHECK(error_of(vf("", device_actor("lp", "low-power")),
                    {{"vfio_pci_memory_enabled", "pre-2b2c651baf1c"}})
               .find("the low power feature came in v6.1") != std::string::npos);
+}
+
+namespace {
+// A World whose one actor runs `body` in place of its kind's driver: a kernel path called with
+// the locks a caller might (wrongly) hold, for the lock-context assertions.
+class Probe final : public sim::Program {
+  public:
+    Probe(Scenario sc, std::function<void(World&)> body)
+        : w_(std::move(sc)), body_(std::move(body)) {}
+    const std::vector<sim::ActorDecl>& actors() const override { return w_.actors(); }
+    sim::ObjectTable& objects() override { return w_.objects(); }
+    void reset() override { w_.reset(); }
+    void run_actor(sim::ActorId /*id*/) override { body_(w_); }
+    std::string result(sim::ActorId /*id*/) const override { return "0"; }
+    void check_results(std::vector<sim::Violation>& /*out*/) const override {}
+
+  private:
+    World w_;
+    std::function<void(World&)> body_;
+};
+
+std::string probe_violation(const std::function<void(World&)>& body) {
+    Probe p(parse_scenario(vf("", kFault), "t.toml"), body);
+    sim::RandomStrategy r;
+    const auto out = sim::run_execution(p, r, 1, {});
+    return out.violations.empty() ? std::string() : out.violations[0].detail;
+}
+}  // namespace
+
+TEST_CASE("lock-context assertions: pfnmap_lockdep_assert, mmap_assert_(write_)locked",
+          "[callers][lockdep-assert]") {
+    const auto follow = [](World& w) {
+        follow_pfnmap_args args{&w.mm.vma_storage[0], 0x40000000};
+        (void)follow_pfnmap_start(w, args);
+    };
+    // No lock at all: the WARN of pfnmap_lockdep_assert (a vma with a file mapping).
+    CHECK(probe_violation(follow) ==
+          "I-LOCK: follow_pfnmap_start() without i_mmap_rwsem or mmap_lock held: "
+          "pfnmap_lockdep_assert() WARNs");
+    // mmap_lock for read, or the file's i_mmap_rwsem alone (the zap path), satisfies it.
+    CHECK(probe_violation([&](World& w) {
+              mmap_read_lock(w);
+              follow(w);
+          }) == "");
+    CHECK(probe_violation([&](World& w) {
+              w.mm.vma_storage[0].mapping->i_mmap_rwsem.down_read("i_mmap_lock_read");
+              follow(w);
+          }) == "");
+    // vma_start_write() asserts mmap_lock held for write: a reader is not enough.
+    CHECK(probe_violation([](World& w) {
+              mmap_read_lock(w);
+              vma_start_write(w, &w.mm.vma_storage[0]);
+          }) ==
+          "I-LOCK: vma_start_write() without mmap_lock held for write: "
+          "mmap_assert_write_locked() WARNs");
+    CHECK(probe_violation([](World& w) { (void)pin_user_pages_remote(w, 0x40000000); }) ==
+          "I-LOCK: __get_user_pages() without mmap_lock held: mmap_assert_locked() WARNs");
+}
+
+TEST_CASE("I-SLEEP: a sleeping lock taken with a spin lock held", "[callers][lockdep-assert]") {
+    CHECK(probe_violation([](World& w) {
+              w.mm.page_table_lock.lock("spin_lock");
+              might_sleep(w);
+          }).find("I-SLEEP: BUG: sleeping function called from invalid context") == 0);
+    CHECK(probe_violation([](World& w) {
+              w.mm.page_table_lock.lock("spin_lock");
+              w.mm.page_table_lock.unlock("spin_unlock");
+              might_sleep(w);
+          }) == "");
 }

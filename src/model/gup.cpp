@@ -67,6 +67,7 @@ int fixup_user_fault(World& w, std::uint64_t address, unsigned fault_flags, bool
 // to follow_fault_pfn.
 long pin_user_pages_remote(World& w, std::uint64_t start) {
     const sim::Call frame{"pin_user_pages_remote"};
+    mmap_assert_locked(w, "__get_user_pages");
     vm_area_struct* vma = vma_lookup(w, start, "__get_user_pages");
     (void)vma;  // no vma, or VM_IO|VM_PFNMAP: either way -EFAULT (only device VMAs are modelled)
     return -EFAULT;

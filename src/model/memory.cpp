@@ -112,7 +112,8 @@ int follow_pfnmap_start(World& w, follow_pfnmap_args& args) {
     const sim::Call frame{"follow_pfnmap_start"};
     vm_area_struct* vma = args.vma;
     const std::uint64_t address = args.address;
-    vma_assert_usable(w, vma, "follow_pfnmap_start");  // pfnmap_lockdep_assert
+    pfnmap_lockdep_assert(w, vma, "follow_pfnmap_start");
+    vma_assert_usable(w, vma, "follow_pfnmap_start");
     if (address < vma->vm_start || address >= vma->vm_end) {
         return -EINVAL;
     }

@@ -41,7 +41,8 @@ void mmap_write_downgrade(World& w) {
 
 // include/linux/mmap_lock.h vma_start_write: with mmap_lock held for write, mark the VMA
 // write-locked (new readers fail) and wait for its readers to drain (__vma_enter_locked).
-void vma_start_write(World& /*w*/, vm_area_struct* vma) {
+void vma_start_write(World& w, vm_area_struct* vma) {
+    mmap_assert_write_locked(w, "vma_start_write");
     if (!vma->vm_lock.write_held_by(sim::current_actor())) {  // __is_vma_write_locked
         vma->vm_lock.down_write("vma_start_write");
     }
@@ -50,6 +51,7 @@ void vma_start_write(World& /*w*/, vm_area_struct* vma) {
 // include/linux/mmap_lock.h vma_end_write_all: mm_lock_seq moves on, so every VMA this mmap_lock
 // writer locked is unlocked at once.
 void vma_end_write_all(World& w) {
+    mmap_assert_write_locked(w, "vma_end_write_all");
     for (vm_area_struct& v : w.mm.vma_storage) {
         if (v.vm_lock.write_held_by(sim::current_actor())) {
             v.vm_lock.up_write("vma_end_write_all");

@@ -139,6 +139,7 @@ void walk_pud_range(World& w, vm_area_struct* vma, std::uint64_t start, std::uin
 // not skip VM_PFNMAP vmas.
 void walk_page_vma(World& w, vm_area_struct* vma, const mm_walk_ops& ops) {
     const sim::Call frame{"walk_page_vma"};
+    mmap_assert_locked(w, "walk_page_vma");  // process_vma_walk_lock (PGWALK_RDLOCK)
     vma_assert_usable(w, vma, "walk_page_vma");
     walk_pud_range(w, vma, vma->vm_start, vma->vm_end, ops);
 }

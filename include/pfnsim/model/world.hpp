@@ -149,6 +149,10 @@ struct follow_pfnmap_args {
     bool special = false;
 };
 int follow_pfnmap_start(World& w, follow_pfnmap_args& args);
+// --- lock-context assertions (lockdep_assert.cpp): I-LOCK when the caller lacks the lock ---
+void mmap_assert_locked(World& w, sim::Name func);
+void mmap_assert_write_locked(World& w, sim::Name func);
+void pfnmap_lockdep_assert(World& w, const vm_area_struct* vma, sim::Name func);
 void follow_pfnmap_end(World& w, follow_pfnmap_args& args);
 
 struct vm_fault {
