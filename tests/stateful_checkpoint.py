@@ -94,13 +94,22 @@ else:
     print(f"ok: {midway} kills left a saved search part way")
 
 # --- SIGINT: exit 3, the search saved, then a resume -------------------------------------------
-if os.path.exists(ck):
-    os.remove(ck)
-p = subprocess.Popen([PFNSIM, *big, "--checkpoint", ck], stdout=subprocess.PIPE,
-                     stderr=subprocess.PIPE)
-time.sleep(round(0.5 * span, 2))
-p.send_signal(signal.SIGINT)
-out, err = p.communicate(timeout=900)
+# As above, the delay counts from the first save; a run that ended before the signal (a loaded
+# machine makes spans uneven) is tried again with a shorter delay.
+for fraction in (0.5, 0.25, 0.1):
+    if os.path.exists(ck):
+        os.remove(ck)
+    p = subprocess.Popen([PFNSIM, *big, "--checkpoint", ck], stdout=subprocess.PIPE,
+                         stderr=subprocess.PIPE)
+    waited = 0.0
+    while not os.path.exists(ck) and p.poll() is None and waited < 3 * span + 10:
+        time.sleep(0.01)
+        waited += 0.01
+    time.sleep(max(0.0, round(fraction * span, 2) - waited))
+    p.send_signal(signal.SIGINT)
+    out, err = p.communicate(timeout=900)
+    if p.returncode not in (0, 1):
+        break
 saved = json.load(open(ck)) if os.path.exists(ck) else {"active": []}
 n = sum(a["totals"]["executions"] for a in saved["active"])
 if p.returncode != 3 or not saved["active"] or "search" not in saved["active"][0] or n == 0:
