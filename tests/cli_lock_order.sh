@@ -11,6 +11,7 @@ sc=scenarios/pin-zap-race.toml
 grep -q '^lock order  4 edges between 4 classes, the union of 5 executions; no cycle' \
     "$tmp/explore.txt"
 grep -q 'mm_struct.mmap_lock(read) -> vfio_pci_core_device.memory_lock(read)' "$tmp/explore.txt"
+tail -1 "$tmp/explore.txt" | grep -q '^pfnsim .*, scenario hash [0-9a-f]*$'  # still the last line
 head -1 "$tmp/e.dot" | grep -q '^digraph "pin-zap-race (original): lock order" {'
 grep -q '"mm_struct.mmap_lock" -> "vfio_pci_core_device.memory_lock"' "$tmp/e.dot"
 "$PFNSIM" sweep $sc --preemptions 1 --quiet --lock-order --lock-order-dot "$tmp/s.dot" \

@@ -98,8 +98,8 @@ int cmd_explore(const Options& o) {
     hooks.minimize_progress = nullptr;  // clears the minimiser's line, if any
     export_witness(o, plan, r);
     r.lock_order.listed = o.lock_order;
-    const std::string graph = lock_order_output(o, r, r.report.executions);
-    std::cout << (o.json ? explore_json(r).dump(2) + "\n" : explore_text(r) + graph);
+    write_lock_order_dot(o, r);
+    std::cout << (o.json ? explore_json(r).dump(2) + "\n" : explore_text(r));
     // 3: interrupted, the findings so far; 1: also an expected verdict not found
     return exit_code(r, true);
 }

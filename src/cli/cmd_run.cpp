@@ -29,8 +29,8 @@ int one_execution(const Options& o, bool replay, bool diagram) {
             write_file(o.dot_out, happens_before_dot(r.run->outcome, *program, title));
         }
     }
-    const std::string graph = lock_order_output(o, r, 1);
-    std::cout << (o.json ? run_json(r).dump(2) + "\n" : run_text(r, diagram) + graph);
+    write_lock_order_dot(o, r);
+    std::cout << (o.json ? run_json(r).dump(2) + "\n" : run_text(r, diagram));
     return exit_code(r, false);
 }
 

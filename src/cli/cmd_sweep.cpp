@@ -127,9 +127,8 @@ int cmd_sweep(const Options& o) {
     line.clear();
     hooks.minimize_progress = nullptr;  // clears the minimiser's line, if any
     r.lock_order.listed = o.lock_order;
-    const std::string graph = lock_order_output(o, r, r.certificate->totals.executions);
-    std::cout << (o.json || r.certificate->shard ? sweep_json(r).dump(2) + "\n"
-                                                 : sweep_text(r) + graph);
+    write_lock_order_dot(o, r);
+    std::cout << (o.json || r.certificate->shard ? sweep_json(r).dump(2) + "\n" : sweep_text(r));
     // 3: stopped early (a limit, SIGINT; the checkpoint, if any, is saved): not a certificate
     return exit_code(r, true);
 }

@@ -2,7 +2,6 @@
 
 #include <fmt/format.h>
 
-#include "cli/render.hpp"
 #include "cli/validate.hpp"
 #include "pfnsim/app/error.hpp"
 #include "pfnsim/app/files.hpp"
@@ -65,12 +64,10 @@ void add_lock_order(CLI::App& c, Options& o) {
         ->check(not_empty("a file to write"));
 }
 
-std::string lock_order_output(const Options& o, const app::Result& r, std::uint64_t executions) {
+void write_lock_order_dot(const Options& o, const app::Result& r) {
     if (!o.lock_order_dot.empty()) {
         write_file(o.lock_order_dot, app::lock_order_dot(r.plan, r.lock_order));
     }
-    return o.lock_order && !o.json ? fmt::format("\n{}", lock_graph_text(r.lock_order, executions))
-                                   : std::string();
 }
 
 namespace {

@@ -71,8 +71,9 @@ void add_faults(CLI::App& c, Options& o);
 void add_exports(CLI::App& c, Options& o);
 void add_minimize_budget(CLI::App& c, Options& o);
 void add_lock_order(CLI::App& c, Options& o);
-// --lock-order's graph after a report (text only), and --lock-order-dot's file.
-std::string lock_order_output(const Options& o, const app::Result& r, std::uint64_t executions);
+// --lock-order-dot's file, if asked for (--lock-order's text is the renderers', with
+// LockOrderView::listed).
+void write_lock_order_dot(const Options& o, const app::Result& r);
 
 // The end of a command's help: one example and what its exit code says. `found`: 1 is a
 // violation beyond the scenario's expectations (run, replay: one execution need not show the

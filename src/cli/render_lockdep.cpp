@@ -1,6 +1,8 @@
 // The lock-order graph and its reports as text, in lockdep's words and shape, and as JSON.
 #include <fmt/format.h>
 
+#include <algorithm>
+
 #include "cli/render.hpp"
 #include "pfnsim/sim/text.hpp"
 
@@ -27,10 +29,15 @@ std::string take(const std::string& mode, const sim::LockNode& n) {
     return fmt::format("{}lock({});", mode == "read" ? "r" : "", n.name());
 }
 
-std::string edge_text(const app::LockOrderEdge& e, std::uint64_t executions, std::size_t indent) {
-    std::string s = wrap(
-        fmt::format("{} ({} of {})", e.key.text(), e.info.count, plural(executions, "execution")),
-        80, indent + 2, false, indent);
+// An edge, its first line after `head` (of `indent` columns or fewer, "" for spaces).
+std::string edge_text(const app::LockOrderEdge& e, std::uint64_t executions, std::size_t indent,
+                      const std::string& head = "") {
+    const std::size_t first = std::max(indent, head.size());
+    std::string s = fmt::format("{:<{}}{}", head, first,
+                                wrap(fmt::format("{} ({} of {})", e.key.text(), e.info.count,
+                                                 plural(executions, "execution")),
+                                     80, indent + 2, false, first)
+                                    .substr(first));
     s += item(indent + 2, "held", e.held, false);
     s += item(indent + 2, "acquired", e.acquire, false);
     s += item(indent + 2, "replay", e.replay, true);
@@ -57,8 +64,8 @@ std::string circular_text(const app::LockOrderView& v, const app::LockOrderRepor
     s += "  ------------------------------------------------------\n";
     s += "  the existing dependency chain is:\n";
     for (std::size_t i = 0; i < lr.edges.size(); ++i) {
-        s += fmt::format("\n  -> #{}\n", i);
-        s += edge_text(v.edges[lr.edges[i]], executions, 4);
+        s += "\n";
+        s += edge_text(v.edges[lr.edges[i]], executions, 4, fmt::format("  -> #{} ", i));
     }
     s += "\n  other info that might help us debug this:\n\n";
     const std::size_t n = r.edges.size();

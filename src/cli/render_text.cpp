@@ -213,6 +213,9 @@ std::string explore_text(const app::Result& r) {
     for (const auto& f : r.findings) {
         s += finding_text(f, r.report.executions, r.lock_order);
     }
+    if (r.lock_order.listed) {
+        s += fmt::format("\n{}", lock_graph_text(r.lock_order, r.report.executions));
+    }
     return s + "\n" + provenance_text(r.plan);
 }
 
@@ -252,6 +255,9 @@ std::string run_text(const app::Result& r, bool diagram) {
     for (const auto& f : r.findings) {
         s += lock_report_text(r.lock_order, f.witness.violation, 1);
     }
+    if (r.lock_order.listed) {
+        s += fmt::format("\n{}", lock_graph_text(r.lock_order, 1));
+    }
     return s + "\n" + provenance_text(r.plan);
 }
 
@@ -282,6 +288,9 @@ std::string sweep_text(const app::Result& r) {
     }
     if (!r.not_minimized.empty()) {
         out += fmt::format("\n(witnesses not minimised: {})\n", r.not_minimized);
+    }
+    if (r.lock_order.listed) {
+        out += fmt::format("\n{}", lock_graph_text(r.lock_order, c.totals.executions));
     }
     out += '\n';
     out += wrap(c.line(), 80, 2, false);

@@ -29,6 +29,7 @@ struct LockNode {
     std::string cls;
     unsigned subclass = 0;
     std::string name() const;  // "mm_struct.mmap_lock", "ptlock/1"
+    // NOLINTNEXTLINE(modernize-use-nullptr): clang-tidy 14 misreads a defaulted <=>
     auto operator<=>(const LockNode&) const = default;
     bool operator==(const LockNode&) const = default;
 };
@@ -41,6 +42,7 @@ struct LockEdgeKey {
     LockNode to;
     std::string to_mode;
     std::string text() const;  // "a.lock(mutex) -> b.lock(spin)"
+    // NOLINTNEXTLINE(modernize-use-nullptr): as LockNode's
     auto operator<=>(const LockEdgeKey&) const = default;
     bool operator==(const LockEdgeKey&) const = default;
 };
