@@ -2,6 +2,7 @@
 // Names are fixed so that figures can be compared over time (docs/performance.md).
 #include <benchmark/benchmark.h>
 
+#include <algorithm>
 #include <boost/fiber/fiber.hpp>
 #include <boost/fiber/operations.hpp>
 #include <boost/fiber/pooled_fixedsize_stack.hpp>
@@ -15,6 +16,7 @@
 #include "pfnsim/sim/prng.hpp"
 #include "pfnsim/sim/random_strategy.hpp"
 #include "pfnsim/sim/sweep.hpp"
+#include "pfnsim/sim/witness.hpp"
 #include "sim/algorithm.hpp"
 
 using namespace pfnsim;
@@ -118,6 +120,30 @@ void BM_SeedRaceExecution(benchmark::State& state) {
     state.SetItemsProcessed(static_cast<std::int64_t>(r.executions));
 }
 BENCHMARK(BM_SeedRaceExecution);
+
+// The same random executions, each also added to a Tally as explore adds it: the lock-order
+// edges every execution records (one loop over the locks held per acquisition) and their union
+// into the graph. Compare per_step with BM_SeedRaceRandomStep's.
+void BM_SeedRaceLockGraphStep(benchmark::State& state) {
+    model::World w = seed_race();
+    const sim::ExecutionConfig cfg = seed_race_config(w);
+    sim::RandomStrategy random;
+    sim::Tally tally;
+    std::uint64_t edges_seen = 0;
+    for (auto _ : state) {
+        const sim::Outcome out =
+            sim::run_execution(w, random, sim::derive_seed(1, tally.executions), cfg);
+        edges_seen += out.lock_edges.size();
+        tally.add(out, true);
+    }
+    state.SetItemsProcessed(static_cast<std::int64_t>(tally.steps));
+    state.counters["per_step"] = per_item(static_cast<double>(tally.steps));
+    state.counters["edges_per_exec"] =
+        static_cast<double>(edges_seen) /
+        static_cast<double>(std::max<std::uint64_t>(tally.executions, 1));
+    state.counters["graph_edges"] = static_cast<double>(tally.lock_graph.edges.size());
+}
+BENCHMARK(BM_SeedRaceLockGraphStep);
 
 // The whole depth-first sweep at preemption bound 2.
 void BM_SeedRaceSweepP2(benchmark::State& state) {

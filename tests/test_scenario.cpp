@@ -378,13 +378,14 @@ TEST_CASE("docs/scenarios.md lists each actor key with the kinds the loader appl
     }
 }
 
-TEST_CASE("expectations are typed values read from the file's fifteen spellings",
+TEST_CASE("expectations are typed values read from the file's sixteen spellings",
           "[scenario][expect]") {
     using pfnsim::sim::ViolationKind;
     const std::vector<std::string> spellings = {"clean",
                                                 "new-errno",
                                                 "wrong-return",
                                                 "step-bound",
+                                                "lock-order",
                                                 "livelock",
                                                 "livelock (killable, yields under none, "
                                                 "voluntary, full)",
@@ -417,7 +418,8 @@ TEST_CASE("expectations are typed values read from the file's fifteen spellings"
         CHECK_FALSE(parse_expectation(s));
     }
     CHECK(valid_expectations() ==
-          "clean, new-errno, wrong-return, step-bound, livelock, livelock ({killable|unkillable}, "
+          "clean, new-errno, wrong-return, step-bound, lock-order, livelock, livelock "
+          "({killable|unkillable}, "
           "{yields under none, voluntary, full|spins under none; yields under voluntary, "
           "full|spins under none, voluntary; yields under full|spins under none, voluntary, "
           "full}), deadlock, invariant");

@@ -240,6 +240,7 @@ Result read_shard(const std::string& text, const std::string& file) {
         if (c.stateful) {
             sim::check_graph_counts(c.totals, c.tasks_done, c.tasks, "");
         }
+        sim::check_lock_graph(c.totals, l, "");
     } catch (const sim::SweepError& e) {
         bad(file, e.what());
     }

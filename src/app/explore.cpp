@@ -47,6 +47,7 @@ Result explore_plan(const Plan& plan, bool minimize, const sim::Progress& progre
     opt.interrupts = hooks.interrupts;
     opt.progress = hooks.minimize_progress;
     r.findings = process_witnesses(plan, r.report.violations, opt);
+    r.lock_order = lock_order_view(plan, r.report.lock_graph);
     r.expected = expected_for(plan.scenario, plan.policy);
     judge(r);
     return r;
@@ -84,9 +85,27 @@ Result run_plan(const Plan& plan, const std::string& schedule) {
             ws.back().schedule = given;
         }
     }
+    // The execution's lock orders: its own graph, and the reports derived from it.
+    sim::Tally orders;
+    std::vector<sim::Violation> fresh;
+    orders.add_lock_edges(run.outcome, run.by_seed, fresh);
+    for (sim::Witness w : orders.violations) {
+        if (!run.by_seed) {
+            w.seed.reset();
+            w.schedule = given;
+        }
+        ws.push_back(std::move(w));
+    }
+    if (!run.by_seed) {
+        for (auto& [k, e] : orders.lock_graph.edges) {
+            e.seed.reset();
+            e.schedule = given;
+        }
+    }
     FindingOptions opt;
     opt.minimize = false;
     r.findings = process_witnesses(plan, ws, opt);
+    r.lock_order = lock_order_view(plan, orders.lock_graph);
     r.expected = expected_for(plan.scenario, plan.policy);
     judge(r);
     run.given = schedule;

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <set>
 
 #include "pfnsim/sim/diagram.hpp"
 #include "pfnsim/sim/schedule.hpp"
@@ -107,11 +108,16 @@ bool meets(const Verdict& v, const std::string& expected) {
 bool unexpected(const std::vector<sim::Witness>& ws, const std::string& expected) {
     const auto want = expectation_named(expected);
     const std::optional<sim::ViolationKind> kind = want ? want->kind : std::nullopt;
+    // -1: clean (or nothing) expected.
+    const int expected_kind = kind ? static_cast<int>(*kind) : -1;
     for (const auto& w : ws) {
-        // A new errno beside a more severe expected verdict is shown, not a surprise.
-        const bool lesser = w.violation.kind == sim::ViolationKind::NewErrno && kind &&
-                            sim::severity(*kind) > sim::severity(w.violation.kind);
-        if (!lesser && (!kind || w.violation.kind != *kind)) {
+        const sim::ViolationKind k = w.violation.kind;
+        // A new errno beside a more severe expected verdict is shown, not a surprise; so is a
+        // lock order (a deadlock, say, shows the order that makes it).
+        const bool lesser =
+            (k == sim::ViolationKind::NewErrno || k == sim::ViolationKind::LockOrder) &&
+            expected_kind > sim::severity(k);
+        if (!lesser && static_cast<int>(k) != expected_kind) {
             return true;
         }
     }
@@ -152,6 +158,50 @@ std::string replay_command(const Plan& plan, const sim::Witness& w, bool by_seed
     return replay_command(plan, w.schedule);
 }
 
+LockOrderView lock_order_view(const Plan& plan, const sim::LockGraph& g) {
+    LockOrderView v;
+    auto program = plan.program();
+    std::set<sim::LockNode> nodes;
+    for (const auto& [k, e] : g.edges) {
+        LockOrderEdge x;
+        x.key = k;
+        x.info = e;
+        const sim::LockEdgeChains c = sim::lock_edge_chains(*program, plan.exec, k, e.schedule);
+        x.acquire = c.acquire;
+        x.held = c.held;
+        x.schedule = schedule_text(plan, e.schedule);
+        x.replay = replay_command(plan, sim::LockGraph::witness_of(k, e),
+                                  sim::traits(plan.strategy).seed_replays);
+        v.edges.push_back(std::move(x));
+        nodes.insert(k.from);
+        nodes.insert(k.to);
+    }
+    v.classes = nodes.size();
+    v.graph = g;
+    for (const sim::LockReport& r : sim::lock_reports(g)) {
+        LockOrderReport lr;
+        lr.report = r;
+        lr.violation = r.violation();
+        for (const auto& k : r.edges) {
+            const auto at = std::find_if(v.edges.begin(), v.edges.end(),
+                                         [&](const LockOrderEdge& e) { return e.key == k; });
+            lr.edges.push_back(static_cast<std::size_t>(at - v.edges.begin()));
+        }
+        v.reports.push_back(std::move(lr));
+    }
+    return v;
+}
+
+std::string lock_order_dot(const Plan& plan, const LockOrderView& v) {
+    std::vector<sim::LockReport> reports;
+    for (const auto& r : v.reports) {
+        reports.push_back(r.report);
+    }
+    return sim::lock_graph_dot(
+        v.graph, reports,
+        fmt::format("{} ({}): lock order", plan.scenario.name, plan.policy.name()));
+}
+
 std::vector<Finding> process_witnesses(const Plan& plan, const std::vector<sim::Witness>& ws,
                                        const FindingOptions& opt) {
     std::vector<Finding> out;
@@ -189,7 +239,9 @@ std::vector<Finding> process_witnesses(const Plan& plan, const std::vector<sim::
             out.push_back(std::move(g));
             continue;
         }
-        if (opt.minimize) {
+        // A lock order is the union of executions, not something one of them shows: its
+        // witness is an edge's execution, replay-checked above, with nothing to minimise.
+        if (opt.minimize && w.violation.kind != sim::ViolationKind::LockOrder) {
             sim::MinimizeConfig mc = opt.minimize_config;
             const unsigned seen = opt.interrupts != nullptr ? opt.interrupts->load() : 0;
             // The only clock in the pipeline: a time budget decides when minimisation stops,

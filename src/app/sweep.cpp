@@ -29,6 +29,7 @@ void add_findings(Result& r, const Plan& plan, bool minimize, const MinimizeBudg
     opt.budget = budget;
     opt.progress = hooks.minimize_progress;
     r.findings = process_witnesses(plan, r.certificate->totals.violations, opt);
+    r.lock_order = lock_order_view(plan, r.certificate->totals.lock_graph);
 }
 
 // After an unaudited stateful sweep found itself inconsistent: the same sweep audited, from
@@ -396,6 +397,7 @@ Result merge_shards(const std::vector<Result>& parts, const std::vector<std::str
     }
     m.shard.reset();
     merged.findings.clear();
+    merged.lock_order = {};
     // The shards name their scenario file; it must be readable from here, unchanged.
     try {
         Overrides o;  // the default strategy: the witnesses are schedules

@@ -54,6 +54,7 @@ void add_explore(CLI::App& cmd, Options& o) {
     add_step_bound(cmd, o);
     add_faults(cmd, o);
     add_exports(cmd, o);
+    add_lock_order(cmd, o);
     cmd.add_option(
            "--strategy", o.over.strategy,
            fmt::format("exploration strategy: {} (default: {})", sim::exploration_strategies(),
@@ -96,6 +97,8 @@ int cmd_explore(const Options& o) {
     std::signal(SIGINT, previous);
     hooks.minimize_progress = nullptr;  // clears the minimiser's line, if any
     export_witness(o, plan, r);
+    r.lock_order.listed = o.lock_order;
+    write_lock_order_dot(o, r);
     std::cout << (o.json ? explore_json(r).dump(2) + "\n" : explore_text(r));
     // 3: interrupted, the findings so far; 1: also an expected verdict not found
     return exit_code(r, true);

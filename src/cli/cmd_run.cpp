@@ -17,7 +17,8 @@ namespace {
 int one_execution(const Options& o, bool replay, bool diagram) {
     const app::Plan plan = load_plan(o);
     check_outputs(o);
-    const app::Result r = app::run_plan(plan, replay ? o.schedule : std::string());
+    app::Result r = app::run_plan(plan, replay ? o.schedule : std::string());
+    r.lock_order.listed = o.lock_order;
     if (!o.trace_out.empty() || !o.dot_out.empty()) {
         auto program = plan.program();
         const std::string title = fmt::format("{} ({})", plan.scenario.name, plan.policy.name());
@@ -28,6 +29,7 @@ int one_execution(const Options& o, bool replay, bool diagram) {
             write_file(o.dot_out, happens_before_dot(r.run->outcome, *program, title));
         }
     }
+    write_lock_order_dot(o, r);
     std::cout << (o.json ? run_json(r).dump(2) + "\n" : run_text(r, diagram));
     return exit_code(r, false);
 }
@@ -41,6 +43,7 @@ void add_run(CLI::App& cmd, Options& o) {
     add_step_bound(cmd, o);
     add_faults(cmd, o);
     add_exports(cmd, o);
+    add_lock_order(cmd, o);
     cmd.add_option("--seed", o.numbers.seed, "execution seed (default: the scenario's)")
         ->transform(number(Number::seed));
     cmd.add_flag("--json", o.json, "print one JSON document");
@@ -59,6 +62,7 @@ void add_replay(CLI::App& cmd, Options& o) {
     add_step_bound(cmd, o);
     add_faults(cmd, o);
     add_exports(cmd, o);
+    add_lock_order(cmd, o);
     auto* rs = cmd.add_option("--seed", o.numbers.seed, "execution seed from a report")
                    ->transform(number(Number::seed));
     auto* rsc = cmd.add_option("--schedule", o.schedule, "schedule string from a report")

@@ -61,6 +61,7 @@ void add_sweep(CLI::App& cmd, Options& o) {
     add_kernel(cmd, o);
     add_step_bound(cmd, o);
     add_faults(cmd, o);
+    add_lock_order(cmd, o);
     cmd.add_flag("--json", o.json, "print one JSON document");
     cmd.add_option("--max-executions", o.max_executions,
                    "stop after this many executions (default: no limit)")
@@ -99,6 +100,7 @@ void add_sweep(CLI::App& cmd, Options& o) {
 
 int cmd_sweep(const Options& o) {
     const app::Plan plan = load_plan(o);
+    check_outputs(o);
     const app::SweepRequest rq = request(o);
     app::SweepHooks hooks;
     if (o.progress && o.quiet) {
@@ -124,6 +126,8 @@ int cmd_sweep(const Options& o) {
     std::signal(SIGINT, previous);
     line.clear();
     hooks.minimize_progress = nullptr;  // clears the minimiser's line, if any
+    r.lock_order.listed = o.lock_order;
+    write_lock_order_dot(o, r);
     std::cout << (o.json || r.certificate->shard ? sweep_json(r).dump(2) + "\n" : sweep_text(r));
     // 3: stopped early (a limit, SIGINT; the checkpoint, if any, is saved): not a certificate
     return exit_code(r, true);

@@ -56,6 +56,20 @@ void add_minimize_budget(CLI::App& c, Options& o) {
         ->check(not_empty("executions, such as 500, or a time, such as 30s or 2m"));
 }
 
+void add_lock_order(CLI::App& c, Options& o) {
+    c.add_flag("--lock-order", o.lock_order,
+               "also print the whole lock-order graph (lockdep's view) of the executions");
+    c.add_option("--lock-order-dot", o.lock_order_dot,
+                 "write the lock-order graph as Graphviz DOT (default: none)")
+        ->check(not_empty("a file to write"));
+}
+
+void write_lock_order_dot(const Options& o, const app::Result& r) {
+    if (!o.lock_order_dot.empty()) {
+        write_file(o.lock_order_dot, app::lock_order_dot(r.plan, r.lock_order));
+    }
+}
+
 namespace {
 constexpr const char* kInternal =
     "  4    internal inconsistency of pfnsim, not of the input (one line on stderr)\n";
@@ -102,7 +116,7 @@ void write_file(const std::string& path, const std::string& text) {
 }
 
 void check_outputs(const Options& o) {
-    for (const std::string* path : {&o.junit, &o.trace_out, &o.dot_out}) {
+    for (const std::string* path : {&o.junit, &o.trace_out, &o.dot_out, &o.lock_order_dot}) {
         if (!path->empty()) {
             app::check_output(*path);
         }

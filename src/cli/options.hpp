@@ -40,6 +40,8 @@ struct Options {
     std::string trace;            // replay: "full" or "diagram" ("" = diagram)
     std::string trace_out;        // Chrome trace-event JSON
     std::string dot_out;          // Graphviz
+    bool lock_order = false;      // print the whole lock-order graph
+    std::string lock_order_dot;   // the lock-order graph in Graphviz
     // sweep
     std::string preemptions;
     std::string shard;
@@ -68,6 +70,10 @@ void add_step_bound(CLI::App& c, Options& o);
 void add_faults(CLI::App& c, Options& o);
 void add_exports(CLI::App& c, Options& o);
 void add_minimize_budget(CLI::App& c, Options& o);
+void add_lock_order(CLI::App& c, Options& o);
+// --lock-order-dot's file, if asked for (--lock-order's text is the renderers', with
+// LockOrderView::listed).
+void write_lock_order_dot(const Options& o, const app::Result& r);
 
 // The end of a command's help: one example and what its exit code says. `found`: 1 is a
 // violation beyond the scenario's expectations (run, replay: one execution need not show the

@@ -30,6 +30,14 @@ std::string sweep_text(const app::Result& r);              // r.certificate
 std::string stats_text(const app::Plan& plan, const std::vector<app::PolicyStats>& st);
 std::string check_text(const std::vector<app::CheckedFile>& files);
 
+// --- The lock-order graph (render_lockdep.cpp). --------------------------------------------
+// The lockdep-style report of a lock-order violation ("" when the view has none for it).
+std::string lock_report_text(const app::LockOrderView& v, const sim::Violation& violation,
+                             std::uint64_t executions);
+// The whole graph, an edge each with its call chains and replay command (--lock-order).
+std::string lock_graph_text(const app::LockOrderView& v, std::uint64_t executions);
+nlohmann::json lock_order_json(const app::LockOrderView& v);
+
 // How a result was decided, every report's one wording (Result::decided, with what it ran):
 // "certified (a complete stateful sweep, 584 states)", "sampled (3000 random executions)".
 std::string decided_text(const app::Result& r);

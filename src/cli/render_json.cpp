@@ -125,6 +125,7 @@ json explore_json(const app::Result& r) {
         vs.push_back(finding_json(f, r.actors));
     }
     j["violations"] = vs;
+    j["lock_order"] = lock_order_json(r.lock_order);
     return j;
 }
 
@@ -169,6 +170,7 @@ json run_json(const app::Result& r) {
         vs.push_back(finding_json(f, r.actors));
     }
     j["violations"] = vs;
+    j["lock_order"] = lock_order_json(r.lock_order);
     return j;
 }
 
@@ -180,6 +182,7 @@ json sweep_json(const app::Result& r) {
     j["decided"] = r.decided();
     j["verdict_class"] = r.verdict.full();
     j["also"] = r.verdict.also;
+    j["lock_order"] = lock_order_json(r.lock_order);
     return j;
 }
 
@@ -225,6 +228,7 @@ json matrix_json(const app::Matrix& m) {
     for (const auto& row : m.cells) {
         for (const auto& c : row) {
             json cj = explore_json(c);
+            cj.erase("lock_order");  // a cell's verdict says it; the graph is explore's
             const model::Scenario& sc = c.plan.scenario;
             cj["label"] = sc.label;
             cj["preempt"] = model::preempt_name(sc.preempt);  // the model the cell ran under
@@ -272,6 +276,7 @@ json check_json(const std::vector<app::CheckedFile>& files) {
         json cells = json::array();
         for (std::size_t i = 0; i < f.cells.size(); ++i) {
             json cj = explore_json(f.cells[i]);
+            cj.erase("lock_order");
             cj["expected"] = f.cells[i].expected.empty() ? "clean" : f.cells[i].expected;
             cj["ok"] = f.cells[i].as_expected;
             cells.push_back(cj);

@@ -57,9 +57,20 @@ std::string results_lines(const std::vector<std::map<std::string, std::uint64_t>
     return s;
 }
 
-// A finding: its minimised diagram, or how to replay it as found.
-std::string finding_text(const app::Finding& f, std::uint64_t executions) {
+// A finding: its minimised diagram, or how to replay it as found; a lock order, lockdep's
+// report of it.
+std::string finding_text(const app::Finding& f, std::uint64_t executions,
+                         const app::LockOrderView& orders) {
     const sim::Witness& w = f.witness;
+    if (w.violation.kind == sim::ViolationKind::LockOrder) {
+        if (const std::string lr = lock_report_text(orders, w.violation, executions); !lr.empty()) {
+            return fmt::format(
+                "\n{}{}",
+                wrap(fmt::format("{}: {}", sim::kind_name(w.violation.kind), w.violation.detail),
+                     80, 2, false),
+                lr);
+        }
+    }
     std::string s = fmt::format("\n{}: {} ({} of {})\n", sim::kind_name(w.violation.kind),
                                 w.violation.detail, w.count, plural(executions, "execution"));
     if (f.minimized) {
@@ -200,7 +211,10 @@ std::string explore_text(const app::Result& r) {
     s += results_lines(r.report.results, r.actors);
     s += verdict_line(r);
     for (const auto& f : r.findings) {
-        s += finding_text(f, r.report.executions);
+        s += finding_text(f, r.report.executions, r.lock_order);
+    }
+    if (r.lock_order.listed) {
+        s += fmt::format("\n{}", lock_graph_text(r.lock_order, r.report.executions));
     }
     return s + "\n" + provenance_text(r.plan);
 }
@@ -238,6 +252,12 @@ std::string run_text(const app::Result& r, bool diagram) {
     if (!r.findings.empty()) {
         s += "replay      " + wrap(run.replay, 80, 14, true, 12).substr(12);
     }
+    for (const auto& f : r.findings) {
+        s += lock_report_text(r.lock_order, f.witness.violation, 1);
+    }
+    if (r.lock_order.listed) {
+        s += fmt::format("\n{}", lock_graph_text(r.lock_order, 1));
+    }
     return s + "\n" + provenance_text(r.plan);
 }
 
@@ -264,10 +284,13 @@ std::string sweep_text(const app::Result& r) {
     out += results_lines(c.totals.results, c.actors);
     out += verdict_line(r);
     for (const auto& f : r.findings) {
-        out += finding_text(f, c.totals.executions);
+        out += finding_text(f, c.totals.executions, r.lock_order);
     }
     if (!r.not_minimized.empty()) {
         out += fmt::format("\n(witnesses not minimised: {})\n", r.not_minimized);
+    }
+    if (r.lock_order.listed) {
+        out += fmt::format("\n{}", lock_graph_text(r.lock_order, c.totals.executions));
     }
     out += '\n';
     out += wrap(c.line(), 80, 2, false);

@@ -17,6 +17,7 @@ constexpr std::optional<sim::ViolationKind> kExpectable[] = {
     sim::ViolationKind::NewErrno,
     sim::ViolationKind::WrongReturn,
     sim::ViolationKind::StepBound,
+    sim::ViolationKind::LockOrder,
     sim::ViolationKind::Livelock,
     sim::ViolationKind::Deadlock,
     sim::ViolationKind::Invariant,

@@ -207,6 +207,7 @@ sim::SpinLock& pt_lockptr(World& w, Level l, std::uint64_t addr) {
         it->second.init(w.derived_object(World::Derived::Ptl, kind_key, [&] {
             return fmt::format("{}_ptl[{:#x}]", level_name(l), key);
         }));
+        w.objects().set_class(it->second.id(), "ptlock");
     }
     return it->second;
 }

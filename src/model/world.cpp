@@ -34,11 +34,14 @@ void World::reset() {
     const sim::RwFlavour rw =
         sc.rwsem == RwsemVariant::Linux ? sim::RwFlavour::Linux : sim::RwFlavour::Fifo;
     mm.mmap_lock.init(mmap_lock_obj_, rw);
+    objects_.set_class(mmap_lock_obj_, "mm_struct.mmap_lock");
     mm.page_table_lock.init(page_table_lock_obj_);
+    objects_.set_class(page_table_lock_obj_, "mm_struct.page_table_lock");
     mm.mm_mt = vmas_obj_;
     mm.mm_mt_list.clear();
     mm.pgtable = page_table{};
     iommu.lock.init(iommu_lock_obj_);
+    objects_.set_class(iommu_lock_obj_, "vfio_iommu.lock");
     iommu.obj = iommu_obj_;
     iommu.table.clear();
     mm.kvm = kvm_mmu_invalidate{};
@@ -61,6 +64,7 @@ void World::reset() {
         v.devmem = d.kind == DeviceKind::DevMem;
         v.bo_placement_pfn = 0;
         v.resv.lock.init(derived_object(Derived::Resv, i, [&] { return d.name + ".resv"; }));
+        objects_.set_class(v.resv.lock.id(), "dma_resv.lock");
         if (v.ttm) {
             v.resv.fence.init(
                 derived_object(Derived::Fence, i, [&] { return d.name + ".resv.fence"; }));
@@ -69,10 +73,12 @@ void World::reset() {
         v.bar_size = d.bar_size;
         v.memory_lock.init(
             derived_object(Derived::MemoryLock, i, [&] { return d.name + ".memory_lock"; }), rw);
+        objects_.set_class(v.memory_lock.id(), "vfio_pci_core_device.memory_lock");
         v.mem_enabled = d.mem_enabled;
         v.mem_obj = derived_object(Derived::PciCommand, i, [&] { return d.name + ".PCI_COMMAND"; });
         v.inode_mapping.i_mmap_rwsem.init(
             derived_object(Derived::IMmapRwsem, i, [&] { return d.name + ".i_mmap_rwsem"; }), rw);
+        objects_.set_class(v.inode_mapping.i_mmap_rwsem.id(), "address_space.i_mmap_rwsem");
         v.inode_mapping.i_mmap.clear();
         v.zap_done_while_disabled = false;
         v.no_command_memory = d.virtfn;
@@ -84,6 +90,7 @@ void World::reset() {
         if (d.kind == DeviceKind::VfioPci && vfio_vma_lock_era(sc.vfio_pci_mmap)) {
             v.vma_lock.init(
                 derived_object(Derived::VmaLock, i, [&] { return d.name + ".vma_lock"; }));
+            objects_.set_class(v.vma_lock.id(), "vfio_pci_core_device.vma_lock");
             v.vma_list_obj =
                 derived_object(Derived::VmaList, i, [&] { return d.name + ".vma_list"; });
         }
@@ -110,6 +117,7 @@ void World::reset() {
         v.id = id++;
         v.vm_lock.init(derived_object(Derived::VmLock, k,
                                       [&] { return fmt::format("vma[{:#x}].vm_lock", vs.start); }));
+        objects_.set_class(v.vm_lock.id(), "vm_area_struct.vm_lock");
         for (std::size_t i = 0; i < devices.size(); ++i) {
             auto& d = devices[i];
             if (d.name == vs.device) {

@@ -64,6 +64,11 @@ struct LockHold {
     ObjectId object;
     ActorId holder;
     const char* mode;
+    // For the lock-order graph: the nesting subclass it was taken with, the function that took
+    // it, and the holder's call chain then (an index into Outcome::chains, or kNoChain).
+    unsigned subclass = 0;
+    const char* func = "";
+    std::uint32_t chain = kNoChain;
 };
 
 // What the fairness test reads of the execution at the state that closes a cycle.

@@ -49,6 +49,10 @@ struct ActorState {
     // Outcome::chains once a step recorded it (kNoChain: changed since).
     std::vector<CallFrame> calls;
     std::uint32_t chain = kNoChain;
+    // The lock acquisition under way (note_acquiring): its subclass and function, which the
+    // lock's note_acquired gives the hold, also when the lock is handed over later.
+    unsigned lock_subclass = 0;
+    const char* lock_func = "";
     // Where throw_abort's unwinding of this actor's stack ends (run_until_unwound), and
     // whether it is under way (a destructor's scheduling point then does nothing).
     std::jmp_buf* landing = nullptr;

@@ -657,9 +657,91 @@ void wake(ActorId actor) {
     x.enabled_bits |= 1U << actor;
 }
 
+namespace {
+
+// The index in Outcome::chains of actor `a`'s call chain now (kNoChain without a trace).
+std::uint32_t chain_now(ExecState& x, ActorState& a) {
+    if (x.config->record_trace && a.chain == kNoChain && !a.calls.empty()) {
+        a.chain = static_cast<std::uint32_t>(x.out->chains.size());
+        x.out->chains.push_back(a.calls);
+    }
+    return a.chain;
+}
+
+bool same_node(const LockNode& n, const std::string& cls, unsigned subclass) {
+    return n.subclass == subclass && n.cls == cls;
+}
+
+// The node names of the locks `me` holds besides held[skip], sorted.
+std::vector<std::string> gates_of(const ExecState& x, ActorId me, std::size_t skip) {
+    std::vector<std::string> g;
+    for (std::size_t i = 0; i < x.held.size(); ++i) {
+        const LockHold& h = x.held[i];
+        if (i != skip && h.holder == me) {
+            g.push_back(LockNode{x.objects->class_name(h.object), h.subclass}.name());
+        }
+    }
+    std::sort(g.begin(), g.end());
+    g.erase(std::unique(g.begin(), g.end()), g.end());
+    return g;
+}
+
+}  // namespace
+
+void note_acquiring(ObjectId object, const char* mode, unsigned subclass, const char* func,
+                    bool trylock) {
+    if (tl_exec == nullptr) {
+        return;
+    }
+    ExecState& x = exec();
+    const ActorId me = x.current;
+    if (me >= x.actors.size()) {
+        return;
+    }
+    ActorState& a = x.actors[me];
+    a.lock_subclass = subclass;
+    a.lock_func = func;
+    if (trylock) {
+        return;
+    }
+    // The only cost when the actor holds nothing: this loop over the locks held.
+    for (std::size_t i = 0; i < x.held.size(); ++i) {
+        const LockHold& h = x.held[i];
+        if (h.holder != me) {
+            continue;
+        }
+        const std::string& from = x.objects->class_name(h.object);
+        const std::string& to = x.objects->class_name(object);
+        auto& seen = x.out->lock_edges;
+        const auto it = std::find_if(seen.begin(), seen.end(), [&](const LockEdgeSeen& s) {
+            return same_node(s.key.from, from, h.subclass) && s.key.from_mode == h.mode &&
+                   same_node(s.key.to, to, subclass) && s.key.to_mode == mode;
+        });
+        if (it != seen.end()) {
+            if (!it->gates.empty()) {  // what was held besides at every one of its acquisitions
+                const std::vector<std::string> gates = gates_of(x, me, i);
+                std::vector<std::string> both;
+                std::set_intersection(it->gates.begin(), it->gates.end(), gates.begin(),
+                                      gates.end(), std::back_inserter(both));
+                it->gates = std::move(both);
+            }
+            continue;
+        }
+        LockEdgeSeen s;
+        s.key = {{from, h.subclass}, h.mode, {to, subclass}, mode};
+        s.gates = gates_of(x, me, i);
+        s.chain = chain_now(x, a);
+        s.holder_chain = h.chain;
+        s.func = func;
+        s.holder_func = h.func;
+        seen.push_back(std::move(s));
+    }
+}
+
 void note_acquired(ObjectId object, const char* mode, ActorId holder) {
     ExecState& x = exec();
-    x.held.push_back({object, holder, mode});
+    ActorState& a = x.actors[holder];
+    x.held.push_back({object, holder, mode, a.lock_subclass, a.lock_func, chain_now(x, a)});
     if (std::string_view(mode) == "spin") {
         ++x.actors[holder].spin_held;  // a spin lock: non-preemptible until released
     }

@@ -616,7 +616,9 @@ std::vector<Violation> SweepTotals::add(const Outcome& o) {
         ++executions;
         steps += o.steps;
         ++revisited;
-        return {};  // cut where its future was explored: it ends in no state of its own
+        std::vector<Violation> fresh;  // its steps up to the cut showed lock orders
+        add_lock_edges(o, false, fresh);
+        return fresh;  // cut where its future was explored: it ends in no state of its own
     }
     final_states.insert(o.final_state);
     return Tally::add(o, false);  // a sweep's executions replay from their schedules only
@@ -643,7 +645,7 @@ bool SweepTotals::operator==(const SweepTotals& o) const {
     };
     return executions == o.executions && steps == o.steps && pruned == o.pruned &&
            redundant == o.redundant && states == o.states && transitions == o.transitions &&
-           results == o.results && final_states == o.final_states &&
+           results == o.results && final_states == o.final_states && lock_graph == o.lock_graph &&
            std::equal(violations.begin(), violations.end(), o.violations.begin(),
                       o.violations.end(), same);
 }

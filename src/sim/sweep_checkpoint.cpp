@@ -205,6 +205,57 @@ Witness witness_of(const Field& f) {
     return w;
 }
 
+bool lock_mode(const std::string& m) {
+    return m == "read" || m == "write" || m == "spin" || m == "mutex";
+}
+
+LockNode lock_node_of(const Field& cls, const Field& subclass) {
+    LockNode n{cls.str(), subclass.num<unsigned>()};
+    if (n.cls.empty()) {
+        cls.fail("is empty (a lock class)");
+    }
+    return n;
+}
+
+std::string lock_mode_of(const Field& f) {
+    std::string m = f.str();
+    if (!lock_mode(m)) {
+        f.fail(fmt::format("'{}' is not a lock mode (valid: read, write, spin, mutex)",
+                           m.substr(0, 40)));
+    }
+    return m;
+}
+
+LockGraph lock_graph_of(const Field& f) {
+    LockGraph g;
+    for (const Field& e : f.elements()) {
+        LockEdgeKey k{lock_node_of(e["from"], e["from_subclass"]), lock_mode_of(e["from_mode"]),
+                      lock_node_of(e["to"], e["to_subclass"]), lock_mode_of(e["to_mode"])};
+        const Witness w = witness_of(e["witness"]);
+        if (w.violation != Violation{ViolationKind::LockOrder, "", k.text()}) {
+            e["witness"].fail(fmt::format("does not witness the edge {}", k.text()));
+        }
+        LockEdgeInfo info;
+        info.schedule = w.schedule;
+        info.count = w.count;
+        info.steps = w.steps;
+        info.preemptions = w.preemptions;
+        info.faults = w.faults;
+        info.trace_hash = w.trace_hash;
+        for (const Field& gate : e["gates"].elements()) {
+            info.gates.push_back(gate.str());
+            if (info.gates.size() > 1 && info.gates[info.gates.size() - 2] >= info.gates.back()) {
+                gate.fail("gates are not distinct and in order");
+            }
+        }
+        if (!g.edges.empty() && !(g.edges.rbegin()->first < k)) {
+            e.fail("edges are not distinct and in order");
+        }
+        g.edges.emplace(std::move(k), std::move(info));
+    }
+    return g;
+}
+
 SweepTotals totals_of(const Field& f, const std::vector<std::string>& actors) {
     SweepTotals t;
     t.executions = f["executions"].num<std::uint64_t>();
@@ -249,6 +300,31 @@ SweepTotals totals_of(const Field& f, const std::vector<std::string>& actors) {
             v.fail("violations are not distinct and in order");
         }
         t.violations.push_back(w);
+    }
+    if (f.has("lock_graph")) {
+        t.lock_graph = lock_graph_of(f["lock_graph"]);
+    }
+    // The lock-order reports follow from the graph: derived again, they must be the same.
+    std::vector<Witness> saved;
+    for (const Witness& w : t.violations) {
+        if (w.violation.kind == ViolationKind::LockOrder) {
+            saved.push_back(w);
+        }
+    }
+    t.refresh_lock_order();
+    std::vector<Witness> derived;
+    for (const Witness& w : t.violations) {
+        if (w.violation.kind == ViolationKind::LockOrder) {
+            derived.push_back(w);
+        }
+    }
+    const auto same = [](const Witness& a, const Witness& b) {
+        return a.violation == b.violation && a.schedule == b.schedule && a.count == b.count &&
+               a.steps == b.steps && a.preemptions == b.preemptions && a.faults == b.faults &&
+               a.trace_hash == b.trace_hash;
+    };
+    if (!std::equal(saved.begin(), saved.end(), derived.begin(), derived.end(), same)) {
+        f["violations"].fail("the lock-order violations do not follow from lock_graph");
     }
     return t;
 }
@@ -339,6 +415,18 @@ json totals_json(const SweepTotals& t, const std::vector<std::string>& actors, b
         vs.push_back(witness_json(w));
     }
     j["violations"] = vs;
+    json edges = json::array();
+    for (const auto& [k, e] : t.lock_graph.edges) {
+        edges.push_back({{"from", k.from.cls},
+                         {"from_subclass", k.from.subclass},
+                         {"from_mode", k.from_mode},
+                         {"to", k.to.cls},
+                         {"to_subclass", k.to.subclass},
+                         {"to_mode", k.to_mode},
+                         {"gates", e.gates},
+                         {"witness", witness_json(LockGraph::witness_of(k, e))}});
+    }
+    j["lock_graph"] = edges;
     return j;
 }
 
@@ -439,6 +527,36 @@ SweepState state_from_json(const json& j, const std::vector<std::string>& actors
     return s;
 }
 
+namespace {
+// Witnesses (of violations, or of lock-order edges) within the totals' executions and bounds.
+void check_witnesses(const std::vector<Witness>& ws, std::uint64_t executions, const StateLimits& l,
+                     const std::string& path, bool edges) {
+    const auto fail = [&](const std::string& what) {
+        throw SweepError(fmt::format("{}{}{}", path, path.empty() ? "" : ": ", what));
+    };
+    for (const Witness& w : ws) {
+        const std::string what = edges
+                                     ? fmt::format("lock-order edge '{}'", w.violation.detail)
+                                     : fmt::format("violation '{}' of {}",
+                                                   kind_name(w.violation.kind), w.violation.actor);
+        if (w.count == 0 || w.count > executions) {
+            fail(fmt::format("{} seen {} times in {} executions", what, w.count, executions));
+        }
+        if (l.preemptions && w.preemptions > *l.preemptions) {
+            fail(fmt::format("{} has {} preemptions, over the bound {}", what, w.preemptions,
+                             *l.preemptions));
+        }
+        if (l.faults && w.faults > *l.faults) {
+            fail(fmt::format("{} has {} faults, over the bound {}", what, w.faults, *l.faults));
+        }
+        if (l.step_bound > 0 && w.steps > l.step_bound) {
+            fail(fmt::format("{} has {} steps, over the step bound {}", what, w.steps,
+                             l.step_bound));
+        }
+    }
+}
+}  // namespace
+
 void check_totals(const SweepTotals& t, const StateLimits& l, const std::string& path) {
     const auto fail = [&](const std::string& what) {
         throw SweepError(fmt::format("{}{}{}", path, path.empty() ? "" : ": ", what));
@@ -486,24 +604,15 @@ void check_totals(const SweepTotals& t, const StateLimits& l, const std::string&
     if (t.final_states.size() > ended || (ended > 0 && t.final_states.empty())) {
         fail(fmt::format("{} final states for {} executions", t.final_states.size(), t.executions));
     }
-    for (const Witness& w : t.violations) {
-        const std::string what =
-            fmt::format("violation '{}' of {}", kind_name(w.violation.kind), w.violation.actor);
-        if (w.count == 0 || w.count > t.executions) {
-            fail(fmt::format("{} seen {} times in {} executions", what, w.count, t.executions));
-        }
-        if (l.preemptions && w.preemptions > *l.preemptions) {
-            fail(fmt::format("{} has {} preemptions, over the bound {}", what, w.preemptions,
-                             *l.preemptions));
-        }
-        if (l.faults && w.faults > *l.faults) {
-            fail(fmt::format("{} has {} faults, over the bound {}", what, w.faults, *l.faults));
-        }
-        if (l.step_bound > 0 && w.steps > l.step_bound) {
-            fail(fmt::format("{} has {} steps, over the step bound {}", what, w.steps,
-                             l.step_bound));
-        }
+    check_witnesses(t.violations, t.executions, l, path, false);
+}
+
+void check_lock_graph(const SweepTotals& t, const StateLimits& l, const std::string& path) {
+    std::vector<Witness> edges;
+    for (const auto& [k, e] : t.lock_graph.edges) {
+        edges.push_back(LockGraph::witness_of(k, e));
     }
+    check_witnesses(edges, t.executions, l, path, true);
 }
 
 void check_graph_counts(const SweepTotals& t, std::size_t done, std::size_t searched,
@@ -646,6 +755,11 @@ void check_state(const SweepState& s, const StateLimits& l) {
                 "explored {} branches",
                 at, a.totals.executions, a.totals.redundant, runs));
         }
+    }
+    // The lock-order graphs, after the counts they are bounded by were checked.
+    check_lock_graph(s.finished, l, "finished");
+    for (std::size_t i = 0; i < s.active.size(); ++i) {
+        check_lock_graph(s.active[i].totals, l, fmt::format("active[{}].totals", i));
     }
     // The sweep adds them up: no count may overflow.
     SweepTotals sum = s.finished;

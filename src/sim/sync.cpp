@@ -28,8 +28,9 @@ void ExclusiveLock::init(ObjectId id) {
     changed();
 }
 
-void ExclusiveLock::lock(Name func) {
+void ExclusiveLock::lock_nested(Name func, unsigned subclass) {
     point(Op::Acquire, id_, func, flavour_->lock);
+    note_acquiring(id_, flavour_->mode, subclass, func.text, false);
     changed();
     const ActorId me = current_actor();
     if (owner_ == kNoActor) {
@@ -44,6 +45,7 @@ void ExclusiveLock::lock(Name func) {
 
 bool ExclusiveLock::try_lock(Name func) {
     point(Op::Acquire, id_, func, flavour_->trylock);
+    note_acquiring(id_, flavour_->mode, 0, func.text, true);
     changed();
     if (owner_ != kNoActor) {
         annotate("trylock: contended, fails");
@@ -82,8 +84,9 @@ bool RwSemaphore::read_held_by(ActorId a) const {
 }
 
 // kernel/locking/rwsem.c down_read: a reader queues behind a holding or waiting writer.
-void RwSemaphore::down_read(Name func) {
+void RwSemaphore::down_read_nested(Name func, unsigned subclass) {
     point(Op::Acquire, id_, func, "down_read");
+    note_acquiring(id_, "read", subclass, func.text, false);
     changed();
     const ActorId me = current_actor();
     // Linux (rwsem_down_read_slowpath): with waiters queued, a reader steals a lock no writer
@@ -104,6 +107,7 @@ void RwSemaphore::down_read(Name func) {
 
 bool RwSemaphore::down_read_trylock(Name func) {
     point(Op::Acquire, id_, func, "down_read_trylock");
+    note_acquiring(id_, "read", 0, func.text, true);
     changed();
     if (writer_ != kNoActor || !waiters_.empty()) {
         annotate("down_read_trylock: writer holds or waits, fails");
@@ -128,8 +132,9 @@ void RwSemaphore::up_read(Name func) {
 }
 
 // kernel/locking/rwsem.c down_write
-void RwSemaphore::down_write(Name func) {
+void RwSemaphore::down_write_nested(Name func, unsigned subclass) {
     point(Op::Acquire, id_, func, "down_write");
+    note_acquiring(id_, "write", subclass, func.text, false);
     changed();
     const ActorId me = current_actor();
     if (flavour_ == RwFlavour::Linux) {
@@ -262,6 +267,18 @@ void RwSemaphore::grant_readers() {
         note_acquired(id_, "read", a);
         wake(a);
     }
+}
+
+void might_lock(const ExclusiveLock& l) {
+    note_acquiring(l.id(), l.mode(), 0, "might_lock", false);
+}
+
+void might_lock(const RwSemaphore& s) {
+    note_acquiring(s.id(), "write", 0, "might_lock", false);
+}
+
+void might_lock_read(const RwSemaphore& s) {
+    note_acquiring(s.id(), "read", 0, "might_lock_read", false);
 }
 
 namespace {

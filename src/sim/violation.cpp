@@ -6,8 +6,8 @@ namespace pfnsim::sim {
 
 namespace {
 constexpr std::array<const char*, kViolationKinds> kNames = {
-    "new-errno",  "step-bound", "livelock",       "wrong-return",  "deadlock",
-    "invariant",  "state-mismatch", "nondeterminism"};
+    "new-errno", "step-bound", "lock-order",     "livelock",      "wrong-return",
+    "deadlock",  "invariant",  "state-mismatch", "nondeterminism"};
 }  // namespace
 
 const char* kind_name(ViolationKind k) {

@@ -96,7 +96,51 @@ std::vector<Violation> Tally::add(const Outcome& o, bool keep_seed) {
             fresh.push_back(v);
         }
     }
+    add_lock_edges(o, keep_seed, fresh);
     return fresh;
+}
+
+void Tally::add_lock_edges(const Outcome& o, bool keep_seed, std::vector<Violation>& fresh) {
+    if (o.lock_edges.empty()) {
+        return;
+    }
+    if (lock_graph.add(o, keep_seed)) {
+        refresh_lock_order(&fresh);
+    } else {
+        sync_lock_order_counts();
+    }
+}
+
+void Tally::sync_lock_order_counts() {
+    for (const auto& [detail, edge] : lock_order_first_) {
+        for (Witness& w : violations) {
+            if (w.violation.kind == ViolationKind::LockOrder && w.violation.detail == detail) {
+                w.count = lock_graph.edges.at(edge).count;
+            }
+        }
+    }
+}
+
+void Tally::refresh_lock_order(std::vector<Violation>* fresh) {
+    std::vector<Witness> before;
+    std::vector<Witness> kept;
+    for (auto& w : violations) {
+        (w.violation.kind == ViolationKind::LockOrder ? before : kept).push_back(std::move(w));
+    }
+    violations = std::move(kept);
+    lock_order_first_.clear();
+    for (const LockReport& r : lock_reports(lock_graph)) {
+        const LockEdgeKey& first = r.edges.front();
+        Witness w = LockGraph::witness_of(first, lock_graph.edges.at(first));
+        w.violation = r.violation();
+        lock_order_first_.emplace_back(w.violation.detail, first);
+        if (fresh != nullptr && std::none_of(before.begin(), before.end(), [&](const Witness& b) {
+                return key_of(b.violation) == key_of(w.violation);
+            })) {
+            fresh->push_back(w.violation);
+        }
+        add_witness(w);
+    }
 }
 
 void Tally::merge(const Tally& other) {
@@ -111,7 +155,14 @@ void Tally::merge(const Tally& other) {
         }
     }
     for (const auto& w : other.violations) {
-        add_witness(w);
+        if (w.violation.kind != ViolationKind::LockOrder) {  // derived from the graph
+            add_witness(w);
+        }
+    }
+    if (lock_graph.merge(other.lock_graph)) {
+        refresh_lock_order();
+    } else {
+        sync_lock_order_counts();
     }
 }
 

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "pfnsim/app/plan.hpp"
+#include "pfnsim/sim/lock_graph.hpp"
 #include "pfnsim/sim/minimize.hpp"
 #include "pfnsim/sim/witness.hpp"
 
@@ -80,6 +81,35 @@ struct FindingOptions {
     // After each minimising execution: the witness (1-based, of how many), executions spent.
     std::function<void(std::size_t witness, std::size_t of, std::uint64_t spent)> progress;
 };
+
+// The lock-order graph ready to report (lock_graph.hpp): each edge with the call chains its
+// witness's replay shows and the command that replays it, and the reports derived from it.
+struct LockOrderEdge {
+    sim::LockEdgeKey key;
+    sim::LockEdgeInfo info;
+    std::string acquire;   // the acquisition's call chain, innermost first ("" without one)
+    std::string held;      // the held lock's
+    std::string schedule;  // schedule_text of its witness
+    std::string replay;    // replay_command of its witness
+};
+struct LockOrderReport {
+    sim::LockReport report;
+    sim::Violation violation;
+    std::vector<std::size_t> edges;  // indices into LockOrderView::edges, in cycle order
+};
+struct LockOrderView {
+    std::vector<LockOrderEdge> edges;  // every edge of the graph, in its order
+    std::vector<LockOrderReport> reports;
+    std::size_t classes = 0;  // nodes of the graph
+    sim::LockGraph graph;
+    // The whole graph was asked for (--lock-order): every edge's replay command is printed,
+    // not only those of the edges of a report.
+    bool listed = false;
+};
+// Replays every edge's witness once for its call chains.
+LockOrderView lock_order_view(const Plan& plan, const sim::LockGraph& g);
+// The graph in DOT, titled with the scenario and policy.
+std::string lock_order_dot(const Plan& plan, const LockOrderView& v);
 
 // Replays each witness from its schedule (and from its seed, when the plan's strategy replays
 // seeds) and checks the trace hash: a witness that does not reproduce is reported as a

@@ -59,6 +59,9 @@ struct Result {
     std::vector<std::string> actors;
     std::vector<Finding> findings;  // the witnesses, through the pipeline
     std::string not_minimized;      // why the witnesses were not minimised, if they were not
+    // The lock-order graph of the executions (its edges replayed for their call chains) and
+    // the reports behind the lock-order findings; empty for a merge without its scenario file.
+    LockOrderView lock_order;
 
     // Judged by the application layer (judge): the renderers only print these.
     Verdict verdict;

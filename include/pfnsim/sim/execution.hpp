@@ -130,6 +130,12 @@ bool in_execution();
 
 // Deadlock reports name who holds what: sync primitives report ownership changes.
 void note_acquired(ObjectId object, const char* mode, ActorId holder);
+// The lock-order graph (lock_graph.hpp): the calling actor acquires `object` in `mode`, after
+// the acquisition's point and before it may wait. Adds an edge from each lock it holds, unless
+// `trylock` (a trylock cannot wait, so nothing orders before it). Outside an execution, a
+// no-op. `func` must be a static text (a Name's).
+void note_acquiring(ObjectId object, const char* mode, unsigned subclass, const char* func,
+                    bool trylock);
 void note_released(ObjectId object, ActorId holder);
 
 }  // namespace pfnsim::sim

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "pfnsim/sim/lasso.hpp"
+#include "pfnsim/sim/lock_graph.hpp"
 #include "pfnsim/sim/program.hpp"
 #include "pfnsim/sim/schedule.hpp"
 #include "pfnsim/sim/types.hpp"
@@ -53,6 +54,8 @@ struct Outcome {
     std::vector<Violation> violations;
     std::string strategy_error;  // a replay that did not fit the program
     std::optional<Lasso> lasso;  // set with status Livelock
+    // The lock-order edges it showed, each once, in the order first shown (lock_graph.hpp).
+    std::vector<LockEdgeSeen> lock_edges;
 };
 
 // Switches away from a current actor that could have continued.

@@ -49,6 +49,9 @@ struct StateLimits {
 // Range and consistency checks of totals read from a file (results that add up to the
 // executions, final states, witnesses within the bounds); throws SweepError naming `path`.
 void check_totals(const SweepTotals& t, const StateLimits& l, const std::string& path);
+// The lock-order graph of totals read from a file: each edge's witness within the executions
+// and bounds, as check_totals checks the violations'; throws SweepError naming `path`.
+void check_lock_graph(const SweepTotals& t, const StateLimits& l, const std::string& path);
 // The counts of a stateful search read from a file: at least a state for each of the `done`
 // tasks whose search finished, and no more states than the transitions can reach from the
 // roots of the `searched` tasks (each state but a root is reached by a transition); throws

@@ -23,13 +23,17 @@ class ExclusiveLock {
         const char* mode;
     };
     void init(ObjectId id);
-    void lock(Name func);
+    void lock(Name func) { lock_nested(func, 0); }
+    // spin_lock_nested, mutex_lock_nested: a deliberate nesting of two locks of one class, the
+    // inner one taken as `subclass` (a node of its own in the lock-order graph).
+    void lock_nested(Name func, unsigned subclass);
     // Takes the lock if it is free (spin_trylock, mutex_trylock, ww_mutex_trylock): never waits.
     bool try_lock(Name func);
     void unlock(Name func);
     bool held_by(ActorId a) const { return owner_ == a; }
     ActorId owner() const { return owner_; }
     ObjectId id() const { return id_; }
+    const char* mode() const { return flavour_->mode; }  // "spin", "mutex"
     // Owner and waiters in queue order; kept from one change of the lock to the next, so that a
     // state signature reading an unchanged lock costs a load. state_hash_walk recomputes it.
     std::uint64_t state_hash() const;
@@ -83,12 +87,15 @@ enum class RwFlavour : std::uint8_t { Fifo, Linux };
 class RwSemaphore {
   public:
     void init(ObjectId id, RwFlavour flavour = RwFlavour::Fifo);
-    void down_read(Name func);
+    void down_read(Name func) { down_read_nested(func, 0); }
+    // down_read_nested, down_write_nested: as lock_nested.
+    void down_read_nested(Name func, unsigned subclass);
+    void down_write_nested(Name func, unsigned subclass);
     // kernel/locking/rwsem.c down_read_trylock: fails while a writer holds the lock or any
     // waiter is queued (RWSEM_READ_FAILED_MASK); never sleeps.
     bool down_read_trylock(Name func);
     void up_read(Name func);
-    void down_write(Name func);
+    void down_write(Name func) { down_write_nested(func, 0); }
     void up_write(Name func);
     // kernel/locking/rwsem.c downgrade_write: the writer keeps the lock as a reader and the
     // readers queued at the head are let in with it.
@@ -123,5 +130,12 @@ class RwSemaphore {
     mutable std::uint64_t hash_ = 0;
     mutable bool hash_valid_ = false;
 };
+
+// Lockdep's annotations (include/linux/lockdep.h might_lock, might_lock_read): the lock-order
+// edges of acquiring the lock now, without acquiring it, waiting or a scheduling point; e.g.
+// might_fault()'s might_lock_read(mmap_lock) in every user copy. Outside an execution, no-ops.
+void might_lock(const ExclusiveLock& l);
+void might_lock(const RwSemaphore& s);  // for write
+void might_lock_read(const RwSemaphore& s);
 
 }  // namespace pfnsim::sim

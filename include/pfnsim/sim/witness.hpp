@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "pfnsim/sim/lock_graph.hpp"
 #include "pfnsim/sim/outcome.hpp"
 #include "pfnsim/sim/schedule.hpp"
 #include "pfnsim/sim/violation.hpp"
@@ -45,6 +46,9 @@ struct Tally {
     // Per actor: result text ("(unfinished)" for none) -> executions that ended with it.
     std::vector<std::map<std::string, std::uint64_t>> results;
     std::vector<Witness> violations;  // one per (kind, actor, detail), sorted by it
+    // The lock-order graph of the executions; its reports are the LockOrder violations above,
+    // derived from it (refresh_lock_order) whenever it changes, never added or merged.
+    LockGraph lock_graph;
 
     // Counts one execution with its results and violations; returns the violations not seen
     // before. `keep_seed`: the witnesses replay by seed (random and PCT exploration), else
@@ -52,6 +56,17 @@ struct Tally {
     std::vector<Violation> add(const Outcome& o, bool keep_seed);
     void add_witness(const Witness& w);  // merges by (kind, actor, detail)
     void merge(const Tally& other);
+    // Replaces the LockOrder violations with lock_reports(lock_graph)'s, each witnessed by its
+    // first edge's witness; appends to `fresh` the ones not there before.
+    void refresh_lock_order(std::vector<Violation>* fresh = nullptr);
+    // Adds only the execution's lock-order edges (an execution add() does not count).
+    void add_lock_edges(const Outcome& o, bool keep_seed, std::vector<Violation>& fresh);
+
+  private:
+    // After edges were counted without changing the reports: each LockOrder violation's count
+    // is its first edge's.
+    void sync_lock_order_counts();
+    std::vector<std::pair<std::string, LockEdgeKey>> lock_order_first_;  // detail -> edge
 };
 
 }  // namespace pfnsim::sim
