@@ -5,6 +5,7 @@
 // the exception table (the copy returns what it did not copy: -EFAULT to the caller).
 #include "pfnsim/model/world.hpp"
 #include "pfnsim/sim/execution.hpp"
+#include "pfnsim/sim/sync.hpp"
 
 namespace pfnsim::model {
 
@@ -52,6 +53,7 @@ std::uint64_t user_copy(World& w, std::uint64_t uaddr, std::uint64_t len, bool s
 // CONFIG_DEBUG_ATOMIC_SLEEP): the copy may sleep in the fault, under mmap_lock (read).
 void might_fault(World& w) {
     might_sleep(w);
+    sim::might_lock_read(w.mm.mmap_lock);  // "if (current->mm) might_lock_read(&mm->mmap_lock)"
 }
 
 std::uint64_t copy_to_user(World& w, std::uint64_t uaddr, std::uint64_t len) {

@@ -101,6 +101,7 @@ void World::reset() {
         if (v.has_ioeventfd) {
             v.ioeventfd_wqh.init(derived_object(Derived::IoeventfdWqh, i,
                                                 [&] { return d.name + ".ioeventfd.wqh.lock"; }));
+            objects_.set_class(v.ioeventfd_wqh.id(), "eventfd_ctx.wqh.lock");
         }
     }
     mm.vma_storage.resize(sc.vmas.size());
