@@ -60,6 +60,17 @@ rc, out, err = run(*big, "--checkpoint", ck)
 span = time.monotonic() - start
 if counts(out) != whole:
     fail("a checkpointed run differs from the plain one")
+
+
+def sleep_after_first_save(p, delay):
+    """Waits for the checkpoint's first save (or the run's end), then for what is left of delay."""
+    waited = 0.0
+    while not os.path.exists(ck) and p.poll() is None and waited < 3 * span + 10:
+        time.sleep(0.01)
+        waited += 0.01
+    time.sleep(max(0.0, delay - waited))
+
+
 midway = 0
 for fractions in ([0.45], [0.7], [0.9], [0.5, 0.6]):
     delays = [round(f * span, 2) for f in fractions]
@@ -70,11 +81,7 @@ for fractions in ([0.45], [0.7], [0.9], [0.5, 0.6]):
                              stderr=subprocess.DEVNULL)
         # On a loaded machine a fixed delay can end before the first save: wait for a saved
         # file first (or the run's end), then kill part way through what is left.
-        waited = 0.0
-        while not os.path.exists(ck) and p.poll() is None and waited < 3 * span + 10:
-            time.sleep(0.01)
-            waited += 0.01
-        time.sleep(max(0.0, d - waited))
+        sleep_after_first_save(p, d)
         p.send_signal(signal.SIGKILL)
         p.wait()
         if os.path.exists(ck):
@@ -101,11 +108,7 @@ for fraction in (0.5, 0.25, 0.1):
         os.remove(ck)
     p = subprocess.Popen([PFNSIM, *big, "--checkpoint", ck], stdout=subprocess.PIPE,
                          stderr=subprocess.PIPE)
-    waited = 0.0
-    while not os.path.exists(ck) and p.poll() is None and waited < 3 * span + 10:
-        time.sleep(0.01)
-        waited += 0.01
-    time.sleep(max(0.0, round(fraction * span, 2) - waited))
+    sleep_after_first_save(p, round(fraction * span, 2))
     p.send_signal(signal.SIGINT)
     out, err = p.communicate(timeout=900)
     if p.returncode not in (0, 1):

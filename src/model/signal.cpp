@@ -69,14 +69,18 @@ void cond_resched(World& /*w*/) {
 // under PREEMPT_NONE it only annotates. The site is marked either way (sim::voluntary_point),
 // so that a livelock's class names every model from one execution (livelock_class). Called
 // where the kernel calls it: down_read/down_write, mutex_lock, ioremap/vunmap.
-// I-SLEEP: CONFIG_DEBUG_ATOMIC_SLEEP's __might_sleep(): "BUG: sleeping function called from
-// invalid context" when the caller holds a spin lock.
-void might_sleep(World& w) {
+// kernel/sched/core.c __might_sleep (CONFIG_DEBUG_ATOMIC_SLEEP), I-SLEEP: "BUG: sleeping
+// function called from invalid context" when the caller holds a spin lock. No scheduling point.
+void might_sleep_check(World& w) {
     if (sim::in_atomic()) {
         sim::fail_invariant(w.current_name(),
                             "I-SLEEP: BUG: sleeping function called from invalid context "
                             "(might_sleep() with a spin lock held)");
     }
+}
+
+void might_sleep(World& w) {
+    might_sleep_check(w);
     sim::voluntary_point();
     if (w.sc.preempt != PreemptModel::None) {
         sim::point(sim::Op::Yield, sim::kNoObject, "might_sleep", "might_resched");

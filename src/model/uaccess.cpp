@@ -49,10 +49,10 @@ std::uint64_t user_copy(World& w, std::uint64_t uaddr, std::uint64_t len, bool s
 
 }  // namespace
 
-// include/linux/kernel.h might_fault -> __might_fault (CONFIG_PROVE_LOCKING or
-// CONFIG_DEBUG_ATOMIC_SLEEP): the copy may sleep in the fault, under mmap_lock (read).
+// mm/memory.c __might_fault (CONFIG_PROVE_LOCKING or CONFIG_DEBUG_ATOMIC_SLEEP): the copy may
+// sleep in the fault (__might_sleep: a check, not a scheduling point), under mmap_lock (read).
 void might_fault(World& w) {
-    might_sleep(w);
+    might_sleep_check(w);
     sim::might_lock_read(w.mm.mmap_lock);  // "if (current->mm) might_lock_read(&mm->mmap_lock)"
 }
 

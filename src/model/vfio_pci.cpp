@@ -34,6 +34,15 @@ bool vfio_pci_memory_enabled(World& w, vfio_pci_core_device& vdev) {
 
 namespace {
 
+// The calls in flight see the BAR inaccessible from here (the oracle's "memory disabled").
+void mark_bar_gone(World& w) {
+    for (auto& t : w.tasks) {
+        if (t.in_pin) {
+            t.saw_mem_disabled = true;
+        }
+    }
+}
+
 // The write of PCI_COMMAND (vfio_default_config_write) that enables or disables memory.
 void write_command_memory(World& w, vfio_pci_core_device& vdev, bool enable) {
     sim::point(
@@ -41,11 +50,7 @@ void write_command_memory(World& w, vfio_pci_core_device& vdev, bool enable) {
         enable ? sim::Name("PCI_COMMAND_MEMORY set") : sim::Name("PCI_COMMAND_MEMORY clear"));
     vdev.mem_enabled = enable;
     if (!enable) {
-        for (auto& t : w.tasks) {
-            if (t.in_pin) {
-                t.saw_mem_disabled = true;
-            }
-        }
+        mark_bar_gone(w);
     }
 }
 
@@ -226,11 +231,7 @@ void vfio_pci_zap_and_down_write_memory_lock(World& w, vfio_pci_core_device& vde
         vfio_pci_zap_and_vma_lock(w, vdev);
         might_sleep(w);
         vdev.memory_lock.down_write("down_write");
-        for (auto& t : w.tasks) {
-            if (t.in_pin) {
-                t.saw_mem_disabled = true;
-            }
-        }
+        mark_bar_gone(w);
         vdev.vma_lock.unlock("mutex_unlock");
         return;
     }
@@ -238,11 +239,7 @@ void vfio_pci_zap_and_down_write_memory_lock(World& w, vfio_pci_core_device& vde
     vdev.memory_lock.down_write("vfio_pci_zap_and_down_write_memory_lock");
     // From here memory is as good as disabled for the calls in flight: the BAR is being
     // unmapped and no fault can map it again until memory_lock is released (oracle).
-    for (auto& t : w.tasks) {
-        if (t.in_pin) {
-            t.saw_mem_disabled = true;
-        }
-    }
+    mark_bar_gone(w);
     unmap_mapping_range(w, &vdev.inode_mapping);
 }
 
@@ -274,11 +271,7 @@ int vfio_pci_set_power_state_d3hot(World& w, vfio_pci_core_device& vdev) {
     }
     sim::point(sim::Op::Write, vdev.mem_obj, "pci_set_power_state", "D3hot");
     vdev.d3hot = true;
-    for (auto& t : w.tasks) {
-        if (t.in_pin) {
-            t.saw_mem_disabled = true;  // the BAR is inaccessible from here (oracle)
-        }
-    }
+    mark_bar_gone(w);
     // I-STALE from here on: the BAR is inaccessible.
     check_bar_unmapped(w, vdev, "in D3hot", zaps);
     if (zaps) {
@@ -308,15 +301,6 @@ namespace {
 void bar_accessible_again(vfio_pci_core_device& vdev) {
     if (bar_accessible(vdev)) {
         vdev.zap_done_while_disabled = false;
-    }
-}
-
-// The calls in flight see the BAR inaccessible from here (the oracle's "memory disabled").
-void mark_bar_gone(World& w) {
-    for (auto& t : w.tasks) {
-        if (t.in_pin) {
-            t.saw_mem_disabled = true;
-        }
     }
 }
 

@@ -85,13 +85,15 @@ long vfio_pci_bar_rw(World& w, vfio_pci_core_device& vdev, std::uint64_t buf, st
     if (w.sc.vfio_pci_mmap == VfioPciMmapVariant::PreAbafbc551fdd) {
         return vfio_pci_core_do_io_rw(w, vdev, false, buf, pos, count, iswrite);
     }
-    if (w.sc.vfio_pci_rdwr != VfioPciRdwrVariant::PreBc93b9ae0151) {
+    if (w.sc.vfio_pci_rdwr == VfioPciRdwrVariant::Current) {
         // vfio_pci_rw: pm_runtime_resume_and_get() (v6.1) resumes a device in low power first
         // (vfio_pci_core_runtime_resume).
         sim::point(sim::Op::Read, vdev.mem_obj, "pm_runtime_resume_and_get", "runtime active");
         if (vdev.pm_runtime_engaged) {
             vfio_pci_runtime_pm_exit(w, vdev);
         }
+    }
+    if (w.sc.vfio_pci_rdwr != VfioPciRdwrVariant::PreBc93b9ae0151) {
         return vfio_pci_core_do_io_rw(w, vdev, true, buf, pos, count, iswrite);
     }
     might_sleep(w);

@@ -125,6 +125,18 @@ Witness LockGraph::witness_of(const LockEdgeKey& key, const LockEdgeInfo& e) {
     return w;
 }
 
+LockEdgeInfo LockGraph::info_of(const Witness& w) {
+    LockEdgeInfo e;
+    e.schedule = w.schedule;
+    e.seed = w.seed;
+    e.count = w.count;
+    e.steps = w.steps;
+    e.preemptions = w.preemptions;
+    e.faults = w.faults;
+    e.trace_hash = w.trace_hash;
+    return e;
+}
+
 bool LockGraph::operator==(const LockGraph& o) const {
     auto same = [](const auto& a, const auto& b) {
         const LockEdgeInfo& x = a.second;

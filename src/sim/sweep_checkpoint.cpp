@@ -235,13 +235,7 @@ LockGraph lock_graph_of(const Field& f) {
         if (w.violation != Violation{ViolationKind::LockOrder, "", k.text()}) {
             e["witness"].fail(fmt::format("does not witness the edge {}", k.text()));
         }
-        LockEdgeInfo info;
-        info.schedule = w.schedule;
-        info.count = w.count;
-        info.steps = w.steps;
-        info.preemptions = w.preemptions;
-        info.faults = w.faults;
-        info.trace_hash = w.trace_hash;
+        LockEdgeInfo info = LockGraph::info_of(w);
         for (const Field& gate : e["gates"].elements()) {
             info.gates.push_back(gate.str());
             if (info.gates.size() > 1 && info.gates[info.gates.size() - 2] >= info.gates.back()) {

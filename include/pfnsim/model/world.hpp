@@ -227,6 +227,9 @@ void cond_resched(World& w);
 // include/linux/kernel.h might_sleep: a scheduling point under PREEMPT_VOLUNTARY (and FULL);
 // marks the site for livelock classes under every model.
 void might_sleep(World& w);
+// kernel/sched/core.c __might_sleep: might_sleep()'s I-SLEEP check alone (might_fault() has no
+// might_resched()).
+void might_sleep_check(World& w);
 
 // --- mm/mmu_notifier.c and virt/kvm/kvm_main.c's notifier callbacks ---------------------------
 void mmu_notifier_invalidate_range_start(World& w);

@@ -86,6 +86,8 @@ struct LockGraph {
     bool merge(const LockGraph& other);
     // The witness of an edge (its violation names the edge).
     static Witness witness_of(const LockEdgeKey& key, const LockEdgeInfo& e);
+    // Its inverse: the edge's witness fields back from a Witness (no gates).
+    static LockEdgeInfo info_of(const Witness& w);
     bool operator==(const LockGraph&) const;
 };
 
