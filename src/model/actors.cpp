@@ -219,4 +219,25 @@ int drive_low_power_exit(World& w, const ActorSpec& a) {
     return vfio_pci_runtime_pm_exit(w, device_of(w, a));
 }
 
+// VFIO_DEVICE_PCI_HOT_RESET through `device`'s fd: a bus reset of its device set.
+int drive_hot_reset(World& w, const ActorSpec& a) {
+    return vfio_pci_ioctl_pci_hot_reset(w, device_of(w, a));
+}
+
+// VFIO_DEVICE_GET_PCI_HOT_RESET_INFO through `device`'s fd, the answer copied to vaddr.
+int drive_hot_reset_info(World& w, const ActorSpec& a) {
+    return one_call(w, "VFIO_DEVICE_GET_PCI_HOT_RESET_INFO", [&] {
+        return vfio_pci_ioctl_get_pci_hot_reset_info(w, device_of(w, a), a.vaddr);
+    });
+}
+
+// A function appears on `device`'s bus (a hot add: pci_rescan_bus) and goes again (surprise
+// removal: pci_stop_and_remove_bus_device_locked); it is bound to no vfio driver.
+int drive_hotplug(World& w, const ActorSpec& a) {
+    pci_bus& bus = *device_of(w, a).bus;
+    pci_rescan_bus(w, bus);
+    pci_stop_and_remove_bus_device_locked(w, bus);
+    return 0;
+}
+
 }  // namespace pfnsim::model

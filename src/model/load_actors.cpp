@@ -86,7 +86,8 @@ void check_actor(const Loader& L, const toml::table& t, const Scenario& sc, cons
     // runtime PM, its reset); the device fd's read and write (vfio_pci_rw): its BAR.
     const bool power = a.kind == ActorKind::D3hot || a.kind == ActorKind::D0 ||
                        a.kind == ActorKind::Reset || a.kind == ActorKind::LowPower ||
-                       a.kind == ActorKind::LowPowerExit;
+                       a.kind == ActorKind::LowPowerExit || a.kind == ActorKind::HotReset ||
+                       a.kind == ActorKind::HotResetInfo || a.kind == ActorKind::Hotplug;
     if ((power || a.kind == ActorKind::BarRw || a.kind == ActorKind::Ioeventfd) && dev != nullptr &&
         dev->kind != DeviceKind::VfioPci) {
         L.fail(
@@ -107,6 +108,22 @@ void check_actor(const Loader& L, const toml::table& t, const Scenario& sc, cons
                            "vfio_pci_memory_enabled or vfio_pci_mmap: the low power feature "
                            "came in v6.1 (valid: their current forms)",
                            row.name));
+    }
+    // VFIO_DEVICE_PCI_HOT_RESET: db44c17458fb (v5.15) and the unmap_mapping_range() zap
+    // (aac6db75a9fc, v6.10) are both later than abafbc551fdd (v5.8): the hot reset's form and
+    // vfio_pci_mmap's must be of one kernel.
+    if (a.kind == ActorKind::HotReset &&
+        ((sc.vfio_pci_hot_reset == VfioPciHotResetVariant::Current &&
+          sc.vfio_pci_mmap == VfioPciMmapVariant::PreAbafbc551fdd) ||
+         (sc.vfio_pci_hot_reset == VfioPciHotResetVariant::PreDb44c17458fb &&
+          sc.vfio_pci_mmap == VfioPciMmapVariant::Current))) {
+        L.fail(*t.get("kind"),
+               fmt::format("impossible state: a hot-reset actor under [kernel] "
+                           "vfio_pci_hot_reset = \"{}\" and vfio_pci_mmap = \"{}\", forms of "
+                           "no one kernel (valid: vfio_pci_hot_reset = \"pre-db44c17458fb\" "
+                           "with an older vfio_pci_mmap, \"current\" with a newer one)",
+                           kernel_value(sc, "vfio_pci_hot_reset"),
+                           kernel_value(sc, "vfio_pci_mmap")));
     }
     // drivers/vfio/pci/vfio_pci_config.c vfio_basic_config_write: a no_command_memory function
     // ignores the memory bit (nothing to disable or enable, nothing zapped).

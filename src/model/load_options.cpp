@@ -150,6 +150,14 @@ constexpr KernelKey kKernelKeys[] = {
      false,
      [](Scenario& sc, std::size_t i) { sc.vfio_pci_rdwr = static_cast<VfioPciRdwrVariant>(i); },
      [](const Scenario& sc) { return static_cast<std::size_t>(sc.vfio_pci_rdwr); }},
+    {"vfio_pci_hot_reset",
+     "vfio_pci_hot_reset form",
+     {"current", "pre-db44c17458fb"},
+     false,
+     [](Scenario& sc, std::size_t i) {
+         sc.vfio_pci_hot_reset = static_cast<VfioPciHotResetVariant>(i);
+     },
+     [](const Scenario& sc) { return static_cast<std::size_t>(sc.vfio_pci_hot_reset); }},
 };
 
 const KernelKey* kernel_key(std::string_view key) {

@@ -36,7 +36,7 @@ std::uint64_t parse_flags(const Loader& L, const toml::table& t) {
 
 // A device's table.
 void load_device(const Loader& L, const toml::table& t, Scenario& sc) {
-    L.check_keys(t, {"name", "kind", "bar_base", "bar_size", "mem_enabled", "virtfn"},
+    L.check_keys(t, {"name", "kind", "bar_base", "bar_size", "mem_enabled", "virtfn", "bus"},
                  "[[device]]");
     DeviceSpec d;
     d.name = L.short_name(t, "name");
@@ -61,6 +61,12 @@ void load_device(const Loader& L, const toml::table& t, Scenario& sc) {
         L.fail(*t.get("virtfn"),
                "impossible state: 'virtfn' on a device that is not vfio-pci "
                "(valid: a vfio-pci device)");
+    }
+    d.bus = t.get("bus") != nullptr ? L.short_name(t, "bus") : d.name;
+    if (t.get("bus") != nullptr && d.kind != DeviceKind::VfioPci) {
+        L.fail(*t.get("bus"),
+               "impossible state: 'bus' on a device that is not vfio-pci: only vfio-pci "
+               "functions form device sets (valid: a vfio-pci device)");
     }
     if (d.virtfn && d.mem_enabled) {
         L.fail(*t.get("mem_enabled"),

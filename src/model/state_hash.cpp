@@ -150,6 +150,15 @@ void visit_state(const World& w, V& v) {
         }
         each_device_lock(d, lock);
     }
+    if (w.pci_bus_layer) {  // drivers/pci and the vfio device sets
+        lock(w.pci_bus_sem, [] { return std::string("pci_bus_sem"); });
+        lock(w.pci_rescan_remove_lock, [] { return std::string("pci_rescan_remove_lock"); });
+        for (const pci_bus& b : w.buses) {
+            v.object([&b] { return "bus " + b.name; });
+            v.field(Role::Future, "other functions", static_cast<std::uint64_t>(b.other_functions));
+            lock(b.dev_set_lock, [&b] { return b.name + ".dev_set.lock"; });
+        }
+    }
     lock(w.iommu.lock, [] { return std::string("iommu.lock"); });
     v.object([] { return std::string("iommu"); });
     v.field(Role::Future, "mappings", w.iommu.table.size());
@@ -361,6 +370,11 @@ std::uint64_t World::state_hash() const {
                                  (d.pm_runtime_engaged ? 8 : 0) | (d.d3cold ? 16 : 0));
         if (d.ttm) {
             h = sim::hash_mix(h, d.bo_placement_pfn);
+        }
+    }
+    for (const auto& b : buses) {
+        if (pci_bus_layer) {
+            h = sim::hash_mix(h, static_cast<std::uint64_t>(b.other_functions));
         }
     }
     for (const auto& t : tasks) {

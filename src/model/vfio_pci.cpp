@@ -385,4 +385,66 @@ int vfio_pci_runtime_pm_exit(World& w, vfio_pci_core_device& vdev) {
     return 0;
 }
 
+// drivers/vfio/pci/vfio_pci_core.c vfio_pci_zap_and_vma_lock(vdev, true) (v5.8 to v6.9): the
+// waiting form's steps with every lock trylocked; contention gives up with nothing held.
+bool vfio_pci_try_zap_and_vma_lock(World& w, vfio_pci_core_device& vdev) {
+    const sim::Call frame{"vfio_pci_zap_and_vma_lock"};
+    sim::Loop rounds("vfio_pci_zap_and_vma_lock: while (1)");
+    for (;;) {
+        rounds.head();
+        if (!vdev.vma_lock.try_lock("mutex_trylock")) {
+            return false;
+        }
+        sim::point(sim::Op::Read, vdev.vma_list_obj, "vfio_pci_zap_and_vma_lock", "list_empty");
+        if (vdev.vma_list.empty()) {
+            return true;
+        }
+        vdev.vma_lock.unlock("mutex_unlock");
+        if (!w.mm.mmap_lock.down_read_trylock("mmap_read_trylock")) {
+            return false;
+        }
+        if (!vdev.vma_lock.try_lock("mutex_trylock")) {
+            mmap_read_unlock(w);
+            return false;
+        }
+        sim::point(sim::Op::Write, vdev.vma_list_obj, "vfio_pci_zap_and_vma_lock",
+                   "list_del every vma of this mm");
+        std::vector<vm_area_struct*> listed;
+        listed.swap(vdev.vma_list);
+        for (vm_area_struct* vma : listed) {
+            zap_page_range_single(w, vma, vma->vm_start, vma->vm_end);  // zap_vma_ptes
+        }
+        vdev.vma_lock.unlock("mutex_unlock");
+        mmap_read_unlock(w);
+    }
+}
+
+// drivers/vfio/pci/vfio_pci_core.c vfio_pci_zap_bars, memory_lock held for write: the calls in
+// flight see the BAR gone from here.
+void vfio_pci_zap_bars(World& w, vfio_pci_core_device& vdev) {
+    const sim::Call frame{"vfio_pci_zap_bars"};
+    mark_bar_gone(w);
+    unmap_mapping_range(w, &vdev.inode_mapping);
+}
+
+void vfio_pci_bar_gone(World& w) {
+    mark_bar_gone(w);
+}
+
+// A bus reset of the function begins (pci_bus_save_and_disable_locked): I-STALE until it is
+// done, as for VFIO_DEVICE_RESET.
+void vfio_pci_bar_reset_begin(World& w, vfio_pci_core_device& vdev, bool zapped) {
+    sim::point(sim::Op::Write, vdev.mem_obj, "pci_bus_save_and_disable_locked",
+               "reset in progress");
+    vdev.resetting = true;
+    mark_bar_gone(w);
+    check_bar_unmapped(w, vdev, "during the bus reset", zapped);
+}
+
+void vfio_pci_bar_reset_done(vfio_pci_core_device& vdev) {
+    vdev.resetting = false;
+    vdev.d3hot = false;
+    bar_accessible_again(vdev);
+}
+
 }  // namespace pfnsim::model

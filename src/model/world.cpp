@@ -5,6 +5,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <iterator>
 
 #include "actor_kinds.hpp"
 #include "pfnsim/sim/execution.hpp"
@@ -27,6 +28,51 @@ World::World(Scenario s) : sc(std::move(s)), policy(sc.policy) {
     iommu_obj_ = objects_.intern("iommu.table");
     kvm_seq_obj_ = objects_.intern("kvm.mmu_invalidate_seq");
     reset();
+}
+
+// drivers/pci and the vfio device sets: one pci_bus per bus named by a vfio-pci [[device]] (in
+// the order first named), its functions in [[device]] order, no other function on it. Its locks
+// and list are objects only when an actor walks or changes a bus.
+void World::reset_pci_buses(sim::RwFlavour rw) {
+    pci_bus_layer = false;
+    for (const auto& a : sc.actors) {
+        pci_bus_layer = pci_bus_layer || a.kind == ActorKind::HotReset ||
+                        a.kind == ActorKind::HotResetInfo || a.kind == ActorKind::Hotplug;
+    }
+    if (buses.empty()) {
+        for (std::size_t i = 0; i < sc.devices.size(); ++i) {
+            if (sc.devices[i].kind != DeviceKind::VfioPci) {
+                continue;
+            }
+            auto it = std::find_if(buses.begin(), buses.end(),
+                                   [&](const pci_bus& b) { return b.name == sc.devices[i].bus; });
+            if (it == buses.end()) {
+                buses.emplace_back();
+                buses.back().name = sc.devices[i].bus;
+                it = std::prev(buses.end());
+            }
+            it->vfio_functions.push_back(&devices[i]);
+            devices[i].bus = &*it;
+        }
+    }
+    if (!pci_bus_layer) {
+        return;
+    }
+    pci_bus_sem.init(derived_object(Derived::PciBusSem, 0, [] { return std::string("pci_bus_sem"); }),
+                     rw);
+    objects_.set_class(pci_bus_sem.id(), "pci_bus_sem");
+    pci_rescan_remove_lock.init(derived_object(Derived::PciRescanRemoveLock, 0, [] {
+        return std::string("pci_rescan_remove_lock");
+    }));
+    objects_.set_class(pci_rescan_remove_lock.id(), "pci_rescan_remove_lock");
+    for (std::size_t i = 0; i < buses.size(); ++i) {
+        pci_bus& b = buses[i];
+        b.other_functions = 0;
+        b.devices_obj = derived_object(Derived::BusDevices, i, [&] { return b.name + ".devices"; });
+        b.dev_set_lock.init(
+            derived_object(Derived::DevSetLock, i, [&] { return b.name + ".dev_set.lock"; }));
+        objects_.set_class(b.dev_set_lock.id(), "vfio_device_set.lock");
+    }
 }
 
 void World::reset() {
@@ -104,6 +150,7 @@ void World::reset() {
             objects_.set_class(v.ioeventfd_wqh.id(), "eventfd_ctx.wqh.lock");
         }
     }
+    reset_pci_buses(rw);
     mm.vma_storage.resize(sc.vmas.size());
     int id = 0;
     for (std::size_t k = 0; k < sc.vmas.size(); ++k) {

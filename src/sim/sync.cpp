@@ -204,6 +204,19 @@ void RwSemaphore::down_write_linux(Name func, ActorId me) {
     }
 }
 
+bool RwSemaphore::down_write_trylock(Name func) {
+    point(Op::Acquire, id_, func, "down_write_trylock");
+    note_acquiring(id_, "write", 0, func.text, true);
+    changed();
+    if (writer_ != kNoActor || !readers_.empty() || !waiters_.empty()) {
+        annotate("down_write_trylock: held or waited for, fails");
+        return false;
+    }
+    writer_ = current_actor();
+    note_acquired(id_, "write", writer_);
+    return true;
+}
+
 void RwSemaphore::up_write(Name func) {
     point(Op::Release, id_, func, "up_write");
     changed();

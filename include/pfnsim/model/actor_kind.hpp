@@ -35,6 +35,9 @@ enum class ActorKind : std::uint8_t {
     D0,
     LowPower,
     LowPowerExit,
+    HotReset,
+    HotResetInfo,
+    Hotplug,
 };
 
 const char* actor_kind_name(ActorKind k);

@@ -188,6 +188,20 @@ struct vfio_pci_core_device {
     // its wait-queue lock, interrupts off.
     sim::SpinLock ioeventfd_wqh;
     bool has_ioeventfd = false;
+    struct pci_bus* bus = nullptr;  // pdev->bus (vfio-pci only); its device set is the bus's
+};
+
+// include/linux/pci.h pci_bus (the fields the bus walks read) with the vfio_device_set of its
+// vfio-pci functions (drivers/vfio/vfio_main.c: one set per bus without a slot reset).
+struct pci_bus {
+    std::string name;
+    // pci_bus.devices: the vfio-pci functions (in [[device]] order) and how many others (bound
+    // to no vfio driver: hot-added ones); the list is written under pci_bus_sem for write.
+    std::vector<vfio_pci_core_device*> vfio_functions;
+    int other_functions = 0;
+    sim::ObjectId devices_obj = sim::kNoObject;
+    // vfio_device_set.lock and .device_list (here: vfio_functions).
+    sim::Mutex dev_set_lock;
 };
 
 // Whether the device answers accesses to its BAR now (the oracle's and the invariants' view,

@@ -44,6 +44,10 @@ struct DeviceSpec {
     // An SR-IOV virtual function (pdev->is_virtfn, hence pdev->no_command_memory): its
     // PCI_COMMAND_MEMORY reads 0 and does not gate its BARs.
     bool virtfn = false;
+    // The PCI bus the function sits on (vfio-pci only; default: a bus of its own). Without a
+    // slot reset, vfio_pci_core_register_device() puts every vfio-pci function of one bus in
+    // one vfio_device_set (vfio_assign_device_set(pdev->bus)).
+    std::string bus;
 };
 
 struct VmaSpec {
@@ -157,6 +161,12 @@ enum class VmFlagsSetVariant : std::uint8_t { Current, PreBc292ab00f6c };
 // eventfd's spin lock), or abafbc551fdd's (memory_lock held for read across the whole read or
 // write, its user copies included; ioeventfd writes untested).
 enum class VfioPciRdwrVariant : std::uint8_t { Current, Pre38565c93c8a1, PreBc93b9ae0151 };
+// drivers/vfio/pci/vfio_pci_core.c VFIO_DEVICE_PCI_HOT_RESET: today's vfio_pci_dev_set_hot_reset
+// (db44c17458fb, v5.15: under the device set's lock, each device's memory_lock trylocked and its
+// BARs zapped), or the form before it (v5.8 to v5.14: the zaps and vma_lock trylocks inside
+// the bus walk, under pci_bus_sem; no set lock). Under vfio_pci_mmap = pre-abafbc551fdd
+// (v5.7 and before) the older form zaps nothing and takes no memory_lock.
+enum class VfioPciHotResetVariant : std::uint8_t { Current, PreDb44c17458fb };
 // drivers/vfio/pci/vfio_pci_core.c __vfio_pci_memory_enabled and vfio_pci_set_power_state:
 // today's (below D3hot, and no_command_memory or the memory bit; D3hot zaps under
 // memory_lock: 2b2c651baf1c), before 2b2c651baf1c (the power state neither checked nor
@@ -215,6 +225,7 @@ struct Scenario {
     LockVmaVariant lock_vma = LockVmaVariant::Current;
     VmFlagsSetVariant vm_flags_set = VmFlagsSetVariant::Current;
     VfioPciRdwrVariant vfio_pci_rdwr = VfioPciRdwrVariant::Current;
+    VfioPciHotResetVariant vfio_pci_hot_reset = VfioPciHotResetVariant::Current;
     // Unset: einval, except that the enoent and enoent-killable policies bring the API change
     // with them (the thread's proposal as one patch). Set, it is independent of the policy.
     std::optional<FollowErrno> follow_errno;

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <deque>
+#include <functional>
 #include <map>
 #include <string>
 #include <utility>
@@ -62,6 +63,10 @@ class World final : public sim::Program {
         VmaLock,
         VmaList,
         IoeventfdWqh,
+        BusDevices,
+        DevSetLock,
+        PciBusSem,
+        PciRescanRemoveLock,
     };
     template <class MakeName>
     sim::ObjectId derived_object(Derived kind, std::uint64_t key, MakeName&& make_name) {
@@ -76,6 +81,14 @@ class World final : public sim::Program {
     Policy policy;
     mm_struct mm;
     std::deque<vfio_pci_core_device> devices;
+    // drivers/pci: the buses of the vfio-pci functions, pci_bus_sem (the global rw_semaphore
+    // of every bus's device list) and pci_rescan_remove_lock (pci_lock_rescan_remove()).
+    std::deque<pci_bus> buses;
+    sim::RwSemaphore pci_bus_sem;
+    sim::Mutex pci_rescan_remove_lock;
+    // Whether an actor walks or changes a bus (hot-reset, hot-reset-info, hotplug): only then
+    // are the buses' locks and lists objects of the execution.
+    bool pci_bus_layer = false;
     vfio_iommu iommu;
     std::vector<task_struct> tasks;
 
@@ -91,6 +104,7 @@ class World final : public sim::Program {
     task_struct& begin_call();
 
   private:
+    void reset_pci_buses(sim::RwFlavour rw);
     void audit_kept_digests() const;
     bool range_mappable(std::size_t actor) const;
     bool range_populated(std::size_t actor) const;
@@ -288,6 +302,30 @@ int vfio_pci_set_power_state_d0(World& w, vfio_pci_core_device& vdev);
 int vfio_pci_ioctl_reset(World& w, vfio_pci_core_device& vdev);
 int vfio_pci_runtime_pm_entry(World& w, vfio_pci_core_device& vdev);
 int vfio_pci_runtime_pm_exit(World& w, vfio_pci_core_device& vdev);
+// In the vma_lock era, vfio_pci_zap_and_vma_lock(vdev, true): false on contention (vma_lock or
+// mmap_lock trylocked), true with vma_lock held and the list empty.
+bool vfio_pci_try_zap_and_vma_lock(World& w, vfio_pci_core_device& vdev);
+// drivers/vfio/pci/vfio_pci_core.c vfio_pci_zap_bars: unmap_mapping_range over the BARs.
+void vfio_pci_zap_bars(World& w, vfio_pci_core_device& vdev);
+// The calls in flight see a BAR gone from here (the oracle's "memory disabled").
+void vfio_pci_bar_gone(World& w);
+// The reset of a function's BAR state by a bus reset: in progress (I-STALE) and done (D0).
+void vfio_pci_bar_reset_begin(World& w, vfio_pci_core_device& vdev, bool zapped);
+void vfio_pci_bar_reset_done(vfio_pci_core_device& vdev);
+// drivers/vfio/pci/vfio_pci_core.c: VFIO_DEVICE_PCI_HOT_RESET and
+// VFIO_DEVICE_GET_PCI_HOT_RESET_INFO (the answer copied to the user buffer at `arg`).
+int vfio_pci_ioctl_pci_hot_reset(World& w, vfio_pci_core_device& vdev);
+int vfio_pci_ioctl_get_pci_hot_reset_info(World& w, vfio_pci_core_device& vdev,
+                                          std::uint64_t arg);
+// --- drivers/pci (pci.c, bus.c, probe.c, remove.c) -----------------------------------------
+// pci_walk_bus: cb for every function on the bus (a vfio-pci one, or nullptr for another)
+// under pci_bus_sem for read, until cb returns nonzero.
+int pci_walk_bus(World& w, pci_bus& bus, const std::function<int(vfio_pci_core_device*)>& cb);
+// pci_rescan_bus (a function appears) and pci_stop_and_remove_bus_device_locked (it goes).
+void pci_rescan_bus(World& w, pci_bus& bus);
+void pci_stop_and_remove_bus_device_locked(World& w, pci_bus& bus);
+// pci_reset_bus: a secondary bus reset of every function on the bus.
+int pci_reset_bus(World& w, pci_bus& bus, bool zapped);
 // drivers/vfio/pci/vfio_pci_core.c __vfio_pci_memory_enabled (memory_lock held).
 bool vfio_pci_memory_enabled(World& w, vfio_pci_core_device& vdev);
 // drivers/vfio/pci/vfio_pci_rdwr.c vfio_pci_bar_rw: pread (iswrite false) or pwrite of `count`

@@ -96,6 +96,9 @@ class RwSemaphore {
     bool down_read_trylock(Name func);
     void up_read(Name func);
     void down_write(Name func) { down_write_nested(func, 0); }
+    // kernel/locking/rwsem.c down_write_trylock: succeeds only on a semaphore nobody holds or
+    // waits for (the count is exactly RWSEM_UNLOCKED_VALUE); never sleeps.
+    bool down_write_trylock(Name func);
     void up_write(Name func);
     // kernel/locking/rwsem.c downgrade_write: the writer keeps the lock as a reader and the
     // readers queued at the head are let in with it.
