@@ -2,6 +2,7 @@
 // fault providers and the oracle corrections (issue 10).
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <catch2/catch.hpp>
 #include <functional>
 #include <map>
@@ -1205,6 +1206,92 @@ TEST_CASE("every zapper: D3hot then D0, and low power entry and exit",
     CHECK(error_of(vf("", device_actor("lp", "low-power")),
                    {{"vfio_pci_memory_enabled", "pre-2b2c651baf1c"}})
               .find("the low power feature came in v6.1") != std::string::npos);
+}
+
+namespace {
+// Two vfio-pci functions on one bus (one device set), gpu's BAR mmapped at 0x40000000, and
+// `actors`.
+std::string pci_set(const std::string& actors) {
+    return "name = \"t\"\n"
+           "[[device]]\nname = \"gpu\"\nbar_base = 0x4000000000\nbar_size = \"16K\"\n"
+           "bus = \"b1\"\n"
+           "[[device]]\nname = \"nic\"\nbar_base = 0x5000000000\nbar_size = \"16K\"\n"
+           "bus = \"b1\"\n"
+           "[[vma]]\nstart = 0x40000000\nsize = \"16K\"\nflags = [\"VM_IO\", \"VM_PFNMAP\", "
+           "\"VM_READ\", \"VM_WRITE\", \"VM_SHARED\"]\ndevice = \"gpu\"\n" +
+           actors;
+}
+std::string actor(const std::string& name, const std::string& kind, const std::string& rest) {
+    return "[[actor]]\nname = \"" + name + "\"\nkind = \"" + kind + "\"\n" + rest;
+}
+bool has_edge(const sim::LockGraph& g, const std::string& from, const std::string& to) {
+    return std::any_of(g.edges.begin(), g.edges.end(), [&](const auto& kv) {
+        return kv.first.from.cls == from && kv.first.to.cls == to;
+    });
+}
+}  // namespace
+
+TEST_CASE("the PCI bus layer: a hot reset of the set trylocks each memory_lock and zaps first",
+          "[callers][pci][hot-reset]") {
+    const std::string fault = actor("cpu", "fault", "vaddr = 0x40000000\n");
+    const std::string reset = actor("r", "hot-reset", "device = \"nic\"\n");
+    const auto now = every_schedule_of(pci_set(fault + reset), {});
+    CHECK(now.violations.empty());
+    // The fault holds gpu's memory_lock (read) across its insert: the reset through nic finds
+    // it taken (-EBUSY), or it resets both functions and the fault waits, then maps the BAR.
+    CHECK(results_at(now, 1) == std::set<std::string>{"0", "-EBUSY"});
+    CHECK(results_at(now, 0) == std::set<std::string>{"0"});
+    CHECK(has_edge(now.lock_graph, "vfio_device_set.lock", "pci_bus_sem"));
+    CHECK(has_edge(now.lock_graph, "vfio_device_set.lock", "address_space.i_mmap_rwsem"));
+    // A trylock adds no edge into memory_lock from the set's lock.
+    CHECK(!has_edge(now.lock_graph, "vfio_device_set.lock", "vfio_pci_core_device.memory_lock"));
+    CHECK(sim::lock_reports(now.lock_graph).empty());
+    // A function hot-added to the bus is in no set: -EINVAL while it is there.
+    const auto plug =
+        every_schedule_of(pci_set(reset + actor("p", "hotplug", "device = \"gpu\"\n")), {});
+    CHECK(plug.violations.empty());
+    CHECK(results_at(plug, 0) == std::set<std::string>{"0", "-EINVAL"});
+    CHECK(has_edge(plug.lock_graph, "pci_rescan_remove_lock", "pci_bus_sem"));
+    // v5.7: the bus reset with gpu's BAR still mapped (filled at mmap).
+    const auto v57 = every_schedule_of(
+        pci_set(reset),
+        {{"vfio_pci_mmap", "pre-abafbc551fdd"}, {"vfio_pci_hot_reset", "pre-db44c17458fb"}});
+    REQUIRE(v57.violations.size() == 1);
+    CHECK(v57.violations[0].violation.detail.find("during the bus reset (nothing zapped it)") !=
+          std::string::npos);
+    // v5.12 to v5.14 (vma_lock era, the zaps inside the bus walk under pci_bus_sem): clean,
+    // and the zap's locks order after pci_bus_sem.
+    const auto v512 =
+        every_schedule_of(pci_set(fault + reset), {{"vfio_pci_mmap", "pre-aac6db75a9fc"},
+                                                   {"vfio_pci_hot_reset", "pre-db44c17458fb"},
+                                                   {"lock_vma_under_rcu", "pre-350f6bbca1de"},
+                                                   {"vm_flags_set", "pre-bc292ab00f6c"}});
+    CHECK(v512.violations.empty());
+    CHECK(results_at(v512, 1) == std::set<std::string>{"0", "-EBUSY"});
+    CHECK(has_edge(v512.lock_graph, "pci_bus_sem", "ptlock"));
+    CHECK(!has_edge(v512.lock_graph, "pci_bus_sem", "vfio_pci_core_device.vma_lock"));
+    // Forms of no one kernel are refused.
+    CHECK(error_of(pci_set(reset), {{"vfio_pci_hot_reset", "pre-db44c17458fb"}})
+              .find("forms of no one kernel") != std::string::npos);
+    CHECK(error_of(pci_set(reset), {{"vfio_pci_mmap", "pre-abafbc551fdd"}})
+              .find("forms of no one kernel") != std::string::npos);
+}
+
+TEST_CASE("the PCI bus layer: hot reset info is -EAGAIN when a function appears mid-walk",
+          "[callers][pci][hot-reset-info]") {
+    const auto t = every_schedule_of(
+        pci_set(actor("info", "hot-reset-info", "device = \"gpu\"\nvaddr = 0x40000000\n") +
+                actor("p", "hotplug", "device = \"gpu\"\n")),
+        {});
+    CHECK(t.violations.empty());
+    CHECK(results_at(t, 0) == std::set<std::string>{"0", "-EAGAIN"});
+    // A buffer nothing maps: the copy's fault fails, -EFAULT.
+    const auto efault = every_schedule_of(
+        pci_set(actor("info", "hot-reset-info", "device = \"gpu\"\nvaddr = 0x70000000\n")), {});
+    CHECK(results_at(efault, 0) == std::set<std::string>{"-EFAULT"});
+    CHECK(error_of(pci_set("") + "[[device]]\nname = \"vram\"\nkind = \"ttm-vram\"\n"
+                                 "bar_base = 0x6000000000\nbar_size = \"16K\"\nbus = \"b1\"\n")
+              .find("'bus' on a device that is not vfio-pci") != std::string::npos);
 }
 
 namespace {

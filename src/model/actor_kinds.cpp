@@ -66,10 +66,10 @@ constexpr ActorKindRow kRows[] = {
      drive_low_power_exit, oracle_none},
     {ActorKind::HotReset, "hot-reset", keys({K::Device}), kDevice, std::nullopt, false,
      drive_hot_reset, oracle_none},
-    {ActorKind::HotResetInfo, "hot-reset-info", keys({K::Vaddr, K::Device}),
-     kAddressed | kDevice, std::nullopt, false, drive_hot_reset_info, oracle_none},
-    {ActorKind::Hotplug, "hotplug", keys({K::Device}), kDevice, std::nullopt, false,
-     drive_hotplug, oracle_none},
+    {ActorKind::HotResetInfo, "hot-reset-info", keys({K::Vaddr, K::Device}), kAddressed | kDevice,
+     std::nullopt, false, drive_hot_reset_info, oracle_none},
+    {ActorKind::Hotplug, "hotplug", keys({K::Device}), kDevice, std::nullopt, false, drive_hotplug,
+     oracle_none},
 };
 
 constexpr bool rows_in_order() {

@@ -117,13 +117,13 @@ void check_actor(const Loader& L, const toml::table& t, const Scenario& sc, cons
           sc.vfio_pci_mmap == VfioPciMmapVariant::PreAbafbc551fdd) ||
          (sc.vfio_pci_hot_reset == VfioPciHotResetVariant::PreDb44c17458fb &&
           sc.vfio_pci_mmap == VfioPciMmapVariant::Current))) {
-        L.fail(*t.get("kind"),
-               fmt::format("impossible state: a hot-reset actor under [kernel] "
-                           "vfio_pci_hot_reset = \"{}\" and vfio_pci_mmap = \"{}\", forms of "
-                           "no one kernel (valid: vfio_pci_hot_reset = \"pre-db44c17458fb\" "
-                           "with an older vfio_pci_mmap, \"current\" with a newer one)",
-                           kernel_value(sc, "vfio_pci_hot_reset"),
-                           kernel_value(sc, "vfio_pci_mmap")));
+        L.fail(
+            *t.get("kind"),
+            fmt::format("impossible state: a hot-reset actor under [kernel] "
+                        "vfio_pci_hot_reset = \"{}\" and vfio_pci_mmap = \"{}\", forms of "
+                        "no one kernel (valid: vfio_pci_hot_reset = \"pre-db44c17458fb\" "
+                        "with an older vfio_pci_mmap, \"current\" with a newer one)",
+                        kernel_value(sc, "vfio_pci_hot_reset"), kernel_value(sc, "vfio_pci_mmap")));
     }
     // drivers/vfio/pci/vfio_pci_config.c vfio_basic_config_write: a no_command_memory function
     // ignores the memory bit (nothing to disable or enable, nothing zapped).

@@ -16,8 +16,8 @@ namespace {
 // every function on the bus must be in the set (a function no vfio driver holds: -ENODEV).
 bool vfio_pci_dev_set_resettable(World& w, pci_bus& bus) {
     const sim::Call frame{"vfio_pci_dev_set_resettable"};
-    return pci_walk_bus(w, bus, [](vfio_pci_core_device* d) { return d != nullptr ? 0 : -ENODEV; }) ==
-           0;
+    return pci_walk_bus(w, bus,
+                        [](vfio_pci_core_device* d) { return d != nullptr ? 0 : -ENODEV; }) == 0;
 }
 
 // drivers/vfio/pci/vfio_pci_core.c vfio_pci_dev_set_hot_reset (db44c17458fb, v5.15): under the
@@ -145,8 +145,7 @@ int vfio_pci_ioctl_pci_hot_reset(World& w, vfio_pci_core_device& vdev) {
 // appeared in between makes the fill fail with -EAGAIN ("the topology changed since we
 // counted devices"); the entries are copied to the user after the lock is dropped. Today's
 // form only (the set's lock around the fill came with the cdev interface, v6.5).
-int vfio_pci_ioctl_get_pci_hot_reset_info(World& w, vfio_pci_core_device& vdev,
-                                          std::uint64_t arg) {
+int vfio_pci_ioctl_get_pci_hot_reset_info(World& w, vfio_pci_core_device& vdev, std::uint64_t arg) {
     const sim::Call frame{"vfio_pci_ioctl_get_pci_hot_reset_info"};
     pci_bus& bus = *vdev.bus;
     int count = 0;

@@ -58,12 +58,11 @@ void World::reset_pci_buses(sim::RwFlavour rw) {
     if (!pci_bus_layer) {
         return;
     }
-    pci_bus_sem.init(derived_object(Derived::PciBusSem, 0, [] { return std::string("pci_bus_sem"); }),
-                     rw);
+    pci_bus_sem.init(
+        derived_object(Derived::PciBusSem, 0, [] { return std::string("pci_bus_sem"); }), rw);
     objects_.set_class(pci_bus_sem.id(), "pci_bus_sem");
-    pci_rescan_remove_lock.init(derived_object(Derived::PciRescanRemoveLock, 0, [] {
-        return std::string("pci_rescan_remove_lock");
-    }));
+    pci_rescan_remove_lock.init(derived_object(
+        Derived::PciRescanRemoveLock, 0, [] { return std::string("pci_rescan_remove_lock"); }));
     objects_.set_class(pci_rescan_remove_lock.id(), "pci_rescan_remove_lock");
     for (std::size_t i = 0; i < buses.size(); ++i) {
         pci_bus& b = buses[i];

@@ -315,8 +315,7 @@ void vfio_pci_bar_reset_done(vfio_pci_core_device& vdev);
 // drivers/vfio/pci/vfio_pci_core.c: VFIO_DEVICE_PCI_HOT_RESET and
 // VFIO_DEVICE_GET_PCI_HOT_RESET_INFO (the answer copied to the user buffer at `arg`).
 int vfio_pci_ioctl_pci_hot_reset(World& w, vfio_pci_core_device& vdev);
-int vfio_pci_ioctl_get_pci_hot_reset_info(World& w, vfio_pci_core_device& vdev,
-                                          std::uint64_t arg);
+int vfio_pci_ioctl_get_pci_hot_reset_info(World& w, vfio_pci_core_device& vdev, std::uint64_t arg);
 // --- drivers/pci (pci.c, bus.c, probe.c, remove.c) -----------------------------------------
 // pci_walk_bus: cb for every function on the bus (a vfio-pci one, or nullptr for another)
 // under pci_bus_sem for read, until cb returns nonzero.
@@ -331,8 +330,8 @@ bool vfio_pci_memory_enabled(World& w, vfio_pci_core_device& vdev);
 // drivers/vfio/pci/vfio_pci_rdwr.c vfio_pci_bar_rw: pread (iswrite false) or pwrite of `count`
 // bytes of BAR 0 at offset `pos` through the device fd, the user buffer at `buf`. Returns the
 // bytes done or an errno.
-long vfio_pci_bar_rw(World& w, vfio_pci_core_device& vdev, std::uint64_t buf,
-                     std::uint64_t count, std::uint64_t pos, bool iswrite);
+long vfio_pci_bar_rw(World& w, vfio_pci_core_device& vdev, std::uint64_t buf, std::uint64_t count,
+                     std::uint64_t pos, bool iswrite);
 // fs/eventfd.c eventfd_signal of the device's ioeventfd: the vfio virqfd's wakeup runs
 // vfio_pci_ioeventfd_handler() under the eventfd's wait-queue lock. Returns 0.
 int eventfd_signal(World& w, vfio_pci_core_device& vdev);
