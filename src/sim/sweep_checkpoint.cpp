@@ -312,8 +312,11 @@ SweepTotals totals_of(const Field& f, const std::vector<std::string>& actors) {
             derived.push_back(w);
         }
     }
+    // A shard's report writes a finding's schedule stamped with its plan's key (Schedule::key),
+    // which the graph's witnesses are not: the choices must agree, the stamp is the caller's.
     const auto same = [](const Witness& a, const Witness& b) {
-        return a.violation == b.violation && a.schedule == b.schedule && a.count == b.count &&
+        return a.violation == b.violation && a.schedule.choices == b.schedule.choices &&
+               a.schedule.cycle_start == b.schedule.cycle_start && a.count == b.count &&
                a.steps == b.steps && a.preemptions == b.preemptions && a.faults == b.faults &&
                a.trace_hash == b.trace_hash;
     };
