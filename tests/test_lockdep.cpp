@@ -262,6 +262,41 @@ TEST_CASE("a class taken again while held is possible recursive locking, also fo
           std::vector<std::string>{"S(read) -> S(read)", "dev.lock(mutex) -> dev.lock/1(mutex)"});
 }
 
+TEST_CASE("downgrade_write keeps the subclass the write was taken with", "[sim][lockdep]") {
+    // lockdep's lock_downgrade re-acquires the held lock with its own subclass: edges out of
+    // the downgraded (read) hold start at S/1, even after another lock (subclass 0) was taken
+    // and released in between.
+    LambdaProgram p;
+    sim::RwSemaphore s;
+    sim::Mutex m;
+    sim::Mutex n;
+    const auto is = p.table.intern("S");
+    const auto im = p.table.intern("M");
+    const auto in = p.table.intern("N");
+    p.on_reset = [&] {
+        s.init(is);
+        m.init(im);
+        n.init(in);
+    };
+    p.add("t", [&] {
+        s.down_write_nested("t", 1);
+        m.lock("t");
+        m.unlock("t");
+        s.downgrade_write("t");
+        n.lock("t");
+        n.unlock("t");
+        s.up_read("t");
+    });
+    sim::RandomStrategy r;
+    sim::Tally t;
+    const auto o = sim::run_execution(p, r, 1, {});
+    CHECK(o.status == sim::Status::Completed);
+    t.add(o, true);
+    CHECK(edge_texts(t.lock_graph) ==
+          std::vector<std::string>{"S/1(read) -> N(mutex)", "S/1(write) -> M(mutex)"});
+    CHECK(t.violations.empty());
+}
+
 TEST_CASE("might_lock and might_lock_read add edges without taking the lock", "[sim][lockdep]") {
     LambdaProgram p;
     sim::Mutex a;

@@ -747,6 +747,20 @@ void note_acquired(ObjectId object, const char* mode, ActorId holder) {
     }
 }
 
+void note_downgraded(ObjectId object, ActorId holder, const char* func) {
+    ExecState& x = exec();
+    for (LockHold& h : x.held) {
+        if (h.object == object && h.holder == holder) {
+            // lockdep's lock_downgrade: the held lock is re-acquired for read with the class
+            // (subclass included) it was taken with, at the downgrade's call site, in place.
+            h.mode = "read";
+            h.func = func;
+            h.chain = chain_now(x, x.actors[holder]);
+            return;
+        }
+    }
+}
+
 void note_released(ObjectId object, ActorId holder) {
     ExecState& x = exec();
     for (std::size_t i = 0; i < x.held.size(); ++i) {

@@ -229,10 +229,9 @@ void RwSemaphore::downgrade_write(Name func) {
     point(Op::Release, id_, func, "downgrade_write");
     changed();
     const ActorId me = writer_;
-    note_released(id_, me);
     writer_ = kNoActor;
     readers_.push_back(me);
-    note_acquired(id_, "read", me);
+    note_downgraded(id_, me, func.text);
     grant_readers();
 }
 

@@ -137,5 +137,8 @@ void note_acquired(ObjectId object, const char* mode, ActorId holder);
 void note_acquiring(ObjectId object, const char* mode, unsigned subclass, const char* func,
                     bool trylock);
 void note_released(ObjectId object, ActorId holder);
+// A write hold of `object` becomes a read hold (downgrade_write): it keeps its place and the
+// subclass it was taken with; `func` (a static text) is the downgrade's.
+void note_downgraded(ObjectId object, ActorId holder, const char* func);
 
 }  // namespace pfnsim::sim
