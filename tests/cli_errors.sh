@@ -203,7 +203,7 @@ done
 rm -rf "$tmp"
 # --kernel KEY=VALUE: the scenario file's [kernel] keys and values, with the file's messages, on
 # every command that takes a policy; matrix --policy and --caller are comma lists.
-kvalid="(valid: pagewalk, follow_pfnmap, follow_pfnmap_errno, preempt, rwsem, arch, vaddr_get_pfn, hva_to_pfn_remapped, s390_pci_mmio, generic_access_phys, acrn_vm_ram_map, vfio_pci_mmap_huge_fault, vfio_pci_mmap, vfio_pci_memory_enabled, lock_vma_under_rcu, vm_flags_set, vfio_pci_rdwr, vfio_pci_hot_reset)"
+kvalid="(valid: pagewalk, follow_pfnmap, follow_pfnmap_errno, preempt, rwsem, arch, vaddr_get_pfn, hva_to_pfn_remapped, s390_pci_mmio, generic_access_phys, acrn_vm_ram_map, vfio_pci_mmap_huge_fault, vfio_pci_mmap, vfio_pci_memory_enabled, lock_vma_under_rcu, vm_flags_set, vfio_pci_rdwr, vfio_pci_hot_reset, vfio_pci_hot_reset_info)"
 expect_line "pfnsim: --kernel preemt=full: unknown key 'preemt' in [kernel] $kvalid" run $s --kernel preemt=full
 expect_line "pfnsim: --kernel preempt=lazy: unknown preempt model 'lazy' (valid: none, voluntary, full)" explore $s --kernel preempt=lazy
 expect_line "pfnsim: --kernel rwsem=fair: unknown rwsem variant 'fair' (valid: linux, fifo)" sweep $s --preemptions 1 --kernel rwsem=fair

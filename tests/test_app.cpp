@@ -298,7 +298,7 @@ TEST_CASE("a kernel setting sets a [kernel] variant as the file's key does", "[a
           "follow_pfnmap_errno, preempt, rwsem, arch, vaddr_get_pfn, hva_to_pfn_remapped, "
           "s390_pci_mmio, generic_access_phys, acrn_vm_ram_map, vfio_pci_mmap_huge_fault, "
           "vfio_pci_mmap, vfio_pci_memory_enabled, lock_vma_under_rcu, vm_flags_set, "
-          "vfio_pci_rdwr, vfio_pci_hot_reset)");
+          "vfio_pci_rdwr, vfio_pci_hot_reset, vfio_pci_hot_reset_info)");
     CHECK(model::set_kernel(sc, "follow_pfnmap_errno", "enoent").empty());
     CHECK(model::set_kernel(sc, "follow_pfnmap_errno", "").empty());
     CHECK(!sc.follow_errno);

@@ -1285,6 +1285,14 @@ TEST_CASE("the PCI bus layer: hot reset info is -EAGAIN when a function appears 
         {});
     CHECK(t.violations.empty());
     CHECK(results_at(t, 0) == std::set<std::string>{"0", "-EAGAIN"});
+    CHECK(has_edge(t.lock_graph, "vfio_device_set.lock", "pci_bus_sem"));
+    // Before 9062ff405b49 the fill walk ran without the set's lock: the same results.
+    const auto old = every_schedule_of(
+        pci_set(actor("info", "hot-reset-info", "device = \"gpu\"\nvaddr = 0x40000000\n") +
+                actor("p", "hotplug", "device = \"gpu\"\n")),
+        {{"vfio_pci_hot_reset_info", "pre-9062ff405b49"}});
+    CHECK(results_at(old, 0) == std::set<std::string>{"0", "-EAGAIN"});
+    CHECK(!has_edge(old.lock_graph, "vfio_device_set.lock", "pci_bus_sem"));
     // A buffer nothing maps: the copy's fault fails, -EFAULT.
     const auto efault = every_schedule_of(
         pci_set(actor("info", "hot-reset-info", "device = \"gpu\"\nvaddr = 0x70000000\n")), {});

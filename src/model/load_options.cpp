@@ -158,6 +158,14 @@ constexpr KernelKey kKernelKeys[] = {
          sc.vfio_pci_hot_reset = static_cast<VfioPciHotResetVariant>(i);
      },
      [](const Scenario& sc) { return static_cast<std::size_t>(sc.vfio_pci_hot_reset); }},
+    {"vfio_pci_hot_reset_info",
+     "vfio_pci_hot_reset_info form",
+     {"current", "pre-9062ff405b49"},
+     false,
+     [](Scenario& sc, std::size_t i) {
+         sc.vfio_pci_hot_reset_info = static_cast<VfioPciHotResetInfoVariant>(i);
+     },
+     [](const Scenario& sc) { return static_cast<std::size_t>(sc.vfio_pci_hot_reset_info); }},
 };
 
 const KernelKey* kernel_key(std::string_view key) {

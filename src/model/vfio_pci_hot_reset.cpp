@@ -143,8 +143,8 @@ int vfio_pci_ioctl_pci_hot_reset(World& w, vfio_pci_core_device& vdev) {
 // drivers/vfio/pci/vfio_pci_core.c vfio_pci_ioctl_get_pci_hot_reset_info: count the functions
 // (a walk), then fill their entries (a second walk, under the set's lock): a function that
 // appeared in between makes the fill fail with -EAGAIN ("the topology changed since we
-// counted devices"); the entries are copied to the user after the lock is dropped. Today's
-// form only (the set's lock around the fill came with the cdev interface, v6.5).
+// counted devices"); the entries are copied to the user after the lock is dropped. Before
+// 9062ff405b49 (v6.6) the fill walk ran without the set's lock.
 int vfio_pci_ioctl_get_pci_hot_reset_info(World& w, vfio_pci_core_device& vdev, std::uint64_t arg) {
     const sim::Call frame{"vfio_pci_ioctl_get_pci_hot_reset_info"};
     pci_bus& bus = *vdev.bus;
@@ -154,8 +154,11 @@ int vfio_pci_ioctl_get_pci_hot_reset_info(World& w, vfio_pci_core_device& vdev, 
         return 0;
     });
     int filled = 0;
-    might_sleep(w);
-    bus.dev_set_lock.lock("mutex_lock");
+    const bool set_lock = w.sc.vfio_pci_hot_reset_info == VfioPciHotResetInfoVariant::Current;
+    if (set_lock) {
+        might_sleep(w);
+        bus.dev_set_lock.lock("mutex_lock");
+    }
     const int ret = pci_walk_bus(w, bus, [&](vfio_pci_core_device*) {
         if (filled >= count) {  // vfio_pci_fill_devs
             return -EAGAIN;
@@ -163,7 +166,9 @@ int vfio_pci_ioctl_get_pci_hot_reset_info(World& w, vfio_pci_core_device& vdev, 
         ++filled;
         return 0;
     });
-    bus.dev_set_lock.unlock("mutex_unlock");
+    if (set_lock) {
+        bus.dev_set_lock.unlock("mutex_unlock");
+    }
     if (ret != 0) {
         return ret;
     }

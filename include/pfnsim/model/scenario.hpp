@@ -167,6 +167,10 @@ enum class VfioPciRdwrVariant : std::uint8_t { Current, Pre38565c93c8a1, PreBc93
 // the bus walk, under pci_bus_sem; no set lock). Under vfio_pci_mmap = pre-abafbc551fdd
 // (v5.7 and before) the older form zaps nothing and takes no memory_lock.
 enum class VfioPciHotResetVariant : std::uint8_t { Current, PreDb44c17458fb };
+// drivers/vfio/pci/vfio_pci_core.c vfio_pci_ioctl_get_pci_hot_reset_info: today's (the fill walk
+// under the device set's lock: 9062ff405b49 "vfio/pci: Extend VFIO_DEVICE_GET_PCI_HOT_RESET_INFO
+// for vfio device cdev", v6.6), or the form before it (both walks under pci_bus_sem only).
+enum class VfioPciHotResetInfoVariant : std::uint8_t { Current, Pre9062ff405b49 };
 // drivers/vfio/pci/vfio_pci_core.c __vfio_pci_memory_enabled and vfio_pci_set_power_state:
 // today's (below D3hot, and no_command_memory or the memory bit; D3hot zaps under
 // memory_lock: 2b2c651baf1c), before 2b2c651baf1c (the power state neither checked nor
@@ -226,6 +230,7 @@ struct Scenario {
     VmFlagsSetVariant vm_flags_set = VmFlagsSetVariant::Current;
     VfioPciRdwrVariant vfio_pci_rdwr = VfioPciRdwrVariant::Current;
     VfioPciHotResetVariant vfio_pci_hot_reset = VfioPciHotResetVariant::Current;
+    VfioPciHotResetInfoVariant vfio_pci_hot_reset_info = VfioPciHotResetInfoVariant::Current;
     // Unset: einval, except that the enoent and enoent-killable policies bring the API change
     // with them (the thread's proposal as one patch). Set, it is independent of the policy.
     std::optional<FollowErrno> follow_errno;
