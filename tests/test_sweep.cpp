@@ -631,8 +631,7 @@ TEST_CASE("the state audit finds a value the signature does not capture", "[swee
     // afterwards has one signature, but r then writes what it read: the successors differ.
     std::uint64_t vx = 0;
     std::uint64_t vy = 0;
-    const auto audit = [&](bool record_value, unsigned points) {
-        test::LambdaProgram p;
+    const auto program = [&](test::LambdaProgram& p, bool record_value) {
         const sim::ObjectId x = p.table.intern("x");
         const sim::ObjectId y = p.table.intern("y");
         p.on_reset = [&] { vx = vy = 0; };
@@ -656,6 +655,10 @@ TEST_CASE("the state audit finds a value the signature does not capture", "[swee
             sim::point(sim::Op::Write, x, "write");
             vx = 1;
         });
+    };
+    const auto audit = [&](bool record_value, unsigned points) {
+        test::LambdaProgram p;
+        program(p, record_value);
         const sim::ProgramFactory make = [&p] {
             return std::unique_ptr<sim::Program>(new ProxyProgram(p));
         };
@@ -680,6 +683,19 @@ TEST_CASE("the state audit finds a value the signature does not capture", "[swee
     CHECK_THAT(*mismatch(audited), Catch::Contains("it differs in: shared: y 1 -> 2") ||
                                        Catch::Contains("it differs in: shared: y 2 -> 1"));
     CHECK_FALSE(has_mismatch(audit(true, 8)));
+    // What `sweep` prints when an unaudited sweep stops as inconsistent (exit 4): the audited
+    // rerun names the mismatch.
+    test::LambdaProgram p;
+    program(p, false);
+    const sim::ProgramFactory make = [&p] {
+        return std::unique_ptr<sim::Program>(new ProxyProgram(p));
+    };
+    sim::SweepConfig cfg;
+    cfg.stateful = true;
+    cfg.exec.step_bound = 100;
+    CHECK_THAT(app::audited_diagnosis(make, cfg),
+               Catch::StartsWith("; audited, the same sweep finds: ") &&
+                   Catch::Contains("it differs in: shared: y"));
 }
 
 TEST_CASE("a replay that does not reach the state it recorded stops the stateful sweep",
@@ -722,6 +738,15 @@ TEST_CASE("a replay that does not reach the state it recorded stops the stateful
                         Catch::Contains("replaying the execution that recorded the state reaches "
                                         "another state as well: the program is not "
                                         "deterministic"));
+    // What `sweep` then prints (exit 4): the audited rerun of the same sweep stops at the
+    // state it cannot reach, with the same words.
+    runs = 0;
+    sim::SweepConfig cfg;
+    cfg.stateful = true;
+    cfg.exec.step_bound = 100;
+    CHECK_THAT(app::audited_diagnosis(make, cfg),
+               Catch::StartsWith("; audited, the same sweep stops with: ") &&
+                   Catch::Contains("the program is not deterministic"));
     // The same program with the count reset every time is swept to a certificate.
     p.on_reset = [&] {
         vx = 0;

@@ -32,11 +32,13 @@ void add_findings(Result& r, const Plan& plan, bool minimize, const MinimizeBudg
     r.lock_order = lock_order_view(plan, r.certificate->totals.lock_graph);
 }
 
+constexpr std::uint64_t kDiagnosisStates = 1'000'000;
+
+}  // namespace
+
 // After an unaudited stateful sweep found itself inconsistent: the same sweep audited, from
 // scratch and within a budget of states, to name the objects whose states differed (an audit
 // checks every state a replay passes and each successor of a state hit).
-constexpr std::uint64_t kDiagnosisStates = 1'000'000;
-
 std::string audited_diagnosis(const sim::ProgramFactory& make, sim::SweepConfig cfg) {
     cfg.audit_points = kAuditPoints;
     cfg.exec.audit_kept_state = true;
@@ -57,8 +59,6 @@ std::string audited_diagnosis(const sim::ProgramFactory& make, sim::SweepConfig 
     }
     return fmt::format("; an audited sweep of up to {} states names nothing more", cfg.max_states);
 }
-
-}  // namespace
 
 Result run_sweep(const Plan& plan, const SweepRequest& rq, const SweepHooks& hooks) {
     sim::SweepConfig cfg;

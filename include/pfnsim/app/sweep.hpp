@@ -48,6 +48,11 @@ struct SweepHooks {
 // throws InputError.
 Result run_sweep(const Plan& plan, const SweepRequest& rq, const SweepHooks& hooks = {});
 
+// What the same stateful sweep, audited from scratch (one thread, at most a million states),
+// names after an unaudited one stopped as inconsistent: "; audited, the same sweep finds: ..."
+// (a state mismatch naming the objects), "...stops with: ..." or "...names nothing more".
+std::string audited_diagnosis(const sim::ProgramFactory& make, sim::SweepConfig cfg);
+
 // The JSON of a result with a certificate; with the final state hashes it is a shard that
 // merges.
 nlohmann::json certificate_json(const Result& r, bool state_hashes);
