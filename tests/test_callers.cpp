@@ -1302,6 +1302,59 @@ TEST_CASE("the PCI bus layer: hot reset info is -EAGAIN when a function appears 
               .find("'bus' on a device that is not vfio-pci") != std::string::npos);
 }
 
+TEST_CASE("anonymous memory: the zero page on a read, a new page on a write or after it",
+          "[callers][anon]") {
+    const std::string anon =
+        "name = \"t\"\n[[device]]\nname = \"gpu\"\nbar_base = 0x4000000000\nbar_size = "
+        "\"16K\"\n[[vma]]\nstart = 0x40000000\nsize = \"16K\"\nflags = [\"VM_IO\", "
+        "\"VM_PFNMAP\", \"VM_READ\", \"VM_WRITE\", \"VM_SHARED\"]\ndevice = \"gpu\"\n"
+        "[[vma]]\nstart = 0x10000000\nsize = \"8K\"\nflags = [\"VM_READ\", \"VM_WRITE\"]\n";
+    const auto pte_at = [](World& w, std::uint64_t addr) {
+        const auto it = w.mm.pgtable.pte.find(addr);
+        return it == w.mm.pgtable.pte.end() ? pt_entry{} : it->second.e;
+    };
+    // A read fault maps the shared zero page read-only; a later write copies it (do_wp_page).
+    World w(parse_scenario(anon + actor("rd", "fault", "vaddr = 0x10000000\nwrite = false\n") +
+                               actor("wr", "fault", "vaddr = 0x10000000\nafter = [\"rd\"]\n"),
+                           "t.toml"));
+    sim::DfsStrategy one(0U, false);
+    auto out = sim::run_execution(w, one, 0, {});
+    REQUIRE(out.status == sim::Status::Completed);
+    CHECK(pte_at(w, 0x10000000) ==
+          pt_entry{pt_entry::Kind::leaf, anon_page_pfn(0x10000000), true, false});
+    bool zero = false;
+    bool copied = false;
+    for (const auto& st : out.trace) {
+        zero = zero || std::string_view(st.func.text) == "set_pte_at: zero page";
+        copied = copied || std::string_view(st.func.text) == "wp_page_copy";
+    }
+    CHECK(zero);
+    CHECK(copied);
+    // pread of the BAR into anonymous memory: copy_to_user faults the buffer in for a store.
+    World r(parse_scenario(
+        anon + actor("pread", "bar-rw", "device = \"gpu\"\nvaddr = 0x10001000\nwrite = false\n"),
+        "t.toml"));
+    sim::DfsStrategy first(0U, false);
+    out = sim::run_execution(r, first, 0, {});
+    REQUIRE(out.status == sim::Status::Completed);
+    CHECK(r.result(0) == "0");
+    CHECK(pte_at(r, 0x10001000).pfn == anon_page_pfn(0x10001000));
+    CHECK(pte_at(r, 0x10001000).writable);
+    // Racing faults of one page and a munmap: every schedule clean.
+    const auto race =
+        every_schedule_of(anon + actor("a", "fault", "vaddr = 0x10000000\nwrite = false\n") +
+                              actor("b", "fault", "vaddr = 0x10000000\n") +
+                              actor("m", "munmap", "vaddr = 0x10000000\nsize = \"8K\"\n"),
+                          {});
+    CHECK(race.violations.empty());
+    // The loader: GUP of anonymous pages is not modelled; shmem is not; a device needs the flags.
+    CHECK(error_of(anon + actor("p", "pin", "vaddr = 0x10000000\nsize = \"4K\"\n"))
+              .find("GUP of anonymous pages is not modelled") != std::string::npos);
+    CHECK(error_of("name = \"t\"\n[[vma]]\nstart = 0x10000000\nsize = \"8K\"\nflags = "
+                   "[\"VM_READ\", \"VM_SHARED\"]\n")
+              .find("shared anonymous memory (shmem) is not modelled") != std::string::npos);
+}
+
 namespace {
 // A World whose one actor runs `body` in place of its kind's driver: a kernel path called with
 // the locks a caller might (wrongly) hold, for the lock-context assertions.

@@ -109,6 +109,22 @@ void check_actor(const Loader& L, const toml::table& t, const Scenario& sc, cons
                            "came in v6.1 (valid: their current forms)",
                            row.name));
     }
+    // GUP of anonymous pages (pin_user_pages_remote pinning them, KVM's and ACRN's fast paths)
+    // and ptrace's access to them are not modelled: these callers take device memory only.
+    const bool gup = a.kind == ActorKind::Pin || a.kind == ActorKind::Kvm ||
+                     a.kind == ActorKind::AcrnMap || a.kind == ActorKind::AccessPhys ||
+                     a.kind == ActorKind::S390MmioWrite || a.kind == ActorKind::S390MmioRead;
+    for (const auto& v : sc.vmas) {
+        const bool anon = v.device.empty() && (v.flags & (VM_IO | VM_PFNMAP)) == 0;
+        const std::uint64_t end = a.vaddr + std::max<std::uint64_t>(a.size, 1);
+        if (gup && anon && t.get("vaddr") != nullptr && a.vaddr < v.start + v.size &&
+            v.start < end) {
+            L.fail(*t.get("vaddr"),
+                   fmt::format("a {} actor on anonymous memory ({:#x}): GUP of anonymous "
+                               "pages is not modelled (valid: a device vma)",
+                               row.name, v.start));
+        }
+    }
     // VFIO_DEVICE_PCI_HOT_RESET: db44c17458fb (v5.15) and the unmap_mapping_range() zap
     // (aac6db75a9fc, v6.10) are both later than abafbc551fdd (v5.8): the hot reset's form and
     // vfio_pci_mmap's must be of one kernel.

@@ -114,8 +114,16 @@ void load_vma(const Loader& L, const toml::table& t, Scenario& sc) {
         L.fail(t, fmt::format("a vma must end within the user address space (at most {:#x})",
                               kTaskSize));
     }
-    if ((v.flags & (VM_IO | VM_PFNMAP)) == 0) {
-        L.fail(t, "only device mappings are modelled: a vma needs VM_IO or VM_PFNMAP");
+    // Neither flag: private anonymous memory (mm/memory.c do_anonymous_page), with no device.
+    if ((v.flags & (VM_IO | VM_PFNMAP)) == 0 && !v.device.empty()) {
+        L.fail(*t.get("flags"),
+               "a device mapping needs VM_IO or VM_PFNMAP (valid: both, or no "
+               "device for anonymous memory)");
+    }
+    if ((v.flags & (VM_IO | VM_PFNMAP)) == 0 && (v.flags & VM_SHARED) != 0) {
+        L.fail(*t.get("flags"),
+               "shared anonymous memory (shmem) is not modelled (valid: a "
+               "private anonymous vma, without VM_SHARED)");
     }
     if (!v.device.empty()) {
         const DeviceSpec* d = nullptr;

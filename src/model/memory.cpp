@@ -174,16 +174,11 @@ void follow_pfnmap_end(World& /*w*/, follow_pfnmap_args& args) {
     }
 }
 
-// mm/memory.c insert_pfn (reached through vmf_insert_pfn): install one special PTE.
-vm_fault_t vmf_insert_pfn(World& w, vm_fault& vmf, std::uint64_t pfn) {
-    const sim::Call frame{"vmf_insert_pfn"};
-    vm_area_struct* vma = vmf.vma;
-    const std::uint64_t addr = vmf.address & PAGE_MASK;
-    if (addr < vma->vm_start || addr >= vma->vm_end) {
-        return VM_FAULT_SIGBUS;
-    }
-    // get_locked_pte -> __pte_alloc: populate the PMD with a PTE table under pmd_lock.
-    pt_slot& pmdp = pt_offset(w, Level::PMD, addr);
+namespace {
+
+// mm/memory.c pte_alloc -> __pte_alloc: populate the PMD with a PTE table under pmd_lock;
+// VM_FAULT_OOM when pte_alloc_one() fails.
+vm_fault_t pte_alloc(World& w, pt_slot& pmdp, std::uint64_t addr) {
     if (pt_get(w, Level::PMD, pmdp, "__pte_alloc").kind == pt_entry::Kind::none) {
         // Injected: pte_alloc_one() fails (only a sweep with --faults opens this site).
         if (sim::inject("__pte_alloc fails", false)) {
@@ -197,6 +192,81 @@ vm_fault_t vmf_insert_pfn(World& w, vm_fault& vmf, std::uint64_t pfn) {
             pt_set(w, Level::PMD, addr, pmdp, pt_entry{pt_entry::Kind::table}, "pmd_populate");
         }
         pl.unlock("spin_unlock");
+    }
+    return 0;
+}
+
+// mm/memory.c do_anonymous_page: a read maps the shared zero page (read-only, special), a
+// write a new page (alloc_anon_folio, writable as the vma allows); under the PTE lock a PTE
+// installed meanwhile wins. Shared anonymous memory (shmem) is not modelled.
+vm_fault_t do_anonymous_page(World& w, vm_fault& vmf) {
+    const sim::Call frame{"do_anonymous_page"};
+    vm_area_struct* vma = vmf.vma;
+    const std::uint64_t addr = vmf.address & PAGE_MASK;
+    if ((vma->vm_flags & VM_SHARED) != 0) {
+        return VM_FAULT_SIGBUS;  // "file mapping without ->vm_ops?"
+    }
+    pt_slot& pmdp = pt_offset(w, Level::PMD, addr);
+    if (const vm_fault_t oom = pte_alloc(w, pmdp, addr); oom != 0) {
+        return oom;
+    }
+    if (pt_get(w, Level::PMD, pmdp, "pte_offset_map_lock").kind != pt_entry::Kind::table) {
+        return 0;  // a huge PMD won meanwhile: the access faults again
+    }
+    const bool write = (vmf.flags & FAULT_FLAG_WRITE) != 0;
+    const pt_entry e = write ? pt_entry{pt_entry::Kind::leaf, anon_page_pfn(addr),
+                                        (vma->vm_flags & VM_WRITE) != 0, false}
+                             : pt_entry{pt_entry::Kind::leaf, kZeroPfn, false, true};
+    sim::SpinLock& ptl = pt_lockptr(w, Level::PTE, addr);
+    ptl.lock("pte_offset_map_lock");
+    pt_slot& ptep = pt_offset(w, Level::PTE, addr);
+    if (pt_get(w, Level::PTE, ptep, "do_anonymous_page").kind == pt_entry::Kind::none) {
+        if (write) {
+            pt_set(w, Level::PTE, addr, ptep, e, "set_pte_at: new page");
+        } else {
+            pt_set(w, Level::PTE, addr, ptep, e, "set_pte_at: zero page");
+        }
+    } else {
+        sim::annotate("pte not none: update_mmu_tlb, another fault mapped it");
+    }
+    ptl.unlock("pte_unmap_unlock");
+    return 0;
+}
+
+// mm/memory.c do_wp_page -> wp_page_copy: a store to a read-only anonymous PTE (the zero page,
+// the only one here) copies it to a new writable page, if the PTE is still the one faulted on.
+vm_fault_t do_wp_page(World& w, vm_fault& vmf, const pt_entry& orig) {
+    const sim::Call frame{"do_wp_page"};
+    const std::uint64_t addr = vmf.address & PAGE_MASK;
+    sim::SpinLock& ptl = pt_lockptr(w, Level::PTE, addr);
+    ptl.lock("pte_offset_map_lock");
+    pt_slot& ptep = pt_offset(w, Level::PTE, addr);
+    if (pt_get(w, Level::PTE, ptep, "wp_page_copy") == orig) {
+        pt_set(w, Level::PTE, addr, ptep,
+               pt_entry{pt_entry::Kind::leaf, anon_page_pfn(addr),
+                        (vmf.vma->vm_flags & VM_WRITE) != 0, false},
+               "wp_page_copy");
+    } else {
+        sim::annotate("!pte_same: changed meanwhile, the access faults again");
+    }
+    ptl.unlock("pte_unmap_unlock");
+    return 0;
+}
+
+}  // namespace
+
+// mm/memory.c insert_pfn (reached through vmf_insert_pfn): install one special PTE.
+vm_fault_t vmf_insert_pfn(World& w, vm_fault& vmf, std::uint64_t pfn) {
+    const sim::Call frame{"vmf_insert_pfn"};
+    vm_area_struct* vma = vmf.vma;
+    const std::uint64_t addr = vmf.address & PAGE_MASK;
+    if (addr < vma->vm_start || addr >= vma->vm_end) {
+        return VM_FAULT_SIGBUS;
+    }
+    // get_locked_pte -> __pte_alloc: populate the PMD with a PTE table under pmd_lock.
+    pt_slot& pmdp = pt_offset(w, Level::PMD, addr);
+    if (const vm_fault_t oom = pte_alloc(w, pmdp, addr); oom != 0) {
+        return oom;
     }
     // pte_offset_map_lock reads the PMD again: if a huge insert won meanwhile there is no PTE
     // table, get_locked_pte() returns NULL and insert_pfn() fails with VM_FAULT_OOM.
@@ -281,7 +351,7 @@ int remap_pfn_range(World& w, vm_area_struct* vma, std::uint64_t addr, std::uint
 vm_fault_t handle_mm_fault(World& w, vm_area_struct* vma, std::uint64_t address, unsigned flags) {
     const sim::Call frame{"handle_mm_fault"};
     vma_assert_usable(w, vma, "handle_mm_fault");
-    if (vma->vm_ops == nullptr && vma->vm_private_data == nullptr) {
+    if (vma->vm_ops == nullptr && vma->vm_private_data == nullptr && !vma_is_anonymous(vma)) {
         return VM_FAULT_SIGBUS;  // no vm_ops (no device): nothing can populate a pure PFNMAP
     }
     vm_fault vmf{vma, address, flags};
@@ -335,10 +405,21 @@ vm_fault_t handle_mm_fault(World& w, vm_area_struct* vma, std::uint64_t address,
         if (pmd_now.kind == pt_entry::Kind::leaf) {
             return 0;  // no PTE table is looked at
         }
-        if (pmd_now.kind == pt_entry::Kind::table &&
-            entry_present(
-                pt_get(w, Level::PTE, pt_offset(w, Level::PTE, address), "handle_pte_fault"))) {
-            return 0;
+        if (pmd_now.kind == pt_entry::Kind::table) {
+            const pt_entry pte =
+                pt_get(w, Level::PTE, pt_offset(w, Level::PTE, address), "handle_pte_fault");
+            if (entry_present(pte)) {
+                // A store to a read-only anonymous PTE: do_wp_page (for a device PTE the store
+                // faults no more here).
+                if (vma_is_anonymous(vma) && (vmf.flags & FAULT_FLAG_WRITE) != 0 && !pte.writable) {
+                    return do_wp_page(w, vmf, pte);
+                }
+                return 0;
+            }
+        }
+        // do_pte_missing: an anonymous vma's first touch, else vm_ops->fault.
+        if (vma_is_anonymous(vma)) {
+            return do_anonymous_page(w, vmf);
         }
         return do_fault(w, vmf);
     }

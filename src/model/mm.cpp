@@ -62,9 +62,11 @@ void vma_end_write_all(World& w) {
 // mm/mmap_lock.c lock_vma_under_rcu: find the VMA under RCU (mas_walk) and vma_start_read() it,
 // with no mmap_lock. NULL (fall back to mmap_lock) when no VMA maps addr, when the VMA is
 // write-locked or a writer waits for it, when it was detached between the walk and the lock,
-// and, before 350f6bbca1de, for any VMA that is not anonymous with an anon_vma (every VMA here).
+// and, before 350f6bbca1de, for any VMA that is not anonymous with an anon_vma (every device
+// VMA: in a scenario without anonymous memory nothing is read or locked).
 vm_area_struct* lock_vma_under_rcu(World& w, std::uint64_t address) {
-    if (w.sc.lock_vma == LockVmaVariant::Pre350f6bbca1de) {
+    const bool old = w.sc.lock_vma == LockVmaVariant::Pre350f6bbca1de;
+    if (old && !w.has_anonymous_vma) {
         return nullptr;  // !vma_is_anonymous(vma): goto inval, nothing is read or locked
     }
     sim::point(sim::Op::Read, w.mm.mm_mt, "lock_vma_under_rcu", "mas_walk({:#x})", address);
@@ -76,6 +78,10 @@ vm_area_struct* lock_vma_under_rcu(World& w, std::uint64_t address) {
     }
     if (vma == nullptr) {
         sim::annotate("no vma: fall back to mmap_lock");
+        return nullptr;
+    }
+    if (old && !vma_is_anonymous(vma)) {
+        sim::annotate("not anonymous: fall back to mmap_lock");
         return nullptr;
     }
     if (!vma->vm_lock.down_read_trylock("vma_start_read")) {

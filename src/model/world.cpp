@@ -150,6 +150,9 @@ void World::reset() {
         }
     }
     reset_pci_buses(rw);
+    has_anonymous_vma = std::any_of(sc.vmas.begin(), sc.vmas.end(), [](const VmaSpec& v) {
+        return v.device.empty() && (v.flags & (VM_IO | VM_PFNMAP)) == 0;
+    });
     mm.vma_storage.resize(sc.vmas.size());
     int id = 0;
     for (std::size_t k = 0; k < sc.vmas.size(); ++k) {

@@ -279,6 +279,21 @@ inline std::uint64_t vma_addr_to_pfn(const vm_area_struct* vma, std::uint64_t ad
            vma->vm_pgoff + ((addr - vma->vm_start) >> PAGE_SHIFT);
 }
 
+// mm/memory.c vma_is_anonymous (no vm_ops), here also neither VM_IO nor VM_PFNMAP: a private
+// anonymous mapping ([[vma]] with no device and neither flag). Its anon_vma is taken to exist
+// (the mapping was touched before), so do_anonymous_page() never needs mmap_lock for it.
+inline bool vma_is_anonymous(const vm_area_struct* vma) {
+    return vma->vm_ops == nullptr && vma->vm_private_data == nullptr &&
+           (vma->vm_flags & (VM_IO | VM_PFNMAP)) == 0;
+}
+// The page frames of anonymous memory, far above every BAR: the shared zero page
+// (my_zero_pfn) and the page do_anonymous_page() or wp_page_copy() gives a virtual page (any
+// free page would do: one per virtual page keeps the state free of an allocator).
+inline constexpr std::uint64_t kZeroPfn = (1ULL << 40) - 1;
+inline std::uint64_t anon_page_pfn(std::uint64_t addr) {
+    return (1ULL << 40) | (addr >> PAGE_SHIFT);
+}
+
 // Whether pfn lies in the device's BAR.
 inline bool bar_contains(const vfio_pci_core_device& d, std::uint64_t pfn) {
     return pfn >= d.bar_base_pfn && pfn < d.bar_base_pfn + (d.bar_size >> PAGE_SHIFT);

@@ -89,6 +89,8 @@ class World final : public sim::Program {
     // Whether an actor walks or changes a bus (hot-reset, hot-reset-info, hotplug): only then
     // are the buses' locks and lists objects of the execution.
     bool pci_bus_layer = false;
+    // Whether a [[vma]] is private anonymous memory (no device, neither VM_IO nor VM_PFNMAP).
+    bool has_anonymous_vma = false;
     vfio_iommu iommu;
     std::vector<task_struct> tasks;
 
