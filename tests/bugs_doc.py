@@ -27,6 +27,24 @@ stale. Every replay command below replays the buggy variant's witness.
 
 """
 
+TAIL = """
+## Catalogue bugs not reproduced here
+
+- **B03** (`fixup_user_fault()` returning 0 on a second `VM_FAULT_RETRY`, fixed by Peter Xu's
+  "mm/gup: Fix fixup_user_fault() on multiple retries", 2020; the hash is unverified) cannot
+  show on this path. It needs a fault handler that returns `VM_FAULT_RETRY` on a
+  `FAULT_FLAG_TRIED` pass, and none that backs a mapping here does: vfio-pci's fault never
+  drops `mmap_lock`, `remap_pfn_range()` mappings have no fault, TTM's `ttm_bo_vm_reserve()`
+  and `ttm_bo_vm_fault_idle()` retry only under `fault_flag_allow_retry_first()` (not on a
+  TRIED pass), and anonymous memory does not retry. Every caller here that passes `unlocked`
+  (`follow_fault_pfn()`, `hva_to_pfn_remapped()`) also returns `-EAGAIN` or looks the vma up
+  again once it is set, which the first retry already does. No form of the function was
+  added for it.
+- **B22** (the x86 PAT untrack calling `follow_pte()` under `i_mmap_rwsem` alone) is not
+  modelled: the model has no PAT memtype tracking. The lock contract it broke is checked for
+  every caller that is modelled (I-LOCK, `pfnmap_lockdep_assert()`).
+"""
+
 
 def cell_text(cell):
     how = cell["decided"]
@@ -71,6 +89,7 @@ def main():
     text += "\n## Replay commands of the buggy variants\n\n"
     for bug_id, cmd in replays:
         text += f"- {bug_id}: `{cmd}`\n"
+    text += TAIL
     if update:
         with open(DOC, "w", encoding="utf-8") as fh:
             fh.write(text)
