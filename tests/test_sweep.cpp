@@ -473,6 +473,14 @@ sim::SweepReport stateful(const sim::ProgramFactory& make, std::uint64_t step_bo
     return sim::sweep(make, cfg, state);
 }
 
+// What `sweep` prints after an unaudited stateful sweep of `make` stops as inconsistent (exit 4).
+std::string diagnosis(const sim::ProgramFactory& make, std::uint64_t step_bound) {
+    sim::SweepConfig cfg;
+    cfg.stateful = true;
+    cfg.exec.step_bound = step_bound;
+    return app::audited_diagnosis(make, cfg);
+}
+
 // The unreduced stateless sweep of `make` and its stateful sweep, both complete.
 std::pair<sim::SweepReport, sim::SweepReport> both_sweeps(const sim::ProgramFactory& make,
                                                           std::uint64_t step_bound) {
@@ -690,12 +698,8 @@ TEST_CASE("the state audit finds a value the signature does not capture", "[swee
     const sim::ProgramFactory make = [&p] {
         return std::unique_ptr<sim::Program>(new ProxyProgram(p));
     };
-    sim::SweepConfig cfg;
-    cfg.stateful = true;
-    cfg.exec.step_bound = 100;
-    CHECK_THAT(app::audited_diagnosis(make, cfg),
-               Catch::StartsWith("; audited, the same sweep finds: ") &&
-                   Catch::Contains("it differs in: shared: y"));
+    CHECK_THAT(diagnosis(make, 100), Catch::StartsWith("; audited, the same sweep finds: ") &&
+                                         Catch::Contains("it differs in: shared: y"));
 }
 
 TEST_CASE("a replay that does not reach the state it recorded stops the stateful sweep",
@@ -741,12 +745,8 @@ TEST_CASE("a replay that does not reach the state it recorded stops the stateful
     // What `sweep` then prints (exit 4): the audited rerun of the same sweep stops at the
     // state it cannot reach, with the same words.
     runs = 0;
-    sim::SweepConfig cfg;
-    cfg.stateful = true;
-    cfg.exec.step_bound = 100;
-    CHECK_THAT(app::audited_diagnosis(make, cfg),
-               Catch::StartsWith("; audited, the same sweep stops with: ") &&
-                   Catch::Contains("the program is not deterministic"));
+    CHECK_THAT(diagnosis(make, 100), Catch::StartsWith("; audited, the same sweep stops with: ") &&
+                                         Catch::Contains("the program is not deterministic"));
     // The same program with the count reset every time is swept to a certificate.
     p.on_reset = [&] {
         vx = 0;

@@ -231,11 +231,14 @@ int drive_hot_reset_info(World& w, const ActorSpec& a) {
     });
 }
 
-// A function appears on `device`'s bus (a hot add: pci_rescan_bus) and goes again (surprise
-// removal: pci_stop_and_remove_bus_device_locked); it is bound to no vfio driver.
+// A function appears on `device`'s bus (drivers/pci/pci-sysfs.c rescan_store: pci_rescan_bus
+// under pci_lock_rescan_remove) and goes again (surprise removal:
+// pci_stop_and_remove_bus_device_locked); it is bound to no vfio driver.
 int drive_hotplug(World& w, const ActorSpec& a) {
     pci_bus& bus = *device_of(w, a).bus;
+    pci_lock_rescan_remove(w);
     pci_rescan_bus(w, bus);
+    pci_unlock_rescan_remove(w);
     pci_stop_and_remove_bus_device_locked(w, bus);
     return 0;
 }

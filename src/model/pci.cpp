@@ -52,23 +52,31 @@ void pci_destroy_dev(World& w, pci_bus& bus) {
 
 }  // namespace
 
-// drivers/pci/probe.c pci_rescan_bus under pci_lock_rescan_remove() (a sysfs rescan or a
-// hotplug controller's slot enable): a function bound to no vfio driver appears.
-void pci_rescan_bus(World& w, pci_bus& bus) {
-    const sim::Call frame{"pci_rescan_bus"};
+// drivers/pci/probe.c pci_lock_rescan_remove / pci_unlock_rescan_remove: the global
+// pci_rescan_remove_lock that serialises hot add and removal.
+void pci_lock_rescan_remove(World& w) {
     might_sleep(w);
     w.pci_rescan_remove_lock.lock("pci_lock_rescan_remove");
-    pci_device_add(w, bus);
+}
+
+void pci_unlock_rescan_remove(World& w) {
     w.pci_rescan_remove_lock.unlock("pci_unlock_rescan_remove");
 }
 
-// drivers/pci/remove.c pci_stop_and_remove_bus_device_locked: it goes again.
+// drivers/pci/probe.c pci_rescan_bus, its caller holding pci_lock_rescan_remove() (a sysfs
+// rescan or a hotplug controller's slot enable): a function bound to no vfio driver appears.
+void pci_rescan_bus(World& w, pci_bus& bus) {
+    const sim::Call frame{"pci_rescan_bus"};
+    pci_device_add(w, bus);
+}
+
+// drivers/pci/remove.c pci_stop_and_remove_bus_device_locked: pci_lock_rescan_remove(), then
+// pci_stop_and_remove_bus_device() -> pci_destroy_dev(): the function goes again.
 void pci_stop_and_remove_bus_device_locked(World& w, pci_bus& bus) {
     const sim::Call frame{"pci_stop_and_remove_bus_device_locked"};
-    might_sleep(w);
-    w.pci_rescan_remove_lock.lock("pci_lock_rescan_remove");
+    pci_lock_rescan_remove(w);
     pci_destroy_dev(w, bus);
-    w.pci_rescan_remove_lock.unlock("pci_unlock_rescan_remove");
+    pci_unlock_rescan_remove(w);
 }
 
 // drivers/pci/pci.c pci_reset_bus -> __pci_reset_bus: save and disable every function, the

@@ -133,25 +133,43 @@ void vfio_pci_add_vma(vfio_pci_core_device& vdev, vm_area_struct* vma) {
     vdev.vma_list.push_back(vma);
 }
 
-// drivers/vfio/pci/vfio_pci_core.c vfio_pci_zap_and_vma_lock(vdev, false) (v5.8 to v6.9): the
-// listed vmas are zapped under their mm's mmap_lock, taken with vma_lock dropped (mmap_lock ->
-// vma_lock is the order the fault path sets); returns with vma_lock held and the list empty.
+}  // namespace
+
+// drivers/vfio/pci/vfio_pci_core.c vfio_pci_zap_and_vma_lock (v5.8 to v6.9): the listed vmas
+// are zapped under their mm's mmap_lock, taken with vma_lock dropped (mmap_lock -> vma_lock is
+// the order the fault path sets); returns with vma_lock held and the list empty. With `try`
+// (the hot reset) every lock is trylocked and contention gives up with nothing held (false).
 // mmget_not_zero() always succeeds: the one mm lives for the whole execution.
-void vfio_pci_zap_and_vma_lock(World& w, vfio_pci_core_device& vdev) {
+bool vfio_pci_zap_and_vma_lock(World& w, vfio_pci_core_device& vdev, bool try_) {
     const sim::Call frame{"vfio_pci_zap_and_vma_lock"};
+    const auto vma_lock = [&] {
+        if (try_) {
+            return vdev.vma_lock.try_lock("mutex_trylock");
+        }
+        might_sleep(w);
+        vdev.vma_lock.lock("mutex_lock");
+        return true;
+    };
     sim::Loop rounds("vfio_pci_zap_and_vma_lock: while (1)");
     for (;;) {
         rounds.head();
-        might_sleep(w);
-        vdev.vma_lock.lock("mutex_lock");
+        if (!vma_lock()) {
+            return false;
+        }
         sim::point(sim::Op::Read, vdev.vma_list_obj, "vfio_pci_zap_and_vma_lock", "list_empty");
         if (vdev.vma_list.empty()) {
-            return;
+            return true;
         }
         vdev.vma_lock.unlock("mutex_unlock");
-        mmap_read_lock(w);
-        might_sleep(w);
-        vdev.vma_lock.lock("mutex_lock");
+        if (!try_) {
+            mmap_read_lock(w);
+        } else if (!w.mm.mmap_lock.down_read_trylock("mmap_read_trylock")) {
+            return false;
+        }
+        if (!vma_lock()) {
+            mmap_read_unlock(w);
+            return false;
+        }
         sim::point(sim::Op::Write, vdev.vma_list_obj, "vfio_pci_zap_and_vma_lock",
                    "list_del every vma of this mm");
         std::vector<vm_area_struct*> listed;
@@ -163,8 +181,6 @@ void vfio_pci_zap_and_vma_lock(World& w, vfio_pci_core_device& vdev) {
         mmap_read_unlock(w);
     }
 }
-
-}  // namespace
 
 // drivers/vfio/pci/vfio_pci_core.c vfio_pci_mmap_fault (v5.8 to v6.9, the vma_lock era):
 // vma_lock, then memory_lock (read); SIGBUS while memory is disabled; otherwise fill the whole
@@ -228,7 +244,7 @@ void vfio_pci_mmap_close(World& w, vm_area_struct* vma) {
 void vfio_pci_zap_and_down_write_memory_lock(World& w, vfio_pci_core_device& vdev) {
     const sim::Call frame{"vfio_pci_zap_and_down_write_memory_lock"};
     if (vfio_vma_lock_era(w.sc.vfio_pci_mmap)) {
-        vfio_pci_zap_and_vma_lock(w, vdev);
+        vfio_pci_zap_and_vma_lock(w, vdev, false);
         might_sleep(w);
         vdev.memory_lock.down_write("down_write");
         mark_bar_gone(w);
@@ -383,40 +399,6 @@ int vfio_pci_runtime_pm_exit(World& w, vfio_pci_core_device& vdev) {
     }
     vdev.memory_lock.up_write("up_write");
     return 0;
-}
-
-// drivers/vfio/pci/vfio_pci_core.c vfio_pci_zap_and_vma_lock(vdev, true) (v5.8 to v6.9): the
-// waiting form's steps with every lock trylocked; contention gives up with nothing held.
-bool vfio_pci_try_zap_and_vma_lock(World& w, vfio_pci_core_device& vdev) {
-    const sim::Call frame{"vfio_pci_zap_and_vma_lock"};
-    sim::Loop rounds("vfio_pci_zap_and_vma_lock: while (1)");
-    for (;;) {
-        rounds.head();
-        if (!vdev.vma_lock.try_lock("mutex_trylock")) {
-            return false;
-        }
-        sim::point(sim::Op::Read, vdev.vma_list_obj, "vfio_pci_zap_and_vma_lock", "list_empty");
-        if (vdev.vma_list.empty()) {
-            return true;
-        }
-        vdev.vma_lock.unlock("mutex_unlock");
-        if (!w.mm.mmap_lock.down_read_trylock("mmap_read_trylock")) {
-            return false;
-        }
-        if (!vdev.vma_lock.try_lock("mutex_trylock")) {
-            mmap_read_unlock(w);
-            return false;
-        }
-        sim::point(sim::Op::Write, vdev.vma_list_obj, "vfio_pci_zap_and_vma_lock",
-                   "list_del every vma of this mm");
-        std::vector<vm_area_struct*> listed;
-        listed.swap(vdev.vma_list);
-        for (vm_area_struct* vma : listed) {
-            zap_page_range_single(w, vma, vma->vm_start, vma->vm_end);  // zap_vma_ptes
-        }
-        vdev.vma_lock.unlock("mutex_unlock");
-        mmap_read_unlock(w);
-    }
 }
 
 // drivers/vfio/pci/vfio_pci_core.c vfio_pci_zap_bars, memory_lock held for write: the calls in

@@ -48,7 +48,7 @@ int vfio_pci_dev_set_hot_reset(World& w, pci_bus& bus) {
     const bool vma_era = vfio_vma_lock_era(w.sc.vfio_pci_mmap);
     if (vma_era) {
         for (; vma_locked < devs.size(); ++vma_locked) {
-            if (!vfio_pci_try_zap_and_vma_lock(w, *devs[vma_locked])) {
+            if (!vfio_pci_zap_and_vma_lock(w, *devs[vma_locked], true)) {
                 ret = -EBUSY;
                 break;
             }
@@ -71,8 +71,11 @@ int vfio_pci_dev_set_hot_reset(World& w, pci_bus& bus) {
         // vfio_pci_set_power_state(vdev, PCI_D0) for each, then the reset.
         ret = pci_reset_bus(w, bus, true);
     }
-    // err_undo: memory_lock where taken, else (the vma_lock era) vma_lock.
-    for (std::size_t i = 0; i < std::max(vma_locked, mem_locked); ++i) {
+    // err_undo: memory_lock where taken, else (the vma_lock era) vma_lock; today's form walks
+    // the list back (list_for_each_entry_from_reverse), the vma_lock era's forward.
+    const std::size_t held = std::max(vma_locked, mem_locked);
+    for (std::size_t k = 0; k < held; ++k) {
+        const std::size_t i = vma_era ? k : held - 1 - k;
         if (i < mem_locked) {
             devs[i]->memory_lock.up_write("up_write");
         } else {
@@ -99,7 +102,7 @@ int vfio_pci_ioctl_hot_reset_walk(World& w, pci_bus& bus) {
     }
     std::vector<vfio_pci_core_device*> devs;  // struct vfio_devices
     int ret = pci_walk_bus(w, bus, [&](vfio_pci_core_device* d) {
-        if (d == nullptr || !vfio_pci_try_zap_and_vma_lock(w, *d)) {
+        if (d == nullptr || !vfio_pci_zap_and_vma_lock(w, *d, true)) {
             return -EBUSY;  // vfio_pci_try_zap_and_vma_lock_cb
         }
         devs.push_back(d);
@@ -147,6 +150,11 @@ int vfio_pci_ioctl_pci_hot_reset(World& w, vfio_pci_core_device& vdev) {
 // 9062ff405b49 (v6.6) the fill walk ran without the set's lock.
 int vfio_pci_ioctl_get_pci_hot_reset_info(World& w, vfio_pci_core_device& vdev, std::uint64_t arg) {
     const sim::Call frame{"vfio_pci_ioctl_get_pci_hot_reset_info"};
+    // copy_from_user(&hdr, arg, minsz): struct vfio_pci_hot_reset_info's argsz, flags, count.
+    constexpr std::uint64_t minsz = 12;
+    if (copy_from_user(w, arg, minsz) != 0) {
+        return -EFAULT;
+    }
     pci_bus& bus = *vdev.bus;
     int count = 0;
     pci_walk_bus(w, bus, [&](vfio_pci_core_device*) {
@@ -172,8 +180,12 @@ int vfio_pci_ioctl_get_pci_hot_reset_info(World& w, vfio_pci_core_device& vdev, 
     if (ret != 0) {
         return ret;
     }
-    // copy_to_user(arg->devices, ...): one entry per function.
-    if (copy_to_user(w, arg, 8ULL * static_cast<std::uint64_t>(filled)) != 0) {
+    // copy_to_user(arg->devices, ...) (8 bytes per function, right after the 12-byte header),
+    // then the header: copy_to_user(arg, &hdr, minsz).
+    if (copy_to_user(w, arg + minsz, 8ULL * static_cast<std::uint64_t>(filled)) != 0) {
+        return -EFAULT;
+    }
+    if (copy_to_user(w, arg, minsz) != 0) {
         return -EFAULT;
     }
     return 0;

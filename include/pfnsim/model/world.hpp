@@ -304,9 +304,9 @@ int vfio_pci_set_power_state_d0(World& w, vfio_pci_core_device& vdev);
 int vfio_pci_ioctl_reset(World& w, vfio_pci_core_device& vdev);
 int vfio_pci_runtime_pm_entry(World& w, vfio_pci_core_device& vdev);
 int vfio_pci_runtime_pm_exit(World& w, vfio_pci_core_device& vdev);
-// In the vma_lock era, vfio_pci_zap_and_vma_lock(vdev, true): false on contention (vma_lock or
-// mmap_lock trylocked), true with vma_lock held and the list empty.
-bool vfio_pci_try_zap_and_vma_lock(World& w, vfio_pci_core_device& vdev);
+// The vma_lock era's zap: true with vma_lock held and vma_list empty; with `try_` (the hot
+// reset) vma_lock and mmap_lock are trylocked and contention is false, nothing held.
+bool vfio_pci_zap_and_vma_lock(World& w, vfio_pci_core_device& vdev, bool try_);
 // drivers/vfio/pci/vfio_pci_core.c vfio_pci_zap_bars: unmap_mapping_range over the BARs.
 void vfio_pci_zap_bars(World& w, vfio_pci_core_device& vdev);
 // The calls in flight see a BAR gone from here (the oracle's "memory disabled").
@@ -322,7 +322,10 @@ int vfio_pci_ioctl_get_pci_hot_reset_info(World& w, vfio_pci_core_device& vdev, 
 // pci_walk_bus: cb for every function on the bus (a vfio-pci one, or nullptr for another)
 // under pci_bus_sem for read, until cb returns nonzero.
 int pci_walk_bus(World& w, pci_bus& bus, const std::function<int(vfio_pci_core_device*)>& cb);
-// pci_rescan_bus (a function appears) and pci_stop_and_remove_bus_device_locked (it goes).
+// pci_rescan_bus (a function appears; the caller holds pci_lock_rescan_remove()) and
+// pci_stop_and_remove_bus_device_locked (it goes).
+void pci_lock_rescan_remove(World& w);
+void pci_unlock_rescan_remove(World& w);
 void pci_rescan_bus(World& w, pci_bus& bus);
 void pci_stop_and_remove_bus_device_locked(World& w, pci_bus& bus);
 // pci_reset_bus: a secondary bus reset of every function on the bus.
