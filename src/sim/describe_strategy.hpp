@@ -4,6 +4,7 @@
 // what differs between two states the signature took for one.
 #pragma once
 
+#include <algorithm>
 #include <cstdint>
 #include <optional>
 #include <span>
@@ -65,6 +66,43 @@ class DescribeStrategy final : public Strategy {
     std::size_t seen_ = 0;
     std::optional<std::uint64_t> signature_;
     StateFields fields_;
+};
+
+// The replay of a schedule that records every scheduling point it passes: its signature, the
+// actor that reached it and how many of the choices were made before it. How a stateful sweep
+// finds where a witness passes the states of its graph (StatefulSearch::shorten).
+class PassedStatesStrategy final : public Strategy {
+  public:
+    struct Passed {
+        std::uint64_t signature;
+        ActorId arrived;
+        std::size_t choices;  // made before this point
+    };
+    explicit PassedStatesStrategy(std::vector<std::uint32_t> choices)
+        : Strategy(StrategyKind::Describe), choices_(std::move(choices)) {}
+    void new_execution(std::uint64_t /*seed*/) override {
+        pos_ = 0;
+        passed_.clear();
+    }
+    ActorId choose_actor(std::span<const ActorId> enabled, ActorId /*current*/,
+                         std::span<const NextStep> /*next*/) override {
+        const std::uint32_t v = pos_ < choices_.size() ? choices_[pos_++] : kPrune;
+        return std::find(enabled.begin(), enabled.end(), v) != enabled.end() ? v : kPrune;
+    }
+    std::uint32_t choose_value(std::uint32_t n, std::string_view /*what*/) override {
+        const std::uint32_t v = pos_ < choices_.size() ? choices_[pos_++] : kPrune;
+        return v < n ? v : kPrune;
+    }
+    bool at_state(const StatePoint& p) override {
+        passed_.push_back({p.signature, p.arrived, pos_});
+        return true;
+    }
+    const std::vector<Passed>& passed() const { return passed_; }
+
+  private:
+    std::vector<std::uint32_t> choices_;
+    std::size_t pos_ = 0;
+    std::vector<Passed> passed_;
 };
 
 // The state `choices` reach at point `point` of `program`, with its fields named.

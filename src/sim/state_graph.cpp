@@ -5,6 +5,8 @@
 #include <algorithm>
 #include <bit>
 #include <deque>
+#include <functional>
+#include <queue>
 
 namespace pfnsim::sim {
 
@@ -78,6 +80,8 @@ std::string StateGraph::restore(std::vector<std::uint64_t> keys, std::vector<Inf
     info_.clear();
     slots_.clear();
     edges_.clear();
+    first_out_.clear();
+    next_out_.clear();
     successors_.clear();
     if (keys.size() != infos.size()) {
         return "not one entry per state";
@@ -127,6 +131,9 @@ std::string StateGraph::restore(std::vector<std::uint64_t> keys, std::vector<Inf
         }
     }
     edges_ = std::move(edges);
+    for (std::size_t k = 0; k < edges_.size(); ++k) {
+        link(static_cast<std::uint32_t>(k));
+    }
     if (indexed_) {
         for (const Edge& e : edges_) {
             successors_.emplace(edge_key(e.from, e.value), e.to);
@@ -135,8 +142,18 @@ std::string StateGraph::restore(std::vector<std::uint64_t> keys, std::vector<Inf
     return {};
 }
 
+void StateGraph::link(std::uint32_t edge) {
+    const std::uint32_t from = edges_[edge].from;
+    if (first_out_.size() <= from) {
+        first_out_.resize(std::max<std::size_t>(from + 1, keys_.size()), kNone);
+    }
+    next_out_.push_back(first_out_[from]);
+    first_out_[from] = edge;
+}
+
 void StateGraph::add_edge(const Edge& e) {
     edges_.push_back(e);
+    link(static_cast<std::uint32_t>(edges_.size() - 1));
     if (indexed_) {
         successors_.emplace(edge_key(e.from, e.value), e.to);
     }
@@ -156,6 +173,7 @@ std::size_t StateGraph::table_bytes() const {
 
 std::size_t StateGraph::bytes() const {
     return table_bytes() + info_.capacity() * sizeof(Info) + edges_.capacity() * sizeof(Edge) +
+           (first_out_.capacity() + next_out_.capacity()) * sizeof(std::uint32_t) +
            successors_.size() * 32;
 }
 
@@ -365,6 +383,80 @@ std::vector<StateGraph::Lasso> StateGraph::fair_cycles(std::uint32_t forever,
         found.push_back(std::move(l));
     }
     return found;
+}
+
+std::size_t StateGraph::FewestPreemptions::slot(std::uint32_t state, ActorId arrived) const {
+    return static_cast<std::size_t>(state) * width_ + (arrived < width_ - 1 ? arrived : width_ - 1);
+}
+
+std::uint32_t StateGraph::FewestPreemptions::preemptions(std::uint32_t state,
+                                                         ActorId arrived) const {
+    const std::size_t u = slot(state, arrived);
+    return u < dist_.size() ? dist_[u] : kNone;
+}
+
+std::vector<std::uint32_t> StateGraph::FewestPreemptions::choices(std::uint32_t state,
+                                                                  ActorId arrived) const {
+    std::vector<std::uint32_t> out;
+    std::size_t u = slot(state, arrived);
+    if (u >= dist_.size() || dist_[u] == kNone) {
+        return out;
+    }
+    while (from_[u] != kNone) {
+        const std::uint32_t v = graph_->edges_[edge_[u]].value;
+        if (v != kNone) {
+            out.push_back(v);
+        }
+        u = from_[u];
+    }
+    std::reverse(out.begin(), out.end());
+    return out;
+}
+
+std::optional<StateGraph::FewestPreemptions> StateGraph::fewest_preemptions(
+    std::size_t actors, ActorId first_arrived, std::size_t most_slots) const {
+    FewestPreemptions f;
+    f.graph_ = this;
+    f.width_ = actors + 1;
+    const std::size_t slots = keys_.size() * f.width_;
+    if (keys_.empty() || slots > most_slots || slots >= kNone) {
+        return std::nullopt;
+    }
+    f.dist_.assign(slots, kNone);
+    f.from_.assign(slots, kNone);
+    f.edge_.assign(slots, kNone);
+    std::vector<std::uint32_t> length(slots, kNone);
+    // Dijkstra on (preemptions, transitions): a transition costs one preemption if it is one.
+    using Entry = std::pair<std::uint64_t, std::uint32_t>;  // preemptions << 32 | length, slot
+    std::priority_queue<Entry, std::vector<Entry>, std::greater<>> queue;
+    const auto root = static_cast<std::uint32_t>(f.slot(0, first_arrived));
+    f.dist_[root] = 0;
+    length[root] = 0;
+    queue.push({0, root});
+    while (!queue.empty()) {
+        const auto [key, u] = queue.top();
+        queue.pop();
+        if (key != (std::uint64_t{f.dist_[u]} << 32U | length[u])) {
+            continue;  // a stale entry
+        }
+        const auto state = static_cast<std::uint32_t>(u / f.width_);
+        const std::size_t a = u % f.width_;
+        const bool current_enabled = a < actors && ((info_[state].enabled >> a) & 1U) != 0;
+        for (std::uint32_t e = first_out(state); e != kNone; e = next_out(e)) {
+            const Edge& t = edges_[e];
+            const std::uint32_t pre = f.dist_[u] + (current_enabled && t.actor != a ? 1 : 0);
+            const std::uint32_t len = length[u] + 1;
+            const auto v = static_cast<std::uint32_t>(f.slot(t.to, t.actor));
+            if (pre < f.dist_[v] || (pre == f.dist_[v] && len < length[v])) {
+                f.dist_[v] = pre;
+                length[v] = len;
+                f.from_[v] = u;
+                f.edge_[v] = e;
+                queue.push({std::uint64_t{pre} << 32U | len, v});
+            }
+        }
+    }
+    return f;
 }
 
 }  // namespace pfnsim::sim

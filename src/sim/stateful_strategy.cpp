@@ -19,7 +19,10 @@ namespace {
 //     value times 2 plus `taken`
 //   the target: 0, or 1, state, value
 //   started + 2 * full, state hits, audited successors
-constexpr std::string_view kMagic = "pfsg1";
+//   violation ends: count, then per end: its state, choice + 1 (0: none)
+constexpr std::string_view kMagic = "pfsg2";
+// Ends kept at most (the first ones): a witness is rebuilt from them.
+constexpr std::size_t kMostEnds = std::size_t{1} << 20U;
 // Choices beyond this are no option of any program (a corrupt file, not a model).
 constexpr std::uint64_t kMaxValue = 1U << 24;
 
@@ -159,6 +162,11 @@ std::string StatefulStrategy::save() const {
     w.varint((started_ ? 1U : 0U) + (full_ ? 2U : 0U));
     w.varint(hits_);
     w.varint(audited_);
+    w.varint(ends_.size());
+    for (const End& e : ends_) {
+        w.varint(e.state);
+        w.varint(e.choice == StateGraph::kNone ? 0 : std::uint64_t{e.choice} + 1);
+    }
     return std::move(w.out);
 }
 
@@ -177,6 +185,7 @@ std::string StatefulStrategy::restore(std::string_view saved, std::size_t actors
     full_ = false;
     hits_ = 0;
     audited_ = 0;
+    ends_.clear();
     const std::uint64_t masks = actors >= 32 ? ~std::uint32_t{0} : (std::uint64_t{1} << actors) - 1;
     try {
         Reader r(saved);
@@ -272,6 +281,15 @@ std::string StatefulStrategy::restore(std::string_view saved, std::size_t actors
         }
         hits_ = r.varint("state_hits");
         audited_ = r.varint("audited");
+        const std::uint64_t ne = r.upto("ends", std::min<std::uint64_t>(r.left() / 2, kMostEnds));
+        ends_.reserve(ne);
+        for (std::uint64_t k = 0; k < ne; ++k) {
+            const std::string f = fmt::format("ends[{}]", k);
+            const auto state = static_cast<std::uint32_t>(r.upto(f + ".state", n - 1));
+            const std::uint64_t c = r.upto(f + ".choice", kMaxValue);
+            ends_.push_back(
+                {state, c == 0 ? StateGraph::kNone : static_cast<std::uint32_t>(c - 1)});
+        }
         if (r.left() != 0) {
             throw Bad{fmt::format("{} bytes after the end", r.left())};
         }
@@ -285,6 +303,7 @@ std::string StatefulStrategy::restore(std::string_view saved, std::size_t actors
         full_ = false;
         hits_ = 0;
         audited_ = 0;
+        ends_.clear();
         return b.what;
     }
     first_untried_.assign(graph_.states(), StateGraph::kNone);
@@ -324,6 +343,7 @@ void StatefulStrategy::new_execution(std::uint64_t /*seed*/) {
     ++execution_;
     pos_ = 0;
     points_ = 0;
+    last_point_pos_ = 0;
     last_state_ = StateGraph::kNone;
     last_value_ = StateGraph::kNone;
     last_eventual_ = false;
@@ -332,6 +352,8 @@ void StatefulStrategy::new_execution(std::uint64_t /*seed*/) {
     audit_left_ = 0;
     mismatch_.reset();
     divergence_.reset();
+    nav_.clear();
+    nav_pos_ = 0;
     if (current_route_ != StateGraph::kNone) {
         routes_[current_route_] = std::move(current_choices_);
         current_route_ = StateGraph::kNone;
@@ -365,6 +387,10 @@ bool StatefulStrategy::advance() {
 // or whose signature misses part of its state, reaches another state or none recorded).
 bool StatefulStrategy::needs_signature() const {
     // An audit checks every state of the replay: it names where a path first went astray.
+    // Moving along recorded transitions likewise: only the state it moves to is checked.
+    if (nav_pos_ + 1 < nav_.size()) {
+        return false;
+    }
     return opt_.audit_points > 0 || !(replaying_ && target_ && points_ + 1 < chain_.size());
 }
 
@@ -396,6 +422,36 @@ bool StatefulStrategy::at_state(const StatePoint& p) {
     const bool put_off = last_eventual_ && last_value_ == 0;
     last_eventual_ = p.eventual;
     const std::size_t point = points_++;
+    last_point_pos_ = pos_;
+    if (nav_pos_ < nav_.size()) {
+        // Moving from a state hit to an untried option: each state is the recorded one, as on
+        // a replayed path; the last is checked and its option taken.
+        const std::uint32_t to = nav_[nav_pos_++].to;
+        last_state_ = to;
+        last_value_ = StateGraph::kNone;
+        last_new_ = false;
+        passed(to);
+        if (nav_pos_ < nav_.size()) {
+            return true;
+        }
+        nav_.clear();
+        nav_pos_ = 0;
+        if (p.signature != graph_.key(to)) {
+            error_ = fmt::format(
+                "a recorded transition led to another state after {} choices than the one "
+                "recorded (the program is not deterministic, or its signature misses part of its "
+                "state)",
+                pos_);
+            return false;
+        }
+        const std::optional<std::uint32_t> v = take_untried(to);
+        if (!v) {
+            return false;  // cannot happen: nothing took it since the move was planned
+        }
+        target_ = Untried{to, *v};
+        at_target_ = true;
+        return true;
+    }
     if (replaying_ && target_ && point + 1 < chain_.size()) {
         if (opt_.audit_points > 0 && p.signature != graph_.key(chain_[point])) {
             error_ = fmt::format(
@@ -508,6 +564,84 @@ bool StatefulStrategy::at_state(const StatePoint& p) {
             return true;
         }
     }
+    // None here: move along recorded transitions to the nearest state that has one, which is
+    // what an execution replaying the path to it would do, without its stop and its replay
+    // from the start. Its future is the recorded one for the same reason as above.
+    return !again && navigate(i);
+}
+
+// A breadth-first search of the recorded transitions from `from` for the nearest state with
+// an untried option, through states this execution has not passed (its path stays simple),
+// within the points left before continue_points and a bounded number of states.
+bool StatefulStrategy::navigate(std::uint32_t from) {
+    constexpr std::size_t kMostStates = 64;
+    if (left_ == 0 || points_ >= opt_.continue_points) {
+        return false;
+    }
+    const std::size_t most_depth = opt_.continue_points - points_;
+    if (bfs_mark_.size() < graph_.states()) {
+        bfs_mark_.resize(graph_.states(), 0);
+    }
+    if (++bfs_gen_ == 0) {
+        std::fill(bfs_mark_.begin(), bfs_mark_.end(), 0);
+        bfs_gen_ = 1;
+    }
+    bfs_.clear();
+    bfs_.push_back({from, StateGraph::kNone, StateGraph::kNone, 0});
+    bfs_mark_[from] = bfs_gen_;
+    const auto& edges = graph_.edges();
+    for (std::size_t q = 0; q < bfs_.size() && q < kMostStates; ++q) {
+        const Visit at = bfs_[q];
+        if (at.depth + 1 >= most_depth) {
+            continue;
+        }
+        for (std::uint32_t e = graph_.first_out(at.state); e != StateGraph::kNone;
+             e = graph_.next_out(e)) {
+            const std::uint32_t to = edges[e].to;
+            if (bfs_mark_[to] == bfs_gen_ ||
+                (to < passed_in_.size() && passed_in_[to] == execution_)) {
+                continue;
+            }
+            bfs_mark_[to] = bfs_gen_;
+            bfs_.push_back({to, static_cast<std::uint32_t>(q), e, at.depth + 1});
+            if (!has_untried(to)) {
+                continue;
+            }
+            nav_.clear();
+            for (std::uint32_t k = static_cast<std::uint32_t>(bfs_.size() - 1);
+                 bfs_[k].parent != StateGraph::kNone; k = bfs_[k].parent) {
+                nav_.push_back({edges[bfs_[k].edge].value, bfs_[k].state});
+            }
+            std::reverse(nav_.begin(), nav_.end());
+            nav_pos_ = 0;
+            moves_ += nav_.size();
+            return true;
+        }
+    }
+    return false;
+}
+
+void StatefulStrategy::note_end(std::span<const std::uint32_t> choices) {
+    // After its last point an execution makes at most that point's choice.
+    if (last_state_ == StateGraph::kNone || last_point_pos_ > choices.size() ||
+        choices.size() - last_point_pos_ > 1 || ends_.size() >= kMostEnds) {
+        return;
+    }
+    ends_.push_back({last_state_, last_point_pos_ < choices.size() ? choices[last_point_pos_]
+                                                                   : StateGraph::kNone});
+}
+
+bool StatefulStrategy::has_untried(std::uint32_t state) {
+    if (state >= first_untried_.size() || first_untried_[state] == StateGraph::kNone) {
+        return false;
+    }
+    for (std::size_t k = first_untried_[state]; k < frontier_.size() && frontier_[k].state == state;
+         ++k) {
+        if (k >= head_ && !taken_[k]) {
+            return true;
+        }
+    }
+    first_untried_[state] = StateGraph::kNone;  // all run or taken
     return false;
 }
 
@@ -544,6 +678,15 @@ std::uint32_t StatefulStrategy::pick(std::span<const std::uint32_t> options) {
         v = path_[pos_];  // the path to the target, or the task's prefix
         if (std::find(options.begin(), options.end(), v) == options.end()) {
             error_ = fmt::format("choice {} of the path ({}) is not an option here", pos_, v);
+            return kPrune;
+        }
+    } else if (nav_pos_ < nav_.size()) {
+        v = nav_[nav_pos_].value;  // a recorded transition towards an untried option
+        if (std::find(options.begin(), options.end(), v) == options.end()) {
+            error_ = fmt::format(
+                "the recorded choice {} is not an option here (the program is not "
+                "deterministic)",
+                v == StateGraph::kNone ? std::string("(none)") : std::to_string(v));
             return kPrune;
         }
     } else if (at_target_) {

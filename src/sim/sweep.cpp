@@ -7,7 +7,9 @@
 #include <chrono>
 #include <deque>
 #include <exception>
+#include <functional>
 #include <mutex>
+#include <set>
 #include <thread>
 #include <tuple>
 
@@ -381,6 +383,11 @@ class StatefulSearch final : public TaskSearch {
     }
     const ExecutionConfig& check_config() const override { return replayed_; }
     void found(Program& program, const Outcome& out, SweepTotals& part) override {
+        if (out.status != Status::Revisited && out.status != Status::Pruned &&
+            std::any_of(out.violations.begin(), out.violations.end(),
+                        [](const Violation& v) { return rebuilt(v.kind); })) {
+            st_.note_end(out.schedule.choices);
+        }
         const auto& m = st_.mismatch();
         if (!m) {
             return;
@@ -440,12 +447,106 @@ class StatefulSearch final : public TaskSearch {
     }
     void done(Program& program, SweepTotals& part) override {
         add_counts(part);
-        for (const Witness& w : graph_livelocks(program, graph_, cfg_.exec, kMaxLassos)) {
+        // The search for the fewest preemptions, done once if a witness or a lasso needs it.
+        std::optional<StateGraph::FewestPreemptions> best;
+        bool searched = false;
+        const auto fewest = [&]() -> const StateGraph::FewestPreemptions* {
+            if (!searched) {
+                searched = true;
+                best = fewest_preemptions(program);
+            }
+            return best ? &*best : nullptr;
+        };
+        rebuild_witnesses(program, part, fewest);
+        for (const Witness& w : graph_livelocks(program, graph_, cfg_.exec, kMaxLassos, fewest)) {
             part.add_witness(w);
         }
     }
 
   private:
+    // The violations an execution shows at its end (its last point, then its last steps).
+    static bool rebuilt(ViolationKind k) {
+        return k == ViolationKind::WrongReturn || k == ViolationKind::NewErrno ||
+               k == ViolationKind::Invariant || k == ViolationKind::Deadlock;
+    }
+    // A witness is the best of the executions that happened to show its violation, and which
+    // executions run depends on the search order (state hits, moves). The graph holds every
+    // path to the state where each such execution left it (StatefulStrategy::ends): the one
+    // with the fewest preemptions, followed by the execution's last choice, ends the same way.
+    // Each end is replayed from its best paths (one per actor that may arrive at its state)
+    // that could beat a witness, and a replay that shows a violation with fewer preemptions
+    // (better_witness) becomes its witness. Independent of the order the graph was explored
+    // in, so of moves, checkpoints and resumes.
+    // The paths with the fewest preemptions from the first state (nullopt: too large a graph).
+    std::optional<StateGraph::FewestPreemptions> fewest_preemptions(Program& program) const {
+        constexpr std::size_t kMostSlots = std::size_t{8} << 20U;  // 128 MB for the search
+        if (graph_.states() == 0) {
+            return std::nullopt;
+        }
+        // The first state's arriving actor: the first point of any execution.
+        PassedStatesStrategy first({});
+        ExecutionConfig c = replayed_;
+        c.cycle_check.reset();
+        run_execution(program, first, 0, c);
+        if (first.passed().empty()) {
+            return std::nullopt;
+        }
+        return graph_.fewest_preemptions(program.actors().size(), first.passed().front().arrived,
+                                         kMostSlots);
+    }
+    void rebuild_witnesses(
+        Program& program, SweepTotals& part,
+        const std::function<const StateGraph::FewestPreemptions*()>& fewest) const {
+        unsigned most = 0;
+        for (const Witness& w : part.violations) {
+            if (rebuilt(w.violation.kind) && !w.schedule.cycle_start) {
+                most = std::max(most, w.preemptions);
+            }
+        }
+        if (most == 0 || st_.ends().empty() || fewest() == nullptr) {
+            return;
+        }
+        const StateGraph::FewestPreemptions& best = *fewest();
+        ExecutionConfig c = replayed_;
+        c.cycle_check.reset();
+        const auto actors = static_cast<ActorId>(program.actors().size());
+        std::set<std::pair<std::uint32_t, std::uint32_t>> tried;
+        for (const StatefulStrategy::End& e : st_.ends()) {
+            for (ActorId a = 0; a <= actors; ++a) {
+                const ActorId arrived = a == actors ? kNoActor : a;
+                const std::uint32_t d = best.preemptions(e.state, arrived);
+                if (d == StateGraph::kNone || d > most) {
+                    continue;  // no path, or none that could match any witness
+                }
+                if (!tried.insert({e.state, a}).second && e.choice == StateGraph::kNone) {
+                    continue;
+                }
+                Schedule s;
+                s.choices = best.choices(e.state, arrived);
+                if (e.choice != StateGraph::kNone) {
+                    s.choices.push_back(e.choice);
+                }
+                ReplayStrategy replay(s);
+                const Outcome r = run_execution(program, replay, 0, c);
+                if (!replay.error().empty()) {
+                    continue;
+                }
+                for (Witness& w : part.violations) {
+                    if (!rebuilt(w.violation.kind) || w.schedule.cycle_start ||
+                        !shows(r, w.violation)) {
+                        continue;
+                    }
+                    Witness better = Witness::of(w.violation, r);
+                    better.seed.reset();
+                    better.schedule.key = w.schedule.key;
+                    better.count = w.count;
+                    if (better_witness(better, w)) {
+                        w = std::move(better);
+                    }
+                }
+            }
+        }
+    }
     void deposit(Shared& sh, std::size_t k, const SweepTotals& part, bool save) const {
         SweepTotals t = part;
         add_counts(t);
@@ -570,23 +671,63 @@ void work(Shared& sh, unsigned worker) {
 
 }  // namespace
 
-std::vector<Witness> graph_livelocks(Program& program, const StateGraph& graph,
-                                     const ExecutionConfig& exec, std::size_t max) {
+std::vector<Witness> graph_livelocks(
+    Program& program, const StateGraph& graph, const ExecutionConfig& exec, std::size_t max,
+    const std::function<const StateGraph::FewestPreemptions*()>& fewest) {
     std::uint32_t forever = 0;
     for (ActorId a = 0; a < program.actors().size(); ++a) {
         forever |= program.actors()[a].forever ? 1U << a : 0U;
     }
-    std::vector<Witness> out;
-    for (const StateGraph::Lasso& l : graph.fair_cycles(forever, max)) {
+    const auto lasso_of = [&](const std::vector<std::uint32_t>& prefix,
+                              const std::vector<std::uint32_t>& cycle, Outcome& o) {
         Schedule s;
-        s.choices = l.prefix;
-        s.choices.insert(s.choices.end(), l.cycle.begin(), l.cycle.end());
-        s.cycle_start = l.prefix.size();  // "()" when the cycle makes no choice
+        s.choices = prefix;
+        s.choices.insert(s.choices.end(), cycle.begin(), cycle.end());
+        s.cycle_start = prefix.size();  // "()" when the cycle makes no choice
         ExecutionConfig c = replay_config(exec, s);
         c.detect_cycles = true;
         c.record_trace = false;
         ReplayStrategy replay(s);
-        const Outcome o = run_execution(program, replay, 0, c);
+        o = run_execution(program, replay, 0, c);
+        return s;
+    };
+    const auto livelock = [](const Outcome& o) {
+        return o.lasso &&
+               std::any_of(o.violations.begin(), o.violations.end(),
+                           [](const Violation& v) { return v.kind == ViolationKind::Livelock; });
+    };
+    std::vector<Witness> out;
+    for (const StateGraph::Lasso& l : graph.fair_cycles(forever, max)) {
+        Outcome o;
+        Schedule s = lasso_of(l.prefix, l.cycle, o);
+        // The prefix with the fewest preemptions to the cycle's state instead, if it closes the
+        // cycle and makes a better witness (better_witness's order).
+        const StateGraph::FewestPreemptions* best = fewest ? fewest() : nullptr;
+        const std::optional<std::uint32_t> at = best ? graph.find(l.state) : std::nullopt;
+        if (at) {
+            std::uint32_t fewest = StateGraph::kNone;
+            ActorId by = kNoActor;
+            for (ActorId a = 0; a <= program.actors().size(); ++a) {
+                const ActorId arrived = a == program.actors().size() ? kNoActor : a;
+                if (best->preemptions(*at, arrived) < fewest) {
+                    fewest = best->preemptions(*at, arrived);
+                    by = arrived;
+                }
+            }
+            if (fewest != StateGraph::kNone) {
+                Outcome o2;
+                Schedule s2 = lasso_of(best->choices(*at, by), l.cycle, o2);
+                const auto rank = [](const Outcome& x, const Schedule& y) {
+                    Witness w = Witness::of({}, x);
+                    w.schedule = y;
+                    return w;
+                };
+                if (livelock(o2) && (!livelock(o) || better_witness(rank(o2, s2), rank(o, s)))) {
+                    o = std::move(o2);
+                    s = std::move(s2);
+                }
+            }
+        }
         bool shown = false;
         for (const Violation& v : o.violations) {
             if (v.kind == ViolationKind::Livelock && o.lasso) {

@@ -37,6 +37,12 @@ class StateGraph {
     void index_successors() { indexed_ = true; }
     // The state a recorded transition from `from` by choice `value` leads to (indexed only).
     std::optional<std::uint32_t> successor(std::uint32_t from, std::uint32_t value) const;
+    // The transitions recorded from a state, newest first: first_out(s), then next_out(e) of
+    // each, until kNone (indices into edges()).
+    std::uint32_t first_out(std::uint32_t state) const {
+        return state < first_out_.size() ? first_out_[state] : kNone;
+    }
+    std::uint32_t next_out(std::uint32_t edge) const { return next_out_[edge]; }
 
     std::size_t states() const { return keys_.size(); }
     std::size_t transitions() const { return edges_.size(); }
@@ -79,12 +85,44 @@ class StateGraph {
     // unfinished actor that steps in it. At most `max` of them, in order of discovery.
     std::vector<Lasso> fair_cycles(std::uint32_t forever, std::size_t max) const;
 
+    // Paths from the first state with the fewest preemptions (a transition by another actor
+    // than the one that arrived at its state, while that one is still enabled there, as
+    // ChoiceRecord::preemption counts them). A state is reached with a different actor
+    // arriving by different paths, so the search is over (state, arrived actor) pairs.
+    class FewestPreemptions {
+      public:
+        // The preemptions of the best path to `state` ending by a step of `arrived` (kNone:
+        // no such path), and its choices.
+        std::uint32_t preemptions(std::uint32_t state, ActorId arrived) const;
+        std::vector<std::uint32_t> choices(std::uint32_t state, ActorId arrived) const;
+
+      private:
+        friend class StateGraph;
+        std::size_t slot(std::uint32_t state, ActorId arrived) const;
+        const StateGraph* graph_ = nullptr;
+        std::size_t width_ = 0;  // actors + 1: the last is "none"
+        std::vector<std::uint32_t> dist_;
+        std::vector<std::uint32_t> from_;  // per slot: the slot before it on the best path
+        std::vector<std::uint32_t> edge_;  // and the transition from there
+    };
+    // The search from the first state, reached by `first_arrived` (kNoActor: none), of a
+    // program with `actors` actors; among paths with the fewest preemptions, one with the
+    // fewest transitions. nullopt when it would take more than `most_slots` slots (16 bytes
+    // each).
+    std::optional<FewestPreemptions> fewest_preemptions(std::size_t actors, ActorId first_arrived,
+                                                        std::size_t most_slots) const;
+
   private:
     void grow();
     std::vector<std::uint64_t> keys_;   // per state
     std::vector<Info> info_;            // per state
     std::vector<std::uint32_t> slots_;  // open addressing: state index + 1, 0 = empty
     std::vector<Edge> edges_;
+    // Per state its newest transition, per transition the one recorded from the same state
+    // before it: the out-edges as linked lists (StatefulStrategy's moves along the graph).
+    std::vector<std::uint32_t> first_out_;
+    std::vector<std::uint32_t> next_out_;
+    void link(std::uint32_t edge);
     bool indexed_ = false;
     // Looked up, never iterated.
     std::unordered_map<std::uint64_t, std::uint32_t> successors_;

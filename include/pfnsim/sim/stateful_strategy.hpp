@@ -26,7 +26,8 @@ class StatefulStrategy final : public Strategy {
         unsigned audit_points = 0;
         // > 0: at a state hit while fewer points than this were seen in the execution, take
         // one of the hit state's queued options at once instead of stopping (the transition a
-        // later execution would have replayed the path to). 0: stop at every hit.
+        // later execution would have replayed the path to), or, when it has none, move along
+        // recorded transitions to the nearest state that has one. 0: stop at every hit.
         std::uint64_t continue_points = 0;
     };
     StatefulStrategy(StateGraph& graph, const Options& o);
@@ -68,6 +69,20 @@ class StatefulStrategy final : public Strategy {
     const std::string& error() const { return error_; }
     std::uint64_t state_hits() const { return hits_; }
     std::uint64_t audited() const { return audited_; }
+    // Transitions taken along the recorded graph from a state hit to an untried option.
+    std::uint64_t moves() const { return moves_; }
+
+    // Where executions that ended in a violation left the graph: the state at their last
+    // scheduling point and the choice made there (kNone: it had one option). Each transition
+    // ends at most one execution, so a witness can be rebuilt from any path to the state
+    // (StatefulSearch chooses the one with the fewest preemptions). Saved with the search.
+    struct End {
+        std::uint32_t state;
+        std::uint32_t choice;
+    };
+    // The execution just run ended in a violation; `choices` is its schedule.
+    void note_end(std::span<const std::uint32_t> choices);
+    const std::vector<End>& ends() const { return ends_; }
     std::size_t frontier() const { return left_; }
 
     struct Mismatch {
@@ -114,6 +129,28 @@ class StatefulStrategy final : public Strategy {
     std::size_t head_ = 0;
     std::size_t left_ = 0;  // neither run nor taken
     std::optional<std::uint32_t> take_untried(std::uint32_t state);
+    bool has_untried(std::uint32_t state);
+    // Moving on from a state hit: the recorded transitions (choice, state reached) to a state
+    // with an untried option, none passed in this execution; nav_pos_ is the next to take.
+    struct Move {
+        std::uint32_t value;
+        std::uint32_t to;
+    };
+    bool navigate(std::uint32_t from);
+    std::vector<Move> nav_;
+    std::size_t nav_pos_ = 0;
+    struct Visit {
+        std::uint32_t state;
+        std::uint32_t parent;  // index into bfs_, kNone for the hit state
+        std::uint32_t edge;
+        std::uint32_t depth;
+    };
+    std::vector<Visit> bfs_;
+    std::vector<std::uint32_t> bfs_mark_;  // per state, the last search (bfs_gen_) that saw it
+    std::uint32_t bfs_gen_ = 0;
+    std::uint64_t moves_ = 0;
+    std::size_t last_point_pos_ = 0;  // choices made before the last point
+    std::vector<End> ends_;
     // Per state, the last execution (numbered from 1) that passed it.
     std::vector<std::uint32_t> passed_in_;
     std::uint32_t execution_ = 0;

@@ -96,9 +96,13 @@ struct SweepReport {
 
 // The witnesses of the fair cycles of a state graph: each lasso is replayed as a cyclic
 // schedule (replay_config) and reported only if the replay closes it; one that does not is a
-// StateMismatch (the signature missed something its continuation depends on).
-std::vector<Witness> graph_livelocks(Program& program, const StateGraph& graph,
-                                     const ExecutionConfig& exec, std::size_t max);
+// StateMismatch (the signature missed something its continuation depends on). With `best`
+// (asked for once, when there is a cycle; it may give none), a lasso's prefix is the path with
+// the fewest preemptions to its cycle's state when that replays into the same livelock as a
+// better witness (better_witness), and the discovering path otherwise.
+std::vector<Witness> graph_livelocks(
+    Program& program, const StateGraph& graph, const ExecutionConfig& exec, std::size_t max,
+    const std::function<const StateGraph::FewestPreemptions*()>& best = {});
 
 struct SweepProgress {
     std::uint64_t executions = 0;  // this run and the ones it resumed
