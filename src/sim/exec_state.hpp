@@ -78,19 +78,6 @@ struct ExecState {
     std::vector<ActorId> enabled;
     std::vector<NextStep> next_steps;  // parallel to enabled
     std::vector<LockHold> held;
-    // The lock-order edges this execution recorded (Outcome::lock_edges), by the objects,
-    // subclasses and mode texts of an acquisition that made or repeated them: a repeat is found
-    // without comparing class names. Per edge, several entries (one per pair of objects).
-    struct EdgeMemo {
-        ObjectId from;
-        unsigned from_subclass;
-        const char* from_mode;
-        ObjectId to;
-        unsigned to_subclass;
-        const char* to_mode;
-        std::uint32_t edge;  // its index in Outcome::lock_edges
-    };
-    std::vector<EdgeMemo> edge_memo;
     ActorId current = kNoActor;
     bool aborting = false;
     bool strategy_uses_next = true;

@@ -10,7 +10,6 @@
 #include <boost/fiber/fiber.hpp>
 #include <boost/fiber/operations.hpp>
 #include <boost/fiber/pooled_fixedsize_stack.hpp>
-#include <charconv>
 #include <stdexcept>
 
 #include "pfnsim/sim/prng.hpp"
@@ -55,7 +54,6 @@ struct Scratch {
     std::vector<ActorState> actors;
     std::vector<ActorId> enabled;
     std::vector<LockHold> held;
-    std::vector<ExecState::EdgeMemo> edge_memo;
     std::vector<boost::fibers::fiber> fibers;
     detail::CycleDetector cycles;
     // Capacity for the next Outcome's choices: the most recently seen count, so that the
@@ -366,7 +364,6 @@ Outcome run_execution(Program& program, Strategy& strategy, std::uint64_t seed,
     x.actors.swap(scratch.actors);
     x.enabled.swap(scratch.enabled);
     x.held.swap(scratch.held);
-    x.edge_memo.swap(scratch.edge_memo);
     x.cycles.swap(scratch.cycles);
     if (config.cycle_check && !config.detect_cycles) {
         throw std::invalid_argument("run_execution: a cycle check needs detect_cycles");
@@ -377,7 +374,6 @@ Outcome run_execution(Program& program, Strategy& strategy, std::uint64_t seed,
     x.actors.assign(x.decls->size(), ActorState{});
     x.enabled.clear();
     x.held.clear();
-    x.edge_memo.clear();
     x.cycles.clear();
     for (ActorId a = 0; a < x.actors.size(); ++a) {
         ActorState& st = x.actors[a];
@@ -449,7 +445,6 @@ Outcome run_execution(Program& program, Strategy& strategy, std::uint64_t seed,
     scratch.actors.swap(x.actors);
     scratch.enabled.swap(x.enabled);
     scratch.held.swap(x.held);
-    scratch.edge_memo.swap(x.edge_memo);
     scratch.cycles.swap(x.cycles);
     // Bounded, so that one run to a large step bound does not make every later Outcome big.
     scratch.choices_hint = std::clamp<std::size_t>(out.choices.size(), 16, 4096);
@@ -677,34 +672,6 @@ bool same_node(const LockNode& n, const std::string& cls, unsigned subclass) {
     return n.subclass == subclass && n.cls == cls;
 }
 
-// Whether `name` is the node name (LockNode::name) of class `cls`, subclass `subclass`.
-bool is_node_name(std::string_view name, const std::string& cls, unsigned subclass) {
-    if (!name.starts_with(cls)) {
-        return false;
-    }
-    const std::string_view rest = name.substr(cls.size());
-    if (subclass == 0) {
-        return rest.empty();
-    }
-    unsigned v = 0;
-    const auto [end, ec] = std::from_chars(rest.data() + std::min<std::size_t>(rest.size(), 1),
-                                           rest.data() + rest.size(), v);
-    return rest.size() > 1 && rest[0] == '/' && ec == std::errc{} &&
-           end == rest.data() + rest.size() && v == subclass;
-}
-
-// Whether `me` holds a lock besides held[skip] whose node name is `name`.
-bool holds_node(const ExecState& x, ActorId me, std::size_t skip, std::string_view name) {
-    for (std::size_t i = 0; i < x.held.size(); ++i) {
-        const LockHold& h = x.held[i];
-        if (i != skip && h.holder == me &&
-            is_node_name(name, x.objects->class_name(h.object), h.subclass)) {
-            return true;
-        }
-    }
-    return false;
-}
-
 // The node names of the locks `me` holds besides held[skip], sorted.
 std::vector<std::string> gates_of(const ExecState& x, ActorId me, std::size_t skip) {
     std::vector<std::string> g;
@@ -743,37 +710,25 @@ void note_acquiring(ObjectId object, const char* mode, unsigned subclass, const 
         if (h.holder != me) {
             continue;
         }
+        const std::string& from = x.objects->class_name(h.object);
+        const std::string& to = x.objects->class_name(object);
         auto& seen = x.out->lock_edges;
-        const auto memo =
-            std::find_if(x.edge_memo.begin(), x.edge_memo.end(), [&](const ExecState::EdgeMemo& m) {
-                return m.from == h.object && m.to == object && m.from_subclass == h.subclass &&
-                       m.to_subclass == subclass && m.from_mode == h.mode && m.to_mode == mode;
-            });
-        auto it = seen.end();
-        if (memo != x.edge_memo.end()) {
-            it = seen.begin() + memo->edge;
-        }
-        if (it == seen.end()) {
-            const std::string& from = x.objects->class_name(h.object);
-            const std::string& to = x.objects->class_name(object);
-            it = std::find_if(seen.begin(), seen.end(), [&](const LockEdgeSeen& s) {
-                return same_node(s.key.from, from, h.subclass) && s.key.from_mode == h.mode &&
-                       same_node(s.key.to, to, subclass) && s.key.to_mode == mode;
-            });
-            x.edge_memo.push_back({h.object, h.subclass, h.mode, object, subclass, mode,
-                                   static_cast<std::uint32_t>(it - seen.begin())});
-        }
+        const auto it = std::find_if(seen.begin(), seen.end(), [&](const LockEdgeSeen& s) {
+            return same_node(s.key.from, from, h.subclass) && s.key.from_mode == h.mode &&
+                   same_node(s.key.to, to, subclass) && s.key.to_mode == mode;
+        });
         if (it != seen.end()) {
-            // What was held besides at every one of its acquisitions: the gates still held.
-            std::erase_if(it->gates,
-                          [&](const std::string& g) { return !holds_node(x, me, i, g); });
+            if (!it->gates.empty()) {  // what was held besides at every one of its acquisitions
+                const std::vector<std::string> gates = gates_of(x, me, i);
+                std::vector<std::string> both;
+                std::set_intersection(it->gates.begin(), it->gates.end(), gates.begin(),
+                                      gates.end(), std::back_inserter(both));
+                it->gates = std::move(both);
+            }
             continue;
         }
         LockEdgeSeen s;
-        s.key = {{x.objects->class_name(h.object), h.subclass},
-                 h.mode,
-                 {x.objects->class_name(object), subclass},
-                 mode};
+        s.key = {{from, h.subclass}, h.mode, {to, subclass}, mode};
         s.gates = gates_of(x, me, i);
         s.chain = chain_now(x, a);
         s.holder_chain = h.chain;

@@ -608,7 +608,7 @@ bool StatefulStrategy::navigate(std::uint32_t from) {
                 continue;
             }
             nav_.clear();
-            for (std::uint32_t k = static_cast<std::uint32_t>(bfs_.size() - 1);
+            for (auto k = static_cast<std::uint32_t>(bfs_.size() - 1);
                  bfs_[k].parent != StateGraph::kNone; k = bfs_[k].parent) {
                 nav_.push_back({edges[bfs_[k].edge].value, bfs_[k].state});
             }
