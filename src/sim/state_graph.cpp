@@ -395,6 +395,12 @@ std::uint32_t StateGraph::FewestPreemptions::preemptions(std::uint32_t state,
     return u < dist_.size() ? dist_[u] : kNone;
 }
 
+std::uint32_t StateGraph::FewestPreemptions::transitions(std::uint32_t state,
+                                                         ActorId arrived) const {
+    const std::size_t u = slot(state, arrived);
+    return u < length_.size() ? length_[u] : kNone;
+}
+
 std::vector<std::uint32_t> StateGraph::FewestPreemptions::choices(std::uint32_t state,
                                                                   ActorId arrived) const {
     std::vector<std::uint32_t> out;
@@ -425,7 +431,8 @@ std::optional<StateGraph::FewestPreemptions> StateGraph::fewest_preemptions(
     f.dist_.assign(slots, kNone);
     f.from_.assign(slots, kNone);
     f.edge_.assign(slots, kNone);
-    std::vector<std::uint32_t> length(slots, kNone);
+    f.length_.assign(slots, kNone);
+    std::vector<std::uint32_t>& length = f.length_;
     // Dijkstra on (preemptions, transitions): a transition costs one preemption if it is one.
     using Entry = std::pair<std::uint64_t, std::uint32_t>;  // preemptions << 32 | length, slot
     std::priority_queue<Entry, std::vector<Entry>, std::greater<>> queue;

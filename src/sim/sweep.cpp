@@ -9,7 +9,6 @@
 #include <exception>
 #include <functional>
 #include <mutex>
-#include <set>
 #include <thread>
 #include <tuple>
 
@@ -469,14 +468,6 @@ class StatefulSearch final : public TaskSearch {
         return k == ViolationKind::WrongReturn || k == ViolationKind::NewErrno ||
                k == ViolationKind::Invariant || k == ViolationKind::Deadlock;
     }
-    // A witness is the best of the executions that happened to show its violation, and which
-    // executions run depends on the search order (state hits, moves). The graph holds every
-    // path to the state where each such execution left it (StatefulStrategy::ends): the one
-    // with the fewest preemptions, followed by the execution's last choice, ends the same way.
-    // Each end is replayed from its best paths (one per actor that may arrive at its state)
-    // that could beat a witness, and a replay that shows a violation with fewer preemptions
-    // (better_witness) becomes its witness. Independent of the order the graph was explored
-    // in, so of moves, checkpoints and resumes.
     // The paths with the fewest preemptions from the first state (nullopt: too large a graph).
     std::optional<StateGraph::FewestPreemptions> fewest_preemptions(Program& program) const {
         constexpr std::size_t kMostSlots = std::size_t{8} << 20U;  // 128 MB for the search
@@ -494,55 +485,78 @@ class StatefulSearch final : public TaskSearch {
         return graph_.fewest_preemptions(program.actors().size(), first.passed().front().arrived,
                                          kMostSlots);
     }
+    // A witness is the best of the executions that happened to show its violation, and which
+    // executions run depends on the search order (state hits, moves). The graph holds every
+    // path to the state where each such execution stopped (StatefulStrategy::ends): the one
+    // with the fewest preemptions (then transitions), followed by the execution's last choice,
+    // ends the same way. The ends are replayed from their best paths in that order, cheapest
+    // first, until no end left could give any witness as few preemptions (or after
+    // kMostReplays replays); a replay that shows a violation and is a better witness
+    // (better_witness) becomes its witness. The result does not depend on the order the graph was
+    // explored in, so neither on moves nor on checkpoints and resumes.
     void rebuild_witnesses(
         Program& program, SweepTotals& part,
         const std::function<const StateGraph::FewestPreemptions*()>& fewest) const {
-        unsigned most = 0;
-        for (const Witness& w : part.violations) {
-            if (rebuilt(w.violation.kind) && !w.schedule.cycle_start) {
-                most = std::max(most, w.preemptions);
+        constexpr std::size_t kMostReplays = 1024;
+        const auto wanted = [&] {  // the most preemptions of a witness that may improve
+            unsigned most = 0;
+            for (const Witness& w : part.violations) {
+                if (rebuilt(w.violation.kind) && !w.schedule.cycle_start) {
+                    most = std::max(most, w.preemptions);
+                }
             }
-        }
-        if (most == 0 || st_.ends().empty() || fewest() == nullptr) {
+            return most;
+        };
+        if (wanted() == 0 || st_.ends().empty() || fewest() == nullptr) {
             return;
         }
         const StateGraph::FewestPreemptions& best = *fewest();
-        ExecutionConfig c = replayed_;
-        c.cycle_check.reset();
         const auto actors = static_cast<ActorId>(program.actors().size());
-        std::set<std::pair<std::uint32_t, std::uint32_t>> tried;
-        for (const StatefulStrategy::End& e : st_.ends()) {
+        // Per end, its best path: (preemptions, transitions, end, arriving actor).
+        using Best = std::tuple<std::uint32_t, std::uint32_t, std::uint32_t, ActorId>;
+        std::vector<Best> order;
+        for (std::uint32_t k = 0; k < st_.ends().size(); ++k) {
+            const std::uint32_t state = st_.ends()[k].state;
+            Best m{StateGraph::kNone, StateGraph::kNone, k, kNoActor};
             for (ActorId a = 0; a <= actors; ++a) {
                 const ActorId arrived = a == actors ? kNoActor : a;
-                const std::uint32_t d = best.preemptions(e.state, arrived);
-                if (d == StateGraph::kNone || d > most) {
-                    continue;  // no path, or none that could match any witness
-                }
-                if (!tried.insert({e.state, a}).second && e.choice == StateGraph::kNone) {
+                m = std::min(m, Best{best.preemptions(state, arrived),
+                                     best.transitions(state, arrived), k, arrived});
+            }
+            if (std::get<0>(m) != StateGraph::kNone) {
+                order.push_back(m);
+            }
+        }
+        std::sort(order.begin(), order.end());
+        ExecutionConfig c = replayed_;
+        c.cycle_check.reset();
+        std::size_t replays = 0;
+        for (const auto& [pre, len, k, arrived] : order) {
+            if (pre > wanted() || replays++ >= kMostReplays) {
+                break;  // sorted: no end left gives a witness as few preemptions
+            }
+            const StatefulStrategy::End& e = st_.ends()[k];
+            Schedule s;
+            s.choices = best.choices(e.state, arrived);
+            if (e.choice != StateGraph::kNone) {
+                s.choices.push_back(e.choice);
+            }
+            ReplayStrategy replay(s);
+            const Outcome r = run_execution(program, replay, 0, c);
+            if (!replay.error().empty()) {
+                continue;
+            }
+            for (Witness& w : part.violations) {
+                if (!rebuilt(w.violation.kind) || w.schedule.cycle_start ||
+                    !shows(r, w.violation)) {
                     continue;
                 }
-                Schedule s;
-                s.choices = best.choices(e.state, arrived);
-                if (e.choice != StateGraph::kNone) {
-                    s.choices.push_back(e.choice);
-                }
-                ReplayStrategy replay(s);
-                const Outcome r = run_execution(program, replay, 0, c);
-                if (!replay.error().empty()) {
-                    continue;
-                }
-                for (Witness& w : part.violations) {
-                    if (!rebuilt(w.violation.kind) || w.schedule.cycle_start ||
-                        !shows(r, w.violation)) {
-                        continue;
-                    }
-                    Witness better = Witness::of(w.violation, r);
-                    better.seed.reset();
-                    better.schedule.key = w.schedule.key;
-                    better.count = w.count;
-                    if (better_witness(better, w)) {
-                        w = std::move(better);
-                    }
+                Witness better = Witness::of(w.violation, r);
+                better.seed.reset();
+                better.schedule.key = w.schedule.key;
+                better.count = w.count;
+                if (better_witness(better, w)) {
+                    w = std::move(better);
                 }
             }
         }
@@ -705,16 +719,16 @@ std::vector<Witness> graph_livelocks(
         const StateGraph::FewestPreemptions* best = fewest ? fewest() : nullptr;
         const std::optional<std::uint32_t> at = best ? graph.find(l.state) : std::nullopt;
         if (at) {
-            std::uint32_t fewest = StateGraph::kNone;
+            std::uint32_t least = StateGraph::kNone;
             ActorId by = kNoActor;
             for (ActorId a = 0; a <= program.actors().size(); ++a) {
                 const ActorId arrived = a == program.actors().size() ? kNoActor : a;
-                if (best->preemptions(*at, arrived) < fewest) {
-                    fewest = best->preemptions(*at, arrived);
+                if (best->preemptions(*at, arrived) < least) {
+                    least = best->preemptions(*at, arrived);
                     by = arrived;
                 }
             }
-            if (fewest != StateGraph::kNone) {
+            if (least != StateGraph::kNone) {
                 Outcome o2;
                 Schedule s2 = lasso_of(best->choices(*at, by), l.cycle, o2);
                 const auto rank = [](const Outcome& x, const Schedule& y) {

@@ -94,6 +94,7 @@ class StateGraph {
         // The preemptions of the best path to `state` ending by a step of `arrived` (kNone:
         // no such path), and its choices.
         std::uint32_t preemptions(std::uint32_t state, ActorId arrived) const;
+        std::uint32_t transitions(std::uint32_t state, ActorId arrived) const;
         std::vector<std::uint32_t> choices(std::uint32_t state, ActorId arrived) const;
 
       private:
@@ -102,8 +103,9 @@ class StateGraph {
         const StateGraph* graph_ = nullptr;
         std::size_t width_ = 0;  // actors + 1: the last is "none"
         std::vector<std::uint32_t> dist_;
-        std::vector<std::uint32_t> from_;  // per slot: the slot before it on the best path
-        std::vector<std::uint32_t> edge_;  // and the transition from there
+        std::vector<std::uint32_t> length_;  // transitions of the best path
+        std::vector<std::uint32_t> from_;    // per slot: the slot before it on the best path
+        std::vector<std::uint32_t> edge_;    // and the transition from there
     };
     // The search from the first state, reached by `first_arrived` (kNoActor: none), of a
     // program with `actors` actors; among paths with the fewest preemptions, one with the
