@@ -1408,6 +1408,13 @@ TEST_CASE("a saved stateful search is range-checked before it is resumed",
         s.active[0].search.push_back('\0');
         fails(s, "active[0].search: 1 bytes after the end");
     }
+    {
+        // A search saved before the violations' ends were kept (format pfsg1).
+        sim::SweepState s = state;
+        REQUIRE(s.active[0].search.rfind("pfsg2", 0) == 0);
+        s.active[0].search[4] = '1';
+        fails(s, "active[0].search: a saved search of an older pfnsim (format pfsg1");
+    }
     // Every truncation and every one-byte change is refused with a message naming a field, or
     // is a search that resumes (checked again by the sweep's own replay, which stops with a
     // SweepInconsistency rather than a wrong certificate).

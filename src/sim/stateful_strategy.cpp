@@ -9,7 +9,7 @@ namespace pfnsim::sim {
 
 namespace {
 
-// The saved search: "pfsg1", then LEB128 varints (signatures as 8 bytes, little endian):
+// The saved search: "pfsg2", then LEB128 varints (signatures as 8 bytes, little endian):
 //   the task's prefix: length, choices
 //   states: count, then per state: signature, enabled, unfinished, index - parent (0 for the
 //     first state), via + 1 (0: none)
@@ -190,7 +190,10 @@ std::string StatefulStrategy::restore(std::string_view saved, std::size_t actors
     try {
         Reader r(saved);
         if (!r.take(kMagic)) {
-            throw Bad{"not a saved stateful search (it does not start with 'pfsg1')"};
+            throw Bad{r.take("pfsg1")
+                          ? "a saved search of an older pfnsim (format pfsg1, without the "
+                            "violations' ends; this one reads pfsg2): start the sweep again"
+                          : "not a saved stateful search (it does not start with 'pfsg2')"};
         }
         const std::uint64_t plen = r.upto("prefix", r.left());
         if (plen != prefix_.size()) {
