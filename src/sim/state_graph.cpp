@@ -419,6 +419,34 @@ std::vector<std::uint32_t> StateGraph::FewestPreemptions::choices(std::uint32_t 
     return out;
 }
 
+std::optional<ActorId> StateGraph::FewestPreemptions::best_arrival(std::uint32_t state) const {
+    std::optional<ActorId> best;
+    std::pair<std::uint32_t, std::uint32_t> least{kNone, kNone};
+    for (std::size_t a = 0; a < width_; ++a) {
+        const ActorId arrived = a + 1 == width_ ? kNoActor : static_cast<ActorId>(a);
+        const std::pair<std::uint32_t, std::uint32_t> cost{preemptions(state, arrived),
+                                                           transitions(state, arrived)};
+        if (cost.first != kNone && cost < least) {
+            least = cost;
+            best = arrived;
+        }
+    }
+    return best;
+}
+
+bool StateGraph::FewestPreemptions::simple(std::uint32_t state, ActorId arrived) const {
+    std::size_t u = slot(state, arrived);
+    if (u >= dist_.size() || dist_[u] == kNone) {
+        return false;
+    }
+    std::vector<std::uint32_t> states{state};
+    for (; from_[u] != kNone; u = from_[u]) {
+        states.push_back(static_cast<std::uint32_t>(from_[u] / width_));
+    }
+    std::sort(states.begin(), states.end());
+    return std::adjacent_find(states.begin(), states.end()) == states.end();
+}
+
 std::optional<StateGraph::FewestPreemptions> StateGraph::fewest_preemptions(
     std::size_t actors, ActorId first_arrived, std::size_t most_slots) const {
     FewestPreemptions f;

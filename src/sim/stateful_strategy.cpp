@@ -607,7 +607,7 @@ bool StatefulStrategy::navigate(std::uint32_t from) {
             }
             bfs_mark_[to] = bfs_gen_;
             bfs_.push_back({to, static_cast<std::uint32_t>(q), e, at.depth + 1});
-            if (!has_untried(to)) {
+            if (!untried(to)) {
                 continue;
             }
             nav_.clear();
@@ -634,18 +634,19 @@ void StatefulStrategy::note_end(std::span<const std::uint32_t> choices) {
                                                                    : StateGraph::kNone});
 }
 
-bool StatefulStrategy::has_untried(std::uint32_t state) {
+// The index in frontier_ of `state`'s first option neither run nor taken, if any.
+std::optional<std::size_t> StatefulStrategy::untried(std::uint32_t state) {
     if (state >= first_untried_.size() || first_untried_[state] == StateGraph::kNone) {
-        return false;
+        return std::nullopt;
     }
     for (std::size_t k = first_untried_[state]; k < frontier_.size() && frontier_[k].state == state;
          ++k) {
         if (k >= head_ && !taken_[k]) {
-            return true;
+            return k;
         }
     }
     first_untried_[state] = StateGraph::kNone;  // all run or taken
-    return false;
+    return std::nullopt;
 }
 
 void StatefulStrategy::passed(std::uint32_t state) {
@@ -656,19 +657,13 @@ void StatefulStrategy::passed(std::uint32_t state) {
 }
 
 std::optional<std::uint32_t> StatefulStrategy::take_untried(std::uint32_t state) {
-    if (state >= first_untried_.size() || first_untried_[state] == StateGraph::kNone) {
+    const std::optional<std::size_t> k = untried(state);
+    if (!k) {
         return std::nullopt;
     }
-    for (std::size_t k = first_untried_[state]; k < frontier_.size() && frontier_[k].state == state;
-         ++k) {
-        if (k >= head_ && !taken_[k]) {
-            taken_[k] = true;
-            --left_;
-            return frontier_[k].value;
-        }
-    }
-    first_untried_[state] = StateGraph::kNone;  // all run or taken
-    return std::nullopt;
+    taken_[*k] = true;
+    --left_;
+    return frontier_[*k].value;
 }
 
 std::uint32_t StatefulStrategy::pick(std::span<const std::uint32_t> options) {

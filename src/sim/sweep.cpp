@@ -511,20 +511,15 @@ class StatefulSearch final : public TaskSearch {
             return;
         }
         const StateGraph::FewestPreemptions& best = *fewest();
-        const auto actors = static_cast<ActorId>(program.actors().size());
-        // Per end, its best path: (preemptions, transitions, end, arriving actor).
+        // Per end, its best path: (preemptions, transitions, end, arriving actor); only paths
+        // that pass each state once, as an execution's does.
         using Best = std::tuple<std::uint32_t, std::uint32_t, std::uint32_t, ActorId>;
         std::vector<Best> order;
         for (std::uint32_t k = 0; k < st_.ends().size(); ++k) {
             const std::uint32_t state = st_.ends()[k].state;
-            Best m{StateGraph::kNone, StateGraph::kNone, k, kNoActor};
-            for (ActorId a = 0; a <= actors; ++a) {
-                const ActorId arrived = a == actors ? kNoActor : a;
-                m = std::min(m, Best{best.preemptions(state, arrived),
-                                     best.transitions(state, arrived), k, arrived});
-            }
-            if (std::get<0>(m) != StateGraph::kNone) {
-                order.push_back(m);
+            const std::optional<ActorId> a = best.best_arrival(state);
+            if (a && best.simple(state, *a)) {
+                order.emplace_back(best.preemptions(state, *a), best.transitions(state, *a), k, *a);
             }
         }
         std::sort(order.begin(), order.end());
@@ -718,28 +713,18 @@ std::vector<Witness> graph_livelocks(
         // cycle and makes a better witness (better_witness's order).
         const StateGraph::FewestPreemptions* best = fewest ? fewest() : nullptr;
         const std::optional<std::uint32_t> at = best ? graph.find(l.state) : std::nullopt;
-        if (at) {
-            std::uint32_t least = StateGraph::kNone;
-            ActorId by = kNoActor;
-            for (ActorId a = 0; a <= program.actors().size(); ++a) {
-                const ActorId arrived = a == program.actors().size() ? kNoActor : a;
-                if (best->preemptions(*at, arrived) < least) {
-                    least = best->preemptions(*at, arrived);
-                    by = arrived;
-                }
-            }
-            if (least != StateGraph::kNone) {
-                Outcome o2;
-                Schedule s2 = lasso_of(best->choices(*at, by), l.cycle, o2);
-                const auto rank = [](const Outcome& x, const Schedule& y) {
-                    Witness w = Witness::of({}, x);
-                    w.schedule = y;
-                    return w;
-                };
-                if (livelock(o2) && (!livelock(o) || better_witness(rank(o2, s2), rank(o, s)))) {
-                    o = std::move(o2);
-                    s = std::move(s2);
-                }
+        const std::optional<ActorId> by = at ? best->best_arrival(*at) : std::nullopt;
+        if (by) {
+            Outcome o2;
+            Schedule s2 = lasso_of(best->choices(*at, *by), l.cycle, o2);
+            const auto rank = [](const Outcome& x, const Schedule& y) {
+                Witness w = Witness::of({}, x);
+                w.schedule = y;
+                return w;
+            };
+            if (livelock(o2) && (!livelock(o) || better_witness(rank(o2, s2), rank(o, s)))) {
+                o = std::move(o2);
+                s = std::move(s2);
             }
         }
         bool shown = false;

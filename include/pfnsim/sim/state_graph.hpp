@@ -96,6 +96,12 @@ class StateGraph {
         std::uint32_t preemptions(std::uint32_t state, ActorId arrived) const;
         std::uint32_t transitions(std::uint32_t state, ActorId arrived) const;
         std::vector<std::uint32_t> choices(std::uint32_t state, ActorId arrived) const;
+        // The arriving actor (kNoActor: none) whose path to `state` is best (preemptions, then
+        // transitions); nullopt when no path reaches it.
+        std::optional<ActorId> best_arrival(std::uint32_t state) const;
+        // Whether that path passes each state once, as an execution's own path does (a replay
+        // cut at a repeated state would not reach its end).
+        bool simple(std::uint32_t state, ActorId arrived) const;
 
       private:
         friend class StateGraph;

@@ -129,7 +129,7 @@ class StatefulStrategy final : public Strategy {
     std::size_t head_ = 0;
     std::size_t left_ = 0;  // neither run nor taken
     std::optional<std::uint32_t> take_untried(std::uint32_t state);
-    bool has_untried(std::uint32_t state);
+    std::optional<std::size_t> untried(std::uint32_t state);
     // Moving on from a state hit: the recorded transitions (choice, state reached) to a state
     // with an untried option, none passed in this execution; nav_pos_ is the next to take.
     struct Move {
