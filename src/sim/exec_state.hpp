@@ -5,6 +5,7 @@
 
 #include <unwind.h>
 
+#include <compare>
 #include <csetjmp>
 #include <cstdint>
 #include <string_view>
@@ -67,6 +68,31 @@ struct ActorState {
     _Unwind_Exception abort_exception{};
 };
 
+// A lock held besides an edge's `from` at its acquisition (note_acquiring), by class number.
+struct LockGate {
+    std::uint32_t cls;
+    unsigned subclass;
+    auto operator<=>(const LockGate&) const = default;
+};
+
+// A lock-order edge as note_acquiring records it during the execution: classes by number (no
+// names compared or copied per acquisition), its gates a range of ExecState::gates. Made into
+// an Outcome::lock_edges entry at the end of the execution.
+struct RawLockEdge {
+    std::uint32_t from_cls;
+    unsigned from_subclass;
+    const char* from_mode;
+    std::uint32_t to_cls;
+    unsigned to_subclass;
+    const char* to_mode;
+    std::uint32_t gates_begin;  // the gates at every acquisition, sorted: intersected in place
+    std::uint32_t gates_count;
+    std::uint32_t chain;
+    std::uint32_t holder_chain;
+    const char* func;
+    const char* holder_func;
+};
+
 // The state of the execution running on this thread.
 struct ExecState {
     Program* program = nullptr;
@@ -78,6 +104,9 @@ struct ExecState {
     std::vector<ActorId> enabled;
     std::vector<NextStep> next_steps;  // parallel to enabled
     std::vector<LockHold> held;
+    std::vector<RawLockEdge> lock_edges;  // in the order first shown
+    std::vector<LockGate> gates;          // the edges' gates
+    std::vector<LockGate> gates_now;      // note_acquiring's scratch
     ActorId current = kNoActor;
     bool aborting = false;
     bool strategy_uses_next = true;

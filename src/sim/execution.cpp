@@ -7,6 +7,7 @@
 
 #include <algorithm>
 #include <bit>
+#include <cstring>
 #include <boost/fiber/fiber.hpp>
 #include <boost/fiber/operations.hpp>
 #include <boost/fiber/pooled_fixedsize_stack.hpp>
@@ -27,7 +28,9 @@ using detail::ActorState;
 using detail::begin_abort;
 using detail::exec;
 using detail::ExecState;
+using detail::LockGate;
 using detail::LockHold;
+using detail::RawLockEdge;
 using detail::observe_point;
 using detail::run_until_unwound;
 using detail::throw_abort;
@@ -54,6 +57,9 @@ struct Scratch {
     std::vector<ActorState> actors;
     std::vector<ActorId> enabled;
     std::vector<LockHold> held;
+    std::vector<RawLockEdge> lock_edges;
+    std::vector<LockGate> gates;
+    std::vector<LockGate> gates_now;
     std::vector<boost::fibers::fiber> fibers;
     detail::CycleDetector cycles;
     // Capacity for the next Outcome's choices: the most recently seen count, so that the
@@ -61,6 +67,8 @@ struct Scratch {
     std::size_t choices_hint = 64;
 };
 thread_local Scratch tl_scratch;
+
+void emit_lock_edges(const ExecState& x, Outcome& out);  // below, with note_acquiring
 
 // The enabled actors, from the bit set kept up to date as actors finish, block and wake.
 void collect_enabled(ExecState& x) {
@@ -364,6 +372,9 @@ Outcome run_execution(Program& program, Strategy& strategy, std::uint64_t seed,
     x.actors.swap(scratch.actors);
     x.enabled.swap(scratch.enabled);
     x.held.swap(scratch.held);
+    x.lock_edges.swap(scratch.lock_edges);
+    x.gates.swap(scratch.gates);
+    x.gates_now.swap(scratch.gates_now);
     x.cycles.swap(scratch.cycles);
     if (config.cycle_check && !config.detect_cycles) {
         throw std::invalid_argument("run_execution: a cycle check needs detect_cycles");
@@ -374,6 +385,8 @@ Outcome run_execution(Program& program, Strategy& strategy, std::uint64_t seed,
     x.actors.assign(x.decls->size(), ActorState{});
     x.enabled.clear();
     x.held.clear();
+    x.lock_edges.clear();
+    x.gates.clear();
     x.cycles.clear();
     for (ActorId a = 0; a < x.actors.size(); ++a) {
         ActorState& st = x.actors[a];
@@ -437,6 +450,7 @@ Outcome run_execution(Program& program, Strategy& strategy, std::uint64_t seed,
         state = hash_mix(state, fnv1a(out.results.back()));
     }
     out.final_state = state;
+    emit_lock_edges(x, out);
     if (out.status == Status::Completed) {
         program.check_results(out.violations);
     }
@@ -445,6 +459,9 @@ Outcome run_execution(Program& program, Strategy& strategy, std::uint64_t seed,
     scratch.actors.swap(x.actors);
     scratch.enabled.swap(x.enabled);
     scratch.held.swap(x.held);
+    scratch.lock_edges.swap(x.lock_edges);
+    scratch.gates.swap(x.gates);
+    scratch.gates_now.swap(x.gates_now);
     scratch.cycles.swap(x.cycles);
     // Bounded, so that one run to a large step bound does not make every later Outcome big.
     scratch.choices_hint = std::clamp<std::size_t>(out.choices.size(), 16, 4096);
@@ -668,22 +685,63 @@ std::uint32_t chain_now(ExecState& x, ActorState& a) {
     return a.chain;
 }
 
-bool same_node(const LockNode& n, const std::string& cls, unsigned subclass) {
-    return n.subclass == subclass && n.cls == cls;
-}
-
-// The node names of the locks `me` holds besides held[skip], sorted.
-std::vector<std::string> gates_of(const ExecState& x, ActorId me, std::size_t skip) {
-    std::vector<std::string> g;
+// The locks `me` holds besides held[skip], by class number and subclass, sorted and unique,
+// into x.gates_now.
+void gates_of(ExecState& x, ActorId me, std::size_t skip) {
+    std::vector<LockGate>& g = x.gates_now;
+    g.clear();
     for (std::size_t i = 0; i < x.held.size(); ++i) {
         const LockHold& h = x.held[i];
         if (i != skip && h.holder == me) {
-            g.push_back(LockNode{x.objects->class_name(h.object), h.subclass}.name());
+            g.push_back({x.objects->class_number(h.object), h.subclass});
         }
     }
     std::sort(g.begin(), g.end());
     g.erase(std::unique(g.begin(), g.end()), g.end());
-    return g;
+}
+
+// Keeps of the sorted gates[0, count) those also in `other` (sorted); the new count.
+std::uint32_t intersect_in_place(LockGate* gates, std::uint32_t count,
+                                 const std::vector<LockGate>& other) {
+    std::uint32_t kept = 0;
+    auto o = other.begin();
+    for (std::uint32_t i = 0; i < count; ++i) {
+        while (o != other.end() && *o < gates[i]) {
+            ++o;
+        }
+        if (o != other.end() && *o == gates[i]) {
+            gates[kept++] = gates[i];
+        }
+    }
+    return kept;
+}
+
+// The execution's lock-order edges as the Outcome keeps them: class names, gates by node name.
+void emit_lock_edges(const ExecState& x, Outcome& out) {
+    out.lock_edges.reserve(x.lock_edges.size());
+    for (const RawLockEdge& r : x.lock_edges) {
+        LockEdgeSeen s;
+        s.key = {{x.objects->class_of_number(r.from_cls), r.from_subclass},
+                 r.from_mode,
+                 {x.objects->class_of_number(r.to_cls), r.to_subclass},
+                 r.to_mode};
+        s.gates.reserve(r.gates_count);
+        for (std::uint32_t i = 0; i < r.gates_count; ++i) {
+            const LockGate& g = x.gates[r.gates_begin + i];
+            s.gates.push_back(LockNode{x.objects->class_of_number(g.cls), g.subclass}.name());
+        }
+        std::sort(s.gates.begin(), s.gates.end());
+        s.gates.erase(std::unique(s.gates.begin(), s.gates.end()), s.gates.end());
+        s.chain = r.chain;
+        s.holder_chain = r.holder_chain;
+        s.func = r.func;
+        s.holder_func = r.holder_func;
+        out.lock_edges.push_back(std::move(s));
+    }
+}
+
+bool same_mode(const char* a, const char* b) {
+    return a == b || std::strcmp(a, b) == 0;
 }
 
 }  // namespace
@@ -710,31 +768,38 @@ void note_acquiring(ObjectId object, const char* mode, unsigned subclass, const 
         if (h.holder != me) {
             continue;
         }
-        const std::string& from = x.objects->class_name(h.object);
-        const std::string& to = x.objects->class_name(object);
-        auto& seen = x.out->lock_edges;
-        const auto it = std::find_if(seen.begin(), seen.end(), [&](const LockEdgeSeen& s) {
-            return same_node(s.key.from, from, h.subclass) && s.key.from_mode == h.mode &&
-                   same_node(s.key.to, to, subclass) && s.key.to_mode == mode;
+        const std::uint32_t from = x.objects->class_number(h.object);
+        const std::uint32_t to = x.objects->class_number(object);
+        auto& seen = x.lock_edges;
+        const auto it = std::find_if(seen.begin(), seen.end(), [&](const RawLockEdge& s) {
+            return s.from_cls == from && s.from_subclass == h.subclass && s.to_cls == to &&
+                   s.to_subclass == subclass && same_mode(s.from_mode, h.mode) &&
+                   same_mode(s.to_mode, mode);
         });
         if (it != seen.end()) {
-            if (!it->gates.empty()) {  // what was held besides at every one of its acquisitions
-                const std::vector<std::string> gates = gates_of(x, me, i);
-                std::vector<std::string> both;
-                std::set_intersection(it->gates.begin(), it->gates.end(), gates.begin(),
-                                      gates.end(), std::back_inserter(both));
-                it->gates = std::move(both);
+            if (it->gates_count != 0) {  // what was held besides at every one of its acquisitions
+                gates_of(x, me, i);
+                it->gates_count = intersect_in_place(x.gates.data() + it->gates_begin,
+                                                     it->gates_count, x.gates_now);
             }
             continue;
         }
-        LockEdgeSeen s;
-        s.key = {{from, h.subclass}, h.mode, {to, subclass}, mode};
-        s.gates = gates_of(x, me, i);
+        gates_of(x, me, i);
+        RawLockEdge s{};
+        s.from_cls = from;
+        s.from_subclass = h.subclass;
+        s.from_mode = h.mode;
+        s.to_cls = to;
+        s.to_subclass = subclass;
+        s.to_mode = mode;
+        s.gates_begin = static_cast<std::uint32_t>(x.gates.size());
+        s.gates_count = static_cast<std::uint32_t>(x.gates_now.size());
+        x.gates.insert(x.gates.end(), x.gates_now.begin(), x.gates_now.end());
         s.chain = chain_now(x, a);
         s.holder_chain = h.chain;
         s.func = func;
         s.holder_func = h.func;
-        seen.push_back(std::move(s));
+        seen.push_back(s);
     }
 }
 

@@ -8,6 +8,7 @@ ObjectId ObjectTable::intern(const std::string& name) {
         names_.push_back(name);
         hashes_.push_back(fnv1a(name));
         classes_.emplace_back();
+        class_numbers_.push_back(number_class(name));
     }
     return it->second;
 }
@@ -20,7 +21,24 @@ const std::string& ObjectTable::name(ObjectId id) const {
 void ObjectTable::set_class(ObjectId id, std::string_view cls) {
     if (id < classes_.size() && class_name(id) != cls) {
         classes_[id] = cls == names_[id] ? std::string() : std::string(cls);
+        class_numbers_[id] = number_class(cls);
     }
+}
+
+std::uint32_t ObjectTable::number_class(std::string_view cls) {
+    const auto it = numbers_.find(cls);
+    if (it != numbers_.end()) {
+        return it->second;
+    }
+    const auto n = static_cast<std::uint32_t>(numbered_.size());
+    numbers_.emplace(std::string(cls), n);
+    numbered_.emplace_back(cls);
+    return n;
+}
+
+const std::string& ObjectTable::class_of_number(std::uint32_t n) const {
+    static const std::string none = "-";
+    return n < numbered_.size() ? numbered_[n] : none;
 }
 
 const std::string& ObjectTable::class_name(ObjectId id) const {

@@ -1,6 +1,8 @@
 // Names of the shared objects that steps touch (locks, page-table entries, flags).
 #pragma once
 
+#include <cstdint>
+#include <functional>
 #include <map>
 #include <string>
 #include <string_view>
@@ -25,12 +27,25 @@ class ObjectTable {
     // Allocates nothing when the class is already set (a program sets it at every reset).
     void set_class(ObjectId id, std::string_view cls);
     const std::string& class_name(ObjectId id) const;
+    // The object's lock class as a number, equal for the objects of one class (and stable for
+    // a class within this table), and the class's name back from it: the lock-order edges of
+    // an execution compare classes by number (execution.cpp). Numbers are never output.
+    std::uint32_t class_number(ObjectId id) const {
+        return id < class_numbers_.size() ? class_numbers_[id] : kNoClass;
+    }
+    const std::string& class_of_number(std::uint32_t n) const;
+    static constexpr std::uint32_t kNoClass = ~std::uint32_t{0};
 
   private:
+    std::uint32_t number_class(std::string_view cls);
+
     std::map<std::string, ObjectId> ids_;
     std::vector<std::string> names_;
     std::vector<std::uint64_t> hashes_;
     std::vector<std::string> classes_;  // "" = the name
+    std::vector<std::uint32_t> class_numbers_;  // per object
+    std::map<std::string, std::uint32_t, std::less<>> numbers_;  // per class name
+    std::vector<std::string> numbered_;  // class names by number
 };
 
 }  // namespace pfnsim::sim
