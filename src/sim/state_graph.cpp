@@ -319,6 +319,42 @@ std::vector<StateGraph::Lasso> StateGraph::fair_cycles(std::uint32_t forever,
         }
         into.insert(into.end(), rev.rbegin(), rev.rend());
     };
+    // The shortest path inside component `k` from `a` to a transition of actor `actor` in it,
+    // that transition included (breadth first, in the order transitions were recorded); false
+    // when there is none.
+    const auto nearest_step = [&](std::uint32_t k, ActorId actor, std::uint32_t a,
+                                  std::uint32_t mark, std::vector<std::uint32_t>& into) {
+        std::deque<std::uint32_t> q{a};
+        seen[a] = mark;
+        std::uint32_t pick = kNone;
+        while (!q.empty() && pick == kNone) {
+            const std::uint32_t v = q.front();
+            q.pop_front();
+            for (std::uint32_t j = start[v]; j < start[v + 1] && pick == kNone; ++j) {
+                const Edge& e = edges_[out[j]];
+                if (comp[e.to] == k && e.actor == actor) {
+                    pick = out[j];
+                }
+            }
+            for (std::uint32_t j = start[v]; j < start[v + 1] && pick == kNone; ++j) {
+                const Edge& e = edges_[out[j]];
+                if (comp[e.to] == k && seen[e.to] != mark) {
+                    seen[e.to] = mark;
+                    via[e.to] = out[j];
+                    q.push_back(e.to);
+                }
+            }
+        }
+        if (pick == kNone) {
+            return false;
+        }
+        std::vector<std::uint32_t> rev{pick};
+        for (std::uint32_t v = edges_[pick].from; v != a; v = edges_[via[v]].from) {
+            rev.push_back(via[v]);
+        }
+        into.insert(into.end(), rev.rbegin(), rev.rend());
+        return true;
+    };
     std::vector<Lasso> found;
     std::uint32_t mark = 0;
     // Components close in reverse topological order; report those nearest the start first.
@@ -342,20 +378,10 @@ std::vector<StateGraph::Lasso> StateGraph::fair_cycles(std::uint32_t forever,
         std::uint32_t at = c.entry;
         for (std::uint32_t bits = need; bits != 0; bits &= bits - 1) {
             const auto a = static_cast<ActorId>(std::countr_zero(bits));
-            // The first internal transition of actor a reachable from `at`.
-            std::uint32_t pick = kNone;
-            for (std::uint32_t k2 = 0; k2 < edges_.size() && pick == kNone; ++k2) {
-                const Edge& e = edges_[k2];
-                if (!e.unfair && e.actor == a && comp[e.from] == k && comp[e.to] == k) {
-                    pick = k2;
-                }
-            }
-            if (pick == kNone) {
+            if (!nearest_step(k, a, at, ++mark, walk)) {
                 continue;  // cannot happen: `need` holds stepping actors only
             }
-            path(k, at, edges_[pick].from, ++mark, walk);
-            walk.push_back(pick);
-            at = edges_[pick].to;
+            at = edges_[walk.back()].to;
         }
         if (walk.empty() || at != c.entry) {
             // Close the round (or, with nothing required, take any cycle through the entry).

@@ -82,7 +82,9 @@ class StateGraph {
     // The strongly connected components (Tarjan) of the transitions that are not `unfair`, in which
     // some actor outside `forever` is unfinished and every actor enabled in all of their states
     // takes a step; for each, a lasso whose cycle takes a step of every such actor and of every
-    // unfinished actor that steps in it. At most `max` of them, in order of discovery.
+    // unfinished actor that steps in it (from the component's first state, the nearest step of
+    // each in actor order, then the shortest way back). At most `max` of them, in order of
+    // discovery.
     std::vector<Lasso> fair_cycles(std::uint32_t forever, std::size_t max) const;
 
     // Paths from the first state with the fewest preemptions (a transition by another actor
