@@ -716,19 +716,43 @@ std::uint32_t intersect_in_place(LockGate* gates, std::uint32_t count,
     return kept;
 }
 
-// The execution's lock-order edges as the Outcome keeps them: class names, gates by node name.
+// The node name of a class (an interned name) with a nesting subclass, interned.
+std::string_view node_name(std::string_view cls, unsigned subclass) {
+    if (subclass == 0) {
+        return cls;
+    }
+    struct Named {
+        const char* cls;  // the interned class's text: one per class
+        unsigned subclass;
+        std::string_view name;
+    };
+    thread_local std::vector<Named> named;  // a lookup only: its order shapes nothing
+    for (const Named& n : named) {
+        if (n.cls == cls.data() && n.subclass == subclass) {
+            return n.name;
+        }
+    }
+    const std::string_view name = intern_lock_name(LockNode{std::string(cls), subclass}.name());
+    named.push_back({cls.data(), subclass, name});
+    return name;
+}
+
+// The execution's lock-order edges as the Outcome keeps them: interned class names, gates by
+// node name, sorted.
 void emit_lock_edges(const ExecState& x, Outcome& out) {
     out.lock_edges.reserve(x.lock_edges.size());
     for (const RawLockEdge& r : x.lock_edges) {
         LockEdgeSeen s;
-        s.key = {{x.objects->class_of_number(r.from_cls), r.from_subclass},
-                 r.from_mode,
-                 {x.objects->class_of_number(r.to_cls), r.to_subclass},
-                 r.to_mode};
+        s.from_cls = x.objects->interned_class(r.from_cls);
+        s.from_subclass = r.from_subclass;
+        s.from_mode = r.from_mode;
+        s.to_cls = x.objects->interned_class(r.to_cls);
+        s.to_subclass = r.to_subclass;
+        s.to_mode = r.to_mode;
         s.gates.reserve(r.gates_count);
         for (std::uint32_t i = 0; i < r.gates_count; ++i) {
             const LockGate& g = x.gates[r.gates_begin + i];
-            s.gates.push_back(LockNode{x.objects->class_of_number(g.cls), g.subclass}.name());
+            s.gates.push_back(node_name(x.objects->interned_class(g.cls), g.subclass));
         }
         std::sort(s.gates.begin(), s.gates.end());
         s.gates.erase(std::unique(s.gates.begin(), s.gates.end()), s.gates.end());

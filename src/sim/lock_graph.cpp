@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <deque>
+#include <mutex>
 #include <set>
 #include <tuple>
 
@@ -23,6 +24,62 @@ std::string LockEdgeKey::text() const {
     return fmt::format("{}({}) -> {}({})", from.name(), from_mode, to.name(), to_mode);
 }
 
+std::string_view intern_lock_name(std::string_view name) {
+    // Nodes of a std::set do not move: a view of one stays valid. Never shrinks; it holds the
+    // lock classes and nesting subclasses of the models run, a few dozen names.
+    static std::mutex lock;
+    static std::set<std::string, std::less<>> names;
+    const std::lock_guard<std::mutex> hold(lock);
+    auto it = names.find(name);
+    if (it == names.end()) {
+        it = names.emplace(name).first;
+    }
+    return *it;
+}
+
+LockEdgeKey LockEdgeSeen::key() const {
+    return {{std::string(from_cls), from_subclass},
+            std::string(from_mode),
+            {std::string(to_cls), to_subclass},
+            std::string(to_mode)};
+}
+
+namespace {
+
+// LockEdgeKey's member order (LockNode: class, then subclass).
+std::weak_ordering order(const LockEdgeKey& a, const LockEdgeSeen& b) {
+    if (auto c = std::string_view(a.from.cls) <=> b.from_cls; c != 0) {
+        return c;
+    }
+    if (auto c = a.from.subclass <=> b.from_subclass; c != 0) {
+        return c;
+    }
+    if (auto c = std::string_view(a.from_mode) <=> b.from_mode; c != 0) {
+        return c;
+    }
+    if (auto c = std::string_view(a.to.cls) <=> b.to_cls; c != 0) {
+        return c;
+    }
+    if (auto c = a.to.subclass <=> b.to_subclass; c != 0) {
+        return c;
+    }
+    return std::string_view(a.to_mode) <=> b.to_mode;
+}
+
+}  // namespace
+
+bool LockEdgeSeen::is(const LockEdgeKey& k) const {
+    return order(k, *this) == 0;
+}
+
+bool LockEdgeLess::operator()(const LockEdgeKey& a, const LockEdgeSeen& b) const {
+    return order(a, b) < 0;
+}
+
+bool LockEdgeLess::operator()(const LockEdgeSeen& a, const LockEdgeKey& b) const {
+    return order(b, a) > 0;
+}
+
 namespace {
 
 // better_witness's order (witness.cpp), of an edge's witness.
@@ -35,6 +92,10 @@ std::vector<std::string> intersect(const std::vector<std::string>& a,
     std::vector<std::string> out;
     std::set_intersection(a.begin(), a.end(), b.begin(), b.end(), std::back_inserter(out));
     return out;
+}
+
+std::vector<std::string> names_of(const std::vector<std::string_view>& v) {
+    return {v.begin(), v.end()};
 }
 
 // Adds one witness of an edge seen `count` times to `into`; true when `into` changed.
@@ -68,7 +129,11 @@ bool LockGraph::add(const Outcome& o, bool keep_seed) {
     bool changed = false;
     std::optional<unsigned> preemptions;
     for (const LockEdgeSeen& s : o.lock_edges) {
-        auto [it, fresh] = edges.try_emplace(s.key);
+        auto it = edges.find(s);
+        const bool fresh = it == edges.end();
+        if (fresh) {
+            it = edges.try_emplace(s.key()).first;
+        }
         if (!preemptions) {
             preemptions = count_preemptions(o);
         }
@@ -78,8 +143,9 @@ bool LockGraph::add(const Outcome& o, bool keep_seed) {
             const bool better = rank(*preemptions, o.steps, o.schedule) <
                                 rank(it->second.preemptions, it->second.steps, it->second.schedule);
             if (!better) {
-                if (it->second.gates != s.gates) {
-                    std::vector<std::string> g = intersect(it->second.gates, s.gates);
+                if (!std::equal(it->second.gates.begin(), it->second.gates.end(), s.gates.begin(),
+                                s.gates.end())) {
+                    std::vector<std::string> g = intersect(it->second.gates, names_of(s.gates));
                     changed = changed || g != it->second.gates;
                     it->second.gates = std::move(g);
                 }
@@ -97,7 +163,7 @@ bool LockGraph::add(const Outcome& o, bool keep_seed) {
         e.preemptions = *preemptions;
         e.faults = o.faults;
         e.trace_hash = o.trace_hash;
-        e.gates = s.gates;
+        e.gates = names_of(s.gates);
         changed = add_edge(it->second, fresh, e) || changed;
     }
     return changed;
@@ -321,7 +387,7 @@ LockEdgeChains lock_edge_chains(Program& program, const ExecutionConfig& exec,
         return t;
     };
     for (const LockEdgeSeen& s : o.lock_edges) {
-        if (s.key == key) {
+        if (s.is(key)) {
             out.acquire = render(s.func, s.chain);
             out.held = render(s.holder_func, s.holder_chain);
             out.found = true;

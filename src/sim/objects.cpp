@@ -1,5 +1,7 @@
 #include "pfnsim/sim/objects.hpp"
 
+#include "pfnsim/sim/lock_graph.hpp"
+
 namespace pfnsim::sim {
 
 ObjectId ObjectTable::intern(const std::string& name) {
@@ -30,15 +32,10 @@ std::uint32_t ObjectTable::number_class(std::string_view cls) {
     if (it != numbers_.end()) {
         return it->second;
     }
-    const auto n = static_cast<std::uint32_t>(numbered_.size());
+    const auto n = static_cast<std::uint32_t>(interned_.size());
     numbers_.emplace(std::string(cls), n);
-    numbered_.emplace_back(cls);
+    interned_.push_back(intern_lock_name(cls));
     return n;
-}
-
-const std::string& ObjectTable::class_of_number(std::uint32_t n) const {
-    static const std::string none = "-";
-    return n < numbered_.size() ? numbered_[n] : none;
 }
 
 const std::string& ObjectTable::class_name(ObjectId id) const {

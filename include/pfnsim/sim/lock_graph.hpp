@@ -11,6 +11,7 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "pfnsim/sim/schedule.hpp"
@@ -47,17 +48,39 @@ struct LockEdgeKey {
     bool operator==(const LockEdgeKey&) const = default;
 };
 
+// A lock class or node name, interned for the life of the process: equal names give views of
+// one string, so an execution's edges are made without copying a name (execution.cpp).
+std::string_view intern_lock_name(std::string_view name);
+
 // An edge as one execution showed it (Outcome::lock_edges): the first acquisition that made
 // it, with the call chains of the acquisition and of the held lock's (indices into
 // Outcome::chains; kNoChain without a trace), and the classes the actor held besides `from`
-// (intersected over the edge's acquisitions in the execution).
+// (intersected over the edge's acquisitions in the execution). Names are interned views
+// (intern_lock_name), modes the sync primitives' static strings; key() makes the key.
 struct LockEdgeSeen {
-    LockEdgeKey key;
-    std::vector<std::string> gates;  // sorted node names
+    std::string_view from_cls;
+    unsigned from_subclass = 0;
+    std::string_view from_mode;
+    std::string_view to_cls;
+    unsigned to_subclass = 0;
+    std::string_view to_mode;
+    std::vector<std::string_view> gates;  // sorted node names
     std::uint32_t chain = kNoChain;
     std::uint32_t holder_chain = kNoChain;
     const char* func = "";         // the acquisition's function (a static Name text)
     const char* holder_func = "";  // the held lock's
+
+    LockEdgeKey key() const;
+    bool is(const LockEdgeKey& k) const;
+};
+
+// Orders LockEdgeKeys as their operator<=> does, and LockEdgeSeen's edges among them, so that
+// the graph finds an execution's edge without making its key.
+struct LockEdgeLess {
+    using is_transparent = void;
+    bool operator()(const LockEdgeKey& a, const LockEdgeKey& b) const { return a < b; }
+    bool operator()(const LockEdgeKey& a, const LockEdgeSeen& b) const;
+    bool operator()(const LockEdgeSeen& a, const LockEdgeKey& b) const;
 };
 
 struct LockEdgeInfo {
@@ -77,7 +100,7 @@ struct LockEdgeInfo {
 };
 
 struct LockGraph {
-    std::map<LockEdgeKey, LockEdgeInfo> edges;
+    std::map<LockEdgeKey, LockEdgeInfo, LockEdgeLess> edges;
 
     // Adds the edges of one execution; true when the graph changed (an edge, a better witness
     // or fewer gates), which changes the reports derived from it.

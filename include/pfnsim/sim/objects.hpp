@@ -33,7 +33,10 @@ class ObjectTable {
     std::uint32_t class_number(ObjectId id) const {
         return id < class_numbers_.size() ? class_numbers_[id] : kNoClass;
     }
-    const std::string& class_of_number(std::uint32_t n) const;
+    // The class of number `n` as an interned name (intern_lock_name: valid for ever).
+    std::string_view interned_class(std::uint32_t n) const {
+        return n < interned_.size() ? interned_[n] : std::string_view("-");
+    }
     static constexpr std::uint32_t kNoClass = ~std::uint32_t{0};
 
   private:
@@ -45,7 +48,7 @@ class ObjectTable {
     std::vector<std::string> classes_;  // "" = the name
     std::vector<std::uint32_t> class_numbers_;  // per object
     std::map<std::string, std::uint32_t, std::less<>> numbers_;  // per class name
-    std::vector<std::string> numbered_;  // class names by number
+    std::vector<std::string_view> interned_;  // class names by number
 };
 
 }  // namespace pfnsim::sim
