@@ -72,6 +72,7 @@ struct ActorState {
 struct LockGate {
     std::uint32_t cls;
     unsigned subclass;
+    // NOLINTNEXTLINE(modernize-use-nullptr): clang-tidy 14 misreads a defaulted <=>
     auto operator<=>(const LockGate&) const = default;
 };
 

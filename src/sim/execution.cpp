@@ -7,10 +7,10 @@
 
 #include <algorithm>
 #include <bit>
-#include <cstring>
 #include <boost/fiber/fiber.hpp>
 #include <boost/fiber/operations.hpp>
 #include <boost/fiber/pooled_fixedsize_stack.hpp>
+#include <cstring>
 #include <stdexcept>
 
 #include "pfnsim/sim/prng.hpp"
@@ -30,8 +30,8 @@ using detail::exec;
 using detail::ExecState;
 using detail::LockGate;
 using detail::LockHold;
-using detail::RawLockEdge;
 using detail::observe_point;
+using detail::RawLockEdge;
 using detail::run_until_unwound;
 using detail::throw_abort;
 using detail::tl_exec;

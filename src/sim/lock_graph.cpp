@@ -46,38 +46,30 @@ LockEdgeKey LockEdgeSeen::key() const {
 
 namespace {
 
-// LockEdgeKey's member order (LockNode: class, then subclass).
-std::weak_ordering order(const LockEdgeKey& a, const LockEdgeSeen& b) {
-    if (auto c = std::string_view(a.from.cls) <=> b.from_cls; c != 0) {
-        return c;
-    }
-    if (auto c = a.from.subclass <=> b.from_subclass; c != 0) {
-        return c;
-    }
-    if (auto c = std::string_view(a.from_mode) <=> b.from_mode; c != 0) {
-        return c;
-    }
-    if (auto c = std::string_view(a.to.cls) <=> b.to_cls; c != 0) {
-        return c;
-    }
-    if (auto c = a.to.subclass <=> b.to_subclass; c != 0) {
-        return c;
-    }
-    return std::string_view(a.to_mode) <=> b.to_mode;
+// The members in LockEdgeKey's order (LockNode: class, then subclass), as views.
+auto members(const LockEdgeKey& k) {
+    return std::make_tuple(std::string_view(k.from.cls), k.from.subclass,
+                           std::string_view(k.from_mode), std::string_view(k.to.cls), k.to.subclass,
+                           std::string_view(k.to_mode));
+}
+
+auto members(const LockEdgeSeen& s) {
+    return std::make_tuple(s.from_cls, s.from_subclass, s.from_mode, s.to_cls, s.to_subclass,
+                           s.to_mode);
 }
 
 }  // namespace
 
 bool LockEdgeSeen::is(const LockEdgeKey& k) const {
-    return order(k, *this) == 0;
+    return members(k) == members(*this);
 }
 
 bool LockEdgeLess::operator()(const LockEdgeKey& a, const LockEdgeSeen& b) const {
-    return order(a, b) < 0;
+    return members(a) < members(b);
 }
 
 bool LockEdgeLess::operator()(const LockEdgeSeen& a, const LockEdgeKey& b) const {
-    return order(b, a) > 0;
+    return members(a) < members(b);
 }
 
 namespace {

@@ -45,10 +45,10 @@ class ObjectTable {
     std::map<std::string, ObjectId> ids_;
     std::vector<std::string> names_;
     std::vector<std::uint64_t> hashes_;
-    std::vector<std::string> classes_;  // "" = the name
-    std::vector<std::uint32_t> class_numbers_;  // per object
+    std::vector<std::string> classes_;                           // "" = the name
+    std::vector<std::uint32_t> class_numbers_;                   // per object
     std::map<std::string, std::uint32_t, std::less<>> numbers_;  // per class name
-    std::vector<std::string_view> interned_;  // class names by number
+    std::vector<std::string_view> interned_;                     // class names by number
 };
 
 }  // namespace pfnsim::sim
