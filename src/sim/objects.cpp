@@ -32,10 +32,23 @@ std::uint32_t ObjectTable::number_class(std::string_view cls) {
     if (it != numbers_.end()) {
         return it->second;
     }
-    const auto n = static_cast<std::uint32_t>(interned_.size());
+    const auto n = static_cast<std::uint32_t>(numbered_.size());
     numbers_.emplace(std::string(cls), n);
-    interned_.push_back(intern_lock_name(cls));
+    numbered_.emplace_back(cls);
     return n;
+}
+
+std::string_view ObjectTable::interned_class(std::uint32_t n) const {
+    if (n >= numbered_.size()) {
+        return "-";
+    }
+    if (interned_.size() <= n) {
+        interned_.resize(numbered_.size());
+    }
+    if (interned_[n].data() == nullptr) {  // a view of an interned string is never null
+        interned_[n] = intern_lock_name(numbered_[n]);
+    }
+    return interned_[n];
 }
 
 const std::string& ObjectTable::class_name(ObjectId id) const {

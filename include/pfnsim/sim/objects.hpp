@@ -33,10 +33,9 @@ class ObjectTable {
     std::uint32_t class_number(ObjectId id) const {
         return id < class_numbers_.size() ? class_numbers_[id] : kNoClass;
     }
-    // The class of number `n` as an interned name (intern_lock_name: valid for ever).
-    std::string_view interned_class(std::uint32_t n) const {
-        return n < interned_.size() ? interned_[n] : std::string_view("-");
-    }
+    // The class of number `n` as an interned name (intern_lock_name: valid for ever), interned
+    // on first use, so that only the classes of locks in lock-order edges enter the pool.
+    std::string_view interned_class(std::uint32_t n) const;
     static constexpr std::uint32_t kNoClass = ~std::uint32_t{0};
 
   private:
@@ -48,7 +47,8 @@ class ObjectTable {
     std::vector<std::string> classes_;                           // "" = the name
     std::vector<std::uint32_t> class_numbers_;                   // per object
     std::map<std::string, std::uint32_t, std::less<>> numbers_;  // per class name
-    std::vector<std::string_view> interned_;                     // class names by number
+    std::vector<std::string> numbered_;                          // class names by number
+    mutable std::vector<std::string_view> interned_;             // of those used, by number
 };
 
 }  // namespace pfnsim::sim
