@@ -1462,3 +1462,30 @@ TEST_CASE("a saved stateful search is range-checked before it is resumed",
     CHECK(refused > 0);
     INFO(accepted << " of " << refused + accepted << " changes pass the field checks");
 }
+
+TEST_CASE("a lasso's cycle takes each actor's nearest step, not its first recorded one",
+          "[sweep][livelock]") {
+    // Six states in a ring of actor 0's steps (choice 0); actor 1 (choice 1) steps from 3 to 4,
+    // recorded first, and from 1 back to 0, recorded last. Both actors are enabled and
+    // unfinished everywhere, so a fair round steps both. From the first state the shortest
+    // such round is 0 -> 1 (actor 0), 1 -> 0 (actor 1); through 3 -> 4 it would be six steps.
+    using G = sim::StateGraph;
+    std::vector<std::uint64_t> keys;
+    std::vector<G::Info> infos;
+    for (std::uint32_t i = 0; i < 6; ++i) {
+        keys.push_back(100 + i);
+        infos.push_back({0b11, 0b11, i == 0 ? G::kNone : i - 1, i == 0 ? G::kNone : 0});
+    }
+    std::vector<G::Edge> edges{{3, 4, 1, 1}};
+    for (std::uint32_t i = 0; i < 6; ++i) {
+        edges.push_back({i, (i + 1) % 6, 0, 0});
+    }
+    edges.push_back({1, 0, 1, 1});
+    G g;
+    REQUIRE(g.restore(keys, infos, edges).empty());
+    const std::vector<G::Lasso> found = g.fair_cycles(0, 4);
+    REQUIRE(found.size() == 1);
+    CHECK(found[0].prefix.empty());
+    CHECK(found[0].state == 100);
+    CHECK(found[0].cycle == std::vector<std::uint32_t>{0, 1});
+}
