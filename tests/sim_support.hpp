@@ -24,6 +24,7 @@ class LambdaProgram : public sim::Program {
     std::function<void(sim::StateFields&)> describe;  // its fields, named (the audit's names)
     std::vector<std::string> results;
     sim::ObjectTable table;
+    bool drops_frames = false;  // Program::stop_drops_frames
 
     void add(const std::string& name, std::function<void()> body, bool forever = false) {
         decls.push_back({name, forever});
@@ -46,6 +47,7 @@ class LambdaProgram : public sim::Program {
     std::optional<std::uint64_t> loop_state_hash() const override {
         return state ? std::optional<std::uint64_t>(state()) : std::nullopt;
     }
+    bool stop_drops_frames() const override { return drops_frames; }
     void describe_state(sim::StateFields& out) const override {
         if (describe) {
             describe(out);

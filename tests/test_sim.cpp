@@ -4,6 +4,8 @@
 #include <algorithm>
 #include <catch2/catch.hpp>
 #include <functional>
+#include <memory>
+#include <memory_resource>
 #include <optional>
 #include <set>
 #include <vector>
@@ -456,6 +458,74 @@ TEST_CASE("an actor stopped mid-run has each of its frames' destructors run once
         }
     }
 }
+TEST_CASE("a program whose frames own nothing has a stopped actor's frames dropped, with the "
+          "same executions as unwinding them",
+          "[sim]") {
+    // The same program twice: frames unwound, then dropped (Program::stop_drops_frames). A
+    // frame keeps a vector from execution_memory() across its points, as the model's do;
+    // ASan's leak check fails this test if a dropped frame's memory outlives the execution.
+    int destroyed = 0;
+    struct Marker {
+        int* count;
+        explicit Marker(int* c) : count(c) {}
+        Marker(const Marker&) = delete;
+        Marker& operator=(const Marker&) = delete;
+        ~Marker() { ++*count; }
+    };
+    std::function<void(int)> nest = [&](int depth) {
+        const sim::Call frame{"nest"};
+        const Marker m(&destroyed);
+        std::pmr::vector<int> kept(64, depth, &sim::execution_memory());
+        if (depth < 3) {
+            nest(depth + 1);
+            return;
+        }
+        sim::Loop loop{"spin"};
+        for (;;) {
+            loop.head(static_cast<std::uint64_t>(kept.size()));
+            sim::point(sim::Op::Yield, sim::kNoObject, "spin");
+        }
+    };
+    auto make = [&](bool drops) {
+        auto p = std::make_unique<LambdaProgram>();
+        p->drops_frames = drops;
+        p->add("spin", [&] { nest(1); });
+        p->add("once", [] { sim::point(sim::Op::Yield, sim::kNoObject, "once"); });
+        return p;
+    };
+    const auto unwound = make(false);
+    const auto dropped = make(true);
+    sim::RandomStrategy r;
+    sim::ExecutionConfig cfg;
+    cfg.detect_cycles = false;
+    cfg.record_trace = true;
+    for (std::uint64_t seed = 1; seed <= 40; ++seed) {
+        cfg.step_bound = 4 + seed;
+        destroyed = 0;
+        const auto a = sim::run_execution(*unwound, r, seed, cfg);
+        REQUIRE(destroyed == 3);  // each frame's Marker, once
+        destroyed = 0;
+        const auto b = sim::run_execution(*dropped, r, seed, cfg);
+        CHECK(destroyed == 0);  // dropped: no destructor ran
+        REQUIRE(a.status == sim::Status::StepBound);
+        CHECK(b.status == a.status);
+        CHECK(b.trace_hash == a.trace_hash);
+        CHECK(b.schedule.choices == a.schedule.choices);
+        CHECK(b.results == a.results);
+        REQUIRE(b.trace.size() == a.trace.size());
+        for (std::size_t i = 0; i < a.trace.size(); ++i) {
+            CHECK(b.trace[i].chain == a.trace[i].chain);  // call chains start afresh each time
+        }
+        REQUIRE(b.chains.size() == a.chains.size());
+        for (std::size_t i = 0; i < a.chains.size(); ++i) {
+            REQUIRE(b.chains[i].size() == a.chains[i].size());
+            for (std::size_t j = 0; j < a.chains[i].size(); ++j) {
+                CHECK(b.chains[i][j].func.hash == a.chains[i][j].func.hash);
+            }
+        }
+    }
+}
+
 TEST_CASE("many executions reuse fiber stacks without growing", "[sim]") {
     Counter p;
     sim::RandomStrategy r;

@@ -17,7 +17,7 @@ bool rwsem_held(const sim::RwSemaphore& l) {
 }
 
 [[noreturn]] void lock_assert_failed(World& w, sim::Name func, const char* assertion,
-                                     const std::string& what) {
+                                     const char* what) {
     sim::fail_invariant(w.current_name(), fmt::format("I-LOCK: {}() without {}: {}() WARNs",
                                                       func.text, what, assertion));
 }

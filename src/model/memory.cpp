@@ -526,8 +526,9 @@ void zap_page_range_single(World& w, vm_area_struct* vma, std::uint64_t start, s
 void unmap_mapping_range(World& w, address_space* mapping) {
     const sim::Call frame{"unmap_mapping_range"};
     mapping->i_mmap_rwsem.down_read("i_mmap_lock_read");
-    const std::vector<vm_area_struct*> vmas = mapping->i_mmap;
-    for (vm_area_struct* vma : vmas) {
+    // vma_interval_tree_foreach: i_mmap changes only under the rwsem's write side.
+    for (std::size_t i = 0; i < mapping->i_mmap.size(); ++i) {
+        vm_area_struct* vma = mapping->i_mmap[i];
         zap_page_range_single(w, vma, vma->vm_start, vma->vm_end);  // unmap_mapping_range_vma
     }
     mapping->i_mmap_rwsem.up_read("i_mmap_unlock_read");
@@ -539,7 +540,7 @@ void unmap_mapping_range(World& w, address_space* mapping) {
 void check_mmio_access(World& w, const follow_pfnmap_args& args, sim::Name func) {
     const pt_entry now = args.entry->e;
     const std::uint64_t mask_pfns = ~args.addr_mask >> PAGE_SHIFT;
-    std::string why;
+    const char* why = nullptr;
     if (!entry_leaf(now) || now.pfn != (args.pfn & ~mask_pfns)) {
         why = "the entry no longer maps it";
     } else if (const vfio_pci_core_device* d = args.vma->vm_private_data) {
@@ -549,7 +550,7 @@ void check_mmio_access(World& w, const follow_pfnmap_args& args, sim::Name func)
             why = "the BO has moved";
         }
     }
-    if (!why.empty()) {
+    if (why != nullptr) {
         sim::fail_invariant(w.current_name(),
                             fmt::format("I-MMIO: {}() accesses pfn {:#x} for {:#x}, but {}",
                                         func.text, args.pfn, args.address, why));

@@ -2,6 +2,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <memory_resource>
 
 #include "pfnsim/model/world.hpp"
 #include "pfnsim/sim/execution.hpp"
@@ -186,7 +187,7 @@ int do_munmap(World& w, std::uint64_t start, std::uint64_t len) {
     const sim::Call frame{"do_munmap"};
     const std::uint64_t end = start + len;
     mmap_write_lock(w);
-    std::vector<vm_area_struct*> victims;
+    std::pmr::vector<vm_area_struct*> victims(&sim::execution_memory());  // vms->mas_detach
     for (vm_area_struct* v : w.mm.mm_mt_list) {
         if (v->vm_start >= start && v->vm_end <= end) {
             victims.push_back(v);

@@ -7,7 +7,8 @@ namespace pfnsim::model {
 
 // drivers/pci/bus.c pci_walk_bus: cb for each function on the bus, pci_bus_sem held for read
 // across the walk; a nonzero return ends it.
-int pci_walk_bus(World& w, pci_bus& bus, const std::function<int(vfio_pci_core_device*)>& cb) {
+int pci_walk_bus(World& w, pci_bus& bus, int (*cb)(vfio_pci_core_device*, void*),
+                 void* userdata) {
     const sim::Call frame{"pci_walk_bus"};
     might_sleep(w);
     w.pci_bus_sem.down_read("down_read");
@@ -17,12 +18,12 @@ int pci_walk_bus(World& w, pci_bus& bus, const std::function<int(vfio_pci_core_d
                   bus.vfio_functions.size() + static_cast<std::uint64_t>(bus.other_functions));
     int ret = 0;
     for (vfio_pci_core_device* d : bus.vfio_functions) {
-        if ((ret = cb(d)) != 0) {
+        if ((ret = cb(d, userdata)) != 0) {
             break;
         }
     }
     for (int i = 0; ret == 0 && i < bus.other_functions; ++i) {
-        ret = cb(nullptr);  // hot-added: list_add_tail put it after the others
+        ret = cb(nullptr, userdata);  // hot-added: list_add_tail put it after the others
     }
     w.pci_bus_sem.up_read("up_read");
     return ret;

@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <memory_resource>
 
 #include "pfnsim/model/world.hpp"
 #include "pfnsim/sim/execution.hpp"
@@ -172,8 +173,9 @@ bool vfio_pci_zap_and_vma_lock(World& w, vfio_pci_core_device& vdev, bool try_) 
         }
         sim::point(sim::Op::Write, vdev.vma_list_obj, "vfio_pci_zap_and_vma_lock",
                    "list_del every vma of this mm");
-        std::vector<vm_area_struct*> listed;
-        listed.swap(vdev.vma_list);
+        std::pmr::vector<vm_area_struct*> listed(vdev.vma_list.begin(), vdev.vma_list.end(),
+                                                 &sim::execution_memory());
+        vdev.vma_list.clear();
         for (vm_area_struct* vma : listed) {
             zap_page_range_single(w, vma, vma->vm_start, vma->vm_end);  // zap_vma_ptes
         }

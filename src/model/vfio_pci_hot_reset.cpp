@@ -2,6 +2,7 @@
 // VFIO_DEVICE_GET_PCI_HOT_RESET_INFO, the ioctls that walk a bus and reset a device set. Read
 // against v6.12, and v5.8 to v5.14 for the form before db44c17458fb.
 #include <algorithm>
+#include <memory_resource>
 #include <vector>
 
 #include "pfnsim/model/errno.hpp"
@@ -12,12 +13,17 @@ namespace pfnsim::model {
 
 namespace {
 
-// drivers/vfio/pci/vfio_pci_core.c vfio_pci_dev_set_resettable -> vfio_pci_is_device_in_set:
-// every function on the bus must be in the set (a function no vfio driver holds: -ENODEV).
+// drivers/vfio/pci/vfio_pci_core.c vfio_pci_is_device_in_set: a function no vfio driver
+// holds is not in the set.
+int vfio_pci_is_device_in_set(vfio_pci_core_device* d, void* /*data*/) {
+    return d != nullptr ? 0 : -ENODEV;
+}
+
+// drivers/vfio/pci/vfio_pci_core.c vfio_pci_dev_set_resettable: every function on the bus must
+// be in the set.
 bool vfio_pci_dev_set_resettable(World& w, pci_bus& bus) {
     const sim::Call frame{"vfio_pci_dev_set_resettable"};
-    return pci_walk_bus(w, bus,
-                        [](vfio_pci_core_device* d) { return d != nullptr ? 0 : -ENODEV; }) == 0;
+    return pci_walk_bus(w, bus, vfio_pci_is_device_in_set, nullptr) == 0;
 }
 
 // drivers/vfio/pci/vfio_pci_core.c vfio_pci_dev_set_hot_reset (db44c17458fb, v5.15): under the
@@ -86,49 +92,86 @@ int vfio_pci_dev_set_hot_reset(World& w, pci_bus& bus) {
     return ret;
 }
 
+// drivers/vfio/pci/vfio_pci.c vfio_pci_validate_devs (before db44c17458fb): a function no vfio
+// driver holds is in none of the user's groups.
+int vfio_pci_validate_devs(vfio_pci_core_device* d, void* /*data*/) {
+    return d != nullptr ? 0 : -EINVAL;
+}
+
+// drivers/vfio/pci/vfio_pci.c struct vfio_devices: the devices the walk zapped and vma_locked.
+struct vfio_devices {
+    World& w;
+    std::pmr::vector<vfio_pci_core_device*> devices;
+};
+
+// drivers/vfio/pci/vfio_pci.c vfio_pci_try_zap_and_vma_lock_cb (abafbc551fdd to db44c17458fb).
+int vfio_pci_try_zap_and_vma_lock_cb(vfio_pci_core_device* d, void* data) {
+    auto& devs = *static_cast<vfio_devices*>(data);
+    if (d == nullptr || !vfio_pci_zap_and_vma_lock(devs.w, *d, true)) {
+        return -EBUSY;
+    }
+    devs.devices.push_back(d);
+    return 0;
+}
+
 // drivers/vfio/pci/vfio_pci.c vfio_pci_ioctl, VFIO_DEVICE_PCI_HOT_RESET before db44c17458fb: no
 // set lock; the walk that validates the groups, then (abafbc551fdd, v5.8) a walk that zaps
 // each device and trylocks its vma_lock (vfio_pci_try_zap_and_vma_lock_cb, under pci_bus_sem),
 // then each memory_lock trylocked for write. Before abafbc551fdd nothing is zapped or locked.
 int vfio_pci_ioctl_hot_reset_walk(World& w, pci_bus& bus) {
     const sim::Call frame{"vfio_pci_ioctl"};
-    // vfio_pci_validate_devs: a function no vfio driver holds is in none of the user's groups.
-    if (pci_walk_bus(w, bus, [](vfio_pci_core_device* d) { return d != nullptr ? 0 : -EINVAL; }) !=
-        0) {
+    if (pci_walk_bus(w, bus, vfio_pci_validate_devs, nullptr) != 0) {
         return -EINVAL;
     }
     if (w.sc.vfio_pci_mmap == VfioPciMmapVariant::PreAbafbc551fdd) {
         return pci_reset_bus(w, bus, false);
     }
-    std::vector<vfio_pci_core_device*> devs;  // struct vfio_devices
-    int ret = pci_walk_bus(w, bus, [&](vfio_pci_core_device* d) {
-        if (d == nullptr || !vfio_pci_zap_and_vma_lock(w, *d, true)) {
-            return -EBUSY;  // vfio_pci_try_zap_and_vma_lock_cb
-        }
-        devs.push_back(d);
-        return 0;
-    });
+    vfio_devices devs{w, std::pmr::vector<vfio_pci_core_device*>(&sim::execution_memory())};
+    int ret = pci_walk_bus(w, bus, vfio_pci_try_zap_and_vma_lock_cb, &devs);
     std::size_t mem_idx = 0;
-    for (; ret == 0 && mem_idx < devs.size(); ++mem_idx) {
-        if (!devs[mem_idx]->memory_lock.down_write_trylock("down_write_trylock")) {
+    for (; ret == 0 && mem_idx < devs.devices.size(); ++mem_idx) {
+        if (!devs.devices[mem_idx]->memory_lock.down_write_trylock("down_write_trylock")) {
             ret = -EBUSY;
             break;
         }
         vfio_pci_bar_gone(w);
-        devs[mem_idx]->vma_lock.unlock("mutex_unlock");
+        devs.devices[mem_idx]->vma_lock.unlock("mutex_unlock");
     }
     if (ret == 0) {
         ret = pci_reset_bus(w, bus, true);
     }
     // hot_reset_release
-    for (std::size_t i = 0; i < devs.size(); ++i) {
+    for (std::size_t i = 0; i < devs.devices.size(); ++i) {
         if (i < mem_idx) {
-            devs[i]->memory_lock.up_write("up_write");
+            devs.devices[i]->memory_lock.up_write("up_write");
         } else {
-            devs[i]->vma_lock.unlock("mutex_unlock");
+            devs.devices[i]->vma_lock.unlock("mutex_unlock");
         }
     }
     return ret;
+}
+
+// drivers/vfio/pci/vfio_pci_core.c vfio_pci_count_devs.
+int vfio_pci_count_devs(vfio_pci_core_device* /*d*/, void* data) {
+    ++*static_cast<int*>(data);
+    return 0;
+}
+
+// drivers/vfio/pci/vfio_pci_core.c struct vfio_pci_fill_info: room for `max` entries.
+struct vfio_pci_fill_info {
+    int max;
+    int cur;
+};
+
+// drivers/vfio/pci/vfio_pci_core.c vfio_pci_fill_devs: a function beyond those counted has no
+// room ("the topology changed since we counted devices").
+int vfio_pci_fill_devs(vfio_pci_core_device* /*d*/, void* data) {
+    auto& fill = *static_cast<vfio_pci_fill_info*>(data);
+    if (fill.cur >= fill.max) {
+        return -EAGAIN;
+    }
+    ++fill.cur;
+    return 0;
 }
 
 }  // namespace
@@ -157,23 +200,14 @@ int vfio_pci_ioctl_get_pci_hot_reset_info(World& w, vfio_pci_core_device& vdev, 
     }
     pci_bus& bus = *vdev.bus;
     int count = 0;
-    pci_walk_bus(w, bus, [&](vfio_pci_core_device*) {
-        ++count;  // vfio_pci_count_devs
-        return 0;
-    });
-    int filled = 0;
+    pci_walk_bus(w, bus, vfio_pci_count_devs, &count);
     const bool set_lock = w.sc.vfio_pci_hot_reset_info == VfioPciHotResetInfoVariant::Current;
     if (set_lock) {
         might_sleep(w);
         bus.dev_set_lock.lock("mutex_lock");
     }
-    const int ret = pci_walk_bus(w, bus, [&](vfio_pci_core_device*) {
-        if (filled >= count) {  // vfio_pci_fill_devs
-            return -EAGAIN;
-        }
-        ++filled;
-        return 0;
-    });
+    vfio_pci_fill_info fill{count, 0};
+    const int ret = pci_walk_bus(w, bus, vfio_pci_fill_devs, &fill);
     if (set_lock) {
         bus.dev_set_lock.unlock("mutex_unlock");
     }
@@ -182,7 +216,7 @@ int vfio_pci_ioctl_get_pci_hot_reset_info(World& w, vfio_pci_core_device& vdev, 
     }
     // copy_to_user(arg->devices, ...) (8 bytes per function, right after the 12-byte header),
     // then the header: copy_to_user(arg, &hdr, minsz).
-    if (copy_to_user(w, arg + minsz, 8ULL * static_cast<std::uint64_t>(filled)) != 0) {
+    if (copy_to_user(w, arg + minsz, 8ULL * static_cast<std::uint64_t>(fill.cur)) != 0) {
         return -EFAULT;
     }
     if (copy_to_user(w, arg, minsz) != 0) {

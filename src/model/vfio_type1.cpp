@@ -2,6 +2,9 @@
 // of follow_fault_pfn() selectable.
 #include <fmt/format.h>
 
+#include <iterator>
+#include <string>
+
 #include "pfnsim/model/world.hpp"
 #include "pfnsim/sim/execution.hpp"
 
@@ -117,13 +120,17 @@ int follow_fault_pfn(World& w, vm_area_struct* vma, std::uint64_t vaddr, std::ui
     const pt_entry now = args.entry->e;
     const std::uint64_t mask_pfns = ~args.addr_mask >> PAGE_SHIFT;
     if (!entry_leaf(now) || now.pfn != (args.pfn & ~mask_pfns)) {
-        sim::fail_invariant(
-            w.current_name(),
-            fmt::format("I-PFN: follow_pfnmap_start() returned pfn {:#x} for {:#x} under the lock, "
-                        "but the entry {} (a stale read; fixed by ffef67b93aa3)",
-                        args.pfn, vaddr,
-                        entry_leaf(now) ? fmt::format("maps pfn {:#x}", now.pfn)
-                                        : std::string("is no longer present")));
+        std::string detail = fmt::format(  // moved out: the frame owns nothing when it stops
+            "I-PFN: follow_pfnmap_start() returned pfn {:#x} for {:#x} under the lock, but the "
+            "entry ",
+            args.pfn, vaddr);
+        if (entry_leaf(now)) {
+            fmt::format_to(std::back_inserter(detail), "maps pfn {:#x}", now.pfn);
+        } else {
+            detail += "is no longer present";
+        }
+        detail += " (a stale read; fixed by ffef67b93aa3)";
+        sim::fail_invariant(w.current_name(), std::move(detail));
     }
     if (write_fault && !args.writable) {
         ret = -EFAULT;

@@ -122,6 +122,10 @@ struct ExecState {
     // a lasso (config->cycle_check), whose first state is kept here.
     bool observe = false;
     bool strategy_observes = false;
+    // execution_memory(): released when the execution ends.
+    std::pmr::memory_resource* memory = nullptr;
+    // Program::stop_drops_frames(): a stopped actor's frames are dropped, not unwound.
+    bool drop_frames = false;
 };
 
 // The execution running on this thread (nullptr outside one). constinit: no dynamic

@@ -232,14 +232,14 @@ void report_deadlock(ExecState& x) {
 // The bound is checked before a new step, so the last step keeps its annotation.
 void check_step_bound(ExecState& x) {
     if (x.out->steps >= x.config->step_bound) {
-        std::string stuck;
+        std::string stuck;  // moved out before the actor stops: its frame may be dropped
         for (ActorId i = 0; i < x.actors.size(); ++i) {
             if (!x.actors[i].finished && !(*x.decls)[i].forever) {
                 stuck += stuck.empty() ? (*x.decls)[i].name : ", " + (*x.decls)[i].name;
             }
         }
         x.out->violations.push_back(
-            {ViolationKind::StepBound, stuck,
+            {ViolationKind::StepBound, std::move(stuck),
              fmt::format("step bound reached ({} steps; {})", x.config->step_bound,
                          x.config->detect_cycles ? "no cycle found" : "possible livelock")});
         begin_abort(x, Status::StepBound);
@@ -357,8 +357,13 @@ Outcome run_execution(Program& program, Strategy& strategy, std::uint64_t seed,
     program.reset();
     strategy.new_execution(seed);
 
+    // What model frames keep across points (execution_memory): all of it is released here,
+    // also what a dropped frame held. Nothing is allocated unless the model asks.
+    std::pmr::monotonic_buffer_resource memory;
     ExecState x;
     x.program = &program;
+    x.memory = &memory;
+    x.drop_frames = program.stop_drops_frames();
     x.strategy = &strategy;
     x.strategy_uses_next = strategy.traits().uses_next_steps;
     x.strategy_observes = strategy.traits().observes_states;
@@ -497,6 +502,10 @@ Call::~Call() {
         a.calls.pop_back();
     }
     a.chain = kNoChain;
+}
+
+std::pmr::memory_resource& execution_memory() {
+    return tl_exec != nullptr ? *tl_exec->memory : *std::pmr::new_delete_resource();
 }
 
 void annotate(Name effect) {

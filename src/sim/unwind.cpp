@@ -1,4 +1,6 @@
-// Stopping an actor: its stack is unwound as pthread_cancel unwinds a thread. A forced unwind
+// Stopping an actor. A program whose frames own nothing across a scheduling point
+// (Program::stop_drops_frames) has them dropped: one longjmp to run_until_unwound. Otherwise
+// the stack is unwound as pthread_cancel unwinds a thread. A forced unwind
 // (_Unwind_ForcedUnwind) runs every frame's destructors, from the point that stopped it to
 // run_until_unwound, which the stop function below then returns to by longjmp. A thrown C++
 // exception did the same in two passes over the frames (search, then cleanup); the forced
@@ -47,6 +49,12 @@ void throw_abort() {
     }
     a.unwinding = true;
     handle_no_return();
+    if (x.drop_frames) {
+        // Program::stop_drops_frames: no frame owns anything, so none needs its cleanup. The
+        // model functions' call and loop records (sim::Call, sim::Loop) stay as they were:
+        // the actor runs no more in this execution, and the next one starts them afresh.
+        std::longjmp(*a.landing, 1);  // NOLINT(cert-err52-cpp): see run_until_unwound
+    }
     std::memset(&a.abort_exception, 0, sizeof a.abort_exception);
     a.abort_exception.exception_class = kAbortClass;
     _Unwind_ForcedUnwind(&a.abort_exception, stop_at_landing, &a);

@@ -3,7 +3,6 @@
 #pragma once
 
 #include <deque>
-#include <functional>
 #include <map>
 #include <string>
 #include <utility>
@@ -43,6 +42,9 @@ class World final : public sim::Program {
     std::optional<std::uint64_t> state_signature() const override;
     void describe_state(sim::StateFields& out) const override;
     bool is_kill_check(sim::ActorId actor, const sim::Step& step) const override;
+    // The model's frames own nothing across a scheduling point (docs/model.md, "Frames that
+    // own nothing"): what one keeps there comes from sim::execution_memory().
+    bool stop_drops_frames() const override { return true; }
 
     task_struct& current();
     const std::string& current_name() const;
@@ -320,8 +322,10 @@ int vfio_pci_ioctl_pci_hot_reset(World& w, vfio_pci_core_device& vdev);
 int vfio_pci_ioctl_get_pci_hot_reset_info(World& w, vfio_pci_core_device& vdev, std::uint64_t arg);
 // --- drivers/pci (pci.c, bus.c, probe.c, remove.c) -----------------------------------------
 // pci_walk_bus: cb for every function on the bus (a vfio-pci one, or nullptr for another)
-// under pci_bus_sem for read, until cb returns nonzero.
-int pci_walk_bus(World& w, pci_bus& bus, const std::function<int(vfio_pci_core_device*)>& cb);
+// under pci_bus_sem for read, until cb returns nonzero; as in the kernel, a plain function and
+// its userdata (a frame that may be dropped owns nothing: sim::Program::stop_drops_frames).
+int pci_walk_bus(World& w, pci_bus& bus, int (*cb)(vfio_pci_core_device*, void*),
+                 void* userdata);
 // pci_rescan_bus (a function appears; the caller holds pci_lock_rescan_remove()) and
 // pci_stop_and_remove_bus_device_locked (it goes).
 void pci_lock_rescan_remove(World& w);

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstdint>
+#include <memory_resource>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -43,6 +44,13 @@ Outcome run_execution(Program& program, Strategy& strategy, std::uint64_t seed,
 // An actor that must stop (the execution is being torn down) has its stack unwound by a forced
 // unwind, as a cancelled thread's is: every destructor runs; a `catch (...)` would intercept it,
 // so model code never catches `...`, and a model function on an actor's stack is not noexcept.
+// A program whose frames own nothing across a scheduling point (Program::stop_drops_frames)
+// has a stopped actor's frames dropped instead: no destructor of theirs runs.
+
+// Memory for what a model frame keeps across a scheduling point (a std::pmr container): it is
+// released when the execution ends, so a dropped frame leaks none of it. Outside an execution,
+// the default heap.
+std::pmr::memory_resource& execution_memory();
 
 // --- The interface model code uses while running on an actor's fiber. -----------------------
 

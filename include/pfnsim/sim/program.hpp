@@ -54,6 +54,14 @@ class Program {
     virtual void describe_state(StateFields& /*out*/) const {}
     // Whether `step` of `actor` checks for a pending fatal signal (a loop that does is killable).
     virtual bool is_kill_check(ActorId /*actor*/, const Step& /*step*/) const { return false; }
+    // Whether a stopped actor's frames may be dropped rather than unwound (sim/unwind.cpp).
+    // True only when no frame under run_actor() owns anything across a scheduling point: no
+    // heap memory (a std::vector or std::string local, or a temporary alive across the call),
+    // no guard whose destructor undoes something. Memory a frame needs across a point comes
+    // from sim::execution_memory(). Then no destructor of a stopped actor's frames runs, and
+    // stopping it costs a longjmp instead of an unwinding of every frame. False by default:
+    // every destructor runs.
+    virtual bool stop_drops_frames() const { return false; }
 };
 
 }  // namespace pfnsim::sim
