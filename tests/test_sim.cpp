@@ -458,9 +458,10 @@ TEST_CASE("an actor stopped mid-run has each of its frames' destructors run once
         }
     }
 }
-TEST_CASE("a program whose frames own nothing has a stopped actor's frames dropped, with the "
-          "same executions as unwinding them",
-          "[sim]") {
+TEST_CASE(
+    "a program whose frames own nothing has a stopped actor's frames dropped, with the "
+    "same executions as unwinding them",
+    "[sim]") {
     // The same program twice: frames unwound, then dropped (Program::stop_drops_frames). A
     // frame keeps a vector from execution_memory() across its points, as the model's do;
     // ASan's leak check fails this test if a dropped frame's memory outlives the execution.

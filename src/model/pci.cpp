@@ -7,8 +7,7 @@ namespace pfnsim::model {
 
 // drivers/pci/bus.c pci_walk_bus: cb for each function on the bus, pci_bus_sem held for read
 // across the walk; a nonzero return ends it.
-int pci_walk_bus(World& w, pci_bus& bus, int (*cb)(vfio_pci_core_device*, void*),
-                 void* userdata) {
+int pci_walk_bus(World& w, pci_bus& bus, int (*cb)(vfio_pci_core_device*, void*), void* userdata) {
     const sim::Call frame{"pci_walk_bus"};
     might_sleep(w);
     w.pci_bus_sem.down_read("down_read");

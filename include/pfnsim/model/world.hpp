@@ -324,8 +324,7 @@ int vfio_pci_ioctl_get_pci_hot_reset_info(World& w, vfio_pci_core_device& vdev, 
 // pci_walk_bus: cb for every function on the bus (a vfio-pci one, or nullptr for another)
 // under pci_bus_sem for read, until cb returns nonzero; as in the kernel, a plain function and
 // its userdata (a frame that may be dropped owns nothing: sim::Program::stop_drops_frames).
-int pci_walk_bus(World& w, pci_bus& bus, int (*cb)(vfio_pci_core_device*, void*),
-                 void* userdata);
+int pci_walk_bus(World& w, pci_bus& bus, int (*cb)(vfio_pci_core_device*, void*), void* userdata);
 // pci_rescan_bus (a function appears; the caller holds pci_lock_rescan_remove()) and
 // pci_stop_and_remove_bus_device_locked (it goes).
 void pci_lock_rescan_remove(World& w);
