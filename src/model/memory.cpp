@@ -527,8 +527,7 @@ void unmap_mapping_range(World& w, address_space* mapping) {
     const sim::Call frame{"unmap_mapping_range"};
     mapping->i_mmap_rwsem.down_read("i_mmap_lock_read");
     // vma_interval_tree_foreach: i_mmap changes only under the rwsem's write side.
-    for (std::size_t i = 0; i < mapping->i_mmap.size(); ++i) {
-        vm_area_struct* vma = mapping->i_mmap[i];
+    for (vm_area_struct* vma : mapping->i_mmap) {
         zap_page_range_single(w, vma, vma->vm_start, vma->vm_end);  // unmap_mapping_range_vma
     }
     mapping->i_mmap_rwsem.up_read("i_mmap_unlock_read");
