@@ -42,7 +42,7 @@ class World final : public sim::Program {
     std::optional<std::uint64_t> state_signature() const override;
     void describe_state(sim::StateFields& out) const override;
     bool is_kill_check(sim::ActorId actor, const sim::Step& step) const override;
-    // The model's frames own nothing across a scheduling point (docs/model.md, "Frames that
+    // The model's frames own nothing across a scheduling point (docs/extending.md, "Frames that
     // own nothing"): what one keeps there comes from sim::execution_memory().
     bool stop_drops_frames() const override { return true; }
 
