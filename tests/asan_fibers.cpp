@@ -2,7 +2,8 @@
 // actor read a local whose scope has ended, across a fiber switch: ASan must report a
 // stack-use-after-scope (the test expects the report). `clean` runs executions that unwind
 // actor frames by forced unwind (step-bound and deadlock aborts) on reused pooled stacks, then a
-// shipped scenario at random: nothing may be reported.
+// shipped scenario at random (the model's frames are dropped, not unwound): nothing may be
+// reported.
 #include <cstdio>
 #include <cstring>
 #include <memory>

@@ -144,8 +144,8 @@ inline void begin_abort(ExecState& x, Status status) {
     }
 }
 
-// unwind.cpp: stops the current actor by unwinding its stack to run_until_unwound, which runs
-// the actor's program and returns false when it was stopped so.
+// unwind.cpp: stops the current actor by dropping or unwinding its frames down to
+// run_until_unwound, which runs the actor's program and returns false when it was stopped so.
 [[noreturn]] void throw_abort();
 bool run_until_unwound(ExecState& x, ActorId id);
 
