@@ -28,8 +28,13 @@ def main() -> int:
     for f in files:
         for args in (["sweep", str(f), "--preemptions", "all", "--max-states", MAX_STATES],
                      ["explore", str(f), "--iterations", ITERATIONS]):
-            r = subprocess.run([pfnsim, *args, "--quiet"], stdout=subprocess.DEVNULL,
-                               stderr=subprocess.PIPE, text=True, timeout=600, check=False)
+            try:
+                r = subprocess.run([pfnsim, *args, "--quiet"], stdout=subprocess.DEVNULL,
+                                   stderr=subprocess.PIPE, text=True, timeout=600, check=False)
+            except subprocess.TimeoutExpired:
+                failures += 1
+                print(f"FAIL: pfnsim {' '.join(args)}: no end within 600 s")
+                continue
             if r.returncode not in (0, 1, 3) or "Sanitizer" in r.stderr:
                 failures += 1
                 print(f"FAIL: pfnsim {' '.join(args)}: exit {r.returncode}")
